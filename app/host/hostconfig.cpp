@@ -1,0 +1,193 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include <wsplug/hostconfig.h>
+#include <wsplug/session.h>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <cmath>
+#include <functional>
+#include <limits>
+
+namespace WsPlug {
+
+namespace {
+
+struct IntField
+{
+    const char *key;
+    qint64 min;
+    qint64 max;
+};
+
+bool readInteger(const QJsonValue &v, const IntField &f, qint64 *out, QString *errorString)
+{
+    const double d = v.toDouble(std::numeric_limits<double>::quiet_NaN());
+    if (!v.isDouble() || std::isnan(d) || d != std::floor(d) || d < double(f.min) || d > double(f.max)) {
+        if (errorString) {
+            *errorString = QStringLiteral("config key \"%1\" must be an integer from %2 to %3")
+                               .arg(QLatin1String(f.key)).arg(f.min).arg(f.max);
+        }
+        return false;
+    }
+    *out = qint64(d);
+    return true;
+}
+
+} // namespace
+
+bool HostConfig::loadJson(const QByteArray &json, QString *errorString)
+{
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
+    if (parseError.error != QJsonParseError::NoError) {
+        if (errorString) {
+            *errorString = QStringLiteral("invalid JSON at offset %1: %2")
+                               .arg(parseError.offset).arg(parseError.errorString());
+        }
+        return false;
+    }
+    if (!doc.isObject()) {
+        if (errorString)
+            *errorString = QStringLiteral("the config must be a JSON object");
+        return false;
+    }
+    HostConfig next = *this;
+    const QJsonObject obj = doc.object();
+
+    struct Binding
+    {
+        IntField field;
+        std::function<void(qint64)> set;
+    };
+    const Binding bindings[] = {
+        {{"port", 0, 65535}, [&](qint64 v) { next.port = quint16(v); }},
+        {{"listenBacklog", 1, 65535}, [&](qint64 v) { next.listenBacklog = int(v); }},
+        {{"maxConnections", 1, 1000000}, [&](qint64 v) { next.maxConnections = int(v); }},
+        {{"maxConnectionsPerIp", 1, 1000000}, [&](qint64 v) { next.maxConnectionsPerIp = int(v); }},
+        {{"handshakeTimeoutMs", 100, 3600000}, [&](qint64 v) { next.handshakeTimeoutMs = int(v); }},
+        {{"maxRequestHeadBytes", 256, 1048576}, [&](qint64 v) { next.maxRequestHeadBytes = int(v); }},
+        {{"maxFrameBytes", 125, qint64(1) << 40}, [&](qint64 v) { next.maxFrameBytes = v; }},
+        {{"maxMessageBytes", 125, qint64(1) << 40}, [&](qint64 v) { next.maxMessageBytes = v; }},
+        {{"maxSendBacklogBytes", 1024, qint64(1) << 40}, [&](qint64 v) { next.maxSendBacklogBytes = v; }},
+        {{"pingIntervalMs", 0, 86400000}, [&](qint64 v) { next.pingIntervalMs = int(v); }},
+        {{"pongTimeoutMs", 10, 86400000}, [&](qint64 v) { next.pongTimeoutMs = int(v); }},
+        {{"shutdownGraceMs", 0, 600000}, [&](qint64 v) { next.shutdownGraceMs = int(v); }},
+    };
+
+    for (auto it = obj.begin(); it != obj.end(); ++it) {
+        const QString key = it.key();
+        const QJsonValue value = it.value();
+        bool known = false;
+        for (const Binding &b : bindings) {
+            if (key == QLatin1String(b.field.key)) {
+                qint64 v = 0;
+                if (!readInteger(value, b.field, &v, errorString))
+                    return false;
+                b.set(v);
+                known = true;
+                break;
+            }
+        }
+        if (known)
+            continue;
+        if (key == QLatin1String("address")) {
+            QHostAddress address;
+            if (!value.isString() || !address.setAddress(value.toString())) {
+                if (errorString)
+                    *errorString = QStringLiteral("config key \"address\" must be an IP address string");
+                return false;
+            }
+            next.address = address;
+        } else if (key == QLatin1String("pluginDirs")) {
+            if (!value.isArray()) {
+                if (errorString)
+                    *errorString = QStringLiteral("config key \"pluginDirs\" must be an array of strings");
+                return false;
+            }
+            QStringList dirs;
+            for (const QJsonValue &dir : value.toArray()) {
+                if (!dir.isString()) {
+                    if (errorString)
+                        *errorString = QStringLiteral("config key \"pluginDirs\" must be an array of strings");
+                    return false;
+                }
+                dirs << dir.toString();
+            }
+            next.pluginDirs = dirs;
+        } else if (key == QLatin1String("plugins")) {
+            if (!value.isObject()) {
+                if (errorString)
+                    *errorString = QStringLiteral("config key \"plugins\" must be an object of plugin Id -> settings object");
+                return false;
+            }
+            const QJsonObject plugins = value.toObject();
+            for (auto p = plugins.begin(); p != plugins.end(); ++p) {
+                if (!p.value().isObject()) {
+                    if (errorString)
+                        *errorString = QStringLiteral("settings of plugin \"%1\" must be an object").arg(p.key());
+                    return false;
+                }
+                next.pluginSettings.insert(p.key(), p.value().toObject().toVariantMap());
+            }
+        } else {
+            if (errorString)
+                *errorString = QStringLiteral("unknown config key \"%1\"").arg(key);
+            return false;
+        }
+    }
+    if (!next.validate(errorString))
+        return false;
+    *this = next;
+    return true;
+}
+
+bool HostConfig::validate(QString *errorString) const
+{
+    auto fail = [errorString](const QString &why) {
+        if (errorString)
+            *errorString = why;
+        return false;
+    };
+    if (address.isNull())
+        return fail(QStringLiteral("no listen address"));
+    if (maxConnections < 1 || maxConnectionsPerIp < 1)
+        return fail(QStringLiteral("connection limits must be at least 1"));
+    if (listenBacklog < 1)
+        return fail(QStringLiteral("listen backlog must be at least 1"));
+    if (handshakeTimeoutMs < 100)
+        return fail(QStringLiteral("handshake timeout must be at least 100 ms"));
+    if (maxRequestHeadBytes < 256)
+        return fail(QStringLiteral("max request head must be at least 256 bytes"));
+    if (maxFrameBytes < 125 || maxMessageBytes < 125)
+        return fail(QStringLiteral("frame and message limits must be at least 125 bytes"));
+    if (maxFrameBytes > maxMessageBytes)
+        return fail(QStringLiteral("max frame size must not exceed max message size"));
+    if (maxSendBacklogBytes < 1024)
+        return fail(QStringLiteral("send backlog limit must be at least 1024 bytes"));
+    if (pingIntervalMs < 0 || pongTimeoutMs < 10)
+        return fail(QStringLiteral("ping interval must be >= 0 and pong timeout >= 10 ms"));
+    if (shutdownGraceMs < 0)
+        return fail(QStringLiteral("shutdown grace must be >= 0"));
+    return true;
+}
+
+QString closeCauseName(CloseCause cause)
+{
+    switch (cause) {
+    case CloseCause::None: return QStringLiteral("none");
+    case CloseCause::Client: return QStringLiteral("client");
+    case CloseCause::Server: return QStringLiteral("server");
+    case CloseCause::Kick: return QStringLiteral("kick");
+    case CloseCause::Timeout: return QStringLiteral("timeout");
+    case CloseCause::Backlog: return QStringLiteral("backlog");
+    case CloseCause::Protocol: return QStringLiteral("protocol");
+    case CloseCause::Error: return QStringLiteral("error");
+    case CloseCause::Shutdown: return QStringLiteral("shutdown");
+    }
+    return QStringLiteral("unknown");
+}
+
+} // namespace WsPlug

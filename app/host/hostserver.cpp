@@ -1,0 +1,773 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include <wsplug/hostserver.h>
+
+#include "hostserver_p.h"
+#include "logging_p.h"
+
+#include <wsplug/sdk/messagehandlerinterface.h>
+
+#include <QWebSocketServer>
+
+#include <exception>
+
+#include <unistd.h>
+
+namespace WsPlug {
+
+Q_LOGGING_CATEGORY(lcHost, "wsplug.host", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcPlugins, "wsplug.plugins", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcHandshake, "wsplug.handshake", QtInfoMsg)
+
+using namespace Internal;
+
+namespace {
+
+// Refused connections linger until the response is flushed; past this many at once
+// new ones are dropped outright, so a flood cannot pin file descriptors.
+constexpr int MaxRefusing = 256;
+// How long a refused connection may take to read its response.
+constexpr int RefusalLingerMs = 2000;
+// The longest reason a close frame can carry (125 bytes minus the 2-byte code).
+constexpr int MaxCloseReasonBytes = 123;
+
+QString normalizedAddress(const QHostAddress &address)
+{
+    bool isV4 = false;
+    const quint32 v4 = address.toIPv4Address(&isV4);
+    return isV4 ? QHostAddress(v4).toString() : address.toString();
+}
+
+QString peerKey(const QString &address, quint16 port)
+{
+    return address + QLatin1Char('|') + QString::number(port);
+}
+
+// RFC 6455 7.4: codes a server may put in a close frame.
+bool isSendableCloseCode(quint16 code)
+{
+    if (code >= 3000 && code <= 4999)
+        return true;
+    switch (code) {
+    case 1000: case 1001: case 1002: case 1003: case 1007: case 1008:
+    case 1009: case 1010: case 1011: case 1012: case 1013: case 1014:
+        return true;
+    default:
+        return false;
+    }
+}
+
+QString truncatedReason(const QString &reason)
+{
+    QByteArray utf8 = reason.toUtf8();
+    if (utf8.size() <= MaxCloseReasonBytes)
+        return reason;
+    utf8.truncate(MaxCloseReasonBytes);
+    // Do not cut a multi-byte sequence in half.
+    while (!utf8.isEmpty() && (static_cast<unsigned char>(utf8.back()) & 0xC0) == 0x80)
+        utf8.chop(1);
+    if (!utf8.isEmpty() && (static_cast<unsigned char>(utf8.back()) & 0x80))
+        utf8.chop(1);
+    return QString::fromUtf8(utf8);
+}
+
+} // namespace
+
+qint64 RecordingSocket::writeData(const char *data, qint64 len)
+{
+    if (m_recording) {
+        constexpr qsizetype cap = 16 * 1024;
+        responseHead.append(data, qMin<qint64>(len, cap - responseHead.size()));
+        const qsizetype end = responseHead.indexOf("\r\n\r\n");
+        if (end >= 0) {
+            responseHead.truncate(end + 4);
+            m_recording = false;
+        } else if (responseHead.size() >= cap) {
+            m_recording = false;
+        }
+    }
+    return QTcpSocket::writeData(data, len);
+}
+
+HostServerPrivate::HostServerPrivate(HostServer *q)
+    : q(q)
+{
+    m_clock.start();
+}
+
+HostServerPrivate::~HostServerPrivate() = default;
+
+HostServer::HostServer(QObject *parent)
+    : QObject(parent), d(std::make_unique<HostServerPrivate>(this))
+{
+    qRegisterMetaType<WsPlug::SessionSnapshot>();
+    d->heartbeat.setParent(this);
+    d->shutdownTimer.setParent(this);
+    d->shutdownTimer.setSingleShot(true);
+    connect(&d->heartbeat, &QTimer::timeout, this, [this] { d->onHeartbeat(); });
+    connect(&d->shutdownTimer, &QTimer::timeout, this, [this] { d->finishStop(); });
+}
+
+/*!
+    Destroying a running host stops it at once: sessions are aborted (no grace
+    period, since there is no event loop left to wait in) and plugins shut down.
+*/
+HostServer::~HostServer()
+{
+    if (d->running) {
+        d->stopping = true;
+        d->finishStop();
+    }
+    // The timers are members of d but children of this: detach before QObject
+    // deletes children.
+    d->heartbeat.setParent(nullptr);
+    d->shutdownTimer.setParent(nullptr);
+}
+
+void HostServer::setConfig(const HostConfig &config)
+{
+    d->config = config;
+}
+
+HostConfig HostServer::config() const
+{
+    return d->config;
+}
+
+QString HostServer::errorString() const
+{
+    return d->errorString;
+}
+
+bool HostServer::isListening() const
+{
+    return d->listener && d->listener->isListening();
+}
+
+QHostAddress HostServer::serverAddress() const
+{
+    return d->listener ? d->listener->serverAddress() : QHostAddress();
+}
+
+quint16 HostServer::serverPort() const
+{
+    return d->listener ? d->listener->serverPort() : 0;
+}
+
+const PluginRegistry &HostServer::plugins() const
+{
+    return d->registry;
+}
+
+/*!
+    Loads the plugins from the configured directories, initializes them and starts
+    listening. Plugins that are refused are reported by plugins().refused(); they
+    never make start() fail. start() fails only if the configuration is invalid or
+    the address cannot be bound; errorString() then says why in one line.
+*/
+bool HostServer::start()
+{
+    if (d->running) {
+        d->errorString = QStringLiteral("already running");
+        return false;
+    }
+    if (!d->config.validate(&d->errorString))
+        return false;
+
+    d->listener = new TcpListener(this);
+    d->listener->onIncoming = [this](qintptr fd) { d->onIncoming(fd); };
+    d->listener->setListenBacklogSize(d->config.listenBacklog);
+    // Accepting is cheap and the host never pauses it: refusals happen at the HTTP level.
+    d->listener->setMaxPendingConnections(std::numeric_limits<int>::max());
+    if (!d->listener->listen(d->config.address, d->config.port)) {
+        d->errorString = QStringLiteral("cannot listen on %1:%2: %3")
+                             .arg(d->config.address.toString()).arg(d->config.port)
+                             .arg(d->listener->errorString());
+        delete d->listener;
+        d->listener = nullptr;
+        return false;
+    }
+
+    d->webSocketServer = new QWebSocketServer(QStringLiteral("wsplug/" WSPLUG_VERSION),
+                                              QWebSocketServer::NonSecureMode, this);
+    connect(d->webSocketServer, &QWebSocketServer::newConnection, this, [this] { d->onUpgraded(); });
+
+    d->registry.load(d->config.pluginDirs.isEmpty() ? PluginRegistry::defaultPluginDirs()
+                                                    : d->config.pluginDirs);
+    d->initializePlugins();
+
+    d->running = true;
+    d->stopping = false;
+    if (d->config.pingIntervalMs > 0) {
+        // One timer for all sessions: each tick pings the sessions that are due and
+        // reaps those whose pong is overdue. Its period bounds the timing error.
+        const int tick = std::clamp(std::min(d->config.pingIntervalMs, d->config.pongTimeoutMs) / 4, 20, 1000);
+        d->heartbeat.start(tick);
+    }
+    qCInfo(lcHost).noquote() << "listening on" << serverAddress().toString() + QLatin1Char(':') + QString::number(serverPort());
+    return true;
+}
+
+void HostServerPrivate::initializePlugins()
+{
+    for (const PluginMetadata &md : registry.loaded()) {
+        auto context = std::make_unique<PluginContext>(this, md.id, config.pluginSettings.value(md.id).toMap());
+        MessageHandlerInterface *handler = registry.handler(md.id);
+        QString why;
+        bool ok = false;
+        try {
+            ok = handler->initialize(context.get(), &why);
+        } catch (const std::exception &e) {
+            why = QStringLiteral("threw %1").arg(QString::fromLocal8Bit(e.what()));
+        } catch (...) {
+            why = QStringLiteral("threw an unknown exception");
+        }
+        if (!ok) {
+            registry.refuse(md.id, QStringLiteral("initialize() failed: %1").arg(why.isEmpty() ? QStringLiteral("no reason given") : why));
+            continue;
+        }
+        initializedPlugins.append(md.id);
+        contexts[md.id] = std::move(context);
+    }
+}
+
+void HostServerPrivate::shutdownPlugins()
+{
+    for (auto it = initializedPlugins.crbegin(); it != initializedPlugins.crend(); ++it) {
+        if (MessageHandlerInterface *handler = registry.handler(*it)) {
+            try {
+                handler->aboutToShutdown();
+            } catch (...) {
+                qCWarning(lcPlugins).noquote() << "plugin" << *it << "threw in aboutToShutdown()";
+            }
+        }
+    }
+    initializedPlugins.clear();
+    registry.unloadAll();
+    contexts.clear();
+}
+
+// ---- handshakes --------------------------------------------------------------
+
+void HostServerPrivate::onIncoming(qintptr socketDescriptor)
+{
+    auto *socket = new RecordingSocket(q);
+    if (!socket->setSocketDescriptor(socketDescriptor)) {
+        qCWarning(lcHost) << "cannot adopt accepted socket:" << socket->errorString();
+        ::close(int(socketDescriptor));
+        delete socket;
+        return;
+    }
+    if (stopping) {
+        socket->abort();
+        socket->deleteLater();
+        return;
+    }
+
+    PendingHandshake p;
+    p.peerAddress = normalizedAddress(socket->peerAddress());
+    p.peerPort = socket->peerPort();
+    p.acceptedAtMs = nowMs();
+    if (sessions.size() + pendingCounted >= config.maxConnections) {
+        p.refuseStatus = 503;
+        p.refuseReason = "the server is at its connection limit";
+    } else if (connectionsPerIp.value(p.peerAddress) >= config.maxConnectionsPerIp) {
+        p.refuseStatus = 429;
+        p.refuseReason = "too many connections from your address";
+    }
+    if (p.refuseStatus != 0) {
+        if (refusing >= MaxRefusing) {
+            socket->abort();
+            socket->deleteLater();
+            return;
+        }
+        ++refusing;
+    } else {
+        p.counted = true;
+        ++pendingCounted;
+        ++connectionsPerIp[p.peerAddress];
+    }
+    const int timeout = p.refuseStatus ? std::min(config.handshakeTimeoutMs, RefusalLingerMs)
+                                       : config.handshakeTimeoutMs;
+    pending.insert(socket, p);
+
+    // Never buffer more than a head's worth before deciding.
+    socket->setReadBufferSize(config.maxRequestHeadBytes + 1);
+    QObject::connect(socket, &QTcpSocket::readyRead, q, [this, socket] { onPendingReadyRead(socket); });
+    QObject::connect(socket, &QTcpSocket::disconnected, q, [this, socket] { onPendingGone(socket); });
+    QTimer::singleShot(timeout, socket, [this, socket] { onPendingTimeout(socket); });
+    if (socket->bytesAvailable() > 0)
+        onPendingReadyRead(socket);
+}
+
+void HostServerPrivate::onPendingReadyRead(RecordingSocket *socket)
+{
+    auto it = pending.find(socket);
+    if (it == pending.end())
+        return;
+    PendingHandshake &p = it.value();
+    if (p.responded) {
+        socket->skip(socket->bytesAvailable());   // lingering: drain so the peer's close is seen
+        return;
+    }
+    if (p.handedOver)
+        return;
+
+    const QByteArray data = socket->peek(socket->bytesAvailable());
+    const qsizetype headLength = RequestHead::headLength(data);
+    if (headLength < 0) {
+        if (data.size() > config.maxRequestHeadBytes)
+            refuse(socket, 431, "request head larger than " + QByteArray::number(config.maxRequestHeadBytes) + " bytes");
+        return;
+    }
+    if (headLength > config.maxRequestHeadBytes) {
+        refuse(socket, 431, "request head larger than " + QByteArray::number(config.maxRequestHeadBytes) + " bytes");
+        return;
+    }
+    p.requestHead = data.left(headLength);
+    if (p.refuseStatus != 0) {
+        refuse(socket, p.refuseStatus, p.refuseReason);
+        return;
+    }
+
+    RequestHead head;
+    QByteArray why;
+    if (!head.parse(p.requestHead, &why)) {
+        refuse(socket, 400, why);
+        return;
+    }
+    const QString path = QString::fromUtf8(head.path());
+    const auto [pluginId, route] = registry.match(path);
+    if (pluginId.isEmpty() || !contexts.count(pluginId)) {
+        refuse(socket, 404, "no handler serves " + head.path());
+        return;
+    }
+    if (const int status = head.checkWebSocketHandshake(&why)) {
+        refuse(socket, status, why);
+        return;
+    }
+
+    p.path = path;
+    p.query = QString::fromUtf8(head.query());
+    p.pluginId = pluginId;
+    p.route = route;
+    p.handedOver = true;
+    handedOverByPeer.insert(peerKey(p.peerAddress, p.peerPort), socket);
+    QObject::disconnect(socket, &QTcpSocket::readyRead, q, nullptr);
+    socket->setReadBufferSize(0);
+    webSocketServer->handleConnection(socket);
+}
+
+void HostServerPrivate::refuse(RecordingSocket *socket, int status, const QByteArray &reason)
+{
+    PendingHandshake &p = pending[socket];
+    if (p.responded)
+        return;
+    if (p.refuseStatus == 0) {
+        ++refusing;
+        p.refuseStatus = status;
+    }
+    uncount(p);
+    p.responded = true;
+    qCInfo(lcHandshake).noquote() << "refused" << p.peerAddress << status << QString::fromUtf8(reason);
+    socket->write(refusalResponse(status, reason));
+    socket->disconnectFromHost();   // closes once the response is flushed
+    QTimer::singleShot(RefusalLingerMs, socket, [socket] { socket->abort(); });
+    Q_EMIT q->handshakeRefused(p.peerAddress, status, QString::fromUtf8(reason));
+}
+
+void HostServerPrivate::uncount(PendingHandshake &p)
+{
+    if (!p.counted)
+        return;
+    p.counted = false;
+    --pendingCounted;
+    auto it = connectionsPerIp.find(p.peerAddress);
+    if (it != connectionsPerIp.end() && --it.value() <= 0)
+        connectionsPerIp.erase(it);
+}
+
+void HostServerPrivate::onPendingTimeout(RecordingSocket *socket)
+{
+    auto it = pending.find(socket);
+    if (it == pending.end())
+        return;
+    if (it->responded || it->handedOver) {
+        socket->abort();
+        return;
+    }
+    if (it->refuseStatus != 0) {
+        // Over a limit and still no complete head: say so without waiting longer.
+        refuse(socket, it->refuseStatus, it->refuseReason);
+        return;
+    }
+    qCInfo(lcHandshake).noquote() << "handshake timeout from" << it->peerAddress;
+    refuse(socket, 408, "request head not received within " + QByteArray::number(config.handshakeTimeoutMs) + " ms");
+}
+
+void HostServerPrivate::onPendingGone(RecordingSocket *socket)
+{
+    auto it = pending.find(socket);
+    if (it == pending.end())
+        return;
+    uncount(it.value());
+    if (it->refuseStatus != 0)
+        --refusing;
+    if (it->handedOver)
+        handedOverByPeer.remove(peerKey(it->peerAddress, it->peerPort));
+    const bool handedOver = it->handedOver;
+    pending.erase(it);
+    // A socket given to Qt is Qt's to delete (it deletes it on disconnect).
+    if (!handedOver)
+        socket->deleteLater();
+}
+
+void HostServerPrivate::onUpgraded()
+{
+    while (QWebSocket *ws = webSocketServer->nextPendingConnection()) {
+        const QString key = peerKey(normalizedAddress(ws->peerAddress()), ws->peerPort());
+        RecordingSocket *socket = handedOverByPeer.take(key);
+        auto it = socket ? pending.find(socket) : pending.end();
+        if (it == pending.end() || stopping) {
+            ws->abort();
+            ws->deleteLater();
+            continue;
+        }
+        PendingHandshake p = it.value();
+        pending.erase(it);
+        QObject::disconnect(socket, nullptr, q, nullptr);
+        // The handshake is done: the connection now counts as a session.
+        if (p.counted) {
+            --pendingCounted;
+            p.counted = false;
+        }
+        qCDebug(lcHandshake).noquote() << "upgraded" << p.peerAddress << p.path
+                                       << QString::fromLatin1(socket->responseHead.left(12));
+        openSession(ws, p);
+    }
+}
+
+// ---- sessions ----------------------------------------------------------------
+
+void HostServerPrivate::openSession(QWebSocket *ws, const PendingHandshake &p)
+{
+    auto *s = new Session(ws, q);
+    s->handler = registry.handler(p.pluginId);
+    s->context = contexts.at(p.pluginId).get();
+
+    SessionInfo &info = s->snapshot.info;
+    info.id = nextSessionId++;
+    info.path = p.path;
+    info.query = p.query;
+    info.route = p.route;
+    info.peerAddress = p.peerAddress;
+    info.peerPort = p.peerPort;
+    info.subprotocol = ws->subprotocol();
+    info.connectedAt = QDateTime::currentDateTimeUtc();
+    s->snapshot.pluginId = p.pluginId;
+    s->snapshot.lastActivity = info.connectedAt;
+    s->lastPingAtMs = nowMs();
+
+    ws->setMaxAllowedIncomingFrameSize(quint64(config.maxFrameBytes));
+    ws->setMaxAllowedIncomingMessageSize(quint64(config.maxMessageBytes));
+
+    QObject::connect(ws, &QWebSocket::textMessageReceived, s, [this, s](const QString &text) { onTextMessage(s, text); });
+    QObject::connect(ws, &QWebSocket::binaryMessageReceived, s, [this, s](const QByteArray &data) { onBinaryMessage(s, data); });
+    QObject::connect(ws, &QWebSocket::textFrameReceived, s, [s] { ++s->snapshot.in.frames; });
+    QObject::connect(ws, &QWebSocket::binaryFrameReceived, s, [s] { ++s->snapshot.in.frames; });
+    QObject::connect(ws, &QWebSocket::pong, s, [this, s](quint64 elapsed) {
+        s->awaitingPong = false;
+        s->snapshot.pingRttMs = qint64(elapsed);
+        s->lastPingAtMs = nowMs();
+    });
+    QObject::connect(ws, &QWebSocket::aboutToClose, s, [s] { s->closingSeen = true; });
+    QObject::connect(ws, &QWebSocket::disconnected, s, [this, s] { finishSession(s); });
+
+    sessions.insert(info.id, s);
+    s->context->sessionIds.insert(info.id);
+    qCDebug(lcHost) << "session" << info.id << "opened" << p.peerAddress << p.path;
+
+    callPlugin(s, [s] { s->handler->sessionOpened(s->snapshot.info); });
+    if (!s->finished)
+        Q_EMIT q->sessionOpened(s->snapshot);
+}
+
+void HostServerPrivate::callPlugin(Session *s, const std::function<void()> &call)
+{
+    QString what;
+    try {
+        call();
+        return;
+    } catch (const std::exception &e) {
+        what = QString::fromLocal8Bit(e.what());
+    } catch (...) {
+        what = QStringLiteral("unknown exception");
+    }
+    qCWarning(lcPlugins).noquote() << "plugin" << s->snapshot.pluginId << "threw:" << what;
+    if (!s->finished)
+        requestClose(s, 1011, QStringLiteral("internal error in the handler"), CloseCause::Server);
+}
+
+void HostServerPrivate::onTextMessage(Session *s, const QString &text)
+{
+    if (s->finished || s->snapshot.state != SessionSnapshot::State::Open)
+        return;
+    auto &in = s->snapshot.in;
+    ++in.messages;
+    ++in.textMessages;
+    in.bytes += quint64(text.size()); // UTF-16 units; exact UTF-8 length would cost a conversion per message
+    s->snapshot.lastActivity = QDateTime::currentDateTimeUtc();
+    const SessionId id = s->snapshot.info.id;
+    callPlugin(s, [s, id, &text] { s->handler->messageReceived(id, Message::fromText(text)); });
+}
+
+void HostServerPrivate::onBinaryMessage(Session *s, const QByteArray &data)
+{
+    if (s->finished || s->snapshot.state != SessionSnapshot::State::Open)
+        return;
+    auto &in = s->snapshot.in;
+    ++in.messages;
+    ++in.binaryMessages;
+    in.bytes += quint64(data.size());
+    s->snapshot.lastActivity = QDateTime::currentDateTimeUtc();
+    const SessionId id = s->snapshot.info.id;
+    callPlugin(s, [s, id, &data] { s->handler->messageReceived(id, Message::fromBinary(data)); });
+}
+
+bool HostServerPrivate::send(Session *s, const QString *text, const QByteArray *data)
+{
+    if (!s || s->finished || s->snapshot.state != SessionSnapshot::State::Open)
+        return false;
+    auto &out = s->snapshot.out;
+    const qint64 frameSize = qint64(s->socket->outgoingFrameSize());
+    if (text) {
+        s->socket->sendTextMessage(*text);
+        ++out.textMessages;
+        const qint64 bytes = text->size();
+        out.bytes += quint64(bytes);
+        out.frames += quint64(std::max<qint64>(1, (bytes + frameSize - 1) / frameSize));
+    } else {
+        s->socket->sendBinaryMessage(*data);
+        ++out.binaryMessages;
+        out.bytes += quint64(data->size());
+        out.frames += quint64(std::max<qint64>(1, (data->size() + frameSize - 1) / frameSize));
+    }
+    ++out.messages;
+    s->snapshot.lastActivity = QDateTime::currentDateTimeUtc();
+    if (s->socket->bytesToWrite() > config.maxSendBacklogBytes) {
+        qCInfo(lcHost) << "session" << s->snapshot.info.id << "cut off: unsent data" << s->socket->bytesToWrite()
+                       << "bytes passed the limit of" << config.maxSendBacklogBytes;
+        abortSession(s, CloseCause::Backlog, QStringLiteral("send backlog limit exceeded"));
+        return false;
+    }
+    return true;
+}
+
+bool HostServerPrivate::requestClose(Session *s, quint16 code, const QString &reason, CloseCause cause)
+{
+    if (!s || s->finished || s->snapshot.state != SessionSnapshot::State::Open)
+        return false;
+    if (!isSendableCloseCode(code))
+        return false;
+    s->closeRequested = true;
+    s->snapshot.state = SessionSnapshot::State::Closing;
+    s->snapshot.closeCode = code;
+    s->snapshot.closeReason = truncatedReason(reason);
+    s->snapshot.closeCause = cause;
+    // Qt sends the close frame and then closes TCP once it is flushed. A peer that
+    // never reads would keep it open: abort after the grace period.
+    QTimer::singleShot(std::max(config.shutdownGraceMs, 1000), s, [this, s] {
+        if (!s->finished)
+            s->socket->abort();
+    });
+    s->socket->close(QWebSocketProtocol::CloseCode(code), s->snapshot.closeReason);
+    return true;
+}
+
+void HostServerPrivate::abortSession(Session *s, CloseCause cause, const QString &reason)
+{
+    if (!s || s->finished)
+        return;
+    s->closeRequested = true;
+    s->snapshot.closeCode = 1006;
+    s->snapshot.closeReason = reason;
+    s->snapshot.closeCause = cause;
+    s->socket->abort();
+    if (!s->finished)   // abort() of a connected socket emits disconnected(); be sure anyway
+        finishSession(s);
+}
+
+void HostServerPrivate::finishSession(Session *s)
+{
+    if (s->finished)
+        return;
+    s->finished = true;
+    SessionSnapshot &snap = s->snapshot;
+    if (!s->closeRequested) {
+        if (s->closingSeen) {
+            // Qt started or answered a closing handshake we did not ask for: either the
+            // peer sent a close frame, or Qt closed for a protocol error or size limit.
+            snap.closeCode = quint16(s->socket->closeCode());
+            snap.closeReason = s->socket->closeReason();
+            const bool protocolError = snap.closeCode == 1002 || snap.closeCode == 1007 || snap.closeCode == 1009;
+            snap.closeCause = protocolError ? CloseCause::Protocol : CloseCause::Client;
+        } else {
+            // TCP went away without a closing handshake (RFC 6455 7.1.5).
+            snap.closeCode = 1006;
+            snap.closeReason = s->socket->errorString();
+            snap.closeCause = CloseCause::Error;
+        }
+    }
+    snap.state = SessionSnapshot::State::Closed;
+
+    const SessionId id = snap.info.id;
+    sessions.remove(id);
+    s->context->sessionIds.remove(id);
+    auto ip = connectionsPerIp.find(snap.info.peerAddress);
+    if (ip != connectionsPerIp.end() && --ip.value() <= 0)
+        connectionsPerIp.erase(ip);
+
+    qCDebug(lcHost) << "session" << id << "closed" << snap.closeCode << closeCauseName(snap.closeCause);
+    callPlugin(s, [s, id] { s->handler->sessionClosed(id, s->snapshot.closeCode, s->snapshot.closeReason); });
+    Q_EMIT q->sessionClosed(snap);
+    s->deleteLater();
+
+    if (stopping && sessions.isEmpty() && shutdownTimer.isActive()) {
+        shutdownTimer.stop();
+        QTimer::singleShot(0, q, [this] { finishStop(); });
+    }
+}
+
+void HostServerPrivate::onHeartbeat()
+{
+    const qint64 now = nowMs();
+    // Copy: aborting a session removes it from the hash.
+    const auto current = sessions.values();
+    for (Session *s : current) {
+        if (s->finished || s->snapshot.state != SessionSnapshot::State::Open)
+            continue;
+        if (s->awaitingPong) {
+            if (now - s->lastPingAtMs > config.pongTimeoutMs) {
+                qCInfo(lcHost) << "session" << s->snapshot.info.id << "reaped: no pong within" << config.pongTimeoutMs << "ms";
+                abortSession(s, CloseCause::Timeout, QStringLiteral("no pong within %1 ms").arg(config.pongTimeoutMs));
+            }
+        } else if (now - s->lastPingAtMs >= config.pingIntervalMs) {
+            s->awaitingPong = true;
+            s->lastPingAtMs = now;
+            s->socket->ping();
+        }
+    }
+}
+
+Session *HostServerPrivate::sessionOf(const QString &pluginId, SessionId id) const
+{
+    Session *s = sessions.value(id);
+    if (!s || (!pluginId.isEmpty() && s->snapshot.pluginId != pluginId))
+        return nullptr;
+    return s;
+}
+
+QList<SessionSnapshot> HostServer::sessions() const
+{
+    QList<SessionSnapshot> result;
+    result.reserve(d->sessions.size());
+    for (const Session *s : std::as_const(d->sessions))
+        result.append(s->snapshot);
+    return result;
+}
+
+SessionSnapshot HostServer::session(SessionId id) const
+{
+    const Session *s = d->sessions.value(id);
+    return s ? s->snapshot : SessionSnapshot();
+}
+
+int HostServer::sessionCount() const
+{
+    return int(d->sessions.size());
+}
+
+int HostServer::pendingHandshakeCount() const
+{
+    return int(d->pending.size());
+}
+
+bool HostServer::closeSession(SessionId id, quint16 code, const QString &reason)
+{
+    return d->requestClose(d->sessions.value(id), code, reason, CloseCause::Server);
+}
+
+bool HostServer::kickSession(SessionId id)
+{
+    Session *s = d->sessions.value(id);
+    if (!s || s->finished)
+        return false;
+    d->abortSession(s, CloseCause::Kick, QStringLiteral("kicked"));
+    return true;
+}
+
+// ---- shutdown ----------------------------------------------------------------
+
+void HostServer::stop()
+{
+    if (!d->running || d->stopping)
+        return;
+    d->stopping = true;
+    qCInfo(lcHost) << "stopping:" << d->sessions.size() << "sessions to close";
+    d->listener->close();
+    d->heartbeat.stop();
+    const auto handshakes = d->pending.keys();
+    for (RecordingSocket *socket : handshakes)
+        socket->abort();
+    const auto current = d->sessions.values();
+    for (Session *s : current) {
+        if (!d->requestClose(s, 1001, QStringLiteral("server shutting down"), CloseCause::Shutdown)) {
+            // Already closing for another reason: make it part of the shutdown.
+            continue;
+        }
+    }
+    if (d->sessions.isEmpty())
+        QTimer::singleShot(0, this, [this] { d->finishStop(); });
+    else
+        d->shutdownTimer.start(d->config.shutdownGraceMs);
+}
+
+void HostServerPrivate::finishStop()
+{
+    if (!running)
+        return;
+    shutdownTimer.stop();
+    heartbeat.stop();
+    const auto remaining = sessions.values();
+    for (Session *s : remaining) {
+        if (s->closeRequested) {
+            // Keep the code and reason already recorded (1001 Going Away), only
+            // stop waiting for the peer's answer.
+            s->socket->abort();
+            finishSession(s);
+        } else {
+            abortSession(s, CloseCause::Shutdown, QStringLiteral("server shutting down"));
+        }
+    }
+    const auto handshakes = pending.keys();
+    for (RecordingSocket *socket : handshakes) {
+        socket->abort();
+        onPendingGone(socket);
+    }
+    if (listener) {
+        listener->close();
+        listener->deleteLater();
+        listener = nullptr;
+    }
+    if (webSocketServer) {
+        webSocketServer->deleteLater();
+        webSocketServer = nullptr;
+    }
+    shutdownPlugins();
+    running = false;
+    stopping = false;
+    qCInfo(lcHost) << "stopped";
+    Q_EMIT q->stopped();
+}
+
+} // namespace WsPlug

@@ -1,0 +1,133 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#pragma once
+
+#include <wsplug/hostserver.h>
+#include <wsplug/pluginregistry.h>
+
+#include "plugincontext_p.h"
+#include "requesthead_p.h"
+#include "session_p.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QPointer>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTimer>
+
+#include <functional>
+#include <map>
+#include <memory>
+
+class QWebSocketServer;
+
+namespace WsPlug {
+namespace Internal {
+
+//! Accepts TCP itself so that the host sees every connection before Qt's handshake.
+class TcpListener final : public QTcpServer
+{
+public:
+    using QTcpServer::QTcpServer;
+    std::function<void(qintptr)> onIncoming;
+
+protected:
+    void incomingConnection(qintptr socketDescriptor) override { onIncoming(socketDescriptor); }
+};
+
+//! A TCP socket that keeps the first response head written to it (Qt's 101 or our refusal).
+class RecordingSocket final : public QTcpSocket
+{
+public:
+    using QTcpSocket::QTcpSocket;
+    QByteArray responseHead;
+
+protected:
+    qint64 writeData(const char *data, qint64 len) override;
+
+private:
+    bool m_recording = true;
+};
+
+//! A connection whose request head has not been answered yet.
+struct PendingHandshake
+{
+    QString peerAddress;
+    quint16 peerPort = 0;
+    qint64 acceptedAtMs = 0;
+    bool counted = false;          // counts toward the connection limits
+    int refuseStatus = 0;          // decided at accept time (503/429), sent once the head is read
+    QByteArray refuseReason;
+    bool responded = false;        // refusal written, lingering until the peer goes
+    bool handedOver = false;       // given to QWebSocketServer, waiting for its upgrade
+    QByteArray requestHead;
+    QString path;
+    QString query;
+    QString pluginId;
+    QString route;
+};
+
+} // namespace Internal
+
+class HostServerPrivate
+{
+public:
+    explicit HostServerPrivate(HostServer *q);
+    ~HostServerPrivate();
+
+    // Listening and handshakes
+    void onIncoming(qintptr socketDescriptor);
+    void onPendingReadyRead(Internal::RecordingSocket *socket);
+    void onPendingGone(Internal::RecordingSocket *socket);
+    void onPendingTimeout(Internal::RecordingSocket *socket);
+    void refuse(Internal::RecordingSocket *socket, int status, const QByteArray &reason);
+    void uncount(Internal::PendingHandshake &p);
+    void onUpgraded();
+
+    // Sessions
+    void openSession(QWebSocket *socket, const Internal::PendingHandshake &p);
+    void onTextMessage(Internal::Session *s, const QString &text);
+    void onBinaryMessage(Internal::Session *s, const QByteArray &data);
+    void finishSession(Internal::Session *s);
+    bool send(Internal::Session *s, const QString *text, const QByteArray *data);
+    bool requestClose(Internal::Session *s, quint16 code, const QString &reason, CloseCause cause);
+    void abortSession(Internal::Session *s, CloseCause cause, const QString &reason);
+    void onHeartbeat();
+    Internal::Session *sessionOf(const QString &pluginId, SessionId id) const;
+    //! Runs a plugin callback; a thrown exception closes \a s with 1011.
+    void callPlugin(Internal::Session *s, const std::function<void()> &call);
+
+    // Lifecycle
+    void initializePlugins();
+    void shutdownPlugins();
+    void finishStop();
+
+    qint64 nowMs() const { return m_clock.elapsed(); }
+
+    HostServer *const q;
+    HostConfig config;
+    QString errorString;
+    PluginRegistry registry;
+    Internal::TcpListener *listener = nullptr;
+    QWebSocketServer *webSocketServer = nullptr;
+
+    QHash<Internal::RecordingSocket *, Internal::PendingHandshake> pending;
+    QHash<QString, Internal::RecordingSocket *> handedOverByPeer;   // "addr|port" -> socket
+    int pendingCounted = 0;
+    int refusing = 0;
+    QHash<QString, int> connectionsPerIp;   // sessions + counted handshakes
+
+    QHash<SessionId, Internal::Session *> sessions;
+    std::map<QString, std::unique_ptr<Internal::PluginContext>> contexts;
+    QStringList initializedPlugins;     // in initialize order
+    SessionId nextSessionId = 1;
+
+    QTimer heartbeat;
+    QTimer shutdownTimer;
+    QElapsedTimer m_clock;
+    bool running = false;
+    bool stopping = false;
+};
+
+} // namespace WsPlug

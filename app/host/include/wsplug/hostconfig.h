@@ -1,0 +1,47 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#pragma once
+
+#include <wsplug/wsplug_export.h>
+
+#include <QHostAddress>
+#include <QStringList>
+#include <QVariantMap>
+
+namespace WsPlug {
+
+/*
+ * Everything a HostServer can be told. Defaults are chosen for a host that faces
+ * real clients; the JSON config file and the wsplug-host flags use the same names
+ * (see README "Options").
+ */
+struct WSPLUG_EXPORT HostConfig
+{
+    QHostAddress address = QHostAddress::LocalHost;
+    quint16 port = 8765;                  //!< 0 = pick a free port
+    int listenBacklog = 1024;             //!< Qt's default of 50 drops SYNs under a connect burst
+
+    QStringList pluginDirs;               //!< empty = the bundled plugin directory
+    QVariantMap pluginSettings;           //!< plugin Id -> its settings object
+
+    int maxConnections = 10000;           //!< sessions + handshakes in progress; over it: 503
+    int maxConnectionsPerIp = 256;        //!< the same, per client address; over it: 429
+    int handshakeTimeoutMs = 10000;       //!< a request head must be complete by then
+    int maxRequestHeadBytes = 8192;       //!< longer heads get 431
+    qint64 maxFrameBytes = 16 * 1024 * 1024;    //!< larger incoming frame: close 1009
+    qint64 maxMessageBytes = 16 * 1024 * 1024;  //!< larger incoming message: close 1009
+    qint64 maxSendBacklogBytes = 8 * 1024 * 1024; //!< unsent data past this: the peer is cut off
+
+    int pingIntervalMs = 30000;           //!< 0 disables heartbeats
+    int pongTimeoutMs = 10000;            //!< no pong within this after a ping: abort
+    int shutdownGraceMs = 3000;           //!< how long stop() waits for close handshakes
+
+    /*! Reads a JSON config object into this config; keys that are absent keep their
+        current value. Returns false with a one-line \a errorString on a syntax error,
+        an unknown key or a value of the wrong type or range. */
+    bool loadJson(const QByteArray &json, QString *errorString);
+    /*! Checks ranges; false with a one-line \a errorString for the first bad value. */
+    bool validate(QString *errorString) const;
+};
+
+} // namespace WsPlug

@@ -1,0 +1,69 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include "plugincontext_p.h"
+
+#include "hostserver_p.h"
+
+namespace WsPlug::Internal {
+
+PluginContext::PluginContext(HostServerPrivate *host, const QString &pluginId, const QVariantMap &settings)
+    : m_host(host),
+      m_pluginId(pluginId),
+      m_settings(settings),
+      m_categoryName("wsplug.plugin." + pluginId.toUtf8()),
+      m_category(m_categoryName.constData(), QtInfoMsg)
+{
+}
+
+bool PluginContext::sendText(SessionId session, const QString &text)
+{
+    return m_host->send(m_host->sessionOf(m_pluginId, session), &text, nullptr);
+}
+
+bool PluginContext::sendBinary(SessionId session, const QByteArray &data)
+{
+    return m_host->send(m_host->sessionOf(m_pluginId, session), nullptr, &data);
+}
+
+int PluginContext::broadcastText(const QString &text, const QList<SessionId> &sessions)
+{
+    // Copy the recipients first: a send can cut a session off and change sessionIds.
+    const QList<SessionId> targets = sessions.isEmpty() ? sessionIds.values() : sessions;
+    int sent = 0;
+    for (SessionId id : targets)
+        sent += m_host->send(m_host->sessionOf(m_pluginId, id), &text, nullptr) ? 1 : 0;
+    return sent;
+}
+
+int PluginContext::broadcastBinary(const QByteArray &data, const QList<SessionId> &sessions)
+{
+    const QList<SessionId> targets = sessions.isEmpty() ? sessionIds.values() : sessions;
+    int sent = 0;
+    for (SessionId id : targets)
+        sent += m_host->send(m_host->sessionOf(m_pluginId, id), nullptr, &data) ? 1 : 0;
+    return sent;
+}
+
+bool PluginContext::closeSession(SessionId session, quint16 code, const QString &reason)
+{
+    return m_host->requestClose(m_host->sessionOf(m_pluginId, session), code, reason, CloseCause::Server);
+}
+
+QList<SessionInfo> PluginContext::sessions() const
+{
+    QList<SessionInfo> result;
+    result.reserve(sessionIds.size());
+    for (SessionId id : sessionIds) {
+        if (const Session *s = m_host->sessionOf(m_pluginId, id))
+            result.append(s->snapshot.info);
+    }
+    return result;
+}
+
+SessionInfo PluginContext::session(SessionId session) const
+{
+    const Session *s = m_host->sessionOf(m_pluginId, session);
+    return s ? s->snapshot.info : SessionInfo();
+}
+
+} // namespace WsPlug::Internal

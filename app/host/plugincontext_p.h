@@ -1,0 +1,43 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#pragma once
+
+#include <wsplug/sdk/hostcontext.h>
+
+#include <QByteArray>
+#include <QSet>
+
+namespace WsPlug {
+class HostServerPrivate;
+}
+
+namespace WsPlug::Internal {
+
+//! The HostContext one plugin sees: every call is scoped to the plugin's own sessions.
+class PluginContext final : public HostContext
+{
+public:
+    PluginContext(HostServerPrivate *host, const QString &pluginId, const QVariantMap &settings);
+
+    bool sendText(SessionId session, const QString &text) override;
+    bool sendBinary(SessionId session, const QByteArray &data) override;
+    int broadcastText(const QString &text, const QList<SessionId> &sessions) override;
+    int broadcastBinary(const QByteArray &data, const QList<SessionId> &sessions) override;
+    bool closeSession(SessionId session, quint16 code, const QString &reason) override;
+    QList<SessionInfo> sessions() const override;
+    SessionInfo session(SessionId session) const override;
+    QVariantMap settings() const override { return m_settings; }
+    const QLoggingCategory &logging() const override { return m_category; }
+
+    const QString &pluginId() const { return m_pluginId; }
+    QSet<SessionId> sessionIds;   // kept by HostServerPrivate
+
+private:
+    HostServerPrivate *const m_host;
+    const QString m_pluginId;
+    const QVariantMap m_settings;
+    const QByteArray m_categoryName;   // QLoggingCategory keeps the pointer: must outlive it
+    QLoggingCategory m_category;
+};
+
+} // namespace WsPlug::Internal

@@ -1,0 +1,267 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include <wsplug/pluginregistry.h>
+
+#include "logging_p.h"
+#include "routetable_p.h"
+
+#include <wsplug/sdk/messagehandlerinterface.h>
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QLibrary>
+#include <QPluginLoader>
+#include <QRegularExpression>
+
+#include <memory>
+
+namespace WsPlug {
+
+/*!
+    Checks \a qtMetaData, the object QPluginLoader::metaData() returns, and fills
+    \a out. Every required key must be present with the right type; the IID must be
+    the one this host speaks; ApiVersion must have the host SDK's major version and
+    a minor version not newer than the host's.
+*/
+bool PluginMetadata::fromPluginMetaData(const QJsonObject &qtMetaData, PluginMetadata *out,
+                                        QString *errorString)
+{
+    auto fail = [errorString](const QString &why) {
+        if (errorString)
+            *errorString = why;
+        return false;
+    };
+    const QString iid = qtMetaData.value(QLatin1String("IID")).toString();
+    if (iid != QLatin1String(WsPlugMessageHandlerInterface_iid)) {
+        return fail(QStringLiteral("wrong interface id \"%1\" (this host loads \"%2\")")
+                        .arg(iid, QLatin1String(WsPlugMessageHandlerInterface_iid)));
+    }
+    const QJsonValue mdValue = qtMetaData.value(QLatin1String("MetaData"));
+    if (!mdValue.isObject())
+        return fail(QStringLiteral("no plugin metadata (Q_PLUGIN_METADATA without FILE?)"));
+    const QJsonObject md = mdValue.toObject();
+
+    PluginMetadata result;
+    for (const auto &[key, field] : {std::pair{"Id", &result.id}, std::pair{"Name", &result.name},
+                                     std::pair{"Version", &result.version},
+                                     std::pair{"ApiVersion", &result.apiVersion},
+                                     std::pair{"Description", &result.description}}) {
+        const QJsonValue v = md.value(QLatin1String(key));
+        if (!v.isString() || v.toString().trimmed().isEmpty())
+            return fail(QStringLiteral("metadata key \"%1\" is missing or not a non-empty string").arg(QLatin1String(key)));
+        *field = v.toString();
+    }
+    static const QRegularExpression idPattern(QStringLiteral("^[a-z][a-z0-9_.-]{0,63}$"));
+    if (!idPattern.match(result.id).hasMatch())
+        return fail(QStringLiteral("Id \"%1\" must be lowercase letters, digits, '.', '_' or '-' (at most 64)").arg(result.id));
+
+    static const QRegularExpression versionPattern(QStringLiteral("^(\\d+)\\.(\\d+)$"));
+    const auto version = versionPattern.match(result.apiVersion);
+    if (!version.hasMatch())
+        return fail(QStringLiteral("ApiVersion \"%1\" is not MAJOR.MINOR").arg(result.apiVersion));
+    const int major = version.captured(1).toInt();
+    const int minor = version.captured(2).toInt();
+    if (major != WSPLUG_SDK_VERSION_MAJOR || minor > WSPLUG_SDK_VERSION_MINOR) {
+        return fail(QStringLiteral("ApiVersion %1 is not supported (this host provides SDK %2)")
+                        .arg(result.apiVersion, QLatin1String(WSPLUG_SDK_VERSION_STRING)));
+    }
+
+    const QJsonValue routes = md.value(QLatin1String("Routes"));
+    if (!routes.isArray() || routes.toArray().isEmpty())
+        return fail(QStringLiteral("metadata key \"Routes\" is missing or not a non-empty array"));
+    for (const QJsonValue &r : routes.toArray()) {
+        if (!r.isString())
+            return fail(QStringLiteral("every entry of \"Routes\" must be a string"));
+        QString why;
+        if (!Internal::RouteTable::isValidRoute(r.toString(), &why))
+            return fail(why);
+        if (result.routes.contains(r.toString()))
+            return fail(QStringLiteral("route \"%1\" is listed twice").arg(r.toString()));
+        result.routes.append(r.toString());
+    }
+    if (out)
+        *out = result;
+    return true;
+}
+
+struct PluginRegistry::Private
+{
+    struct Loaded
+    {
+        PluginMetadata metadata;
+        std::unique_ptr<QPluginLoader> loader;
+        MessageHandlerInterface *handler = nullptr;
+    };
+    std::vector<Loaded> loaded;
+    QList<RefusedPlugin> refused;
+    Internal::RouteTable routes;
+
+    void loadFile(const QString &filePath);
+    void refuse(const QString &file, const QString &reason)
+    {
+        qCWarning(lcPlugins).noquote() << "refused plugin" << file << "-" << reason;
+        refused.append({file, reason});
+    }
+};
+
+PluginRegistry::PluginRegistry()
+    : d(std::make_unique<Private>())
+{
+}
+
+PluginRegistry::~PluginRegistry()
+{
+    unloadAll();
+}
+
+/*!
+    The directories searched when the configuration names none: $WSPLUG_PLUGIN_PATH
+    (colon-separated), then "../plugins" next to the program (the build tree), then
+    the installed plugin directory. Only existing directories are returned.
+*/
+QStringList PluginRegistry::defaultPluginDirs()
+{
+    QStringList candidates;
+    const QString env = qEnvironmentVariable("WSPLUG_PLUGIN_PATH");
+    if (!env.isEmpty())
+        candidates += env.split(QLatin1Char(':'), Qt::SkipEmptyParts);
+    if (QCoreApplication::instance()) {
+        const QString appDir = QCoreApplication::applicationDirPath();
+        candidates << appDir + QStringLiteral("/../plugins")
+                   << appDir + QStringLiteral("/../" WSPLUG_INSTALL_PLUGINDIR);
+    }
+    candidates << QStringLiteral(WSPLUG_BUILD_PLUGINDIR);
+    QStringList dirs;
+    for (const QString &c : std::as_const(candidates)) {
+        const QFileInfo info(c);
+        const QString canonical = info.canonicalFilePath();
+        if (info.isDir() && !dirs.contains(canonical)) {
+            dirs << canonical;
+            // The first existing bundled directory wins: build-tree and installed
+            // copies of the same plugins would only refuse each other.
+            if (env.isEmpty() || !env.split(QLatin1Char(':')).contains(c))
+                break;
+        }
+    }
+    return dirs;
+}
+
+void PluginRegistry::load(const QStringList &dirs)
+{
+    for (const QString &dir : dirs) {
+        const QDir d(dir);
+        if (!d.exists()) {
+            this->d->refuse(dir, QStringLiteral("plugin directory does not exist"));
+            continue;
+        }
+        const QFileInfoList files = d.entryInfoList(QDir::Files | QDir::Readable, QDir::Name);
+        for (const QFileInfo &file : files) {
+            if (QLibrary::isLibrary(file.fileName()))
+                this->d->loadFile(file.absoluteFilePath());
+        }
+    }
+}
+
+void PluginRegistry::Private::loadFile(const QString &filePath)
+{
+    auto loader = std::make_unique<QPluginLoader>(filePath);
+    // Resolve every symbol at load time: a missing one must refuse the plugin
+    // here, not crash the host the first time the plugin calls it.
+    loader->setLoadHints(QLibrary::ResolveAllSymbolsHint);
+    const QJsonObject qtMetaData = loader->metaData();
+    if (qtMetaData.isEmpty()) {
+        refuse(filePath, QStringLiteral("not a Qt plugin (%1)").arg(loader->errorString()));
+        return;
+    }
+    PluginMetadata md;
+    QString why;
+    if (!PluginMetadata::fromPluginMetaData(qtMetaData, &md, &why)) {
+        refuse(filePath, why);
+        return;
+    }
+    md.fileName = filePath;
+    for (const Loaded &other : loaded) {
+        if (other.metadata.id == md.id) {
+            refuse(filePath, QStringLiteral("Id \"%1\" is already loaded from %2").arg(md.id, other.metadata.fileName));
+            return;
+        }
+    }
+    for (const QString &route : std::as_const(md.routes)) {
+        const QString owner = routes.owner(route);
+        if (!owner.isEmpty()) {
+            refuse(filePath, QStringLiteral("route \"%1\" is already served by plugin \"%2\"").arg(route, owner));
+            return;
+        }
+    }
+    if (!loader->load()) {
+        refuse(filePath, QStringLiteral("cannot load: %1").arg(loader->errorString()));
+        return;
+    }
+    auto *handler = qobject_cast<MessageHandlerInterface *>(loader->instance());
+    if (!handler) {
+        refuse(filePath, QStringLiteral("the plugin object does not implement %1")
+                             .arg(QLatin1String(WsPlugMessageHandlerInterface_iid)));
+        delete loader->instance();
+        return;
+    }
+    for (const QString &route : std::as_const(md.routes))
+        routes.add(route, md.id, nullptr);
+    qCInfo(lcPlugins).noquote() << "loaded plugin" << md.id << md.version << "routes" << md.routes.join(QLatin1Char(' '));
+    loaded.push_back({md, std::move(loader), handler});
+}
+
+void PluginRegistry::refuse(const QString &id, const QString &reason)
+{
+    for (auto it = d->loaded.begin(); it != d->loaded.end(); ++it) {
+        if (it->metadata.id == id) {
+            d->refuse(it->metadata.fileName, reason);
+            d->routes.removePlugin(id);
+            delete it->loader->instance();
+            d->loaded.erase(it);
+            return;
+        }
+    }
+}
+
+void PluginRegistry::unloadAll()
+{
+    while (!d->loaded.empty()) {
+        // Delete the root instance but keep the library mapped: unmapping code
+        // that Qt may still reference (metatypes, queued calls) is not worth the risk.
+        delete d->loaded.back().loader->instance();
+        d->loaded.pop_back();
+    }
+    d->routes = Internal::RouteTable();
+}
+
+QList<PluginMetadata> PluginRegistry::loaded() const
+{
+    QList<PluginMetadata> result;
+    for (const auto &p : d->loaded)
+        result.append(p.metadata);
+    return result;
+}
+
+QList<RefusedPlugin> PluginRegistry::refused() const
+{
+    return d->refused;
+}
+
+MessageHandlerInterface *PluginRegistry::handler(const QString &id) const
+{
+    for (const auto &p : d->loaded) {
+        if (p.metadata.id == id)
+            return p.handler;
+    }
+    return nullptr;
+}
+
+std::pair<QString, QString> PluginRegistry::match(const QString &path) const
+{
+    const auto m = d->routes.match(path);
+    return {m.pluginId, m.route};
+}
+
+} // namespace WsPlug

@@ -1,0 +1,208 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include "requesthead_p.h"
+
+namespace WsPlug::Internal {
+
+namespace {
+
+bool isTokenChar(char c)
+{
+    // RFC 9110 5.6.2 tchar
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        return true;
+    switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool isToken(const QByteArray &s)
+{
+    if (s.isEmpty())
+        return false;
+    for (char c : s) {
+        if (!isTokenChar(c))
+            return false;
+    }
+    return true;
+}
+
+bool hasControlChars(const QByteArray &s)
+{
+    for (char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && u != '\t') || u == 0x7f)
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+qsizetype RequestHead::headLength(const QByteArray &data)
+{
+    const qsizetype end = data.indexOf("\r\n\r\n");
+    return end < 0 ? -1 : end + 4;
+}
+
+bool RequestHead::parse(const QByteArray &head, QByteArray *errorReason)
+{
+    auto fail = [errorReason](const char *why) {
+        if (errorReason)
+            *errorReason = why;
+        return false;
+    };
+    *this = RequestHead();
+    if (!head.endsWith("\r\n\r\n"))
+        return fail("request head does not end with an empty line");
+
+    QList<QByteArray> lines = head.chopped(2).split('\n');
+    lines.removeLast();   // the empty piece after the last CRLF
+    for (const QByteArray &line : lines) {
+        if (!line.endsWith('\r'))
+            return fail("request line or header not ended by CRLF");
+    }
+
+    const QByteArray requestLine = lines.first().chopped(1);
+    const QList<QByteArray> parts = requestLine.split(' ');
+    if (parts.size() != 3)
+        return fail("malformed request line");
+    m_method = parts.at(0);
+    m_target = parts.at(1);
+    const QByteArray version = parts.at(2);
+    if (!isToken(m_method))
+        return fail("malformed method");
+    if (version != "HTTP/1.1")
+        return fail("not an HTTP/1.1 request");
+    if (!m_target.startsWith('/') || hasControlChars(m_target))
+        return fail("request target must be an absolute path");
+    const qsizetype q = m_target.indexOf('?');
+    m_path = q < 0 ? m_target : m_target.left(q);
+    m_query = q < 0 ? QByteArray() : m_target.mid(q + 1);
+    const qsizetype fragment = m_query.indexOf('#');
+    if (fragment >= 0 || m_path.contains('#'))
+        return fail("request target must not have a fragment");
+
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const QByteArray line = lines.at(i).chopped(1);
+        if (line.startsWith(' ') || line.startsWith('\t'))
+            return fail("obsolete header line folding");
+        const qsizetype colon = line.indexOf(':');
+        if (colon <= 0)
+            return fail("malformed header line");
+        const QByteArray name = line.left(colon);
+        if (!isToken(name))
+            return fail("malformed header name");
+        const QByteArray value = line.mid(colon + 1).trimmed();
+        if (hasControlChars(value))
+            return fail("control character in header value");
+        if (m_headers.size() >= MaxHeaders)
+            return fail("too many headers");
+        m_headers.append({name, value});
+    }
+    if (!hasHeader("Host"))
+        return fail("missing Host header");
+    return true;
+}
+
+QByteArray RequestHead::header(const QByteArray &name) const
+{
+    for (const auto &[key, value] : m_headers) {
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
+}
+
+bool RequestHead::hasHeader(const QByteArray &name) const
+{
+    for (const auto &header : m_headers) {
+        if (header.first.compare(name, Qt::CaseInsensitive) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool RequestHead::headerHasToken(const QByteArray &name, const QByteArray &token) const
+{
+    // A header may be repeated; every occurrence is part of the same list (RFC 9110 5.3).
+    for (const auto &[key, value] : m_headers) {
+        if (key.compare(name, Qt::CaseInsensitive) != 0)
+            continue;
+        for (const QByteArray &item : value.split(',')) {
+            if (item.trimmed().compare(token, Qt::CaseInsensitive) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
+bool RequestHead::isWebSocketUpgrade() const
+{
+    return headerHasToken("Upgrade", "websocket");
+}
+
+int RequestHead::checkWebSocketHandshake(QByteArray *reason) const
+{
+    auto refuse = [reason](int status, const char *why) {
+        if (reason)
+            *reason = why;
+        return status;
+    };
+    if (m_method != "GET")
+        return refuse(400, "a WebSocket handshake must be a GET request");
+    if (!isWebSocketUpgrade())
+        return refuse(400, "not a WebSocket upgrade (Upgrade: websocket missing)");
+    if (!headerHasToken("Connection", "upgrade"))
+        return refuse(400, "not a WebSocket upgrade (Connection: Upgrade missing)");
+    const QByteArray versionValue = header("Sec-WebSocket-Version");
+    if (versionValue.isEmpty())
+        return refuse(426, "missing Sec-WebSocket-Version");
+    if (versionValue != "13")
+        return refuse(426, "unsupported Sec-WebSocket-Version (this server speaks 13)");
+    const QByteArray key = header("Sec-WebSocket-Key");
+    if (key.isEmpty())
+        return refuse(400, "missing Sec-WebSocket-Key");
+    const auto decoded = QByteArray::fromBase64Encoding(key, QByteArray::AbortOnBase64DecodingErrors);
+    if (!decoded || decoded.decoded.size() != 16)
+        return refuse(400, "Sec-WebSocket-Key is not 16 bytes in base64");
+    return 0;
+}
+
+QByteArray httpReasonPhrase(int status)
+{
+    switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 426: return "Upgrade Required";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Error";
+    }
+}
+
+QByteArray refusalResponse(int status, const QByteArray &reason)
+{
+    const QByteArray body = reason + '\n';
+    QByteArray response = "HTTP/1.1 " + QByteArray::number(status) + ' ' + httpReasonPhrase(status) + "\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            "Content-Length: " + QByteArray::number(body.size()) + "\r\n"
+            "Connection: close\r\n";
+    if (status == 426)
+        response += "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n";
+    if (status == 429 || status == 503)
+        response += "Retry-After: 5\r\n";
+    return response + "\r\n" + body;
+}
+
+} // namespace WsPlug::Internal

@@ -1,0 +1,59 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#pragma once
+
+#include <wsplug/wsplug_export.h>
+
+#include <QByteArray>
+#include <QList>
+#include <QPair>
+
+namespace WsPlug::Internal {
+
+/*
+ * An HTTP/1.1 request head, parsed without any I/O so that it can be unit-tested
+ * and fuzzed. The host peeks at the socket until it holds a whole head, parses it
+ * here, and only then decides whether Qt may upgrade the connection.
+ */
+class WSPLUG_EXPORT RequestHead
+{
+public:
+    //! Offset just past the "\r\n\r\n" ending the head in \a data, or -1 if not there yet.
+    static qsizetype headLength(const QByteArray &data);
+
+    //! Parses a complete head (with its final empty line). False with a reason if malformed.
+    bool parse(const QByteArray &head, QByteArray *errorReason);
+
+    QByteArray method() const { return m_method; }
+    QByteArray target() const { return m_target; }
+    QByteArray path() const { return m_path; }
+    QByteArray query() const { return m_query; }
+    //! The first value of \a name (case-insensitive), trimmed; empty if absent.
+    QByteArray header(const QByteArray &name) const;
+    bool hasHeader(const QByteArray &name) const;
+    //! True if a comma-separated header has \a token (case-insensitive), e.g. Connection: keep-alive, Upgrade.
+    bool headerHasToken(const QByteArray &name, const QByteArray &token) const;
+    const QList<QPair<QByteArray, QByteArray>> &headers() const { return m_headers; }
+
+    //! True if this asks for a WebSocket upgrade at all (Upgrade: websocket).
+    bool isWebSocketUpgrade() const;
+    /*! Checks the RFC 6455 4.2.1 handshake fields. Returns 0 when Qt may upgrade,
+        else the HTTP status to refuse with (400, or 426 for a version other than 13)
+        and a one-line reason. */
+    int checkWebSocketHandshake(QByteArray *reason) const;
+
+    static constexpr int MaxHeaders = 100;
+
+private:
+    QByteArray m_method;
+    QByteArray m_target;
+    QByteArray m_path;
+    QByteArray m_query;
+    QList<QPair<QByteArray, QByteArray>> m_headers;
+};
+
+//! A complete HTTP/1.1 response refusing the request: status line, headers and a short body.
+WSPLUG_EXPORT QByteArray refusalResponse(int status, const QByteArray &reason);
+WSPLUG_EXPORT QByteArray httpReasonPhrase(int status);
+
+} // namespace WsPlug::Internal

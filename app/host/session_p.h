@@ -1,0 +1,44 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#pragma once
+
+#include <wsplug/session.h>
+
+#include <QObject>
+#include <QWebSocket>
+
+namespace WsPlug {
+class MessageHandlerInterface;
+}
+
+namespace WsPlug::Internal {
+
+class PluginContext;
+
+/*
+ * One upgraded connection. It owns its QWebSocket (and through it the TCP socket),
+ * so deleting the Session frees everything the connection took. HostServerPrivate
+ * drives it; this class only holds state.
+ */
+class Session final : public QObject
+{
+public:
+    Session(QWebSocket *socket, QObject *parent)
+        : QObject(parent), socket(socket)
+    {
+        socket->setParent(this);
+    }
+
+    QWebSocket *const socket;
+    SessionSnapshot snapshot;
+    MessageHandlerInterface *handler = nullptr;
+    PluginContext *context = nullptr;
+
+    qint64 lastPingAtMs = 0;        // host clock
+    bool awaitingPong = false;
+    bool closeRequested = false;     // the host (or an operator) started the close
+    bool closingSeen = false;        // Qt reported aboutToClose
+    bool finished = false;           // removed from the registry, deleteLater() pending
+};
+
+} // namespace WsPlug::Internal

@@ -1,0 +1,28 @@
+# wsplug_add_plugin(<target> CLASS_NAME <Class> METADATA <name>.json.in
+#                   SOURCES ... [OUTPUT_DIRECTORY <dir>] [NO_INSTALL])
+#
+# Builds a handler plugin: configures its metadata (filling in @PROJECT_VERSION@ and
+# @WSPLUG_SDK_VERSION@), links the SDK and puts the module where the host finds it.
+set(WSPLUG_SDK_VERSION "1.0" CACHE INTERNAL "SDK major.minor the plugins are built against")
+
+function(wsplug_add_plugin target)
+    cmake_parse_arguments(ARG "NO_INSTALL" "CLASS_NAME;METADATA;OUTPUT_DIRECTORY" "SOURCES" ${ARGN})
+    if(NOT ARG_OUTPUT_DIRECTORY)
+        set(ARG_OUTPUT_DIRECTORY ${WSPLUG_PLUGIN_OUTPUT_DIR})
+    endif()
+    get_filename_component(json_name ${ARG_METADATA} NAME_WLE)
+    configure_file(${ARG_METADATA} ${CMAKE_CURRENT_BINARY_DIR}/${json_name} @ONLY)
+    qt_add_plugin(${target} SHARED CLASS_NAME ${ARG_CLASS_NAME})
+    target_sources(${target} PRIVATE ${ARG_SOURCES})
+    # Q_PLUGIN_METADATA(FILE "...json") is resolved by moc against the include path.
+    target_include_directories(${target} PRIVATE ${CMAKE_CURRENT_BINARY_DIR})
+    set_property(TARGET ${target} APPEND PROPERTY AUTOMOC_DEPEND_FILTERS
+        "Q_PLUGIN_METADATA" "FILE[ ]*\"([^\"]+)\"")
+    set_target_properties(${target} PROPERTIES
+        LIBRARY_OUTPUT_DIRECTORY ${ARG_OUTPUT_DIRECTORY}
+        PREFIX "")
+    target_link_libraries(${target} PRIVATE WsPlug::Sdk wsplug_warnings)
+    if(NOT ARG_NO_INSTALL)
+        install(TARGETS ${target} LIBRARY DESTINATION ${WSPLUG_INSTALL_PLUGINDIR})
+    endif()
+endfunction()

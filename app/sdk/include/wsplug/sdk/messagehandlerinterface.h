@@ -1,0 +1,60 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#pragma once
+
+#include <wsplug/sdk/hostcontext.h>
+#include <wsplug/sdk/message.h>
+
+#include <QtPlugin>
+
+// The SDK version a plugin is built against. The host refuses a plugin whose
+// metadata "ApiVersion" has another major, or a newer minor, than its own.
+#define WSPLUG_SDK_VERSION_MAJOR 1
+#define WSPLUG_SDK_VERSION_MINOR 0
+#define WSPLUG_SDK_VERSION_STRING "1.0"
+#define WsPlugMessageHandlerInterface_iid "org.wsplug.MessageHandler/1.0"
+
+namespace WsPlug {
+
+/*
+ * The interface a wsplug handler plugin implements.
+ *
+ * Threading contract: the host creates, initializes, calls and shuts down every
+ * plugin on one thread, the host's thread (the embedding program's thread, or the
+ * dedicated host thread the monitor uses). Every callback below runs there, one at
+ * a time, so a plugin needs no locks. Do not block in a callback: the host serves
+ * every connection from this thread. Use QTimer and queued signals, parented to an
+ * object the plugin owns, for work that waits.
+ *
+ * Lifecycle: the constructor does nothing; initialize() is called once, in load
+ * order; then sessionOpened()/messageReceived()/sessionClosed() for each session on
+ * the plugin's routes; then aboutToShutdown(), in reverse load order, after every
+ * session has been closed. A callback that throws closes that session with 1011;
+ * it never takes the host down.
+ */
+class MessageHandlerInterface
+{
+public:
+    virtual ~MessageHandlerInterface() = default;
+
+    //! Called once before any session. \a context stays valid until aboutToShutdown()
+    //! returns. Return false and set \a errorString to refuse to start; the host then
+    //! disables the plugin and reports the reason.
+    virtual bool initialize(HostContext *context, QString *errorString) = 0;
+
+    //! A client completed the handshake on one of this plugin's routes.
+    virtual void sessionOpened(const SessionInfo &session) = 0;
+
+    //! A complete message arrived (fragments are already joined).
+    virtual void messageReceived(SessionId session, const Message &message) = 0;
+
+    //! The session ended; \a closeCode is 1006 for an abnormal end. Do not send to it.
+    virtual void sessionClosed(SessionId session, quint16 closeCode, const QString &reason) = 0;
+
+    //! Last call before the plugin is unloaded; release what initialize() took.
+    virtual void aboutToShutdown() = 0;
+};
+
+} // namespace WsPlug
+
+Q_DECLARE_INTERFACE(WsPlug::MessageHandlerInterface, WsPlugMessageHandlerInterface_iid)

@@ -1,0 +1,212 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+// wsplug-host: the headless host. Options -> HostConfig -> HostServer -> exec().
+
+#include <wsplug/hostserver.h>
+#include <wsplug/pluginregistry.h>
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QSocketNotifier>
+
+#include <csignal>
+#include <cstdio>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace {
+
+int signalFds[2] = {-1, -1};
+
+void onSignal(int)
+{
+    const char byte = 1;
+    // Only async-signal-safe work here; the event loop does the rest.
+    [[maybe_unused]] const auto n = ::write(signalFds[0], &byte, 1);
+}
+
+[[noreturn]] void fail(const QString &message, int code = 1)
+{
+    std::fprintf(stderr, "wsplug-host: %s\n", qPrintable(message));
+    std::exit(code);
+}
+
+struct IntOption
+{
+    QCommandLineOption option;
+    qint64 min;
+    qint64 max;
+    std::function<void(WsPlug::HostConfig &, qint64)> apply;
+};
+
+bool applyLogLevel(const QString &level)
+{
+    static const QStringList levels = {QStringLiteral("debug"), QStringLiteral("info"),
+                                       QStringLiteral("warning"), QStringLiteral("error")};
+    const int index = levels.indexOf(level);
+    if (index < 0)
+        return false;
+    QString rules = QStringLiteral("wsplug.*.debug=%1\nwsplug.*.info=%2\nwsplug.*.warning=%3\n")
+                        .arg(index <= 0 ? QStringLiteral("true") : QStringLiteral("false"),
+                             index <= 1 ? QStringLiteral("true") : QStringLiteral("false"),
+                             index <= 2 ? QStringLiteral("true") : QStringLiteral("false"));
+    QLoggingCategory::setFilterRules(rules);
+    return true;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    qSetMessagePattern(QStringLiteral("%{time hh:mm:ss.zzz} %{category}: %{message}"));
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("wsplug-host"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(WSPLUG_VERSION));
+
+    const WsPlug::HostConfig defaults;
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Headless wsplug WebSocket host: routes each connection by path to a handler plugin."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption configOption(QStringLiteral("config"),
+        QStringLiteral("JSON config file; flags override its values."), QStringLiteral("file"));
+    const QCommandLineOption addressOption(QStringLiteral("address"),
+        QStringLiteral("Address to listen on (default %1; 0.0.0.0 or :: for all).").arg(defaults.address.toString()),
+        QStringLiteral("ip"));
+    const QCommandLineOption pluginDirOption(QStringLiteral("plugin-dir"),
+        QStringLiteral("Directory to load plugins from; repeat for several (default: the bundled plugins)."),
+        QStringLiteral("dir"));
+    const QCommandLineOption logLevelOption(QStringLiteral("log-level"),
+        QStringLiteral("debug, info, warning or error (default info)."), QStringLiteral("level"));
+    parser.addOptions({configOption, addressOption, pluginDirOption, logLevelOption});
+
+    auto intOption = [](const char *name, const QString &help, qint64 def, qint64 min, qint64 max, auto apply) {
+        return IntOption{QCommandLineOption(QLatin1String(name),
+                                            QStringLiteral("%1 (default %2).").arg(help).arg(def),
+                                            QStringLiteral("n")),
+                         min, max, apply};
+    };
+    using C = WsPlug::HostConfig;
+    const std::vector<IntOption> intOptions = {
+        intOption("port", QStringLiteral("TCP port, 0 for any free port"), defaults.port, 0, 65535,
+                  [](C &c, qint64 v) { c.port = quint16(v); }),
+        intOption("listen-backlog", QStringLiteral("Listen backlog"), defaults.listenBacklog, 1, 65535,
+                  [](C &c, qint64 v) { c.listenBacklog = int(v); }),
+        intOption("max-connections", QStringLiteral("Max concurrent connections; over it: HTTP 503"),
+                  defaults.maxConnections, 1, 1000000, [](C &c, qint64 v) { c.maxConnections = int(v); }),
+        intOption("max-connections-per-ip", QStringLiteral("Max connections from one address; over it: HTTP 429"),
+                  defaults.maxConnectionsPerIp, 1, 1000000, [](C &c, qint64 v) { c.maxConnectionsPerIp = int(v); }),
+        intOption("handshake-timeout", QStringLiteral("Milliseconds a client has to send its request head"),
+                  defaults.handshakeTimeoutMs, 100, 3600000, [](C &c, qint64 v) { c.handshakeTimeoutMs = int(v); }),
+        intOption("max-request-head", QStringLiteral("Max request head bytes; over it: HTTP 431"),
+                  defaults.maxRequestHeadBytes, 256, 1048576, [](C &c, qint64 v) { c.maxRequestHeadBytes = int(v); }),
+        intOption("max-frame-size", QStringLiteral("Max incoming frame bytes; over it: close 1009"),
+                  defaults.maxFrameBytes, 125, qint64(1) << 40, [](C &c, qint64 v) { c.maxFrameBytes = v; }),
+        intOption("max-message-size", QStringLiteral("Max incoming message bytes; over it: close 1009"),
+                  defaults.maxMessageBytes, 125, qint64(1) << 40, [](C &c, qint64 v) { c.maxMessageBytes = v; }),
+        intOption("max-send-backlog", QStringLiteral("Max unsent bytes per session before it is cut off"),
+                  defaults.maxSendBacklogBytes, 1024, qint64(1) << 40, [](C &c, qint64 v) { c.maxSendBacklogBytes = v; }),
+        intOption("ping-interval", QStringLiteral("Milliseconds between heartbeat pings, 0 to disable"),
+                  defaults.pingIntervalMs, 0, 86400000, [](C &c, qint64 v) { c.pingIntervalMs = int(v); }),
+        intOption("pong-timeout", QStringLiteral("Milliseconds to wait for a pong before aborting"),
+                  defaults.pongTimeoutMs, 10, 86400000, [](C &c, qint64 v) { c.pongTimeoutMs = int(v); }),
+        intOption("shutdown-grace", QStringLiteral("Milliseconds to wait for close handshakes on shutdown"),
+                  defaults.shutdownGraceMs, 0, 600000, [](C &c, qint64 v) { c.shutdownGraceMs = int(v); }),
+    };
+    for (const IntOption &o : intOptions)
+        parser.addOption(o.option);
+
+    if (!parser.parse(QCoreApplication::arguments()))
+        fail(parser.errorText() + QStringLiteral(" (see --help)"), 2);
+    if (parser.isSet(QStringLiteral("help")))
+        parser.showHelp(0);
+    if (parser.isSet(QStringLiteral("version")))
+        parser.showVersion();
+    if (!parser.positionalArguments().isEmpty())
+        fail(QStringLiteral("unexpected argument \"%1\" (see --help)").arg(parser.positionalArguments().first()), 2);
+
+    WsPlug::HostConfig config;
+    QString logLevel = QStringLiteral("info");
+    if (parser.isSet(configOption)) {
+        const QString path = parser.value(configOption);
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly))
+            fail(QStringLiteral("cannot read config %1: %2").arg(path, file.errorString()));
+        // Larger than any sane config: refuse rather than read a huge file into memory.
+        if (file.size() > 1024 * 1024)
+            fail(QStringLiteral("config %1 is larger than 1 MiB").arg(path));
+        QByteArray json = file.readAll();
+        // "logLevel" belongs to this program, not to the host library.
+        QJsonObject object = QJsonDocument::fromJson(json).object();
+        if (object.contains(QStringLiteral("logLevel"))) {
+            logLevel = object.take(QStringLiteral("logLevel")).toString();
+            json = QJsonDocument(object).toJson();
+        }
+        QString error;
+        if (!config.loadJson(json, &error))
+            fail(QStringLiteral("config %1: %2").arg(path, error));
+    }
+    if (parser.isSet(addressOption)) {
+        if (!config.address.setAddress(parser.value(addressOption)))
+            fail(QStringLiteral("--address: \"%1\" is not an IP address").arg(parser.value(addressOption)), 2);
+    }
+    if (parser.isSet(pluginDirOption))
+        config.pluginDirs = parser.values(pluginDirOption);
+    for (const IntOption &o : intOptions) {
+        if (!parser.isSet(o.option))
+            continue;
+        bool ok = false;
+        const qint64 v = parser.value(o.option).toLongLong(&ok);
+        if (!ok || v < o.min || v > o.max) {
+            fail(QStringLiteral("--%1: expected an integer from %2 to %3, got \"%4\"")
+                     .arg(o.option.names().first()).arg(o.min).arg(o.max).arg(parser.value(o.option)), 2);
+        }
+        o.apply(config, v);
+    }
+    if (parser.isSet(logLevelOption))
+        logLevel = parser.value(logLevelOption);
+    if (!applyLogLevel(logLevel))
+        fail(QStringLiteral("log level \"%1\" is not one of debug, info, warning, error").arg(logLevel), 2);
+    QString error;
+    if (!config.validate(&error))
+        fail(error, 2);
+
+    WsPlug::HostServer host;
+    host.setConfig(config);
+    if (!host.start())
+        fail(host.errorString());
+
+    const QString base = QStringLiteral("ws://%1:%2").arg(host.serverAddress().toString()).arg(host.serverPort());
+    std::printf("wsplug-host %s listening on %s\n", WSPLUG_VERSION, qPrintable(base));
+    for (const WsPlug::PluginMetadata &p : host.plugins().loaded())
+        std::printf("  %-10s %s\n", qPrintable(p.id), qPrintable(p.routes.join(QStringLiteral(", "))));
+    if (host.plugins().loaded().isEmpty())
+        std::fprintf(stderr, "wsplug-host: warning: no plugins loaded; every path answers 404\n");
+    std::fflush(stdout);
+
+    // SIGINT/SIGTERM -> graceful stop (1001 to everyone) -> exit 0.
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, signalFds) != 0)
+        fail(QStringLiteral("cannot set up signal handling"));
+    QSocketNotifier signalNotifier(signalFds[1], QSocketNotifier::Read);
+    QObject::connect(&signalNotifier, &QSocketNotifier::activated, &host, [&] {
+        char byte;
+        [[maybe_unused]] const auto n = ::read(signalFds[1], &byte, 1);
+        std::fprintf(stderr, "wsplug-host: shutting down\n");
+        host.stop();
+    });
+    struct sigaction action = {};
+    action.sa_handler = onSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    ::sigaction(SIGINT, &action, nullptr);
+    ::sigaction(SIGTERM, &action, nullptr);
+    QObject::connect(&host, &WsPlug::HostServer::stopped, &app, [] { QCoreApplication::exit(0); },
+                     Qt::QueuedConnection);
+    return app.exec();
+}

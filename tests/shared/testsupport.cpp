@@ -1,0 +1,176 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include "testsupport.h"
+
+#include <QDeadlineTimer>
+#include <QRandomGenerator>
+#include <QTest>
+#include <QtEndian>
+
+namespace WsPlug::Test {
+
+namespace {
+// The host under test usually runs on this thread: wait by running the event loop,
+// never by blocking in waitForReadyRead().
+void spin()
+{
+    QTest::qWait(2);
+}
+} // namespace
+
+HostConfig testConfig()
+{
+    HostConfig c;
+    c.address = QHostAddress::LocalHost;
+    c.port = 0;
+    c.pluginDirs = {QStringLiteral(WSPLUG_PLUGIN_DIR)};
+    c.pingIntervalMs = 0;
+    c.shutdownGraceMs = 2000;
+    return c;
+}
+
+QUrl wsUrl(quint16 port, const QString &pathAndQuery)
+{
+    return QUrl(QStringLiteral("ws://127.0.0.1:%1%2").arg(port).arg(pathAndQuery));
+}
+
+QByteArray handshakeRequest(const QString &path, const QByteArray &extraHeaders)
+{
+    return "GET " + path.toUtf8() + " HTTP/1.1\r\n"
+           "Host: 127.0.0.1\r\n"
+           "Upgrade: websocket\r\n"
+           "Connection: Upgrade\r\n"
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+           "Sec-WebSocket-Version: 13\r\n"
+           + extraHeaders + "\r\n";
+}
+
+bool connectRaw(QTcpSocket &socket, quint16 port)
+{
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    return socket.waitForConnected(5000);
+}
+
+QByteArray readResponseHead(QTcpSocket &socket, int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    QByteArray data;
+    while (!deadline.hasExpired()) {
+        data += socket.peek(socket.bytesAvailable());
+        const qsizetype end = data.indexOf("\r\n\r\n");
+        if (end >= 0) {
+            socket.skip(end + 4);
+            return data.left(end + 4);
+        }
+        data.clear();
+        if (socket.state() != QAbstractSocket::ConnectedState && socket.bytesAvailable() == 0)
+            break;
+        spin();
+    }
+    return socket.readAll();
+}
+
+int statusCode(const QByteArray &responseHead)
+{
+    if (!responseHead.startsWith("HTTP/1.1 "))
+        return -1;
+    bool ok = false;
+    const int code = responseHead.mid(9, 3).toInt(&ok);
+    return ok ? code : -1;
+}
+
+QByteArray rawRequest(quint16 port, const QByteArray &request, int timeoutMs)
+{
+    QTcpSocket socket;
+    if (!connectRaw(socket, port))
+        return {};
+    socket.write(request);
+    socket.flush();
+    return readResponseHead(socket, timeoutMs);
+}
+
+QByteArray clientFrame(int opcode, const QByteArray &payload, bool fin, bool masked, int rsv)
+{
+    QByteArray frame;
+    frame.append(char((fin ? 0x80 : 0) | ((rsv & 7) << 4) | (opcode & 0x0f)));
+    const quint64 len = quint64(payload.size());
+    const char maskBit = masked ? char(0x80) : char(0);
+    if (len <= 125) {
+        frame.append(char(maskBit | char(len)));
+    } else if (len <= 0xffff) {
+        frame.append(char(maskBit | 126));
+        const quint16 be = qToBigEndian<quint16>(quint16(len));
+        frame.append(reinterpret_cast<const char *>(&be), 2);
+    } else {
+        frame.append(char(maskBit | 127));
+        const quint64 be = qToBigEndian<quint64>(len);
+        frame.append(reinterpret_cast<const char *>(&be), 8);
+    }
+    if (!masked)
+        return frame + payload;
+    const quint32 key = QRandomGenerator::global()->generate();
+    const char *k = reinterpret_cast<const char *>(&key);
+    frame.append(k, 4);
+    QByteArray body = payload;
+    for (qsizetype i = 0; i < body.size(); ++i)
+        body[i] = char(body[i] ^ k[i % 4]);
+    return frame + body;
+}
+
+std::optional<Frame> takeFrame(QByteArray &buffer)
+{
+    if (buffer.size() < 2)
+        return std::nullopt;
+    const auto b0 = quint8(buffer[0]);
+    const auto b1 = quint8(buffer[1]);
+    quint64 len = b1 & 0x7f;
+    qsizetype offset = 2;
+    if (len == 126) {
+        if (buffer.size() < 4)
+            return std::nullopt;
+        len = qFromBigEndian<quint16>(buffer.constData() + 2);
+        offset = 4;
+    } else if (len == 127) {
+        if (buffer.size() < 10)
+            return std::nullopt;
+        len = qFromBigEndian<quint64>(buffer.constData() + 2);
+        offset = 10;
+    }
+    if ((b1 & 0x80) != 0)
+        offset += 4;   // a server never masks; tolerate it anyway for parsing
+    if (quint64(buffer.size() - offset) < len)
+        return std::nullopt;
+    Frame f;
+    f.fin = (b0 & 0x80) != 0;
+    f.opcode = b0 & 0x0f;
+    f.payload = buffer.mid(offset, qsizetype(len));
+    buffer.remove(0, offset + qsizetype(len));
+    return f;
+}
+
+std::optional<Frame> readFrame(QTcpSocket &socket, QByteArray &buffer, int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (true) {
+        buffer += socket.readAll();
+        if (auto f = takeFrame(buffer))
+            return f;
+        if (deadline.hasExpired() || socket.state() != QAbstractSocket::ConnectedState)
+            return std::nullopt;
+        spin();
+    }
+}
+
+bool waitForDisconnect(QTcpSocket &socket, int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (socket.state() != QAbstractSocket::UnconnectedState) {
+        if (deadline.hasExpired())
+            return false;
+        socket.readAll();
+        spin();
+    }
+    return true;
+}
+
+} // namespace WsPlug::Test

@@ -1,0 +1,56 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#pragma once
+
+#include <wsplug/hostconfig.h>
+
+#include <QByteArray>
+#include <QTcpSocket>
+#include <QUrl>
+
+#include <optional>
+
+namespace WsPlug::Test {
+
+//! A config for tests: loopback, ephemeral port, the build's plugins, quiet heartbeats.
+HostConfig testConfig();
+
+//! A WebSocket URL on the host under test.
+QUrl wsUrl(quint16 port, const QString &pathAndQuery);
+
+//! A valid RFC 6455 client handshake for \a path, with \a extraHeaders ("Name: value\r\n"...).
+QByteArray handshakeRequest(const QString &path, const QByteArray &extraHeaders = {});
+
+//! Connects a raw TCP socket to 127.0.0.1:\a port; QVERIFY-style failure returns false.
+bool connectRaw(QTcpSocket &socket, quint16 port);
+
+//! Reads until the response head ("\r\n\r\n") has arrived, or the timeout; returns the head.
+QByteArray readResponseHead(QTcpSocket &socket, int timeoutMs = 5000);
+
+//! The status code of an HTTP response head, or -1.
+int statusCode(const QByteArray &responseHead);
+
+//! Sends \a request on a fresh connection and returns the response head.
+QByteArray rawRequest(quint16 port, const QByteArray &request, int timeoutMs = 5000);
+
+//! A client frame: masked, as RFC 6455 5.3 requires.
+QByteArray clientFrame(int opcode, const QByteArray &payload, bool fin = true, bool masked = true,
+                       int rsv = 0);
+
+struct Frame
+{
+    bool fin = false;
+    int opcode = -1;
+    QByteArray payload;
+};
+
+//! Takes one complete (unmasked, server) frame off the front of \a buffer, if there is one.
+std::optional<Frame> takeFrame(QByteArray &buffer);
+
+//! Reads frames from \a socket into \a buffer until one arrives or the timeout.
+std::optional<Frame> readFrame(QTcpSocket &socket, QByteArray &buffer, int timeoutMs = 5000);
+
+//! True once \a socket is disconnected (waiting at most \a timeoutMs).
+bool waitForDisconnect(QTcpSocket &socket, int timeoutMs = 5000);
+
+} // namespace WsPlug::Test
