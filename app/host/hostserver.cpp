@@ -354,7 +354,14 @@ void HostServerPrivate::onPendingReadyRead(RecordingSocket *socket)
     p.handedOver = true;
     handedOverByPeer.insert(peerKey(p.peerAddress, p.peerPort), socket);
     QObject::disconnect(socket, &QTcpSocket::readyRead, q, nullptr);
-    socket->setReadBufferSize(0);
+    // Qt must see the head and nothing after it: it would process frames that came
+    // with the head before the session exists (and drop them). Hold them back, and
+    // read nothing more from the kernel, until the session is set up (onUpgraded).
+    const QByteArray buffered = socket->read(socket->bytesAvailable());
+    p.earlyData = buffered.mid(headLength);
+    for (qsizetype i = headLength - 1; i >= 0; --i)
+        socket->ungetChar(buffered.at(i));
+    socket->setReadBufferSize(headLength);
     webSocketServer->handleConnection(socket);
 }
 
@@ -444,6 +451,12 @@ void HostServerPrivate::onUpgraded()
         qCDebug(lcHandshake).noquote() << "upgraded" << p.peerAddress << p.path
                                        << QString::fromLatin1(socket->responseHead.left(12));
         openSession(ws, p);
+        // Now that the session listens, give Qt what arrived along with the head.
+        for (qsizetype i = p.earlyData.size() - 1; i >= 0; --i)
+            socket->ungetChar(p.earlyData.at(i));
+        socket->setReadBufferSize(0);
+        if (socket->bytesAvailable() > 0)
+            Q_EMIT socket->readyRead();
     }
 }
 

@@ -62,6 +62,7 @@ struct PendingHandshake
     bool responded = false;        // refusal written, lingering until the peer goes
     bool handedOver = false;       // given to QWebSocketServer, waiting for its upgrade
     QByteArray requestHead;
+    QByteArray earlyData;          // bytes after the head, held back until the session exists
     QString path;
     QString query;
     QString pluginId;
