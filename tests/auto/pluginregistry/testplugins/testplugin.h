@@ -1,0 +1,57 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+// One source for all test plugins; each build picks its behaviour and metadata
+// with TEST_PLUGIN_* defines.
+#pragma once
+
+#include <wsplug/sdk/messagehandlerinterface.h>
+
+#include <QObject>
+
+#include <stdexcept>
+
+#ifdef TEST_PLUGIN_UNRESOLVED
+extern "C" void wsplug_test_symbol_that_does_not_exist();
+#endif
+
+class TestPlugin final : public QObject, public WsPlug::MessageHandlerInterface
+{
+    Q_OBJECT
+    Q_PLUGIN_METADATA(IID TEST_PLUGIN_IID FILE TEST_PLUGIN_JSON)
+    Q_INTERFACES(WsPlug::MessageHandlerInterface)
+
+public:
+    bool initialize(WsPlug::HostContext *context, QString *errorString) override
+    {
+        m_context = context;
+#ifdef TEST_PLUGIN_UNRESOLVED
+        wsplug_test_symbol_that_does_not_exist();
+#endif
+#ifdef TEST_PLUGIN_INIT_FAILS
+        *errorString = QStringLiteral("the database is not reachable");
+        return false;
+#elif defined(TEST_PLUGIN_INIT_THROWS)
+        Q_UNUSED(errorString)
+        throw std::runtime_error("boom in initialize");
+#else
+        Q_UNUSED(errorString)
+        return true;
+#endif
+    }
+    void sessionOpened(const WsPlug::SessionInfo &) override {}
+    void messageReceived(WsPlug::SessionId session, const WsPlug::Message &message) override
+    {
+        if (message.text == QLatin1String("throw"))
+            throw std::runtime_error("handler bug");
+        if (message.text == QLatin1String("settings")) {
+            m_context->sendText(session, m_context->settings().value(QStringLiteral("greeting")).toString());
+            return;
+        }
+        m_context->sendText(session, message.text);
+    }
+    void sessionClosed(WsPlug::SessionId, quint16, const QString &) override {}
+    void aboutToShutdown() override {}
+
+private:
+    WsPlug::HostContext *m_context = nullptr;
+};

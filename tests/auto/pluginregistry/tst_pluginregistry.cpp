@@ -1,0 +1,208 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+// Plugin discovery and refusal, with small plugins built in the test tree.
+
+#include <wsplug/hostserver.h>
+#include <wsplug/pluginregistry.h>
+#include <wsplug/sdk/messagehandlerinterface.h>
+
+#include "testsupport.h"
+
+#include <QDir>
+#include <QJsonDocument>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QWebSocket>
+
+using namespace WsPlug;
+using namespace WsPlug::Test;
+
+class tst_PluginRegistry : public QObject
+{
+    Q_OBJECT
+
+private:
+    static QString refusalFor(const PluginRegistry &registry, const QString &fileStem)
+    {
+        for (const RefusedPlugin &r : registry.refused()) {
+            if (QFileInfo(r.fileName).completeBaseName() == fileStem)
+                return r.reason;
+        }
+        return {};
+    }
+    static QStringList loadedIds(const PluginRegistry &registry)
+    {
+        QStringList ids;
+        for (const PluginMetadata &p : registry.loaded())
+            ids << p.id;
+        return ids;
+    }
+
+private Q_SLOTS:
+    void metadataValidation_data();
+    void metadataValidation();
+    void loadsGoodAndRefusesBadWithReasons_data();
+    void loadsGoodAndRefusesBadWithReasons();
+    void refusesPluginWhoseInitializeFails();
+    void pluginExceptionClosesOnlyThatSessionWith1011();
+    void pluginGetsItsOwnSettings();
+    void prefixRouteServesSubpaths();
+    void missingPluginDirectoryIsReported();
+};
+
+void tst_PluginRegistry::metadataValidation_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QString>("error");   // empty = valid
+    const QByteArray iid = "\"IID\": \"" WsPlugMessageHandlerInterface_iid "\"";
+    auto md = [&](const QByteArray &body) -> QByteArray { return "{" + iid + ", \"MetaData\": {" + body + "}}"; };
+    const QByteArray base = "\"Id\": \"x\", \"Name\": \"X\", \"Version\": \"1\", \"Description\": \"d\"";
+    QTest::addRow("valid") << md(base + ", \"ApiVersion\": \"1.0\", \"Routes\": [\"/x\", \"/y/*\"]") << QString();
+    QTest::addRow("older minor is fine") << md(base + ", \"ApiVersion\": \"1.0\", \"Routes\": [\"/x\"]") << QString();
+    QTest::addRow("newer minor") << md(base + ", \"ApiVersion\": \"1.9\", \"Routes\": [\"/x\"]") << QStringLiteral("ApiVersion 1.9");
+    QTest::addRow("other major") << md(base + ", \"ApiVersion\": \"2.0\", \"Routes\": [\"/x\"]") << QStringLiteral("ApiVersion 2.0");
+    QTest::addRow("api not a version") << md(base + ", \"ApiVersion\": \"one\", \"Routes\": [\"/x\"]") << QStringLiteral("not MAJOR.MINOR");
+    QTest::addRow("api a number") << md(base + ", \"ApiVersion\": 1.0, \"Routes\": [\"/x\"]") << QStringLiteral("\"ApiVersion\"");
+    QTest::addRow("no routes") << md(base + ", \"ApiVersion\": \"1.0\"") << QStringLiteral("\"Routes\"");
+    QTest::addRow("empty routes") << md(base + ", \"ApiVersion\": \"1.0\", \"Routes\": []") << QStringLiteral("\"Routes\"");
+    QTest::addRow("relative route") << md(base + ", \"ApiVersion\": \"1.0\", \"Routes\": [\"x\"]") << QStringLiteral("must start with '/'");
+    QTest::addRow("star inside") << md(base + ", \"ApiVersion\": \"1.0\", \"Routes\": [\"/a*b\"]") << QStringLiteral("'*'");
+    QTest::addRow("catch-all") << md(base + ", \"ApiVersion\": \"1.0\", \"Routes\": [\"/*\"]") << QStringLiteral("swallow");
+    QTest::addRow("reserved") << md(base + ", \"ApiVersion\": \"1.0\", \"Routes\": [\"/_admin\"]") << QStringLiteral("reserved");
+    QTest::addRow("duplicate route") << md(base + ", \"ApiVersion\": \"1.0\", \"Routes\": [\"/x\", \"/x\"]") << QStringLiteral("twice");
+    QTest::addRow("uppercase id") << md("\"Id\": \"X\", \"Name\": \"X\", \"Version\": \"1\", \"Description\": \"d\", \"ApiVersion\": \"1.0\", \"Routes\": [\"/x\"]")
+                                  << QStringLiteral("lowercase");
+    QTest::addRow("missing name") << md("\"Id\": \"x\", \"Version\": \"1\", \"Description\": \"d\", \"ApiVersion\": \"1.0\", \"Routes\": [\"/x\"]")
+                                  << QStringLiteral("\"Name\"");
+    QTest::addRow("wrong iid") << QByteArray("{\"IID\": \"org.other/1.0\", \"MetaData\": {}}") << QStringLiteral("wrong interface id");
+    QTest::addRow("no metadata") << QByteArray("{" + iid + "}") << QStringLiteral("no plugin metadata");
+}
+
+void tst_PluginRegistry::metadataValidation()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(QString, error);
+    const QJsonObject obj = QJsonDocument::fromJson(json).object();
+    QVERIFY(!obj.isEmpty());
+    PluginMetadata md;
+    QString why;
+    const bool ok = PluginMetadata::fromPluginMetaData(obj, &md, &why);
+    if (error.isEmpty()) {
+        QVERIFY2(ok, qPrintable(why));
+        QCOMPARE(md.id, QStringLiteral("x"));
+    } else {
+        QVERIFY(!ok);
+        QVERIFY2(why.contains(error), qPrintable(why));
+    }
+}
+
+void tst_PluginRegistry::loadsGoodAndRefusesBadWithReasons_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("reason");
+    QTest::addRow("not a Qt plugin") << QStringLiteral("notaplugin") << QStringLiteral("not a Qt plugin");
+    QTest::addRow("wrong IID") << QStringLiteral("wrongiid") << QStringLiteral("wrong interface id");
+    QTest::addRow("wrong ApiVersion") << QStringLiteral("wrongapiversion") << QStringLiteral("ApiVersion 2.0 is not supported");
+    QTest::addRow("bad metadata") << QStringLiteral("badmetadata") << QStringLiteral("\"Routes\"");
+    QTest::addRow("route clash") << QStringLiteral("routeclash") << QStringLiteral("already served by plugin \"echo\"");
+    QTest::addRow("unresolved symbol") << QStringLiteral("unresolved") << QStringLiteral("wsplug_test_symbol_that_does_not_exist");
+}
+
+void tst_PluginRegistry::loadsGoodAndRefusesBadWithReasons()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, reason);
+    PluginRegistry registry;
+    registry.load({QStringLiteral(WSPLUG_PLUGIN_DIR), QStringLiteral(WSPLUG_TEST_PLUGIN_DIR)});
+    const QStringList ids = loadedIds(registry);
+    QVERIFY2(ids.contains(QStringLiteral("echo")), qPrintable(ids.join(QLatin1Char(','))));
+    QVERIFY2(ids.contains(QStringLiteral("valid")), qPrintable(ids.join(QLatin1Char(','))));
+    QVERIFY(!ids.contains(file));
+    const QString why = refusalFor(registry, file);
+    QVERIFY2(why.contains(reason), qPrintable(QStringLiteral("%1: \"%2\"").arg(file, why)));
+    QCOMPARE(registry.match(QStringLiteral("/echo")).first, QStringLiteral("echo"));
+}
+
+void tst_PluginRegistry::refusesPluginWhoseInitializeFails()
+{
+    HostConfig config = testConfig();
+    config.pluginDirs = {QStringLiteral(WSPLUG_PLUGIN_DIR), QStringLiteral(WSPLUG_TEST_PLUGIN_DIR)};
+    HostServer host;
+    host.setConfig(config);
+    QVERIFY(host.start());
+    const QStringList ids = loadedIds(host.plugins());
+    QVERIFY(ids.contains(QStringLiteral("valid")));
+    QVERIFY(!ids.contains(QStringLiteral("initfails")));
+    QVERIFY(!ids.contains(QStringLiteral("initthrows")));
+    QVERIFY(refusalFor(host.plugins(), QStringLiteral("initfails")).contains(QStringLiteral("the database is not reachable")));
+    QVERIFY(refusalFor(host.plugins(), QStringLiteral("initthrows")).contains(QStringLiteral("boom in initialize")));
+    // A refused plugin's routes are not served.
+    QCOMPARE(statusCode(rawRequest(host.serverPort(), handshakeRequest(QStringLiteral("/initfails")))), 404);
+    QCOMPARE(statusCode(rawRequest(host.serverPort(), handshakeRequest(QStringLiteral("/valid")))), 101);
+}
+
+void tst_PluginRegistry::pluginExceptionClosesOnlyThatSessionWith1011()
+{
+    HostConfig config = testConfig();
+    config.pluginDirs = {QStringLiteral(WSPLUG_TEST_PLUGIN_DIR)};
+    HostServer host;
+    host.setConfig(config);
+    QVERIFY(host.start());
+    QWebSocket victim, bystander;
+    QSignalSpy victimUp(&victim, &QWebSocket::connected), bystanderUp(&bystander, &QWebSocket::connected);
+    victim.open(wsUrl(host.serverPort(), QStringLiteral("/valid")));
+    bystander.open(wsUrl(host.serverPort(), QStringLiteral("/valid")));
+    QVERIFY(victimUp.wait() || victimUp.size() == 1);
+    QTRY_COMPARE(bystanderUp.size(), 1);
+    QSignalSpy victimDown(&victim, &QWebSocket::disconnected);
+    victim.sendTextMessage(QStringLiteral("throw"));
+    QTRY_COMPARE(victimDown.size(), 1);
+    QCOMPARE(int(victim.closeCode()), 1011);
+    QSignalSpy echoed(&bystander, &QWebSocket::textMessageReceived);
+    bystander.sendTextMessage(QStringLiteral("still here"));
+    QTRY_COMPARE(echoed.size(), 1);
+    QCOMPARE(host.sessionCount(), 1);
+}
+
+void tst_PluginRegistry::pluginGetsItsOwnSettings()
+{
+    HostConfig config = testConfig();
+    config.pluginDirs = {QStringLiteral(WSPLUG_TEST_PLUGIN_DIR)};
+    config.pluginSettings.insert(QStringLiteral("valid"), QVariantMap{{QStringLiteral("greeting"), QStringLiteral("hej")}});
+    config.pluginSettings.insert(QStringLiteral("other"), QVariantMap{{QStringLiteral("greeting"), QStringLiteral("wrong")}});
+    HostServer host;
+    host.setConfig(config);
+    QVERIFY(host.start());
+    QWebSocket client;
+    QSignalSpy up(&client, &QWebSocket::connected);
+    QSignalSpy texts(&client, &QWebSocket::textMessageReceived);
+    client.open(wsUrl(host.serverPort(), QStringLiteral("/valid")));
+    QTRY_COMPARE(up.size(), 1);
+    client.sendTextMessage(QStringLiteral("settings"));
+    QTRY_COMPARE(texts.size(), 1);
+    QCOMPARE(texts.first().first().toString(), QStringLiteral("hej"));
+}
+
+void tst_PluginRegistry::prefixRouteServesSubpaths()
+{
+    PluginRegistry registry;
+    registry.load({QStringLiteral(WSPLUG_TEST_PLUGIN_DIR)});
+    QCOMPARE(registry.match(QStringLiteral("/valid")), std::make_pair(QStringLiteral("valid"), QStringLiteral("/valid")));
+    QCOMPARE(registry.match(QStringLiteral("/valid/a/b")), std::make_pair(QStringLiteral("valid"), QStringLiteral("/valid/*")));
+    QCOMPARE(registry.match(QStringLiteral("/validx")).first, QString());
+    QCOMPARE(registry.match(QStringLiteral("/")).first, QString());
+}
+
+void tst_PluginRegistry::missingPluginDirectoryIsReported()
+{
+    QTemporaryDir tmp;
+    const QString gone = tmp.path() + QStringLiteral("/does-not-exist");
+    PluginRegistry registry;
+    registry.load({gone, QStringLiteral(WSPLUG_PLUGIN_DIR)});
+    QVERIFY(loadedIds(registry).contains(QStringLiteral("echo")));
+    QVERIFY(refusalFor(registry, QStringLiteral("does-not-exist")).contains(QStringLiteral("does not exist")));
+}
+
+QTEST_GUILESS_MAIN(tst_PluginRegistry)
+#include "tst_pluginregistry.moc"
