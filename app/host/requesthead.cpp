@@ -168,7 +168,7 @@ int RequestHead::checkWebSocketHandshake(QByteArray *reason) const
     if (key.isEmpty())
         return refuse(400, "missing Sec-WebSocket-Key");
     const auto decoded = QByteArray::fromBase64Encoding(key, QByteArray::AbortOnBase64DecodingErrors);
-    if (!decoded || decoded.decoded.size() != 16)
+    if (key.size() != 24 || !decoded || decoded.decoded.size() != 16)
         return refuse(400, "Sec-WebSocket-Key is not 16 bytes in base64");
     return 0;
 }

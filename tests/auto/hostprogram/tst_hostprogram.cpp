@@ -1,0 +1,209 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+// The wsplug-host program as a user runs it: flags, config file, errors, signals,
+// and the installed layout.
+
+#include "testsupport.h"
+
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QWebSocket>
+
+#include <csignal>
+
+using namespace WsPlug::Test;
+
+class tst_HostProgram : public QObject
+{
+    Q_OBJECT
+
+private:
+    //! Starts the program and waits for its "listening on" line; returns the port or 0.
+    static quint16 startHost(QProcess &process, const QStringList &args,
+                             const QString &program = QStringLiteral(WSPLUG_HOST_PROGRAM));
+    static void echoWorks(quint16 port);
+
+private Q_SLOTS:
+    void helpAndVersion();
+    void badInputIsOneLineOnStderr_data();
+    void badInputIsOneLineOnStderr();
+    void busyPortIsOneLineOnStderr();
+    void runsWithBundledPluginsAndStopsOnSigterm();
+    void flagsOverrideConfigFile();
+    void findsPluginsAfterInstall();
+};
+
+quint16 tst_HostProgram::startHost(QProcess &process, const QStringList &args, const QString &program)
+{
+    process.start(program, args);
+    if (!process.waitForStarted(5000))
+        return 0;
+    QByteArray out;
+    static const QRegularExpression listening(QStringLiteral("listening on ws://[^:]+:(\\d+)"));
+    for (int i = 0; i < 100; ++i) {
+        process.waitForReadyRead(100);
+        out += process.readAllStandardOutput();
+        const auto m = listening.match(QString::fromUtf8(out));
+        if (m.hasMatch())
+            return quint16(m.captured(1).toUInt());
+        if (process.state() != QProcess::Running)
+            break;
+    }
+    qWarning() << "no listening line:" << out << process.readAllStandardError();
+    return 0;
+}
+
+void tst_HostProgram::echoWorks(quint16 port)
+{
+    QWebSocket client;
+    QSignalSpy texts(&client, &QWebSocket::textMessageReceived);
+    QSignalSpy connected(&client, &QWebSocket::connected);
+    client.open(wsUrl(port, QStringLiteral("/echo")));
+    QTRY_COMPARE(connected.size(), 1);
+    client.sendTextMessage(QStringLiteral("ping?"));
+    QTRY_COMPARE(texts.size(), 1);
+    QCOMPARE(texts.first().first().toString(), QStringLiteral("ping?"));
+}
+
+void tst_HostProgram::helpAndVersion()
+{
+    QProcess p;
+    p.start(QStringLiteral(WSPLUG_HOST_PROGRAM), {QStringLiteral("--help")});
+    QVERIFY(p.waitForFinished(5000));
+    QCOMPARE(p.exitCode(), 0);
+    const QByteArray help = p.readAllStandardOutput();
+    for (const char *flag : {"--address", "--port", "--plugin-dir", "--config", "--max-connections",
+                             "--max-connections-per-ip", "--handshake-timeout", "--max-frame-size",
+                             "--max-message-size", "--max-send-backlog", "--ping-interval",
+                             "--pong-timeout", "--listen-backlog", "--log-level"}) {
+        QVERIFY2(help.contains(flag), flag);
+    }
+    p.start(QStringLiteral(WSPLUG_HOST_PROGRAM), {QStringLiteral("--version")});
+    QVERIFY(p.waitForFinished(5000));
+    QCOMPARE(p.exitCode(), 0);
+    QVERIFY(p.readAllStandardOutput().contains(WSPLUG_VERSION_STRING));
+}
+
+void tst_HostProgram::badInputIsOneLineOnStderr_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QByteArray>("configJson");   // written to a file and passed with --config
+    QTest::addColumn<QString>("expected");
+    QTest::addRow("unknown flag") << QStringList{QStringLiteral("--bogus")} << QByteArray() << QStringLiteral("bogus");
+    QTest::addRow("port not a number") << QStringList{QStringLiteral("--port"), QStringLiteral("eighty")} << QByteArray()
+                                       << QStringLiteral("--port");
+    QTest::addRow("port out of range") << QStringList{QStringLiteral("--port"), QStringLiteral("70000")} << QByteArray()
+                                       << QStringLiteral("--port");
+    QTest::addRow("bad address") << QStringList{QStringLiteral("--address"), QStringLiteral("nowhere")} << QByteArray()
+                                 << QStringLiteral("--address");
+    QTest::addRow("bad log level") << QStringList{QStringLiteral("--log-level"), QStringLiteral("loud")} << QByteArray()
+                                   << QStringLiteral("loud");
+    QTest::addRow("missing config") << QStringList{QStringLiteral("--config"), QStringLiteral("/nonexistent/wsplug.json")}
+                                    << QByteArray() << QStringLiteral("cannot read config");
+    QTest::addRow("truncated config") << QStringList() << QByteArray("{\"port\": 1") << QStringLiteral("invalid JSON");
+    QTest::addRow("unknown config key") << QStringList() << QByteArray("{\"colour\": 1}") << QStringLiteral("colour");
+    QTest::addRow("stray argument") << QStringList{QStringLiteral("extra")} << QByteArray() << QStringLiteral("extra");
+}
+
+void tst_HostProgram::badInputIsOneLineOnStderr()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QByteArray, configJson);
+    QFETCH(QString, expected);
+    QTemporaryDir tmp;
+    if (!configJson.isEmpty()) {
+        QFile f(tmp.filePath(QStringLiteral("config.json")));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(configJson);
+        args << QStringLiteral("--config") << f.fileName();
+    }
+    QProcess p;
+    p.start(QStringLiteral(WSPLUG_HOST_PROGRAM), args);
+    QVERIFY(p.waitForFinished(5000));
+    QVERIFY(p.exitCode() != 0);
+    const QString err = QString::fromUtf8(p.readAllStandardError());
+    QCOMPARE(err.count(QLatin1Char('\n')), 1);
+    QVERIFY2(err.startsWith(QLatin1String("wsplug-host: ")), qPrintable(err));
+    QVERIFY2(err.contains(expected), qPrintable(err));
+}
+
+void tst_HostProgram::busyPortIsOneLineOnStderr()
+{
+    QTcpServer squatter;
+    QVERIFY(squatter.listen(QHostAddress::LocalHost, 0));
+    QProcess p;
+    p.start(QStringLiteral(WSPLUG_HOST_PROGRAM), {QStringLiteral("--port"), QString::number(squatter.serverPort()),
+                                                  QStringLiteral("--log-level"), QStringLiteral("warning")});
+    QVERIFY(p.waitForFinished(5000));
+    QCOMPARE(p.exitCode(), 1);
+    const QString err = QString::fromUtf8(p.readAllStandardError());
+    QCOMPARE(err.count(QLatin1Char('\n')), 1);
+    QVERIFY2(err.contains(QStringLiteral("cannot listen")), qPrintable(err));
+}
+
+void tst_HostProgram::runsWithBundledPluginsAndStopsOnSigterm()
+{
+    QProcess p;
+    const quint16 port = startHost(p, {QStringLiteral("--port"), QStringLiteral("0")});
+    QVERIFY(port);
+    echoWorks(port);
+
+    QWebSocket client;
+    QSignalSpy connected(&client, &QWebSocket::connected);
+    QSignalSpy disconnected(&client, &QWebSocket::disconnected);
+    client.open(wsUrl(port, QStringLiteral("/echo")));
+    QTRY_COMPARE(connected.size(), 1);
+    ::kill(pid_t(p.processId()), SIGTERM);
+    QTRY_COMPARE(disconnected.size(), 1);
+    QCOMPARE(int(client.closeCode()), 1001);
+    // The event loop of QTRY_COMPARE may already have seen it exit.
+    QVERIFY(p.state() == QProcess::NotRunning || p.waitForFinished(5000));
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(p.exitCode(), 0);
+}
+
+void tst_HostProgram::flagsOverrideConfigFile()
+{
+    QTemporaryDir tmp;
+    QFile f(tmp.filePath(QStringLiteral("config.json")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"port": 0, "maxConnections": 1, "logLevel": "warning"})");
+    f.close();
+    QProcess p;
+    const quint16 port = startHost(p, {QStringLiteral("--config"), f.fileName(), QStringLiteral("--max-connections"), QStringLiteral("2")});
+    QVERIFY(port);
+    QTcpSocket a, b;
+    for (QTcpSocket *s : {&a, &b}) {
+        QVERIFY(connectRaw(*s, port));
+        s->write(handshakeRequest(QStringLiteral("/echo")));
+        QCOMPARE(statusCode(readResponseHead(*s)), 101);
+    }
+    QCOMPARE(statusCode(rawRequest(port, handshakeRequest(QStringLiteral("/echo")))), 503);
+    p.terminate();
+    QVERIFY(p.waitForFinished(5000));
+    QCOMPARE(p.exitCode(), 0);
+}
+
+void tst_HostProgram::findsPluginsAfterInstall()
+{
+    QTemporaryDir prefix;
+    QProcess install;
+    install.start(QStringLiteral(WSPLUG_CMAKE_COMMAND),
+                  {QStringLiteral("--install"), QStringLiteral(WSPLUG_BUILD_DIR), QStringLiteral("--prefix"), prefix.path()});
+    QVERIFY(install.waitForFinished(60000));
+    QVERIFY2(install.exitCode() == 0, install.readAllStandardError().constData());
+    QProcess p;
+    const quint16 port = startHost(p, {QStringLiteral("--port"), QStringLiteral("0")},
+                                   prefix.filePath(QStringLiteral("bin/wsplug-host")));
+    QVERIFY(port);
+    echoWorks(port);
+    p.terminate();
+    QVERIFY(p.waitForFinished(5000));
+}
+
+QTEST_GUILESS_MAIN(tst_HostProgram)
+#include "tst_hostprogram.moc"
