@@ -144,6 +144,11 @@ bool HostServer::isListening() const
     return d->listener && d->listener->isListening();
 }
 
+bool HostServer::isRunning() const
+{
+    return d->running;
+}
+
 QHostAddress HostServer::serverAddress() const
 {
     return d->listener ? d->listener->serverAddress() : QHostAddress();

@@ -35,6 +35,7 @@ public:
     bool start();
     QString errorString() const;
     bool isListening() const;
+    bool isRunning() const;   //!< from a successful start() until stopped()
     QHostAddress serverAddress() const;
     quint16 serverPort() const;
 

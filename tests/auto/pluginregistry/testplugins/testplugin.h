@@ -7,6 +7,7 @@
 #include <wsplug/sdk/messagehandlerinterface.h>
 
 #include <QObject>
+#include <QThread>
 
 #include <stdexcept>
 
@@ -43,6 +44,10 @@ public:
     {
         if (message.text == QLatin1String("throw"))
             throw std::runtime_error("handler bug");
+        if (message.text == QLatin1String("thread")) {
+            m_context->sendText(session, QThread::currentThread()->objectName());
+            return;
+        }
         if (message.text == QLatin1String("settings")) {
             m_context->sendText(session, m_context->settings().value(QStringLiteral("greeting")).toString());
             return;

@@ -1,0 +1,132 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include <wsplug/hostthread.h>
+
+#include <wsplug/hostserver.h>
+
+#ifdef WSPLUG_HAVE_EPOLL_DISPATCHER
+#include <wsplug/epolleventdispatcher.h>
+#endif
+
+#include <QSemaphore>
+#include <QThread>
+
+namespace WsPlug {
+
+struct HostThread::Private
+{
+    QThread thread;
+    HostServer *host = nullptr;
+    Dispatcher requested = Dispatcher::Epoll;
+    Dispatcher inUse = Dispatcher::Qt;
+    quint16 port = 0;
+};
+
+HostThread::HostThread(QObject *parent)
+    : QObject(parent), d(std::make_unique<Private>())
+{
+    d->thread.setObjectName(QStringLiteral("wsplug-host"));
+}
+
+HostThread::~HostThread()
+{
+    stop();
+}
+
+void HostThread::setDispatcher(Dispatcher dispatcher)
+{
+    d->requested = dispatcher;
+}
+
+HostThread::Dispatcher HostThread::dispatcher() const
+{
+    return d->inUse;
+}
+
+bool HostThread::start(const HostConfig &config, QString *errorString)
+{
+    if (d->host) {
+        if (errorString)
+            *errorString = QStringLiteral("already running");
+        return false;
+    }
+    d->inUse = Dispatcher::Qt;
+#ifdef WSPLUG_HAVE_EPOLL_DISPATCHER
+    // A QThread keeps a dispatcher given to it until it is destroyed; only install
+    // once, before the first start.
+    if (d->requested == Dispatcher::Epoll && !d->thread.eventDispatcher()) {
+        if (EpollEventDispatcher::installOn(&d->thread))
+            d->inUse = Dispatcher::Epoll;
+    } else if (d->requested == Dispatcher::Epoll
+               && qobject_cast<EpollEventDispatcher *>(d->thread.eventDispatcher())) {
+        d->inUse = Dispatcher::Epoll;
+    }
+#endif
+    d->thread.start();
+
+    auto *host = new HostServer;
+    host->setConfig(config);
+    host->moveToThread(&d->thread);
+    bool ok = false;
+    QString error;
+    QMetaObject::invokeMethod(host, [&] {
+        ok = host->start();
+        error = host->errorString();
+        d->port = host->serverPort();
+    }, Qt::BlockingQueuedConnection);
+    if (!ok) {
+        d->thread.quit();
+        d->thread.wait();
+        delete host;   // its thread has finished: safe to delete from here
+        if (errorString)
+            *errorString = error;
+        return false;
+    }
+    d->host = host;
+    return true;
+}
+
+void HostThread::stop()
+{
+    if (!d->host)
+        return;
+    QSemaphore done;
+    // Direct connection: released on the host thread the moment the host has stopped.
+    const auto connection = connect(d->host, &HostServer::stopped, d->host, [&done] { done.release(); },
+                                    Qt::DirectConnection);
+    bool wasRunning = false;
+    QMetaObject::invokeMethod(d->host, [this, &wasRunning] {
+        wasRunning = d->host->isRunning();
+        d->host->stop();
+    }, Qt::BlockingQueuedConnection);
+    if (wasRunning)
+        done.acquire();
+    disconnect(connection);
+    d->thread.quit();
+    d->thread.wait();
+    delete d->host;
+    d->host = nullptr;
+    d->port = 0;
+}
+
+bool HostThread::isRunning() const
+{
+    return d->host != nullptr;
+}
+
+HostServer *HostThread::host() const
+{
+    return d->host;
+}
+
+quint16 HostThread::serverPort() const
+{
+    return d->port;
+}
+
+QThread *HostThread::hostThread() const
+{
+    return &d->thread;
+}
+
+} // namespace WsPlug
