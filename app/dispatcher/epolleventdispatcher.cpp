@@ -1,0 +1,839 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+
+#include <wsplug/epolleventdispatcher.h>
+
+#include <QCoreApplication>
+#include <QSocketNotifier>
+#include <QThread>
+#include <QTimerEvent>
+#include <QVarLengthArray>
+
+#include <algorithm>
+#include <atomic>
+#include <climits>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include <cerrno>
+#include <ctime>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+// epoll_pwait2() takes a timespec, so precise timers are not rounded up to whole
+// milliseconds. glibc has it from 2.35; older kernels answer ENOSYS and we fall back.
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35))
+#  define WSPLUG_HAVE_EPOLL_PWAIT2 1
+#endif
+
+namespace WsPlug {
+
+namespace {
+
+using Nanoseconds = qint64;
+constexpr Nanoseconds NsPerMs = 1000 * 1000;
+constexpr Nanoseconds NsPerSecond = 1000 * NsPerMs;
+// About 34 years: keeps every deadline computation far away from qint64 overflow.
+constexpr qint64 MaxIntervalMs = qint64(1) << 40;
+
+constexpr int NotifierTypeCount = 3; // QSocketNotifier::Read, Write, Exception
+constexpr int InitialBatchSize = 256;
+constexpr int MaxBatchSize = 4096;
+
+Nanoseconds monotonicNow()
+{
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return Nanoseconds(ts.tv_sec) * NsPerSecond + ts.tv_nsec;
+}
+
+timespec toTimespec(Nanoseconds ns)
+{
+    timespec ts;
+    ts.tv_sec = time_t(ns / NsPerSecond);
+    ts.tv_nsec = long(ns % NsPerSecond);
+    return ts;
+}
+
+uint32_t interestFor(int type)
+{
+    switch (type) {
+    case QSocketNotifier::Read:
+        return EPOLLIN;
+    case QSocketNotifier::Write:
+        return EPOLLOUT;
+    default:
+        return EPOLLPRI;
+    }
+}
+
+// As in Qt's poll() dispatcher, hang-up and error wake every notifier on the socket, so
+// QAbstractSocket learns about the failure whichever of its notifiers is enabled.
+uint32_t triggersFor(int type)
+{
+    return interestFor(type) | EPOLLHUP | EPOLLERR;
+}
+
+const char *typeName(int type)
+{
+    switch (type) {
+    case QSocketNotifier::Read:
+        return "Read";
+    case QSocketNotifier::Write:
+        return "Write";
+    default:
+        return "Exception";
+    }
+}
+
+struct SocketRecord
+{
+    QSocketNotifier *notifiers[NotifierTypeCount] = {};
+    // Index into the pending batch, so unregistering can cancel an activation in O(1).
+    int pendingIndex[NotifierTypeCount] = {-1, -1, -1};
+    // What the kernel currently watches for this fd.
+    uint32_t registeredMask = 0;
+    // epoll refuses regular files (EPERM); poll() reports them always ready, and so do we.
+    bool alwaysReady = false;
+};
+
+struct TimerRecord
+{
+    QObject *object = nullptr;
+    qint64 intervalMs = 0;
+    Qt::TimerType requestedType = Qt::CoarseTimer;
+    Qt::TimerType effectiveType = Qt::CoarseTimer;
+    // The nominal expiry. Repeating timers advance it by whole intervals, so rounding the
+    // firing time for coarse timers never accumulates drift.
+    Nanoseconds expected = 0;
+    Nanoseconds deadline = 0;
+    quint64 sequence = 0;
+    // Set while the timer's own event is delivered: a nested event loop in the handler
+    // must not deliver the same timer again.
+    bool inTimerEvent = false;
+};
+
+// Ordered by (deadline, registration sequence): ties fire in the order they were scheduled.
+using TimerQueue = std::map<std::pair<Nanoseconds, quint64>, int>;
+
+} // namespace
+
+class EpollEventDispatcherPrivate
+{
+public:
+    EpollEventDispatcherPrivate();
+    ~EpollEventDispatcherPrivate();
+
+    int wait(Nanoseconds timeout, bool includeNotifiers);
+    int waitEpoll(Nanoseconds timeout);
+    int waitWakeUpOnly(Nanoseconds timeout);
+    void drainWakeUp();
+    void markPending(SocketRecord &record, uint32_t events);
+    int activatePendingNotifiers();
+    void syncInterest(int fd, SocketRecord &record);
+    void cancelPending(SocketRecord &record, int type);
+
+    void schedule(TimerRecord &timer, Nanoseconds now, bool restart);
+    void enqueue(int timerId, TimerRecord &timer);
+    void dequeue(const TimerRecord &timer);
+    void forgetTimerOfObject(QObject *object, int timerId);
+    Nanoseconds timeUntilNextTimer(Nanoseconds now) const;
+    int activateTimers();
+
+    int epollFd = -1;
+    int wakeFd = -1;
+    std::atomic<bool> wakeUpPending{false};
+    std::atomic<bool> interrupted{false};
+#ifdef WSPLUG_HAVE_EPOLL_PWAIT2
+    bool usePwait2 = true;
+#endif
+
+    std::unordered_map<int, SocketRecord> sockets;
+    std::unordered_set<int> alwaysReadyFds;
+    // Notifiers found ready but not yet activated. A nested event loop started from a
+    // notifier's slot keeps draining this same list, exactly like Qt's own dispatcher.
+    std::vector<QSocketNotifier *> pending;
+    size_t pendingHead = 0;
+    std::vector<epoll_event> events;
+
+    std::unordered_map<int, TimerRecord> timers;
+    std::unordered_map<QObject *, QVarLengthArray<int, 2>> timersByObject;
+    TimerQueue timerQueue;
+    quint64 nextSequence = 0;
+};
+
+EpollEventDispatcherPrivate::EpollEventDispatcherPrivate()
+    : events(InitialBatchSize)
+{
+    epollFd = epoll_create1(EPOLL_CLOEXEC);
+    if (epollFd < 0) {
+        qErrnoWarning(errno, "EpollEventDispatcher: epoll_create1() failed");
+        return;
+    }
+    wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (wakeFd < 0) {
+        qErrnoWarning(errno, "EpollEventDispatcher: eventfd() failed");
+        return;
+    }
+    epoll_event ev = {};
+    ev.events = EPOLLIN;
+    ev.data.fd = wakeFd;
+    if (epoll_ctl(epollFd, EPOLL_CTL_ADD, wakeFd, &ev) < 0) {
+        qErrnoWarning(errno, "EpollEventDispatcher: cannot watch the wake-up eventfd");
+        close(wakeFd);
+        wakeFd = -1;
+    }
+}
+
+EpollEventDispatcherPrivate::~EpollEventDispatcherPrivate()
+{
+    if (wakeFd >= 0)
+        close(wakeFd);
+    if (epollFd >= 0)
+        close(epollFd);
+}
+
+int EpollEventDispatcherPrivate::wait(Nanoseconds timeout, bool includeNotifiers)
+{
+    if (!includeNotifiers)
+        return waitWakeUpOnly(timeout);
+    // Regular files never block, so neither may we while one has a notifier.
+    if (!alwaysReadyFds.empty())
+        timeout = 0;
+
+    int woken = 0;
+    const int ready = waitEpoll(timeout);
+    if (ready < 0) {
+        if (errno != EINTR)
+            qErrnoWarning(errno, "EpollEventDispatcher: epoll_wait() failed");
+        return 0;
+    }
+    for (int i = 0; i < ready; ++i) {
+        const epoll_event &ev = events[size_t(i)];
+        if (ev.data.fd == wakeFd) {
+            drainWakeUp();
+            woken = 1;
+            continue;
+        }
+        auto it = sockets.find(ev.data.fd);
+        if (it == sockets.end()) {
+            // Level-triggered: a stale registration would report forever, so drop it.
+            epoll_ctl(epollFd, EPOLL_CTL_DEL, ev.data.fd, nullptr);
+            continue;
+        }
+        markPending(it->second, ev.events);
+    }
+    for (int fd : alwaysReadyFds)
+        markPending(sockets[fd], EPOLLIN | EPOLLOUT);
+
+    // A full batch means more sockets are ready than we asked for; the rest stay queued
+    // in the kernel (level-triggered), but fetch more at once next time.
+    if (ready == int(events.size()) && events.size() < size_t(MaxBatchSize))
+        events.resize(events.size() * 2);
+    return woken;
+}
+
+int EpollEventDispatcherPrivate::waitEpoll(Nanoseconds timeout)
+{
+#ifdef WSPLUG_HAVE_EPOLL_PWAIT2
+    if (usePwait2) {
+        timespec ts = toTimespec(std::max<Nanoseconds>(timeout, 0));
+        const int ready = epoll_pwait2(epollFd, events.data(), int(events.size()),
+                                       timeout < 0 ? nullptr : &ts, nullptr);
+        if (ready >= 0 || errno != ENOSYS)
+            return ready;
+        usePwait2 = false;
+    }
+#endif
+    // Round up: a timer must never be reported before it is due.
+    const int ms = timeout < 0 ? -1
+                               : int(std::min<Nanoseconds>((timeout + NsPerMs - 1) / NsPerMs,
+                                                           INT_MAX));
+    return epoll_wait(epollFd, events.data(), int(events.size()), ms);
+}
+
+int EpollEventDispatcherPrivate::waitWakeUpOnly(Nanoseconds timeout)
+{
+    pollfd pfd = {wakeFd, POLLIN, 0};
+    const timespec ts = toTimespec(std::max<Nanoseconds>(timeout, 0));
+    const int ready = ppoll(&pfd, 1, timeout < 0 ? nullptr : &ts, nullptr);
+    if (ready < 0 && errno != EINTR)
+        qErrnoWarning(errno, "EpollEventDispatcher: ppoll() failed");
+    if (ready > 0 && (pfd.revents & POLLIN)) {
+        drainWakeUp();
+        return 1;
+    }
+    return 0;
+}
+
+void EpollEventDispatcherPrivate::drainWakeUp()
+{
+    quint64 value;
+    while (read(wakeFd, &value, sizeof value) < 0 && errno == EINTR) {
+    }
+    // Cleared only after draining: a wakeUp() racing with us either sees the flag set and
+    // its event is picked up by the sendPostedEvents() that starts the next iteration, or
+    // sees it clear and writes the eventfd again.
+    wakeUpPending.store(false, std::memory_order_release);
+}
+
+void EpollEventDispatcherPrivate::markPending(SocketRecord &record, uint32_t events)
+{
+    for (int type = 0; type < NotifierTypeCount; ++type) {
+        QSocketNotifier *notifier = record.notifiers[type];
+        if (notifier && (events & triggersFor(type)) && record.pendingIndex[type] < 0) {
+            record.pendingIndex[type] = int(pending.size());
+            pending.push_back(notifier);
+        }
+    }
+}
+
+int EpollEventDispatcherPrivate::activatePendingNotifiers()
+{
+    int activated = 0;
+    QEvent event(QEvent::SockAct);
+    while (pendingHead < pending.size()) {
+        QSocketNotifier *notifier = pending[pendingHead++];
+        if (!notifier)
+            continue; // disabled or deleted after it was found ready
+        auto it = sockets.find(int(notifier->socket()));
+        if (it != sockets.end())
+            it->second.pendingIndex[notifier->type()] = -1;
+        QCoreApplication::sendEvent(notifier, &event);
+        ++activated;
+    }
+    // Whoever empties the list (possibly a nested loop) resets it; indices held by
+    // SocketRecords were all cleared as their entries were consumed or cancelled.
+    pending.clear();
+    pendingHead = 0;
+    return activated;
+}
+
+void EpollEventDispatcherPrivate::cancelPending(SocketRecord &record, int type)
+{
+    if (record.pendingIndex[type] >= 0) {
+        pending[size_t(record.pendingIndex[type])] = nullptr;
+        record.pendingIndex[type] = -1;
+    }
+}
+
+// Makes the kernel's interest set match the enabled notifiers; erases the record (so
+// `record` dangles afterwards) once no notifier is left.
+void EpollEventDispatcherPrivate::syncInterest(int fd, SocketRecord &record)
+{
+    uint32_t wanted = 0;
+    for (int type = 0; type < NotifierTypeCount; ++type) {
+        if (record.notifiers[type])
+            wanted |= interestFor(type);
+    }
+
+    if (record.alwaysReady) {
+        if (!wanted) {
+            alwaysReadyFds.erase(fd);
+            sockets.erase(fd);
+        }
+        return;
+    }
+    if (wanted == record.registeredMask) {
+        if (!wanted)
+            sockets.erase(fd);
+        return;
+    }
+    if (!wanted) {
+        // ENOENT/EBADF: the fd was closed before its notifiers were disabled, which already
+        // removed it from the epoll set.
+        if (epoll_ctl(epollFd, EPOLL_CTL_DEL, fd, nullptr) < 0 && errno != ENOENT
+            && errno != EBADF) {
+            qErrnoWarning(errno, "EpollEventDispatcher: cannot stop watching socket %d", fd);
+        }
+        sockets.erase(fd);
+        return;
+    }
+
+    epoll_event ev = {};
+    ev.events = wanted;
+    ev.data.fd = fd;
+    int op = record.registeredMask ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    int result = epoll_ctl(epollFd, op, fd, &ev);
+    if (result < 0 && op == EPOLL_CTL_MOD && errno == ENOENT) {
+        // The fd was closed and its number reused while a notifier was still enabled.
+        op = EPOLL_CTL_ADD;
+        result = epoll_ctl(epollFd, op, fd, &ev);
+    } else if (result < 0 && op == EPOLL_CTL_ADD && errno == EEXIST) {
+        op = EPOLL_CTL_MOD;
+        result = epoll_ctl(epollFd, op, fd, &ev);
+    }
+    if (result == 0) {
+        record.registeredMask = wanted;
+    } else if (errno == EPERM) {
+        record.alwaysReady = true;
+        record.registeredMask = 0;
+        alwaysReadyFds.insert(fd);
+    } else {
+        qErrnoWarning(errno, "EpollEventDispatcher: cannot watch socket %d", fd);
+    }
+}
+
+void EpollEventDispatcherPrivate::schedule(TimerRecord &timer, Nanoseconds now, bool restart)
+{
+    const Nanoseconds interval = timer.intervalMs * NsPerMs;
+    switch (timer.effectiveType) {
+    case Qt::PreciseTimer:
+    case Qt::CoarseTimer:
+        if (restart) {
+            timer.expected = now + interval;
+        } else {
+            timer.expected += interval;
+            // Skip the periods we missed instead of firing a burst to catch up (as Qt does).
+            if (timer.expected < now)
+                timer.expected = now + interval;
+        }
+        timer.deadline = timer.expected;
+        if (timer.effectiveType == Qt::CoarseTimer) {
+            // Up to 5% late, rounded to a boundary shared by similar timers, so several
+            // coarse timers cost one wake-up.
+            static constexpr Nanoseconds boundaries[] = {
+                1000 * NsPerMs, 500 * NsPerMs, 250 * NsPerMs, 100 * NsPerMs, 50 * NsPerMs,
+                25 * NsPerMs,   20 * NsPerMs,  10 * NsPerMs,  5 * NsPerMs,   NsPerMs};
+            const Nanoseconds slack = interval / 20;
+            for (Nanoseconds boundary : boundaries) {
+                if (boundary <= slack) {
+                    timer.deadline = (timer.expected + boundary - 1) / boundary * boundary;
+                    break;
+                }
+            }
+        }
+        break;
+    case Qt::VeryCoarseTimer: {
+        // Whole seconds, fired on the nearest full second, as Qt's Unix dispatcher does.
+        const Nanoseconds seconds =
+            std::max<Nanoseconds>(1, (timer.intervalMs + 500) / 1000) * NsPerSecond;
+        if (restart) {
+            timer.expected = now + seconds;
+        } else {
+            timer.expected += seconds;
+            if (timer.expected <= now)
+                timer.expected = now + seconds;
+        }
+        timer.deadline = (timer.expected + NsPerSecond / 2) / NsPerSecond * NsPerSecond;
+        break;
+    }
+    }
+}
+
+void EpollEventDispatcherPrivate::enqueue(int timerId, TimerRecord &timer)
+{
+    timer.sequence = nextSequence++;
+    timerQueue.emplace(std::make_pair(timer.deadline, timer.sequence), timerId);
+}
+
+void EpollEventDispatcherPrivate::dequeue(const TimerRecord &timer)
+{
+    timerQueue.erase(std::make_pair(timer.deadline, timer.sequence));
+}
+
+void EpollEventDispatcherPrivate::forgetTimerOfObject(QObject *object, int timerId)
+{
+    auto it = timersByObject.find(object);
+    if (it == timersByObject.end())
+        return;
+    QVarLengthArray<int, 2> &ids = it->second;
+    const auto pos = std::find(ids.begin(), ids.end(), timerId);
+    if (pos != ids.end())
+        ids.erase(pos);
+    if (ids.isEmpty())
+        timersByObject.erase(it);
+}
+
+// -1: no timer can fire, so block until something else happens.
+Nanoseconds EpollEventDispatcherPrivate::timeUntilNextTimer(Nanoseconds now) const
+{
+    // Timers busy in their own event are skipped, or a nested loop inside such a handler
+    // would spin on a timer it is not allowed to deliver. There are at most as many of
+    // them as nested loops.
+    for (const auto &entry : timerQueue) {
+        const auto it = timers.find(entry.second);
+        if (it != timers.end() && it->second.inTimerEvent)
+            continue;
+        return std::max<Nanoseconds>(0, entry.first.first - now);
+    }
+    return -1;
+}
+
+int EpollEventDispatcherPrivate::activateTimers()
+{
+    if (timerQueue.empty())
+        return 0;
+    const Nanoseconds now = monotonicNow();
+
+    // Only timers due at the start of this pass fire in it. A zero-interval timer is due
+    // again at once; leaving it for the next pass lets sockets and posted events run in
+    // between, and stops a pass from never ending.
+    QVarLengthArray<int, 32> due;
+    for (const auto &entry : timerQueue) {
+        if (entry.first.first > now)
+            break;
+        due.append(entry.second);
+    }
+
+    int activated = 0;
+    for (int timerId : due) {
+        auto it = timers.find(timerId);
+        // Killed, or killed and restarted, by an earlier timer event in this pass.
+        if (it == timers.end() || it->second.deadline > now || it->second.inTimerEvent)
+            continue;
+        TimerRecord &timer = it->second;
+        // Reschedule before delivery: the handler may stop, restart or query the timer.
+        dequeue(timer);
+        schedule(timer, now, false);
+        enqueue(timerId, timer);
+        timer.inTimerEvent = true;
+        QObject *object = timer.object;
+
+        QTimerEvent event(timerId);
+        QCoreApplication::sendEvent(object, &event);
+        ++activated;
+
+        // The record may be gone, or belong to a new timer that reused the id.
+        it = timers.find(timerId);
+        if (it != timers.end())
+            it->second.inTimerEvent = false;
+    }
+    return activated;
+}
+
+/*!
+    \class WsPlug::EpollEventDispatcher
+    \brief An event dispatcher for Linux whose wake-up cost grows with the number of
+    ready sockets and due timers, not with the number of registered socket notifiers.
+
+    Socket notifiers are kept in a level-triggered epoll set; enabling or disabling one
+    is a single epoll_ctl(). Timers live in an ordered map keyed by deadline. wakeUp() and
+    interrupt() write an eventfd and may be called from any thread.
+
+    Install it before the thread's event loop exists, see installOn() and
+    installOnMainThread(). Qt owns an installed dispatcher.
+*/
+
+/*!
+    Creates the dispatcher. Check isValid(): creating the epoll instance or the eventfd
+    can fail when the process runs out of file descriptors.
+*/
+EpollEventDispatcher::EpollEventDispatcher(QObject *parent)
+    : QAbstractEventDispatcher(parent)
+    , d(std::make_unique<EpollEventDispatcherPrivate>())
+{
+}
+
+EpollEventDispatcher::~EpollEventDispatcher() = default;
+
+/*!
+    Returns true if the kernel provides what the dispatcher needs (epoll and eventfd).
+    The probe runs once per process.
+*/
+bool EpollEventDispatcher::isSupported()
+{
+    static const bool supported = [] {
+        const int epollFd = epoll_create1(EPOLL_CLOEXEC);
+        const int wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        const bool ok = epollFd >= 0 && wakeFd >= 0;
+        if (epollFd >= 0)
+            close(epollFd);
+        if (wakeFd >= 0)
+            close(wakeFd);
+        return ok;
+    }();
+    return supported;
+}
+
+/*!
+    Installs a new EpollEventDispatcher on \a thread, which must not have been started
+    and must not have an event dispatcher yet. Returns false, leaving Qt's default
+    dispatcher to be created as usual, if that is not the case or epoll is unavailable.
+*/
+bool EpollEventDispatcher::installOn(QThread *thread)
+{
+    if (!thread || thread->isRunning() || thread->eventDispatcher() || !isSupported())
+        return false;
+    auto dispatcher = std::make_unique<EpollEventDispatcher>();
+    if (!dispatcher->isValid())
+        return false;
+    EpollEventDispatcher *raw = dispatcher.release();
+    thread->setEventDispatcher(raw);
+    return thread->eventDispatcher() == raw;
+}
+
+/*!
+    Installs a new EpollEventDispatcher for the main thread. Call it from main() before
+    constructing the Q(Core|Gui)Application. Returns false, leaving Qt's default
+    dispatcher to be created as usual, if the main thread already has a dispatcher or
+    epoll is unavailable.
+*/
+bool EpollEventDispatcher::installOnMainThread()
+{
+    if (QCoreApplication::instance() || QCoreApplication::eventDispatcher() || !isSupported())
+        return false;
+    auto dispatcher = std::make_unique<EpollEventDispatcher>();
+    if (!dispatcher->isValid())
+        return false;
+    EpollEventDispatcher *raw = dispatcher.release();
+    QCoreApplication::setEventDispatcher(raw);
+    return QCoreApplication::eventDispatcher() == raw;
+}
+
+/*!
+    Returns true if the epoll instance and the wake-up eventfd were created.
+*/
+bool EpollEventDispatcher::isValid() const
+{
+    return d->epollFd >= 0 && d->wakeFd >= 0;
+}
+
+/*!
+    Delivers posted events, then waits for sockets, timers or a wake-up (if \a flags
+    contains QEventLoop::WaitForMoreEvents), then activates ready socket notifiers and
+    due timers. Returns true if anything was delivered or the dispatcher was woken up.
+*/
+bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
+{
+    d->interrupted.store(false, std::memory_order_relaxed);
+    Q_EMIT awake();
+    QCoreApplication::sendPostedEvents();
+
+    const bool includeTimers = !(flags & QEventLoop::X11ExcludeTimers);
+    const bool includeNotifiers = !(flags & QEventLoop::ExcludeSocketNotifiers);
+    const bool canWait = (flags & QEventLoop::WaitForMoreEvents)
+        && !d->interrupted.load(std::memory_order_relaxed);
+
+    if (canWait)
+        Q_EMIT aboutToBlock();
+    // A handler of a posted event (or of aboutToBlock) asked the loop to stop.
+    if (d->interrupted.load(std::memory_order_relaxed))
+        return false;
+
+    Nanoseconds timeout = 0;
+    if (canWait)
+        timeout = includeTimers ? d->timeUntilNextTimer(monotonicNow()) : -1;
+
+    int delivered = d->wait(timeout, includeNotifiers);
+    if (includeNotifiers)
+        delivered += d->activatePendingNotifiers();
+    if (includeTimers)
+        delivered += d->activateTimers();
+    return delivered > 0;
+}
+
+/*!
+    Starts watching the notifier's socket for its type. Costs one epoll_ctl() at most.
+*/
+void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
+{
+    Q_ASSERT(notifier);
+    const qintptr sockfd = notifier->socket();
+    const int type = notifier->type();
+    if (Q_UNLIKELY(sockfd < 0 || sockfd > INT_MAX || type < 0 || type >= NotifierTypeCount)) {
+        qWarning("EpollEventDispatcher: invalid socket notifier (socket %lld, type %d)",
+                 qlonglong(sockfd), type);
+        return;
+    }
+    if (Q_UNLIKELY(notifier->thread() != thread() || thread() != QThread::currentThread())) {
+        qWarning("QSocketNotifier: socket notifiers cannot be enabled from another thread");
+        return;
+    }
+
+    const int fd = int(sockfd);
+    SocketRecord &record = d->sockets[fd];
+    if (record.notifiers[type] && record.notifiers[type] != notifier) {
+        qWarning("QSocketNotifier: Multiple socket notifiers for same socket %d and type %s",
+                 fd, typeName(type));
+        d->cancelPending(record, type);
+    }
+    record.notifiers[type] = notifier;
+    d->syncInterest(fd, record);
+}
+
+/*!
+    Stops watching the notifier's socket for its type. If the notifier was found ready
+    in the batch being delivered, it is not activated: deleting a socket from a slot of
+    another socket in the same batch is safe.
+*/
+void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
+{
+    Q_ASSERT(notifier);
+    const qintptr sockfd = notifier->socket();
+    const int type = notifier->type();
+    if (Q_UNLIKELY(sockfd < 0 || sockfd > INT_MAX || type < 0 || type >= NotifierTypeCount))
+        return;
+    if (Q_UNLIKELY(notifier->thread() != thread() || thread() != QThread::currentThread())) {
+        qWarning("QSocketNotifier: socket notifiers cannot be disabled from another thread");
+        return;
+    }
+
+    const int fd = int(sockfd);
+    auto it = d->sockets.find(fd);
+    if (it == d->sockets.end() || it->second.notifiers[type] != notifier)
+        return;
+    SocketRecord &record = it->second;
+    record.notifiers[type] = nullptr;
+    d->cancelPending(record, type);
+    d->syncInterest(fd, record);
+}
+
+/*!
+    Registers timer \a timerId for \a object. Precise timers fire on the millisecond;
+    coarse ones up to 5% late, on boundaries shared with other timers (below 20 ms they
+    are precise, from 20 s on very coarse); very coarse ones on whole seconds.
+*/
+void EpollEventDispatcher::registerTimer(int timerId, qint64 interval, Qt::TimerType timerType,
+                                         QObject *object)
+{
+    if (Q_UNLIKELY(timerId < 1 || interval < 0 || !object)) {
+        qWarning("EpollEventDispatcher::registerTimer: invalid arguments");
+        return;
+    }
+    if (Q_UNLIKELY(object->thread() != thread() || thread() != QThread::currentThread())) {
+        qWarning("QObject::startTimer: Timers cannot be started from another thread");
+        return;
+    }
+
+    TimerRecord timer;
+    timer.object = object;
+    timer.intervalMs = std::min(interval, MaxIntervalMs);
+    timer.requestedType = timerType;
+    timer.effectiveType = timerType;
+    if (timerType == Qt::CoarseTimer) {
+        // 5% of less than 20 ms is under a millisecond; 5% of 20 s and more is over a second.
+        if (interval <= 20)
+            timer.effectiveType = Qt::PreciseTimer;
+        else if (interval >= 20000)
+            timer.effectiveType = Qt::VeryCoarseTimer;
+    } else if (timerType == Qt::VeryCoarseTimer && interval == 0) {
+        // "As soon as the loop is idle" has no second to round to.
+        timer.effectiveType = Qt::PreciseTimer;
+    }
+    d->schedule(timer, monotonicNow(), true);
+
+    auto [it, inserted] = d->timers.try_emplace(timerId, timer);
+    if (Q_UNLIKELY(!inserted)) {
+        // Ids come from Qt's allocator, so this is a caller bug; replacing the old timer
+        // keeps the queue consistent instead of leaving a stale entry that is always due.
+        qWarning("EpollEventDispatcher::registerTimer: timer id %d is already registered",
+                 timerId);
+        d->dequeue(it->second);
+        d->forgetTimerOfObject(it->second.object, timerId);
+        it->second = timer;
+    }
+    d->enqueue(timerId, it->second);
+    d->timersByObject[object].append(timerId);
+}
+
+/*!
+    Removes timer \a timerId. Returns false if it is not registered here.
+*/
+bool EpollEventDispatcher::unregisterTimer(int timerId)
+{
+    if (Q_UNLIKELY(thread() != QThread::currentThread())) {
+        qWarning("QObject::killTimer: Timers cannot be stopped from another thread");
+        return false;
+    }
+    auto it = d->timers.find(timerId);
+    if (it == d->timers.end())
+        return false;
+    d->dequeue(it->second);
+    d->forgetTimerOfObject(it->second.object, timerId);
+    d->timers.erase(it);
+    return true;
+}
+
+/*!
+    Removes every timer of \a object. Returns false if it had none.
+*/
+bool EpollEventDispatcher::unregisterTimers(QObject *object)
+{
+    if (Q_UNLIKELY(thread() != QThread::currentThread())) {
+        qWarning("QObject::killTimers: Timers cannot be stopped from another thread");
+        return false;
+    }
+    auto byObject = d->timersByObject.find(object);
+    if (byObject == d->timersByObject.end())
+        return false;
+    for (int timerId : std::as_const(byObject->second)) {
+        auto it = d->timers.find(timerId);
+        if (it != d->timers.end()) {
+            d->dequeue(it->second);
+            d->timers.erase(it);
+        }
+    }
+    d->timersByObject.erase(byObject);
+    return true;
+}
+
+/*!
+    Returns the timers of \a object with the interval and type they were registered with,
+    which is what QObject::moveToThread() needs to register them again elsewhere.
+*/
+QList<QAbstractEventDispatcher::TimerInfo> EpollEventDispatcher::registeredTimers(
+    QObject *object) const
+{
+    QList<TimerInfo> result;
+    auto byObject = d->timersByObject.find(object);
+    if (byObject == d->timersByObject.end())
+        return result;
+    result.reserve(byObject->second.size());
+    for (int timerId : byObject->second) {
+        const auto it = d->timers.find(timerId);
+        if (it == d->timers.end())
+            continue;
+        const TimerRecord &timer = it->second;
+        result.append(TimerInfo(timerId, int(std::min<qint64>(timer.intervalMs, INT_MAX)),
+                                timer.requestedType));
+    }
+    return result;
+}
+
+/*!
+    Returns the milliseconds until timer \a timerId fires, 0 if it is overdue, or -1 if it
+    is not registered here.
+*/
+int EpollEventDispatcher::remainingTime(int timerId)
+{
+    const auto it = d->timers.find(timerId);
+    if (it == d->timers.end())
+        return -1;
+    const Nanoseconds left = it->second.deadline - monotonicNow();
+    if (left <= 0)
+        return 0;
+    return int(std::min<Nanoseconds>(left / NsPerMs, INT_MAX));
+}
+
+/*!
+    Makes a blocking processEvents() return. Thread-safe; consecutive calls before the
+    dispatcher wakes cost one eventfd write in total.
+*/
+void EpollEventDispatcher::wakeUp()
+{
+    if (d->wakeFd < 0)
+        return;
+    if (d->wakeUpPending.exchange(true, std::memory_order_acq_rel))
+        return;
+    const quint64 one = 1;
+    while (write(d->wakeFd, &one, sizeof one) < 0 && errno == EINTR) {
+    }
+}
+
+/*!
+    Makes the current processEvents() return as soon as possible, without blocking.
+    Thread-safe; QEventLoop::exit() and QThread::quit() rely on it.
+*/
+void EpollEventDispatcher::interrupt()
+{
+    d->interrupted.store(true, std::memory_order_relaxed);
+    wakeUp();
+}
+
+} // namespace WsPlug
