@@ -1,0 +1,92 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include "chatplugin.h"
+
+#include "chatprotocol.h"
+
+#include <QDateTime>
+#include <QTimer>
+
+#include <algorithm>
+
+namespace WsPlug {
+
+namespace {
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+} // namespace
+
+// Out of line, like the destructor, because ChatProtocol is incomplete in the header.
+ChatPlugin::ChatPlugin() = default;
+ChatPlugin::~ChatPlugin() = default;
+
+/*!
+    Reads and checks the settings; refuses to start on an unknown key or a value of
+    the wrong type or range, naming it in \a errorString.
+*/
+bool ChatPlugin::initialize(HostContext *context, QString *errorString)
+{
+    ChatSettings settings;
+    if (!ChatSettings::fromVariantMap(context->settings(), &settings, errorString))
+        return false;
+    m_context = context;
+    m_protocol = std::make_unique<ChatProtocol>(settings);
+
+    // Expired histories are also dropped lazily on join; the timer only bounds the
+    // memory held by rooms nobody comes back to.
+    m_expiryTimer = new QTimer(this);
+    m_expiryTimer->setInterval(std::clamp(settings.historyKeepSeconds * 1000 / 4, 1000, 60000));
+    connect(m_expiryTimer, &QTimer::timeout, this, [this] { m_protocol->expireHistory(nowMs()); });
+    m_expiryTimer->start();
+    return true;
+}
+
+void ChatPlugin::sessionOpened(const SessionInfo &session)
+{
+    m_protocol->sessionOpened(session.id, nowMs());
+}
+
+void ChatPlugin::messageReceived(SessionId session, const Message &message)
+{
+    const ChatResult result = message.isText()
+        ? m_protocol->textReceived(session, message.text, nowMs())
+        : m_protocol->binaryReceived(session, nowMs());
+    apply(session, result);
+}
+
+void ChatPlugin::sessionClosed(SessionId session, quint16 closeCode, const QString &reason)
+{
+    Q_UNUSED(closeCode);
+    Q_UNUSED(reason);
+    apply(session, m_protocol->sessionClosed(session, nowMs()));
+}
+
+void ChatPlugin::aboutToShutdown()
+{
+    delete m_expiryTimer;
+    m_expiryTimer = nullptr;
+    m_protocol.reset();
+    m_context = nullptr;
+}
+
+void ChatPlugin::apply(SessionId session, const ChatResult &result)
+{
+    for (const ChatOutgoing &out : result.outgoing) {
+        // An empty list would mean "every session" to broadcastText().
+        if (out.recipients.size() == 1)
+            m_context->sendText(out.recipients.constFirst(), out.text);
+        else if (!out.recipients.isEmpty())
+            m_context->broadcastText(out.text, out.recipients);
+    }
+    if (result.close) {
+        qCInfo(m_context->logging()).noquote()
+            << "closing session" << session << "with" << result.closeCode << result.closeReason;
+        m_context->closeSession(session, result.closeCode, result.closeReason);
+    }
+}
+
+} // namespace WsPlug

@@ -1,0 +1,46 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#pragma once
+
+#include <wsplug/sdk/messagehandlerinterface.h>
+
+#include <QObject>
+
+#include <memory>
+
+class QTimer;
+
+namespace WsPlug {
+
+class ChatProtocol;
+struct ChatResult;
+
+/*
+ * The /chat plugin: a thin adapter between the host and ChatProtocol, which holds
+ * all the protocol logic (see PROTOCOL.md).
+ */
+class ChatPlugin final : public QObject, public MessageHandlerInterface
+{
+    Q_OBJECT
+    Q_PLUGIN_METADATA(IID WsPlugMessageHandlerInterface_iid FILE "chat.json")
+    Q_INTERFACES(WsPlug::MessageHandlerInterface)
+
+public:
+    ChatPlugin();
+    ~ChatPlugin() override;
+
+    bool initialize(HostContext *context, QString *errorString) override;
+    void sessionOpened(const SessionInfo &session) override;
+    void messageReceived(SessionId session, const Message &message) override;
+    void sessionClosed(SessionId session, quint16 closeCode, const QString &reason) override;
+    void aboutToShutdown() override;
+
+private:
+    void apply(SessionId session, const ChatResult &result);
+
+    HostContext *m_context = nullptr;
+    std::unique_ptr<ChatProtocol> m_protocol;
+    QTimer *m_expiryTimer = nullptr;
+};
+
+} // namespace WsPlug

@@ -1,0 +1,157 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#pragma once
+
+#include "chatsettings.h"
+#include "tokenbucket.h"
+
+#include <wsplug/sdk/message.h>
+
+#include <QHash>
+#include <QJsonObject>
+#include <QList>
+#include <QMap>
+#include <QString>
+#include <QStringList>
+
+#include <deque>
+#include <optional>
+
+namespace WsPlug {
+
+//! One encoded event and the sessions it goes to. Encoded once, whatever the fan-out.
+struct ChatOutgoing
+{
+    QList<SessionId> recipients;
+    QString text;
+};
+
+//! What the plugin must do after one input: send these, in order, then maybe close.
+struct ChatResult
+{
+    QList<ChatOutgoing> outgoing;
+    bool close = false;
+    quint16 closeCode = 0;
+    QString closeReason;
+};
+
+//! Why a request was refused: becomes an "error" event.
+struct ChatProblem
+{
+    QString code;      //!< machine-readable, e.g. "missing_field"
+    QString message;   //!< for humans
+    QString field;     //!< the offending field, if any
+    //! Malformed input counts towards maxBadMessages; a well-formed request that cannot
+    //! be served right now (a nick clash, a member who just left) does not, because a
+    //! correct client runs into those by chance.
+    bool bad = true;
+};
+
+/*
+ * The /chat protocol (see PROTOCOL.md) with no I/O: it takes what sessions said and
+ * returns what to send to whom. Time comes in as milliseconds since the epoch so that
+ * tests drive the clock; it stamps messages and feeds the rate limit.
+ *
+ * Rooms: made on first join, dropped when the last member leaves; a dropped room's
+ * history (and sequence counter) is kept for historyKeepSeconds so that a client who
+ * comes back in that time can still resume.
+ */
+class ChatProtocol
+{
+public:
+    explicit ChatProtocol(const ChatSettings &settings = {});
+
+    const ChatSettings &settings() const { return m_settings; }
+
+    void sessionOpened(SessionId session, qint64 nowMs);
+    ChatResult textReceived(SessionId session, const QString &text, qint64 nowMs);
+    ChatResult binaryReceived(SessionId session, qint64 nowMs);
+    //! Leaves every room the session was in; the result carries the "left" events.
+    ChatResult sessionClosed(SessionId session, qint64 nowMs);
+    //! Forgets the history of rooms that have been empty for longer than historyKeepSeconds.
+    void expireHistory(qint64 nowMs);
+
+    int roomCount() const;            //!< rooms with members
+    int keptRoomCount() const;        //!< rooms whose history is kept, with or without members
+    int sessionCount() const { return int(m_sessions.size()); }
+
+private:
+    struct Member
+    {
+        SessionId session = 0;
+        QString nick;
+    };
+    struct HistoryEntry
+    {
+        qint64 seq = 0;
+        QString text;   // the encoded "message" event, replayed byte for byte
+    };
+    struct Room
+    {
+        QString name;
+        qint64 lastSeq = 0;
+        std::deque<HistoryEntry> history;
+        QMap<QString, Member> members;   // nick key -> member; a QMap so "members" is sorted
+        qint64 emptySinceMs = -1;        // -1 while it has members
+    };
+    struct SessionState
+    {
+        TokenBucket bucket;
+        int badInRow = 0;
+        int rejected = 0;               // rate-limited messages since the bucket was last full
+        bool closing = false;           // we asked for a close; ignore what still arrives
+        QMap<QString, QString> rooms;   // room name -> nick in it
+    };
+    struct Request
+    {
+        QJsonObject object;
+        QString type;
+        QJsonValue id = QJsonValue(QJsonValue::Undefined);
+    };
+    struct Replay
+    {
+        QStringList texts;
+        bool complete = true;
+        qint64 missed = 0;
+    };
+    using Problem = ChatProblem;
+    using Outcome = std::optional<Problem>;
+
+    bool admit(SessionId session, SessionState &state, ChatResult *result, qint64 nowMs);
+    static Outcome parse(const QString &text, Request *request);
+    Outcome dispatch(SessionId session, SessionState &state, const Request &request,
+                     ChatResult *result, qint64 nowMs);
+    void reject(SessionId session, SessionState &state, const Request &request,
+                const Problem &problem, ChatResult *result);
+
+    Outcome join(SessionId session, SessionState &state, const Request &request,
+                 ChatResult *result, qint64 nowMs);
+    Outcome leave(SessionId session, SessionState &state, const Request &request,
+                  ChatResult *result, qint64 nowMs);
+    Outcome say(SessionId session, SessionState &state, const Request &request,
+                ChatResult *result, qint64 nowMs);
+    Outcome privateMessage(SessionId session, SessionState &state, const Request &request,
+                           ChatResult *result, qint64 nowMs);
+    Outcome listRooms(SessionId session, const SessionState &state, const Request &request,
+                      ChatResult *result);
+    Outcome listMembers(SessionId session, const SessionState &state, const Request &request,
+                        ChatResult *result);
+    Outcome resume(SessionId session, const SessionState &state, const Request &request,
+                   ChatResult *result);
+
+    Outcome readRoom(const Request &request, QString *room) const;
+    Outcome readText(const Request &request, QString *text) const;
+    static Outcome readLastSeq(const Request &request, bool required, qint64 *lastSeq);
+    static QJsonObject withId(QJsonObject object, const Request &request);
+    static Replay replayAfter(const Room &room, qint64 lastSeq);
+    void leaveRoom(ChatResult *result, SessionId session, SessionState &state,
+                   const QString &roomName, const QString &reason, const QJsonValue &id,
+                   qint64 nowMs);
+    Room *memberRoom(const SessionState &state, const QString &name);
+
+    ChatSettings m_settings;
+    QHash<SessionId, SessionState> m_sessions;
+    QHash<QString, Room> m_rooms;
+};
+
+} // namespace WsPlug
