@@ -513,6 +513,7 @@ void HostServerPrivate::openSession(QWebSocket *ws, const PendingHandshake &p)
 void HostServerPrivate::callPlugin(Session *s, const std::function<void()> &call)
 {
     QString what;
+    PluginCallGuard guard(this);
     try {
         call();
         return;
@@ -646,7 +647,23 @@ void HostServerPrivate::finishSession(Session *s)
         connectionsPerIp.erase(ip);
 
     qCDebug(lcHost) << "session" << id << "closed" << snap.closeCode << closeCauseName(snap.closeCause);
-    callPlugin(s, [s, id] { s->handler->sessionClosed(id, s->snapshot.closeCode, s->snapshot.closeReason); });
+    if (pluginCallDepth > 0) {
+        // The session ended inside a plugin call (a send passed the backlog limit, or the
+        // plugin closed it): tell the plugin afterwards, never re-entrantly.
+        QTimer::singleShot(0, q, [this, pluginId = snap.pluginId, id, code = snap.closeCode, reason = snap.closeReason] {
+            if (!initializedPlugins.contains(pluginId))
+                return;
+            MessageHandlerInterface *handler = registry.handler(pluginId);
+            PluginCallGuard guard(this);
+            try {
+                handler->sessionClosed(id, code, reason);
+            } catch (...) {
+                qCWarning(lcPlugins).noquote() << "plugin" << pluginId << "threw in sessionClosed()";
+            }
+        });
+    } else {
+        callPlugin(s, [s, id] { s->handler->sessionClosed(id, s->snapshot.closeCode, s->snapshot.closeReason); });
+    }
     Q_EMIT q->sessionClosed(snap);
     s->deleteLater();
 

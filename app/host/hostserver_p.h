@@ -124,6 +124,17 @@ public:
     QStringList initializedPlugins;     // in initialize order
     SessionId nextSessionId = 1;
 
+    //! > 0 while a plugin callback or a plugin's HostContext call is on the stack.
+    int pluginCallDepth = 0;
+    struct PluginCallGuard
+    {
+        explicit PluginCallGuard(HostServerPrivate *d) : d(d) { ++d->pluginCallDepth; }
+        ~PluginCallGuard() { --d->pluginCallDepth; }
+        PluginCallGuard(const PluginCallGuard &) = delete;
+        PluginCallGuard &operator=(const PluginCallGuard &) = delete;
+        HostServerPrivate *const d;
+    };
+
     QTimer heartbeat;
     QTimer shutdownTimer;
     QElapsedTimer m_clock;

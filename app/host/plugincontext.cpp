@@ -17,16 +17,19 @@ PluginContext::PluginContext(HostServerPrivate *host, const QString &pluginId, c
 
 bool PluginContext::sendText(SessionId session, const QString &text)
 {
+    HostServerPrivate::PluginCallGuard guard(m_host);
     return m_host->send(m_host->sessionOf(m_pluginId, session), &text, nullptr);
 }
 
 bool PluginContext::sendBinary(SessionId session, const QByteArray &data)
 {
+    HostServerPrivate::PluginCallGuard guard(m_host);
     return m_host->send(m_host->sessionOf(m_pluginId, session), nullptr, &data);
 }
 
 int PluginContext::broadcastText(const QString &text, const QList<SessionId> &sessions)
 {
+    HostServerPrivate::PluginCallGuard guard(m_host);
     // Copy the recipients first: a send can cut a session off and change sessionIds.
     const QList<SessionId> targets = sessions.isEmpty() ? sessionIds.values() : sessions;
     int sent = 0;
@@ -37,6 +40,7 @@ int PluginContext::broadcastText(const QString &text, const QList<SessionId> &se
 
 int PluginContext::broadcastBinary(const QByteArray &data, const QList<SessionId> &sessions)
 {
+    HostServerPrivate::PluginCallGuard guard(m_host);
     const QList<SessionId> targets = sessions.isEmpty() ? sessionIds.values() : sessions;
     int sent = 0;
     for (SessionId id : targets)
@@ -46,6 +50,7 @@ int PluginContext::broadcastBinary(const QByteArray &data, const QList<SessionId
 
 bool PluginContext::closeSession(SessionId session, quint16 code, const QString &reason)
 {
+    HostServerPrivate::PluginCallGuard guard(m_host);
     return m_host->requestClose(m_host->sessionOf(m_pluginId, session), code, reason, CloseCause::Server);
 }
 

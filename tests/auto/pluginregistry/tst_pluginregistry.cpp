@@ -12,6 +12,7 @@
 #include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QTcpSocket>
 #include <QTest>
 #include <QWebSocket>
 
@@ -47,6 +48,7 @@ private Q_SLOTS:
     void refusesPluginWhoseInitializeFails();
     void pluginExceptionClosesOnlyThatSessionWith1011();
     void pluginGetsItsOwnSettings();
+    void sessionClosedIsNeverReentrant();
     void prefixRouteServesSubpaths();
     void missingPluginDirectoryIsReported();
 };
@@ -182,6 +184,36 @@ void tst_PluginRegistry::pluginGetsItsOwnSettings()
     client.sendTextMessage(QStringLiteral("settings"));
     QTRY_COMPARE(texts.size(), 1);
     QCOMPARE(texts.first().first().toString(), QStringLiteral("hej"));
+}
+
+void tst_PluginRegistry::sessionClosedIsNeverReentrant()
+{
+    HostConfig config = testConfig();
+    config.pluginDirs = {QStringLiteral(WSPLUG_TEST_PLUGIN_DIR)};
+    config.maxSendBacklogBytes = 1024 * 1024;
+    HostServer host;
+    host.setConfig(config);
+    QVERIFY(host.start());
+    QSignalSpy closed(&host, &HostServer::sessionClosed);
+    QTcpSocket stalled;   // never reads: the flood passes the backlog limit inside sendText()
+    QVERIFY(connectRaw(stalled, host.serverPort()));
+    stalled.setReadBufferSize(1);
+    stalled.write(handshakeRequest(QStringLiteral("/valid")));
+    QTRY_COMPARE(host.sessionCount(), 1);
+    stalled.write(clientFrame(0x1, "flood"));
+    QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, 10000);
+    QCOMPARE(closed.first().first().value<SessionSnapshot>().closeCause, CloseCause::Backlog);
+
+    QWebSocket probe;
+    QSignalSpy up(&probe, &QWebSocket::connected);
+    QSignalSpy texts(&probe, &QWebSocket::textMessageReceived);
+    probe.open(wsUrl(host.serverPort(), QStringLiteral("/valid")));
+    QTRY_COMPARE(up.size(), 1);
+    probe.sendTextMessage(QStringLiteral("closed?"));
+    probe.sendTextMessage(QStringLiteral("reentered?"));
+    QTRY_COMPARE(texts.size(), 2);
+    QCOMPARE(texts.at(0).first().toString(), QStringLiteral("1"));   // told, once
+    QCOMPARE(texts.at(1).first().toString(), QStringLiteral("no"));  // but not from inside sendText()
 }
 
 void tst_PluginRegistry::prefixRouteServesSubpaths()

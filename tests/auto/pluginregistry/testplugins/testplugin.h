@@ -44,6 +44,23 @@ public:
     {
         if (message.text == QLatin1String("throw"))
             throw std::runtime_error("handler bug");
+        if (message.text == QLatin1String("flood")) {
+            // Sends until the host cuts this session off for not reading.
+            m_inCall = true;
+            const QString chunk(256 * 1024, QLatin1Char('f'));
+            for (int i = 0; i < 4096 && m_context->sendText(session, chunk); ++i) {
+            }
+            m_inCall = false;
+            return;
+        }
+        if (message.text == QLatin1String("reentered?")) {
+            m_context->sendText(session, m_reentered ? QStringLiteral("yes") : QStringLiteral("no"));
+            return;
+        }
+        if (message.text == QLatin1String("closed?")) {
+            m_context->sendText(session, QString::number(m_closedCount));
+            return;
+        }
         if (message.text == QLatin1String("thread")) {
             m_context->sendText(session, QThread::currentThread()->objectName());
             return;
@@ -54,9 +71,17 @@ public:
         }
         m_context->sendText(session, message.text);
     }
-    void sessionClosed(WsPlug::SessionId, quint16, const QString &) override {}
+    void sessionClosed(WsPlug::SessionId, quint16, const QString &) override
+    {
+        if (m_inCall)
+            m_reentered = true;
+        ++m_closedCount;
+    }
     void aboutToShutdown() override {}
 
 private:
     WsPlug::HostContext *m_context = nullptr;
+    bool m_inCall = false;
+    bool m_reentered = false;
+    int m_closedCount = 0;
 };

@@ -19,7 +19,9 @@ namespace WsPlug {
  *
  * Sending never blocks: the data is queued on the session's socket. A session whose
  * unsent data passes the host's per-session backlog limit is cut off by the host
- * (close cause "backlog") and the plugin gets sessionClosed() for it.
+ * (close cause "backlog") and the plugin gets sessionClosed() for it. The host never
+ * calls back into the plugin from inside one of these functions: a session that ends
+ * during a send or close is reported by sessionClosed() once the call has returned.
  */
 class HostContext
 {
