@@ -5,6 +5,10 @@
 #include <wsplug/hostserver.h>
 #include <wsplug/pluginregistry.h>
 
+#ifdef WSPLUG_HAVE_EPOLL_DISPATCHER
+#include <wsplug/epolleventdispatcher.h>
+#endif
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFile>
@@ -59,11 +63,31 @@ bool applyLogLevel(const QString &level)
     return true;
 }
 
+// The dispatcher must be installed before the application object exists, so this one
+// flag is read straight from argv; QCommandLineParser validates it again later.
+QString requestedDispatcher(int argc, char *argv[])
+{
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray arg(argv[i]);
+        if (arg == "--dispatcher" && i + 1 < argc)
+            return QString::fromLocal8Bit(argv[i + 1]);
+        if (arg.startsWith("--dispatcher="))
+            return QString::fromLocal8Bit(arg.mid(13));
+    }
+    return QStringLiteral("epoll");
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
 {
     qSetMessagePattern(QStringLiteral("%{time hh:mm:ss.zzz} %{category}: %{message}"));
+    const QString dispatcher = requestedDispatcher(argc, argv);
+    bool epollInstalled = false;
+#ifdef WSPLUG_HAVE_EPOLL_DISPATCHER
+    if (dispatcher == QLatin1String("epoll"))
+        epollInstalled = WsPlug::EpollEventDispatcher::installOnMainThread();
+#endif
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("wsplug-host"));
     QCoreApplication::setApplicationVersion(QStringLiteral(WSPLUG_VERSION));
@@ -84,7 +108,10 @@ int main(int argc, char *argv[])
         QStringLiteral("dir"));
     const QCommandLineOption logLevelOption(QStringLiteral("log-level"),
         QStringLiteral("debug, info, warning or error (default info)."), QStringLiteral("level"));
-    parser.addOptions({configOption, addressOption, pluginDirOption, logLevelOption});
+    const QCommandLineOption dispatcherOption(QStringLiteral("dispatcher"),
+        QStringLiteral("Event dispatcher: epoll (default; cost does not grow with idle connections) or qt."),
+        QStringLiteral("name"));
+    parser.addOptions({configOption, addressOption, pluginDirOption, logLevelOption, dispatcherOption});
 
     auto intOption = [](const char *name, const QString &help, qint64 def, qint64 min, qint64 max, auto apply) {
         return IntOption{QCommandLineOption(QLatin1String(name),
@@ -128,6 +155,8 @@ int main(int argc, char *argv[])
         parser.showHelp(0);
     if (parser.isSet(QStringLiteral("version")))
         parser.showVersion();
+    if (dispatcher != QLatin1String("epoll") && dispatcher != QLatin1String("qt"))
+        fail(QStringLiteral("--dispatcher: expected epoll or qt, got \"%1\"").arg(dispatcher), 2);
     if (!parser.positionalArguments().isEmpty())
         fail(QStringLiteral("unexpected argument \"%1\" (see --help)").arg(parser.positionalArguments().first()), 2);
 
@@ -183,7 +212,8 @@ int main(int argc, char *argv[])
         fail(host.errorString());
 
     const QString base = QStringLiteral("ws://%1:%2").arg(host.serverAddress().toString()).arg(host.serverPort());
-    std::printf("wsplug-host %s listening on %s\n", WSPLUG_VERSION, qPrintable(base));
+    std::printf("wsplug-host %s listening on %s (dispatcher: %s)\n", WSPLUG_VERSION, qPrintable(base),
+                epollInstalled ? "epoll" : "qt");
     for (const WsPlug::PluginMetadata &p : host.plugins().loaded())
         std::printf("  %-10s %s\n", qPrintable(p.id), qPrintable(p.routes.join(QStringLiteral(", "))));
     if (host.plugins().loaded().isEmpty())

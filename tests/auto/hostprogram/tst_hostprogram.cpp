@@ -32,6 +32,7 @@ private Q_SLOTS:
     void badInputIsOneLineOnStderr_data();
     void badInputIsOneLineOnStderr();
     void busyPortIsOneLineOnStderr();
+    void runsWithBundledPluginsAndStopsOnSigterm_data();
     void runsWithBundledPluginsAndStopsOnSigterm();
     void flagsOverrideConfigFile();
     void findsPluginsAfterInstall();
@@ -79,7 +80,7 @@ void tst_HostProgram::helpAndVersion()
     for (const char *flag : {"--address", "--port", "--plugin-dir", "--config", "--max-connections",
                              "--max-connections-per-ip", "--handshake-timeout", "--max-frame-size",
                              "--max-message-size", "--max-send-backlog", "--ping-interval",
-                             "--pong-timeout", "--listen-backlog", "--log-level"}) {
+                             "--pong-timeout", "--listen-backlog", "--log-level", "--dispatcher"}) {
         QVERIFY2(help.contains(flag), flag);
     }
     p.start(QStringLiteral(WSPLUG_HOST_PROGRAM), {QStringLiteral("--version")});
@@ -106,6 +107,8 @@ void tst_HostProgram::badInputIsOneLineOnStderr_data()
                                     << QByteArray() << QStringLiteral("cannot read config");
     QTest::addRow("truncated config") << QStringList() << QByteArray("{\"port\": 1") << QStringLiteral("invalid JSON");
     QTest::addRow("unknown config key") << QStringList() << QByteArray("{\"colour\": 1}") << QStringLiteral("colour");
+    QTest::addRow("bad dispatcher") << QStringList{QStringLiteral("--dispatcher"), QStringLiteral("select")} << QByteArray()
+                                    << QStringLiteral("--dispatcher");
     QTest::addRow("stray argument") << QStringList{QStringLiteral("extra")} << QByteArray() << QStringLiteral("extra");
 }
 
@@ -145,10 +148,18 @@ void tst_HostProgram::busyPortIsOneLineOnStderr()
     QVERIFY2(err.contains(QStringLiteral("cannot listen")), qPrintable(err));
 }
 
+void tst_HostProgram::runsWithBundledPluginsAndStopsOnSigterm_data()
+{
+    QTest::addColumn<QString>("dispatcher");
+    QTest::addRow("epoll") << QStringLiteral("epoll");
+    QTest::addRow("qt") << QStringLiteral("qt");
+}
+
 void tst_HostProgram::runsWithBundledPluginsAndStopsOnSigterm()
 {
+    QFETCH(QString, dispatcher);
     QProcess p;
-    const quint16 port = startHost(p, {QStringLiteral("--port"), QStringLiteral("0")});
+    const quint16 port = startHost(p, {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--dispatcher"), dispatcher});
     QVERIFY(port);
     echoWorks(port);
 
