@@ -1,7 +1,6 @@
 // SPDX-FileCopyrightText: 2026 The wsplug authors
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include <wsplug/hostconfig.h>
-#include <wsplug/session.h>
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -75,6 +74,10 @@ bool HostConfig::loadJson(const QByteArray &json, QString *errorString)
         {{"pingIntervalMs", 0, 86400000}, [&](qint64 v) { next.pingIntervalMs = int(v); }},
         {{"pongTimeoutMs", 10, 86400000}, [&](qint64 v) { next.pongTimeoutMs = int(v); }},
         {{"shutdownGraceMs", 0, 600000}, [&](qint64 v) { next.shutdownGraceMs = int(v); }},
+        {{"maxAdminConnections", 1, 1000}, [&](qint64 v) { next.maxAdminConnections = int(v); }},
+        {{"handshakeLogSize", 1, 100000}, [&](qint64 v) { next.handshakeLogSize = int(v); }},
+        {{"statsTickMs", 50, 60000}, [&](qint64 v) { next.statsTickMs = int(v); }},
+        {{"rateHistorySeconds", 1, 86400}, [&](qint64 v) { next.rateHistorySeconds = int(v); }},
     };
 
     for (auto it = obj.begin(); it != obj.end(); ++it) {
@@ -93,7 +96,21 @@ bool HostConfig::loadJson(const QByteArray &json, QString *errorString)
         }
         if (known)
             continue;
-        if (key == QLatin1String("address")) {
+        if (key == QLatin1String("adminEnabled") || key == QLatin1String("metricsEnabled")) {
+            if (!value.isBool()) {
+                if (errorString)
+                    *errorString = QStringLiteral("config key \"%1\" must be true or false").arg(key);
+                return false;
+            }
+            (key == QLatin1String("adminEnabled") ? next.adminEnabled : next.metricsEnabled) = value.toBool();
+        } else if (key == QLatin1String("adminToken")) {
+            if (!value.isString()) {
+                if (errorString)
+                    *errorString = QStringLiteral("config key \"adminToken\" must be a string");
+                return false;
+            }
+            next.adminToken = value.toString();
+        } else if (key == QLatin1String("address")) {
             QHostAddress address;
             if (!value.isString() || !address.setAddress(value.toString())) {
                 if (errorString)
@@ -171,23 +188,18 @@ bool HostConfig::validate(QString *errorString) const
         return fail(QStringLiteral("ping interval must be >= 0 and pong timeout >= 10 ms"));
     if (shutdownGraceMs < 0)
         return fail(QStringLiteral("shutdown grace must be >= 0"));
-    return true;
-}
-
-QString closeCauseName(CloseCause cause)
-{
-    switch (cause) {
-    case CloseCause::None: return QStringLiteral("none");
-    case CloseCause::Client: return QStringLiteral("client");
-    case CloseCause::Server: return QStringLiteral("server");
-    case CloseCause::Kick: return QStringLiteral("kick");
-    case CloseCause::Timeout: return QStringLiteral("timeout");
-    case CloseCause::Backlog: return QStringLiteral("backlog");
-    case CloseCause::Protocol: return QStringLiteral("protocol");
-    case CloseCause::Error: return QStringLiteral("error");
-    case CloseCause::Shutdown: return QStringLiteral("shutdown");
+    if (!adminToken.isEmpty() && adminToken.size() < 8)
+        return fail(QStringLiteral("the admin token must have at least 8 characters"));
+    for (QChar c : adminToken) {
+        // It travels in a query string and a header: URL-safe characters only.
+        const bool ok = (c >= QLatin1Char('a') && c <= QLatin1Char('z')) || (c >= QLatin1Char('A') && c <= QLatin1Char('Z'))
+                || (c >= QLatin1Char('0') && c <= QLatin1Char('9')) || QStringLiteral("-._~").contains(c);
+        if (!ok)
+            return fail(QStringLiteral("the admin token may only have letters, digits and - . _ ~"));
     }
-    return QStringLiteral("unknown");
+    if (maxAdminConnections < 1 || handshakeLogSize < 1 || statsTickMs < 50 || rateHistorySeconds < 1)
+        return fail(QStringLiteral("admin, handshake log and stats limits must be positive (stats tick >= 50 ms)"));
+    return true;
 }
 
 } // namespace WsPlug

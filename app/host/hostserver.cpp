@@ -2,11 +2,19 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include <wsplug/hostserver.h>
 
+#include "adminchannel_p.h"
 #include "hostserver_p.h"
 #include "logging_p.h"
+#include "metrics_p.h"
 
 #include <wsplug/sdk/messagehandlerinterface.h>
 
+#include <wsplug/protocol/adminprotocol.h>
+
+#include <QCryptographicHash>
+#include <QMessageAuthenticationCode>
+#include <QRandomGenerator>
+#include <QUrlQuery>
 #include <QWebSocketServer>
 
 #include <exception>
@@ -41,20 +49,6 @@ QString normalizedAddress(const QHostAddress &address)
 QString peerKey(const QString &address, quint16 port)
 {
     return address + QLatin1Char('|') + QString::number(port);
-}
-
-// RFC 6455 7.4: codes a server may put in a close frame.
-bool isSendableCloseCode(quint16 code)
-{
-    if (code >= 3000 && code <= 4999)
-        return true;
-    switch (code) {
-    case 1000: case 1001: case 1002: case 1003: case 1007: case 1008:
-    case 1009: case 1010: case 1011: case 1012: case 1013: case 1014:
-        return true;
-    default:
-        return false;
-    }
 }
 
 QString truncatedReason(const QString &reason)
@@ -101,10 +95,14 @@ HostServer::HostServer(QObject *parent)
     : QObject(parent), d(std::make_unique<HostServerPrivate>(this))
 {
     qRegisterMetaType<WsPlug::SessionSnapshot>();
+    qRegisterMetaType<WsPlug::HandshakeRecord>();
+    qRegisterMetaType<WsPlug::RateSample>();
     d->heartbeat.setParent(this);
     d->shutdownTimer.setParent(this);
     d->shutdownTimer.setSingleShot(true);
+    d->statsTimer.setParent(this);
     connect(&d->heartbeat, &QTimer::timeout, this, [this] { d->onHeartbeat(); });
+    connect(&d->statsTimer, &QTimer::timeout, this, [this] { d->onStatsTick(); });
     connect(&d->shutdownTimer, &QTimer::timeout, this, [this] { d->finishStop(); });
 }
 
@@ -122,6 +120,7 @@ HostServer::~HostServer()
     // deletes children.
     d->heartbeat.setParent(nullptr);
     d->shutdownTimer.setParent(nullptr);
+    d->statsTimer.setParent(nullptr);
 }
 
 void HostServer::setConfig(const HostConfig &config)
@@ -201,6 +200,36 @@ bool HostServer::start()
                                                     : d->config.pluginDirs);
     d->initializePlugins();
 
+    d->stats = HostStats();
+    d->stats.startedAt = QDateTime::currentDateTimeUtc();
+    d->routeStats.clear();
+    for (const PluginMetadata &md : d->registry.loaded()) {
+        for (const QString &route : md.routes) {
+            RouteStats &rs = d->routeStats[route];
+            rs.route = route;
+            rs.pluginId = md.id;
+        }
+    }
+    d->handshakeLog.clear();
+    d->rateHistory.clear();
+    d->lastSampled = d->stats;
+    d->lastSampleMs = QDateTime::currentMSecsSinceEpoch();
+    d->statsTimer.start(d->config.statsTickMs);
+
+    // The admin token is compared through an HMAC with a per-run key, so that the
+    // comparison time says nothing about the token.
+    d->macKey = QByteArray::number(QRandomGenerator::system()->generate64(), 16)
+              + QByteArray::number(QRandomGenerator::system()->generate64(), 16);
+    d->adminToken = d->config.adminToken;
+    if (d->adminToken.isEmpty()) {
+        QByteArray random(24, Qt::Uninitialized);
+        QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(random.data()), random.size() / 4);
+        d->adminToken = QString::fromLatin1(random.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+    }
+    d->adminTokenMac = QMessageAuthenticationCode::hash(d->adminToken.toUtf8(), d->macKey, QCryptographicHash::Sha256);
+    if (d->config.adminEnabled)
+        d->admin = new AdminChannel(d.get());
+
     d->running = true;
     d->stopping = false;
     if (d->config.pingIntervalMs > 0) {
@@ -273,6 +302,7 @@ void HostServerPrivate::onIncoming(qintptr socketDescriptor)
     p.peerAddress = normalizedAddress(socket->peerAddress());
     p.peerPort = socket->peerPort();
     p.acceptedAtMs = nowMs();
+    p.acceptedAt = QDateTime::currentDateTimeUtc();
     if (sessions.size() + pendingCounted >= config.maxConnections) {
         p.refuseStatus = 503;
         p.refuseReason = "the server is at its connection limit";
@@ -282,6 +312,8 @@ void HostServerPrivate::onIncoming(qintptr socketDescriptor)
     }
     if (p.refuseStatus != 0) {
         if (refusing >= MaxRefusing) {
+            logHandshake(p, HandshakeRecord::Outcome::Dropped, 0, {},
+                         QStringLiteral("dropped: %1 refusals already in flight").arg(MaxRefusing));
             socket->abort();
             socket->deleteLater();
             return;
@@ -330,10 +362,6 @@ void HostServerPrivate::onPendingReadyRead(RecordingSocket *socket)
         return;
     }
     p.requestHead = data.left(headLength);
-    if (p.refuseStatus != 0) {
-        refuse(socket, p.refuseStatus, p.refuseReason);
-        return;
-    }
 
     RequestHead head;
     QByteArray why;
@@ -342,17 +370,45 @@ void HostServerPrivate::onPendingReadyRead(RecordingSocket *socket)
         return;
     }
     const QString path = QString::fromUtf8(head.path());
-    const auto [pluginId, route] = registry.match(path);
-    if (pluginId.isEmpty() || !contexts.count(pluginId)) {
+    p.path = path;
+    if (answerHttp(socket, head))
+        return;
+    if (path == QLatin1String(Protocol::AdminPath) && config.adminEnabled) {
+        // The operator must be able to attach to a host at its connection limit:
+        // admin connections have their own limit and never count as sessions.
+        if (p.refuseStatus != 0) {
+            p.refuseStatus = 0;
+            --refusing;
+        }
+        uncount(p);
+        p.admin = true;
+        if (!checkAdminToken(head)) {
+            refuse(socket, 401, "the admin channel needs a valid token (Authorization: Bearer ... or ?token=...)");
+            return;
+        }
+        if (admin->clientCount() + int(std::count_if(pending.cbegin(), pending.cend(), [](const PendingHandshake &o) {
+                return o.admin && o.handedOver; })) >= config.maxAdminConnections) {
+            refuse(socket, 503, "too many admin clients");
+            return;
+        }
+        if (const int status = head.checkWebSocketHandshake(&why)) {
+            refuse(socket, status, why);
+            return;
+        }
+    } else if (p.refuseStatus != 0) {
+        refuse(socket, p.refuseStatus, p.refuseReason);
+        return;
+    }
+    const auto [pluginId, route] = p.admin ? std::pair<QString, QString>() : registry.match(path);
+    if (!p.admin && (pluginId.isEmpty() || !contexts.count(pluginId))) {
         refuse(socket, 404, "no handler serves " + head.path());
         return;
     }
-    if (const int status = head.checkWebSocketHandshake(&why)) {
+    if (const int status = p.admin ? 0 : head.checkWebSocketHandshake(&why)) {
         refuse(socket, status, why);
         return;
     }
 
-    p.path = path;
     p.query = QString::fromUtf8(head.query());
     p.pluginId = pluginId;
     p.route = route;
@@ -382,7 +438,12 @@ void HostServerPrivate::refuse(RecordingSocket *socket, int status, const QByteA
     uncount(p);
     p.responded = true;
     qCInfo(lcHandshake).noquote() << "refused" << p.peerAddress << status << QString::fromUtf8(reason);
-    socket->write(refusalResponse(status, reason));
+    QByteArray response = refusalResponse(status, reason);
+    if (status == 401)
+        response.replace("Connection: close\r\n", "Connection: close\r\nWWW-Authenticate: Bearer\r\n");
+    socket->write(response);
+    logHandshake(p, status == 408 ? HandshakeRecord::Outcome::Timeout : HandshakeRecord::Outcome::Refused,
+                 status, response, QString::fromUtf8(reason));
     socket->disconnectFromHost();   // closes once the response is flushed
     QTimer::singleShot(RefusalLingerMs, socket, [socket] { socket->abort(); });
     Q_EMIT q->handshakeRefused(p.peerAddress, status, QString::fromUtf8(reason));
@@ -414,6 +475,7 @@ void HostServerPrivate::onPendingTimeout(RecordingSocket *socket)
         return;
     }
     qCInfo(lcHandshake).noquote() << "handshake timeout from" << it->peerAddress;
+    it->requestHead = socket->peek(qMin<qint64>(socket->bytesAvailable(), config.maxRequestHeadBytes));
     refuse(socket, 408, "request head not received within " + QByteArray::number(config.handshakeTimeoutMs) + " ms");
 }
 
@@ -425,6 +487,18 @@ void HostServerPrivate::onPendingGone(RecordingSocket *socket)
     uncount(it.value());
     if (it->refuseStatus != 0)
         --refusing;
+    if (it->handedOver) {
+        // Qt refused the upgrade itself; what it sent was recorded by the socket.
+        const QByteArray response = socket->responseHead;
+        const int status = response.startsWith("HTTP/1.1 ") ? response.mid(9, 3).toInt() : 0;
+        logHandshake(it.value(), HandshakeRecord::Outcome::Refused, status, response,
+                     QStringLiteral("refused by Qt WebSockets"));
+    } else if (!it->responded) {
+        if (it->requestHead.isEmpty())
+            it->requestHead = socket->peek(qMin<qint64>(socket->bytesAvailable(), config.maxRequestHeadBytes));
+        logHandshake(it.value(), HandshakeRecord::Outcome::Dropped, 0, {},
+                     QStringLiteral("the client closed the connection before a complete request head"));
+    }
     if (it->handedOver)
         handedOverByPeer.remove(peerKey(it->peerAddress, it->peerPort));
     const bool handedOver = it->handedOver;
@@ -455,7 +529,14 @@ void HostServerPrivate::onUpgraded()
         }
         qCDebug(lcHandshake).noquote() << "upgraded" << p.peerAddress << p.path
                                        << QString::fromLatin1(socket->responseHead.left(12));
-        openSession(ws, p);
+        if (p.admin) {
+            logHandshake(p, HandshakeRecord::Outcome::Upgraded, 101, socket->responseHead, QStringLiteral("admin"));
+            admin->attach(ws);
+        } else {
+            const SessionId id = nextSessionId;   // openSession() takes it
+            logHandshake(p, HandshakeRecord::Outcome::Upgraded, 101, socket->responseHead, QString(), id);
+            openSession(ws, p);
+        }
         // Now that the session listens, give Qt what arrived along with the head.
         for (qsizetype i = p.earlyData.size() - 1; i >= 0; --i)
             socket->ungetChar(p.earlyData.at(i));
@@ -463,6 +544,148 @@ void HostServerPrivate::onUpgraded()
         if (socket->bytesAvailable() > 0)
             Q_EMIT socket->readyRead();
     }
+}
+
+bool HostServerPrivate::answerHttp(RecordingSocket *socket, const RequestHead &head)
+{
+    if (!config.metricsEnabled || head.method() != "GET" || head.isWebSocketUpgrade())
+        return false;
+    QByteArray body;
+    QByteArray contentType = "text/plain; charset=utf-8";
+    int status = 200;
+    if (head.path() == "/metrics") {
+        ++stats.httpRequests;
+        body = Internal::renderPrometheus(currentStats(), int(pending.size()) - 1);   // not this request
+        contentType = "text/plain; version=0.0.4; charset=utf-8";
+    } else if (head.path() == "/healthz") {
+        ++stats.httpRequests;
+        body = "ok\n";
+    } else if (head.path() == "/readyz") {
+        ++stats.httpRequests;
+        const bool ready = running && !stopping && !contexts.empty();
+        status = ready ? 200 : 503;
+        body = ready ? "ready\n" : (stopping ? "stopping\n" : "no plugins loaded\n");
+    } else {
+        return false;
+    }
+    PendingHandshake &p = pending[socket];
+    p.http = true;
+    p.responded = true;
+    if (p.refuseStatus != 0) {
+        p.refuseStatus = 0;
+        --refusing;
+    }
+    uncount(p);
+    socket->write("HTTP/1.1 " + QByteArray::number(status) + ' ' + (status == 200 ? QByteArray("OK") : httpReasonPhrase(status))
+                  + "\r\nContent-Type: " + contentType
+                  + "\r\nContent-Length: " + QByteArray::number(body.size())
+                  + "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n" + body);
+    socket->disconnectFromHost();
+    QTimer::singleShot(RefusalLingerMs, socket, [socket] { socket->abort(); });
+    return true;
+}
+
+bool HostServerPrivate::checkAdminToken(const RequestHead &head) const
+{
+    QByteArray given;
+    const QByteArray authorization = head.header("Authorization");
+    if (authorization.size() > 7 && authorization.left(7).compare("Bearer ", Qt::CaseInsensitive) == 0)
+        given = authorization.mid(7).trimmed();
+    else
+        given = QUrlQuery(QString::fromUtf8(head.query())).queryItemValue(QStringLiteral("token"), QUrl::FullyDecoded).toUtf8();
+    if (given.isEmpty())
+        return false;
+    // Compare MACs, byte by byte without an early exit: the time taken does not
+    // depend on how much of the token was right.
+    const QByteArray mac = QMessageAuthenticationCode::hash(given, macKey, QCryptographicHash::Sha256);
+    unsigned char diff = 0;
+    for (qsizetype i = 0; i < mac.size(); ++i)
+        diff |= static_cast<unsigned char>(mac[i] ^ adminTokenMac[i]);
+    return diff == 0;
+}
+
+void HostServerPrivate::logHandshake(PendingHandshake &p, HandshakeRecord::Outcome outcome, int status,
+                                     const QByteArray &response, const QString &reason, SessionId session)
+{
+    if (p.http)
+        return;
+    HandshakeRecord r;
+    r.id = nextHandshakeId++;
+    r.time = p.acceptedAt;
+    r.peerAddress = p.peerAddress;
+    r.peerPort = p.peerPort;
+    r.request = p.requestHead;
+    r.response = response;
+    r.status = status;
+    r.outcome = outcome;
+    r.reason = reason;
+    r.durationMs = nowMs() - p.acceptedAtMs;
+    r.path = p.path;
+    r.pluginId = p.pluginId;
+    r.sessionId = session;
+    r.admin = p.admin;
+    ++stats.handshakesByStatus[status];
+    handshakeLog.push_back(r);
+    while (int(handshakeLog.size()) > config.handshakeLogSize)
+        handshakeLog.pop_front();
+    if (admin)
+        admin->handshakeLogged(r);
+    Q_EMIT q->handshakeLogged(r);
+}
+
+void HostServerPrivate::countClose(Session *s)
+{
+    const SessionSnapshot &snap = s->snapshot;
+    ++stats.closed;
+    ++stats.closesByCodeAndCause[QString::number(snap.closeCode) + QLatin1Char('/') + closeCauseName(snap.closeCause)];
+    --s->routeStats->current;
+    ++s->routeStats->closed;
+}
+
+HostStats HostServerPrivate::currentStats() const
+{
+    HostStats st = stats;
+    st.currentSessions = int(sessions.size());
+    st.pendingHandshakes = int(pending.size());
+    st.adminClients = admin ? admin->clientCount() : 0;
+    for (const auto &[route, rs] : routeStats)
+        st.routes.append(rs);
+    return st;
+}
+
+void HostServerPrivate::onStatsTick()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const double seconds = std::max<qint64>(1, now - lastSampleMs) / 1000.0;
+    RateSample sample;
+    sample.timeMs = now;
+    sample.connections = int(sessions.size());
+    sample.messagesIn = double(stats.in.messages - lastSampled.in.messages) / seconds;
+    sample.messagesOut = double(stats.out.messages - lastSampled.out.messages) / seconds;
+    sample.framesIn = double(stats.in.frames - lastSampled.in.frames) / seconds;
+    sample.framesOut = double(stats.out.frames - lastSampled.out.frames) / seconds;
+    sample.bytesIn = double(stats.in.bytes - lastSampled.in.bytes) / seconds;
+    sample.bytesOut = double(stats.out.bytes - lastSampled.out.bytes) / seconds;
+    for (const auto &[route, rs] : routeStats) {
+        const auto last = std::find_if(lastSampled.routes.cbegin(), lastSampled.routes.cend(),
+                                       [&route = route](const RouteStats &r) { return r.route == route; });
+        const quint64 lastIn = last != lastSampled.routes.cend() ? last->in.messages : 0;
+        const quint64 lastOut = last != lastSampled.routes.cend() ? last->out.messages : 0;
+        sample.routes.insert(route, {rs.current, double(rs.in.messages - lastIn) / seconds,
+                                     double(rs.out.messages - lastOut) / seconds});
+    }
+    lastSampled = stats;
+    for (const auto &[route, rs] : routeStats)
+        lastSampled.routes.append(rs);
+    lastSampleMs = now;
+
+    rateHistory.push_back(sample);
+    const auto maxSamples = size_t(std::max(1, config.rateHistorySeconds * 1000 / config.statsTickMs));
+    while (rateHistory.size() > maxSamples)
+        rateHistory.pop_front();
+    if (admin)
+        admin->tick(sample);
+    Q_EMIT q->statsSampled(sample);
 }
 
 // ---- sessions ----------------------------------------------------------------
@@ -484,6 +707,12 @@ void HostServerPrivate::openSession(QWebSocket *ws, const PendingHandshake &p)
     info.connectedAt = QDateTime::currentDateTimeUtc();
     s->snapshot.pluginId = p.pluginId;
     s->snapshot.lastActivity = info.connectedAt;
+    s->routeStats = &routeStats[p.route];
+    s->routeStats->route = p.route;
+    s->routeStats->pluginId = p.pluginId;
+    ++s->routeStats->current;
+    ++s->routeStats->opened;
+    ++stats.opened;
     s->lastPingAtMs = nowMs();
 
     ws->setMaxAllowedIncomingFrameSize(quint64(config.maxFrameBytes));
@@ -491,12 +720,25 @@ void HostServerPrivate::openSession(QWebSocket *ws, const PendingHandshake &p)
 
     QObject::connect(ws, &QWebSocket::textMessageReceived, s, [this, s](const QString &text) { onTextMessage(s, text); });
     QObject::connect(ws, &QWebSocket::binaryMessageReceived, s, [this, s](const QByteArray &data) { onBinaryMessage(s, data); });
-    QObject::connect(ws, &QWebSocket::textFrameReceived, s, [s] { ++s->snapshot.in.frames; });
-    QObject::connect(ws, &QWebSocket::binaryFrameReceived, s, [s] { ++s->snapshot.in.frames; });
+    auto onFrame = [this, s] {
+        ++s->snapshot.in.frames;
+        ++s->routeStats->in.frames;
+        ++stats.in.frames;
+    };
+    QObject::connect(ws, &QWebSocket::textFrameReceived, s, onFrame);
+    QObject::connect(ws, &QWebSocket::binaryFrameReceived, s, onFrame);
     QObject::connect(ws, &QWebSocket::pong, s, [this, s](quint64 elapsed) {
         s->awaitingPong = false;
         s->snapshot.pingRttMs = qint64(elapsed);
         s->lastPingAtMs = nowMs();
+        s->dirty = true;
+        ++stats.pongsReceived;
+        int bucket = 0;
+        while (bucket < PingRttBucketCount - 1 && qint64(elapsed) > PingRttBucketsMs[bucket])
+            ++bucket;
+        ++stats.pingRttBuckets[bucket];
+        ++stats.pingRttCount;
+        stats.pingRttSumMs += double(elapsed);
     });
     QObject::connect(ws, &QWebSocket::aboutToClose, s, [s] { s->closingSeen = true; });
     QObject::connect(ws, &QWebSocket::disconnected, s, [this, s] { finishSession(s); });
@@ -506,8 +748,11 @@ void HostServerPrivate::openSession(QWebSocket *ws, const PendingHandshake &p)
     qCDebug(lcHost) << "session" << info.id << "opened" << p.peerAddress << p.path;
 
     callPlugin(s, [s] { s->handler->sessionOpened(s->snapshot.info); });
-    if (!s->finished)
+    if (!s->finished) {
+        if (admin)
+            admin->sessionOpened(s->snapshot);
         Q_EMIT q->sessionOpened(s->snapshot);
+    }
 }
 
 void HostServerPrivate::callPlugin(Session *s, const std::function<void()> &call)
@@ -531,10 +776,18 @@ void HostServerPrivate::onTextMessage(Session *s, const QString &text)
 {
     if (s->finished || s->snapshot.state != SessionSnapshot::State::Open)
         return;
+    // Bytes in UTF-16 units: the exact UTF-8 length would cost a conversion per message.
+    const auto bytes = quint64(text.size());
+    for (auto *c : {&s->routeStats->in, &stats.in}) {
+        ++c->messages;
+        ++c->textMessages;
+        c->bytes += bytes;
+    }
     auto &in = s->snapshot.in;
     ++in.messages;
     ++in.textMessages;
-    in.bytes += quint64(text.size()); // UTF-16 units; exact UTF-8 length would cost a conversion per message
+    in.bytes += bytes;
+    s->dirty = true;
     s->snapshot.lastActivity = QDateTime::currentDateTimeUtc();
     const SessionId id = s->snapshot.info.id;
     callPlugin(s, [s, id, &text] { s->handler->messageReceived(id, Message::fromText(text)); });
@@ -544,10 +797,17 @@ void HostServerPrivate::onBinaryMessage(Session *s, const QByteArray &data)
 {
     if (s->finished || s->snapshot.state != SessionSnapshot::State::Open)
         return;
+    const auto bytes = quint64(data.size());
+    for (auto *c : {&s->routeStats->in, &stats.in}) {
+        ++c->messages;
+        ++c->binaryMessages;
+        c->bytes += bytes;
+    }
     auto &in = s->snapshot.in;
     ++in.messages;
     ++in.binaryMessages;
-    in.bytes += quint64(data.size());
+    in.bytes += bytes;
+    s->dirty = true;
     s->snapshot.lastActivity = QDateTime::currentDateTimeUtc();
     const SessionId id = s->snapshot.info.id;
     callPlugin(s, [s, id, &data] { s->handler->messageReceived(id, Message::fromBinary(data)); });
@@ -557,22 +817,29 @@ bool HostServerPrivate::send(Session *s, const QString *text, const QByteArray *
 {
     if (!s || s->finished || s->snapshot.state != SessionSnapshot::State::Open)
         return false;
-    auto &out = s->snapshot.out;
     const qint64 frameSize = qint64(s->socket->outgoingFrameSize());
+    qint64 bytes = 0;
     if (text) {
         s->socket->sendTextMessage(*text);
-        ++out.textMessages;
-        const qint64 bytes = text->size();
-        out.bytes += quint64(bytes);
-        out.frames += quint64(std::max<qint64>(1, (bytes + frameSize - 1) / frameSize));
+        bytes = text->size();
     } else {
         s->socket->sendBinaryMessage(*data);
-        ++out.binaryMessages;
-        out.bytes += quint64(data->size());
-        out.frames += quint64(std::max<qint64>(1, (data->size() + frameSize - 1) / frameSize));
+        bytes = data->size();
     }
+    const auto frames = quint64(std::max<qint64>(1, (bytes + frameSize - 1) / frameSize));
+    for (auto *c : {&s->routeStats->out, &stats.out}) {
+        ++c->messages;
+        ++(text ? c->textMessages : c->binaryMessages);
+        c->frames += frames;
+        c->bytes += quint64(bytes);
+    }
+    auto &out = s->snapshot.out;
     ++out.messages;
+    ++(text ? out.textMessages : out.binaryMessages);
+    out.frames += frames;
+    out.bytes += quint64(bytes);
     s->snapshot.lastActivity = QDateTime::currentDateTimeUtc();
+    s->dirty = true;
     if (s->socket->bytesToWrite() > config.maxSendBacklogBytes) {
         qCInfo(lcHost) << "session" << s->snapshot.info.id << "cut off: unsent data" << s->socket->bytesToWrite()
                        << "bytes passed the limit of" << config.maxSendBacklogBytes;
@@ -586,7 +853,7 @@ bool HostServerPrivate::requestClose(Session *s, quint16 code, const QString &re
 {
     if (!s || s->finished || s->snapshot.state != SessionSnapshot::State::Open)
         return false;
-    if (!isSendableCloseCode(code))
+    if (!Protocol::isSendableCloseCode(code))
         return false;
     s->closeRequested = true;
     s->snapshot.state = SessionSnapshot::State::Closing;
@@ -599,6 +866,7 @@ bool HostServerPrivate::requestClose(Session *s, quint16 code, const QString &re
         if (!s->finished)
             s->socket->abort();
     });
+    ++stats.closeFramesSent;
     s->socket->close(QWebSocketProtocol::CloseCode(code), s->snapshot.closeReason);
     return true;
 }
@@ -630,6 +898,8 @@ void HostServerPrivate::finishSession(Session *s)
             snap.closeReason = s->socket->closeReason();
             const bool protocolError = snap.closeCode == 1002 || snap.closeCode == 1007 || snap.closeCode == 1009;
             snap.closeCause = protocolError ? CloseCause::Protocol : CloseCause::Client;
+            if (!protocolError)
+                ++stats.closeFramesReceived;
         } else {
             // TCP went away without a closing handshake (RFC 6455 7.1.5).
             snap.closeCode = 1006;
@@ -640,6 +910,9 @@ void HostServerPrivate::finishSession(Session *s)
     snap.state = SessionSnapshot::State::Closed;
 
     const SessionId id = snap.info.id;
+    countClose(s);
+    if (admin)
+        admin->sessionClosed(snap);
     sessions.remove(id);
     s->context->sessionIds.remove(id);
     auto ip = connectionsPerIp.find(snap.info.peerAddress);
@@ -689,6 +962,7 @@ void HostServerPrivate::onHeartbeat()
         } else if (now - s->lastPingAtMs >= config.pingIntervalMs) {
             s->awaitingPong = true;
             s->lastPingAtMs = now;
+            ++stats.pingsSent;
             s->socket->ping();
         }
     }
@@ -720,6 +994,49 @@ SessionSnapshot HostServer::session(SessionId id) const
 int HostServer::sessionCount() const
 {
     return int(d->sessions.size());
+}
+
+QList<HandshakeRecord> HostServer::handshakeLog() const
+{
+    return QList<HandshakeRecord>(d->handshakeLog.cbegin(), d->handshakeLog.cend());
+}
+
+HostStats HostServer::stats() const
+{
+    return d->currentStats();
+}
+
+QList<RateSample> HostServer::rateHistory() const
+{
+    return QList<RateSample>(d->rateHistory.cbegin(), d->rateHistory.cend());
+}
+
+QString HostServer::adminToken() const
+{
+    return d->adminToken;
+}
+
+QUrl HostServer::adminUrl() const
+{
+    if (!d->running || !d->config.adminEnabled)
+        return {};
+    QHostAddress address = serverAddress();
+    if (address == QHostAddress::Any || address == QHostAddress::AnyIPv4)
+        address = QHostAddress::LocalHost;
+    else if (address == QHostAddress::AnyIPv6)
+        address = QHostAddress::LocalHostIPv6;
+    QUrl url;
+    url.setScheme(QStringLiteral("ws"));
+    url.setHost(address.toString());
+    url.setPort(serverPort());
+    url.setPath(QLatin1String(Protocol::AdminPath));
+    url.setQuery(QStringLiteral("token=") + d->adminToken);
+    return url;
+}
+
+int HostServer::adminClientCount() const
+{
+    return d->admin ? d->admin->clientCount() : 0;
 }
 
 int HostServer::pendingHandshakeCount() const
@@ -754,6 +1071,8 @@ void HostServer::stop()
     const auto handshakes = d->pending.keys();
     for (RecordingSocket *socket : handshakes)
         socket->abort();
+    if (d->admin)
+        d->admin->closeAll(1001, QStringLiteral("server shutting down"));
     const auto current = d->sessions.values();
     for (Session *s : current) {
         if (!d->requestClose(s, 1001, QStringLiteral("server shutting down"), CloseCause::Shutdown)) {
@@ -797,6 +1116,12 @@ void HostServerPrivate::finishStop()
     if (webSocketServer) {
         webSocketServer->deleteLater();
         webSocketServer = nullptr;
+    }
+    statsTimer.stop();
+    if (admin) {
+        admin->abortAll();
+        delete admin;
+        admin = nullptr;
     }
     shutdownPlugins();
     running = false;

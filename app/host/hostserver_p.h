@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #pragma once
 
+#include <wsplug/hoststats.h>
 #include <wsplug/hostserver.h>
 #include <wsplug/pluginregistry.h>
 
@@ -16,6 +17,7 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -67,9 +69,14 @@ struct PendingHandshake
     QString query;
     QString pluginId;
     QString route;
+    QDateTime acceptedAt;
+    bool admin = false;            // an admin-channel connection: not a user session
+    bool http = false;             // a plain HTTP request (/metrics ...): not logged as a handshake
 };
 
 } // namespace Internal
+
+class AdminChannel;
 
 class HostServerPrivate
 {
@@ -85,6 +92,10 @@ public:
     void refuse(Internal::RecordingSocket *socket, int status, const QByteArray &reason);
     void uncount(Internal::PendingHandshake &p);
     void onUpgraded();
+    bool answerHttp(Internal::RecordingSocket *socket, const Internal::RequestHead &head);
+    bool checkAdminToken(const Internal::RequestHead &head) const;
+    void logHandshake(Internal::PendingHandshake &p, HandshakeRecord::Outcome outcome, int status,
+                      const QByteArray &response, const QString &reason, SessionId session = 0);
 
     // Sessions
     void openSession(QWebSocket *socket, const Internal::PendingHandshake &p);
@@ -98,6 +109,11 @@ public:
     Internal::Session *sessionOf(const QString &pluginId, SessionId id) const;
     //! Runs a plugin callback; a thrown exception closes \a s with 1011.
     void callPlugin(Internal::Session *s, const std::function<void()> &call);
+
+    // Statistics
+    void onStatsTick();
+    HostStats currentStats() const;
+    void countClose(Internal::Session *s);
 
     // Lifecycle
     void initializePlugins();
@@ -135,8 +151,23 @@ public:
         HostServerPrivate *const d;
     };
 
+    // Observability. Counters are plain increments on the data path; everything
+    // else happens on the stats tick.
+    HostStats stats;                                 // totals; .routes is filled on demand
+    std::map<QString, RouteStats> routeStats;        // by route; nodes are stable for Session::routeStats
+    std::deque<HandshakeRecord> handshakeLog;        // bounded by config.handshakeLogSize
+    quint64 nextHandshakeId = 1;
+    std::deque<RateSample> rateHistory;              // bounded by rateHistorySeconds / statsTickMs
+    HostStats lastSampled;                           // totals at the previous tick
+    qint64 lastSampleMs = 0;
+    QString adminToken;                              // effective token (configured or generated)
+    QByteArray adminTokenMac;                        // HMAC of the token, for constant-time checks
+    QByteArray macKey;
+    AdminChannel *admin = nullptr;
+
     QTimer heartbeat;
     QTimer shutdownTimer;
+    QTimer statsTimer;
     QElapsedTimer m_clock;
     bool running = false;
     bool stopping = false;

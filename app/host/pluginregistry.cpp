@@ -12,6 +12,8 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QLibrary>
+#include <QMutex>
+#include <QSet>
 #include <QPluginLoader>
 #include <QRegularExpression>
 
@@ -86,12 +88,36 @@ bool PluginMetadata::fromPluginMetaData(const QJsonObject &qtMetaData, PluginMet
     return true;
 }
 
+namespace {
+
+// Root instances in use by a registry, process-wide (hosts may run on several threads).
+Q_GLOBAL_STATIC(QMutex, sharedRootsMutex)
+Q_GLOBAL_STATIC(QSet<QString>, sharedRootsInUse)
+
+bool claimSharedRoot(const QString &file)
+{
+    QMutexLocker lock(sharedRootsMutex());
+    if (sharedRootsInUse->contains(file))
+        return false;
+    sharedRootsInUse->insert(file);
+    return true;
+}
+
+void releaseSharedRoot(const QString &file)
+{
+    QMutexLocker lock(sharedRootsMutex());
+    sharedRootsInUse->remove(file);
+}
+
+} // namespace
+
 struct PluginRegistry::Private
 {
     struct Loaded
     {
         PluginMetadata metadata;
         std::unique_ptr<QPluginLoader> loader;
+        std::unique_ptr<QObject> ownInstance;   // made for this registry; null when sharing the root
         MessageHandlerInterface *handler = nullptr;
     };
     std::vector<Loaded> loaded;
@@ -99,6 +125,15 @@ struct PluginRegistry::Private
     Internal::RouteTable routes;
 
     void loadFile(const QString &filePath);
+    // The library stays mapped after release: unmapping code that Qt may still
+    // reference (metatypes, queued calls) is not worth the risk.
+    void release(Loaded &plugin)
+    {
+        if (plugin.ownInstance)
+            plugin.ownInstance.reset();
+        else
+            releaseSharedRoot(plugin.metadata.fileName);
+    }
     void refuse(const QString &file, const QString &reason)
     {
         qCWarning(lcPlugins).noquote() << "refused plugin" << file << "-" << reason;
@@ -199,17 +234,26 @@ void PluginRegistry::Private::loadFile(const QString &filePath)
         refuse(filePath, QStringLiteral("cannot load: %1").arg(loader->errorString()));
         return;
     }
-    auto *handler = qobject_cast<MessageHandlerInterface *>(loader->instance());
-    if (!handler) {
+    QObject *root = loader->instance();
+    if (!qobject_cast<MessageHandlerInterface *>(root)) {
         refuse(filePath, QStringLiteral("the plugin object does not implement %1")
                              .arg(QLatin1String(WsPlugMessageHandlerInterface_iid)));
-        delete loader->instance();
         return;
     }
+    // Qt keeps one root instance per library and process. A host makes its own
+    // instance when the class allows it, so that hosts never share plugin state.
+    std::unique_ptr<QObject> own(root->metaObject()->constructorCount() > 0 ? root->metaObject()->newInstance() : nullptr);
+    QObject *object = own ? own.get() : root;
+    if (!own && !claimSharedRoot(filePath)) {
+        refuse(filePath, QStringLiteral("already in use by another host in this process (give the plugin class "
+                                        "a Q_INVOKABLE default constructor to allow several hosts)"));
+        return;
+    }
+    auto *handler = qobject_cast<MessageHandlerInterface *>(object);
     for (const QString &route : std::as_const(md.routes))
         routes.add(route, md.id, nullptr);
     qCInfo(lcPlugins).noquote() << "loaded plugin" << md.id << md.version << "routes" << md.routes.join(QLatin1Char(' '));
-    loaded.push_back({md, std::move(loader), handler});
+    loaded.push_back({md, std::move(loader), std::move(own), handler});
 }
 
 void PluginRegistry::refuse(const QString &id, const QString &reason)
@@ -218,7 +262,7 @@ void PluginRegistry::refuse(const QString &id, const QString &reason)
         if (it->metadata.id == id) {
             d->refuse(it->metadata.fileName, reason);
             d->routes.removePlugin(id);
-            delete it->loader->instance();
+            d->release(*it);
             d->loaded.erase(it);
             return;
         }
@@ -228,9 +272,7 @@ void PluginRegistry::refuse(const QString &id, const QString &reason)
 void PluginRegistry::unloadAll()
 {
     while (!d->loaded.empty()) {
-        // Delete the root instance but keep the library mapped: unmapping code
-        // that Qt may still reference (metatypes, queued calls) is not worth the risk.
-        delete d->loaded.back().loader->instance();
+        d->release(d->loaded.back());
         d->loaded.pop_back();
     }
     d->routes = Internal::RouteTable();

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #pragma once
 
+#include <wsplug/hoststats.h>
 #include <wsplug/session.h>
 
 #include <QObject>
@@ -33,12 +34,14 @@ public:
     SessionSnapshot snapshot;
     MessageHandlerInterface *handler = nullptr;
     PluginContext *context = nullptr;
+    RouteStats *routeStats = nullptr;   // this session's route aggregate, owned by the host
 
     qint64 lastPingAtMs = 0;        // host clock
     bool awaitingPong = false;
     bool closeRequested = false;     // the host (or an operator) started the close
     bool closingSeen = false;        // Qt reported aboutToClose
     bool finished = false;           // removed from the registry, deleteLater() pending
+    bool dirty = false;              // counters changed since the last admin update
 };
 
 } // namespace WsPlug::Internal

@@ -111,7 +111,15 @@ int main(int argc, char *argv[])
     const QCommandLineOption dispatcherOption(QStringLiteral("dispatcher"),
         QStringLiteral("Event dispatcher: epoll (default; cost does not grow with idle connections) or qt."),
         QStringLiteral("name"));
-    parser.addOptions({configOption, addressOption, pluginDirOption, logLevelOption, dispatcherOption});
+    const QCommandLineOption adminTokenOption(QStringLiteral("admin-token"),
+        QStringLiteral("Token for the admin channel at /_admin (default: $WSPLUG_ADMIN_TOKEN, the config, or a random one printed at start)."),
+        QStringLiteral("token"));
+    const QCommandLineOption adminOption(QStringLiteral("admin"),
+        QStringLiteral("Serve the admin channel at /_admin: on (default) or off."), QStringLiteral("on|off"));
+    const QCommandLineOption metricsOption(QStringLiteral("metrics"),
+        QStringLiteral("Answer GET /metrics, /healthz and /readyz: on (default) or off."), QStringLiteral("on|off"));
+    parser.addOptions({configOption, addressOption, pluginDirOption, logLevelOption, dispatcherOption,
+                       adminTokenOption, adminOption, metricsOption});
 
     auto intOption = [](const char *name, const QString &help, qint64 def, qint64 min, qint64 max, auto apply) {
         return IntOption{QCommandLineOption(QLatin1String(name),
@@ -187,6 +195,19 @@ int main(int argc, char *argv[])
     }
     if (parser.isSet(pluginDirOption))
         config.pluginDirs = parser.values(pluginDirOption);
+    if (qEnvironmentVariableIsSet("WSPLUG_ADMIN_TOKEN"))
+        config.adminToken = qEnvironmentVariable("WSPLUG_ADMIN_TOKEN");
+    if (parser.isSet(adminTokenOption))
+        config.adminToken = parser.value(adminTokenOption);
+    for (const auto &[option, field] : {std::pair{&adminOption, &config.adminEnabled},
+                                        std::pair{&metricsOption, &config.metricsEnabled}}) {
+        if (!parser.isSet(*option))
+            continue;
+        const QString v = parser.value(*option);
+        if (v != QLatin1String("on") && v != QLatin1String("off"))
+            fail(QStringLiteral("--%1: expected on or off, got \"%2\"").arg(option->names().first(), v), 2);
+        *field = v == QLatin1String("on");
+    }
     for (const IntOption &o : intOptions) {
         if (!parser.isSet(o.option))
             continue;
@@ -216,6 +237,10 @@ int main(int argc, char *argv[])
                 epollInstalled ? "epoll" : "qt");
     for (const WsPlug::PluginMetadata &p : host.plugins().loaded())
         std::printf("  %-10s %s\n", qPrintable(p.id), qPrintable(p.routes.join(QStringLiteral(", "))));
+    if (config.adminEnabled) {
+        // Like Jupyter: say how to attach, token included, since it may be random.
+        std::printf("  admin      %s\n", qPrintable(host.adminUrl().toString()));
+    }
     if (host.plugins().loaded().isEmpty())
         std::fprintf(stderr, "wsplug-host: warning: no plugins loaded; every path answers 404\n");
     std::fflush(stdout);

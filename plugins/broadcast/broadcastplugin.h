@@ -29,7 +29,7 @@ class BroadcastPlugin final : public QObject, public MessageHandlerInterface
     Q_INTERFACES(WsPlug::MessageHandlerInterface)
 
 public:
-    BroadcastPlugin();
+    Q_INVOKABLE BroadcastPlugin();
     ~BroadcastPlugin() override;
 
     bool initialize(HostContext *context, QString *errorString) override;

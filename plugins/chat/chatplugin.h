@@ -26,7 +26,7 @@ class ChatPlugin final : public QObject, public MessageHandlerInterface
     Q_INTERFACES(WsPlug::MessageHandlerInterface)
 
 public:
-    ChatPlugin();
+    Q_INVOKABLE ChatPlugin();
     ~ChatPlugin() override;
 
     bool initialize(HostContext *context, QString *errorString) override;

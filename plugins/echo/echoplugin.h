@@ -16,6 +16,9 @@ class EchoPlugin final : public QObject, public MessageHandlerInterface
     Q_INTERFACES(WsPlug::MessageHandlerInterface)
 
 public:
+    // Each host makes its own instance through this constructor (see the SDK header).
+    Q_INVOKABLE EchoPlugin() = default;
+
     bool initialize(HostContext *context, QString *errorString) override;
     void sessionOpened(const SessionInfo &session) override;
     void messageReceived(SessionId session, const Message &message) override;

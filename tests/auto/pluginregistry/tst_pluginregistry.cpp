@@ -49,6 +49,7 @@ private Q_SLOTS:
     void pluginExceptionClosesOnlyThatSessionWith1011();
     void pluginGetsItsOwnSettings();
     void sessionClosedIsNeverReentrant();
+    void twoHostsInOneProcessDoNotSharePluginState();
     void prefixRouteServesSubpaths();
     void missingPluginDirectoryIsReported();
 };
@@ -214,6 +215,32 @@ void tst_PluginRegistry::sessionClosedIsNeverReentrant()
     QTRY_COMPARE(texts.size(), 2);
     QCOMPARE(texts.at(0).first().toString(), QStringLiteral("1"));   // told, once
     QCOMPARE(texts.at(1).first().toString(), QStringLiteral("no"));  // but not from inside sendText()
+}
+
+void tst_PluginRegistry::twoHostsInOneProcessDoNotSharePluginState()
+{
+    HostServer hosts[2];
+    for (int i = 0; i < 2; ++i) {
+        HostConfig config = testConfig();
+        config.pluginDirs = {QStringLiteral(WSPLUG_TEST_PLUGIN_DIR)};
+        config.pluginSettings.insert(QStringLiteral("valid"), QVariantMap{{QStringLiteral("greeting"), QStringLiteral("host %1").arg(i)}});
+        hosts[i].setConfig(config);
+        QVERIFY(hosts[i].start());
+    }
+    for (int i = 0; i < 2; ++i) {
+        QWebSocket client;
+        QSignalSpy up(&client, &QWebSocket::connected);
+        QSignalSpy texts(&client, &QWebSocket::textMessageReceived);
+        client.open(wsUrl(hosts[i].serverPort(), QStringLiteral("/valid")));
+        QTRY_COMPARE(up.size(), 1);
+        client.sendTextMessage(QStringLiteral("settings"));
+        QTRY_COMPARE(texts.size(), 1);
+        QCOMPARE(texts.first().first().toString(), QStringLiteral("host %1").arg(i));
+    }
+    hosts[0].stop();
+    QTRY_VERIFY(!hosts[0].isRunning());
+    // The other host's plugin instance is untouched by the first one's shutdown.
+    QCOMPARE(statusCode(rawRequest(hosts[1].serverPort(), handshakeRequest(QStringLiteral("/valid")))), 101);
 }
 
 void tst_PluginRegistry::prefixRouteServesSubpaths()

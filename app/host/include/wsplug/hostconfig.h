@@ -36,6 +36,14 @@ struct WSPLUG_EXPORT HostConfig
     int pongTimeoutMs = 10000;            //!< no pong within this after a ping: abort
     int shutdownGraceMs = 3000;           //!< how long stop() waits for close handshakes
 
+    bool adminEnabled = true;             //!< serve the admin channel at /_admin
+    QString adminToken;                   //!< empty = a random one is made at start()
+    int maxAdminConnections = 8;          //!< admin clients at once; over it: 503
+    bool metricsEnabled = true;           //!< answer GET /metrics, /healthz, /readyz
+    int handshakeLogSize = 500;           //!< upgrade attempts kept (oldest dropped first)
+    int statsTickMs = 250;                //!< rate sampling period
+    int rateHistorySeconds = 600;         //!< rate samples kept
+
     /*! Reads a JSON config object into this config; keys that are absent keep their
         current value. Returns false with a one-line \a errorString on a syntax error,
         an unknown key or a value of the wrong type or range. */

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <wsplug/hostconfig.h>
+#include <wsplug/hoststats.h>
 #include <wsplug/session.h>
 #include <wsplug/wsplug_export.h>
 
 #include <QObject>
+#include <QUrl>
 
 #include <memory>
 
@@ -45,6 +47,18 @@ public:
     int sessionCount() const;
     int pendingHandshakeCount() const;
 
+    //! The most recent upgrade attempts, oldest first (at most handshakeLogSize).
+    QList<HandshakeRecord> handshakeLog() const;
+    //! Every counter, in total and per route.
+    HostStats stats() const;
+    //! Rate samples, oldest first, one per statsTickMs over rateHistorySeconds.
+    QList<RateSample> rateHistory() const;
+    //! The admin channel's token: the configured one, or the random one made by start().
+    QString adminToken() const;
+    //! ws://host:port/_admin?token=... for this host; empty when not running or admin is off.
+    QUrl adminUrl() const;
+    int adminClientCount() const;
+
     //! Closing handshake with \a code and \a reason. False if no such open session.
     bool closeSession(SessionId id, quint16 code, const QString &reason);
     //! Aborts the TCP connection at once, with no close frame. Recorded as 1006.
@@ -61,6 +75,10 @@ Q_SIGNALS:
     void sessionClosed(const WsPlug::SessionSnapshot &session);
     //! An upgrade attempt was refused before the upgrade with an HTTP status.
     void handshakeRefused(const QString &peerAddress, int httpStatus, const QString &reason);
+    //! Every upgrade attempt, accepted or refused, once its outcome is known.
+    void handshakeLogged(const WsPlug::HandshakeRecord &record);
+    //! One rate sample per statsTickMs.
+    void statsSampled(const WsPlug::RateSample &sample);
     void stopped();
 
 private:

@@ -22,6 +22,8 @@ class TestPlugin final : public QObject, public WsPlug::MessageHandlerInterface
     Q_INTERFACES(WsPlug::MessageHandlerInterface)
 
 public:
+    Q_INVOKABLE TestPlugin() = default;
+
     bool initialize(WsPlug::HostContext *context, QString *errorString) override
     {
         m_context = context;

@@ -26,6 +26,11 @@ namespace WsPlug {
  * every connection from this thread. Use QTimer and queued signals, parented to an
  * object the plugin owns, for work that waits.
  *
+ * Instances: give the plugin class a default constructor marked Q_INVOKABLE. Each
+ * host then makes its own instance of the class, on its own thread, so that two
+ * hosts in one process never share plugin state. (Without one, the host uses Qt's
+ * single root instance, and only one host per process can load the plugin.)
+ *
  * Lifecycle: the constructor does nothing; initialize() is called once, in load
  * order; then sessionOpened()/messageReceived()/sessionClosed() for each session on
  * the plugin's routes; then aboutToShutdown(), in reverse load order, after every

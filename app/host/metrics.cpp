@@ -1,0 +1,116 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include "metrics_p.h"
+
+#include <QDateTime>
+
+namespace WsPlug::Internal {
+
+namespace {
+
+// Label values are escaped as the exposition format requires: \ " and newline.
+QByteArray label(const QString &value)
+{
+    QByteArray v = value.toUtf8();
+    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+    return '"' + v + '"';
+}
+
+class Writer
+{
+public:
+    void family(const char *name, const char *type, const char *help)
+    {
+        m_out += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + ' ' + type + '\n';
+    }
+    void sample(const char *name, const QByteArray &labels, double value)
+    {
+        m_out += name;
+        if (!labels.isEmpty())
+            m_out += '{' + labels + '}';
+        m_out += ' ' + QByteArray::number(value, 'g', 15) + '\n';
+    }
+    void sample(const char *name, const QByteArray &labels, quint64 value)
+    {
+        m_out += name;
+        if (!labels.isEmpty())
+            m_out += '{' + labels + '}';
+        m_out += ' ' + QByteArray::number(value) + '\n';
+    }
+    QByteArray result() const { return m_out; }
+
+private:
+    QByteArray m_out;
+};
+
+} // namespace
+
+QByteArray renderPrometheus(const HostStats &st, int pendingHandshakes)
+{
+    Writer w;
+    w.family("wsplug_up", "gauge", "1 while the host is serving.");
+    w.sample("wsplug_up", {}, quint64(1));
+    w.family("wsplug_uptime_seconds", "gauge", "Seconds since the host started.");
+    w.sample("wsplug_uptime_seconds", {}, double(st.startedAt.msecsTo(QDateTime::currentDateTimeUtc())) / 1000.0);
+
+    w.family("wsplug_connections", "gauge", "Open WebSocket sessions by route.");
+    for (const RouteStats &r : st.routes)
+        w.sample("wsplug_connections", "route=" + label(r.route) + ",plugin=" + label(r.pluginId), quint64(std::max(0, r.current)));
+    w.family("wsplug_pending_handshakes", "gauge", "Connections whose request head is not answered yet.");
+    w.sample("wsplug_pending_handshakes", {}, quint64(std::max(0, pendingHandshakes)));
+    w.family("wsplug_admin_clients", "gauge", "Attached admin channel clients.");
+    w.sample("wsplug_admin_clients", {}, quint64(std::max(0, st.adminClients)));
+
+    w.family("wsplug_connections_opened_total", "counter", "Sessions opened, by route.");
+    for (const RouteStats &r : st.routes)
+        w.sample("wsplug_connections_opened_total", "route=" + label(r.route), r.opened);
+    w.family("wsplug_connections_closed_total", "counter", "Sessions closed, by route.");
+    for (const RouteStats &r : st.routes)
+        w.sample("wsplug_connections_closed_total", "route=" + label(r.route), r.closed);
+
+    w.family("wsplug_messages_total", "counter", "Data messages by route, direction and kind.");
+    for (const RouteStats &r : st.routes) {
+        for (const auto &[dir, totals] : {std::pair{"in", &r.in}, std::pair{"out", &r.out}}) {
+            const QByteArray base = "route=" + label(r.route) + ",direction=\"" + dir + "\",kind=";
+            w.sample("wsplug_messages_total", base + "\"text\"", totals->textMessages);
+            w.sample("wsplug_messages_total", base + "\"binary\"", totals->binaryMessages);
+        }
+    }
+    w.family("wsplug_frames_total", "counter", "Data frames by route and direction (Qt does not expose control frames).");
+    for (const RouteStats &r : st.routes) {
+        w.sample("wsplug_frames_total", "route=" + label(r.route) + ",direction=\"in\"", r.in.frames);
+        w.sample("wsplug_frames_total", "route=" + label(r.route) + ",direction=\"out\"", r.out.frames);
+    }
+    w.family("wsplug_bytes_total", "counter", "Message payload bytes by route and direction (incoming text in UTF-16 units).");
+    for (const RouteStats &r : st.routes) {
+        w.sample("wsplug_bytes_total", "route=" + label(r.route) + ",direction=\"in\"", r.in.bytes);
+        w.sample("wsplug_bytes_total", "route=" + label(r.route) + ",direction=\"out\"", r.out.bytes);
+    }
+    w.family("wsplug_control_frames_total", "counter", "Control frames the host can see: its pings, their pongs, closes.");
+    w.sample("wsplug_control_frames_total", "kind=\"ping\",direction=\"out\"", st.pingsSent);
+    w.sample("wsplug_control_frames_total", "kind=\"pong\",direction=\"in\"", st.pongsReceived);
+    w.sample("wsplug_control_frames_total", "kind=\"close\",direction=\"out\"", st.closeFramesSent);
+    w.sample("wsplug_control_frames_total", "kind=\"close\",direction=\"in\"", st.closeFramesReceived);
+
+    w.family("wsplug_handshakes_total", "counter", "Upgrade attempts by HTTP status sent (0 = dropped without a response).");
+    for (auto it = st.handshakesByStatus.cbegin(); it != st.handshakesByStatus.cend(); ++it)
+        w.sample("wsplug_handshakes_total", "status=\"" + QByteArray::number(it.key()) + '"', it.value());
+    w.family("wsplug_closes_total", "counter", "Session ends by close code and cause.");
+    for (auto it = st.closesByCodeAndCause.cbegin(); it != st.closesByCodeAndCause.cend(); ++it) {
+        const qsizetype slash = it.key().indexOf(QLatin1Char('/'));
+        w.sample("wsplug_closes_total", "code=" + label(it.key().left(slash)) + ",cause=" + label(it.key().mid(slash + 1)), it.value());
+    }
+
+    w.family("wsplug_ping_rtt_seconds", "histogram", "Round-trip time of the host's heartbeat pings.");
+    quint64 cumulative = 0;
+    for (int i = 0; i < PingRttBucketCount; ++i) {
+        cumulative += st.pingRttBuckets[i];
+        const QByteArray le = i < PingRttBucketCount - 1 ? QByteArray::number(PingRttBucketsMs[i] / 1000.0, 'g', 6) : QByteArray("+Inf");
+        w.sample("wsplug_ping_rtt_seconds_bucket", "le=\"" + le + '"', cumulative);
+    }
+    w.sample("wsplug_ping_rtt_seconds_sum", {}, st.pingRttSumMs / 1000.0);
+    w.sample("wsplug_ping_rtt_seconds_count", {}, st.pingRttCount);
+    return w.result();
+}
+
+} // namespace WsPlug::Internal
