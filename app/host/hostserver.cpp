@@ -212,8 +212,7 @@ bool HostServer::start()
     }
     d->handshakeLog.clear();
     d->rateHistory.clear();
-    d->lastSampled = d->stats;
-    d->lastSampleMs = QDateTime::currentMSecsSinceEpoch();
+    d->recentTotals.clear();
     d->statsTimer.start(d->config.statsTickMs);
 
     // The admin token is compared through an HMAC with a per-run key, so that the
@@ -655,29 +654,39 @@ HostStats HostServerPrivate::currentStats() const
 
 void HostServerPrivate::onStatsTick()
 {
+    // Rates are averaged over the last second (RateWindowMs), not over one tick: a
+    // client that sends every 400 ms would otherwise show as 0, 2.5/s, 0, 5/s...
+    constexpr qint64 RateWindowMs = 1000;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    const double seconds = std::max<qint64>(1, now - lastSampleMs) / 1000.0;
+    TotalsMark mark;
+    mark.timeMs = now;
+    mark.in = stats.in;
+    mark.out = stats.out;
+    for (const auto &[route, rs] : routeStats)
+        mark.routeMessages.insert(route, {rs.in.messages, rs.out.messages});
+    recentTotals.push_back(mark);
+    while (recentTotals.size() > 2 && now - recentTotals[1].timeMs >= RateWindowMs)
+        recentTotals.pop_front();
+    const TotalsMark &from = recentTotals.front();
+    const double seconds = std::max<qint64>(1, now - from.timeMs) / 1000.0;
+    const bool first = recentTotals.size() < 2;
+
     RateSample sample;
     sample.timeMs = now;
     sample.connections = int(sessions.size());
-    sample.messagesIn = double(stats.in.messages - lastSampled.in.messages) / seconds;
-    sample.messagesOut = double(stats.out.messages - lastSampled.out.messages) / seconds;
-    sample.framesIn = double(stats.in.frames - lastSampled.in.frames) / seconds;
-    sample.framesOut = double(stats.out.frames - lastSampled.out.frames) / seconds;
-    sample.bytesIn = double(stats.in.bytes - lastSampled.in.bytes) / seconds;
-    sample.bytesOut = double(stats.out.bytes - lastSampled.out.bytes) / seconds;
-    for (const auto &[route, rs] : routeStats) {
-        const auto last = std::find_if(lastSampled.routes.cbegin(), lastSampled.routes.cend(),
-                                       [&route = route](const RouteStats &r) { return r.route == route; });
-        const quint64 lastIn = last != lastSampled.routes.cend() ? last->in.messages : 0;
-        const quint64 lastOut = last != lastSampled.routes.cend() ? last->out.messages : 0;
-        sample.routes.insert(route, {rs.current, double(rs.in.messages - lastIn) / seconds,
-                                     double(rs.out.messages - lastOut) / seconds});
+    if (!first) {
+        sample.messagesIn = double(mark.in.messages - from.in.messages) / seconds;
+        sample.messagesOut = double(mark.out.messages - from.out.messages) / seconds;
+        sample.framesIn = double(mark.in.frames - from.in.frames) / seconds;
+        sample.framesOut = double(mark.out.frames - from.out.frames) / seconds;
+        sample.bytesIn = double(mark.in.bytes - from.in.bytes) / seconds;
+        sample.bytesOut = double(mark.out.bytes - from.out.bytes) / seconds;
     }
-    lastSampled = stats;
-    for (const auto &[route, rs] : routeStats)
-        lastSampled.routes.append(rs);
-    lastSampleMs = now;
+    for (const auto &[route, rs] : routeStats) {
+        const auto old = from.routeMessages.value(route, {rs.in.messages, rs.out.messages});
+        sample.routes.insert(route, {rs.current, first ? 0.0 : double(rs.in.messages - old.first) / seconds,
+                                     first ? 0.0 : double(rs.out.messages - old.second) / seconds});
+    }
 
     rateHistory.push_back(sample);
     const auto maxSamples = size_t(std::max(1, config.rateHistorySeconds * 1000 / config.statsTickMs));

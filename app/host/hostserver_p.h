@@ -158,8 +158,14 @@ public:
     std::deque<HandshakeRecord> handshakeLog;        // bounded by config.handshakeLogSize
     quint64 nextHandshakeId = 1;
     std::deque<RateSample> rateHistory;              // bounded by rateHistorySeconds / statsTickMs
-    HostStats lastSampled;                           // totals at the previous tick
-    qint64 lastSampleMs = 0;
+    struct TotalsMark
+    {
+        qint64 timeMs = 0;
+        DirectionTotals in;
+        DirectionTotals out;
+        QHash<QString, std::pair<quint64, quint64>> routeMessages;   // route -> messages in, out
+    };
+    std::deque<TotalsMark> recentTotals;             // the last second of totals, for rates
     QString adminToken;                              // effective token (configured or generated)
     QByteArray adminTokenMac;                        // HMAC of the token, for constant-time checks
     QByteArray macKey;

@@ -1,0 +1,336 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include "chartspanel.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QDateTime>
+#include <QDateTimeAxis>
+#include <QGridLayout>
+#include <QBarSeries>
+#include <QHorizontalBarSeries>
+#include <QLineSeries>
+#include <QValueAxis>
+
+namespace WsPlug {
+
+namespace {
+// Beyond this many routes the connections chart would be unreadable: the rest are summed.
+constexpr int MaxRouteSeries = 6;
+// Bounded memory: a series never holds more than the 10-minute window at 20 samples/s.
+constexpr int MaxPointsPerSeries = 600 * 20;
+
+QString humanRate(double v)
+{
+    if (v >= 1e9) return QString::number(v / 1e9, 'f', 1) + QLatin1Char('G');
+    if (v >= 1e6) return QString::number(v / 1e6, 'f', 1) + QLatin1Char('M');
+    if (v >= 1e3) return QString::number(v / 1e3, 'f', 1) + QLatin1Char('k');
+    return QString::number(v, 'f', v < 10 ? 1 : 0);
+}
+} // namespace
+
+//! A scrolling line chart of one or more rates against wall-clock time.
+class RateChart final : public QChartView
+{
+public:
+    RateChart(const QString &title, bool integerValues, QWidget *parent)
+        : QChartView(new QChart, parent), m_integerValues(integerValues)
+    {
+        setRenderHint(QPainter::Antialiasing);
+        setMinimumSize(280, 180);
+        chart()->setTitle(title);
+        chart()->legend()->setAlignment(Qt::AlignBottom);
+        chart()->setMargins(QMargins(4, 4, 4, 4));
+        m_x = new QDateTimeAxis;
+        m_x->setFormat(QStringLiteral("HH:mm:ss"));
+        m_x->setTickCount(4);
+        m_y = new QValueAxis;
+        m_y->setLabelFormat(QStringLiteral("%.0f"));
+        m_y->setRange(0, 1);
+        chart()->addAxis(m_x, Qt::AlignBottom);
+        chart()->addAxis(m_y, Qt::AlignLeft);
+    }
+
+    QLineSeries *series(const QString &name)
+    {
+        if (QLineSeries *s = m_series.value(name))
+            return s;
+        auto *s = new QLineSeries;
+        s->setName(name);
+        chart()->addSeries(s);
+        s->attachAxis(m_x);
+        s->attachAxis(m_y);
+        m_series.insert(name, s);
+        return s;
+    }
+    void append(const QString &name, qint64 timeMs, double value)
+    {
+        QLineSeries *s = series(name);
+        s->append(double(timeMs), value);
+        if (s->count() > MaxPointsPerSeries)
+            s->removePoints(0, s->count() - MaxPointsPerSeries);
+    }
+    //! Drops points older than the window, then fits the axes.
+    void trimAndFit(qint64 nowMs, int windowSeconds)
+    {
+        const double from = double(nowMs - qint64(windowSeconds) * 1000);
+        double maxY = 1;
+        for (QLineSeries *s : std::as_const(m_series)) {
+            int old = 0;
+            // Keep one point left of the window so the line enters from the edge.
+            while (old + 1 < s->count() && s->at(old + 1).x() < from)
+                ++old;
+            if (old > 0)
+                s->removePoints(0, old);
+            const auto points = s->points();
+            for (const QPointF &p : points)
+                maxY = std::max(maxY, p.y());
+        }
+        m_x->setRange(QDateTime::fromMSecsSinceEpoch(qint64(from)), QDateTime::fromMSecsSinceEpoch(nowMs));
+        double top = niceCeiling(maxY * 1.1);
+        if (m_integerValues)
+            top = std::max(4.0, std::ceil(top / 4.0) * 4.0);   // whole-number ticks
+        m_y->setTickCount(5);
+        m_y->setRange(0, top);
+        m_y->setLabelFormat(m_integerValues || top >= 20 ? QStringLiteral("%.0f") : QStringLiteral("%.1f"));
+    }
+    void clearPoints()
+    {
+        for (QLineSeries *s : std::as_const(m_series))
+            s->clear();
+    }
+    int pointCount() const
+    {
+        int n = 0;
+        for (const QLineSeries *s : m_series)
+            n += s->count();
+        return n;
+    }
+    void setLatestInTitle(const QString &base, const QString &latest) { chart()->setTitle(base + QStringLiteral(" — ") + latest); }
+
+private:
+    static double niceCeiling(double v)
+    {
+        const double magnitude = std::pow(10.0, std::floor(std::log10(v)));
+        for (double step : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+            if (v <= step * magnitude)
+                return step * magnitude;
+        }
+        return 10 * magnitude;
+    }
+
+    const bool m_integerValues;
+    QDateTimeAxis *m_x;
+    QValueAxis *m_y;
+    QMap<QString, QLineSeries *> m_series;
+};
+
+//! Bars of a few totals by category; one bar set per name in \a sets.
+class BreakdownChart final : public QChartView
+{
+public:
+    BreakdownChart(const QString &title, const QStringList &sets, bool horizontal, QWidget *parent)
+        : QChartView(new QChart, parent), m_setNames(sets), m_horizontal(horizontal)
+    {
+        setRenderHint(QPainter::Antialiasing);
+        setMinimumSize(280, 180);
+        chart()->setTitle(title);
+        chart()->legend()->setVisible(sets.size() > 1);
+        chart()->legend()->setAlignment(Qt::AlignBottom);
+        chart()->setMargins(QMargins(4, 4, 4, 4));
+    }
+
+    //! \a values holds one list per bar set, each with one value per category.
+    void setValues(const QStringList &categories, const QList<QList<double>> &values)
+    {
+        if (categories != m_categories) {
+            // Categories changed: rebuild. Otherwise only the values move.
+            chart()->removeAllSeries();
+            for (QAbstractAxis *axis : chart()->axes())
+                chart()->removeAxis(axis);
+            m_categories = categories;
+            m_sets.clear();
+            QAbstractBarSeries *series = m_horizontal ? static_cast<QAbstractBarSeries *>(new QHorizontalBarSeries)
+                                                      : static_cast<QAbstractBarSeries *>(new QBarSeries);
+            for (int i = 0; i < m_setNames.size(); ++i) {
+                auto *set = new QBarSet(m_setNames.at(i));
+                for (double v : values.value(i))
+                    *set << v;
+                series->append(set);
+                m_sets.append(set);
+            }
+            series->setLabelsVisible(true);
+            series->setLabelsPosition(QAbstractBarSeries::LabelsOutsideEnd);
+            chart()->addSeries(series);
+            auto *categoryAxis = new QBarCategoryAxis;
+            categoryAxis->append(categories);
+            m_valueAxis = new QValueAxis;
+            m_valueAxis->setLabelFormat(QStringLiteral("%.0f"));
+            m_valueAxis->setTickCount(5);
+            chart()->addAxis(categoryAxis, m_horizontal ? Qt::AlignLeft : Qt::AlignBottom);
+            chart()->addAxis(m_valueAxis, m_horizontal ? Qt::AlignBottom : Qt::AlignLeft);
+            series->attachAxis(categoryAxis);
+            series->attachAxis(m_valueAxis);
+        } else {
+            for (int i = 0; i < m_sets.size(); ++i) {
+                const QList<double> row = values.value(i);
+                for (int c = 0; c < row.size(); ++c)
+                    m_sets[i]->replace(c, row.at(c));
+            }
+        }
+        double maxValue = 0;
+        for (const QList<double> &row : values) {
+            for (double v : row)
+                maxValue = std::max(maxValue, v);
+        }
+        // Whole-number ticks: the range is a multiple of the four tick intervals.
+        const double top = std::max(4.0, std::ceil(maxValue * 1.2 / 4.0) * 4.0);
+        m_valueAxis->setRange(0, top);
+    }
+
+private:
+    QStringList m_setNames;
+    bool m_horizontal;
+    QStringList m_categories;
+    QList<QBarSet *> m_sets;
+    QValueAxis *m_valueAxis = nullptr;
+};
+
+ChartsPanel::ChartsPanel(QWidget *parent)
+    : QWidget(parent),
+      m_connections(new RateChart(tr("Open connections"), true, this)),
+      m_frames(new RateChart(tr("Frames/s"), false, this)),
+      m_messages(new RateChart(tr("Messages/s"), false, this)),
+      m_bytes(new RateChart(tr("Bytes/s"), false, this)),
+      m_kinds(new BreakdownChart(tr("Frames by kind (total)"), {tr("in"), tr("out")}, false, this)),
+      m_closes(new BreakdownChart(tr("Closes by code / cause"), {tr("closes")}, true, this)),
+      m_handshakes(new BreakdownChart(tr("Handshakes by HTTP status"), {tr("handshakes")}, false, this))
+{
+    auto *grid = new QGridLayout(this);
+    grid->setContentsMargins(0, 0, 0, 0);
+    grid->addWidget(m_connections, 0, 0);
+    grid->addWidget(m_messages, 0, 1);
+    grid->addWidget(m_frames, 1, 0);
+    grid->addWidget(m_bytes, 1, 1);
+    auto *breakdowns = new QWidget(this);
+    auto *row = new QGridLayout(breakdowns);
+    row->setContentsMargins(0, 0, 0, 0);
+    row->addWidget(m_kinds, 0, 0);
+    row->addWidget(m_closes, 0, 1);
+    row->addWidget(m_handshakes, 0, 2);
+    grid->addWidget(breakdowns, 2, 0, 1, 2);
+    grid->setRowStretch(0, 3);
+    grid->setRowStretch(1, 3);
+    grid->setRowStretch(2, 2);
+    m_connections->series(tr("total"));
+    for (auto *c : {m_frames, m_messages, m_bytes}) {
+        c->series(tr("in"));
+        c->series(tr("out"));
+    }
+    setTotals(HostStats());
+}
+
+ChartsPanel::~ChartsPanel() = default;
+
+void ChartsPanel::addSample(const RateSample &s)
+{
+    m_connections->append(tr("total"), s.timeMs, s.connections);
+    int shown = 0;
+    double others = 0;
+    bool haveOthers = false;
+    for (auto it = s.routes.cbegin(); it != s.routes.cend(); ++it) {
+        if (shown < MaxRouteSeries) {
+            m_connections->append(it.key(), s.timeMs, it->connections);
+            ++shown;
+        } else {
+            others += it->connections;
+            haveOthers = true;
+        }
+    }
+    if (haveOthers)
+        m_connections->append(tr("other routes"), s.timeMs, others);
+    m_frames->append(tr("in"), s.timeMs, s.framesIn);
+    m_frames->append(tr("out"), s.timeMs, s.framesOut);
+    m_messages->append(tr("in"), s.timeMs, s.messagesIn);
+    m_messages->append(tr("out"), s.timeMs, s.messagesOut);
+    m_bytes->append(tr("in"), s.timeMs, s.bytesIn);
+    m_bytes->append(tr("out"), s.timeMs, s.bytesOut);
+    for (auto *c : {m_connections, m_frames, m_messages, m_bytes})
+        c->trimAndFit(s.timeMs, m_windowSeconds);
+    m_connections->setLatestInTitle(tr("Open connections"), QString::number(s.connections));
+    m_messages->setLatestInTitle(tr("Messages/s"), tr("in %1, out %2").arg(humanRate(s.messagesIn), humanRate(s.messagesOut)));
+    m_frames->setLatestInTitle(tr("Frames/s"), tr("in %1, out %2").arg(humanRate(s.framesIn), humanRate(s.framesOut)));
+    m_bytes->setLatestInTitle(tr("Bytes/s"), tr("in %1, out %2").arg(humanRate(s.bytesIn), humanRate(s.bytesOut)));
+}
+
+void ChartsPanel::setHistory(const std::deque<RateSample> &history)
+{
+    clear();
+    for (const RateSample &s : history)
+        addSample(s);
+}
+
+void ChartsPanel::setTotals(const HostStats &st)
+{
+    // Data messages stand for their frames here: Qt shows the host whole messages and
+    // only its own pings and their pongs among the control frames.
+    m_kinds->setValues({tr("text"), tr("binary"), tr("ping"), tr("pong"), tr("close")},
+                       {{double(st.in.textMessages), double(st.in.binaryMessages), 0, double(st.pongsReceived),
+                         double(st.closeFramesReceived)},
+                        {double(st.out.textMessages), double(st.out.binaryMessages), double(st.pingsSent), 0,
+                         double(st.closeFramesSent)}});
+    QList<std::pair<QString, double>> closes;
+    for (auto it = st.closesByCodeAndCause.cbegin(); it != st.closesByCodeAndCause.cend(); ++it)
+        closes.append({it.key(), double(it.value())});
+    std::sort(closes.begin(), closes.end(), [](const auto &a, const auto &b) { return a.second > b.second; });
+    if (closes.size() > 6)
+        closes.resize(6);
+    if (closes.isEmpty())
+        closes.append({tr("none yet"), 0});
+    QStringList closeNames;
+    QList<double> closeCounts;
+    for (const auto &c : closes) {
+        closeNames << c.first;
+        closeCounts << c.second;
+    }
+    m_closes->setValues(closeNames, {closeCounts});
+    QStringList statuses;
+    QList<double> counts;
+    for (auto it = st.handshakesByStatus.cbegin(); it != st.handshakesByStatus.cend(); ++it) {
+        statuses << (it.key() == 0 ? tr("dropped") : QString::number(it.key()));
+        counts << double(it.value());
+    }
+    if (statuses.isEmpty()) {
+        statuses << tr("none yet");
+        counts << 0;
+    }
+    m_handshakes->setValues(statuses, {counts});
+}
+
+void ChartsPanel::setWindowSeconds(int seconds)
+{
+    m_windowSeconds = seconds;
+}
+
+void ChartsPanel::clear()
+{
+    for (auto *c : {m_connections, m_frames, m_messages, m_bytes})
+        c->clearPoints();
+}
+
+int ChartsPanel::pointCount(const QString &chart) const
+{
+    if (chart == QLatin1String("connections"))
+        return m_connections->pointCount();
+    if (chart == QLatin1String("frames"))
+        return m_frames->pointCount();
+    if (chart == QLatin1String("messages"))
+        return m_messages->pointCount();
+    if (chart == QLatin1String("bytes"))
+        return m_bytes->pointCount();
+    return -1;
+}
+
+} // namespace WsPlug

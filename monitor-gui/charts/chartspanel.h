@@ -1,0 +1,65 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#pragma once
+
+#include <wsplug/hoststats.h>
+
+#include <QMap>
+#include <QWidget>
+
+#include <deque>
+
+QT_BEGIN_NAMESPACE
+class QChart;
+class QChartView;
+class QLineSeries;
+class QBarSet;
+class QBarCategoryAxis;
+class QValueAxis;
+class QDateTimeAxis;
+QT_END_NAMESPACE
+
+namespace WsPlug {
+
+class RateChart;
+class BreakdownChart;
+
+/*
+ * The dashboard's charts. This folder is the only place that uses Qt Charts (Qt 6.10
+ * deprecates it for Qt Graphs, so a migration touches this folder alone); the rest of
+ * the monitor talks to it through these plain slots.
+ */
+class ChartsPanel final : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit ChartsPanel(QWidget *parent = nullptr);
+    ~ChartsPanel() override;
+
+    int windowSeconds() const { return m_windowSeconds; }
+    //! Points currently held by the named line chart ("connections", "frames", "messages", "bytes").
+    int pointCount(const QString &chart) const;
+
+public Q_SLOTS:
+    //! One rate sample (per second rates over one tick).
+    void addSample(const WsPlug::RateSample &sample);
+    //! Replaces everything with \a history (after attaching).
+    void setHistory(const std::deque<WsPlug::RateSample> &history);
+    //! Totals for the breakdowns: frame kinds, close codes, handshake outcomes.
+    void setTotals(const WsPlug::HostStats &stats);
+    //! The visible window: 60 or 600 seconds.
+    void setWindowSeconds(int seconds);
+    void clear();
+
+private:
+    int m_windowSeconds = 60;
+    RateChart *m_connections;
+    RateChart *m_frames;
+    RateChart *m_messages;
+    RateChart *m_bytes;
+    BreakdownChart *m_kinds;
+    BreakdownChart *m_closes;
+    BreakdownChart *m_handshakes;
+};
+
+} // namespace WsPlug

@@ -1,0 +1,118 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+// wsplug-monitor: watch and steer a wsplug host. Starts an embedded host by default.
+
+#include "mainwindow.h"
+#include "monitorclient.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QTabWidget>
+#include <QTimer>
+
+#include <cstdio>
+
+namespace {
+[[noreturn]] void fail(const QString &message, int code = 2)
+{
+    std::fprintf(stderr, "wsplug-monitor: %s\n", qPrintable(message));
+    std::exit(code);
+}
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("wsplug-monitor"));
+    QApplication::setOrganizationName(QStringLiteral("wsplug"));
+    QApplication::setApplicationVersion(QStringLiteral(WSPLUG_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Watch a wsplug WebSocket host: connections, frames, handshakes; close or kick clients.\n"
+        "By default it starts an embedded host with the bundled plugins and attaches to it."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption portOption(QStringLiteral("port"),
+        QStringLiteral("Port of the embedded host (default 8765; a free one if taken)."), QStringLiteral("n"));
+    const QCommandLineOption addressOption(QStringLiteral("address"),
+        QStringLiteral("Address of the embedded host (default 127.0.0.1; 0.0.0.0 lets a class connect)."), QStringLiteral("ip"));
+    const QCommandLineOption pluginDirOption(QStringLiteral("plugin-dir"),
+        QStringLiteral("Plugin directory for the embedded host; repeatable."), QStringLiteral("dir"));
+    const QCommandLineOption remoteOption(QStringLiteral("remote"),
+        QStringLiteral("Attach to this host instead, e.g. ws://10.0.0.5:8765 (with --token)."), QStringLiteral("url"));
+    const QCommandLineOption tokenOption(QStringLiteral("token"),
+        QStringLiteral("Admin token of the remote host."), QStringLiteral("token"));
+    const QCommandLineOption presentationOption(QStringLiteral("presentation"),
+        QStringLiteral("Start in presentation mode (large fonts)."));
+    const QCommandLineOption demoOption(QStringLiteral("demo"),
+        QStringLiteral("Start demo traffic on the embedded host."));
+    const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
+        QStringLiteral("Render the window to this PNG once attached (after --screenshot-delay ms) and exit."),
+        QStringLiteral("file"));
+    const QCommandLineOption delayOption(QStringLiteral("screenshot-delay"),
+        QStringLiteral("Milliseconds to wait before the screenshot (default 3000)."), QStringLiteral("ms"));
+    const QCommandLineOption tabOption(QStringLiteral("tab"),
+        QStringLiteral("Open this tab: dashboard, clients, handshakes or plugins."), QStringLiteral("name"));
+    parser.addOptions({portOption, addressOption, pluginDirOption, remoteOption, tokenOption, presentationOption,
+                       demoOption, screenshotOption, delayOption, tabOption});
+    if (!parser.parse(QApplication::arguments()))
+        fail(parser.errorText() + QStringLiteral(" (see --help)"));
+    if (parser.isSet(QStringLiteral("help")))
+        parser.showHelp(0);
+    if (parser.isSet(QStringLiteral("version")))
+        parser.showVersion();
+
+    WsPlug::MonitorOptions options;
+    options.hostConfig.shutdownGraceMs = 1000;   // closing the window should not linger
+    options.hostConfig.pingIntervalMs = 5000;    // ping RTTs show up soon in a classroom
+    if (parser.isSet(portOption)) {
+        bool ok = false;
+        const uint port = parser.value(portOption).toUInt(&ok);
+        if (!ok || port > 65535)
+            fail(QStringLiteral("--port: expected 0-65535, got \"%1\"").arg(parser.value(portOption)));
+        options.hostConfig.port = quint16(port);
+    }
+    if (parser.isSet(addressOption) && !options.hostConfig.address.setAddress(parser.value(addressOption)))
+        fail(QStringLiteral("--address: \"%1\" is not an IP address").arg(parser.value(addressOption)));
+    if (parser.isSet(pluginDirOption))
+        options.hostConfig.pluginDirs = parser.values(pluginDirOption);
+    if (parser.isSet(remoteOption)) {
+        QUrl url = QUrl::fromUserInput(parser.value(remoteOption));
+        if (!url.isValid() || url.host().isEmpty())
+            fail(QStringLiteral("--remote: \"%1\" is not a URL").arg(parser.value(remoteOption)));
+        if (parser.isSet(tokenOption))
+            url.setQuery(QStringLiteral("token=") + parser.value(tokenOption));
+        options.remoteUrl = url;
+    }
+    options.presentation = parser.isSet(presentationOption);
+    options.demoTraffic = parser.isSet(demoOption);
+    int delay = 3000;
+    if (parser.isSet(delayOption)) {
+        bool ok = false;
+        delay = parser.value(delayOption).toInt(&ok);
+        if (!ok || delay < 0 || delay > 600000)
+            fail(QStringLiteral("--screenshot-delay: expected milliseconds, got \"%1\"").arg(parser.value(delayOption)));
+    }
+    static const QStringList tabs = {QStringLiteral("dashboard"), QStringLiteral("clients"),
+                                     QStringLiteral("handshakes"), QStringLiteral("plugins")};
+    const int tab = parser.isSet(tabOption) ? int(tabs.indexOf(parser.value(tabOption))) : 0;
+    if (tab < 0)
+        fail(QStringLiteral("--tab: expected one of %1").arg(tabs.join(QStringLiteral(", "))));
+
+    WsPlug::MainWindow window(options);
+    if (auto *tabWidget = window.findChild<QTabWidget *>(QStringLiteral("tabs")))
+        tabWidget->setCurrentIndex(tab);
+    window.show();
+
+    if (parser.isSet(screenshotOption)) {
+        const QString file = parser.value(screenshotOption);
+        QTimer::singleShot(delay, &window, [&window, file] {
+            const bool ok = window.grab().save(file, "PNG");
+            if (!ok)
+                std::fprintf(stderr, "wsplug-monitor: cannot write %s\n", qPrintable(file));
+            QApplication::exit(ok ? 0 : 1);
+        });
+    }
+    return app.exec();
+}

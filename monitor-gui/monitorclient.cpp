@@ -1,0 +1,249 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include "monitorclient.h"
+
+#include "handshakesmodel.h"
+#include "sessionsmodel.h"
+
+#include <wsplug/protocol/adminprotocol.h>
+
+#include <QJsonDocument>
+#include <QUrlQuery>
+
+namespace WsPlug {
+
+namespace {
+constexpr int MaxRetryDelayMs = 5000;
+// Commands waiting for a reply; a host that never answers must not grow this.
+constexpr int MaxPendingCommands = 10000;
+} // namespace
+
+MonitorClient::MonitorClient(QObject *parent)
+    : QObject(parent),
+      m_sessions(new SessionsModel(this)),
+      m_handshakes(new HandshakesModel(this))
+{
+    m_reconnect.setSingleShot(true);
+    connect(&m_reconnect, &QTimer::timeout, this, [this] {
+        setState(State::Reconnecting);
+        m_socket.open(m_url);
+    });
+    connect(&m_socket, &QWebSocket::connected, this, [this] {
+        m_retryDelayMs = 500;
+        m_lastError.clear();
+    });
+    connect(&m_socket, &QWebSocket::textMessageReceived, this, &MonitorClient::onMessage);
+    connect(&m_socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this, [this](QAbstractSocket::SocketError) {
+        m_lastError = m_socket.errorString();
+    });
+    connect(&m_socket, &QWebSocket::disconnected, this, [this] {
+        if (m_state == State::Detached)
+            return;
+        if (m_lastError.isEmpty()) {
+            m_lastError = m_socket.closeReason().isEmpty()
+                ? tr("connection lost")
+                : tr("closed by the host: %1 (%2)").arg(m_socket.closeReason()).arg(int(m_socket.closeCode()));
+        }
+        for (auto it = m_pending.cbegin(); it != m_pending.cend(); ++it)
+            Q_EMIT commandFinished(it.value(), false, tr("connection lost before the reply"));
+        m_pending.clear();
+        scheduleReconnect();
+    });
+    // "Connected for" and "last activity" move with the clock.
+    connect(&m_clock, &QTimer::timeout, this, [this] { m_sessions->refreshTimes(); });
+    m_clock.start(1000);
+}
+
+MonitorClient::~MonitorClient()
+{
+    m_state = State::Detached;
+    m_socket.disconnect(this);
+    m_socket.abort();
+}
+
+void MonitorClient::attach(const QUrl &adminUrl)
+{
+    detach();
+    m_url = adminUrl;
+    m_lastError.clear();
+    m_retryDelayMs = 500;
+    setState(State::Connecting);
+    m_socket.open(m_url);
+}
+
+void MonitorClient::detach()
+{
+    m_reconnect.stop();
+    const State previous = m_state;
+    m_state = State::Detached;
+    m_socket.abort();
+    m_pending.clear();
+    m_sessions->reset({});
+    m_handshakes->reset({});
+    m_history.clear();
+    m_stats = HostStats();
+    m_hostInfo = {};
+    m_loaded = {};
+    m_refused = {};
+    if (previous != State::Detached)
+        Q_EMIT stateChanged(m_state);
+}
+
+QString MonitorClient::displayUrl() const
+{
+    QUrl shown = m_url;
+    QUrlQuery query(shown);
+    query.removeAllQueryItems(QStringLiteral("token"));
+    shown.setQuery(query);
+    return shown.toString();
+}
+
+void MonitorClient::setState(State state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    Q_EMIT stateChanged(state);
+}
+
+void MonitorClient::scheduleReconnect()
+{
+    setState(State::Reconnecting);
+    m_reconnect.start(m_retryDelayMs);
+    m_retryDelayMs = std::min(m_retryDelayMs * 2, MaxRetryDelayMs);
+}
+
+void MonitorClient::onMessage(const QString &text)
+{
+    const QJsonObject message = QJsonDocument::fromJson(text.toUtf8()).object();
+    const QString type = message.value(QStringLiteral("type")).toString();
+    if (type == QLatin1String(Protocol::TypeSnapshot))
+        onSnapshot(message);
+    else if (type == QLatin1String(Protocol::TypeTick))
+        onTick(message);
+    else if (type == QLatin1String(Protocol::TypeReply))
+        onReply(message);
+}
+
+void MonitorClient::onSnapshot(const QJsonObject &snapshot)
+{
+    if (snapshot.value(QStringLiteral("protocol")).toInt() != Protocol::Version) {
+        m_lastError = tr("the host speaks admin protocol %1; this monitor speaks %2")
+                          .arg(snapshot.value(QStringLiteral("protocol")).toInt()).arg(Protocol::Version);
+        m_state = State::Detached;
+        m_socket.close();
+        Q_EMIT stateChanged(m_state);
+        return;
+    }
+    m_hostInfo = snapshot.value(QStringLiteral("host")).toObject();
+    const QJsonObject plugins = snapshot.value(QStringLiteral("plugins")).toObject();
+    m_loaded = plugins.value(QStringLiteral("loaded")).toArray();
+    m_refused = plugins.value(QStringLiteral("refused")).toArray();
+    m_stats = Protocol::statsFromJson(snapshot.value(QStringLiteral("stats")).toObject());
+
+    QList<SessionSnapshot> sessions;
+    for (const QJsonValue &v : snapshot.value(QStringLiteral("sessions")).toArray())
+        sessions.append(Protocol::sessionFromJson(v.toObject()));
+    m_sessions->reset(sessions);
+    QList<HandshakeRecord> handshakes;
+    for (const QJsonValue &v : snapshot.value(QStringLiteral("handshakes")).toArray())
+        handshakes.append(Protocol::handshakeFromJson(v.toObject()));
+    m_handshakes->reset(handshakes);
+
+    const QJsonObject rates = snapshot.value(QStringLiteral("rates")).toObject();
+    m_tickMs = std::max(50, rates.value(QStringLiteral("tickMs")).toInt(250));
+    m_history.clear();
+    for (const QJsonValue &v : rates.value(QStringLiteral("samples")).toArray())
+        m_history.push_back(Protocol::rateSampleFromJson(v.toObject()));
+    while (m_history.size() > size_t(MaxHistorySeconds * 1000 / m_tickMs))
+        m_history.pop_front();
+
+    setState(State::Attached);
+    Q_EMIT snapshotReceived();
+}
+
+void MonitorClient::onTick(const QJsonObject &tick)
+{
+    QList<SessionSnapshot> opened;
+    for (const QJsonValue &v : tick.value(QStringLiteral("opened")).toArray())
+        opened.append(Protocol::sessionFromJson(v.toObject()));
+    m_sessions->add(opened);
+    m_sessions->applyUpdates(tick.value(QStringLiteral("updated")).toArray());
+    QList<SessionId> closed;
+    for (const QJsonValue &v : tick.value(QStringLiteral("closed")).toArray())
+        closed.append(SessionId(v.toObject().value(QStringLiteral("id")).toDouble()));
+    m_sessions->remove(closed);
+
+    QList<HandshakeRecord> handshakes;
+    for (const QJsonValue &v : tick.value(QStringLiteral("handshakes")).toArray())
+        handshakes.append(Protocol::handshakeFromJson(v.toObject()));
+    m_handshakes->add(handshakes);
+
+    m_stats = Protocol::statsFromJson(tick.value(QStringLiteral("stats")).toObject());
+    const RateSample sample = Protocol::rateSampleFromJson(tick.value(QStringLiteral("sample")).toObject());
+    m_history.push_back(sample);
+    while (m_history.size() > size_t(MaxHistorySeconds * 1000 / m_tickMs))
+        m_history.pop_front();
+    Q_EMIT sampleAdded(sample);
+    Q_EMIT statsChanged();
+}
+
+void MonitorClient::onReply(const QJsonObject &reply)
+{
+    const qint64 id = reply.value(QStringLiteral("id")).toInteger();
+    const QString what = m_pending.take(id);
+    if (what.isEmpty())
+        return;
+    Q_EMIT commandFinished(what, reply.value(QStringLiteral("ok")).toBool(), reply.value(QStringLiteral("error")).toString());
+}
+
+void MonitorClient::sendCommand(const QByteArray &json, const QString &what)
+{
+    if (m_state != State::Attached) {
+        Q_EMIT commandFinished(what, false, tr("not attached to a host"));
+        return;
+    }
+    if (m_pending.size() >= MaxPendingCommands) {
+        Q_EMIT commandFinished(what, false, tr("too many commands waiting for a reply"));
+        return;
+    }
+    const qint64 id = QJsonDocument::fromJson(json).object().value(QStringLiteral("id")).toInteger();
+    m_pending.insert(id, what);
+    m_socket.sendTextMessage(QString::fromUtf8(json));
+}
+
+void MonitorClient::closeSessions(const QList<SessionId> &ids, quint16 code, const QString &reason)
+{
+    for (SessionId id : ids) {
+        Protocol::Command c;
+        c.id = m_nextCommandId++;
+        c.kind = Protocol::Command::Kind::Close;
+        c.session = id;
+        c.code = code;
+        c.reason = reason;
+        sendCommand(Protocol::serialize(c), tr("close session %1 with %2").arg(id).arg(code));
+    }
+}
+
+void MonitorClient::kickSessions(const QList<SessionId> &ids)
+{
+    for (SessionId id : ids) {
+        Protocol::Command c;
+        c.id = m_nextCommandId++;
+        c.kind = Protocol::Command::Kind::Kick;
+        c.session = id;
+        sendCommand(Protocol::serialize(c), tr("kick session %1").arg(id));
+    }
+}
+
+void MonitorClient::sendText(SessionId id, const QString &text)
+{
+    Protocol::Command c;
+    c.id = m_nextCommandId++;
+    c.kind = Protocol::Command::Kind::Send;
+    c.session = id;
+    c.text = text;
+    sendCommand(Protocol::serialize(c), tr("send a message to session %1").arg(id));
+}
+
+} // namespace WsPlug

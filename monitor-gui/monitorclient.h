@@ -1,0 +1,100 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#pragma once
+
+#include <wsplug/hoststats.h>
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QObject>
+#include <QTimer>
+#include <QUrl>
+#include <QWebSocket>
+
+#include <deque>
+
+namespace WsPlug {
+
+class HandshakesModel;
+class SessionsModel;
+
+/*
+ * The monitor's only window on a host: an admin-channel client (docs/admin-protocol.md).
+ * It keeps what the views show (sessions, handshakes, rate history, totals, plugins)
+ * and sends operator commands. Local and remote hosts are reached the same way. A
+ * lost connection is retried with backoff until detach().
+ */
+class MonitorClient final : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State { Detached, Connecting, Attached, Reconnecting };
+    Q_ENUM(State)
+
+    explicit MonitorClient(QObject *parent = nullptr);
+    ~MonitorClient() override;
+
+    //! Attaches to ws(s)://host:port/_admin?token=... (token in the query).
+    void attach(const QUrl &adminUrl);
+    void detach();
+
+    State state() const { return m_state; }
+    QUrl url() const { return m_url; }
+    //! The URL without the token, for display.
+    QString displayUrl() const;
+    QString lastError() const { return m_lastError; }
+
+    SessionsModel *sessions() const { return m_sessions; }
+    HandshakesModel *handshakes() const { return m_handshakes; }
+    QJsonObject hostInfo() const { return m_hostInfo; }
+    QJsonArray loadedPlugins() const { return m_loaded; }
+    QJsonArray refusedPlugins() const { return m_refused; }
+    HostStats stats() const { return m_stats; }
+    int tickMs() const { return m_tickMs; }
+    //! Rate samples, oldest first, at most MaxHistorySeconds worth.
+    const std::deque<RateSample> &history() const { return m_history; }
+    static constexpr int MaxHistorySeconds = 600;
+
+    // Operator commands. Each result arrives as commandFinished().
+    void closeSessions(const QList<SessionId> &ids, quint16 code, const QString &reason);
+    void kickSessions(const QList<SessionId> &ids);
+    void sendText(SessionId id, const QString &text);
+
+Q_SIGNALS:
+    void stateChanged(WsPlug::MonitorClient::State state);
+    //! A fresh snapshot replaced everything (on attach and on every reattach).
+    void snapshotReceived();
+    void sampleAdded(const WsPlug::RateSample &sample);
+    void statsChanged();
+    void commandFinished(const QString &what, bool ok, const QString &error);
+
+private:
+    void setState(State state);
+    void onMessage(const QString &text);
+    void onSnapshot(const QJsonObject &snapshot);
+    void onTick(const QJsonObject &tick);
+    void onReply(const QJsonObject &reply);
+    void sendCommand(const QByteArray &json, const QString &what);
+    void scheduleReconnect();
+
+    QWebSocket m_socket;
+    QTimer m_reconnect;
+    QTimer m_clock;
+    QUrl m_url;
+    State m_state = State::Detached;
+    QString m_lastError;
+    int m_retryDelayMs = 500;
+
+    SessionsModel *m_sessions;
+    HandshakesModel *m_handshakes;
+    QJsonObject m_hostInfo;
+    QJsonArray m_loaded;
+    QJsonArray m_refused;
+    HostStats m_stats;
+    int m_tickMs = 250;
+    std::deque<RateSample> m_history;
+    qint64 m_nextCommandId = 1;
+    QHash<qint64, QString> m_pending;   // command id -> description
+};
+
+} // namespace WsPlug

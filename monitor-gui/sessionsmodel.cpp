@@ -1,0 +1,196 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include "sessionsmodel.h"
+
+#include <wsplug/protocol/adminprotocol.h>
+
+#include <QDateTime>
+#include <QLocale>
+
+namespace WsPlug {
+
+QString formatBytes(double bytes)
+{
+    return QLocale::system().formattedDataSize(qint64(bytes), 1, QLocale::DataSizeTraditionalFormat);
+}
+
+QString formatDuration(qint64 seconds)
+{
+    if (seconds < 60)
+        return QStringLiteral("%1 s").arg(seconds);
+    if (seconds < 3600)
+        return QStringLiteral("%1 min %2 s").arg(seconds / 60).arg(seconds % 60);
+    return QStringLiteral("%1 h %2 min").arg(seconds / 3600).arg((seconds % 3600) / 60);
+}
+
+SessionsModel::SessionsModel(QObject *parent)
+    : QAbstractTableModel(parent)
+{
+}
+
+int SessionsModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_sessions.size());
+}
+
+int SessionsModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant SessionsModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case Id: return tr("ID");
+    case Address: return tr("Client");
+    case Route: return tr("Route / plugin");
+    case Path: return tr("Path");
+    case ConnectedFor: return tr("Connected for");
+    case MessagesIn: return tr("Msgs in");
+    case MessagesOut: return tr("Msgs out");
+    case BytesIn: return tr("Bytes in");
+    case BytesOut: return tr("Bytes out");
+    case LastActivity: return tr("Last activity");
+    case PingRtt: return tr("Ping RTT");
+    case State: return tr("State");
+    }
+    return {};
+}
+
+QVariant SessionsModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.row() >= int(m_sessions.size()))
+        return {};
+    const SessionSnapshot &s = m_sessions[size_t(index.row())];
+    if (role == IdRole)
+        return QVariant::fromValue(s.info.id);
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    if (role == SortRole) {
+        switch (index.column()) {
+        case Id: return QVariant::fromValue(s.info.id);
+        case Address: return QString(s.info.peerAddress + QLatin1Char(':') + QString::number(s.info.peerPort).rightJustified(5, QLatin1Char('0')));
+        case Route: return s.info.route;
+        case Path: return s.info.path;
+        case ConnectedFor: return s.info.connectedAt.toMSecsSinceEpoch() * -1;
+        case MessagesIn: return QVariant::fromValue(s.in.messages);
+        case MessagesOut: return QVariant::fromValue(s.out.messages);
+        case BytesIn: return QVariant::fromValue(s.in.bytes);
+        case BytesOut: return QVariant::fromValue(s.out.bytes);
+        case LastActivity: return s.lastActivity.toMSecsSinceEpoch() * -1;
+        case PingRtt: return s.pingRttMs;
+        case State: return Protocol::stateName(s.state);
+        }
+        return {};
+    }
+    if (role == Qt::TextAlignmentRole) {
+        const bool number = index.column() == Id || (index.column() >= MessagesIn && index.column() <= BytesOut)
+                         || index.column() == PingRtt;
+        return QVariant(int(number ? Qt::AlignRight | Qt::AlignVCenter : Qt::AlignLeft | Qt::AlignVCenter));
+    }
+    if (role == Qt::ToolTipRole && index.column() == Path && !s.info.query.isEmpty())
+        return QString(s.info.path + QLatin1Char('?') + s.info.query);
+    if (role != Qt::DisplayRole)
+        return {};
+    switch (index.column()) {
+    case Id: return QString::number(s.info.id);
+    case Address: return QString(s.info.peerAddress + QLatin1Char(':') + QString::number(s.info.peerPort));
+    case Route: return QString(s.info.route + QStringLiteral("  (") + s.pluginId + QLatin1Char(')'));
+    case Path: return s.info.query.isEmpty() ? s.info.path : QString(s.info.path + QLatin1Char('?') + s.info.query);
+    case ConnectedFor: return formatDuration(std::max<qint64>(0, s.info.connectedAt.secsTo(now)));
+    case MessagesIn: return QLocale::system().toString(qulonglong(s.in.messages));
+    case MessagesOut: return QLocale::system().toString(qulonglong(s.out.messages));
+    case BytesIn: return formatBytes(double(s.in.bytes));
+    case BytesOut: return formatBytes(double(s.out.bytes));
+    case LastActivity: {
+        const qint64 ago = std::max<qint64>(0, s.lastActivity.secsTo(now));
+        return ago == 0 ? tr("now") : tr("%1 ago").arg(formatDuration(ago));
+    }
+    case PingRtt: return s.pingRttMs < 0 ? QStringLiteral("–") : QStringLiteral("%1 ms").arg(s.pingRttMs);
+    case State: return Protocol::stateName(s.state);
+    }
+    return {};
+}
+
+void SessionsModel::reset(const QList<SessionSnapshot> &sessions)
+{
+    beginResetModel();
+    m_sessions.assign(sessions.cbegin(), sessions.cend());
+    m_rows.clear();
+    for (int i = 0; i < int(m_sessions.size()); ++i)
+        m_rows.insert(m_sessions[size_t(i)].info.id, i);
+    endResetModel();
+}
+
+void SessionsModel::add(const QList<SessionSnapshot> &sessions)
+{
+    QList<SessionSnapshot> fresh;
+    for (const SessionSnapshot &s : sessions) {
+        if (!m_rows.contains(s.info.id))
+            fresh.append(s);
+    }
+    if (fresh.isEmpty())
+        return;
+    const int first = int(m_sessions.size());
+    beginInsertRows({}, first, first + int(fresh.size()) - 1);
+    for (const SessionSnapshot &s : std::as_const(fresh)) {
+        m_rows.insert(s.info.id, int(m_sessions.size()));
+        m_sessions.push_back(s);
+    }
+    endInsertRows();
+}
+
+void SessionsModel::remove(const QList<SessionId> &ids)
+{
+    // Move the last row into the hole: O(1) per removal, so a burst of closes among
+    // 10,000 sessions costs little. Views sort through a proxy, so order is free.
+    for (SessionId id : ids) {
+        const int row = m_rows.value(id, -1);
+        if (row < 0)
+            continue;
+        const int last = int(m_sessions.size()) - 1;
+        if (row != last) {
+            m_sessions[size_t(row)] = m_sessions[size_t(last)];
+            m_rows.insert(m_sessions[size_t(row)].info.id, row);
+            Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+        }
+        beginRemoveRows({}, last, last);
+        m_sessions.pop_back();
+        m_rows.remove(id);
+        endRemoveRows();
+    }
+}
+
+void SessionsModel::applyUpdates(const QJsonArray &updates)
+{
+    int minRow = int(m_sessions.size());
+    int maxRow = -1;
+    for (const QJsonValue &u : updates) {
+        const QJsonArray update = u.toArray();
+        const int row = m_rows.value(Protocol::counterUpdateId(update), -1);
+        if (row < 0)
+            continue;
+        if (Protocol::applyCounterUpdate(update, &m_sessions[size_t(row)])) {
+            minRow = std::min(minRow, row);
+            maxRow = std::max(maxRow, row);
+        }
+    }
+    // One signal for the whole batch keeps the view (and the sort proxy) cheap.
+    if (maxRow >= 0)
+        Q_EMIT dataChanged(index(minRow, MessagesIn), index(maxRow, State));
+}
+
+void SessionsModel::refreshTimes()
+{
+    if (!m_sessions.empty())
+        Q_EMIT dataChanged(index(0, ConnectedFor), index(int(m_sessions.size()) - 1, ConnectedFor), {Qt::DisplayRole});
+}
+
+int SessionsModel::countForPlugin(const QString &pluginId) const
+{
+    return int(std::count_if(m_sessions.cbegin(), m_sessions.cend(),
+                             [&](const SessionSnapshot &s) { return s.pluginId == pluginId; }));
+}
+
+} // namespace WsPlug

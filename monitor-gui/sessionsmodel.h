@@ -1,0 +1,56 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#pragma once
+
+#include <wsplug/session.h>
+
+#include <QAbstractTableModel>
+#include <QHash>
+#include <QJsonArray>
+
+#include <vector>
+
+namespace WsPlug {
+
+/*
+ * The sessions of the attached host, one row each. Changes arrive in batches (one
+ * per admin tick) and are applied with as few model signals as possible, so that a
+ * view stays smooth and keeps its selection with 10,000 rows.
+ */
+class SessionsModel final : public QAbstractTableModel
+{
+    Q_OBJECT
+public:
+    enum Column { Id, Address, Route, Path, ConnectedFor, MessagesIn, MessagesOut, BytesIn, BytesOut,
+                  LastActivity, PingRtt, State, ColumnCount };
+    //! Sort by this role: it holds the raw value (numbers as numbers).
+    static constexpr int SortRole = Qt::UserRole;
+    static constexpr int IdRole = Qt::UserRole + 1;
+
+    explicit SessionsModel(QObject *parent = nullptr);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+
+    void reset(const QList<SessionSnapshot> &sessions);
+    void add(const QList<SessionSnapshot> &sessions);
+    void remove(const QList<SessionId> &ids);
+    void applyUpdates(const QJsonArray &updates);
+    //! "Connected for" moves with the clock: call once a second.
+    void refreshTimes();
+
+    int rowOf(SessionId id) const { return m_rows.value(id, -1); }
+    const SessionSnapshot &at(int row) const { return m_sessions[size_t(row)]; }
+    int countForPlugin(const QString &pluginId) const;
+
+private:
+    std::vector<SessionSnapshot> m_sessions;
+    QHash<SessionId, int> m_rows;
+};
+
+QString formatBytes(double bytes);
+QString formatDuration(qint64 seconds);
+
+} // namespace WsPlug
