@@ -1,0 +1,461 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+// GUI tests: the real monitor window against a real embedded host (and a remote
+// one), driven with mouse and keyboard, with real WebSocket clients.
+
+#include "charts/chartspanel.h"
+#include "handshakesmodel.h"
+#include "mainwindow.h"
+#include "monitorclient.h"
+#include "sessionsmodel.h"
+
+#include <wsplug/hostserver.h>
+#include <wsplug/hostthread.h>
+#include <wsplug/protocol/adminprotocol.h>
+
+#include "testsupport.h"
+
+#include <QAction>
+#include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QSpinBox>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QWebSocket>
+
+#include <memory>
+
+using namespace WsPlug;
+using namespace WsPlug::Test;
+
+class tst_Monitor : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<MainWindow> openWindow()
+    {
+        MonitorOptions options;
+        options.hostConfig = testConfig();
+        options.hostConfig.statsTickMs = 100;
+        auto w = std::make_unique<MainWindow>(options);
+        w->show();
+        if (!QTest::qWaitForWindowExposed(w.get()))
+            return nullptr;
+        return w;
+    }
+    static quint16 hostPort(MainWindow *w) { return w->embeddedHost()->serverPort(); }
+    std::unique_ptr<QWebSocket> openClient(quint16 port, const QString &path = QStringLiteral("/echo"))
+    {
+        auto c = std::make_unique<QWebSocket>();
+        QSignalSpy connected(c.get(), &QWebSocket::connected);
+        c->open(wsUrl(port, path));
+        if (!connected.wait(5000))
+            return nullptr;
+        return c;
+    }
+    //! Clicks the clients-table row of the session whose peer port is \a localPort.
+    static bool selectClient(MainWindow *w, quint16 localPort, Qt::KeyboardModifiers modifiers = {})
+    {
+        auto *view = w->findChild<QTableView *>(QStringLiteral("clientsView"));
+        for (int row = 0; row < view->model()->rowCount(); ++row) {
+            const QModelIndex address = view->model()->index(row, SessionsModel::Address);
+            if (address.data().toString().endsWith(QLatin1Char(':') + QString::number(localPort))) {
+                view->scrollTo(address);
+                const QRect rect = view->visualRect(address);
+                QTest::mouseClick(view->viewport(), Qt::LeftButton, modifiers, rect.center());
+                return true;
+            }
+        }
+        return false;
+    }
+    static QDialog *waitForDialog(MainWindow *w, const QString &name)
+    {
+        QDialog *dialog = nullptr;
+        QDeadlineTimer deadline(3000);
+        while (!(dialog = w->findChild<QDialog *>(name)) && !deadline.hasExpired())
+            QTest::qWait(10);
+        return dialog;
+    }
+
+private Q_SLOTS:
+    void initTestCase();
+    void attachesToItsEmbeddedHost();
+    void rowsAppearAndDisappear();
+    void chartSeriesGrow();
+    void selectingAHandshakeShowsItsRawBytes();
+    void closeGracefullyActsOnTheSelectedClientOnly();
+    void kickActsOnTheSelectedClientOnly();
+    void bulkActionsAskFirst();
+    void sendsAMessageToTheSelectedClient();
+    void filterNarrowsTheTable();
+    void attachesToARemoteHostAndSurvivesItsRestart();
+    void presentationModeEnlargesFonts();
+    void rendersToAnImage();
+    void tenThousandRowsKeepTheSelection();
+};
+
+void tst_Monitor::initTestCase()
+{
+    QCoreApplication::setOrganizationName(QStringLiteral("wsplug-tests"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_monitor"));
+}
+
+void tst_Monitor::attachesToItsEmbeddedHost()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    QVERIFY(w->embeddedHost());
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
+    auto *state = w->findChild<QLabel *>(QStringLiteral("stateLabel"));
+    QVERIFY(state->text().contains(QStringLiteral("Attached")));
+    auto *hostLabel = w->findChild<QLabel *>(QStringLiteral("hostLabel"));
+    QVERIFY2(hostLabel->text().contains(QString::number(hostPort(w.get()))), qPrintable(hostLabel->text()));
+    auto *plugins = w->findChild<QTableWidget *>(QStringLiteral("pluginsTable"));
+    QTRY_VERIFY(plugins->rowCount() >= 1);
+    QStringList ids;
+    for (int r = 0; r < plugins->rowCount(); ++r)
+        ids << plugins->item(r, 0)->text();
+    QVERIFY(ids.contains(QStringLiteral("echo")));
+}
+
+void tst_Monitor::rowsAppearAndDisappear()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    auto *view = w->findChild<QTableView *>(QStringLiteral("clientsView"));
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
+    QCOMPARE(view->model()->rowCount(), 0);
+    auto a = openClient(hostPort(w.get()));
+    auto b = openClient(hostPort(w.get()), QStringLiteral("/chat"));
+    auto c = openClient(hostPort(w.get()));
+    QVERIFY(a && b && c);
+    QTRY_COMPARE(view->model()->rowCount(), 3);
+    b->close();
+    QTRY_COMPARE(view->model()->rowCount(), 2);
+    for (int row = 0; row < 2; ++row)
+        QVERIFY(!view->model()->index(row, SessionsModel::Route).data().toString().contains(QStringLiteral("chat")));
+    a.reset();   // dropped without a close
+    QTRY_COMPARE(view->model()->rowCount(), 1);
+}
+
+void tst_Monitor::chartSeriesGrow()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    auto *charts = w->findChild<ChartsPanel *>(QStringLiteral("charts"));
+    QVERIFY(charts);
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
+    const int before = charts->pointCount(QStringLiteral("messages"));
+    auto client = openClient(hostPort(w.get()));
+    QVERIFY(client);
+    for (int i = 0; i < 20; ++i)
+        client->sendTextMessage(QStringLiteral("tick"));
+    QTRY_VERIFY(charts->pointCount(QStringLiteral("messages")) >= before + 10);
+    QTRY_VERIFY(charts->pointCount(QStringLiteral("connections")) > 0);
+    // Bounded: the 1-minute window at 10 samples/s holds at most ~600 points per series.
+    QVERIFY(charts->pointCount(QStringLiteral("messages")) <= 2 * 601);
+    QVERIFY(w->client()->history().back().messagesIn > 0 || w->client()->stats().in.messages == 20);
+}
+
+void tst_Monitor::selectingAHandshakeShowsItsRawBytes()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
+    const QByteArray key = "AQIDBAUGBwgJCgsMDQ4PEA==";
+    const QByteArray request = "GET /echo?lesson=1 HTTP/1.1\r\nHost: classroom\r\nUpgrade: websocket\r\n"
+                               "Connection: Upgrade\r\nSec-WebSocket-Key: " + key + "\r\n"
+                               "Sec-WebSocket-Version: 13\r\nUser-Agent: tst_monitor\r\n\r\n";
+    QTcpSocket raw;
+    QVERIFY(connectRaw(raw, hostPort(w.get())));
+    raw.write(request);
+    const QByteArray responseHead = readResponseHead(raw);
+    QCOMPARE(statusCode(responseHead), 101);
+
+    auto *tabs = w->findChild<QTabWidget *>(QStringLiteral("tabs"));
+    tabs->setCurrentIndex(2);
+    auto *view = w->findChild<QTableView *>(QStringLiteral("handshakesView"));
+    int row = -1;
+    QTRY_VERIFY([&] {
+        for (int r = 0; r < view->model()->rowCount(); ++r) {
+            if (w->client()->handshakes()->at(r).request == request)
+                row = r;
+        }
+        return row >= 0;
+    }());
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, view->visualRect(view->model()->index(row, 0)).center());
+    auto *rawRequest = w->findChild<QPlainTextEdit *>(QStringLiteral("rawRequest"));
+    auto *rawResponse = w->findChild<QPlainTextEdit *>(QStringLiteral("rawResponse"));
+    auto *accept = w->findChild<QPlainTextEdit *>(QStringLiteral("acceptDerivation"));
+    QCOMPARE(rawRequest->toPlainText(), visibleBytes(request));
+    // Undo the visible CR/LF symbols: the exact bytes come back.
+    QString shown = rawRequest->toPlainText();
+    shown.replace(QStringLiteral("\u240D"), QStringLiteral("\r")).replace(QStringLiteral("\u240A\n"), QStringLiteral("\n"));
+    QCOMPARE(shown.toLatin1(), request);
+    QString shownResponse = rawResponse->toPlainText();
+    shownResponse.replace(QStringLiteral("\u240D"), QStringLiteral("\r")).replace(QStringLiteral("\u240A\n"), QStringLiteral("\n"));
+    QCOMPARE(shownResponse.toLatin1(), responseHead);
+    QVERIFY(accept->toPlainText().contains(QString::fromLatin1(key)));
+    QVERIFY(accept->toPlainText().contains(QStringLiteral("258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+    QVERIFY2(accept->toPlainText().contains(QStringLiteral("it matches")), qPrintable(accept->toPlainText()));
+}
+
+void tst_Monitor::closeGracefullyActsOnTheSelectedClientOnly()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    auto a = openClient(hostPort(w.get()));
+    auto b = openClient(hostPort(w.get()));
+    auto c = openClient(hostPort(w.get()));
+    QVERIFY(a && b && c);
+    w->findChild<QTabWidget *>(QStringLiteral("tabs"))->setCurrentIndex(1);
+    auto *view = w->findChild<QTableView *>(QStringLiteral("clientsView"));
+    QTRY_COMPARE(view->model()->rowCount(), 3);
+    QVERIFY(selectClient(w.get(), b->localPort()));
+    QCOMPARE(w->selectedSessions().size(), 1);
+
+    auto *closeButton = w->findChild<QPushButton *>(QStringLiteral("closeActionButton"));
+    QVERIFY(closeButton && closeButton->isEnabled());
+    QTest::mouseClick(closeButton, Qt::LeftButton);
+    QDialog *dialog = waitForDialog(w.get(), QStringLiteral("closeDialog"));
+    QVERIFY(dialog);
+    auto *codeBox = dialog->findChild<QComboBox *>(QStringLiteral("codeBox"));
+    codeBox->setCurrentIndex(codeBox->count() - 1);   // application code
+    auto *appCode = dialog->findChild<QSpinBox *>(QStringLiteral("appCode"));
+    QVERIFY(appCode->isEnabled());
+    appCode->setValue(4321);
+    QTest::keyClicks(dialog->findChild<QLineEdit *>(QStringLiteral("reasonEdit")), QStringLiteral("time for lunch"));
+    QSignalSpy bDown(b.get(), &QWebSocket::disconnected);
+    QTest::mouseClick(dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok), Qt::LeftButton);
+
+    QTRY_COMPARE(bDown.size(), 1);
+    QCOMPARE(int(b->closeCode()), 4321);
+    QCOMPARE(b->closeReason(), QStringLiteral("time for lunch"));
+    QCOMPARE(a->state(), QAbstractSocket::ConnectedState);
+    QCOMPARE(c->state(), QAbstractSocket::ConnectedState);
+    QTRY_COMPARE(view->model()->rowCount(), 2);
+    auto *log = w->findChild<QListWidget *>(QStringLiteral("commandLog"));
+    QTRY_COMPARE(log->count(), 1);
+    QVERIFY2(log->item(0)->text().contains(QStringLiteral("✔")), qPrintable(log->item(0)->text()));
+}
+
+void tst_Monitor::kickActsOnTheSelectedClientOnly()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    QTcpSocket raw;
+    QVERIFY(connectRaw(raw, hostPort(w.get())));
+    raw.write(handshakeRequest(QStringLiteral("/echo")));
+    QCOMPARE(statusCode(readResponseHead(raw)), 101);
+    auto other = openClient(hostPort(w.get()));
+    QVERIFY(other);
+    w->findChild<QTabWidget *>(QStringLiteral("tabs"))->setCurrentIndex(1);
+    auto *view = w->findChild<QTableView *>(QStringLiteral("clientsView"));
+    QTRY_COMPARE(view->model()->rowCount(), 2);
+    QVERIFY(selectClient(w.get(), raw.localPort()));
+    QTest::keyClick(w.get(), Qt::Key_K, Qt::ControlModifier);   // the Kick shortcut
+    QVERIFY(waitForDisconnect(raw));
+    QByteArray rest = raw.readAll();
+    QVERIFY2(!takeFrame(rest), "a kick sends no close frame");
+    QTRY_COMPARE(view->model()->rowCount(), 1);
+    QCOMPARE(other->state(), QAbstractSocket::ConnectedState);
+}
+
+void tst_Monitor::bulkActionsAskFirst()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    auto a = openClient(hostPort(w.get()));
+    auto b = openClient(hostPort(w.get()));
+    auto keep = openClient(hostPort(w.get()));
+    QVERIFY(a && b && keep);
+    w->findChild<QTabWidget *>(QStringLiteral("tabs"))->setCurrentIndex(1);
+    auto *view = w->findChild<QTableView *>(QStringLiteral("clientsView"));
+    QTRY_COMPARE(view->model()->rowCount(), 3);
+    QVERIFY(selectClient(w.get(), a->localPort()));
+    QVERIFY(selectClient(w.get(), b->localPort(), Qt::ControlModifier));
+    QCOMPARE(w->selectedSessions().size(), 2);
+
+    QTest::keyClick(w.get(), Qt::Key_K, Qt::ControlModifier);
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY((box = w->findChild<QMessageBox *>(QStringLiteral("confirmBox"))) != nullptr);
+    QVERIFY(box->text().contains(QStringLiteral("2 clients")));
+    QCOMPARE(a->state(), QAbstractSocket::ConnectedState);   // nothing happens before the answer
+    QTest::mouseClick(box->button(QMessageBox::Yes), Qt::LeftButton);
+    QTRY_COMPARE(a->state(), QAbstractSocket::UnconnectedState);
+    QTRY_COMPARE(b->state(), QAbstractSocket::UnconnectedState);
+    QCOMPARE(keep->state(), QAbstractSocket::ConnectedState);
+}
+
+void tst_Monitor::sendsAMessageToTheSelectedClient()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    auto target = openClient(hostPort(w.get()));
+    auto other = openClient(hostPort(w.get()));
+    QVERIFY(target && other);
+    QSignalSpy targetTexts(target.get(), &QWebSocket::textMessageReceived);
+    QSignalSpy otherTexts(other.get(), &QWebSocket::textMessageReceived);
+    w->findChild<QTabWidget *>(QStringLiteral("tabs"))->setCurrentIndex(1);
+    QTRY_COMPARE(w->findChild<QTableView *>(QStringLiteral("clientsView"))->model()->rowCount(), 2);
+    QVERIFY(selectClient(w.get(), target->localPort()));
+    QTest::keyClick(w.get(), Qt::Key_M, Qt::ControlModifier);
+    QDialog *dialog = waitForDialog(w.get(), QStringLiteral("sendDialog"));
+    QVERIFY(dialog);
+    QTest::keyClicks(dialog->findChild<QPlainTextEdit *>(QStringLiteral("messageEdit")), QStringLiteral("look at the board"));
+    QTest::mouseClick(dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok), Qt::LeftButton);
+    QTRY_COMPARE(targetTexts.size(), 1);
+    QCOMPARE(targetTexts.first().first().toString(), QStringLiteral("look at the board"));
+    QTest::qWait(200);
+    QCOMPARE(otherTexts.size(), 0);
+}
+
+void tst_Monitor::filterNarrowsTheTable()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    auto a = openClient(hostPort(w.get()));
+    auto b = openClient(hostPort(w.get()), QStringLiteral("/chat"));
+    QVERIFY(a && b);
+    w->findChild<QTabWidget *>(QStringLiteral("tabs"))->setCurrentIndex(1);
+    auto *view = w->findChild<QTableView *>(QStringLiteral("clientsView"));
+    QTRY_COMPARE(view->model()->rowCount(), 2);
+    QTest::keyClicks(w->findChild<QLineEdit *>(QStringLiteral("clientFilter")), QStringLiteral("CHAT"));
+    QCOMPARE(view->model()->rowCount(), 1);
+    QVERIFY(view->model()->index(0, SessionsModel::Path).data().toString().contains(QStringLiteral("/chat")));
+}
+
+void tst_Monitor::attachesToARemoteHostAndSurvivesItsRestart()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    HostConfig config = testConfig();
+    config.adminToken = QStringLiteral("remote-secret");
+    config.statsTickMs = 100;
+    auto remote = std::make_unique<HostThread>();
+    QVERIFY(remote->start(config));
+    const quint16 port = remote->serverPort();
+    auto user = openClient(port, QStringLiteral("/echo?from=remote"));
+    QVERIFY(user);
+
+    w->attachToRemote(QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(port)), QStringLiteral("remote-secret"));
+    QVERIFY(!w->embeddedHost());   // the embedded host was stopped
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
+    auto *view = w->findChild<QTableView *>(QStringLiteral("clientsView"));
+    QTRY_COMPARE(view->model()->rowCount(), 1);
+    QVERIFY(view->model()->index(0, SessionsModel::Path).data().toString().contains(QStringLiteral("from=remote")));
+    auto *hostLabel = w->findChild<QLabel *>(QStringLiteral("hostLabel"));
+    QVERIFY(hostLabel->text().contains(QStringLiteral("Remote")));
+
+    // The host goes away: shown plainly, and retried.
+    remote->stop();
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Reconnecting);
+    auto *state = w->findChild<QLabel *>(QStringLiteral("stateLabel"));
+    QTRY_VERIFY(state->text().contains(QStringLiteral("retrying")));
+    QCOMPARE(view->model()->rowCount(), 1);   // the last known state stays visible
+
+    config.port = port;
+    QVERIFY(remote->start(config));
+    QTRY_COMPARE_WITH_TIMEOUT(w->client()->state(), MonitorClient::State::Attached, 10000);
+    QTRY_COMPARE(view->model()->rowCount(), 0);   // a fresh snapshot: the old sessions are gone
+
+    // A wrong token is shown, not swallowed.
+    w->attachToRemote(QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(port)), QStringLiteral("wrong-token"));
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Reconnecting);
+    QVERIFY(!w->client()->lastError().isEmpty());
+
+    QVERIFY(w->useEmbeddedHost());
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
+    QVERIFY(w->embeddedHost());
+}
+
+void tst_Monitor::presentationModeEnlargesFonts()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    const qreal normal = w->font().pointSizeF();
+    QTest::keyClick(w.get(), Qt::Key_F5);
+    QVERIFY(w->font().pointSizeF() > normal * 1.4);
+    QTest::keyClick(w.get(), Qt::Key_F5);
+    QCOMPARE(w->font().pointSizeF(), normal);
+}
+
+void tst_Monitor::rendersToAnImage()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
+    const QPixmap shot = w->grab();
+    QVERIFY(!shot.isNull());
+    QVERIFY(shot.width() >= 800 && shot.height() >= 600);
+    QTemporaryDir dir;
+    QVERIFY(shot.save(dir.filePath(QStringLiteral("monitor.png")), "PNG"));
+}
+
+void tst_Monitor::tenThousandRowsKeepTheSelection()
+{
+    SessionsModel model;
+    QSortFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.setSortRole(SessionsModel::SortRole);
+    QTableView view;
+    view.setModel(&proxy);
+    view.setSortingEnabled(true);
+    view.sortByColumn(SessionsModel::MessagesIn, Qt::DescendingOrder);
+    view.setSelectionBehavior(QAbstractItemView::SelectRows);
+
+    QList<SessionSnapshot> sessions;
+    for (SessionId id = 1; id <= 10000; ++id) {
+        SessionSnapshot s;
+        s.info.id = id;
+        s.info.path = QStringLiteral("/echo");
+        s.info.peerAddress = QStringLiteral("127.0.0.1");
+        s.info.peerPort = quint16(10000 + id);
+        s.info.connectedAt = QDateTime::currentDateTimeUtc();
+        sessions.append(s);
+    }
+    model.add(sessions);
+    QCOMPARE(proxy.rowCount(), 10000);
+    // Select session 5000.
+    const QModelIndex target = proxy.mapFromSource(model.index(model.rowOf(5000), 0));
+    view.selectionModel()->select(target, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+
+    // A tick's worth of updates to every row, then a burst of closes elsewhere.
+    QJsonArray updates;
+    for (SessionId id = 1; id <= 10000; ++id) {
+        SessionSnapshot s = sessions.at(int(id - 1));
+        s.in.messages = id % 97;
+        s.lastActivity = QDateTime::currentDateTimeUtc();
+        updates.append(Protocol::toCounterUpdate(s));
+    }
+    model.applyUpdates(updates);
+    QList<SessionId> closed;
+    for (SessionId id = 1; id <= 10000; id += 3) {
+        if (id != 5000)
+            closed.append(id);
+    }
+    model.remove(closed);
+    QCOMPARE(proxy.rowCount(), 10000 - int(closed.size()));
+
+    const QModelIndexList selected = view.selectionModel()->selectedRows();
+    QCOMPARE(selected.size(), 1);
+    QCOMPARE(selected.first().data(SessionsModel::IdRole).value<SessionId>(), SessionId(5000));
+    QCOMPARE(model.at(model.rowOf(5000)).in.messages, quint64(5000 % 97));
+    QCOMPARE(model.rowOf(4), -1);
+}
+
+QTEST_MAIN(tst_Monitor)
+#include "tst_monitor.moc"
