@@ -534,7 +534,7 @@ void HostServerPrivate::onUpgraded()
         } else {
             const SessionId id = nextSessionId;   // openSession() takes it
             logHandshake(p, HandshakeRecord::Outcome::Upgraded, 101, socket->responseHead, QString(), id);
-            openSession(ws, p);
+            openSession(ws, socket, p);
         }
         // Now that the session listens, give Qt what arrived along with the head.
         for (qsizetype i = p.earlyData.size() - 1; i >= 0; --i)
@@ -699,9 +699,10 @@ void HostServerPrivate::onStatsTick()
 
 // ---- sessions ----------------------------------------------------------------
 
-void HostServerPrivate::openSession(QWebSocket *ws, const PendingHandshake &p)
+void HostServerPrivate::openSession(QWebSocket *ws, QTcpSocket *tcp, const PendingHandshake &p)
 {
     auto *s = new Session(ws, q);
+    s->tcp = tcp;
     s->handler = registry.handler(p.pluginId);
     s->context = contexts.at(p.pluginId).get();
 
@@ -827,30 +828,34 @@ bool HostServerPrivate::send(Session *s, const QString *text, const QByteArray *
     if (!s || s->finished || s->snapshot.state != SessionSnapshot::State::Open)
         return false;
     const qint64 frameSize = qint64(s->socket->outgoingFrameSize());
-    qint64 bytes = 0;
-    if (text) {
-        s->socket->sendTextMessage(*text);
-        bytes = text->size();
-    } else {
-        s->socket->sendBinaryMessage(*data);
-        bytes = data->size();
-    }
-    const auto frames = quint64(std::max<qint64>(1, (bytes + frameSize - 1) / frameSize));
+    return sendEncoded(s, text ? encodeMessage(FrameOpcode::Text, text->toUtf8(), frameSize)
+                               : encodeMessage(FrameOpcode::Binary, *data, frameSize),
+                       text != nullptr);
+}
+
+bool HostServerPrivate::sendEncoded(Session *s, const EncodedMessage &m, bool text)
+{
+    if (!s || s->finished || s->snapshot.state != SessionSnapshot::State::Open
+        || s->socket->state() != QAbstractSocket::ConnectedState || !s->tcp)
+        return false;
+    // Whole frames only, on the thread that owns the socket: they never interleave
+    // with the control frames QWebSocket writes itself.
+    s->tcp->write(m.bytes);
     for (auto *c : {&s->routeStats->out, &stats.out}) {
         ++c->messages;
         ++(text ? c->textMessages : c->binaryMessages);
-        c->frames += frames;
-        c->bytes += quint64(bytes);
+        c->frames += quint64(m.frames);
+        c->bytes += quint64(m.payloadBytes);
     }
     auto &out = s->snapshot.out;
     ++out.messages;
     ++(text ? out.textMessages : out.binaryMessages);
-    out.frames += frames;
-    out.bytes += quint64(bytes);
+    out.frames += quint64(m.frames);
+    out.bytes += quint64(m.payloadBytes);
     s->snapshot.lastActivity = QDateTime::currentDateTimeUtc();
     s->dirty = true;
-    if (s->socket->bytesToWrite() > config.maxSendBacklogBytes) {
-        qCInfo(lcHost) << "session" << s->snapshot.info.id << "cut off: unsent data" << s->socket->bytesToWrite()
+    if (s->tcp->bytesToWrite() > config.maxSendBacklogBytes) {
+        qCInfo(lcHost) << "session" << s->snapshot.info.id << "cut off: unsent data" << s->tcp->bytesToWrite()
                        << "bytes passed the limit of" << config.maxSendBacklogBytes;
         abortSession(s, CloseCause::Backlog, QStringLiteral("send backlog limit exceeded"));
         return false;

@@ -6,6 +6,7 @@
 #include <wsplug/hostserver.h>
 #include <wsplug/pluginregistry.h>
 
+#include "frameencoder_p.h"
 #include "plugincontext_p.h"
 #include "requesthead_p.h"
 #include "session_p.h"
@@ -98,11 +99,13 @@ public:
                       const QByteArray &response, const QString &reason, SessionId session = 0);
 
     // Sessions
-    void openSession(QWebSocket *socket, const Internal::PendingHandshake &p);
+    void openSession(QWebSocket *socket, QTcpSocket *tcp, const Internal::PendingHandshake &p);
     void onTextMessage(Internal::Session *s, const QString &text);
     void onBinaryMessage(Internal::Session *s, const QByteArray &data);
     void finishSession(Internal::Session *s);
     bool send(Internal::Session *s, const QString *text, const QByteArray *data);
+    //! Writes a pre-encoded message to \a s; false if \a s cannot take it (then or any more).
+    bool sendEncoded(Internal::Session *s, const Internal::EncodedMessage &message, bool text);
     bool requestClose(Internal::Session *s, quint16 code, const QString &reason, CloseCause cause);
     void abortSession(Internal::Session *s, CloseCause cause, const QString &reason);
     void onHeartbeat();

@@ -27,25 +27,26 @@ bool PluginContext::sendBinary(SessionId session, const QByteArray &data)
     return m_host->send(m_host->sessionOf(m_pluginId, session), nullptr, &data);
 }
 
-int PluginContext::broadcastText(const QString &text, const QList<SessionId> &sessions)
+int PluginContext::broadcast(const EncodedMessage &message, bool text, const QList<SessionId> &sessions)
 {
     HostServerPrivate::PluginCallGuard guard(m_host);
     // Copy the recipients first: a send can cut a session off and change sessionIds.
     const QList<SessionId> targets = sessions.isEmpty() ? sessionIds.values() : sessions;
     int sent = 0;
     for (SessionId id : targets)
-        sent += m_host->send(m_host->sessionOf(m_pluginId, id), &text, nullptr) ? 1 : 0;
+        sent += m_host->sendEncoded(m_host->sessionOf(m_pluginId, id), message, text) ? 1 : 0;
     return sent;
+}
+
+int PluginContext::broadcastText(const QString &text, const QList<SessionId> &sessions)
+{
+    // Encoded once for everyone: one UTF-8 conversion, one frame header.
+    return broadcast(encodeMessage(FrameOpcode::Text, text.toUtf8()), true, sessions);
 }
 
 int PluginContext::broadcastBinary(const QByteArray &data, const QList<SessionId> &sessions)
 {
-    HostServerPrivate::PluginCallGuard guard(m_host);
-    const QList<SessionId> targets = sessions.isEmpty() ? sessionIds.values() : sessions;
-    int sent = 0;
-    for (SessionId id : targets)
-        sent += m_host->send(m_host->sessionOf(m_pluginId, id), nullptr, &data) ? 1 : 0;
-    return sent;
+    return broadcast(encodeMessage(FrameOpcode::Binary, data), false, sessions);
 }
 
 bool PluginContext::closeSession(SessionId session, quint16 code, const QString &reason)

@@ -4,6 +4,8 @@
 
 #include <wsplug/sdk/hostcontext.h>
 
+#include "frameencoder_p.h"
+
 #include <QByteArray>
 #include <QSet>
 
@@ -33,6 +35,8 @@ public:
     QSet<SessionId> sessionIds;   // kept by HostServerPrivate
 
 private:
+    int broadcast(const EncodedMessage &message, bool text, const QList<SessionId> &sessions);
+
     HostServerPrivate *const m_host;
     const QString m_pluginId;
     const QVariantMap m_settings;

@@ -6,6 +6,8 @@
 #include <wsplug/session.h>
 
 #include <QObject>
+#include <QPointer>
+#include <QTcpSocket>
 #include <QWebSocket>
 
 namespace WsPlug {
@@ -31,6 +33,9 @@ public:
     }
 
     QWebSocket *const socket;
+    // The TCP socket under the QWebSocket: the host writes pre-encoded frames to it
+    // (see frameencoder_p.h). Owned by the QWebSocket.
+    QPointer<QTcpSocket> tcp;
     SessionSnapshot snapshot;
     MessageHandlerInterface *handler = nullptr;
     PluginContext *context = nullptr;

@@ -1,0 +1,47 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include "frameencoder_p.h"
+
+#include <QtEndian>
+
+namespace WsPlug::Internal {
+
+namespace {
+void appendHeader(QByteArray &out, quint8 opcode, bool fin, quint64 length)
+{
+    out.append(char((fin ? 0x80 : 0x00) | opcode));
+    if (length <= 125) {
+        out.append(char(length));
+    } else if (length <= 0xffff) {
+        out.append(char(126));
+        char be[2];
+        qToBigEndian<quint16>(quint16(length), be);
+        out.append(be, 2);
+    } else {
+        out.append(char(127));
+        char be[8];
+        qToBigEndian<quint64>(length, be);
+        out.append(be, 8);
+    }
+}
+} // namespace
+
+EncodedMessage encodeMessage(FrameOpcode opcode, const QByteArray &payload, qint64 maxFramePayload)
+{
+    EncodedMessage m;
+    m.payloadBytes = payload.size();
+    const qint64 chunk = std::max<qint64>(1, maxFramePayload);
+    const qint64 frames = std::max<qint64>(1, (payload.size() + chunk - 1) / chunk);
+    m.bytes.reserve(payload.size() + frames * 10);
+    qint64 offset = 0;
+    for (qint64 i = 0; i < frames; ++i) {
+        const qint64 size = std::min<qint64>(chunk, payload.size() - offset);
+        appendHeader(m.bytes, i == 0 ? quint8(opcode) : quint8(0x0), i == frames - 1, quint64(size));
+        m.bytes.append(payload.constData() + offset, size);
+        offset += size;
+    }
+    m.frames = int(frames);
+    return m;
+}
+
+} // namespace WsPlug::Internal
