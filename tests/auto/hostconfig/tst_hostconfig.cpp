@@ -41,7 +41,9 @@ void tst_HostConfig::loadsEveryKey()
         "maxConnections": 500, "maxConnectionsPerIp": 20, "handshakeTimeoutMs": 2000,
         "maxRequestHeadBytes": 4096, "maxFrameBytes": 65536, "maxMessageBytes": 1048576,
         "maxSendBacklogBytes": 262144, "pingIntervalMs": 5000, "pongTimeoutMs": 2000,
-        "shutdownGraceMs": 1000
+        "shutdownGraceMs": 1000, "adminEnabled": false, "adminToken": "s3cret-Token_1.x~",
+        "maxAdminConnections": 2, "metricsEnabled": false, "handshakeLogSize": 50,
+        "statsTickMs": 500, "rateHistorySeconds": 60
     })";
     QVERIFY2(c.loadJson(json, &why), qPrintable(why));
     QCOMPARE(c.address, QHostAddress(QStringLiteral("::1")));
@@ -59,6 +61,13 @@ void tst_HostConfig::loadsEveryKey()
     QCOMPARE(c.pingIntervalMs, 5000);
     QCOMPARE(c.pongTimeoutMs, 2000);
     QCOMPARE(c.shutdownGraceMs, 1000);
+    QCOMPARE(c.adminEnabled, false);
+    QCOMPARE(c.adminToken, QStringLiteral("s3cret-Token_1.x~"));
+    QCOMPARE(c.maxAdminConnections, 2);
+    QCOMPARE(c.metricsEnabled, false);
+    QCOMPARE(c.handshakeLogSize, 50);
+    QCOMPARE(c.statsTickMs, 500);
+    QCOMPARE(c.rateHistorySeconds, 60);
 }
 
 void tst_HostConfig::absentKeysKeepTheirValue()
@@ -86,6 +95,12 @@ void tst_HostConfig::rejectsBadConfig_data()
     QTest::addRow("pluginDirs string") << QByteArray("{\"pluginDirs\": \"/opt\"}") << QStringLiteral("\"pluginDirs\"");
     QTest::addRow("pluginDirs number") << QByteArray("{\"pluginDirs\": [1]}") << QStringLiteral("\"pluginDirs\"");
     QTest::addRow("plugin settings not object") << QByteArray("{\"plugins\": {\"chat\": 3}}") << QStringLiteral("plugin \"chat\"");
+    QTest::addRow("admin flag as string") << QByteArray("{\"adminEnabled\": \"yes\"}") << QStringLiteral("true or false");
+    QTest::addRow("short admin token") << QByteArray("{\"adminToken\": \"abc\"}") << QStringLiteral("at least 8");
+    QTest::addRow("admin token with space") << QByteArray("{\"adminToken\": \"abc defgh\"}") << QStringLiteral("letters, digits");
+    QTest::addRow("admin token with ampersand") << QByteArray("{\"adminToken\": \"abcd&efgh\"}") << QStringLiteral("letters, digits");
+    QTest::addRow("admin token number") << QByteArray("{\"adminToken\": 12345678}") << QStringLiteral("must be a string");
+    QTest::addRow("stats tick too fast") << QByteArray("{\"statsTickMs\": 1}") << QStringLiteral("\"statsTickMs\"");
     QTest::addRow("frame over message") << QByteArray("{\"maxFrameBytes\": 4096, \"maxMessageBytes\": 1024}")
                                         << QStringLiteral("frame size");
 }
