@@ -121,6 +121,7 @@ private Q_SLOTS:
     void rateHistoryIsBounded();
     void handshakeLogIsBounded();
     void shutdownClosesAdminWith1001();
+    void limitsAdminClients();
 };
 
 void tst_Admin::snapshotOnAttach()
@@ -663,6 +664,20 @@ void tst_Admin::shutdownClosesAdminWith1001()
     QTRY_COMPARE(down.size(), 1);
     QCOMPARE(int(admin.socket.closeCode()), 1001);
     QTRY_COMPARE(stopped.size(), 1);
+}
+
+void tst_Admin::limitsAdminClients()
+{
+    HostConfig config = testConfig();
+    config.maxAdminConnections = 1;
+    auto host = startHost(config);
+    QVERIFY(host);
+    AdminClient first(host->serverPort());
+    QVERIFY(!first.waitFor(QStringLiteral("snapshot")).isEmpty());
+    QCOMPARE(statusCode(rawRequest(host->serverPort(), handshakeRequest(QStringLiteral("/_admin?token=") + token))), 503);
+    first.socket.close();
+    QTRY_COMPARE(host->adminClientCount(), 0);
+    QCOMPARE(statusCode(rawRequest(host->serverPort(), handshakeRequest(QStringLiteral("/_admin?token=") + token))), 101);
 }
 
 QTEST_GUILESS_MAIN(tst_Admin)

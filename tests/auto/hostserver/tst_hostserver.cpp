@@ -8,7 +8,9 @@
 
 #include "testsupport.h"
 
+#include <QProcess>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTest>
 #include <QWebSocket>
 
@@ -51,6 +53,7 @@ private Q_SLOTS:
     void stopClosesEveryoneWith1001();
     void stopAbortsPeersThatNeverAnswerTheClose();
     void failsToStartOnBusyPort();
+    void appliesTheListenBacklog();
 };
 
 std::unique_ptr<HostServer> tst_HostServer::startHost(const HostConfig &config)
@@ -288,20 +291,25 @@ void tst_HostServer::dropsIncompleteHandshakeAfterTimeout()
 
 void tst_HostServer::closesOversizedMessageWith1009_data()
 {
+    QTest::addColumn<qint64>("frameLimit");
+    QTest::addColumn<qint64>("messageLimit");
     QTest::addColumn<QList<QByteArray>>("frames");
-    // Limit is 1024 bytes for frames and messages.
-    QTest::addRow("one big frame") << QList<QByteArray>{clientFrame(0x2, QByteArray(2000, 'x'))};
-    QTest::addRow("fragments adding up")
-        << QList<QByteArray>{clientFrame(0x1, QByteArray(600, 'x'), false),
-                             clientFrame(0x0, QByteArray(600, 'x'), true)};
+    // Each row passes only one of the two limits, so each limit has its own test.
+    QTest::addRow("one frame over the frame limit") << qint64(1024) << qint64(1 << 20)
+                                                    << QList<QByteArray>{clientFrame(0x2, QByteArray(2000, 'x'))};
+    QTest::addRow("fragments over the message limit")
+        << qint64(1024) << qint64(1024)
+        << QList<QByteArray>{clientFrame(0x1, QByteArray(600, 'x'), false), clientFrame(0x0, QByteArray(600, 'x'), true)};
 }
 
 void tst_HostServer::closesOversizedMessageWith1009()
 {
+    QFETCH(qint64, frameLimit);
+    QFETCH(qint64, messageLimit);
     QFETCH(QList<QByteArray>, frames);
     HostConfig config = testConfig();
-    config.maxFrameBytes = 1024;
-    config.maxMessageBytes = 1024;
+    config.maxFrameBytes = frameLimit;
+    config.maxMessageBytes = messageLimit;
     auto host = startHost(config);
     QVERIFY(host);
     QSignalSpy closed(host.get(), &HostServer::sessionClosed);
@@ -565,6 +573,24 @@ void tst_HostServer::failsToStartOnBusyPort()
     QVERIFY(!second.start());
     QVERIFY2(second.errorString().contains(QString::number(config.port)), qPrintable(second.errorString()));
     QVERIFY(!second.errorString().contains(QLatin1Char('\n')));
+}
+
+void tst_HostServer::appliesTheListenBacklog()
+{
+    // For a listening socket, ss shows the accept backlog in the Send-Q column.
+    if (QStandardPaths::findExecutable(QStringLiteral("ss")).isEmpty())
+        QSKIP("ss (iproute2) is not installed");
+    HostConfig config = testConfig();
+    config.listenBacklog = 777;
+    auto host = startHost(config);
+    QVERIFY(host);
+    QProcess ss;
+    ss.start(QStringLiteral("ss"), {QStringLiteral("-ltnH"), QStringLiteral("sport = :%1").arg(host->serverPort())});
+    QVERIFY(ss.waitForFinished(5000));
+    const QStringList fields = QString::fromUtf8(ss.readAllStandardOutput()).simplified().split(QLatin1Char(' '));
+    QVERIFY2(fields.size() >= 3, qPrintable(fields.join(QLatin1Char(' '))));
+    QCOMPARE(fields.at(2).toInt(), 777);
+    QVERIFY(HostConfig().listenBacklog >= 1024);
 }
 
 QTEST_GUILESS_MAIN(tst_HostServer)
