@@ -83,8 +83,8 @@ QByteArray AdminChannel::snapshot() const
     for (const RefusedPlugin &r : h->registry.refused())
         refused.append(Protocol::toJson(r));
     QJsonArray sessions;
-    for (const Session *s : h->sessions)
-        sessions.append(Protocol::toJson(s->snapshot));
+    for (Session *s : h->sessions)
+        sessions.append(Protocol::toJson(s->view()));
     QJsonArray handshakes;
     for (const HandshakeRecord &r : h->handshakeLog)
         handshakes.append(Protocol::toJson(r));
@@ -159,7 +159,7 @@ void AdminChannel::tick(const RateSample &sample)
         for (Session *s : std::as_const(m_host->sessions)) {
             if (s->dirty) {
                 s->dirty = false;
-                updated.append(Protocol::toCounterUpdate(s->snapshot));
+                updated.append(Protocol::toCounterUpdate(s->view()));
             }
         }
         if (!updated.isEmpty())
@@ -227,15 +227,15 @@ void AdminChannel::onCommand(QWebSocket *client, const QString &text)
     }
     case Kind::List: {
         QJsonArray sessions;
-        for (const Session *s : std::as_const(m_host->sessions))
-            sessions.append(Protocol::toJson(s->snapshot));
+        for (Session *s : std::as_const(m_host->sessions))
+            sessions.append(Protocol::toJson(s->view()));
         send(client, Protocol::replyOk(cmd.id, sessions));
         return;
     }
     case Kind::Get: {
-        const Session *s = m_host->sessions.value(cmd.session);
+        Session *s = m_host->sessions.value(cmd.session);
         if (s)
-            send(client, Protocol::replyOk(cmd.id, Protocol::toJson(s->snapshot)));
+            send(client, Protocol::replyOk(cmd.id, Protocol::toJson(s->view())));
         else
             send(client, Protocol::replyError(cmd.id, noSession()));
         return;

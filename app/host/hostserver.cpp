@@ -19,6 +19,7 @@
 
 #include <exception>
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace WsPlug {
@@ -79,6 +80,19 @@ qint64 RecordingSocket::writeData(const char *data, qint64 len)
         } else if (responseHead.size() >= cap) {
             m_recording = false;
         }
+    }
+    // Fast path: with nothing queued in Qt's buffer, hand the bytes to the kernel at
+    // once. A buffered write costs a copy and switching the write notifier on and off
+    // again (two epoll_ctl calls per message); most writes fit the kernel buffer.
+    if (len > 0 && bytesToWrite() == 0 && state() == QAbstractSocket::ConnectedState) {
+        const ssize_t n = ::send(int(socketDescriptor()), data, size_t(len), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n == len)
+            return len;
+        if (n > 0) {
+            const qint64 rest = QTcpSocket::writeData(data + n, len - n);
+            return rest < 0 ? qint64(n) : qint64(n) + rest;
+        }
+        // EAGAIN or an error: Qt buffers it, or meets and reports the error itself.
     }
     return QTcpSocket::writeData(data, len);
 }
@@ -417,10 +431,12 @@ void HostServerPrivate::onPendingReadyRead(RecordingSocket *socket)
     // Qt must see the head and nothing after it: it would process frames that came
     // with the head before the session exists (and drop them). Hold them back, and
     // read nothing more from the kernel, until the session is set up (onUpgraded).
-    const QByteArray buffered = socket->read(socket->bytesAvailable());
-    p.earlyData = buffered.mid(headLength);
-    for (qsizetype i = headLength - 1; i >= 0; --i)
-        socket->ungetChar(buffered.at(i));
+    if (socket->bytesAvailable() > headLength) {
+        const QByteArray buffered = socket->read(socket->bytesAvailable());
+        p.earlyData = buffered.mid(headLength);
+        for (qsizetype i = headLength - 1; i >= 0; --i)
+            socket->ungetChar(buffered.at(i));
+    }
     socket->setReadBufferSize(headLength);
     webSocketServer->handleConnection(socket);
 }
@@ -703,6 +719,8 @@ void HostServerPrivate::openSession(QWebSocket *ws, QTcpSocket *tcp, const Pendi
 {
     auto *s = new Session(ws, q);
     s->tcp = tcp;
+    // Messages are whole frames written at once: send them now, not after Nagle's delay.
+    tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     s->handler = registry.handler(p.pluginId);
     s->context = contexts.at(p.pluginId).get();
 
@@ -716,7 +734,7 @@ void HostServerPrivate::openSession(QWebSocket *ws, QTcpSocket *tcp, const Pendi
     info.subprotocol = ws->subprotocol();
     info.connectedAt = QDateTime::currentDateTimeUtc();
     s->snapshot.pluginId = p.pluginId;
-    s->snapshot.lastActivity = info.connectedAt;
+    s->lastActivityMs = info.connectedAt.toMSecsSinceEpoch();
     s->routeStats = &routeStats[p.route];
     s->routeStats->route = p.route;
     s->routeStats->pluginId = p.pluginId;
@@ -760,8 +778,8 @@ void HostServerPrivate::openSession(QWebSocket *ws, QTcpSocket *tcp, const Pendi
     callPlugin(s, [s] { s->handler->sessionOpened(s->snapshot.info); });
     if (!s->finished) {
         if (admin)
-            admin->sessionOpened(s->snapshot);
-        Q_EMIT q->sessionOpened(s->snapshot);
+            admin->sessionOpened(s->view());
+        Q_EMIT q->sessionOpened(s->view());
     }
 }
 
@@ -798,7 +816,7 @@ void HostServerPrivate::onTextMessage(Session *s, const QString &text)
     ++in.textMessages;
     in.bytes += bytes;
     s->dirty = true;
-    s->snapshot.lastActivity = QDateTime::currentDateTimeUtc();
+    s->lastActivityMs = QDateTime::currentMSecsSinceEpoch();
     const SessionId id = s->snapshot.info.id;
     callPlugin(s, [s, id, &text] { s->handler->messageReceived(id, Message::fromText(text)); });
 }
@@ -818,7 +836,7 @@ void HostServerPrivate::onBinaryMessage(Session *s, const QByteArray &data)
     ++in.binaryMessages;
     in.bytes += bytes;
     s->dirty = true;
-    s->snapshot.lastActivity = QDateTime::currentDateTimeUtc();
+    s->lastActivityMs = QDateTime::currentMSecsSinceEpoch();
     const SessionId id = s->snapshot.info.id;
     callPlugin(s, [s, id, &data] { s->handler->messageReceived(id, Message::fromBinary(data)); });
 }
@@ -852,7 +870,7 @@ bool HostServerPrivate::sendEncoded(Session *s, const EncodedMessage &m, bool te
     ++(text ? out.textMessages : out.binaryMessages);
     out.frames += quint64(m.frames);
     out.bytes += quint64(m.payloadBytes);
-    s->snapshot.lastActivity = QDateTime::currentDateTimeUtc();
+    s->lastActivityMs = QDateTime::currentMSecsSinceEpoch();
     s->dirty = true;
     if (s->tcp->bytesToWrite() > config.maxSendBacklogBytes) {
         qCInfo(lcHost) << "session" << s->snapshot.info.id << "cut off: unsent data" << s->tcp->bytesToWrite()
@@ -903,6 +921,7 @@ void HostServerPrivate::finishSession(Session *s)
     if (s->finished)
         return;
     s->finished = true;
+    s->view();
     SessionSnapshot &snap = s->snapshot;
     if (!s->closeRequested) {
         if (s->closingSeen) {
@@ -994,15 +1013,15 @@ QList<SessionSnapshot> HostServer::sessions() const
 {
     QList<SessionSnapshot> result;
     result.reserve(d->sessions.size());
-    for (const Session *s : std::as_const(d->sessions))
-        result.append(s->snapshot);
+    for (Session *s : std::as_const(d->sessions))
+        result.append(s->view());
     return result;
 }
 
 SessionSnapshot HostServer::session(SessionId id) const
 {
-    const Session *s = d->sessions.value(id);
-    return s ? s->snapshot : SessionSnapshot();
+    Session *s = d->sessions.value(id);
+    return s ? s->view() : SessionSnapshot();
 }
 
 int HostServer::sessionCount() const

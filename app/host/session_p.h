@@ -5,6 +5,7 @@
 #include <wsplug/hoststats.h>
 #include <wsplug/session.h>
 
+#include <QDateTime>
 #include <QObject>
 #include <QPointer>
 #include <QTcpSocket>
@@ -42,11 +43,27 @@ public:
     RouteStats *routeStats = nullptr;   // this session's route aggregate, owned by the host
 
     qint64 lastPingAtMs = 0;        // host clock
+    // Last activity as ms since the epoch: reading the clock into a QDateTime on every
+    // message costs more than the rest of the bookkeeping. view() fills it in.
+    qint64 lastActivityMs = 0;
+
+    //! The snapshot with lastActivity brought up to date.
+    const SessionSnapshot &view()
+    {
+        if (lastActivityMs != m_syncedActivityMs) {
+            snapshot.lastActivity = QDateTime::fromMSecsSinceEpoch(lastActivityMs, Qt::UTC);
+            m_syncedActivityMs = lastActivityMs;
+        }
+        return snapshot;
+    }
     bool awaitingPong = false;
     bool closeRequested = false;     // the host (or an operator) started the close
     bool closingSeen = false;        // Qt reported aboutToClose
     bool finished = false;           // removed from the registry, deleteLater() pending
     bool dirty = false;              // counters changed since the last admin update
+
+private:
+    qint64 m_syncedActivityMs = -1;
 };
 
 } // namespace WsPlug::Internal
