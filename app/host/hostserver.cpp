@@ -19,6 +19,8 @@
 
 #include <exception>
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -69,6 +71,14 @@ QString truncatedReason(const QString &reason)
 } // namespace
 
 qint64 RecordingSocket::writeData(const char *data, qint64 len)
+{
+    const qint64 written = writeNow(data, len);
+    if (onWritten)
+        onWritten();
+    return written;
+}
+
+qint64 RecordingSocket::writeNow(const char *data, qint64 len)
 {
     if (m_recording) {
         constexpr qsizetype cap = 16 * 1024;
@@ -715,10 +725,22 @@ void HostServerPrivate::onStatsTick()
 
 // ---- sessions ----------------------------------------------------------------
 
-void HostServerPrivate::openSession(QWebSocket *ws, QTcpSocket *tcp, const PendingHandshake &p)
+void HostServerPrivate::openSession(QWebSocket *ws, RecordingSocket *tcp, const PendingHandshake &p)
 {
     auto *s = new Session(ws, q);
     s->tcp = tcp;
+    tcp->responseHead = QByteArray();   // logged already; do not keep it per connection
+    // Qt answers pings itself: a peer that pings and never reads must meet the same
+    // backlog limit as one that is sent messages. Never abort from inside Qt's write.
+    tcp->onWritten = [this, s] {
+        if (s->finished || s->backlogAbortQueued || !s->tcp || unsentBytes(s->tcp) <= config.maxSendBacklogBytes)
+            return;
+        s->backlogAbortQueued = true;
+        QTimer::singleShot(0, s, [this, s] {
+            if (!s->finished)
+                abortSession(s, CloseCause::Backlog, QStringLiteral("send backlog limit exceeded"));
+        });
+    };
     // Messages are whole frames written at once: send them now, not after Nagle's delay.
     tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     s->handler = registry.handler(p.pluginId);
@@ -851,6 +873,23 @@ bool HostServerPrivate::send(Session *s, const QString *text, const QByteArray *
                        text != nullptr);
 }
 
+/*!
+    Bytes written to \a tcp that the peer has not taken yet. Writes go straight to the
+    kernel, so while the kernel takes them this is 0 at no cost; once Qt has to buffer
+    (the kernel's send queue is full) the kernel's queue counts too, so a peer that
+    stops reading meets the limit even when the kernel buffer alone is larger.
+*/
+qint64 HostServerPrivate::unsentBytes(QTcpSocket *tcp)
+{
+    const qint64 buffered = tcp->bytesToWrite();
+    if (buffered == 0)
+        return 0;
+    int queued = 0;
+    if (::ioctl(int(tcp->socketDescriptor()), SIOCOUTQ, &queued) != 0)
+        queued = 0;
+    return buffered + queued;
+}
+
 bool HostServerPrivate::sendEncoded(Session *s, const EncodedMessage &m, bool text)
 {
     if (!s || s->finished || s->snapshot.state != SessionSnapshot::State::Open
@@ -872,8 +911,8 @@ bool HostServerPrivate::sendEncoded(Session *s, const EncodedMessage &m, bool te
     out.bytes += quint64(m.payloadBytes);
     s->lastActivityMs = QDateTime::currentMSecsSinceEpoch();
     s->dirty = true;
-    if (s->tcp->bytesToWrite() > config.maxSendBacklogBytes) {
-        qCInfo(lcHost) << "session" << s->snapshot.info.id << "cut off: unsent data" << s->tcp->bytesToWrite()
+    if (const qint64 unsent = unsentBytes(s->tcp); unsent > config.maxSendBacklogBytes) {
+        qCInfo(lcHost) << "session" << s->snapshot.info.id << "cut off: unsent data" << unsent
                        << "bytes passed the limit of" << config.maxSendBacklogBytes;
         abortSession(s, CloseCause::Backlog, QStringLiteral("send backlog limit exceeded"));
         return false;
@@ -922,6 +961,8 @@ void HostServerPrivate::finishSession(Session *s)
         return;
     s->finished = true;
     s->view();
+    if (s->tcp)
+        s->tcp->onWritten = nullptr;
     SessionSnapshot &snap = s->snapshot;
     if (!s->closeRequested) {
         if (s->closingSeen) {

@@ -8,6 +8,7 @@
 
 #include "frameencoder_p.h"
 #include "plugincontext_p.h"
+#include "recordingsocket_p.h"
 #include "requesthead_p.h"
 #include "session_p.h"
 
@@ -37,20 +38,6 @@ public:
 
 protected:
     void incomingConnection(qintptr socketDescriptor) override { onIncoming(socketDescriptor); }
-};
-
-//! A TCP socket that keeps the first response head written to it (Qt's 101 or our refusal).
-class RecordingSocket final : public QTcpSocket
-{
-public:
-    using QTcpSocket::QTcpSocket;
-    QByteArray responseHead;
-
-protected:
-    qint64 writeData(const char *data, qint64 len) override;
-
-private:
-    bool m_recording = true;
 };
 
 //! A connection whose request head has not been answered yet.
@@ -99,13 +86,14 @@ public:
                       const QByteArray &response, const QString &reason, SessionId session = 0);
 
     // Sessions
-    void openSession(QWebSocket *socket, QTcpSocket *tcp, const Internal::PendingHandshake &p);
+    void openSession(QWebSocket *socket, Internal::RecordingSocket *tcp, const Internal::PendingHandshake &p);
     void onTextMessage(Internal::Session *s, const QString &text);
     void onBinaryMessage(Internal::Session *s, const QByteArray &data);
     void finishSession(Internal::Session *s);
     bool send(Internal::Session *s, const QString *text, const QByteArray *data);
     //! Writes a pre-encoded message to \a s; false if \a s cannot take it (then or any more).
     bool sendEncoded(Internal::Session *s, const Internal::EncodedMessage &message, bool text);
+    static qint64 unsentBytes(QTcpSocket *tcp);
     bool requestClose(Internal::Session *s, quint16 code, const QString &reason, CloseCause cause);
     void abortSession(Internal::Session *s, CloseCause cause, const QString &reason);
     void onHeartbeat();

@@ -8,8 +8,9 @@
 #include <QDateTime>
 #include <QObject>
 #include <QPointer>
-#include <QTcpSocket>
 #include <QWebSocket>
+
+#include "recordingsocket_p.h"
 
 namespace WsPlug {
 class MessageHandlerInterface;
@@ -36,7 +37,7 @@ public:
     QWebSocket *const socket;
     // The TCP socket under the QWebSocket: the host writes pre-encoded frames to it
     // (see frameencoder_p.h). Owned by the QWebSocket.
-    QPointer<QTcpSocket> tcp;
+    QPointer<RecordingSocket> tcp;
     SessionSnapshot snapshot;
     MessageHandlerInterface *handler = nullptr;
     PluginContext *context = nullptr;
@@ -61,6 +62,7 @@ public:
     bool closingSeen = false;        // Qt reported aboutToClose
     bool finished = false;           // removed from the registry, deleteLater() pending
     bool dirty = false;              // counters changed since the last admin update
+    bool backlogAbortQueued = false;
 
 private:
     qint64 m_syncedActivityMs = -1;
