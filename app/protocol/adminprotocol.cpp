@@ -82,6 +82,20 @@ QByteArray bytesFromJson(const QJsonValue &v)
     return v.toString().toLatin1();
 }
 
+// Text from a client as it may appear in a one-line error: control characters
+// escaped, length capped.
+QString printable(const QString &text)
+{
+    QString out;
+    for (const QChar c : text.left(64)) {
+        if (c.unicode() < 0x20 || c.unicode() == 0x7f)
+            out += QStringLiteral("\\u%1").arg(int(c.unicode()), 4, 16, QLatin1Char('0'));
+        else
+            out += c;
+    }
+    return text.size() > 64 ? out + QStringLiteral("...") : out;
+}
+
 } // namespace
 
 QString stateName(SessionSnapshot::State state)
@@ -424,7 +438,7 @@ bool parseCommand(const QByteArray &json, Command *command, QString *errorString
         }
     }
     if (!known)
-        return fail(name.isEmpty() ? QStringLiteral("missing \"cmd\"") : QStringLiteral("unknown command \"%1\"").arg(name));
+        return fail(name.isEmpty() ? QStringLiteral("missing \"cmd\"") : QStringLiteral("unknown command \"%1\"").arg(printable(name)));
 
     auto requireSession = [&]() {
         const QJsonValue v = o.value(QStringLiteral("session"));

@@ -1,0 +1,43 @@
+#!/bin/sh
+# SPDX-FileCopyrightText: 2026 The wsplug authors
+# SPDX-License-Identifier: LGPL-3.0-or-later
+#
+# The whole test suite from a fresh clone on Debian 12, as root (the README's test
+# command; .ci/run calls exactly this):
+#   1. install what is missing (Debian packages only),
+#   2. build everything with g++ (-Wall -Wextra -Werror) and run every CTest test
+#      (unit, integration, GUI under QT_QPA_PLATFORM=offscreen, hostile clients,
+#      conformance, fuzz corpus replays),
+#   3. a short bounded libFuzzer run of every parser (clang), FUZZ_SECONDS each,
+#   4. build again with AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer
+#      on) and run the suite there (the monitor is left out: Qt's GUI stack reports
+#      leaks of its own under LeakSanitizer).
+# Takes about 12 minutes on 2 cores. Set WSPLUG_QUICK=1 to stop after step 2.
+set -eu
+cd "$(dirname "$0")/.."
+jobs=${JOBS:-2}
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+    cmake ninja-build g++ clang libclang-rt-14-dev iproute2 \
+    qt6-base-dev qt6-websockets-dev qt6-charts-dev qt6-httpserver-dev libgl-dev >/dev/null
+
+export QT_QPA_PLATFORM=offscreen
+
+echo "== build and test (g++)"
+cmake -S . -B build -G Ninja >/dev/null
+cmake --build build -j"$jobs"
+ctest --test-dir build --output-on-failure -j"$jobs"
+
+[ "${WSPLUG_QUICK:-0}" = 1 ] && exit 0
+
+echo "== short fuzz run (clang + libFuzzer)"
+FUZZ_SECONDS=${FUZZ_SECONDS:-15} FUZZ_JOBS=$jobs tests/fuzz/run-smoke.sh
+
+echo "== build and test with ASan + UBSan + LSan"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWSPLUG_SANITIZE=ON \
+    -DWSPLUG_BUILD_MONITOR=OFF -DWSPLUG_BUILD_BENCH=OFF >/dev/null
+cmake --build build-asan -j"$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-asan --output-on-failure -j"$jobs"
