@@ -93,11 +93,13 @@ QString visibleBytes(const QByteArray &bytes)
     out.reserve(bytes.size() + bytes.size() / 16);
     for (qsizetype i = 0; i < bytes.size(); ++i) {
         const auto c = static_cast<unsigned char>(bytes[i]);
+        // Escapes every font can show, in the spelling programmers know.
         if (c == '\r') {
-            out += QChar(0x240D);   // ␍
+            out += QStringLiteral("\\r");
         } else if (c == '\n') {
-            out += QChar(0x240A);   // ␊
-            out += QLatin1Char('\n');
+            out += QStringLiteral("\\n\n");
+        } else if (c == '\\') {
+            out += QStringLiteral("\\\\");
         } else if (c < 0x20 || c >= 0x7f) {
             out += QStringLiteral("\\x%1").arg(int(c), 2, 16, QLatin1Char('0'));
         } else {
@@ -634,6 +636,14 @@ void MainWindow::setPresentationMode(bool on)
     }
     m_clientsView->verticalHeader()->setDefaultSectionSize(QFontMetrics(f).height() + 8);
     m_handshakesView->verticalHeader()->setDefaultSectionSize(QFontMetrics(f).height() + 8);
+    // Columns follow the font so nothing is cut off on a projector.
+    const qreal scale = on ? 1.6 : 1.0;
+    const int clientWidths[] = {50, 150, 170, 170, 100, 80, 80, 90, 90, 100, 80};
+    for (int c = 0; c < int(std::size(clientWidths)); ++c)
+        m_clientsView->setColumnWidth(c, int(clientWidths[c] * scale));
+    const int handshakeWidths[] = {95, 140, 120, 55, 75, 70};
+    for (int c = 0; c < int(std::size(handshakeWidths)); ++c)
+        m_handshakesView->setColumnWidth(c, int(handshakeWidths[c] * scale));
 }
 
 void MainWindow::setDemoTraffic(bool on)

@@ -108,7 +108,8 @@ private:
     QFont m_normalFont;
 };
 
-//! Raw protocol bytes made visible: CR and LF as symbols, other control bytes as \xNN.
+//! Raw protocol bytes made visible: CR and LF as \r and \n, a backslash doubled, other
+//! control and non-ASCII bytes as \xNN.
 QString visibleBytes(const QByteArray &bytes);
 //! The RFC 6455 4.2.2 steps from Sec-WebSocket-Key to Sec-WebSocket-Accept, for teaching.
 QString acceptDerivation(const QByteArray &request, const QByteArray &response);

@@ -68,6 +68,37 @@ QString truncatedReason(const QString &reason)
     return QString::fromUtf8(utf8);
 }
 
+//! \a head with the admin token masked (same length, so offsets stay true): the value of
+//! a "token" query parameter and of an Authorization header.
+QByteArray redactedAdminRequest(QByteArray head)
+{
+    auto mask = [&head](qsizetype from, qsizetype to) {
+        for (qsizetype i = from; i < to; ++i)
+            head[i] = '*';
+    };
+    const qsizetype lineEnd = head.indexOf("\r\n");
+    for (qsizetype at = head.indexOf("token="); at >= 0 && at < lineEnd; at = head.indexOf("token=", at + 1)) {
+        if (at > 0 && head[at - 1] != '?' && head[at - 1] != '&')
+            continue;
+        qsizetype end = at + 6;
+        while (end < lineEnd && head[end] != '&' && head[end] != ' ' && head[end] != '#')
+            ++end;
+        mask(at + 6, end);
+    }
+    for (qsizetype at = 0; (at = head.indexOf("\r\n", at)) >= 0 && at + 2 < head.size(); at += 2) {
+        const qsizetype start = at + 2;
+        if (head.mid(start, 14).compare("Authorization:", Qt::CaseInsensitive) != 0)
+            continue;
+        const qsizetype end = head.indexOf("\r\n", start);
+        qsizetype value = start + 14;
+        while (value < end && head[value] == ' ')
+            ++value;
+        const qsizetype space = head.indexOf(' ', value);   // keep the scheme ("Bearer")
+        mask(space > 0 && space < end ? space + 1 : value, end);
+    }
+    return head;
+}
+
 } // namespace
 
 qint64 RecordingSocket::writeData(const char *data, qint64 len)
@@ -639,7 +670,9 @@ void HostServerPrivate::logHandshake(PendingHandshake &p, HandshakeRecord::Outco
     r.time = p.acceptedAt;
     r.peerAddress = p.peerAddress;
     r.peerPort = p.peerPort;
-    r.request = p.requestHead;
+    // Admin requests carry the token: the log (shown on projectors, sent to every
+    // admin client) gets the request with the token's bytes masked.
+    r.request = p.admin ? redactedAdminRequest(p.requestHead) : p.requestHead;
     r.response = response;
     r.status = status;
     r.outcome = outcome;
