@@ -38,26 +38,6 @@ TrafficCounters countersFromJson(const QJsonObject &o)
     return c;
 }
 
-QJsonObject toJson(const DirectionTotals &c)
-{
-    return {{QStringLiteral("messages"), double(c.messages)},
-            {QStringLiteral("text"), double(c.textMessages)},
-            {QStringLiteral("binary"), double(c.binaryMessages)},
-            {QStringLiteral("frames"), double(c.frames)},
-            {QStringLiteral("bytes"), double(c.bytes)}};
-}
-
-DirectionTotals totalsFromJson(const QJsonObject &o)
-{
-    DirectionTotals c;
-    c.messages = quint64(o.value(QStringLiteral("messages")).toDouble());
-    c.textMessages = quint64(o.value(QStringLiteral("text")).toDouble());
-    c.binaryMessages = quint64(o.value(QStringLiteral("binary")).toDouble());
-    c.frames = quint64(o.value(QStringLiteral("frames")).toDouble());
-    c.bytes = quint64(o.value(QStringLiteral("bytes")).toDouble());
-    return c;
-}
-
 struct KindName
 {
     Command::Kind kind;
@@ -341,8 +321,8 @@ HostStats statsFromJson(const QJsonObject &o)
     st.adminClients = o.value(QStringLiteral("adminClients")).toInt();
     st.opened = quint64(o.value(QStringLiteral("opened")).toDouble());
     st.closed = quint64(o.value(QStringLiteral("closed")).toDouble());
-    st.in = totalsFromJson(o.value(QStringLiteral("in")).toObject());
-    st.out = totalsFromJson(o.value(QStringLiteral("out")).toObject());
+    st.in = countersFromJson(o.value(QStringLiteral("in")).toObject());
+    st.out = countersFromJson(o.value(QStringLiteral("out")).toObject());
     st.pingsSent = quint64(o.value(QStringLiteral("pingsSent")).toDouble());
     st.pongsReceived = quint64(o.value(QStringLiteral("pongsReceived")).toDouble());
     st.closeFramesSent = quint64(o.value(QStringLiteral("closeFramesSent")).toDouble());
@@ -367,8 +347,8 @@ HostStats statsFromJson(const QJsonObject &o)
         rs.current = r.value(QStringLiteral("current")).toInt();
         rs.opened = quint64(r.value(QStringLiteral("opened")).toDouble());
         rs.closed = quint64(r.value(QStringLiteral("closed")).toDouble());
-        rs.in = totalsFromJson(r.value(QStringLiteral("in")).toObject());
-        rs.out = totalsFromJson(r.value(QStringLiteral("out")).toObject());
+        rs.in = countersFromJson(r.value(QStringLiteral("in")).toObject());
+        rs.out = countersFromJson(r.value(QStringLiteral("out")).toObject());
         st.routes.append(rs);
     }
     return st;

@@ -39,14 +39,7 @@ struct HandshakeRecord
 WSPLUG_EXPORT QString outcomeName(HandshakeRecord::Outcome outcome);
 
 //! Message, frame and byte counts of one direction, summed over sessions.
-struct DirectionTotals
-{
-    quint64 messages = 0;
-    quint64 textMessages = 0;
-    quint64 binaryMessages = 0;
-    quint64 frames = 0;
-    quint64 bytes = 0;
-};
+using DirectionTotals = TrafficCounters;
 
 //! Counters of one route (one plugin route declaration, e.g. "/broadcast/*").
 struct RouteStats
