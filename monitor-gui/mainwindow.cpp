@@ -21,6 +21,7 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QIcon>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -149,6 +150,7 @@ MainWindow::MainWindow(const MonitorOptions &options, QWidget *parent)
       m_demo(new DemoTraffic(this))
 {
     setWindowTitle(tr("wsplug monitor"));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/wsplug.svg")));
     m_normalFont = font();
     buildUi();
 

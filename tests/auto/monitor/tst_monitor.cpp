@@ -118,6 +118,7 @@ void tst_Monitor::attachesToItsEmbeddedHost()
     auto w = openWindow();
     QVERIFY(w);
     QVERIFY(w->embeddedHost());
+    QVERIFY(!w->windowIcon().pixmap(32, 32).isNull());   // resources/icons/wsplug.svg
     QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
     auto *state = w->findChild<QLabel *>(QStringLiteral("stateLabel"));
     QVERIFY(state->text().contains(QStringLiteral("Attached")));
