@@ -138,6 +138,43 @@ qint64 RecordingSocket::writeNow(const char *data, qint64 len)
     return QTcpSocket::writeData(data, len);
 }
 
+void RecordingSocket::close()
+{
+    // Not armed, already lingering (a second close() or an abort(), which Qt implements
+    // through close()), or not connected: close at once.
+    if (m_lingerMs <= 0 || m_lingering || state() != QAbstractSocket::ConnectedState) {
+        m_lingerMs = 0;
+        QTcpSocket::close();
+        return;
+    }
+    m_lingering = true;
+    // Nothing that arrives from now on is for QWebSocket: it has closed. Drain it so
+    // that the final close() finds no unread input (which would make it a reset).
+    disconnect(this, &QIODevice::readyRead, nullptr, nullptr);
+    connect(this, &QIODevice::readyRead, this, [this] { skip(bytesAvailable()); });
+    skip(bytesAvailable());
+    shutdownWriteWhenFlushed();
+    // The peer answers our FIN with its own: Qt reads end-of-file, and the socket is
+    // then closed for good (disconnected() follows). A peer that never does is cut off.
+    QTimer::singleShot(m_lingerMs, this, [this] {
+        if (state() != QAbstractSocket::UnconnectedState)
+            abort();
+    });
+}
+
+void RecordingSocket::shutdownWriteWhenFlushed()
+{
+    flush();
+    if (bytesToWrite() == 0) {
+        ::shutdown(int(socketDescriptor()), SHUT_WR);
+        return;
+    }
+    connect(this, &QAbstractSocket::bytesWritten, this, [this] {
+        if (bytesToWrite() == 0)
+            ::shutdown(int(socketDescriptor()), SHUT_WR);
+    });
+}
+
 HostServerPrivate::HostServerPrivate(HostServer *q)
     : q(q)
 {
@@ -823,7 +860,12 @@ void HostServerPrivate::openSession(QWebSocket *ws, RecordingSocket *tcp, const 
         ++stats.pingRttCount;
         stats.pingRttSumMs += double(elapsed);
     });
-    QObject::connect(ws, &QWebSocket::aboutToClose, s, [s] { s->closingSeen = true; });
+    QObject::connect(ws, &QWebSocket::aboutToClose, s, [this, s] {
+        s->closingSeen = true;
+        // Qt sends the close frame and then closes TCP: linger so the peer can read it.
+        if (s->tcp && !s->finished)
+            s->tcp->armLingeringClose(std::max(config.shutdownGraceMs, 1000));
+    });
     QObject::connect(ws, &QWebSocket::disconnected, s, [this, s] { finishSession(s); });
 
     sessions.insert(info.id, s);
@@ -831,7 +873,8 @@ void HostServerPrivate::openSession(QWebSocket *ws, RecordingSocket *tcp, const 
     qCDebug(lcHost) << "session" << info.id << "opened" << p.peerAddress << p.path;
 
     callPlugin(s, [s] { s->handler->sessionOpened(s->snapshot.info); });
-    if (!s->finished) {
+    // A session the plugin refused at once (it closed it, or threw) is not announced.
+    if (!s->finished && s->snapshot.state == SessionSnapshot::State::Open) {
         if (admin)
             admin->sessionOpened(s->view());
         Q_EMIT q->sessionOpened(s->view());

@@ -22,12 +22,27 @@ public:
     //! Called after every write; never from a place where the socket may be deleted.
     std::function<void()> onWritten;
 
+    //! Makes the next close() a lingering close (RFC 6455 7.1.1: the server closes TCP
+    //! first, but the peer must get to read the close frame). Without it, closing a
+    //! socket that still has unread input (a client in the middle of a big message)
+    //! makes the kernel answer with RST, and the peer's kernel may throw away the
+    //! close frame before the peer reads it. Armed when QWebSocket starts its closing
+    //! handshake; abort() (which Qt implements through close()) is never delayed.
+    void armLingeringClose(int lingerMs) { m_lingerMs = lingerMs; }
+
+    //! Lingering close when armed: send what is queued, then FIN, drop whatever still
+    //! arrives, and close for good when the peer closes or after the linger time.
+    void close() override;
+
 protected:
     qint64 writeData(const char *data, qint64 len) override;
 
 private:
     qint64 writeNow(const char *data, qint64 len);
+    void shutdownWriteWhenFlushed();
     bool m_recording = true;
+    int m_lingerMs = 0;
+    bool m_lingering = false;
 };
 
 } // namespace WsPlug::Internal

@@ -727,16 +727,12 @@ void tst_Hostile::hundredMiBMessageAgainstTheLimit()
         if (!close)
             close = readFrame(client, buffer, 5000);
         qInfo("sent %lld MiB before the close; close frame %s", qlonglong(sent / Chunk),
-              close ? "received" : "lost to a TCP reset");
-        if (close) {
-            QCOMPARE(close->opcode, 0x8);
-            QCOMPARE(int(qFromBigEndian<quint16>(close->payload.constData())), 1009);
-        } else {
-            // The host closed while the client was still sending: closing a socket with
-            // unread input makes the kernel send RST, and the client's kernel then
-            // drops the close frame it had not been read yet (docs/reliability.md).
-            QVERIFY2(client.state() != QAbstractSocket::ConnectedState, "no close frame and still connected");
-        }
+              close ? "received" : "lost");
+        // The host lingers after its close frame (shuts down its side, drains what still
+        // arrives), so the frame reaches the client instead of being destroyed by a reset.
+        QVERIFY2(close, "the 1009 close frame was lost");
+        QCOMPARE(close->opcode, 0x8);
+        QCOMPARE(int(qFromBigEndian<quint16>(close->payload.constData())), 1009);
         // Some data is in flight when the close arrives: kernel buffers on both sides.
         QVERIFY2(sent <= limit + 16 * Chunk, qPrintable(QStringLiteral("%1 bytes sent").arg(sent)));
         QVERIFY(waitForDisconnect(client, 10000));
