@@ -461,10 +461,13 @@ void MainWindow::attachToRemote(const QUrl &url, const QString &token)
     m_demoAction->setEnabled(false);
     m_client->attach(normalizedAdminUrl(url, token));
     m_hostError.clear();
-    // The embedded host is no longer watched: stop it so it frees its port.
+    // The embedded host is no longer watched: stop it so it frees its port, without
+    // waiting here for its clients to answer the close.
     if (m_host) {
-        m_host->stop();
-        m_host.reset();
+        HostThread *retiring = m_host.release();
+        connect(retiring, &HostThread::stopped, retiring, &QObject::deleteLater);
+        retiring->setParent(this);   // a window closed before it is done still joins it
+        retiring->stopLater();
     }
     updateStatus();
 }

@@ -20,6 +20,7 @@ struct HostThread::Private
     Dispatcher requested = Dispatcher::Epoll;
     Dispatcher inUse = Dispatcher::Qt;
     quint16 port = 0;
+    bool stoppingLater = false;
 };
 
 HostThread::HostThread(QObject *parent)
@@ -90,6 +91,12 @@ void HostThread::stop()
 {
     if (!d->host)
         return;
+    if (d->stoppingLater) {
+        // stopLater() is under way: the host thread quits by itself once the host stopped.
+        d->thread.wait();
+        finishStopLater();
+        return;
+    }
     QSemaphore done;
     // Direct connection: released on the host thread the moment the host has stopped.
     const auto connection = connect(d->host, &HostServer::stopped, d->host, [&done] { done.release(); },
@@ -107,6 +114,43 @@ void HostThread::stop()
     delete d->host;
     d->host = nullptr;
     d->port = 0;
+    Q_EMIT stopped();
+}
+
+/*!
+    Like stop(), but returns at once: the host closes its sessions (1001) on its own
+    thread, the thread then ends, and stopped() is emitted on this object's thread.
+    A GUI uses this so that it never waits for peers that are slow to answer a close.
+*/
+void HostThread::stopLater()
+{
+    if (!d->host || d->stoppingLater)
+        return;
+    d->stoppingLater = true;
+    QThread *thread = &d->thread;
+    HostServer *host = d->host;
+    // On the host thread: end the thread as soon as the host has stopped.
+    connect(host, &HostServer::stopped, host, [thread] { thread->quit(); }, Qt::DirectConnection);
+    connect(thread, &QThread::finished, this, [this] { finishStopLater(); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(host, [host, thread] {
+        if (host->isRunning())
+            host->stop();
+        else
+            thread->quit();
+    }, Qt::QueuedConnection);
+}
+
+void HostThread::finishStopLater()
+{
+    if (!d->host)
+        return;
+    d->thread.wait();
+    disconnect(&d->thread, &QThread::finished, this, nullptr);
+    delete d->host;   // its thread has finished: safe to delete from here
+    d->host = nullptr;
+    d->port = 0;
+    d->stoppingLater = false;
+    Q_EMIT stopped();
 }
 
 bool HostThread::isRunning() const

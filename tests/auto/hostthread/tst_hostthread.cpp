@@ -8,6 +8,8 @@
 #include "testsupport.h"
 
 #include <QSignalSpy>
+#include <QElapsedTimer>
+#include <QTcpSocket>
 #include <QTest>
 #include <QThread>
 #include <QWebSocket>
@@ -27,6 +29,7 @@ private Q_SLOTS:
     void reportsStartFailure();
     void stopClosesSessionsWith1001AndJoins();
     void restartsAfterStop();
+    void stopLaterDoesNotBlock();
 };
 
 void tst_HostThread::pluginCallbacksRunOnTheHostThread_data()
@@ -118,6 +121,33 @@ void tst_HostThread::restartsAfterStop()
     thread.stop();
     QVERIFY(thread.start(testConfig()));
     QCOMPARE(statusCode(rawRequest(thread.serverPort(), handshakeRequest(QStringLiteral("/echo")))), 101);
+}
+
+void tst_HostThread::stopLaterDoesNotBlock()
+{
+    HostConfig config = testConfig();
+    config.shutdownGraceMs = 1500;
+    HostThread thread;
+    QVERIFY(thread.start(config));
+    // A peer that never answers the close keeps the host waiting for the whole grace period.
+    QTcpSocket deaf;
+    QVERIFY(connectRaw(deaf, thread.serverPort()));
+    deaf.write(handshakeRequest(QStringLiteral("/echo")));
+    QCOMPARE(statusCode(readResponseHead(deaf)), 101);
+    deaf.setReadBufferSize(1);
+    QSignalSpy stopped(&thread, &HostThread::stopped);
+    QElapsedTimer clock;
+    clock.start();
+    thread.stopLater();
+    QVERIFY2(clock.elapsed() < 500, "stopLater() waited for the host");
+    QVERIFY(thread.isRunning());   // still closing
+    QTRY_COMPARE_WITH_TIMEOUT(stopped.size(), 1, 10000);
+    QVERIFY(!thread.isRunning());
+    QVERIFY(!thread.hostThread()->isRunning());
+    QVERIFY(thread.start(testConfig()));   // and it can start again
+    thread.stopLater();
+    thread.stop();   // joins a stop already under way
+    QVERIFY(!thread.isRunning());
 }
 
 QTEST_GUILESS_MAIN(tst_HostThread)

@@ -41,6 +41,8 @@ public:
     bool start(const HostConfig &config, QString *errorString = nullptr);
     //! Graceful stop (1001 to every session, bounded by shutdownGraceMs); blocks until done.
     void stop();
+    //! The same without blocking; stopped() follows. The host stays reachable until then.
+    void stopLater();
     bool isRunning() const;
 
     //! The host, living on the host thread; nullptr when not running.
@@ -48,7 +50,13 @@ public:
     quint16 serverPort() const;      //!< as bound at start()
     QThread *hostThread() const;
 
+Q_SIGNALS:
+    //! The host has stopped and its thread has ended (after stop() or stopLater()).
+    void stopped();
+
 private:
+    void finishStopLater();
+
     struct Private;
     std::unique_ptr<Private> const d;
 };
