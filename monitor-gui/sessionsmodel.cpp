@@ -187,10 +187,4 @@ void SessionsModel::refreshTimes()
         Q_EMIT dataChanged(index(0, ConnectedFor), index(int(m_sessions.size()) - 1, ConnectedFor), {Qt::DisplayRole});
 }
 
-int SessionsModel::countForPlugin(const QString &pluginId) const
-{
-    return int(std::count_if(m_sessions.cbegin(), m_sessions.cend(),
-                             [&](const SessionSnapshot &s) { return s.pluginId == pluginId; }));
-}
-
 } // namespace WsPlug

@@ -43,7 +43,6 @@ public:
 
     int rowOf(SessionId id) const { return m_rows.value(id, -1); }
     const SessionSnapshot &at(int row) const { return m_sessions[size_t(row)]; }
-    int countForPlugin(const QString &pluginId) const;
 
 private:
     std::vector<SessionSnapshot> m_sessions;

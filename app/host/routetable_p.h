@@ -31,7 +31,6 @@ public:
     bool add(const QString &route, const QString &pluginId, QString *errorString);
     void removePlugin(const QString &pluginId);
     Match match(const QString &path) const;
-    bool isEmpty() const { return m_exact.isEmpty() && m_prefixes.isEmpty(); }
 
 private:
     QHash<QString, QString> m_exact;                 // path -> plugin id

@@ -36,7 +36,6 @@ public:
     explicit ChartsPanel(QWidget *parent = nullptr);
     ~ChartsPanel() override;
 
-    int windowSeconds() const { return m_windowSeconds; }
     //! Points currently held by the named line chart ("connections", "frames", "messages", "bytes").
     int pointCount(const QString &chart) const;
 
