@@ -1,6 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The wsplug authors
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include <wsplug/hostconfig.h>
+#include <wsplug/protocol/adminprotocol.h>
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -35,19 +36,6 @@ bool readInteger(const QJsonValue &v, const IntField &f, qint64 *out, QString *e
     return true;
 }
 
-// A key as it may appear in a one-line message: control characters escaped, length
-// capped, so that a config file cannot break or forge lines of the host's output.
-QString printableKey(const QString &key)
-{
-    QString out;
-    for (const QChar c : key.left(64)) {
-        if (c.unicode() < 0x20 || c.unicode() == 0x7f)
-            out += QStringLiteral("\\u%1").arg(int(c.unicode()), 4, 16, QLatin1Char('0'));
-        else
-            out += c;
-    }
-    return key.size() > 64 ? out + QStringLiteral("...") : out;
-}
 
 } // namespace
 
@@ -158,14 +146,14 @@ bool HostConfig::loadJson(const QByteArray &json, QString *errorString)
             for (auto p = plugins.begin(); p != plugins.end(); ++p) {
                 if (!p.value().isObject()) {
                     if (errorString)
-                        *errorString = QStringLiteral("settings of plugin \"%1\" must be an object").arg(printableKey(p.key()));
+                        *errorString = QStringLiteral("settings of plugin \"%1\" must be an object").arg(Protocol::oneLine(p.key()));
                     return false;
                 }
                 next.pluginSettings.insert(p.key(), p.value().toObject().toVariantMap());
             }
         } else {
             if (errorString)
-                *errorString = QStringLiteral("unknown config key \"%1\"").arg(printableKey(key));
+                *errorString = QStringLiteral("unknown config key \"%1\"").arg(Protocol::oneLine(key));
             return false;
         }
     }

@@ -534,12 +534,12 @@ void HostServerPrivate::refuse(RecordingSocket *socket, int status, const QByteA
     QByteArray response = refusalResponse(status, reason);
     if (status == 401)
         response.replace("Connection: close\r\n", "Connection: close\r\nWWW-Authenticate: Bearer\r\n");
-    socket->write(response);
     logHandshake(p, status == 408 ? HandshakeRecord::Outcome::Timeout : HandshakeRecord::Outcome::Refused,
                  status, response, QString::fromUtf8(reason));
-    socket->disconnectFromHost();   // closes once the response is flushed
-    QTimer::singleShot(RefusalLingerMs, socket, [socket] { socket->abort(); });
-    Q_EMIT q->handshakeRefused(p.peerAddress, status, QString::fromUtf8(reason));
+    const QString peer = p.peerAddress;
+    // Last: closing may end the connection at once, and take its pending entry (p) with it.
+    respondAndClose(socket, response);
+    Q_EMIT q->handshakeRefused(peer, status, QString::fromUtf8(reason));
 }
 
 void HostServerPrivate::uncount(PendingHandshake &p)
@@ -639,6 +639,15 @@ void HostServerPrivate::onUpgraded()
     }
 }
 
+//! Writes a whole HTTP response and closes once it is flushed; a peer that does not
+//! take it within RefusalLingerMs is cut off.
+void HostServerPrivate::respondAndClose(RecordingSocket *socket, const QByteArray &response)
+{
+    socket->write(response);
+    socket->disconnectFromHost();
+    QTimer::singleShot(RefusalLingerMs, socket, [socket] { socket->abort(); });
+}
+
 bool HostServerPrivate::answerHttp(RecordingSocket *socket, const RequestHead &head)
 {
     if (!config.metricsEnabled || head.method() != "GET" || head.isWebSocketUpgrade())
@@ -669,12 +678,11 @@ bool HostServerPrivate::answerHttp(RecordingSocket *socket, const RequestHead &h
         --refusing;
     }
     uncount(p);
-    socket->write("HTTP/1.1 " + QByteArray::number(status) + ' ' + (status == 200 ? QByteArray("OK") : httpReasonPhrase(status))
-                  + "\r\nContent-Type: " + contentType
-                  + "\r\nContent-Length: " + QByteArray::number(body.size())
-                  + "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n" + body);
-    socket->disconnectFromHost();
-    QTimer::singleShot(RefusalLingerMs, socket, [socket] { socket->abort(); });
+    respondAndClose(socket, "HTTP/1.1 " + QByteArray::number(status) + ' '
+                                + (status == 200 ? QByteArray("OK") : httpReasonPhrase(status))
+                                + "\r\nContent-Type: " + contentType
+                                + "\r\nContent-Length: " + QByteArray::number(body.size())
+                                + "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n" + body);
     return true;
 }
 
@@ -795,6 +803,24 @@ void HostServerPrivate::onStatsTick()
 
 // ---- sessions ----------------------------------------------------------------
 
+template <typename Call>
+void HostServerPrivate::callPlugin(Session *s, Call &&call)
+{
+    QString what;
+    PluginCallGuard guard(this);
+    try {
+        call();
+        return;
+    } catch (const std::exception &e) {
+        what = QString::fromLocal8Bit(e.what());
+    } catch (...) {
+        what = QStringLiteral("unknown exception");
+    }
+    qCWarning(lcPlugins).noquote() << "plugin" << s->snapshot.pluginId << "threw:" << what;
+    if (!s->finished)
+        requestClose(s, 1011, QStringLiteral("internal error in the handler"), CloseCause::Server);
+}
+
 void HostServerPrivate::openSession(QWebSocket *ws, RecordingSocket *tcp, const PendingHandshake &p)
 {
     auto *s = new Session(ws, q);
@@ -881,22 +907,6 @@ void HostServerPrivate::openSession(QWebSocket *ws, RecordingSocket *tcp, const 
     }
 }
 
-void HostServerPrivate::callPlugin(Session *s, const std::function<void()> &call)
-{
-    QString what;
-    PluginCallGuard guard(this);
-    try {
-        call();
-        return;
-    } catch (const std::exception &e) {
-        what = QString::fromLocal8Bit(e.what());
-    } catch (...) {
-        what = QStringLiteral("unknown exception");
-    }
-    qCWarning(lcPlugins).noquote() << "plugin" << s->snapshot.pluginId << "threw:" << what;
-    if (!s->finished)
-        requestClose(s, 1011, QStringLiteral("internal error in the handler"), CloseCause::Server);
-}
 
 void HostServerPrivate::onTextMessage(Session *s, const QString &text)
 {
@@ -941,6 +951,7 @@ void HostServerPrivate::onBinaryMessage(Session *s, const QByteArray &data)
 
 bool HostServerPrivate::send(Session *s, const QString *text, const QByteArray *data)
 {
+    // Checked here too so that nothing is encoded for a session that is gone.
     if (!s || s->finished || s->snapshot.state != SessionSnapshot::State::Open)
         return false;
     const qint64 frameSize = qint64(s->socket->outgoingFrameSize());

@@ -80,6 +80,7 @@ public:
     void refuse(Internal::RecordingSocket *socket, int status, const QByteArray &reason);
     void uncount(Internal::PendingHandshake &p);
     void onUpgraded();
+    void respondAndClose(Internal::RecordingSocket *socket, const QByteArray &response);
     bool answerHttp(Internal::RecordingSocket *socket, const Internal::RequestHead &head);
     bool checkAdminToken(const Internal::RequestHead &head) const;
     void logHandshake(Internal::PendingHandshake &p, HandshakeRecord::Outcome outcome, int status,
@@ -99,7 +100,8 @@ public:
     void onHeartbeat();
     Internal::Session *sessionOf(const QString &pluginId, SessionId id) const;
     //! Runs a plugin callback; a thrown exception closes \a s with 1011.
-    void callPlugin(Internal::Session *s, const std::function<void()> &call);
+    template <typename Call>
+    void callPlugin(Internal::Session *s, Call &&call);   // defined in hostserver.cpp, its only user
 
     // Statistics
     void onStatsTick();

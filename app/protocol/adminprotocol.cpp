@@ -62,9 +62,10 @@ QByteArray bytesFromJson(const QJsonValue &v)
     return v.toString().toLatin1();
 }
 
-// Text from a client as it may appear in a one-line error: control characters
-// escaped, length capped.
-QString printable(const QString &text)
+
+} // namespace
+
+QString oneLine(const QString &text)
 {
     QString out;
     for (const QChar c : text.left(64)) {
@@ -75,8 +76,6 @@ QString printable(const QString &text)
     }
     return text.size() > 64 ? out + QStringLiteral("...") : out;
 }
-
-} // namespace
 
 QString stateName(SessionSnapshot::State state)
 {
@@ -418,7 +417,7 @@ bool parseCommand(const QByteArray &json, Command *command, QString *errorString
         }
     }
     if (!known)
-        return fail(name.isEmpty() ? QStringLiteral("missing \"cmd\"") : QStringLiteral("unknown command \"%1\"").arg(printable(name)));
+        return fail(name.isEmpty() ? QStringLiteral("missing \"cmd\"") : QStringLiteral("unknown command \"%1\"").arg(oneLine(name)));
 
     auto requireSession = [&]() {
         const QJsonValue v = o.value(QStringLiteral("session"));

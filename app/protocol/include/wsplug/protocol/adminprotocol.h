@@ -74,6 +74,11 @@ QByteArray serialize(const Command &command);
 QByteArray replyOk(qint64 id, const QJsonValue &result = QJsonValue());
 QByteArray replyError(qint64 id, const QString &error);
 
+//! \a text as it may appear in a one-line message (an error, a log line): control
+//! characters escaped as \uXXXX, at most 64 characters. Peer or config input quoted
+//! in a message can then neither break nor forge lines.
+QString oneLine(const QString &text);
+
 //! True if a close code may be sent by an operator (1000-1003, 1007-1014, 3000-4999).
 bool isSendableCloseCode(int code);
 
