@@ -977,27 +977,32 @@ qint64 HostServerPrivate::unsentBytes(QTcpSocket *tcp)
     return buffered + queued;
 }
 
-bool HostServerPrivate::sendEncoded(Session *s, const EncodedMessage &m, bool text)
+bool HostServerPrivate::canSend(const Session *s) const
 {
-    if (!s || s->finished || s->snapshot.state != SessionSnapshot::State::Open
-        || s->socket->state() != QAbstractSocket::ConnectedState || !s->tcp)
-        return false;
-    // Whole frames only, on the thread that owns the socket: they never interleave
-    // with the control frames QWebSocket writes itself.
-    s->tcp->write(m.bytes);
-    for (auto *c : {&s->routeStats->out, &stats.out}) {
+    return s && !s->finished && s->snapshot.state == SessionSnapshot::State::Open && s->tcp
+        && s->socket->state() == QAbstractSocket::ConnectedState;
+}
+
+void HostServerPrivate::countSent(Session *s, const EncodedMessage &m, bool text, qint64 nowMs)
+{
+    for (auto *c : {&s->routeStats->out, &stats.out, &s->snapshot.out}) {
         ++c->messages;
         ++(text ? c->textMessages : c->binaryMessages);
         c->frames += quint64(m.frames);
         c->bytes += quint64(m.payloadBytes);
     }
-    auto &out = s->snapshot.out;
-    ++out.messages;
-    ++(text ? out.textMessages : out.binaryMessages);
-    out.frames += quint64(m.frames);
-    out.bytes += quint64(m.payloadBytes);
-    s->lastActivityMs = QDateTime::currentMSecsSinceEpoch();
+    s->lastActivityMs = nowMs;
     s->dirty = true;
+}
+
+bool HostServerPrivate::sendEncoded(Session *s, const EncodedMessage &m, bool text, qsizetype offset)
+{
+    if (!canSend(s))
+        return false;
+    // Whole frames only, on the thread that owns the socket: they never interleave
+    // with the control frames QWebSocket writes itself.
+    s->tcp->write(m.bytes.constData() + offset, m.bytes.size() - offset);
+    countSent(s, m, text, QDateTime::currentMSecsSinceEpoch());
     if (const qint64 unsent = unsentBytes(s->tcp); unsent > config.maxSendBacklogBytes) {
         qCInfo(lcHost) << "session" << s->snapshot.info.id << "cut off: unsent data" << unsent
                        << "bytes passed the limit of" << config.maxSendBacklogBytes;
@@ -1005,6 +1010,43 @@ bool HostServerPrivate::sendEncoded(Session *s, const EncodedMessage &m, bool te
         return false;
     }
     return true;
+}
+
+int HostServerPrivate::sendEncodedToMany(const QString &pluginId, const QList<SessionId> &ids,
+                                         const EncodedMessage &m, bool text)
+{
+    // A fan-out to thousands costs one send() per recipient plus, on each, cache
+    // misses on the session and its sockets, which the syscall before has evicted.
+    // So: find every recipient first (the misses then overlap), send in a tight loop
+    // over plain descriptors, and only then do the bookkeeping. Nothing runs between
+    // the passes, so no descriptor can be closed or reused in between.
+    std::vector<FanoutTarget> targets;
+    targets.reserve(size_t(ids.size()));
+    for (SessionId id : ids) {
+        Session *s = sessionOf(pluginId, id);
+        if (!canSend(s))
+            continue;
+        RecordingSocket *tcp = s->tcp.data();
+        targets.push_back({s, tcp->bytesToWrite() == 0 ? int(tcp->socketDescriptor()) : -1, -1});
+    }
+    const char *data = m.bytes.constData();
+    const size_t size = size_t(m.bytes.size());
+    for (FanoutTarget &t : targets) {
+        if (t.fd >= 0)
+            t.sent = ::send(t.fd, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    int taken = 0;
+    for (const FanoutTarget &t : targets) {
+        if (t.sent == qint64(size)) {
+            countSent(t.session, m, text, now);
+            ++taken;
+        } else if (sendEncoded(t.session, m, text, qsizetype(qMax<qint64>(t.sent, 0)))) {
+            // The rest through Qt: it queues it, or meets and reports the error itself.
+            ++taken;
+        }
+    }
+    return taken;
 }
 
 bool HostServerPrivate::requestClose(Session *s, quint16 code, const QString &reason, CloseCause cause)

@@ -23,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <vector>
 
 class QWebSocketServer;
 
@@ -69,6 +70,13 @@ class AdminChannel;
 class HostServerPrivate
 {
 public:
+    struct FanoutTarget
+    {
+        Internal::Session *session;
+        int fd;        // -1: Qt has data queued for it, so the message must queue too
+        qint64 sent;   // what the kernel took; -1 for none
+    };
+
     explicit HostServerPrivate(HostServer *q);
     ~HostServerPrivate();
 
@@ -92,8 +100,15 @@ public:
     void onBinaryMessage(Internal::Session *s, const QByteArray &data);
     void finishSession(Internal::Session *s);
     bool send(Internal::Session *s, const QString *text, const QByteArray *data);
-    //! Writes a pre-encoded message to \a s; false if \a s cannot take it (then or any more).
-    bool sendEncoded(Internal::Session *s, const Internal::EncodedMessage &message, bool text);
+    //! Writes a pre-encoded message to \a s, from byte \a offset on (the ones before it
+    //! are with the kernel already); false if \a s cannot take it (then or any more).
+    bool sendEncoded(Internal::Session *s, const Internal::EncodedMessage &message, bool text,
+                     qsizetype offset = 0);
+    //! sendEncoded() to each of \a ids that belongs to \a pluginId; returns how many took it.
+    int sendEncodedToMany(const QString &pluginId, const QList<SessionId> &ids,
+                          const Internal::EncodedMessage &message, bool text);
+    bool canSend(const Internal::Session *s) const;
+    void countSent(Internal::Session *s, const Internal::EncodedMessage &message, bool text, qint64 nowMs);
     static qint64 unsentBytes(QTcpSocket *tcp);
     bool requestClose(Internal::Session *s, quint16 code, const QString &reason, CloseCause cause);
     void abortSession(Internal::Session *s, CloseCause cause, const QString &reason);

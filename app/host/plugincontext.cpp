@@ -30,12 +30,8 @@ bool PluginContext::sendBinary(SessionId session, const QByteArray &data)
 int PluginContext::broadcast(const EncodedMessage &message, bool text, const QList<SessionId> &sessions)
 {
     HostServerPrivate::PluginCallGuard guard(m_host);
-    // Copy the recipients first: a send can cut a session off and change sessionIds.
-    const QList<SessionId> targets = sessions.isEmpty() ? sessionIds.values() : sessions;
-    int sent = 0;
-    for (SessionId id : targets)
-        sent += m_host->sendEncoded(m_host->sessionOf(m_pluginId, id), message, text) ? 1 : 0;
-    return sent;
+    return m_host->sendEncodedToMany(m_pluginId, sessions.isEmpty() ? sessionIds.values() : sessions,
+                                     message, text);
 }
 
 int PluginContext::broadcastText(const QString &text, const QList<SessionId> &sessions)

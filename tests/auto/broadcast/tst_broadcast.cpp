@@ -81,6 +81,7 @@ private Q_SLOTS:
     void invalidTopicIsRefused();
     void tickerPublishesSamples();
     void stalledSubscriberIsCutOffOthersKeepReceiving();
+    void pausedSubscriberCatchesUpInOrder();
     void badSettingsRefuseThePlugin();
 
 private:
@@ -401,6 +402,50 @@ void tst_Broadcast::stalledSubscriberIsCutOffOthersKeepReceiving()
         }
     }
     QVERIFY(m_host->session(stalledId).info.id == 0);
+}
+
+void tst_Broadcast::pausedSubscriberCatchesUpInOrder()
+{
+    // A subscriber that stops reading for a while, under the backlog limit: once the
+    // kernel's buffers are full the host queues its messages, while the others still
+    // get theirs straight away. When it reads again it gets every one, whole and in order.
+    QVariantMap settings = noTicker;
+    settings.insert(QStringLiteral("echo"), false);
+    QVERIFY(startHost(settings, 256 * 1024 * 1024));
+    BroadcastClient *reader = openClient(QStringLiteral("/broadcast/bulk?mode=subscribe"));
+    BroadcastClient *publisher = openClient(QStringLiteral("/broadcast/bulk"));
+    QVERIFY(waitOpen(m_clients));
+
+    QTcpSocket paused;
+    QVERIFY(Test::connectRaw(paused, m_host->serverPort()));
+    paused.write(Test::handshakeRequest(QStringLiteral("/broadcast/bulk?mode=subscribe")));
+    QCOMPARE(Test::statusCode(Test::readResponseHead(paused)), 101);
+    paused.setReadBufferSize(1);
+    QTRY_COMPARE(m_host->sessionCount(), 3);
+
+    // 32 MiB: more than the kernel's send and receive buffers together can hold.
+    const int count = 2048;
+    const QByteArray chunk(16 * 1024, 'p');
+    for (int i = 0; i < count; ++i) {
+        QByteArray data = chunk;
+        data.replace(0, 8, QByteArray::number(i).rightJustified(8, '0'));
+        publisher->socket.sendBinaryMessage(data);
+        if (i % 64 == 63)
+            QTRY_COMPARE_WITH_TIMEOUT(reader->received.size(), i + 1, 10000);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(reader->received.size(), count, 10000);
+
+    paused.setReadBufferSize(0);
+    QByteArray buffer;
+    for (int i = 0; i < count; ++i) {
+        const std::optional<Test::Frame> frame = Test::readFrame(paused, buffer, 10000);
+        QVERIFY2(frame, qPrintable(QStringLiteral("message %1 of %2 missing").arg(i).arg(count)));
+        QCOMPARE(frame->opcode, 2);
+        QVERIFY(frame->fin);
+        QCOMPARE(frame->payload.size(), chunk.size());
+        QCOMPARE(frame->payload.left(8), QByteArray::number(i).rightJustified(8, '0'));
+    }
+    QCOMPARE(m_host->sessionCount(), 3);
 }
 
 void tst_Broadcast::badSettingsRefuseThePlugin()
