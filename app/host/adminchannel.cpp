@@ -153,18 +153,20 @@ void AdminChannel::tick(const RateSample &sample)
                                                               {QStringLiteral("handshakes"), std::exchange(m_omittedHandshakes, 0)}});
     }
     // Session counters travel about once a second, and only for sessions that changed.
+    // Each tick takes its share of the sessions (by id), so that with thousands of busy
+    // sessions the work is spread over the second, not one stall of tens of ms.
     const int ticksPerUpdate = std::max(1, 1000 / m_host->config.statsTickMs);
-    if (++m_tickCount % ticksPerUpdate == 0) {
-        QJsonArray updated;
-        for (Session *s : std::as_const(m_host->sessions)) {
-            if (s->dirty) {
-                s->dirty = false;
-                updated.append(Protocol::toCounterUpdate(s->view()));
-            }
+    const SessionId share = SessionId(m_tickCount++ % ticksPerUpdate);
+    QJsonArray updated;
+    for (auto it = m_host->sessions.cbegin(), end = m_host->sessions.cend(); it != end; ++it) {
+        Session *s = it.value();
+        if (it.key() % SessionId(ticksPerUpdate) == share && s->dirty) {
+            s->dirty = false;
+            updated.append(Protocol::toCounterUpdate(s->view()));
         }
-        if (!updated.isEmpty())
-            message.insert(QStringLiteral("updated"), updated);
     }
+    if (!updated.isEmpty())
+        message.insert(QStringLiteral("updated"), updated);
     const QByteArray bytes = compact(message);
     const auto clients = m_clients;
     for (QWebSocket *client : clients)
