@@ -859,7 +859,10 @@ void HostServerPrivate::openSession(QWebSocket *ws, RecordingSocket *tcp, const 
     ++s->routeStats->current;
     ++s->routeStats->opened;
     ++stats.opened;
-    s->lastPingAtMs = nowMs();
+    // The first ping comes at a random point in the second half of the interval:
+    // thousands of sessions opened in one burst would otherwise all be pinged (and
+    // answer) in the same heartbeat tick, a stall of tens of ms every interval.
+    s->lastPingAtMs = nowMs() - QRandomGenerator::global()->bounded(qMax(config.pingIntervalMs / 2, 1));
 
     ws->setMaxAllowedIncomingFrameSize(quint64(config.maxFrameBytes));
     ws->setMaxAllowedIncomingMessageSize(quint64(config.maxMessageBytes));

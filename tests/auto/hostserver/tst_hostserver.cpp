@@ -44,6 +44,7 @@ private Q_SLOTS:
     void closesOversizedMessageWith1009();
     void heartbeatReapsPeerThatStopsAnsweringPings();
     void heartbeatKeepsLivePeerAndMeasuresRtt();
+    void heartbeatSpreadsFirstPingsOfABurst();
     void gracefulCloseSendsCodeAndReason();
     void kickAbortsWithoutCloseFrame();
     void abruptClientDropIsRecordedAs1006();
@@ -364,6 +365,46 @@ void tst_HostServer::heartbeatKeepsLivePeerAndMeasuresRtt()
     QTest::qWait(800);   // several ping periods, longer than the pong timeout
     QCOMPARE(client->state(), QAbstractSocket::ConnectedState);
     QCOMPARE(host->sessionCount(), 1);
+}
+
+void tst_HostServer::heartbeatSpreadsFirstPingsOfABurst()
+{
+    // Sessions opened in one burst are not all pinged in the same heartbeat tick: each
+    // first ping is due at a random point in the second half of the interval.
+    HostConfig config = testConfig();
+    config.pingIntervalMs = 2000;
+    config.pongTimeoutMs = 400;   // heartbeat ticks every 100 ms
+    auto host = startHost(config);
+    QVERIFY(host);
+    constexpr int Peers = 40;
+    std::vector<std::unique_ptr<QTcpSocket>> peers;
+    for (int i = 0; i < Peers; ++i) {
+        peers.push_back(std::make_unique<QTcpSocket>());
+        QVERIFY(rawUpgrade(*peers.back(), host->serverPort()));
+    }
+    QElapsedTimer sinceOpen;
+    sinceOpen.start();
+    QTRY_COMPARE(host->sessionCount(), Peers);
+    std::vector<qint64> firstPingMs(Peers, -1);
+    std::vector<QByteArray> buffers(Peers);
+    QVERIFY(QTest::qWaitFor([&] {
+        for (int i = 0; i < Peers; ++i) {
+            while (firstPingMs[size_t(i)] < 0) {
+                buffers[size_t(i)] += peers[size_t(i)]->readAll();
+                const std::optional<Frame> frame = takeFrame(buffers[size_t(i)]);
+                if (!frame)
+                    break;
+                if (frame->opcode == 0x9)
+                    firstPingMs[size_t(i)] = sinceOpen.elapsed();
+            }
+        }
+        return std::none_of(firstPingMs.cbegin(), firstPingMs.cend(), [](qint64 t) { return t < 0; });
+    }, 5000));
+    const auto [earliest, latest] = std::minmax_element(firstPingMs.cbegin(), firstPingMs.cend());
+    qInfo("first pings between %lld and %lld ms after the burst", *earliest, *latest);
+    QVERIFY2(*earliest >= 900, "a first ping came before half the interval");
+    QVERIFY2(*latest <= 2300, "a first ping came after the interval");
+    QVERIFY2(*latest - *earliest >= 400, "the first pings were not spread");
 }
 
 void tst_HostServer::gracefulCloseSendsCodeAndReason()

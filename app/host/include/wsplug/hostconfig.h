@@ -32,7 +32,8 @@ struct WSPLUG_EXPORT HostConfig
     qint64 maxMessageBytes = 16 * 1024 * 1024;  //!< larger incoming message: close 1009
     qint64 maxSendBacklogBytes = 8 * 1024 * 1024; //!< unsent data past this: the peer is cut off
 
-    int pingIntervalMs = 30000;           //!< 0 disables heartbeats
+    int pingIntervalMs = 30000;           //!< 0 disables heartbeats; a session's first ping is
+                                          //!< due after 0.5-1 interval, spreading bursts
     int pongTimeoutMs = 10000;            //!< no pong within this after a ping: abort
     int shutdownGraceMs = 3000;           //!< how long stop() waits for close handshakes
 
