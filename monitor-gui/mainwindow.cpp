@@ -355,7 +355,16 @@ QWidget *MainWindow::buildClientsTab()
 QWidget *MainWindow::buildHandshakesTab()
 {
     auto *splitter = new QSplitter(Qt::Horizontal, this);
-    m_handshakesView = new QTableView(splitter);
+    auto *list = new QWidget(splitter);
+    auto *listLayout = new QVBoxLayout(list);
+    listLayout->setContentsMargins(0, 0, 0, 0);
+    m_handshakesNote = new QLabel(list);
+    m_handshakesNote->setObjectName(QStringLiteral("handshakesNote"));
+    m_handshakesNote->setWordWrap(true);
+    m_handshakesNote->hide();
+    listLayout->addWidget(m_handshakesNote);
+    m_handshakesView = new QTableView(list);
+    listLayout->addWidget(m_handshakesView);
     m_handshakesView->setObjectName(QStringLiteral("handshakesView"));
     m_handshakesView->setModel(m_client->handshakes());
     m_handshakesView->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -693,6 +702,18 @@ void MainWindow::updateStatus()
     const HostStats st = m_client->stats();
     m_countLabel->setText(tr("%1 sessions · %2 handshakes pending · %3 opened in total")
                               .arg(m_client->sessions()->rowCount()).arg(st.pendingHandshakes).arg(st.opened));
+
+    // The handshake list is bounded on both ends; say so when that hides attempts.
+    const QLocale locale;
+    QStringList missing;
+    if (const quint64 dropped = m_client->handshakes()->dropped())
+        missing << tr("%1 older ones dropped here (the list keeps the latest %2)")
+                       .arg(locale.toString(qulonglong(dropped)), locale.toString(HandshakesModel::MaxRecords));
+    if (const quint64 omitted = m_client->handshakesOmitted())
+        missing << tr("%1 not sent by the host (bursts of more than it sends per tick)")
+                       .arg(locale.toString(qulonglong(omitted)));
+    m_handshakesNote->setVisible(!missing.isEmpty());
+    m_handshakesNote->setText(tr("⚠ Not every attempt is listed: %1.").arg(missing.join(QStringLiteral("; "))));
 }
 
 void MainWindow::updatePlugins()

@@ -92,6 +92,7 @@ private:
     QLabel *m_selectionLabel = nullptr;
     QListWidget *m_commandLog = nullptr;
     QTableView *m_handshakesView = nullptr;
+    QLabel *m_handshakesNote = nullptr;   // says when records were dropped or left out
     QPlainTextEdit *m_rawRequest = nullptr;
     QPlainTextEdit *m_rawResponse = nullptr;
     QPlainTextEdit *m_acceptDerivation = nullptr;

@@ -78,6 +78,8 @@ void MonitorClient::detach()
     m_state = State::Detached;
     m_socket.abort();
     m_pending.clear();
+    m_resyncId = 0;
+    m_handshakesOmitted = 0;
     m_sessions->reset({});
     m_handshakes->reset({});
     m_history.clear();
@@ -179,6 +181,13 @@ void MonitorClient::onTick(const QJsonObject &tick)
         handshakes.append(Protocol::handshakeFromJson(v.toObject()));
     m_handshakes->add(handshakes);
 
+    // A burst (more opened or closed sessions in one tick than the host sends) leaves
+    // some out: the table would miss rows or keep dead ones. Fetch the list again.
+    const QJsonObject omitted = tick.value(QStringLiteral("omitted")).toObject();
+    m_handshakesOmitted += quint64(omitted.value(QStringLiteral("handshakes")).toInteger());
+    if (omitted.value(QStringLiteral("opened")).toInteger() > 0 || omitted.value(QStringLiteral("closed")).toInteger() > 0)
+        requestSessionResync();
+
     m_stats = Protocol::statsFromJson(tick.value(QStringLiteral("stats")).toObject());
     const RateSample sample = Protocol::rateSampleFromJson(tick.value(QStringLiteral("sample")).toObject());
     m_history.push_back(sample);
@@ -191,6 +200,16 @@ void MonitorClient::onTick(const QJsonObject &tick)
 void MonitorClient::onReply(const QJsonObject &reply)
 {
     const qint64 id = reply.value(QStringLiteral("id")).toInteger();
+    if (id != 0 && id == m_resyncId) {
+        // Sessions only: the ticks already carried the handshakes and rates since.
+        m_resyncId = 0;
+        ++m_sessionResyncs;
+        QList<SessionSnapshot> sessions;
+        for (const QJsonValue &v : reply.value(QStringLiteral("result")).toObject().value(QStringLiteral("sessions")).toArray())
+            sessions.append(Protocol::sessionFromJson(v.toObject()));
+        m_sessions->sync(sessions);
+        return;
+    }
     const QString what = m_pending.take(id);
     if (what.isEmpty())
         return;
@@ -210,6 +229,17 @@ void MonitorClient::sendCommand(const QByteArray &json, const QString &what)
     const qint64 id = QJsonDocument::fromJson(json).object().value(QStringLiteral("id")).toInteger();
     m_pending.insert(id, what);
     m_socket.sendTextMessage(QString::fromUtf8(json));
+}
+
+void MonitorClient::requestSessionResync()
+{
+    if (m_resyncId != 0 || m_state != State::Attached)
+        return;   // one in flight is enough: it answers for every tick before it
+    Protocol::Command c;
+    c.id = m_nextCommandId++;
+    c.kind = Protocol::Command::Kind::Snapshot;
+    m_resyncId = c.id;
+    m_socket.sendTextMessage(QString::fromUtf8(Protocol::serialize(c)));
 }
 
 void MonitorClient::closeSessions(const QList<SessionId> &ids, quint16 code, const QString &reason)

@@ -53,6 +53,11 @@ public:
     int tickMs() const { return m_tickMs; }
     //! Rate samples, oldest first, at most MaxHistorySeconds worth.
     const std::deque<RateSample> &history() const { return m_history; }
+    //! Handshake records the host left out of its ticks (more than it sends per tick)
+    //! since attaching; the handshakes model counts what it drops itself.
+    quint64 handshakesOmitted() const { return m_handshakesOmitted; }
+    //! How often the session list was fetched again because a tick left sessions out.
+    int sessionResyncs() const { return m_sessionResyncs; }
     static constexpr int MaxHistorySeconds = 600;
 
     // Operator commands. Each result arrives as commandFinished().
@@ -75,6 +80,7 @@ private:
     void onTick(const QJsonObject &tick);
     void onReply(const QJsonObject &reply);
     void sendCommand(const QByteArray &json, const QString &what);
+    void requestSessionResync();
     void scheduleReconnect();
 
     QWebSocket m_socket;
@@ -95,6 +101,9 @@ private:
     std::deque<RateSample> m_history;
     qint64 m_nextCommandId = 1;
     QHash<qint64, QString> m_pending;   // command id -> description
+    qint64 m_resyncId = 0;              // the snapshot command in flight, if any
+    int m_sessionResyncs = 0;
+    quint64 m_handshakesOmitted = 0;
 };
 
 } // namespace WsPlug

@@ -181,6 +181,31 @@ void SessionsModel::applyUpdates(const QJsonArray &updates)
         Q_EMIT dataChanged(index(minRow, MessagesIn), index(maxRow, State));
 }
 
+void SessionsModel::sync(const QList<SessionSnapshot> &sessions)
+{
+    QHash<SessionId, const SessionSnapshot *> fresh;
+    fresh.reserve(sessions.size());
+    for (const SessionSnapshot &s : sessions)
+        fresh.insert(s.info.id, &s);
+    QList<SessionId> gone;
+    for (const SessionSnapshot &s : m_sessions) {
+        if (!fresh.contains(s.info.id))
+            gone.append(s.info.id);
+    }
+    remove(gone);
+    QList<SessionSnapshot> added;
+    for (const SessionSnapshot &s : sessions) {
+        const int row = m_rows.value(s.info.id, -1);
+        if (row < 0)
+            added.append(s);
+        else
+            m_sessions[size_t(row)] = s;
+    }
+    if (!m_sessions.empty())
+        Q_EMIT dataChanged(index(0, 0), index(int(m_sessions.size()) - 1, ColumnCount - 1));
+    add(added);
+}
+
 void SessionsModel::refreshTimes()
 {
     if (!m_sessions.empty())

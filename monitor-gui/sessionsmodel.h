@@ -38,6 +38,9 @@ public:
     void add(const QList<SessionSnapshot> &sessions);
     void remove(const QList<SessionId> &ids);
     void applyUpdates(const QJsonArray &updates);
+    //! Makes the rows exactly \a sessions (a fresh list from the host) with row
+    //! inserts, removals and one dataChanged, not a reset: the selection survives.
+    void sync(const QList<SessionSnapshot> &sessions);
     //! "Connected for" moves with the clock: call once a second.
     void refreshTimes();
 

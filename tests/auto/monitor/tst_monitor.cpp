@@ -105,6 +105,7 @@ private Q_SLOTS:
     void presentationModeEnlargesFonts();
     void rendersToAnImage();
     void tenThousandRowsKeepTheSelection();
+    void aBurstOfSessionsIsNotLeftOutOfTheTable();
 };
 
 void tst_Monitor::initTestCase()
@@ -456,6 +457,44 @@ void tst_Monitor::tenThousandRowsKeepTheSelection()
     QCOMPARE(selected.first().data(SessionsModel::IdRole).value<SessionId>(), SessionId(5000));
     QCOMPARE(model.at(model.rowOf(5000)).in.messages, quint64(5000 % 97));
     QCOMPARE(model.rowOf(4), -1);
+}
+
+void tst_Monitor::aBurstOfSessionsIsNotLeftOutOfTheTable()
+{
+    // More sessions open (and later close) in one tick than a tick carries (1,000):
+    // the monitor sees what the host left out and fetches the list again, and the
+    // Handshakes tab says how many attempts it could not list.
+    MonitorOptions options;
+    options.hostConfig = testConfig();
+    options.hostConfig.statsTickMs = 4000;   // the whole burst fits in two ticks
+    options.hostConfig.maxConnections = 5000;
+    options.hostConfig.maxConnectionsPerIp = 5000;
+    MainWindow w(options);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QTRY_COMPARE(w.client()->state(), MonitorClient::State::Attached);
+
+    // Split over two ticks, 2,100 still put more than 1,000 in one of them.
+    constexpr int Burst = 2100;
+    std::vector<std::unique_ptr<QTcpSocket>> peers;
+    for (int i = 0; i < Burst; ++i) {
+        peers.push_back(std::make_unique<QTcpSocket>());
+        QVERIFY(connectRaw(*peers.back(), hostPort(&w)));
+        peers.back()->write(handshakeRequest(QStringLiteral("/echo")));
+    }
+    auto *view = w.findChild<QTableView *>(QStringLiteral("clientsView"));
+    QTRY_COMPARE_WITH_TIMEOUT(view->model()->rowCount(), Burst, 20000);
+    QVERIFY(w.client()->sessionResyncs() >= 1);
+    QVERIFY(w.client()->handshakesOmitted() > 0);
+    auto *note = w.findChild<QLabel *>(QStringLiteral("handshakesNote"));
+    QTRY_VERIFY(!note->isHidden());   // on the Handshakes tab, which is not the current one
+    QVERIFY2(note->text().contains(QLocale().toString(qulonglong(w.client()->handshakesOmitted()))),
+             qPrintable(note->text()));
+
+    const int resyncs = w.client()->sessionResyncs();
+    peers.clear();   // all at once: more closes in one tick than it carries
+    QTRY_COMPARE_WITH_TIMEOUT(view->model()->rowCount(), 0, 20000);
+    QVERIFY(w.client()->sessionResyncs() > resyncs);
 }
 
 QTEST_MAIN(tst_Monitor)
