@@ -155,12 +155,12 @@ void AdminChannel::tick(const RateSample &sample)
     // Session counters travel about once a second, and only for sessions that changed.
     // Each tick takes its share of the sessions (by id), so that with thousands of busy
     // sessions the work is spread over the second, not one stall of tens of ms.
-    const int ticksPerUpdate = std::max(1, 1000 / m_host->config.statsTickMs);
-    const SessionId share = SessionId(m_tickCount++ % ticksPerUpdate);
+    const SessionId ticksPerUpdate = SessionId(std::max(1, 1000 / m_host->config.statsTickMs));
+    const SessionId share = m_tickCount++ % ticksPerUpdate;
     QJsonArray updated;
     for (auto it = m_host->sessions.cbegin(), end = m_host->sessions.cend(); it != end; ++it) {
         Session *s = it.value();
-        if (it.key() % SessionId(ticksPerUpdate) == share && s->dirty) {
+        if (it.key() % ticksPerUpdate == share && s->dirty) {
             s->dirty = false;
             updated.append(Protocol::toCounterUpdate(s->view()));
         }

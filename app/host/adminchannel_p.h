@@ -59,7 +59,7 @@ private:
     int m_omittedOpened = 0;
     int m_omittedClosed = 0;
     int m_omittedHandshakes = 0;
-    int m_tickCount = 0;
+    quint64 m_tickCount = 0;
 };
 
 } // namespace WsPlug

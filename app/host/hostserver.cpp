@@ -17,6 +17,7 @@
 #include <QUrlQuery>
 #include <QWebSocketServer>
 
+#include <algorithm>
 #include <exception>
 
 #include <linux/sockios.h>
@@ -1034,9 +1035,15 @@ int HostServerPrivate::sendEncodedToMany(const QString &pluginId, const QList<Se
     }
     const char *data = m.bytes.constData();
     const size_t size = size_t(m.bytes.size());
+    // A short send leaves a tail that goes through Qt in the last pass. Should the same
+    // session be listed twice, its second copy must queue behind that tail.
+    std::vector<int> shortFds;
     for (FanoutTarget &t : targets) {
-        if (t.fd >= 0)
-            t.sent = ::send(t.fd, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (t.fd < 0 || (!shortFds.empty() && std::find(shortFds.cbegin(), shortFds.cend(), t.fd) != shortFds.cend()))
+            continue;
+        t.sent = ::send(t.fd, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (t.sent != qint64(size))
+            shortFds.push_back(t.fd);
     }
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     int taken = 0;

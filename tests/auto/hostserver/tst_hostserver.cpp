@@ -378,32 +378,36 @@ void tst_HostServer::heartbeatSpreadsFirstPingsOfABurst()
     QVERIFY(host);
     constexpr int Peers = 40;
     std::vector<std::unique_ptr<QTcpSocket>> peers;
+    std::vector<qint64> openedAtMs;
+    QElapsedTimer clock;
+    clock.start();
     for (int i = 0; i < Peers; ++i) {
         peers.push_back(std::make_unique<QTcpSocket>());
         QVERIFY(rawUpgrade(*peers.back(), host->serverPort()));
+        openedAtMs.push_back(clock.elapsed());
     }
-    QElapsedTimer sinceOpen;
-    sinceOpen.start();
     QTRY_COMPARE(host->sessionCount(), Peers);
-    std::vector<qint64> firstPingMs(Peers, -1);
+    std::vector<qint64> firstPingAfterMs(Peers, -1);   // since that peer's upgrade
     std::vector<QByteArray> buffers(Peers);
     QVERIFY(QTest::qWaitFor([&] {
-        for (int i = 0; i < Peers; ++i) {
-            while (firstPingMs[size_t(i)] < 0) {
-                buffers[size_t(i)] += peers[size_t(i)]->readAll();
-                const std::optional<Frame> frame = takeFrame(buffers[size_t(i)]);
+        for (size_t i = 0; i < size_t(Peers); ++i) {
+            while (firstPingAfterMs[i] < 0) {
+                buffers[i] += peers[i]->readAll();
+                const std::optional<Frame> frame = takeFrame(buffers[i]);
                 if (!frame)
                     break;
                 if (frame->opcode == 0x9)
-                    firstPingMs[size_t(i)] = sinceOpen.elapsed();
+                    firstPingAfterMs[i] = clock.elapsed() - openedAtMs[i];
             }
         }
-        return std::none_of(firstPingMs.cbegin(), firstPingMs.cend(), [](qint64 t) { return t < 0; });
+        return std::none_of(firstPingAfterMs.cbegin(), firstPingAfterMs.cend(), [](qint64 t) { return t < 0; });
     }, 5000));
-    const auto [earliest, latest] = std::minmax_element(firstPingMs.cbegin(), firstPingMs.cend());
-    qInfo("first pings between %lld and %lld ms after the burst", *earliest, *latest);
+    const auto [earliest, latest] = std::minmax_element(firstPingAfterMs.cbegin(), firstPingAfterMs.cend());
+    qInfo("first pings %lld to %lld ms after each session opened", *earliest, *latest);
+    // Due at 1,000-2,000 ms; the 100 ms heartbeat tick (and a busy test machine) may
+    // add to that, and the upgrade completes a little after the host opened the session.
     QVERIFY2(*earliest >= 900, "a first ping came before half the interval");
-    QVERIFY2(*latest <= 2300, "a first ping came after the interval");
+    QVERIFY2(*latest <= 2500, "a first ping came long after the interval");
     QVERIFY2(*latest - *earliest >= 400, "the first pings were not spread");
 }
 
