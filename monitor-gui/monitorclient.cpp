@@ -47,7 +47,13 @@ MonitorClient::MonitorClient(QObject *parent)
         for (auto it = m_pending.cbegin(); it != m_pending.cend(); ++it)
             Q_EMIT commandFinished(it.value(), false, tr("connection lost before the reply"));
         m_pending.clear();
+        m_resyncId = 0;   // its reply will never come; the reattach brings a snapshot
         scheduleReconnect();
+    });
+    m_resyncTimer.setSingleShot(true);
+    connect(&m_resyncTimer, &QTimer::timeout, this, [this] {
+        if (m_resyncWanted)
+            requestSessionResync();
     });
     // "Connected for" and "last activity" move with the clock.
     connect(&m_clock, &QTimer::timeout, this, [this] { m_sessions->refreshTimes(); });
@@ -79,6 +85,8 @@ void MonitorClient::detach()
     m_socket.abort();
     m_pending.clear();
     m_resyncId = 0;
+    m_resyncWanted = false;
+    m_resyncTimer.stop();
     m_handshakesOmitted = 0;
     m_sessions->reset({});
     m_handshakes->reset({});
@@ -151,6 +159,10 @@ void MonitorClient::onSnapshot(const QJsonObject &snapshot)
     for (const QJsonValue &v : snapshot.value(QStringLiteral("handshakes")).toArray())
         handshakes.append(Protocol::handshakeFromJson(v.toObject()));
     m_handshakes->reset(handshakes);
+    m_handshakesOmitted = 0;
+    m_resyncId = 0;
+    m_resyncWanted = false;   // a full snapshot is as fresh as it gets
+    m_resyncTimer.stop();
 
     const QJsonObject rates = snapshot.value(QStringLiteral("rates")).toObject();
     m_tickMs = std::max(50, rates.value(QStringLiteral("tickMs")).toInt(250));
@@ -203,11 +215,19 @@ void MonitorClient::onReply(const QJsonObject &reply)
     if (id != 0 && id == m_resyncId) {
         // Sessions only: the ticks already carried the handshakes and rates since.
         m_resyncId = 0;
-        ++m_sessionResyncs;
-        QList<SessionSnapshot> sessions;
-        for (const QJsonValue &v : reply.value(QStringLiteral("result")).toObject().value(QStringLiteral("sessions")).toArray())
-            sessions.append(Protocol::sessionFromJson(v.toObject()));
-        m_sessions->sync(sessions);
+        if (reply.value(QStringLiteral("ok")).toBool()) {
+            // Newer than every tick received so far (one connection keeps the order).
+            m_resyncWanted = false;
+            ++m_sessionResyncs;
+            QList<SessionSnapshot> sessions;
+            for (const QJsonValue &v : reply.value(QStringLiteral("result")).toArray())
+                sessions.append(Protocol::sessionFromJson(v.toObject()));
+            m_sessions->sync(sessions);
+        } else {
+            m_resyncWanted = true;   // try again, no sooner than the timer allows
+        }
+        if (m_resyncWanted && !m_resyncTimer.isActive())
+            requestSessionResync();
         return;
     }
     const QString what = m_pending.take(id);
@@ -233,12 +253,17 @@ void MonitorClient::sendCommand(const QByteArray &json, const QString &what)
 
 void MonitorClient::requestSessionResync()
 {
-    if (m_resyncId != 0 || m_state != State::Attached)
-        return;   // one in flight is enough: it answers for every tick before it
+    // One in flight answers for every tick before it; and at most one a second, so
+    // that sustained churn does not turn into a stream of full session lists.
+    m_resyncWanted = true;
+    if (m_resyncId != 0 || m_resyncTimer.isActive() || m_state != State::Attached)
+        return;
+    m_resyncWanted = false;
     Protocol::Command c;
     c.id = m_nextCommandId++;
-    c.kind = Protocol::Command::Kind::Snapshot;
+    c.kind = Protocol::Command::Kind::List;
     m_resyncId = c.id;
+    m_resyncTimer.start(MinResyncIntervalMs);
     m_socket.sendTextMessage(QString::fromUtf8(Protocol::serialize(c)));
 }
 

@@ -86,6 +86,8 @@ private:
     QWebSocket m_socket;
     QTimer m_reconnect;
     QTimer m_clock;
+    QTimer m_resyncTimer;   // spaces session-list fetches MinResyncIntervalMs apart
+    static constexpr int MinResyncIntervalMs = 1000;
     QUrl m_url;
     State m_state = State::Detached;
     QString m_lastError;
@@ -101,7 +103,8 @@ private:
     std::deque<RateSample> m_history;
     qint64 m_nextCommandId = 1;
     QHash<qint64, QString> m_pending;   // command id -> description
-    qint64 m_resyncId = 0;              // the snapshot command in flight, if any
+    qint64 m_resyncId = 0;              // the list command in flight, if any
+    bool m_resyncWanted = false;        // a tick left sessions out since the last fetch
     int m_sessionResyncs = 0;
     quint64 m_handshakesOmitted = 0;
 };

@@ -6,6 +6,7 @@
 
 #include <QDateTime>
 #include <QLocale>
+#include <QSet>
 
 namespace WsPlug {
 
@@ -143,23 +144,58 @@ void SessionsModel::add(const QList<SessionSnapshot> &sessions)
 
 void SessionsModel::remove(const QList<SessionId> &ids)
 {
-    // Move the last row into the hole: O(1) per removal, so a burst of closes among
-    // 10,000 sessions costs little. Views sort through a proxy, so order is free.
+    // The rows to drop are swapped to the end in one layout change that takes every
+    // persistent index (and so the selection) along with its session, then cut off in
+    // one removal: a burst of closes among 10,000 sessions costs one pass, and a
+    // selection never passes from a closed session to the one that took its row.
+    const int count = int(m_sessions.size());
+    std::vector<bool> doomed(size_t(count), false);
+    int dropping = 0;
     for (SessionId id : ids) {
         const int row = m_rows.value(id, -1);
-        if (row < 0)
-            continue;
-        const int last = int(m_sessions.size()) - 1;
-        if (row != last) {
-            m_sessions[size_t(row)] = m_sessions[size_t(last)];
-            m_rows.insert(m_sessions[size_t(row)].info.id, row);
-            Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+        if (row >= 0 && !doomed[size_t(row)]) {
+            doomed[size_t(row)] = true;
+            ++dropping;
         }
-        beginRemoveRows({}, last, last);
-        m_sessions.pop_back();
-        m_rows.remove(id);
-        endRemoveRows();
     }
+    if (dropping == 0)
+        return;
+    const int keep = count - dropping;
+    QHash<int, int> moved;   // row -> row, both ways
+    for (int row = 0, tail = keep; row < keep; ++row) {
+        if (!doomed[size_t(row)])
+            continue;
+        while (doomed[size_t(tail)])
+            ++tail;
+        moved.insert(row, tail);
+        moved.insert(tail, row);
+        ++tail;
+    }
+    if (!moved.isEmpty()) {
+        Q_EMIT layoutAboutToBeChanged();
+        for (auto it = moved.cbegin(); it != moved.cend(); ++it) {
+            if (it.key() < it.value()) {
+                std::swap(m_sessions[size_t(it.key())], m_sessions[size_t(it.value())]);
+                m_rows.insert(m_sessions[size_t(it.key())].info.id, it.key());
+                m_rows.insert(m_sessions[size_t(it.value())].info.id, it.value());
+            }
+        }
+        QModelIndexList from, to;
+        for (const QModelIndex &index : persistentIndexList()) {
+            const int target = moved.value(index.row(), -1);
+            if (target >= 0) {
+                from.append(index);
+                to.append(this->index(target, index.column()));
+            }
+        }
+        changePersistentIndexList(from, to);
+        Q_EMIT layoutChanged();
+    }
+    beginRemoveRows({}, keep, count - 1);
+    for (int row = keep; row < count; ++row)
+        m_rows.remove(m_sessions[size_t(row)].info.id);
+    m_sessions.resize(size_t(keep));
+    endRemoveRows();
 }
 
 void SessionsModel::applyUpdates(const QJsonArray &updates)
@@ -183,10 +219,10 @@ void SessionsModel::applyUpdates(const QJsonArray &updates)
 
 void SessionsModel::sync(const QList<SessionSnapshot> &sessions)
 {
-    QHash<SessionId, const SessionSnapshot *> fresh;
+    QSet<SessionId> fresh;
     fresh.reserve(sessions.size());
     for (const SessionSnapshot &s : sessions)
-        fresh.insert(s.info.id, &s);
+        fresh.insert(s.info.id);
     QList<SessionId> gone;
     for (const SessionSnapshot &s : m_sessions) {
         if (!fresh.contains(s.info.id))
