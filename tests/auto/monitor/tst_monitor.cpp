@@ -40,6 +40,23 @@
 using namespace WsPlug;
 using namespace WsPlug::Test;
 
+//! A sessions model behind a sorting proxy and a table view, as on the Clients tab.
+struct SortedSessionsTable
+{
+    SortedSessionsTable(int sortColumn, Qt::SortOrder order)
+    {
+        proxy.setSourceModel(&model);
+        proxy.setSortRole(SessionsModel::SortRole);
+        view.setModel(&proxy);
+        view.setSortingEnabled(true);
+        view.sortByColumn(sortColumn, order);
+        view.setSelectionBehavior(QAbstractItemView::SelectRows);
+    }
+    SessionsModel model;
+    QSortFilterProxyModel proxy;
+    QTableView view;
+};
+
 class tst_Monitor : public QObject
 {
     Q_OBJECT
@@ -410,15 +427,10 @@ void tst_Monitor::rendersToAnImage()
 
 void tst_Monitor::tenThousandRowsKeepTheSelection()
 {
-    SessionsModel model;
-    QSortFilterProxyModel proxy;
-    proxy.setSourceModel(&model);
-    proxy.setSortRole(SessionsModel::SortRole);
-    QTableView view;
-    view.setModel(&proxy);
-    view.setSortingEnabled(true);
-    view.sortByColumn(SessionsModel::MessagesIn, Qt::DescendingOrder);
-    view.setSelectionBehavior(QAbstractItemView::SelectRows);
+    SortedSessionsTable table(SessionsModel::MessagesIn, Qt::DescendingOrder);
+    SessionsModel &model = table.model;
+    QSortFilterProxyModel &proxy = table.proxy;
+    QTableView &view = table.view;
 
     QList<SessionSnapshot> sessions;
     for (SessionId id = 1; id <= 10000; ++id) {
@@ -464,15 +476,10 @@ void tst_Monitor::selectionStaysWithItsSessionWhenOthersClose()
 {
     // Removing a row fills the hole with the last row: the selection must follow the
     // sessions, never pass from a closed session to the one that took its place.
-    SessionsModel model;
-    QSortFilterProxyModel proxy;
-    proxy.setSourceModel(&model);
-    proxy.setSortRole(SessionsModel::SortRole);
-    QTableView view;
-    view.setModel(&proxy);
-    view.setSortingEnabled(true);
-    view.sortByColumn(SessionsModel::Id, Qt::AscendingOrder);
-    view.setSelectionBehavior(QAbstractItemView::SelectRows);
+    SortedSessionsTable table(SessionsModel::Id, Qt::AscendingOrder);
+    SessionsModel &model = table.model;
+    QSortFilterProxyModel &proxy = table.proxy;
+    QTableView &view = table.view;
     view.setSelectionMode(QAbstractItemView::MultiSelection);
     QList<SessionSnapshot> sessions;
     for (SessionId id = 1; id <= 10; ++id) {
