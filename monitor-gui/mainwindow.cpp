@@ -165,6 +165,9 @@ MainWindow::MainWindow(const MonitorOptions &options, QWidget *parent)
         updateStatus();
     });
     connect(m_client, &MonitorClient::sampleAdded, m_charts, &ChartsPanel::addSample);
+    // The session count also changes between ticks (a fetched session list).
+    connect(m_client->sessions(), &QAbstractItemModel::rowsInserted, this, &MainWindow::updateStatus);
+    connect(m_client->sessions(), &QAbstractItemModel::rowsRemoved, this, &MainWindow::updateStatus);
     connect(m_client, &MonitorClient::statsChanged, this, [this] {
         m_charts->setTotals(m_client->stats());
         updatePlugins();
@@ -361,6 +364,7 @@ QWidget *MainWindow::buildHandshakesTab()
     m_handshakesNote = new QLabel(list);
     m_handshakesNote->setObjectName(QStringLiteral("handshakesNote"));
     m_handshakesNote->setWordWrap(true);
+    m_handshakesNote->setContentsMargins(4, 2, 4, 2);
     m_handshakesNote->hide();
     listLayout->addWidget(m_handshakesNote);
     m_handshakesView = new QTableView(list);

@@ -540,6 +540,8 @@ void tst_Monitor::aBurstOfSessionsIsNotLeftOutOfTheTable()
     auto *view = w.findChild<QTableView *>(QStringLiteral("clientsView"));
     QTRY_COMPARE_WITH_TIMEOUT(view->model()->rowCount(), Burst, 20000);
     QVERIFY(w.client()->sessionResyncs() >= 1);
+    auto *count = w.findChild<QLabel *>(QStringLiteral("countLabel"));
+    QVERIFY2(count->text().startsWith(QStringLiteral("%1 sessions").arg(Burst)), qPrintable(count->text()));
     QVERIFY(w.client()->handshakesOmitted() > 0);
     auto *note = w.findChild<QLabel *>(QStringLiteral("handshakesNote"));
     QTRY_VERIFY(!note->isHidden());   // on the Handshakes tab, which is not the current one
