@@ -147,9 +147,11 @@ public:
     {
         if (categories != m_categories) {
             // Categories changed: rebuild. Otherwise only the values move.
-            chart()->removeAllSeries();
-            for (QAbstractAxis *axis : chart()->axes())
-                chart()->removeAxis(axis);
+            chart()->removeAllSeries();   // deletes the series
+            for (QAbstractAxis *axis : chart()->axes()) {
+                chart()->removeAxis(axis);    // only hands the axis back: delete it
+                delete axis;
+            }
             m_categories = categories;
             m_sets.clear();
             QAbstractBarSeries *series = m_horizontal ? static_cast<QAbstractBarSeries *>(new QHorizontalBarSeries)
