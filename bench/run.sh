@@ -8,7 +8,7 @@
 #
 #   bench/run.sh [--short | --full] [--json FILE] [--build DIR] [--only GROUPS]
 #
-#   --short       (default) under a minute: one run per figure, short windows
+#   --short       (default) about a minute and a half: one run per figure, short windows
 #   --full        several minutes: 3 alternating runs per echo figure (median), 10,000 idle,
 #                 fanout to 10,000, 19,900 connections held for a minute
 #   --json FILE   also write the table as JSON
