@@ -27,7 +27,6 @@ public:
 
     void start(const QUrl &base);   //!< ws://host:port
     void stop();
-    bool isRunning() const { return !m_clients.empty(); }
 
 private:
     QWebSocket *open(const QUrl &url);

@@ -45,6 +45,17 @@ namespace WsPlug {
 
 namespace {
 
+// Column widths at normal size; presentation mode scales them with the font.
+constexpr int ClientColumnWidths[] = {50, 150, 170, 170, 100, 80, 80, 90, 90, 100, 80};
+constexpr int HandshakeColumnWidths[] = {95, 140, 120, 55, 75, 70};
+
+template <size_t N>
+void setColumnWidths(QTableView *view, const int (&widths)[N], qreal scale)
+{
+    for (size_t c = 0; c < N; ++c)
+        view->setColumnWidth(int(c), int(widths[c] * scale));
+}
+
 constexpr int MaxCommandLogEntries = 500;
 constexpr int MaxRecentHosts = 10;
 
@@ -170,7 +181,7 @@ MainWindow::MainWindow(const MonitorOptions &options, QWidget *parent)
     connect(m_client->sessions(), &QAbstractItemModel::rowsRemoved, this, &MainWindow::updateStatus);
     connect(m_client, &MonitorClient::statsChanged, this, [this] {
         m_charts->setTotals(m_client->stats());
-        updatePlugins();
+        updatePluginSessions();
         updateStatus();
     });
     connect(m_client, &MonitorClient::commandFinished, this, [this](const QString &what, bool ok, const QString &error) {
@@ -333,9 +344,7 @@ QWidget *MainWindow::buildClientsTab()
     m_clientsView->horizontalHeader()->setStretchLastSection(true);
     m_clientsView->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_clientsView->addActions({m_closeAction, m_kickAction, m_sendAction});
-    const int widths[] = {50, 150, 170, 170, 100, 80, 80, 90, 90, 100, 80};
-    for (int c = 0; c < int(std::size(widths)); ++c)
-        m_clientsView->setColumnWidth(c, widths[c]);
+    setColumnWidths(m_clientsView, ClientColumnWidths, 1.0);
     connect(m_clientsView->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         const int n = int(selectedSessions().size());
         for (QAction *a : {m_closeAction, m_kickAction})
@@ -377,9 +386,7 @@ QWidget *MainWindow::buildHandshakesTab()
     m_handshakesView->verticalHeader()->hide();
     m_handshakesView->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_handshakesView->horizontalHeader()->setStretchLastSection(true);
-    const int widths[] = {95, 140, 120, 55, 75, 70};
-    for (int c = 0; c < int(std::size(widths)); ++c)
-        m_handshakesView->setColumnWidth(c, widths[c]);
+    setColumnWidths(m_handshakesView, HandshakeColumnWidths, 1.0);
     connect(m_handshakesView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &current) { showHandshake(current.row()); });
     // Follow new attempts while the view is at the bottom, like a terminal.
@@ -580,7 +587,7 @@ void MainWindow::closeSelected()
     });
     auto *reason = new QLineEdit(dialog);
     reason->setObjectName(QStringLiteral("reasonEdit"));
-    reason->setPlaceholderText(tr("shown to the client (at most 123 bytes of UTF-8)"));
+    reason->setPlaceholderText(tr("shown to the client (at most %1 bytes of UTF-8)").arg(Protocol::MaxCloseReasonBytes));
     auto *bytes = new QLabel(dialog);
     form->addRow(tr("Close code:"), codeBox);
     form->addRow(tr("Application code:"), appCode);
@@ -591,8 +598,8 @@ void MainWindow::closeSelected()
     form->addRow(buttons);
     auto updateBytes = [reason, bytes, buttons] {
         const int n = int(reason->text().toUtf8().size());
-        bytes->setText(tr("%1 / 123 bytes").arg(n));
-        buttons->button(QDialogButtonBox::Ok)->setEnabled(n <= 123);
+        bytes->setText(tr("%1 / %2 bytes").arg(n).arg(Protocol::MaxCloseReasonBytes));
+        buttons->button(QDialogButtonBox::Ok)->setEnabled(n <= Protocol::MaxCloseReasonBytes);
     };
     connect(reason, &QLineEdit::textChanged, dialog, updateBytes);
     updateBytes();
@@ -656,12 +663,8 @@ void MainWindow::setPresentationMode(bool on)
     m_handshakesView->verticalHeader()->setDefaultSectionSize(QFontMetrics(f).height() + 8);
     // Columns follow the font so nothing is cut off on a projector.
     const qreal scale = on ? 1.6 : 1.0;
-    const int clientWidths[] = {50, 150, 170, 170, 100, 80, 80, 90, 90, 100, 80};
-    for (int c = 0; c < int(std::size(clientWidths)); ++c)
-        m_clientsView->setColumnWidth(c, int(clientWidths[c] * scale));
-    const int handshakeWidths[] = {95, 140, 120, 55, 75, 70};
-    for (int c = 0; c < int(std::size(handshakeWidths)); ++c)
-        m_handshakesView->setColumnWidth(c, int(handshakeWidths[c] * scale));
+    setColumnWidths(m_clientsView, ClientColumnWidths, scale);
+    setColumnWidths(m_handshakesView, HandshakeColumnWidths, scale);
 }
 
 void MainWindow::setDemoTraffic(bool on)
@@ -722,43 +725,46 @@ void MainWindow::updateStatus()
 
 void MainWindow::updatePlugins()
 {
+    // The plugin lists come with a snapshot; ticks only move the session counts.
     const QJsonArray loaded = m_client->loadedPlugins();
     m_pluginsTable->setRowCount(int(loaded.size()));
-    const HostStats st = m_client->stats();
     for (int row = 0; row < loaded.size(); ++row) {
         const QJsonObject p = loaded.at(row).toObject();
-        const QString id = p.value(QStringLiteral("id")).toString();
-        int sessions = 0;
-        for (const RouteStats &r : st.routes) {
-            if (r.pluginId == id)
-                sessions += r.current;
-        }
         QStringList routes;
         for (const QJsonValue &r : p.value(QStringLiteral("routes")).toArray())
             routes << r.toString();
-        const QStringList cells = {id, p.value(QStringLiteral("name")).toString(),
+        const QStringList cells = {p.value(QStringLiteral("id")).toString(), p.value(QStringLiteral("name")).toString(),
                                    p.value(QStringLiteral("version")).toString() + QStringLiteral(" (API ")
                                        + p.value(QStringLiteral("apiVersion")).toString() + QLatin1Char(')'),
-                                   routes.join(QStringLiteral(", ")), QString::number(sessions),
+                                   routes.join(QStringLiteral(", ")), QString(),
                                    p.value(QStringLiteral("description")).toString()};
-        for (int c = 0; c < cells.size(); ++c) {
-            QTableWidgetItem *item = m_pluginsTable->item(row, c);
-            if (!item) {
-                item = new QTableWidgetItem;
-                m_pluginsTable->setItem(row, c, item);
-            }
-            if (item->text() != cells.at(c))
-                item->setText(cells.at(c));
-            if (c == 5)
-                item->setToolTip(p.value(QStringLiteral("file")).toString());
-        }
+        for (int c = 0; c < cells.size(); ++c)
+            m_pluginsTable->setItem(row, c, new QTableWidgetItem(cells.at(c)));
+        m_pluginsTable->item(row, 5)->setToolTip(p.value(QStringLiteral("file")).toString());
     }
+    updatePluginSessions();
     const QJsonArray refused = m_client->refusedPlugins();
     m_refusedTable->setRowCount(int(refused.size()));
     for (int row = 0; row < refused.size(); ++row) {
         const QJsonObject r = refused.at(row).toObject();
         m_refusedTable->setItem(row, 0, new QTableWidgetItem(r.value(QStringLiteral("file")).toString()));
         m_refusedTable->setItem(row, 1, new QTableWidgetItem(r.value(QStringLiteral("reason")).toString()));
+    }
+}
+
+void MainWindow::updatePluginSessions()
+{
+    const HostStats st = m_client->stats();
+    for (int row = 0; row < m_pluginsTable->rowCount(); ++row) {
+        const QString id = m_pluginsTable->item(row, 0)->text();
+        int sessions = 0;
+        for (const RouteStats &r : st.routes) {
+            if (r.pluginId == id)
+                sessions += r.current;
+        }
+        QTableWidgetItem *item = m_pluginsTable->item(row, 4);
+        if (item->text() != QString::number(sessions))
+            item->setText(QString::number(sessions));
     }
 }
 

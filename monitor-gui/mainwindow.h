@@ -71,7 +71,8 @@ private:
     QWidget *buildPluginsTab();
     void showAttachDialog();
     void updateStatus();
-    void updatePlugins();
+    void updatePlugins();          // on a snapshot: both plugin tables
+    void updatePluginSessions();   // on a tick: the Sessions column only
     void showHandshake(int sourceRow);
     void logCommand(const QString &text, bool ok);
     //! Asks before acting on more than one session; runs \a action at once for one.

@@ -140,9 +140,9 @@ void MonitorClient::onSnapshot(const QJsonObject &snapshot)
     if (snapshot.value(QStringLiteral("protocol")).toInt() != Protocol::Version) {
         m_lastError = tr("the host speaks admin protocol %1; this monitor speaks %2")
                           .arg(snapshot.value(QStringLiteral("protocol")).toInt()).arg(Protocol::Version);
-        m_state = State::Detached;
+        // Detached before closing, so that the disconnect does not schedule a retry.
+        setState(State::Detached);
         m_socket.close();
-        Q_EMIT stateChanged(m_state);
         return;
     }
     m_hostInfo = snapshot.value(QStringLiteral("host")).toObject();
@@ -169,8 +169,7 @@ void MonitorClient::onSnapshot(const QJsonObject &snapshot)
     m_history.clear();
     for (const QJsonValue &v : rates.value(QStringLiteral("samples")).toArray())
         m_history.push_back(Protocol::rateSampleFromJson(v.toObject()));
-    while (m_history.size() > size_t(MaxHistorySeconds * 1000 / m_tickMs))
-        m_history.pop_front();
+    trimHistory();
 
     setState(State::Attached);
     Q_EMIT snapshotReceived();
@@ -203,8 +202,7 @@ void MonitorClient::onTick(const QJsonObject &tick)
     m_stats = Protocol::statsFromJson(tick.value(QStringLiteral("stats")).toObject());
     const RateSample sample = Protocol::rateSampleFromJson(tick.value(QStringLiteral("sample")).toObject());
     m_history.push_back(sample);
-    while (m_history.size() > size_t(MaxHistorySeconds * 1000 / m_tickMs))
-        m_history.pop_front();
+    trimHistory();
     Q_EMIT sampleAdded(sample);
     Q_EMIT statsChanged();
 }
@@ -236,7 +234,13 @@ void MonitorClient::onReply(const QJsonObject &reply)
     Q_EMIT commandFinished(what, reply.value(QStringLiteral("ok")).toBool(), reply.value(QStringLiteral("error")).toString());
 }
 
-void MonitorClient::sendCommand(const QByteArray &json, const QString &what)
+void MonitorClient::trimHistory()
+{
+    while (m_history.size() > size_t(MaxHistorySeconds * 1000 / m_tickMs))
+        m_history.pop_front();
+}
+
+void MonitorClient::sendCommand(Protocol::Command command, const QString &what)
 {
     if (m_state != State::Attached) {
         Q_EMIT commandFinished(what, false, tr("not attached to a host"));
@@ -246,9 +250,9 @@ void MonitorClient::sendCommand(const QByteArray &json, const QString &what)
         Q_EMIT commandFinished(what, false, tr("too many commands waiting for a reply"));
         return;
     }
-    const qint64 id = QJsonDocument::fromJson(json).object().value(QStringLiteral("id")).toInteger();
-    m_pending.insert(id, what);
-    m_socket.sendTextMessage(QString::fromUtf8(json));
+    command.id = m_nextCommandId++;
+    m_pending.insert(command.id, what);
+    m_socket.sendTextMessage(QString::fromUtf8(Protocol::serialize(command)));
 }
 
 void MonitorClient::requestSessionResync()
@@ -271,12 +275,11 @@ void MonitorClient::closeSessions(const QList<SessionId> &ids, quint16 code, con
 {
     for (SessionId id : ids) {
         Protocol::Command c;
-        c.id = m_nextCommandId++;
         c.kind = Protocol::Command::Kind::Close;
         c.session = id;
         c.code = code;
         c.reason = reason;
-        sendCommand(Protocol::serialize(c), tr("close session %1 with %2").arg(id).arg(code));
+        sendCommand(c, tr("close session %1 with %2").arg(id).arg(code));
     }
 }
 
@@ -284,21 +287,19 @@ void MonitorClient::kickSessions(const QList<SessionId> &ids)
 {
     for (SessionId id : ids) {
         Protocol::Command c;
-        c.id = m_nextCommandId++;
         c.kind = Protocol::Command::Kind::Kick;
         c.session = id;
-        sendCommand(Protocol::serialize(c), tr("kick session %1").arg(id));
+        sendCommand(c, tr("kick session %1").arg(id));
     }
 }
 
 void MonitorClient::sendText(SessionId id, const QString &text)
 {
     Protocol::Command c;
-    c.id = m_nextCommandId++;
     c.kind = Protocol::Command::Kind::Send;
     c.session = id;
     c.text = text;
-    sendCommand(Protocol::serialize(c), tr("send a message to session %1").arg(id));
+    sendCommand(c, tr("send a message to session %1").arg(id));
 }
 
 } // namespace WsPlug

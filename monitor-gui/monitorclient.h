@@ -3,6 +3,7 @@
 #pragma once
 
 #include <wsplug/hoststats.h>
+#include <wsplug/protocol/adminprotocol.h>
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -39,7 +40,6 @@ public:
     void detach();
 
     State state() const { return m_state; }
-    QUrl url() const { return m_url; }
     //! The URL without the token, for display.
     QString displayUrl() const;
     QString lastError() const { return m_lastError; }
@@ -50,7 +50,6 @@ public:
     QJsonArray loadedPlugins() const { return m_loaded; }
     QJsonArray refusedPlugins() const { return m_refused; }
     HostStats stats() const { return m_stats; }
-    int tickMs() const { return m_tickMs; }
     //! Rate samples, oldest first, at most MaxHistorySeconds worth.
     const std::deque<RateSample> &history() const { return m_history; }
     //! Handshake records the host left out of its ticks (more than it sends per tick)
@@ -79,7 +78,9 @@ private:
     void onSnapshot(const QJsonObject &snapshot);
     void onTick(const QJsonObject &tick);
     void onReply(const QJsonObject &reply);
-    void sendCommand(const QByteArray &json, const QString &what);
+    //! Numbers \a command, sends it and remembers it for commandFinished().
+    void sendCommand(Protocol::Command command, const QString &what);
+    void trimHistory();
     void requestSessionResync();
     void scheduleReconnect();
 

@@ -41,7 +41,6 @@ constexpr int MaxRefusing = 256;
 // How long a refused connection may take to read its response.
 constexpr int RefusalLingerMs = 2000;
 // The longest reason a close frame can carry (125 bytes minus the 2-byte code).
-constexpr int MaxCloseReasonBytes = 123;
 
 QString normalizedAddress(const QHostAddress &address)
 {
@@ -58,9 +57,9 @@ QString peerKey(const QString &address, quint16 port)
 QString truncatedReason(const QString &reason)
 {
     QByteArray utf8 = reason.toUtf8();
-    if (utf8.size() <= MaxCloseReasonBytes)
+    if (utf8.size() <= Protocol::MaxCloseReasonBytes)
         return reason;
-    utf8.truncate(MaxCloseReasonBytes);
+    utf8.truncate(Protocol::MaxCloseReasonBytes);
     // Do not cut a multi-byte sequence in half.
     while (!utf8.isEmpty() && (static_cast<unsigned char>(utf8.back()) & 0xC0) == 0x80)
         utf8.chop(1);

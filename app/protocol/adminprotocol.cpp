@@ -437,8 +437,8 @@ bool parseCommand(const QByteArray &json, Command *command, QString *errorString
         if (!reason.isUndefined() && !reason.isString())
             return fail(QStringLiteral("\"reason\" must be a string"));
         command->reason = reason.toString();
-        if (command->reason.toUtf8().size() > 123)
-            return fail(QStringLiteral("\"reason\" is longer than 123 bytes of UTF-8"));
+        if (command->reason.toUtf8().size() > MaxCloseReasonBytes)
+            return fail(QStringLiteral("\"reason\" is longer than %1 bytes of UTF-8").arg(MaxCloseReasonBytes));
         return true;
     };
 

@@ -79,6 +79,8 @@ QByteArray replyError(qint64 id, const QString &error);
 //! in a message can then neither break nor forge lines.
 QString oneLine(const QString &text);
 
+//! A close frame's reason is at most this many bytes of UTF-8 (RFC 6455 5.5: 125 minus the code).
+inline constexpr int MaxCloseReasonBytes = 123;
 //! True if a close code may be sent by an operator (1000-1003, 1007-1014, 3000-4999).
 bool isSendableCloseCode(int code);
 
