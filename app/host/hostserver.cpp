@@ -482,10 +482,6 @@ void HostServerPrivate::onPendingReadyRead(RecordingSocket *socket)
             refuse(socket, 503, "too many admin clients");
             return;
         }
-        if (const int status = head.checkWebSocketHandshake(&why)) {
-            refuse(socket, status, why);
-            return;
-        }
     } else if (p.refuseStatus != 0) {
         refuse(socket, p.refuseStatus, p.refuseReason);
         return;
@@ -495,7 +491,7 @@ void HostServerPrivate::onPendingReadyRead(RecordingSocket *socket)
         refuse(socket, 404, "no handler serves " + head.path());
         return;
     }
-    if (const int status = p.admin ? 0 : head.checkWebSocketHandshake(&why)) {
+    if (const int status = head.checkWebSocketHandshake(&why)) {
         refuse(socket, status, why);
         return;
     }
@@ -531,9 +527,7 @@ void HostServerPrivate::refuse(RecordingSocket *socket, int status, const QByteA
     uncount(p);
     p.responded = true;
     qCInfo(lcHandshake).noquote() << "refused" << p.peerAddress << status << QString::fromUtf8(reason);
-    QByteArray response = refusalResponse(status, reason);
-    if (status == 401)
-        response.replace("Connection: close\r\n", "Connection: close\r\nWWW-Authenticate: Bearer\r\n");
+    const QByteArray response = refusalResponse(status, reason);
     logHandshake(p, status == 408 ? HandshakeRecord::Outcome::Timeout : HandshakeRecord::Outcome::Refused,
                  status, response, QString::fromUtf8(reason));
     const QString peer = p.peerAddress;
@@ -657,7 +651,9 @@ bool HostServerPrivate::answerHttp(RecordingSocket *socket, const RequestHead &h
     int status = 200;
     if (head.path() == "/metrics") {
         ++stats.httpRequests;
-        body = Internal::renderPrometheus(currentStats(), int(pending.size()) - 1);   // not this request
+        HostStats st = currentStats();
+        --st.pendingHandshakes;   // not this request
+        body = Internal::renderPrometheus(st);
         contentType = "text/plain; version=0.0.4; charset=utf-8";
     } else if (head.path() == "/healthz") {
         ++stats.httpRequests;
@@ -911,23 +907,23 @@ void HostServerPrivate::openSession(QWebSocket *ws, RecordingSocket *tcp, const 
 }
 
 
+void HostServerPrivate::countReceived(Session *s, bool text, quint64 bytes)
+{
+    for (auto *c : {&s->routeStats->in, &stats.in, &s->snapshot.in}) {
+        ++c->messages;
+        ++(text ? c->textMessages : c->binaryMessages);
+        c->bytes += bytes;
+    }
+    s->dirty = true;
+    s->lastActivityMs = QDateTime::currentMSecsSinceEpoch();
+}
+
 void HostServerPrivate::onTextMessage(Session *s, const QString &text)
 {
     if (s->finished || s->snapshot.state != SessionSnapshot::State::Open)
         return;
     // Bytes in UTF-16 units: the exact UTF-8 length would cost a conversion per message.
-    const auto bytes = quint64(text.size());
-    for (auto *c : {&s->routeStats->in, &stats.in}) {
-        ++c->messages;
-        ++c->textMessages;
-        c->bytes += bytes;
-    }
-    auto &in = s->snapshot.in;
-    ++in.messages;
-    ++in.textMessages;
-    in.bytes += bytes;
-    s->dirty = true;
-    s->lastActivityMs = QDateTime::currentMSecsSinceEpoch();
+    countReceived(s, true, quint64(text.size()));
     const SessionId id = s->snapshot.info.id;
     callPlugin(s, [s, id, &text] { s->handler->messageReceived(id, Message::fromText(text)); });
 }
@@ -936,27 +932,15 @@ void HostServerPrivate::onBinaryMessage(Session *s, const QByteArray &data)
 {
     if (s->finished || s->snapshot.state != SessionSnapshot::State::Open)
         return;
-    const auto bytes = quint64(data.size());
-    for (auto *c : {&s->routeStats->in, &stats.in}) {
-        ++c->messages;
-        ++c->binaryMessages;
-        c->bytes += bytes;
-    }
-    auto &in = s->snapshot.in;
-    ++in.messages;
-    ++in.binaryMessages;
-    in.bytes += bytes;
-    s->dirty = true;
-    s->lastActivityMs = QDateTime::currentMSecsSinceEpoch();
+    countReceived(s, false, quint64(data.size()));
     const SessionId id = s->snapshot.info.id;
     callPlugin(s, [s, id, &data] { s->handler->messageReceived(id, Message::fromBinary(data)); });
 }
 
 bool HostServerPrivate::send(Session *s, const QString *text, const QByteArray *data)
 {
-    // Checked here too so that nothing is encoded for a session that is gone.
-    if (!s || s->finished || s->snapshot.state != SessionSnapshot::State::Open)
-        return false;
+    if (!canSend(s))
+        return false;   // before encoding: nothing is encoded for a session that is gone
     const qint64 frameSize = qint64(s->socket->outgoingFrameSize());
     return sendEncoded(s, text ? encodeMessage(FrameOpcode::Text, text->toUtf8(), frameSize)
                                : encodeMessage(FrameOpcode::Binary, *data, frameSize),
@@ -1015,7 +999,7 @@ bool HostServerPrivate::sendEncoded(Session *s, const EncodedMessage &m, bool te
     return true;
 }
 
-int HostServerPrivate::sendEncodedToMany(const QString &pluginId, const QList<SessionId> &ids,
+int HostServerPrivate::sendEncodedToMany(const PluginContext *context, const QList<SessionId> &ids,
                                          const EncodedMessage &m, bool text)
 {
     // A fan-out to thousands costs one send() per recipient plus, on each, cache
@@ -1026,7 +1010,7 @@ int HostServerPrivate::sendEncodedToMany(const QString &pluginId, const QList<Se
     std::vector<FanoutTarget> targets;
     targets.reserve(size_t(ids.size()));
     for (SessionId id : ids) {
-        Session *s = sessionOf(pluginId, id);
+        Session *s = sessionOf(context, id);
         if (!canSend(s))
             continue;
         RecordingSocket *tcp = s->tcp.data();
@@ -1180,12 +1164,11 @@ void HostServerPrivate::onHeartbeat()
     }
 }
 
-Session *HostServerPrivate::sessionOf(const QString &pluginId, SessionId id) const
+Session *HostServerPrivate::sessionOf(const PluginContext *context, SessionId id) const
 {
+    // One context per plugin: comparing it is the plugin-id check, without a string compare.
     Session *s = sessions.value(id);
-    if (!s || (!pluginId.isEmpty() && s->snapshot.pluginId != pluginId))
-        return nullptr;
-    return s;
+    return s && s->context == context ? s : nullptr;
 }
 
 QList<SessionSnapshot> HostServer::sessions() const
@@ -1285,13 +1268,10 @@ void HostServer::stop()
         socket->abort();
     if (d->admin)
         d->admin->closeAll(1001, QStringLiteral("server shutting down"));
+    // Sessions already closing for another reason finish within the same grace period.
     const auto current = d->sessions.values();
-    for (Session *s : current) {
-        if (!d->requestClose(s, 1001, QStringLiteral("server shutting down"), CloseCause::Shutdown)) {
-            // Already closing for another reason: make it part of the shutdown.
-            continue;
-        }
-    }
+    for (Session *s : current)
+        d->requestClose(s, 1001, QStringLiteral("server shutting down"), CloseCause::Shutdown);
     if (d->sessions.isEmpty())
         QTimer::singleShot(0, this, [this] { d->finishStop(); });
     else

@@ -96,6 +96,7 @@ public:
 
     // Sessions
     void openSession(QWebSocket *socket, Internal::RecordingSocket *tcp, const Internal::PendingHandshake &p);
+    void countReceived(Internal::Session *s, bool text, quint64 bytes);
     void onTextMessage(Internal::Session *s, const QString &text);
     void onBinaryMessage(Internal::Session *s, const QByteArray &data);
     void finishSession(Internal::Session *s);
@@ -104,8 +105,8 @@ public:
     //! are with the kernel already); false if \a s cannot take it (then or any more).
     bool sendEncoded(Internal::Session *s, const Internal::EncodedMessage &message, bool text,
                      qsizetype offset = 0);
-    //! sendEncoded() to each of \a ids that belongs to \a pluginId; returns how many took it.
-    int sendEncodedToMany(const QString &pluginId, const QList<SessionId> &ids,
+    //! sendEncoded() to each of \a ids that belongs to \a context's plugin; returns how many took it.
+    int sendEncodedToMany(const Internal::PluginContext *context, const QList<SessionId> &ids,
                           const Internal::EncodedMessage &message, bool text);
     bool canSend(const Internal::Session *s) const;
     void countSent(Internal::Session *s, const Internal::EncodedMessage &message, bool text, qint64 nowMs);
@@ -113,7 +114,8 @@ public:
     bool requestClose(Internal::Session *s, quint16 code, const QString &reason, CloseCause cause);
     void abortSession(Internal::Session *s, CloseCause cause, const QString &reason);
     void onHeartbeat();
-    Internal::Session *sessionOf(const QString &pluginId, SessionId id) const;
+    //! The session \a id if it belongs to the plugin of \a context, else nullptr.
+    Internal::Session *sessionOf(const Internal::PluginContext *context, SessionId id) const;
     //! Runs a plugin callback; a thrown exception closes \a s with 1011.
     template <typename Call>
     void callPlugin(Internal::Session *s, Call &&call);   // defined in hostserver.cpp, its only user

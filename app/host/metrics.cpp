@@ -45,7 +45,7 @@ private:
 
 } // namespace
 
-QByteArray renderPrometheus(const HostStats &st, int pendingHandshakes)
+QByteArray renderPrometheus(const HostStats &st)
 {
     Writer w;
     w.family("wsplug_up", "gauge", "1 while the host is serving.");
@@ -57,7 +57,7 @@ QByteArray renderPrometheus(const HostStats &st, int pendingHandshakes)
     for (const RouteStats &r : st.routes)
         w.sample("wsplug_connections", "route=" + label(r.route) + ",plugin=" + label(r.pluginId), quint64(std::max(0, r.current)));
     w.family("wsplug_pending_handshakes", "gauge", "Connections whose request head is not answered yet.");
-    w.sample("wsplug_pending_handshakes", {}, quint64(std::max(0, pendingHandshakes)));
+    w.sample("wsplug_pending_handshakes", {}, quint64(std::max(0, st.pendingHandshakes)));
     w.family("wsplug_admin_clients", "gauge", "Attached admin channel clients.");
     w.sample("wsplug_admin_clients", {}, quint64(std::max(0, st.adminClients)));
 

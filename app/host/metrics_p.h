@@ -7,6 +7,6 @@
 namespace WsPlug::Internal {
 
 //! The Prometheus text exposition (format 0.0.4) of \a stats. No I/O.
-WSPLUG_EXPORT QByteArray renderPrometheus(const HostStats &stats, int pendingHandshakes);
+WSPLUG_EXPORT QByteArray renderPrometheus(const HostStats &stats);
 
 } // namespace WsPlug::Internal

@@ -8,7 +8,6 @@ namespace WsPlug::Internal {
 
 PluginContext::PluginContext(HostServerPrivate *host, const QString &pluginId, const QVariantMap &settings)
     : m_host(host),
-      m_pluginId(pluginId),
       m_settings(settings),
       m_categoryName("wsplug.plugin." + pluginId.toUtf8()),
       m_category(m_categoryName.constData(), QtInfoMsg)
@@ -18,19 +17,19 @@ PluginContext::PluginContext(HostServerPrivate *host, const QString &pluginId, c
 bool PluginContext::sendText(SessionId session, const QString &text)
 {
     HostServerPrivate::PluginCallGuard guard(m_host);
-    return m_host->send(m_host->sessionOf(m_pluginId, session), &text, nullptr);
+    return m_host->send(m_host->sessionOf(this, session), &text, nullptr);
 }
 
 bool PluginContext::sendBinary(SessionId session, const QByteArray &data)
 {
     HostServerPrivate::PluginCallGuard guard(m_host);
-    return m_host->send(m_host->sessionOf(m_pluginId, session), nullptr, &data);
+    return m_host->send(m_host->sessionOf(this, session), nullptr, &data);
 }
 
 int PluginContext::broadcast(const EncodedMessage &message, bool text, const QList<SessionId> &sessions)
 {
     HostServerPrivate::PluginCallGuard guard(m_host);
-    return m_host->sendEncodedToMany(m_pluginId, sessions.isEmpty() ? sessionIds.values() : sessions,
+    return m_host->sendEncodedToMany(this, sessions.isEmpty() ? sessionIds.values() : sessions,
                                      message, text);
 }
 
@@ -48,7 +47,7 @@ int PluginContext::broadcastBinary(const QByteArray &data, const QList<SessionId
 bool PluginContext::closeSession(SessionId session, quint16 code, const QString &reason)
 {
     HostServerPrivate::PluginCallGuard guard(m_host);
-    return m_host->requestClose(m_host->sessionOf(m_pluginId, session), code, reason, CloseCause::Server);
+    return m_host->requestClose(m_host->sessionOf(this, session), code, reason, CloseCause::Server);
 }
 
 QList<SessionInfo> PluginContext::sessions() const
@@ -56,7 +55,7 @@ QList<SessionInfo> PluginContext::sessions() const
     QList<SessionInfo> result;
     result.reserve(sessionIds.size());
     for (SessionId id : sessionIds) {
-        if (const Session *s = m_host->sessionOf(m_pluginId, id))
+        if (const Session *s = m_host->sessionOf(this, id))
             result.append(s->snapshot.info);
     }
     return result;
@@ -64,7 +63,7 @@ QList<SessionInfo> PluginContext::sessions() const
 
 SessionInfo PluginContext::session(SessionId session) const
 {
-    const Session *s = m_host->sessionOf(m_pluginId, session);
+    const Session *s = m_host->sessionOf(this, session);
     return s ? s->snapshot.info : SessionInfo();
 }
 

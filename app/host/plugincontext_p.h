@@ -31,14 +31,12 @@ public:
     QVariantMap settings() const override { return m_settings; }
     const QLoggingCategory &logging() const override { return m_category; }
 
-    const QString &pluginId() const { return m_pluginId; }
     QSet<SessionId> sessionIds;   // kept by HostServerPrivate
 
 private:
     int broadcast(const EncodedMessage &message, bool text, const QList<SessionId> &sessions);
 
     HostServerPrivate *const m_host;
-    const QString m_pluginId;
     const QVariantMap m_settings;
     const QByteArray m_categoryName;   // QLoggingCategory keeps the pointer: must outlive it
     QLoggingCategory m_category;

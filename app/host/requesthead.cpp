@@ -198,6 +198,8 @@ QByteArray refusalResponse(int status, const QByteArray &reason)
             "Content-Type: text/plain; charset=utf-8\r\n"
             "Content-Length: " + QByteArray::number(body.size()) + "\r\n"
             "Connection: close\r\n";
+    if (status == 401)
+        response += "WWW-Authenticate: Bearer\r\n";
     if (status == 426)
         response += "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n";
     if (status == 429 || status == 503)
