@@ -161,15 +161,19 @@ std::optional<Frame> readFrame(QTcpSocket &socket, QByteArray &buffer, int timeo
     }
 }
 
-bool waitForDisconnect(QTcpSocket &socket, int timeoutMs)
+bool waitForDisconnect(QTcpSocket &socket, int timeoutMs, QByteArray *received)
 {
     QDeadlineTimer deadline(timeoutMs);
+    QByteArray discarded;
+    QByteArray &sink = received ? *received : discarded;
     while (socket.state() != QAbstractSocket::UnconnectedState) {
         if (deadline.hasExpired())
             return false;
-        socket.readAll();
+        sink += socket.readAll();
+        discarded.clear();
         spin();
     }
+    sink += socket.readAll();
     return true;
 }
 

@@ -50,7 +50,9 @@ std::optional<Frame> takeFrame(QByteArray &buffer);
 //! Reads frames from \a socket into \a buffer until one arrives or the timeout.
 std::optional<Frame> readFrame(QTcpSocket &socket, QByteArray &buffer, int timeoutMs = 5000);
 
-//! True once \a socket is disconnected (waiting at most \a timeoutMs).
-bool waitForDisconnect(QTcpSocket &socket, int timeoutMs = 5000);
+//! True once \a socket is disconnected (waiting at most \a timeoutMs). It reads while it
+//! waits (a full buffer would hide the end of the connection); what it read, and what
+//! is left after the end, is appended to \a received if given, else thrown away.
+bool waitForDisconnect(QTcpSocket &socket, int timeoutMs = 5000, QByteArray *received = nullptr);
 
 } // namespace WsPlug::Test

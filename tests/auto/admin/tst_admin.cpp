@@ -393,8 +393,8 @@ void tst_Admin::kickCommandAsTheClientSeesIt()
     const SessionId id = host->sessions().first().info.id;
     const QJsonObject reply = admin.command(R"({"id": 8, "cmd": "kick", "session": )" + QByteArray::number(id) + "}");
     QCOMPARE(reply.value(QStringLiteral("ok")).toBool(), true);
-    QVERIFY(waitForDisconnect(raw));
-    QByteArray rest = raw.readAll();
+    QByteArray rest;
+    QVERIFY(waitForDisconnect(raw, 5000, &rest));
     QVERIFY2(!takeFrame(rest), "a kick sends no close frame");
     const QJsonObject tick = admin.waitFor(QStringLiteral("tick"), [](const QJsonObject &m) {
         return m.contains(QStringLiteral("closed"));
@@ -522,8 +522,8 @@ void tst_Admin::metricsMatchAKnownExchange()
     QTcpSocket http;
     QVERIFY(connectRaw(http, host->serverPort()));
     http.write("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
-    QVERIFY(waitForDisconnect(http));
-    const QByteArray response = http.readAll();
+    QByteArray response;
+    QVERIFY(waitForDisconnect(http, 5000, &response));
     QVERIFY2(response.startsWith("HTTP/1.1 200 OK\r\n"), response.left(100).constData());
     QVERIFY(response.contains("Content-Type: text/plain; version=0.0.4"));
     const QByteArray body = response.mid(response.indexOf("\r\n\r\n") + 4);
@@ -563,8 +563,9 @@ void tst_Admin::healthAndReadiness()
         QTcpSocket http;
         QVERIFY(connectRaw(http, host->serverPort()));
         http.write(QByteArray("GET ") + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
-        QVERIFY(waitForDisconnect(http));
-        QVERIFY2(http.readAll().startsWith("HTTP/1.1 200 OK"), path);
+        QByteArray response;
+        QVERIFY(waitForDisconnect(http, 5000, &response));
+        QVERIFY2(response.startsWith("HTTP/1.1 200 OK"), path);
     }
     HostConfig config = testConfig();
     config.pluginDirs = {QStringLiteral("/nonexistent")};
