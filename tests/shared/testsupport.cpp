@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "testsupport.h"
 
+#include <QSignalSpy>
+
 #include <QDeadlineTimer>
 #include <QRandomGenerator>
 #include <QTest>
@@ -159,6 +161,24 @@ std::optional<Frame> readFrame(QTcpSocket &socket, QByteArray &buffer, int timeo
             return std::nullopt;
         spin();
     }
+}
+
+bool upgradeRaw(QTcpSocket &socket, quint16 port, const QString &path)
+{
+    if (!connectRaw(socket, port))
+        return false;
+    socket.write(handshakeRequest(path));
+    return statusCode(readResponseHead(socket)) == 101;
+}
+
+std::unique_ptr<QWebSocket> openClient(quint16 port, const QString &path)
+{
+    auto client = std::make_unique<QWebSocket>();
+    QSignalSpy connected(client.get(), &QWebSocket::connected);
+    client->open(wsUrl(port, path));
+    if (!connected.wait(5000))
+        return nullptr;
+    return client;
 }
 
 bool waitForDisconnect(QTcpSocket &socket, int timeoutMs, QByteArray *received)

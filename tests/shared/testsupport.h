@@ -7,7 +7,9 @@
 #include <QByteArray>
 #include <QTcpSocket>
 #include <QUrl>
+#include <QWebSocket>
 
+#include <memory>
 #include <optional>
 
 namespace WsPlug::Test {
@@ -23,6 +25,12 @@ QByteArray handshakeRequest(const QString &path, const QByteArray &extraHeaders 
 
 //! Connects a raw TCP socket to 127.0.0.1:\a port; QVERIFY-style failure returns false.
 bool connectRaw(QTcpSocket &socket, quint16 port);
+
+//! A raw TCP connection upgraded to WebSocket on \a path; false unless the host answered 101.
+bool upgradeRaw(QTcpSocket &socket, quint16 port, const QString &path = QStringLiteral("/echo"));
+
+//! A connected QWebSocket client on \a path, or nullptr after 5 s.
+std::unique_ptr<QWebSocket> openClient(quint16 port, const QString &path = QStringLiteral("/echo"));
 
 //! Reads until the response head ("\r\n\r\n") has arrived, or the timeout; returns the head.
 QByteArray readResponseHead(QTcpSocket &socket, int timeoutMs = 5000);

@@ -90,15 +90,6 @@ private:
             return nullptr;
         return host;
     }
-    std::unique_ptr<QWebSocket> openClient(quint16 port, const QString &path = QStringLiteral("/echo"))
-    {
-        auto c = std::make_unique<QWebSocket>();
-        QSignalSpy connected(c.get(), &QWebSocket::connected);
-        c->open(wsUrl(port, path));
-        if (!connected.wait(5000))
-            return nullptr;
-        return c;
-    }
 
 private Q_SLOTS:
     void snapshotOnAttach();
@@ -384,9 +375,7 @@ void tst_Admin::kickCommandAsTheClientSeesIt()
     auto host = startHost();
     QVERIFY(host);
     QTcpSocket raw;
-    QVERIFY(connectRaw(raw, host->serverPort()));
-    raw.write(handshakeRequest(QStringLiteral("/echo")));
-    QCOMPARE(statusCode(readResponseHead(raw)), 101);
+    QVERIFY(upgradeRaw(raw, host->serverPort(), QStringLiteral("/echo")));
     QTRY_COMPARE(host->sessionCount(), 1);
     AdminClient admin(host->serverPort());
     QVERIFY(!admin.waitFor(QStringLiteral("snapshot")).isEmpty());

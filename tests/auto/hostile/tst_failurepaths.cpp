@@ -83,7 +83,6 @@ class tst_FailurePaths : public QObject
 
 private:
     //! Raw upgrade on \a path; returns false if the host did not answer 101.
-    static bool upgrade(QTcpSocket &socket, quint16 port, const QString &path);
     //! Sends \a text and returns the first text frame that comes back.
     static QByteArray roundTrip(QTcpSocket &socket, QByteArray &buffer, const QByteArray &text);
     static HostConfig faultyConfig();
@@ -102,14 +101,6 @@ private Q_SLOTS:
     void pluginThrowingInAboutToShutdownDoesNotStopTheStop();
     void pluginMisusingTheContextGetsFalse();
 };
-
-bool tst_FailurePaths::upgrade(QTcpSocket &socket, quint16 port, const QString &path)
-{
-    if (!connectRaw(socket, port))
-        return false;
-    socket.write(handshakeRequest(path));
-    return statusCode(readResponseHead(socket)) == 101;
-}
 
 QByteArray tst_FailurePaths::roundTrip(QTcpSocket &socket, QByteArray &buffer, const QByteArray &text)
 {
@@ -206,7 +197,7 @@ void tst_FailurePaths::busyPortRefusesToStartCleanly()
         QVERIFY2(host.start(), qPrintable(host.errorString()));
         QCOMPARE(host.serverPort(), port);
         QTcpSocket socket;
-        QVERIFY(upgrade(socket, port, QStringLiteral("/echo")));
+        QVERIFY(upgradeRaw(socket, port, QStringLiteral("/echo")));
         QByteArray buffer;
         QCOMPARE(roundTrip(socket, buffer, "works now"), QByteArray("works now"));
         QSignalSpy stopped(&host, &HostServer::stopped);
@@ -270,7 +261,7 @@ void tst_FailurePaths::pluginDirectoryVanishesWhileRunning()
     QCOMPARE(host.plugins().loaded().size(), 1);
 
     QTcpSocket before;
-    QVERIFY(upgrade(before, host.serverPort(), QStringLiteral("/echo")));
+    QVERIFY(upgradeRaw(before, host.serverPort(), QStringLiteral("/echo")));
     QByteArray beforeBuffer;
     QCOMPARE(roundTrip(before, beforeBuffer, "one"), QByteArray("one"));
 
@@ -281,7 +272,7 @@ void tst_FailurePaths::pluginDirectoryVanishesWhileRunning()
     // The loaded code stays mapped: old and new sessions keep working.
     QCOMPARE(roundTrip(before, beforeBuffer, "two"), QByteArray("two"));
     QTcpSocket after;
-    QVERIFY(upgrade(after, host.serverPort(), QStringLiteral("/echo")));
+    QVERIFY(upgradeRaw(after, host.serverPort(), QStringLiteral("/echo")));
     QByteArray afterBuffer;
     QCOMPARE(roundTrip(after, afterBuffer, "three"), QByteArray("three"));
 
@@ -312,7 +303,7 @@ void tst_FailurePaths::pluginThrowingInSessionOpenedClosesThatSessionWith1011()
     QSignalSpy closed(&host, &HostServer::sessionClosed);
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("faulty.*boom in sessionOpened")));
     QTcpSocket victim;
-    QVERIFY(upgrade(victim, host.serverPort(), QStringLiteral("/faulty?throw-open")));
+    QVERIFY(upgradeRaw(victim, host.serverPort(), QStringLiteral("/faulty?throw-open")));
     QByteArray buffer;
     auto close = readFrame(victim, buffer);
     QVERIFY2(close, "no close frame after sessionOpened() threw");
@@ -326,7 +317,7 @@ void tst_FailurePaths::pluginThrowingInSessionOpenedClosesThatSessionWith1011()
     QCOMPARE(opened.size(), 0);
 
     QTcpSocket bystander;
-    QVERIFY(upgrade(bystander, host.serverPort(), QStringLiteral("/faulty")));
+    QVERIFY(upgradeRaw(bystander, host.serverPort(), QStringLiteral("/faulty")));
     QByteArray b;
     QCOMPARE(roundTrip(bystander, b, "fine"), QByteArray("fine"));
 }
@@ -337,8 +328,8 @@ void tst_FailurePaths::pluginThrowingANonStdExceptionClosesWith1011()
     host.setConfig(faultyConfig());
     QVERIFY2(host.start(), qPrintable(host.errorString()));
     QTcpSocket victim, bystander;
-    QVERIFY(upgrade(victim, host.serverPort(), QStringLiteral("/faulty")));
-    QVERIFY(upgrade(bystander, host.serverPort(), QStringLiteral("/faulty")));
+    QVERIFY(upgradeRaw(victim, host.serverPort(), QStringLiteral("/faulty")));
+    QVERIFY(upgradeRaw(bystander, host.serverPort(), QStringLiteral("/faulty")));
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("faulty.*unknown exception")));
     victim.write(clientFrame(0x1, "throw-int"));
     QByteArray buffer;
@@ -353,7 +344,7 @@ void tst_FailurePaths::pluginThrowingANonStdExceptionClosesWith1011()
     QVERIFY(close);
     QCOMPARE(closeCodeOf(*close), 1011);
     QTcpSocket third;
-    QVERIFY(upgrade(third, host.serverPort(), QStringLiteral("/faulty")));
+    QVERIFY(upgradeRaw(third, host.serverPort(), QStringLiteral("/faulty")));
     QByteArray t;
     QCOMPARE(roundTrip(third, t, "still serving"), QByteArray("still serving"));
 }
@@ -366,7 +357,7 @@ void tst_FailurePaths::pluginThrowingInSessionClosedIsContained()
     QSignalSpy closed(&host, &HostServer::sessionClosed);
     {
         QTcpSocket socket;
-        QVERIFY(upgrade(socket, host.serverPort(), QStringLiteral("/faulty")));
+        QVERIFY(upgradeRaw(socket, host.serverPort(), QStringLiteral("/faulty")));
         QByteArray buffer;
         QCOMPARE(roundTrip(socket, buffer, "throw-on-close"), QByteArray("armed"));
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("faulty.*sessionClosed")));
@@ -379,7 +370,7 @@ void tst_FailurePaths::pluginThrowingInSessionClosedIsContained()
     QCOMPARE(closeCauseName(snap.closeCause), closeCauseName(CloseCause::Client));
     QCOMPARE(host.sessionCount(), 0);
     QTcpSocket next;
-    QVERIFY(upgrade(next, host.serverPort(), QStringLiteral("/faulty")));
+    QVERIFY(upgradeRaw(next, host.serverPort(), QStringLiteral("/faulty")));
     QByteArray n;
     QCOMPARE(roundTrip(next, n, "next"), QByteArray("next"));
 }
@@ -392,7 +383,7 @@ void tst_FailurePaths::pluginThrowingInAboutToShutdownDoesNotStopTheStop()
     host.setConfig(config);
     QVERIFY2(host.start(), qPrintable(host.errorString()));
     QTcpSocket socket;
-    QVERIFY(upgrade(socket, host.serverPort(), QStringLiteral("/faulty")));
+    QVERIFY(upgradeRaw(socket, host.serverPort(), QStringLiteral("/faulty")));
     QSignalSpy stopped(&host, &HostServer::stopped);
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("faulty.*aboutToShutdown")));
     host.stop();
@@ -418,7 +409,7 @@ void tst_FailurePaths::pluginMisusingTheContextGetsFalse()
     QVERIFY2(host.start(), qPrintable(host.errorString()));
     QSignalSpy closed(&host, &HostServer::sessionClosed);
     QTcpSocket socket;
-    QVERIFY(upgrade(socket, host.serverPort(), QStringLiteral("/faulty")));
+    QVERIFY(upgradeRaw(socket, host.serverPort(), QStringLiteral("/faulty")));
     QByteArray buffer;
     QCOMPARE(roundTrip(socket, buffer, "send-unknown"), QByteArray("false"));
     QCOMPARE(roundTrip(socket, buffer, "close-unknown"), QByteArray("false"));

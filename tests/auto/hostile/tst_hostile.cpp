@@ -590,9 +590,7 @@ void tst_Hostile::pingFloodFromAReadingClient()
         return;
     {
         QTcpSocket flooder;
-        QVERIFY(connectRaw(flooder, m_host->serverPort()));
-        flooder.write(handshakeRequest(QStringLiteral("/echo")));
-        QCOMPARE(statusCode(readResponseHead(flooder)), 101);
+        QVERIFY(upgradeRaw(flooder, m_host->serverPort(), QStringLiteral("/echo")));
         QByteArray burst;
         for (int i = 0; i < Pings; ++i)
             burst += clientFrame(0x9, QByteArray::number(i));
@@ -639,9 +637,7 @@ void tst_Hostile::pingFloodFromAClientThatNeverReads()
     qint64 sent = 0;
     {
         QTcpSocket flooder;
-        QVERIFY(connectRaw(flooder, m_host->serverPort()));
-        flooder.write(handshakeRequest(QStringLiteral("/echo")));
-        QCOMPARE(statusCode(readResponseHead(flooder)), 101);
+        QVERIFY(upgradeRaw(flooder, m_host->serverPort(), QStringLiteral("/echo")));
         flooder.setReadBufferSize(1);
         flooder.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 4096);
         QByteArray burst;
@@ -697,9 +693,7 @@ void tst_Hostile::hundredMiBMessageAgainstTheLimit()
     qint64 sent = 0;
     {
         QTcpSocket client;
-        QVERIFY(connectRaw(client, m_host->serverPort()));
-        client.write(handshakeRequest(QStringLiteral("/echo")));
-        QCOMPARE(statusCode(readResponseHead(client)), 101);
+        QVERIFY(upgradeRaw(client, m_host->serverPort(), QStringLiteral("/echo")));
         const QByteArray payload(Chunk, 'm');
         if (!fragmented)
             client.write(zeroMaskHeader(0x2, quint64(Total), true));

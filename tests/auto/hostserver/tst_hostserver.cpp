@@ -26,8 +26,6 @@ class tst_HostServer : public QObject
 private:
     std::unique_ptr<HostServer> startHost(const HostConfig &config = testConfig());
     //! Opens a raw connection and completes the handshake on \a path; false on failure.
-    bool rawUpgrade(QTcpSocket &socket, quint16 port, const QString &path = QStringLiteral("/echo"));
-    std::unique_ptr<QWebSocket> openClient(quint16 port, const QString &path = QStringLiteral("/echo"));
 
 private Q_SLOTS:
     void loadsBundledEchoPlugin();
@@ -66,24 +64,6 @@ std::unique_ptr<HostServer> tst_HostServer::startHost(const HostConfig &config)
         return nullptr;
     }
     return host;
-}
-
-bool tst_HostServer::rawUpgrade(QTcpSocket &socket, quint16 port, const QString &path)
-{
-    if (!connectRaw(socket, port))
-        return false;
-    socket.write(handshakeRequest(path));
-    return statusCode(readResponseHead(socket)) == 101;
-}
-
-std::unique_ptr<QWebSocket> tst_HostServer::openClient(quint16 port, const QString &path)
-{
-    auto client = std::make_unique<QWebSocket>();
-    QSignalSpy connected(client.get(), &QWebSocket::connected);
-    client->open(wsUrl(port, path));
-    if (!connected.wait(5000))
-        return nullptr;
-    return client;
 }
 
 void tst_HostServer::loadsBundledEchoPlugin()
@@ -147,7 +127,7 @@ void tst_HostServer::echoesFragmentedMessageWithInterleavedPing()
     auto host = startHost();
     QVERIFY(host);
     QTcpSocket socket;
-    QVERIFY(rawUpgrade(socket, host->serverPort()));
+    QVERIFY(upgradeRaw(socket, host->serverPort()));
     socket.write(clientFrame(0x1, "Hel", false));
     socket.write(clientFrame(0x9, "ping-data"));          // control frame between fragments
     socket.write(clientFrame(0x0, "lo, ", false));
@@ -249,7 +229,7 @@ void tst_HostServer::refusesOverConnectionLimitWith503()
     a->close();
     QTRY_COMPARE(host->sessionCount(), 1);
     QTcpSocket again;
-    QVERIFY2(rawUpgrade(again, host->serverPort()), "a freed slot was not reusable");
+    QVERIFY2(upgradeRaw(again, host->serverPort()), "a freed slot was not reusable");
 }
 
 void tst_HostServer::refusesOverPerIpLimitWith429()
@@ -259,8 +239,8 @@ void tst_HostServer::refusesOverPerIpLimitWith429()
     auto host = startHost(config);
     QVERIFY(host);
     QTcpSocket a, b;
-    QVERIFY(rawUpgrade(a, host->serverPort()));
-    QVERIFY(rawUpgrade(b, host->serverPort()));
+    QVERIFY(upgradeRaw(a, host->serverPort()));
+    QVERIFY(upgradeRaw(b, host->serverPort()));
     QCOMPARE(statusCode(rawRequest(host->serverPort(), handshakeRequest(QStringLiteral("/echo")))), 429);
 
     // The limit is per address: another loopback address still gets in.
@@ -315,7 +295,7 @@ void tst_HostServer::closesOversizedMessageWith1009()
     QVERIFY(host);
     QSignalSpy closed(host.get(), &HostServer::sessionClosed);
     QTcpSocket socket;
-    QVERIFY(rawUpgrade(socket, host->serverPort()));
+    QVERIFY(upgradeRaw(socket, host->serverPort()));
     for (const QByteArray &f : frames)
         socket.write(f);
     QByteArray buffer;
@@ -340,7 +320,7 @@ void tst_HostServer::heartbeatReapsPeerThatStopsAnsweringPings()
     QVERIFY(host);
     QSignalSpy closed(host.get(), &HostServer::sessionClosed);
     QTcpSocket mute;   // completes the handshake, then never answers a ping
-    QVERIFY(rawUpgrade(mute, host->serverPort()));
+    QVERIFY(upgradeRaw(mute, host->serverPort()));
     QTRY_COMPARE(host->sessionCount(), 1);
     QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, 5000);
     const auto snap = closed.first().first().value<SessionSnapshot>();
@@ -383,7 +363,7 @@ void tst_HostServer::heartbeatSpreadsFirstPingsOfABurst()
     clock.start();
     for (int i = 0; i < Peers; ++i) {
         peers.push_back(std::make_unique<QTcpSocket>());
-        QVERIFY(rawUpgrade(*peers.back(), host->serverPort()));
+        QVERIFY(upgradeRaw(*peers.back(), host->serverPort()));
         openedAtMs.push_back(clock.elapsed());
     }
     QTRY_COMPARE(host->sessionCount(), Peers);
@@ -417,7 +397,7 @@ void tst_HostServer::gracefulCloseSendsCodeAndReason()
     QVERIFY(host);
     QSignalSpy closed(host.get(), &HostServer::sessionClosed);
     QTcpSocket raw;
-    QVERIFY(rawUpgrade(raw, host->serverPort()));
+    QVERIFY(upgradeRaw(raw, host->serverPort()));
     auto client = openClient(host->serverPort());
     QVERIFY(client);
     QTRY_COMPARE(host->sessionCount(), 2);
@@ -455,7 +435,7 @@ void tst_HostServer::kickAbortsWithoutCloseFrame()
     QVERIFY(host);
     QSignalSpy closed(host.get(), &HostServer::sessionClosed);
     QTcpSocket raw;
-    QVERIFY(rawUpgrade(raw, host->serverPort()));
+    QVERIFY(upgradeRaw(raw, host->serverPort()));
     QTRY_COMPARE(host->sessionCount(), 1);
     QVERIFY(host->kickSession(host->sessions().first().info.id));
     QByteArray rest;
@@ -474,7 +454,7 @@ void tst_HostServer::abruptClientDropIsRecordedAs1006()
     QVERIFY(host);
     QSignalSpy closed(host.get(), &HostServer::sessionClosed);
     auto raw = std::make_unique<QTcpSocket>();
-    QVERIFY(rawUpgrade(*raw, host->serverPort()));
+    QVERIFY(upgradeRaw(*raw, host->serverPort()));
     raw->write(clientFrame(0x1, "half a frame").left(5));   // reset mid-frame
     raw->flush();
     raw->abort();
@@ -507,7 +487,7 @@ void tst_HostServer::cutsOffPeerThatStopsReading()
     QVERIFY(host);
     QSignalSpy closed(host.get(), &HostServer::sessionClosed);
     QTcpSocket reader;
-    QVERIFY(rawUpgrade(reader, host->serverPort()));
+    QVERIFY(upgradeRaw(reader, host->serverPort()));
     // Stop reading: the client's socket takes nothing more from the kernel, so the
     // echoes pile up in the host's send buffer.
     reader.setReadBufferSize(1);
@@ -598,7 +578,7 @@ void tst_HostServer::stopAbortsPeersThatNeverAnswerTheClose()
     auto host = startHost(config);
     QVERIFY(host);
     QTcpSocket deaf;
-    QVERIFY(rawUpgrade(deaf, host->serverPort()));
+    QVERIFY(upgradeRaw(deaf, host->serverPort()));
     deaf.setReadBufferSize(1);
     QTRY_COMPARE(host->sessionCount(), 1);
     QSignalSpy stopped(host.get(), &HostServer::stopped);

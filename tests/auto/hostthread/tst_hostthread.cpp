@@ -131,9 +131,7 @@ void tst_HostThread::stopLaterDoesNotBlock()
     QVERIFY(thread.start(config));
     // A peer that never answers the close keeps the host waiting for the whole grace period.
     QTcpSocket deaf;
-    QVERIFY(connectRaw(deaf, thread.serverPort()));
-    deaf.write(handshakeRequest(QStringLiteral("/echo")));
-    QCOMPARE(statusCode(readResponseHead(deaf)), 101);
+    QVERIFY(upgradeRaw(deaf, thread.serverPort(), QStringLiteral("/echo")));
     deaf.setReadBufferSize(1);
     QSignalSpy stopped(&thread, &HostThread::stopped);
     QElapsedTimer clock;

@@ -74,15 +74,6 @@ private:
         return w;
     }
     static quint16 hostPort(MainWindow *w) { return w->embeddedHost()->serverPort(); }
-    std::unique_ptr<QWebSocket> openClient(quint16 port, const QString &path = QStringLiteral("/echo"))
-    {
-        auto c = std::make_unique<QWebSocket>();
-        QSignalSpy connected(c.get(), &QWebSocket::connected);
-        c->open(wsUrl(port, path));
-        if (!connected.wait(5000))
-            return nullptr;
-        return c;
-    }
     //! Clicks the clients-table row of the session whose peer port is \a localPort.
     static bool selectClient(MainWindow *w, quint16 localPort, Qt::KeyboardModifiers modifiers = {})
     {
@@ -277,9 +268,7 @@ void tst_Monitor::kickActsOnTheSelectedClientOnly()
     auto w = openWindow();
     QVERIFY(w);
     QTcpSocket raw;
-    QVERIFY(connectRaw(raw, hostPort(w.get())));
-    raw.write(handshakeRequest(QStringLiteral("/echo")));
-    QCOMPARE(statusCode(readResponseHead(raw)), 101);
+    QVERIFY(upgradeRaw(raw, hostPort(w.get()), QStringLiteral("/echo")));
     auto other = openClient(hostPort(w.get()));
     QVERIFY(other);
     w->findChild<QTabWidget *>(QStringLiteral("tabs"))->setCurrentIndex(1);
