@@ -76,14 +76,26 @@ QByteArray redactedAdminRequest(QByteArray head)
         for (qsizetype i = from; i < to; ++i)
             head[i] = '*';
     };
+    // The query of the request target ("GET /_admin?a=1&token=... HTTP/1.1"). Keys are
+    // compared percent-decoded, as checkAdminToken()'s QUrlQuery compares them: a
+    // token accepted under "%74oken" must be masked too.
     const qsizetype lineEnd = head.indexOf("\r\n");
-    for (qsizetype at = head.indexOf("token="); at >= 0 && at < lineEnd; at = head.indexOf("token=", at + 1)) {
-        if (at > 0 && head[at - 1] != '?' && head[at - 1] != '&')
-            continue;
-        qsizetype end = at + 6;
-        while (end < lineEnd && head[end] != '&' && head[end] != ' ' && head[end] != '#')
-            ++end;
-        mask(at + 6, end);
+    const qsizetype targetStart = head.indexOf(' ') + 1;
+    qsizetype targetEnd = head.indexOf(' ', targetStart);
+    if (targetEnd < 0 || (lineEnd >= 0 && targetEnd > lineEnd))
+        targetEnd = lineEnd >= 0 ? lineEnd : head.size();
+    const qsizetype fragment = head.indexOf('#', targetStart);
+    if (fragment >= 0 && fragment < targetEnd)
+        targetEnd = fragment;
+    const qsizetype query = head.indexOf('?', targetStart);
+    for (qsizetype at = query + 1; query >= 0 && query < targetEnd && at < targetEnd;) {
+        qsizetype end = head.indexOf('&', at);
+        if (end < 0 || end > targetEnd)
+            end = targetEnd;
+        const qsizetype equals = head.indexOf('=', at);
+        if (equals >= 0 && equals < end && QByteArray::fromPercentEncoding(head.mid(at, equals - at)) == "token")
+            mask(equals + 1, end);
+        at = end + 1;
     }
     for (qsizetype at = 0; (at = head.indexOf("\r\n", at)) >= 0 && at + 2 < head.size(); at += 2) {
         const qsizetype start = at + 2;

@@ -106,6 +106,8 @@ private Q_SLOTS:
     void badCommandsGetErrorReplies_data();
     void badCommandsGetErrorReplies();
     void generatedTokenIsReadableThroughTheApi();
+    void tokenIsMaskedHoweverItsKeyIsSpelt_data();
+    void tokenIsMaskedHoweverItsKeyIsSpelt();
     void metricsMatchAKnownExchange();
     void healthAndReadiness();
     void metricsCanBeTurnedOff();
@@ -492,6 +494,31 @@ void tst_Admin::generatedTokenIsReadableThroughTheApi()
     other.setConfig(config);
     QVERIFY(other.start());
     QVERIFY(other.adminToken() != host.adminToken());   // random per host
+}
+
+void tst_Admin::tokenIsMaskedHoweverItsKeyIsSpelt_data()
+{
+    QTest::addColumn<QString>("key");
+    QTest::newRow("plain") << QStringLiteral("token");
+    QTest::newRow("percent-encoded letter") << QStringLiteral("%74oken");
+    QTest::newRow("all encoded") << QStringLiteral("%74%6F%6B%65%6E");
+}
+
+void tst_Admin::tokenIsMaskedHoweverItsKeyIsSpelt()
+{
+    // The host accepts the token under any spelling of its key that decodes to
+    // "token"; the handshake log (shown to every admin client and on the monitor's
+    // screen) must mask it under every such spelling too.
+    QFETCH(QString, key);
+    auto host = startHost();
+    QVERIFY(host);
+    QTcpSocket raw;
+    QVERIFY(upgradeRaw(raw, host->serverPort(), QStringLiteral("/_admin?x=1&") + key + QLatin1Char('=') + token));
+    QTRY_VERIFY(!host->handshakeLog().isEmpty());
+    const HandshakeRecord r = host->handshakeLog().last();
+    QVERIFY(r.admin);
+    QVERIFY2(!r.request.contains(token.toLatin1()), r.request.left(120).constData());
+    QVERIFY(r.request.startsWith(QByteArray("GET /_admin?x=1&" + key.toLatin1() + '=')));
 }
 
 void tst_Admin::metricsMatchAKnownExchange()
