@@ -192,9 +192,9 @@ bool applyCounterUpdate(const QJsonArray &u, SessionSnapshot *s)
     return true;
 }
 
-QJsonObject toJson(const HandshakeRecord &r, bool withRawBytes)
+QJsonObject toJson(const HandshakeRecord &r)
 {
-    QJsonObject o{{QStringLiteral("id"), double(r.id)},
+    return QJsonObject{{QStringLiteral("id"), double(r.id)},
                   {QStringLiteral("time"), iso(r.time)},
                   {QStringLiteral("peerAddress"), r.peerAddress},
                   {QStringLiteral("peerPort"), int(r.peerPort)},
@@ -205,12 +205,9 @@ QJsonObject toJson(const HandshakeRecord &r, bool withRawBytes)
                   {QStringLiteral("path"), r.path},
                   {QStringLiteral("plugin"), r.pluginId},
                   {QStringLiteral("session"), double(r.sessionId)},
-                  {QStringLiteral("admin"), r.admin}};
-    if (withRawBytes) {
-        o.insert(QStringLiteral("request"), bytesToJson(r.request));
-        o.insert(QStringLiteral("response"), bytesToJson(r.response));
-    }
-    return o;
+                  {QStringLiteral("admin"), r.admin},
+                  {QStringLiteral("request"), bytesToJson(r.request)},
+                  {QStringLiteral("response"), bytesToJson(r.response)}};
 }
 
 HandshakeRecord handshakeFromJson(const QJsonObject &o)

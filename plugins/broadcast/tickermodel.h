@@ -20,8 +20,6 @@ public:
     //! Advances the walk one step and returns the sample as compact JSON.
     QString next(qint64 nowMs);
 
-    quint64 seq() const { return m_seq; }
-    double price() const { return m_price; }
 
 private:
     QString m_topic;

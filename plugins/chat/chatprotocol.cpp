@@ -220,11 +220,8 @@ bool ChatProtocol::admit(SessionId session, SessionState &state, ChatResult *res
     };
     result->outgoing.append({{session}, encode(error)});
     if (m_settings.floodCloseAfter > 0 && state.rejected >= m_settings.floodCloseAfter) {
-        state.closing = true;
-        result->close = true;
-        result->closeCode = 1008;
-        result->closeReason = QStringLiteral("rate limit exceeded: %1 messages rejected")
-                                  .arg(state.rejected);
+        closeWithPolicyViolation(state, result,
+                                 QStringLiteral("rate limit exceeded: %1 messages rejected").arg(state.rejected));
     }
     return false;
 }
@@ -305,11 +302,8 @@ void ChatProtocol::reject(SessionId session, SessionState &state, const Request 
     error.insert(QStringLiteral("badInRow"), state.badInRow);
     result->outgoing.append({{session}, encode(error)});
     if (m_settings.maxBadMessages > 0 && state.badInRow >= m_settings.maxBadMessages) {
-        state.closing = true;
-        result->close = true;
-        result->closeCode = 1008;
-        result->closeReason = QStringLiteral("too many bad messages in a row (%1)")
-                                  .arg(state.badInRow);
+        closeWithPolicyViolation(state, result,
+                                 QStringLiteral("too many bad messages in a row (%1)").arg(state.badInRow));
     }
 }
 
@@ -365,6 +359,23 @@ ChatProtocol::Room *ChatProtocol::memberRoom(const SessionState &state, const QS
         return nullptr;
     const auto it = m_rooms.find(name);
     return it == m_rooms.end() ? nullptr : &*it;
+}
+
+QList<SessionId> ChatProtocol::sessionsIn(const Room &room)
+{
+    QList<SessionId> sessions;
+    sessions.reserve(room.members.size());
+    for (const Member &member : room.members)
+        sessions.append(member.session);
+    return sessions;
+}
+
+void ChatProtocol::closeWithPolicyViolation(SessionState &state, ChatResult *result, const QString &reason)
+{
+    state.closing = true;
+    result->close = true;
+    result->closeCode = 1008;
+    result->closeReason = reason;
 }
 
 QJsonObject ChatProtocol::withId(QJsonObject object, const Request &request)
@@ -423,10 +434,7 @@ ChatProtocol::Outcome ChatProtocol::join(SessionId session, SessionState &state,
     }
     Room &room = *it;
 
-    QList<SessionId> others;
-    others.reserve(room.members.size());
-    for (const Member &member : std::as_const(room.members))
-        others.append(member.session);
+    const QList<SessionId> others = sessionsIn(room);
     if (!others.isEmpty()) {
         result->outgoing.append({others, encode(QJsonObject{
                                              {QStringLiteral("type"), QStringLiteral("joined")},
@@ -488,10 +496,7 @@ void ChatProtocol::leaveRoom(ChatResult *result, SessionId session, SessionState
     Room &room = *it;
     room.members.remove(nickKey(nick));
 
-    QList<SessionId> others;
-    others.reserve(room.members.size());
-    for (const Member &member : std::as_const(room.members))
-        others.append(member.session);
+    const QList<SessionId> others = sessionsIn(room);
     QJsonObject left{
         {QStringLiteral("type"), QStringLiteral("left")},
         {QStringLiteral("room"), roomName},
@@ -544,10 +549,7 @@ ChatProtocol::Outcome ChatProtocol::say(SessionId, SessionState &state,
         while (room->history.size() > size_t(m_settings.historySize))
             room->history.pop_front();
     }
-    QList<SessionId> recipients;
-    recipients.reserve(room->members.size());
-    for (const Member &member : std::as_const(room->members))
-        recipients.append(member.session);
+    const QList<SessionId> recipients = sessionsIn(*room);
     result->outgoing.append({recipients, event});
     return std::nullopt;
 }

@@ -61,7 +61,6 @@ class ChatProtocol
 public:
     explicit ChatProtocol(const ChatSettings &settings = {});
 
-    const ChatSettings &settings() const { return m_settings; }
 
     void sessionOpened(SessionId session, qint64 nowMs);
     ChatResult textReceived(SessionId session, const QString &text, qint64 nowMs);
@@ -143,6 +142,9 @@ private:
     Outcome readText(const Request &request, QString *text) const;
     static Outcome readLastSeq(const Request &request, bool required, qint64 *lastSeq);
     static QJsonObject withId(QJsonObject object, const Request &request);
+    static QList<SessionId> sessionsIn(const Room &room);
+    //! Ends the session with 1008 once this result has been sent.
+    static void closeWithPolicyViolation(SessionState &state, ChatResult *result, const QString &reason);
     static Replay replayAfter(const Room &room, qint64 lastSeq);
     void leaveRoom(ChatResult *result, SessionId session, SessionState &state,
                    const QString &roomName, const QString &reason, const QJsonValue &id,

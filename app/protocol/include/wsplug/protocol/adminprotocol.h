@@ -31,7 +31,7 @@ QJsonArray toCounterUpdate(const SessionSnapshot &session);
 bool applyCounterUpdate(const QJsonArray &update, SessionSnapshot *session);
 SessionId counterUpdateId(const QJsonArray &update);
 
-QJsonObject toJson(const HandshakeRecord &record, bool withRawBytes = true);
+QJsonObject toJson(const HandshakeRecord &record);
 HandshakeRecord handshakeFromJson(const QJsonObject &object);
 
 QJsonObject toJson(const RateSample &sample);
