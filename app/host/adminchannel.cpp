@@ -48,10 +48,10 @@ void AdminChannel::attach(QWebSocket *socket)
         qCInfo(lcHost) << "admin client left;" << m_clients.size() << "attached";
     });
     qCInfo(lcHost).noquote() << "admin client attached from" << socket->peerAddress().toString();
-    send(socket, snapshot());
+    send(socket, compact(snapshot()));
 }
 
-QByteArray AdminChannel::snapshot() const
+QJsonObject AdminChannel::snapshot() const
 {
     const HostServerPrivate *h = m_host;
     const HostConfig &c = h->config;
@@ -92,7 +92,7 @@ QByteArray AdminChannel::snapshot() const
     for (const RateSample &r : h->rateHistory)
         samples.append(Protocol::toJson(r));
 
-    return compact({{QStringLiteral("type"), QLatin1String(Protocol::TypeSnapshot)},
+    return QJsonObject{{QStringLiteral("type"), QLatin1String(Protocol::TypeSnapshot)},
                     {QStringLiteral("protocol"), Protocol::Version},
                     {QStringLiteral("host"), host},
                     {QStringLiteral("plugins"), QJsonObject{{QStringLiteral("loaded"), loaded},
@@ -101,37 +101,22 @@ QByteArray AdminChannel::snapshot() const
                     {QStringLiteral("handshakes"), handshakes},
                     {QStringLiteral("rates"), QJsonObject{{QStringLiteral("tickMs"), c.statsTickMs},
                                                           {QStringLiteral("samples"), samples}}},
-                    {QStringLiteral("stats"), Protocol::toJson(h->currentStats())}});
+                    {QStringLiteral("stats"), Protocol::toJson(h->currentStats())}};
 }
 
 void AdminChannel::sessionOpened(const SessionSnapshot &session)
 {
-    if (m_clients.isEmpty())
-        return;
-    if (m_opened.size() < MaxOpenedPerTick)
-        m_opened.append(Protocol::toJson(session));
-    else
-        ++m_omittedOpened;
+    queueForTick(m_opened, m_omittedOpened, MaxOpenedPerTick, [&] { return Protocol::toJson(session); });
 }
 
 void AdminChannel::sessionClosed(const SessionSnapshot &session)
 {
-    if (m_clients.isEmpty())
-        return;
-    if (m_closed.size() < MaxClosedPerTick)
-        m_closed.append(Protocol::toJson(session));
-    else
-        ++m_omittedClosed;
+    queueForTick(m_closed, m_omittedClosed, MaxClosedPerTick, [&] { return Protocol::toJson(session); });
 }
 
 void AdminChannel::handshakeLogged(const HandshakeRecord &record)
 {
-    if (m_clients.isEmpty())
-        return;
-    if (m_handshakes.size() < MaxHandshakesPerTick)
-        m_handshakes.append(Protocol::toJson(record));
-    else
-        ++m_omittedHandshakes;
+    queueForTick(m_handshakes, m_omittedHandshakes, MaxHandshakesPerTick, [&] { return Protocol::toJson(record); });
 }
 
 void AdminChannel::tick(const RateSample &sample)
@@ -252,7 +237,7 @@ void AdminChannel::onCommand(QWebSocket *client, const QString &text)
         send(client, Protocol::replyError(cmd.id, QStringLiteral("handshake %1 is not in the log (any more)").arg(cmd.handshake)));
         return;
     case Kind::Snapshot:
-        send(client, Protocol::replyOk(cmd.id, QJsonDocument::fromJson(snapshot()).object()));
+        send(client, Protocol::replyOk(cmd.id, snapshot()));
         return;
     }
 }

@@ -49,7 +49,19 @@ public:
 private:
     void onCommand(QWebSocket *client, const QString &text);
     void send(QWebSocket *client, const QByteArray &message);
-    QByteArray snapshot() const;
+    QJsonObject snapshot() const;
+    //! Adds the event \a encode makes to a tick's \a list, or only counts it once the
+    //! list holds \a max. Nothing is encoded then, nor while no client is attached.
+    template <typename Encode>
+    void queueForTick(QJsonArray &list, int &omitted, int max, Encode encode)
+    {
+        if (m_clients.isEmpty())
+            return;
+        if (list.size() < max)
+            list.append(encode());
+        else
+            ++omitted;
+    }
 
     HostServerPrivate *const m_host;
     QList<QWebSocket *> m_clients;
