@@ -238,6 +238,12 @@ ChartsPanel::~ChartsPanel() = default;
 
 void ChartsPanel::addSample(const RateSample &s)
 {
+    appendPoints(s);
+    showLatest(s);
+}
+
+void ChartsPanel::appendPoints(const RateSample &s)
+{
     m_connections->append(tr("total"), s.timeMs, s.connections);
     int shown = 0;
     double others = 0;
@@ -259,6 +265,10 @@ void ChartsPanel::addSample(const RateSample &s)
     m_messages->append(tr("out"), s.timeMs, s.messagesOut);
     m_bytes->append(tr("in"), s.timeMs, s.bytesIn);
     m_bytes->append(tr("out"), s.timeMs, s.bytesOut);
+}
+
+void ChartsPanel::showLatest(const RateSample &s)
+{
     for (auto *c : {m_connections, m_frames, m_messages, m_bytes})
         c->trimAndFit(s.timeMs, m_windowSeconds);
     m_connections->setLatestInTitle(tr("Open connections"), QString::number(s.connections));
@@ -270,8 +280,12 @@ void ChartsPanel::addSample(const RateSample &s)
 void ChartsPanel::setHistory(const std::deque<RateSample> &history)
 {
     clear();
+    // Trimming and fitting once, for the newest sample, ends where fitting after every
+    // sample would: each trim only drops what a later one would drop too.
     for (const RateSample &s : history)
-        addSample(s);
+        appendPoints(s);
+    if (!history.empty())
+        showLatest(history.back());
 }
 
 void ChartsPanel::setTotals(const HostStats &st)

@@ -51,6 +51,10 @@ public Q_SLOTS:
     void clear();
 
 private:
+    void appendPoints(const WsPlug::RateSample &sample);
+    //! Trims to the window ending at \a sample, fits the axes, shows its rates in the titles.
+    void showLatest(const WsPlug::RateSample &sample);
+
     int m_windowSeconds = 60;
     RateChart *m_connections;
     RateChart *m_frames;
