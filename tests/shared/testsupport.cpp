@@ -4,7 +4,9 @@
 
 #include <QSignalSpy>
 
+#include <QCryptographicHash>
 #include <QDeadlineTimer>
+#include <QDir>
 #include <QRandomGenerator>
 #include <QTest>
 #include <QtEndian>
@@ -161,6 +163,31 @@ std::optional<Frame> readFrame(QTcpSocket &socket, QByteArray &buffer, int timeo
             return std::nullopt;
         spin();
     }
+}
+
+QByteArray closePayload(quint16 code, const QByteArray &reason)
+{
+    QByteArray payload(2, Qt::Uninitialized);
+    qToBigEndian<quint16>(code, payload.data());
+    return payload + reason;
+}
+
+int closeCodeOf(const Frame &frame)
+{
+    return frame.payload.size() >= 2 ? qFromBigEndian<quint16>(frame.payload.constData()) : -1;
+}
+
+QByteArray acceptFor(const QByteArray &key)
+{
+    return QCryptographicHash::hash(QByteArray(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"),
+                                    QCryptographicHash::Sha1).toBase64();
+}
+
+int openFdCount()
+{
+    return int(QDir(QStringLiteral("/proc/self/fd"))
+                   .entryList(QDir::AllEntries | QDir::System | QDir::Hidden | QDir::NoDotAndDotDot)
+                   .size());
 }
 
 bool upgradeRaw(QTcpSocket &socket, quint16 port, const QString &path)

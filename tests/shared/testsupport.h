@@ -45,12 +45,24 @@ QByteArray rawRequest(quint16 port, const QByteArray &request, int timeoutMs = 5
 QByteArray clientFrame(int opcode, const QByteArray &payload, bool fin = true, bool masked = true,
                        int rsv = 0);
 
+//! The payload of a close frame: \a code (big-endian) then \a reason.
+QByteArray closePayload(quint16 code, const QByteArray &reason = {});
+
+//! Sec-WebSocket-Accept for \a key (RFC 6455 4.2.2: SHA-1 of key + GUID, base64).
+QByteArray acceptFor(const QByteArray &key);
+
+//! Open file descriptors of this process (from /proc/self/fd).
+int openFdCount();
+
 struct Frame
 {
     bool fin = false;
     int opcode = -1;
     QByteArray payload;
 };
+
+//! The code of a close frame, or -1 if it has none.
+int closeCodeOf(const Frame &frame);
 
 //! Takes one complete (unmasked, server) frame off the front of \a buffer, if there is one.
 std::optional<Frame> takeFrame(QByteArray &buffer);

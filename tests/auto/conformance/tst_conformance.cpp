@@ -24,26 +24,8 @@ using namespace WsPlug::Test;
 
 namespace {
 
-const QByteArray WebSocketGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 // How long a server may take to close TCP after it failed the connection (7.1.7).
 constexpr int CloseTcpWithinMs = 5000;
-
-QByteArray acceptFor(const QByteArray &key)
-{
-    return QCryptographicHash::hash(QByteArray(key + WebSocketGuid), QCryptographicHash::Sha1).toBase64();
-}
-
-QByteArray closePayload(quint16 code, const QByteArray &reason = {})
-{
-    QByteArray p(2, Qt::Uninitialized);
-    qToBigEndian<quint16>(code, p.data());
-    return p + reason;
-}
-
-int closeCodeOf(const Frame &f)
-{
-    return f.payload.size() >= 2 ? qFromBigEndian<quint16>(f.payload.constData()) : -1;
-}
 
 //! The value of response header \a name (case-insensitive), or a null array.
 QByteArray headerValue(const QByteArray &head, const QByteArray &name)

@@ -28,25 +28,6 @@ using namespace WsPlug::Test;
 
 namespace {
 
-int openFdCount()
-{
-    return int(QDir(QStringLiteral("/proc/self/fd"))
-                   .entryList(QDir::AllEntries | QDir::System | QDir::Hidden | QDir::NoDotAndDotDot)
-                   .size());
-}
-
-QByteArray closeFrame(quint16 code)
-{
-    QByteArray p(2, Qt::Uninitialized);
-    qToBigEndian<quint16>(code, p.data());
-    return clientFrame(0x8, p);
-}
-
-int closeCodeOf(const Frame &f)
-{
-    return f.payload.size() >= 2 ? qFromBigEndian<quint16>(f.payload.constData()) : -1;
-}
-
 QString refusalFor(const PluginRegistry &registry, const QString &needle)
 {
     for (const RefusedPlugin &r : registry.refused()) {
@@ -309,7 +290,7 @@ void tst_FailurePaths::pluginThrowingInSessionOpenedClosesThatSessionWith1011()
     QVERIFY2(close, "no close frame after sessionOpened() threw");
     QCOMPARE(close->opcode, 0x8);
     QCOMPARE(closeCodeOf(*close), 1011);
-    victim.write(closeFrame(1011));
+    victim.write(clientFrame(0x8, closePayload(1011)));
     QVERIFY(waitForDisconnect(victim));
     QTRY_COMPARE(closed.size(), 1);
     QCOMPARE(closed.first().first().value<SessionSnapshot>().closeCode, quint16(1011));
@@ -361,7 +342,7 @@ void tst_FailurePaths::pluginThrowingInSessionClosedIsContained()
         QByteArray buffer;
         QCOMPARE(roundTrip(socket, buffer, "throw-on-close"), QByteArray("armed"));
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("faulty.*sessionClosed")));
-        socket.write(closeFrame(1000));
+        socket.write(clientFrame(0x8, closePayload(1000)));
         QVERIFY(waitForDisconnect(socket));
     }
     QTRY_COMPARE(closed.size(), 1);
@@ -391,7 +372,7 @@ void tst_FailurePaths::pluginThrowingInAboutToShutdownDoesNotStopTheStop()
     auto close = readFrame(socket, buffer);
     QVERIFY(close);
     QCOMPARE(closeCodeOf(*close), 1001);
-    socket.write(closeFrame(1001));
+    socket.write(clientFrame(0x8, closePayload(1001)));
     QTRY_COMPARE(stopped.size(), 1);
     QVERIFY(!host.isRunning());
     QVERIFY(host.plugins().loaded().isEmpty());
@@ -427,7 +408,7 @@ void tst_FailurePaths::pluginMisusingTheContextGetsFalse()
     QVERIFY2(close->payload.size() <= 125, qPrintable(QString::number(close->payload.size())));
     QCOMPARE(QString::fromUtf8(reason), QString(reason.size() / 2, QChar(0x00e9)));
     QVERIFY(reason.size() % 2 == 0);
-    socket.write(closeFrame(4000));
+    socket.write(clientFrame(0x8, closePayload(4000)));
     QVERIFY(waitForDisconnect(socket));
     QTRY_COMPARE(closed.size(), 1);
     QCOMPARE(closed.first().first().value<SessionSnapshot>().closeCode, quint16(4000));

@@ -50,13 +50,6 @@ namespace {
  */
 constexpr qint64 RssBoundMiB = 48;
 
-int openFdCount()
-{
-    return int(QDir(QStringLiteral("/proc/self/fd"))
-                   .entryList(QDir::AllEntries | QDir::System | QDir::Hidden | QDir::NoDotAndDotDot)
-                   .size());
-}
-
 //! What the open file descriptors are, for failure messages.
 QString openFds()
 {
@@ -84,13 +77,6 @@ qint64 rssKiB()
             return line.mid(6).trimmed().split(' ').first().toLongLong();
     }
     return -1;
-}
-
-QByteArray closeFrame(quint16 code)
-{
-    QByteArray p(2, Qt::Uninitialized);
-    qToBigEndian<quint16>(code, p.data());
-    return clientFrame(0x8, p);
 }
 
 //! A masked frame header for \a length payload bytes with an all-zero mask key,
@@ -218,7 +204,7 @@ private:
             switch (c.kind) {
             case 0:
                 c.phase = Phase::Close;
-                socket->write(closeFrame(1000));
+                socket->write(clientFrame(0x8, closePayload(1000)));
                 break;
             case 1:
                 c.phase = Phase::Echo;
@@ -242,7 +228,7 @@ private:
                     return;
                 }
                 c.phase = Phase::Close;
-                socket->write(closeFrame(1000));
+                socket->write(clientFrame(0x8, closePayload(1000)));
             } else if (c.phase == Phase::Close && f->opcode == 0x8) {
                 // The server closes TCP after the closing handshake (RFC 6455 7.1.1).
                 c.phase = Phase::Leaving;
@@ -361,7 +347,7 @@ void tst_Hostile::expectServed(quint16 port)
     auto echo = readFrame(socket, buffer, 10000);
     QVERIFY2(echo, "no echo");
     QCOMPARE(echo->payload, QByteArray("are you still there?"));
-    socket.write(closeFrame(1000));
+    socket.write(clientFrame(0x8, closePayload(1000)));
     QVERIFY(waitForDisconnect(socket, 10000));
 }
 
@@ -608,7 +594,7 @@ void tst_Hostile::pingFloodFromAReadingClient()
         }
         QCOMPARE(pongs, Pings);
         expectServed(m_host->serverPort());
-        flooder.write(closeFrame(1000));
+        flooder.write(clientFrame(0x8, closePayload(1000)));
         QVERIFY(waitForDisconnect(flooder));
     }
     expectRecovered("ping flood");
@@ -724,7 +710,7 @@ void tst_Hostile::hundredMiBMessageAgainstTheLimit()
         // arrives), so the frame reaches the client instead of being destroyed by a reset.
         QVERIFY2(close, "the 1009 close frame was lost");
         QCOMPARE(close->opcode, 0x8);
-        QCOMPARE(int(qFromBigEndian<quint16>(close->payload.constData())), 1009);
+        QCOMPARE(closeCodeOf(*close), 1009);
         // Some data is in flight when the close arrives: kernel buffers on both sides.
         QVERIFY2(sent <= limit + 16 * Chunk, qPrintable(QStringLiteral("%1 bytes sent").arg(sent)));
         QVERIFY(waitForDisconnect(client, 10000));
