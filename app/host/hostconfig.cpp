@@ -8,21 +8,13 @@
 #include <QJsonObject>
 
 #include <cmath>
-#include <functional>
 #include <limits>
 
 namespace WsPlug {
 
 namespace {
 
-struct IntField
-{
-    const char *key;
-    qint64 min;
-    qint64 max;
-};
-
-bool readInteger(const QJsonValue &v, const IntField &f, qint64 *out, QString *errorString)
+bool readInteger(const QJsonValue &v, const HostConfig::IntSetting &f, qint64 *out, QString *errorString)
 {
     const double d = v.toDouble(std::numeric_limits<double>::quiet_NaN());
     if (!v.isDouble() || std::isnan(d) || d != std::floor(d) || d < double(f.min) || d > double(f.max)) {
@@ -38,6 +30,42 @@ bool readInteger(const QJsonValue &v, const IntField &f, qint64 *out, QString *e
 
 
 } // namespace
+
+const QList<HostConfig::IntSetting> &HostConfig::intSettings()
+{
+#define WSPLUG_INT_SETTING(field, type, min, max) \
+    {#field, min, max, [](const HostConfig &c) { return qint64(c.field); }, \
+     [](HostConfig &c, qint64 v) { c.field = type(v); }}
+    static const QList<IntSetting> settings = {
+        WSPLUG_INT_SETTING(port, quint16, 0, 65535),
+        WSPLUG_INT_SETTING(listenBacklog, int, 1, 65535),
+        WSPLUG_INT_SETTING(maxConnections, int, 1, 1000000),
+        WSPLUG_INT_SETTING(maxConnectionsPerIp, int, 1, 1000000),
+        WSPLUG_INT_SETTING(handshakeTimeoutMs, int, 100, 3600000),
+        WSPLUG_INT_SETTING(maxRequestHeadBytes, int, 256, 1048576),
+        WSPLUG_INT_SETTING(maxFrameBytes, qint64, 125, qint64(1) << 40),
+        WSPLUG_INT_SETTING(maxMessageBytes, qint64, 125, qint64(1) << 40),
+        WSPLUG_INT_SETTING(maxSendBacklogBytes, qint64, 1024, qint64(1) << 40),
+        WSPLUG_INT_SETTING(pingIntervalMs, int, 0, 86400000),
+        WSPLUG_INT_SETTING(pongTimeoutMs, int, 10, 86400000),
+        WSPLUG_INT_SETTING(shutdownGraceMs, int, 0, 600000),
+        WSPLUG_INT_SETTING(maxAdminConnections, int, 1, 1000),
+        WSPLUG_INT_SETTING(handshakeLogSize, int, 1, 100000),
+        WSPLUG_INT_SETTING(statsTickMs, int, 50, 60000),
+        WSPLUG_INT_SETTING(rateHistorySeconds, int, 1, 86400),
+    };
+#undef WSPLUG_INT_SETTING
+    return settings;
+}
+
+const HostConfig::IntSetting *HostConfig::intSetting(QLatin1String key)
+{
+    for (const IntSetting &s : intSettings()) {
+        if (key == QLatin1String(s.key))
+            return &s;
+    }
+    return nullptr;
+}
 
 bool HostConfig::loadJson(const QByteArray &json, QString *errorString)
 {
@@ -58,46 +86,16 @@ bool HostConfig::loadJson(const QByteArray &json, QString *errorString)
     HostConfig next = *this;
     const QJsonObject obj = doc.object();
 
-    struct Binding
-    {
-        IntField field;
-        std::function<void(qint64)> set;
-    };
-    const Binding bindings[] = {
-        {{"port", 0, 65535}, [&](qint64 v) { next.port = quint16(v); }},
-        {{"listenBacklog", 1, 65535}, [&](qint64 v) { next.listenBacklog = int(v); }},
-        {{"maxConnections", 1, 1000000}, [&](qint64 v) { next.maxConnections = int(v); }},
-        {{"maxConnectionsPerIp", 1, 1000000}, [&](qint64 v) { next.maxConnectionsPerIp = int(v); }},
-        {{"handshakeTimeoutMs", 100, 3600000}, [&](qint64 v) { next.handshakeTimeoutMs = int(v); }},
-        {{"maxRequestHeadBytes", 256, 1048576}, [&](qint64 v) { next.maxRequestHeadBytes = int(v); }},
-        {{"maxFrameBytes", 125, qint64(1) << 40}, [&](qint64 v) { next.maxFrameBytes = v; }},
-        {{"maxMessageBytes", 125, qint64(1) << 40}, [&](qint64 v) { next.maxMessageBytes = v; }},
-        {{"maxSendBacklogBytes", 1024, qint64(1) << 40}, [&](qint64 v) { next.maxSendBacklogBytes = v; }},
-        {{"pingIntervalMs", 0, 86400000}, [&](qint64 v) { next.pingIntervalMs = int(v); }},
-        {{"pongTimeoutMs", 10, 86400000}, [&](qint64 v) { next.pongTimeoutMs = int(v); }},
-        {{"shutdownGraceMs", 0, 600000}, [&](qint64 v) { next.shutdownGraceMs = int(v); }},
-        {{"maxAdminConnections", 1, 1000}, [&](qint64 v) { next.maxAdminConnections = int(v); }},
-        {{"handshakeLogSize", 1, 100000}, [&](qint64 v) { next.handshakeLogSize = int(v); }},
-        {{"statsTickMs", 50, 60000}, [&](qint64 v) { next.statsTickMs = int(v); }},
-        {{"rateHistorySeconds", 1, 86400}, [&](qint64 v) { next.rateHistorySeconds = int(v); }},
-    };
-
     for (auto it = obj.begin(); it != obj.end(); ++it) {
         const QString key = it.key();
         const QJsonValue value = it.value();
-        bool known = false;
-        for (const Binding &b : bindings) {
-            if (key == QLatin1String(b.field.key)) {
-                qint64 v = 0;
-                if (!readInteger(value, b.field, &v, errorString))
-                    return false;
-                b.set(v);
-                known = true;
-                break;
-            }
-        }
-        if (known)
+        if (const IntSetting *setting = intSetting(QLatin1String(key.toLatin1()))) {
+            qint64 v = 0;
+            if (!readInteger(value, *setting, &v, errorString))
+                return false;
+            setting->set(next, v);
             continue;
+        }
         if (key == QLatin1String("adminEnabled") || key == QLatin1String("metricsEnabled")) {
             if (!value.isBool()) {
                 if (errorString)

@@ -43,9 +43,7 @@ void onSignal(int)
 struct IntOption
 {
     QCommandLineOption option;
-    qint64 min;
-    qint64 max;
-    std::function<void(WsPlug::HostConfig &, qint64)> apply;
+    const WsPlug::HostConfig::IntSetting *setting;
 };
 
 bool applyLogLevel(const QString &level)
@@ -121,38 +119,32 @@ int main(int argc, char *argv[])
     parser.addOptions({configOption, addressOption, pluginDirOption, logLevelOption, dispatcherOption,
                        adminTokenOption, adminOption, metricsOption});
 
-    auto intOption = [](const char *name, const QString &help, qint64 def, qint64 min, qint64 max, auto apply) {
-        return IntOption{QCommandLineOption(QLatin1String(name),
-                                            QStringLiteral("%1 (default %2).").arg(help).arg(def),
+    // Ranges and setters come from HostConfig, the same ones a config file goes through.
+    auto intOption = [&defaults](const char *flag, const char *key, const QString &help) {
+        const WsPlug::HostConfig::IntSetting *setting = WsPlug::HostConfig::intSetting(QLatin1String(key));
+        Q_ASSERT(setting);
+        return IntOption{QCommandLineOption(QLatin1String(flag),
+                                            QStringLiteral("%1 (default %2).").arg(help).arg(setting->get(defaults)),
                                             QStringLiteral("n")),
-                         min, max, apply};
+                         setting};
     };
-    using C = WsPlug::HostConfig;
     const std::vector<IntOption> intOptions = {
-        intOption("port", QStringLiteral("TCP port, 0 for any free port"), defaults.port, 0, 65535,
-                  [](C &c, qint64 v) { c.port = quint16(v); }),
-        intOption("listen-backlog", QStringLiteral("Listen backlog"), defaults.listenBacklog, 1, 65535,
-                  [](C &c, qint64 v) { c.listenBacklog = int(v); }),
-        intOption("max-connections", QStringLiteral("Max concurrent connections; over it: HTTP 503"),
-                  defaults.maxConnections, 1, 1000000, [](C &c, qint64 v) { c.maxConnections = int(v); }),
-        intOption("max-connections-per-ip", QStringLiteral("Max connections from one address; over it: HTTP 429"),
-                  defaults.maxConnectionsPerIp, 1, 1000000, [](C &c, qint64 v) { c.maxConnectionsPerIp = int(v); }),
-        intOption("handshake-timeout", QStringLiteral("Milliseconds a client has to send its request head"),
-                  defaults.handshakeTimeoutMs, 100, 3600000, [](C &c, qint64 v) { c.handshakeTimeoutMs = int(v); }),
-        intOption("max-request-head", QStringLiteral("Max request head bytes; over it: HTTP 431"),
-                  defaults.maxRequestHeadBytes, 256, 1048576, [](C &c, qint64 v) { c.maxRequestHeadBytes = int(v); }),
-        intOption("max-frame-size", QStringLiteral("Max incoming frame bytes; over it: close 1009"),
-                  defaults.maxFrameBytes, 125, qint64(1) << 40, [](C &c, qint64 v) { c.maxFrameBytes = v; }),
-        intOption("max-message-size", QStringLiteral("Max incoming message bytes; over it: close 1009"),
-                  defaults.maxMessageBytes, 125, qint64(1) << 40, [](C &c, qint64 v) { c.maxMessageBytes = v; }),
-        intOption("max-send-backlog", QStringLiteral("Max unsent bytes per session before it is cut off"),
-                  defaults.maxSendBacklogBytes, 1024, qint64(1) << 40, [](C &c, qint64 v) { c.maxSendBacklogBytes = v; }),
-        intOption("ping-interval", QStringLiteral("Milliseconds between heartbeat pings, 0 to disable"),
-                  defaults.pingIntervalMs, 0, 86400000, [](C &c, qint64 v) { c.pingIntervalMs = int(v); }),
-        intOption("pong-timeout", QStringLiteral("Milliseconds to wait for a pong before aborting"),
-                  defaults.pongTimeoutMs, 10, 86400000, [](C &c, qint64 v) { c.pongTimeoutMs = int(v); }),
-        intOption("shutdown-grace", QStringLiteral("Milliseconds to wait for close handshakes on shutdown"),
-                  defaults.shutdownGraceMs, 0, 600000, [](C &c, qint64 v) { c.shutdownGraceMs = int(v); }),
+        intOption("port", "port", QStringLiteral("TCP port, 0 for any free port")),
+        intOption("listen-backlog", "listenBacklog", QStringLiteral("Listen backlog")),
+        intOption("max-connections", "maxConnections", QStringLiteral("Max concurrent connections; over it: HTTP 503")),
+        intOption("max-connections-per-ip", "maxConnectionsPerIp",
+                  QStringLiteral("Max connections from one address; over it: HTTP 429")),
+        intOption("handshake-timeout", "handshakeTimeoutMs",
+                  QStringLiteral("Milliseconds a client has to send its request head")),
+        intOption("max-request-head", "maxRequestHeadBytes", QStringLiteral("Max request head bytes; over it: HTTP 431")),
+        intOption("max-frame-size", "maxFrameBytes", QStringLiteral("Max incoming frame bytes; over it: close 1009")),
+        intOption("max-message-size", "maxMessageBytes", QStringLiteral("Max incoming message bytes; over it: close 1009")),
+        intOption("max-send-backlog", "maxSendBacklogBytes",
+                  QStringLiteral("Max unsent bytes per session before it is cut off")),
+        intOption("ping-interval", "pingIntervalMs", QStringLiteral("Milliseconds between heartbeat pings, 0 to disable")),
+        intOption("pong-timeout", "pongTimeoutMs", QStringLiteral("Milliseconds to wait for a pong before aborting")),
+        intOption("shutdown-grace", "shutdownGraceMs",
+                  QStringLiteral("Milliseconds to wait for close handshakes on shutdown")),
     };
     for (const IntOption &o : intOptions)
         parser.addOption(o.option);
@@ -213,11 +205,11 @@ int main(int argc, char *argv[])
             continue;
         bool ok = false;
         const qint64 v = parser.value(o.option).toLongLong(&ok);
-        if (!ok || v < o.min || v > o.max) {
+        if (!ok || v < o.setting->min || v > o.setting->max) {
             fail(QStringLiteral("--%1: expected an integer from %2 to %3, got \"%4\"")
-                     .arg(o.option.names().first()).arg(o.min).arg(o.max).arg(parser.value(o.option)), 2);
+                     .arg(o.option.names().first()).arg(o.setting->min).arg(o.setting->max).arg(parser.value(o.option)), 2);
         }
-        o.apply(config, v);
+        o.setting->set(config, v);
     }
     if (parser.isSet(logLevelOption))
         logLevel = parser.value(logLevelOption);

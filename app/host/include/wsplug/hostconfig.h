@@ -51,6 +51,20 @@ struct WSPLUG_EXPORT HostConfig
     bool loadJson(const QByteArray &json, QString *errorString);
     /*! Checks ranges; false with a one-line \a errorString for the first bad value. */
     bool validate(QString *errorString) const;
+
+    //! An integer setting: its config key, its range, and how to read and set it.
+    struct IntSetting
+    {
+        const char *key;
+        qint64 min;
+        qint64 max;
+        qint64 (*get)(const HostConfig &config);
+        void (*set)(HostConfig &config, qint64 value);
+    };
+    //! Every integer setting: the one list the config file and wsplug-host's flags use.
+    static const QList<IntSetting> &intSettings();
+    //! The setting with config key \a key, or nullptr.
+    static const IntSetting *intSetting(QLatin1String key);
 };
 
 } // namespace WsPlug
