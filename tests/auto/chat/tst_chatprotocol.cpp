@@ -1,6 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The wsplug authors
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "chatprotocol.h"
+#include "tokenbucket.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -80,6 +81,7 @@ class tst_ChatProtocol : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void tokenBucketIgnoresAClockThatStepsBack();
     void settingsDefaults();
     void settingsRejected_data();
     void settingsRejected();
@@ -654,6 +656,17 @@ void tst_ChatProtocol::fuzzNeverCrashesOrLeaks()
                                                     {QStringLiteral("room"), lobby}}), 0);
     QCOMPARE(eventsFor(r, 1)[0].value(QStringLiteral("members")).toArray(),
              QJsonArray{QStringLiteral("bystander")});
+}
+
+void tst_ChatProtocol::tokenBucketIgnoresAClockThatStepsBack()
+{
+    TokenBucket bucket(1.0, 2, 10000);   // one token a second, two at most
+    QVERIFY(bucket.take(10000));
+    QVERIFY(bucket.take(10000));
+    QVERIFY(!bucket.take(10000));
+    QVERIFY(!bucket.take(5000));    // the clock stepped back: no token minted...
+    QVERIFY(!bucket.take(10999));   // ...and the refill still counts from 10,000
+    QVERIFY(bucket.take(11000));
 }
 
 QTEST_GUILESS_MAIN(tst_ChatProtocol)

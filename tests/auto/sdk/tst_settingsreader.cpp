@@ -23,6 +23,7 @@ private Q_SLOTS:
     void keepsTheFirstErrorAndStopsReading();
     void nestedObjectFromJsonOrVariantMap();
     void takesATemporaryMap();
+    void worksWithoutAnErrorString();
 };
 
 void tst_SettingsReader::missingKeysKeepTheirDefaults()
@@ -179,6 +180,15 @@ void tst_SettingsReader::takesATemporaryMap()
     reader.readInt(QStringLiteral("n"), 0, 10, &n);
     QVERIFY(reader.ok());
     QCOMPARE(n, 5);
+}
+
+void tst_SettingsReader::worksWithoutAnErrorString()
+{
+    SettingsReader reader(QVariantMap{{QStringLiteral("n"), QStringLiteral("x")}}, QString(), nullptr);
+    int n = 1;
+    reader.readInt(QStringLiteral("n"), 0, 10, &n);
+    QVERIFY(!reader.ok());
+    QCOMPARE(n, 1);
 }
 
 QTEST_APPLESS_MAIN(tst_SettingsReader)
