@@ -20,7 +20,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
     cmake ninja-build g++ clang libclang-rt-14-dev iproute2 \
-    qt6-base-dev qt6-websockets-dev qt6-charts-dev qt6-httpserver-dev libqt6svg6 libgl-dev >/dev/null
+    qt6-base-dev qt6-websockets-dev qt6-charts-dev qt6-httpserver-dev libqt6svg6 libqt6opengl6-dev libgl-dev >/dev/null
 
 export QT_QPA_PLATFORM=offscreen
 
