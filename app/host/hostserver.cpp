@@ -18,6 +18,7 @@
 #include <QWebSocketServer>
 
 #include <algorithm>
+#include <cstring>
 #include <exception>
 
 #include <linux/sockios.h>
@@ -162,6 +163,9 @@ void RecordingSocket::close()
     m_lingering = true;
     // Nothing that arrives from now on is for QWebSocket: it has closed. Drain it so
     // that the final close() finds no unread input (which would make it a reset).
+    m_unmasking = false;
+    m_plain = QByteArray();
+    m_plainRead = 0;
     disconnect(this, &QIODevice::readyRead, nullptr, nullptr);
     connect(this, &QIODevice::readyRead, this, [this] { skip(bytesAvailable()); });
     skip(bytesAvailable());
@@ -185,6 +189,70 @@ void RecordingSocket::shutdownWriteWhenFlushed()
         if (bytesToWrite() == 0)
             ::shutdown(int(socketDescriptor()), SHUT_WR);
     });
+}
+
+void RecordingSocket::startUnmasking(const QByteArray &earlyData, std::function<void(const QString &)> onUnmaskedFrame)
+{
+    m_onUnmaskedFrame = std::move(onUnmaskedFrame);
+    m_unmasking = true;
+    // Reads must come to readData() as they are asked for: a buffering QIODevice would
+    // keep unmasked bytes in the buffer Qt's socket fills with masked ones.
+    setOpenMode(openMode() | QIODevice::Unbuffered);
+    feedUnmasker(earlyData.constData(), earlyData.size());
+}
+
+qint64 RecordingSocket::bytesAvailable() const
+{
+    if (!m_unmasking)
+        return QTcpSocket::bytesAvailable();
+    const_cast<RecordingSocket *>(this)->unmaskReceived();
+    return m_plain.size() - m_plainRead;
+}
+
+void RecordingSocket::unmaskReceived()
+{
+    char chunk[16 * 1024];
+    m_readingRaw = true;
+    for (qint64 left = QTcpSocket::bytesAvailable(); left > 0;) {
+        const qint64 n = QIODevice::read(chunk, qMin<qint64>(left, sizeof chunk));
+        if (n <= 0)
+            break;
+        feedUnmasker(chunk, qsizetype(n));
+        left -= n;
+    }
+    m_readingRaw = false;
+}
+
+void RecordingSocket::feedUnmasker(const char *data, qsizetype size)
+{
+    if (size == 0 || m_unmasker.failed())
+        return;
+    if (!m_unmasker.feed(data, size, &m_plain) && m_onUnmaskedFrame) {
+        // Not from inside QWebSocket's read: it is in the middle of a frame.
+        QMetaObject::invokeMethod(this, [this] {
+            if (m_onUnmaskedFrame)
+                m_onUnmaskedFrame(m_unmasker.error());
+        }, Qt::QueuedConnection);
+    }
+}
+
+qint64 RecordingSocket::readData(char *data, qint64 maxSize)
+{
+    if (!m_unmasking || m_readingRaw)
+        return QTcpSocket::readData(data, maxSize);
+    const qint64 n = qMin<qint64>(maxSize, m_plain.size() - m_plainRead);
+    std::memcpy(data, m_plain.constData() + m_plainRead, size_t(n));
+    m_plainRead += n;
+    if (m_plainRead == m_plain.size()) {
+        // Keep a small buffer for the next message; give a big one back (idle
+        // connections are most connections).
+        if (m_plain.capacity() > 4096)
+            m_plain = QByteArray();
+        else
+            m_plain.resize(0);
+        m_plainRead = 0;
+    }
+    return n;
 }
 
 HostServerPrivate::HostServerPrivate(HostServer *q)
@@ -637,8 +705,10 @@ void HostServerPrivate::onUpgraded()
             openSession(ws, socket, p);
         }
         // Now that the session listens, give Qt what arrived along with the head.
-        for (qsizetype i = p.earlyData.size() - 1; i >= 0; --i)
-            socket->ungetChar(p.earlyData.at(i));
+        socket->startUnmasking(p.earlyData, [ws](const QString &why) {
+            if (ws->state() == QAbstractSocket::ConnectedState)
+                ws->close(QWebSocketProtocol::CloseCodeProtocolError, why);
+        });
         socket->setReadBufferSize(0);
         if (socket->bytesAvailable() > 0)
             Q_EMIT socket->readyRead();
