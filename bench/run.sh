@@ -39,6 +39,7 @@ done
 host_bin="$build/bin/wsplug-host"
 floor_bin="$build/bin/wsplug-floor"
 loadgen="$build/bin/wsplug-loadgen"
+sendfloor="$build/bin/wsplug-sendfloor"   # optional: the kernel's floor for fan-out
 for b in "$host_bin" "$floor_bin" "$loadgen"; do
     if [[ ! -x "$b" ]]; then
         echo "run.sh: $b not found; build first, e.g." >&2
@@ -161,6 +162,7 @@ start_group() {   # start_group echo|broadcast
 }
 
 declare -A vals=() flags=()
+notes=()   # lines printed under the table (and written to the JSON)
 
 # run_case CASE "VARIANTS" REPS LOADGEN-ARGS...: runs the generator against each variant,
 # alternating the order on every repetition, and stores every RESULT field.
@@ -279,7 +281,7 @@ want() { [[ -z "$only" || ",$only," == *",$1,"* ]]; }
 if [[ $profile == short ]]; then
     echo_secs=0.8; echo_warm=0.2; echo_reps=1
     idle_list="5000"
-    fan_list="1000"; fan_rounds=40
+    fan_list="1000"; fan_rounds=200
     churn_secs=1.5
 else
     echo_secs=3; echo_warm=0.5; echo_reps=3
@@ -348,14 +350,21 @@ if want fanout; then
     start_group broadcast
     for k in $fan_list; do
         c="fanout-$k"
+        # 200 rounds: with fewer, the p99 is simply the slowest round.
         rounds=$fan_rounds
-        (( k >= 10000 )) && rounds=50
         run_case "$c" "wsplug wsplug+admin ${variants[*]:1}" 1 --mode fanout --subscribers "$k" --rounds "$rounds" \
             --size 32 --duration 20 --warmup 0
         row fanout "to $k, 32 B" "p50 ms" "$c" p50_us 0.001 "%.2f"
         row fanout "to $k, 32 B" "p99 ms" "$c" p99_us 0.001 "%.2f"
         row fanout "to $k, 32 B" "deliveries/s" "$c" deliveries_per_s 1 "%.0f"
         row "fanout +admin" "to $k, 32 B" "p99 ms" "$c" p99_us 0.001 "%.2f" wsplug+admin
+        # What a bare loop of send()s takes on this machine now, to read the rows against.
+        if [[ -x "$sendfloor" ]]; then
+            stop_all
+            r=$("$sendfloor" --recipients $(( k < 9990 ? k : 9990 )) --rounds "$rounds" 2> /dev/null | grep '^RESULT ' || true)
+            [[ -n "$r" ]] && notes+=("fanout to $k, kernel floor (wsplug-sendfloor, a bare send() loop): $(grep -oE '(recipients|p50_ms|p99_ms)=[0-9.]+' <<< "$r" | paste -sd ' ')")
+            (( k != ${fan_list##* } )) && start_group broadcast
+        fi
     done
     stop_all
 fi
@@ -401,6 +410,7 @@ done
 echo "! = the load generator used > 90% of its core in that run (figure may be the generator's);"
 echo "~ = other processes used > 15% of a core during that run, three times in a row (figure disturbed);"
 echo "? = the run reported an error (see the lines above the table); n/a = variant not available"
+for n in "${notes[@]}"; do echo "$n"; done
 
 if [[ -n "$json" ]]; then
     {
@@ -411,7 +421,11 @@ if [[ -n "$json" ]]; then
             (( i == ${#json_rows[@]} - 1 )) && sep=""
             printf '  %s%s\n' "${json_rows[$i]}" "$sep"
         done
-        printf ' ]}\n'
+        printf ' ],\n "notes": ['
+        for i in "${!notes[@]}"; do
+            printf '%s"%s"' "$( (( i > 0 )) && echo ", " )" "${notes[$i]}"
+        done
+        printf ']}\n'
     } > "$json"
     echo "JSON written to $json"
 fi
