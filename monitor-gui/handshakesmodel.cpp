@@ -68,6 +68,7 @@ void HandshakesModel::reset(const QList<HandshakeRecord> &records)
     m_records.clear();
     const qsizetype start = std::max<qsizetype>(0, records.size() - MaxRecords);
     m_records.assign(records.cbegin() + start, records.cend());
+    m_dropped = quint64(start);   // a new snapshot (a new attach): count afresh
     endResetModel();
 }
 
@@ -76,6 +77,7 @@ void HandshakesModel::add(const QList<HandshakeRecord> &records)
     if (records.isEmpty())
         return;
     const int incoming = int(std::min<qsizetype>(records.size(), MaxRecords));
+    m_dropped += quint64(records.size() - incoming);   // never shown: too many at once
     const int overflow = int(m_records.size()) + incoming - MaxRecords;
     if (overflow > 0) {
         beginRemoveRows({}, 0, overflow - 1);

@@ -81,9 +81,8 @@ int main(int argc, char *argv[])
         QUrl url = QUrl::fromUserInput(parser.value(remoteOption));
         if (!url.isValid() || url.host().isEmpty())
             fail(QStringLiteral("--remote: \"%1\" is not a URL").arg(parser.value(remoteOption)));
-        if (parser.isSet(tokenOption))
-            url.setQuery(QStringLiteral("token=") + parser.value(tokenOption));
         options.remoteUrl = url;
+        options.remoteToken = parser.value(tokenOption);
     }
     options.presentation = parser.isSet(presentationOption);
     options.demoTraffic = parser.isSet(demoOption);

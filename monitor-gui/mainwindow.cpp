@@ -91,7 +91,8 @@ QUrl normalizedAdminUrl(QUrl url, const QString &token)
     if (!token.isEmpty()) {
         QUrlQuery query(url);
         query.removeAllQueryItems(QStringLiteral("token"));
-        query.addQueryItem(QStringLiteral("token"), token);
+        // Encoded here: QUrlQuery would take '%', '&', '#' or '+' in it for syntax.
+        query.addQueryItem(QStringLiteral("token"), QString::fromLatin1(QUrl::toPercentEncoding(token)));
         url.setQuery(query);
     }
     return url;
@@ -189,7 +190,7 @@ MainWindow::MainWindow(const MonitorOptions &options, QWidget *parent)
     });
 
     if (options.remoteUrl.isValid() && !options.remoteUrl.isEmpty())
-        attachToRemote(options.remoteUrl, {});
+        attachToRemote(options.remoteUrl, options.remoteToken);
     else
         useEmbeddedHost();
     if (options.presentation)

@@ -34,6 +34,7 @@ struct MonitorOptions
 {
     HostConfig hostConfig;        //!< for the embedded host
     QUrl remoteUrl;               //!< attach here instead of starting the embedded host
+    QString remoteToken;          //!< the remote host's admin token
     bool presentation = false;
     bool demoTraffic = false;
 };

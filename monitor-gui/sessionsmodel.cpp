@@ -244,8 +244,12 @@ void SessionsModel::sync(const QList<SessionSnapshot> &sessions)
 
 void SessionsModel::refreshTimes()
 {
-    if (!m_sessions.empty())
-        Q_EMIT dataChanged(index(0, ConnectedFor), index(int(m_sessions.size()) - 1, ConnectedFor), {Qt::DisplayRole});
+    // Both columns are relative to now: they age even when the host reports nothing.
+    if (m_sessions.empty())
+        return;
+    const int last = int(m_sessions.size()) - 1;
+    Q_EMIT dataChanged(index(0, ConnectedFor), index(last, ConnectedFor), {Qt::DisplayRole});
+    Q_EMIT dataChanged(index(0, LastActivity), index(last, LastActivity), {Qt::DisplayRole});
 }
 
 } // namespace WsPlug

@@ -115,6 +115,9 @@ private Q_SLOTS:
     void tenThousandRowsKeepTheSelection();
     void selectionStaysWithItsSessionWhenOthersClose();
     void aBurstOfSessionsIsNotLeftOutOfTheTable();
+    void attachesToTheRemoteHostGivenInItsOptions();
+    void everyDroppedHandshakeIsCountedAndCountedAfreshOnANewSnapshot();
+    void relativeTimesAgeWithoutNewsFromTheHost();
 };
 
 void tst_Monitor::initTestCase()
@@ -541,6 +544,66 @@ void tst_Monitor::aBurstOfSessionsIsNotLeftOutOfTheTable()
     peers.clear();   // all at once: more closes in one tick than it carries
     QTRY_COMPARE_WITH_TIMEOUT(view->model()->rowCount(), 0, 20000);
     QVERIFY(w.client()->sessionResyncs() > resyncs);
+}
+
+void tst_Monitor::attachesToTheRemoteHostGivenInItsOptions()
+{
+    // What wsplug-monitor --remote URL --token T does: the URL without a path, the
+    // token apart; the window builds the admin URL from both.
+    HostConfig config = testConfig();
+    config.adminToken = QStringLiteral("options-secret");
+    auto remote = std::make_unique<HostThread>();
+    QVERIFY(remote->start(config));
+    MonitorOptions options;
+    options.remoteUrl = QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(remote->serverPort()));
+    options.remoteToken = config.adminToken;
+    MainWindow w(options);
+    QVERIFY(!w.embeddedHost());
+    QTRY_COMPARE(w.client()->state(), MonitorClient::State::Attached);
+}
+
+void tst_Monitor::everyDroppedHandshakeIsCountedAndCountedAfreshOnANewSnapshot()
+{
+    HandshakesModel model;
+    const QList<HandshakeRecord> full(HandshakesModel::MaxRecords);
+    model.add(full);
+    QCOMPARE(model.dropped(), 0u);
+    model.add(QList<HandshakeRecord>(5));
+    QCOMPARE(model.rowCount(), HandshakesModel::MaxRecords);
+    QCOMPARE(model.dropped(), 5u);
+    // More than the list holds in one tick: the ones never shown count as dropped too.
+    model.add(QList<HandshakeRecord>(HandshakesModel::MaxRecords + 3));
+    QCOMPARE(model.rowCount(), HandshakesModel::MaxRecords);
+    QCOMPARE(model.dropped(), quint64(5 + HandshakesModel::MaxRecords + 3));
+    // A new snapshot (reattach, another host) starts the count again.
+    model.reset({});
+    QCOMPARE(model.dropped(), 0u);
+    model.reset(QList<HandshakeRecord>(HandshakesModel::MaxRecords + 7));
+    QCOMPARE(model.rowCount(), HandshakesModel::MaxRecords);
+    QCOMPARE(model.dropped(), 7u);
+}
+
+void tst_Monitor::relativeTimesAgeWithoutNewsFromTheHost()
+{
+    // "Connected for" and "Last activity" are relative to now: the view must be told to
+    // redraw them even when an idle session's counters do not change.
+    SessionsModel model;
+    SessionSnapshot s;
+    s.info.id = 1;
+    s.info.connectedAt = QDateTime::currentDateTimeUtc().addSecs(-5);
+    s.lastActivity = s.info.connectedAt;
+    model.reset({s});
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.refreshTimes();
+    QSet<int> columns;
+    for (const QList<QVariant> &args : changed) {
+        const QModelIndex from = args.at(0).toModelIndex();
+        const QModelIndex to = args.at(1).toModelIndex();
+        for (int c = from.column(); c <= to.column(); ++c)
+            columns.insert(c);
+    }
+    QVERIFY(columns.contains(SessionsModel::ConnectedFor));
+    QVERIFY(columns.contains(SessionsModel::LastActivity));
 }
 
 QTEST_MAIN(tst_Monitor)
