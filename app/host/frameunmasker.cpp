@@ -49,6 +49,14 @@ bool FrameUnmasker::feed(const char *data, qsizetype size, QByteArray *out)
                 m_payloadLeft = qFromBigEndian<quint64>(m_header + 2);
             std::memcpy(m_key, m_header + keyAt, 4);
             m_keyPhase = 0;
+            if ((m_header[0] & 0x0F) == 0x8 && m_peerCloseCode == NoClose) {
+                m_readingCloseCode = m_payloadLeft > 0;
+                m_closeCodeHave = 0;
+                if (m_payloadLeft == 0)
+                    m_peerCloseCode = 1005;
+                else if (m_payloadLeft == 1)
+                    m_peerCloseCode = 0;
+            }
             m_header[1] &= 0x7F;
             out->append(reinterpret_cast<const char *>(m_header), keyAt);
             m_headerHave = 0;
@@ -58,7 +66,10 @@ bool FrameUnmasker::feed(const char *data, qsizetype size, QByteArray *out)
         }
         case State::Payload: {
             const qsizetype n = qsizetype(qMin<quint64>(m_payloadLeft, quint64(size)));
+            const qsizetype at = out->size();
             unmaskPayload(data, n, out);
+            if (m_readingCloseCode)
+                noteCloseCode(out->constData() + at, n);
             data += n;
             size -= n;
             m_payloadLeft -= quint64(n);
@@ -69,6 +80,18 @@ bool FrameUnmasker::feed(const char *data, qsizetype size, QByteArray *out)
         }
     }
     return m_state != State::Failed;
+}
+
+void FrameUnmasker::noteCloseCode(const char *payload, qsizetype size)
+{
+    for (qsizetype i = 0; i < size && m_closeCodeHave < 2; ++i)
+        m_closeCode[m_closeCodeHave++] = static_cast<unsigned char>(payload[i]);
+    if (m_closeCodeHave == 2) {
+        m_peerCloseCode = qFromBigEndian<quint16>(m_closeCode);
+        m_readingCloseCode = false;
+    } else if (m_payloadLeft == quint64(size)) {
+        m_readingCloseCode = false;   // a one-byte body: already noted as 0
+    }
 }
 
 void FrameUnmasker::unmaskPayload(const char *data, qsizetype size, QByteArray *out)

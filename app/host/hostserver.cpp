@@ -1172,9 +1172,16 @@ void HostServerPrivate::finishSession(Session *s)
         if (s->closingSeen) {
             // Qt started or answered a closing handshake we did not ask for: either the
             // peer sent a close frame, or Qt closed for a protocol error or size limit.
+            // Qt reports both alike (and an empty close as 1000); the frame filter saw
+            // what the peer sent.
             snap.closeCode = quint16(s->socket->closeCode());
             snap.closeReason = s->socket->closeReason();
-            const bool protocolError = snap.closeCode == 1002 || snap.closeCode == 1007 || snap.closeCode == 1009;
+            const int peerCode = s->tcp ? s->tcp->peerCloseCode() : FrameUnmasker::NoClose;
+            const bool peerSentIt = peerCode == 1005 ? snap.closeCode == 1000 : peerCode == int(snap.closeCode);
+            const bool protocolError = !peerSentIt
+                    && (snap.closeCode == 1002 || snap.closeCode == 1007 || snap.closeCode == 1009);
+            if (peerSentIt)
+                snap.closeCode = quint16(peerCode);
             snap.closeCause = protocolError ? CloseCause::Protocol : CloseCause::Client;
             if (!protocolError)
                 ++stats.closeFramesReceived;

@@ -46,6 +46,9 @@ public:
     //! What QWebSocket may read: once unmasking, the unmasked bytes.
     qint64 bytesAvailable() const override;
 
+    //! The code in the client's first close frame (see FrameUnmasker::peerCloseCode()).
+    int peerCloseCode() const { return m_unmasker.peerCloseCode(); }
+
 protected:
     qint64 readData(char *data, qint64 maxSize) override;
     qint64 writeData(const char *data, qint64 len) override;

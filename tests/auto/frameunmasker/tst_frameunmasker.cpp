@@ -41,6 +41,8 @@ private Q_SLOTS:
     void anySplitOfTheStreamGivesTheSameFrames();
     void refusesAnUnmaskedFrameAndKeepsTheOnesBefore();
     void refusesAnUnmaskedFrameAfterPartOfAStream();
+    void notesTheCodeOfTheFirstCloseFrame_data();
+    void notesTheCodeOfTheFirstCloseFrame();
 };
 
 void tst_FrameUnmasker::unmasksEveryLengthEncoding_data()
@@ -118,6 +120,36 @@ void tst_FrameUnmasker::refusesAnUnmaskedFrameAfterPartOfAStream()
     QVERIFY(unmasker.feed(stream.constData(), second, &out));
     QVERIFY(!unmasker.feed(stream.constData() + second, 1, &out));
     QVERIFY(out == plainFrame(0x2, payloadOf(10, 3)));
+}
+
+void tst_FrameUnmasker::notesTheCodeOfTheFirstCloseFrame_data()
+{
+    QTest::addColumn<QByteArray>("stream");
+    QTest::addColumn<int>("code");
+    const QByteArray data = clientFrame(0x1, "hi") + clientFrame(0x9, "ping");
+    QTest::addRow("none") << data << FrameUnmasker::NoClose;
+    QTest::addRow("empty") << data + clientFrame(0x8, {}) << 1005;
+    QTest::addRow("1000") << data + clientFrame(0x8, closePayload(1000)) << 1000;
+    QTest::addRow("4001 with a reason") << data + clientFrame(0x8, closePayload(4001, "bye")) << 4001;
+    QTest::addRow("1002 from the peer") << clientFrame(0x8, closePayload(1002)) << 1002;
+    QTest::addRow("one byte") << clientFrame(0x8, QByteArray(1, '\x03')) << 0;
+    QTest::addRow("the first of two") << clientFrame(0x8, {}) + clientFrame(0x8, closePayload(1001)) << 1005;
+    QTest::addRow("a close code in a text frame") << clientFrame(0x1, closePayload(1001)) << FrameUnmasker::NoClose;
+}
+
+void tst_FrameUnmasker::notesTheCodeOfTheFirstCloseFrame()
+{
+    QFETCH(QByteArray, stream);
+    QFETCH(int, code);
+    // Byte by byte, so that the code's two bytes come in separate pieces.
+    FrameUnmasker unmasker;
+    QByteArray out;
+    for (char c : stream)
+        QVERIFY(unmasker.feed(&c, 1, &out));
+    QCOMPARE(unmasker.peerCloseCode(), code);
+    FrameUnmasker whole;
+    QVERIFY(whole.feed(stream.constData(), stream.size(), &out));
+    QCOMPARE(whole.peerCloseCode(), code);
 }
 
 QTEST_GUILESS_MAIN(tst_FrameUnmasker)
