@@ -163,7 +163,7 @@ void RecordingSocket::close()
     m_lingering = true;
     // Nothing that arrives from now on is for QWebSocket: it has closed. Drain it so
     // that the final close() finds no unread input (which would make it a reset).
-    m_unmasking = false;
+    m_filtering = false;
     m_plain = QByteArray();
     m_plainRead = 0;
     disconnect(this, &QIODevice::readyRead, nullptr, nullptr);
@@ -191,25 +191,27 @@ void RecordingSocket::shutdownWriteWhenFlushed()
     });
 }
 
-void RecordingSocket::startUnmasking(const QByteArray &earlyData, std::function<void(const QString &)> onUnmaskedFrame)
+void RecordingSocket::startFiltering(const QByteArray &earlyData, qint64 maxJoinedBytes,
+                                     std::function<void(const QString &)> onUnmaskedFrame)
 {
+    m_filter = ClientFrameFilter(maxJoinedBytes);
     m_onUnmaskedFrame = std::move(onUnmaskedFrame);
-    m_unmasking = true;
+    m_filtering = true;
     // Reads must come to readData() as they are asked for: a buffering QIODevice would
-    // keep unmasked bytes in the buffer Qt's socket fills with masked ones.
+    // keep filtered bytes in the buffer Qt's socket fills with raw ones.
     setOpenMode(openMode() | QIODevice::Unbuffered);
-    feedUnmasker(earlyData.constData(), earlyData.size());
+    feedFilter(earlyData.constData(), earlyData.size());
 }
 
 qint64 RecordingSocket::bytesAvailable() const
 {
-    if (!m_unmasking)
+    if (!m_filtering)
         return QTcpSocket::bytesAvailable();
-    const_cast<RecordingSocket *>(this)->unmaskReceived();
+    const_cast<RecordingSocket *>(this)->filterReceived();
     return m_plain.size() - m_plainRead;
 }
 
-void RecordingSocket::unmaskReceived()
+void RecordingSocket::filterReceived()
 {
     char chunk[16 * 1024];
     m_readingRaw = true;
@@ -217,28 +219,28 @@ void RecordingSocket::unmaskReceived()
         const qint64 n = QIODevice::read(chunk, qMin<qint64>(left, sizeof chunk));
         if (n <= 0)
             break;
-        feedUnmasker(chunk, qsizetype(n));
+        feedFilter(chunk, qsizetype(n));
         left -= n;
     }
     m_readingRaw = false;
 }
 
-void RecordingSocket::feedUnmasker(const char *data, qsizetype size)
+void RecordingSocket::feedFilter(const char *data, qsizetype size)
 {
-    if (size == 0 || m_unmasker.failed())
+    if (size == 0 || m_filter.failed())
         return;
-    if (!m_unmasker.feed(data, size, &m_plain) && m_onUnmaskedFrame) {
+    if (!m_filter.feed(data, size, &m_plain) && m_onUnmaskedFrame) {
         // Not from inside QWebSocket's read: it is in the middle of a frame.
         QMetaObject::invokeMethod(this, [this] {
             if (m_onUnmaskedFrame)
-                m_onUnmaskedFrame(m_unmasker.error());
+                m_onUnmaskedFrame(m_filter.error());
         }, Qt::QueuedConnection);
     }
 }
 
 qint64 RecordingSocket::readData(char *data, qint64 maxSize)
 {
-    if (!m_unmasking || m_readingRaw)
+    if (!m_filtering || m_readingRaw)
         return QTcpSocket::readData(data, maxSize);
     const qint64 n = qMin<qint64>(maxSize, m_plain.size() - m_plainRead);
     std::memcpy(data, m_plain.constData() + m_plainRead, size_t(n));
@@ -705,7 +707,8 @@ void HostServerPrivate::onUpgraded()
             openSession(ws, socket, p);
         }
         // Now that the session listens, give Qt what arrived along with the head.
-        socket->startUnmasking(p.earlyData, [ws](const QString &why) {
+        // Joined text fragments must pass Qt's frame limit (set by openSession() or attach()).
+        socket->startFiltering(p.earlyData, qint64(ws->maxAllowedIncomingFrameSize()), [ws](const QString &why) {
             if (ws->state() == QAbstractSocket::ConnectedState)
                 ws->close(QWebSocketProtocol::CloseCodeProtocolError, why);
         });
@@ -947,13 +950,6 @@ void HostServerPrivate::openSession(QWebSocket *ws, RecordingSocket *tcp, const 
 
     QObject::connect(ws, &QWebSocket::textMessageReceived, s, [this, s](const QString &text) { onTextMessage(s, text); });
     QObject::connect(ws, &QWebSocket::binaryMessageReceived, s, [this, s](const QByteArray &data) { onBinaryMessage(s, data); });
-    auto onFrame = [this, s] {
-        ++s->snapshot.in.frames;
-        ++s->routeStats->in.frames;
-        ++stats.in.frames;
-    };
-    QObject::connect(ws, &QWebSocket::textFrameReceived, s, onFrame);
-    QObject::connect(ws, &QWebSocket::binaryFrameReceived, s, onFrame);
     QObject::connect(ws, &QWebSocket::pong, s, [this, s](quint64 elapsed) {
         s->awaitingPong = false;
         s->snapshot.pingRttMs = qint64(elapsed);
@@ -991,7 +987,10 @@ void HostServerPrivate::openSession(QWebSocket *ws, RecordingSocket *tcp, const 
 
 void HostServerPrivate::countReceived(Session *s, bool text, quint64 bytes)
 {
+    // Frames as the client sent them: Qt sees a text message's fragments joined.
+    const quint64 frames = s->tcp ? s->tcp->takeDataFrames() : 1;
     for (auto *c : {&s->routeStats->in, &stats.in, &s->snapshot.in}) {
+        c->frames += frames;
         ++c->messages;
         ++(text ? c->textMessages : c->binaryMessages);
         c->bytes += bytes;
@@ -1176,7 +1175,7 @@ void HostServerPrivate::finishSession(Session *s)
             // what the peer sent.
             snap.closeCode = quint16(s->socket->closeCode());
             snap.closeReason = s->socket->closeReason();
-            const int peerCode = s->tcp ? s->tcp->peerCloseCode() : FrameUnmasker::NoClose;
+            const int peerCode = s->tcp ? s->tcp->peerCloseCode() : ClientFrameFilter::NoClose;
             const bool peerSentIt = peerCode == 1005 ? snap.closeCode == 1000 : peerCode == int(snap.closeCode);
             const bool protocolError = !peerSentIt
                     && (snap.closeCode == 1002 || snap.closeCode == 1007 || snap.closeCode == 1009);

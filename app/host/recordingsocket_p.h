@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #pragma once
 
-#include "frameunmasker_p.h"
+#include "clientframefilter_p.h"
 
 #include <QTcpSocket>
 
@@ -15,8 +15,8 @@ namespace WsPlug::Internal {
  * to it (Qt's 101 or the host's refusal) for the handshake log, writes straight to
  * the kernel when nothing is queued, and reports every write, so that the host can
  * bound the unsent data even for what Qt writes on its own (pongs, close frames).
- * Once the upgrade is done, QWebSocket reads the client's frames through it unmasked
- * (see FrameUnmasker).
+ * Once the upgrade is done, QWebSocket reads the client's frames through it, filtered
+ * (see ClientFrameFilter).
  */
 class RecordingSocket final : public QTcpSocket
 {
@@ -38,16 +38,20 @@ public:
     //! arrives, and close for good when the peer closes or after the linger time.
     void close() override;
 
-    //! From now on QWebSocket reads the client's frames unmasked: \a earlyData (what
+    //! From now on QWebSocket reads the client's frames through a ClientFrameFilter
+    //! (unmasked, text fragments joined up to \a maxJoinedBytes): \a earlyData (what
     //! came along with the request head) first, then what arrives. A frame without a
     //! mask ends the input and calls \a onUnmaskedFrame (queued) with the reason.
-    void startUnmasking(const QByteArray &earlyData, std::function<void(const QString &)> onUnmaskedFrame);
+    void startFiltering(const QByteArray &earlyData, qint64 maxJoinedBytes,
+                        std::function<void(const QString &)> onUnmaskedFrame);
 
-    //! What QWebSocket may read: once unmasking, the unmasked bytes.
+    //! What QWebSocket may read: once filtering, the filtered frames.
     qint64 bytesAvailable() const override;
 
-    //! The code in the client's first close frame (see FrameUnmasker::peerCloseCode()).
-    int peerCloseCode() const { return m_unmasker.peerCloseCode(); }
+    //! The code in the client's first close frame (see ClientFrameFilter::peerCloseCode()).
+    int peerCloseCode() const { return m_filter.peerCloseCode(); }
+    //! Data frames the client sent since the last call (see ClientFrameFilter).
+    quint64 takeDataFrames() { return m_filter.takeDataFrames(); }
 
 protected:
     qint64 readData(char *data, qint64 maxSize) override;
@@ -56,18 +60,18 @@ protected:
 private:
     qint64 writeNow(const char *data, qint64 len);
     void shutdownWriteWhenFlushed();
-    void unmaskReceived();
-    void feedUnmasker(const char *data, qsizetype size);
+    void filterReceived();
+    void feedFilter(const char *data, qsizetype size);
     bool m_recording = true;
     int m_lingerMs = 0;
     bool m_lingering = false;
 
-    // Unmasking: Qt's socket buffer holds what came from the kernel (still masked);
-    // bytesAvailable() moves it through the unmasker into m_plain, which readData()
+    // Filtering: Qt's socket buffer holds what came from the kernel (still masked);
+    // bytesAvailable() moves it through the frame filter into m_plain, which readData()
     // serves from m_plainRead on. QWebSocket asks bytesAvailable() before every read.
-    bool m_unmasking = false;
-    bool m_readingRaw = false;     // readData() is serving unmaskReceived(), not Qt
-    FrameUnmasker m_unmasker;
+    bool m_filtering = false;
+    bool m_readingRaw = false;     // readData() is serving filterReceived(), not Qt
+    ClientFrameFilter m_filter;
     std::function<void(const QString &)> m_onUnmaskedFrame;
     QByteArray m_plain;
     qsizetype m_plainRead = 0;

@@ -1,0 +1,88 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#pragma once
+
+#include <wsplug/wsplug_export.h>
+
+#include <QByteArray>
+#include <QString>
+
+#include <utility>
+
+namespace WsPlug::Internal {
+
+/*
+ * The client's stream of frames (RFC 6455 5), between the TCP socket and QWebSocket.
+ * It is fed bytes as they arrive, in pieces of any size, and appends to its output the
+ * frames QWebSocket is to read. It makes up for what Qt 6.4 does slowly or not at all:
+ *
+ *  - Unmasking: every frame comes out unmasked (mask bit clear, key dropped, payload
+ *    XORed eight bytes at a time; Qt does one at a time, which was most of the host's
+ *    instructions with 16 KiB messages). A frame without a mask fails (5.1; Qt takes it).
+ *  - Text fragments: the fragments of a text message come out joined into one frame,
+ *    because Qt checks UTF-8 per fragment and fails a valid message whose fragments
+ *    split a character (5.6, 8.1). Only up to maxJoinedBytes (Qt's frame limit, so the
+ *    joined frame passes it); past that, and for any fragment out of order, what was
+ *    joined goes out as a first fragment and the rest as it came.
+ *  - Close codes: it notes the code of the client's first close frame, which Qt does not
+ *    tell apart from its own (and reports as 1000 when the frame had none).
+ *
+ * Control frames and everything else go through unchanged but for the mask; lengths,
+ * opcodes, RSV bits and size limits stay Qt's to check. No I/O.
+ */
+class WSPLUG_EXPORT ClientFrameFilter
+{
+public:
+    explicit ClientFrameFilter(qint64 maxJoinedBytes = 16 * 1024 * 1024) : m_maxJoined(maxJoinedBytes) { }
+
+    //! Appends what QWebSocket is to read of \a size bytes of the client's stream to
+    //! \a out. Returns false once a frame came without a mask: the frames before it are
+    //! in \a out (bar text fragments still being joined), nothing after it is taken,
+    //! and error() says why.
+    bool feed(const char *data, qsizetype size, QByteArray *out);
+
+    bool failed() const { return m_state == State::Failed; }
+    QString error() const { return m_error; }
+
+    static constexpr int NoClose = -1;
+    //! The status code of the first close frame the client sent, once its first two
+    //! payload bytes went through: NoClose before, 1005 for a close without a body
+    //! (RFC 6455 7.1.5), 0 for a one-byte body (which is invalid).
+    int peerCloseCode() const { return m_peerCloseCode; }
+
+    //! Data frames (text, binary, continuation) as they came on the wire, since the
+    //! last call: Qt sees fewer when fragments were joined.
+    quint64 takeDataFrames() { return std::exchange(m_dataFrames, 0); }
+
+private:
+    enum class State { Header, Payload, Failed };
+    //! Decides where the frame whose header is complete goes; writes its header if out.
+    void startFrame(int keyAt, QByteArray *out);
+    void endFrame(QByteArray *out);
+    void flushJoined(bool final, QByteArray *out);
+    void unmaskPayload(const char *data, qsizetype size, QByteArray *to);
+    void noteCloseCode(const char *payload, qsizetype size);
+
+    State m_state = State::Header;
+    unsigned char m_header[14] = {};   // the longest header: 2 + 8 length + 4 key
+    int m_headerHave = 0;
+    quint64 m_payloadLeft = 0;
+    unsigned char m_key[4] = {};
+    unsigned m_keyPhase = 0;           // payload bytes so far, modulo 4
+    QString m_error;
+
+    // Joining a text message's fragments: m_joined holds its payload so far.
+    qint64 m_maxJoined;
+    bool m_joining = false;
+    bool m_payloadToJoined = false;    // the frame under way is one of the fragments
+    bool m_joinEnds = false;           // ... and the last one
+    QByteArray m_joined;
+
+    int m_peerCloseCode = NoClose;
+    bool m_readingCloseCode = false;   // the payload under way is the first close frame's
+    unsigned char m_closeCode[2] = {};
+    int m_closeCodeHave = 0;
+    quint64 m_dataFrames = 0;
+};
+
+} // namespace WsPlug::Internal
