@@ -72,6 +72,8 @@ bool ClientFrameFilter::feed(const char *data, qsizetype size, QByteArray *out)
             unmaskPayload(data, n, to);
             if (m_readingCloseCode)
                 noteCloseCode(to->constData() + at, n);
+            if (m_dataFrame)
+                m_dataReceived.bytes += quint64(n);
             data += n;
             size -= n;
             m_payloadLeft -= quint64(n);
@@ -99,8 +101,9 @@ void ClientFrameFilter::startFrame(int keyAt, QByteArray *out)
     const int opcode = m_header[0] & 0x0F;
     const bool fin = m_header[0] & 0x80;
     const bool rsv = m_header[0] & 0x70;
-    if (opcode == Continuation || opcode == Text || opcode == Binary)
-        ++m_dataFrames;
+    m_dataFrame = opcode == Continuation || opcode == Text || opcode == Binary;
+    if (m_dataFrame)
+        ++m_dataReceived.frames;
     if (opcode == Close && m_peerCloseCode == NoClose) {
         m_readingCloseCode = m_payloadLeft > 0;
         m_closeCodeHave = 0;

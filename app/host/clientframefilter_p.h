@@ -50,9 +50,14 @@ public:
     //! (RFC 6455 7.1.5), 0 for a one-byte body (which is invalid).
     int peerCloseCode() const { return m_peerCloseCode; }
 
-    //! Data frames (text, binary, continuation) as they came on the wire, since the
-    //! last call: Qt sees fewer when fragments were joined.
-    quint64 takeDataFrames() { return std::exchange(m_dataFrames, 0); }
+    struct DataReceived
+    {
+        quint64 frames = 0;   //!< text, binary and continuation frames as they came
+        quint64 bytes = 0;    //!< their payload bytes (UTF-8 for text), as they came
+    };
+    //! What came in data frames since the last call: Qt sees fewer frames when
+    //! fragments were joined, and text as QString, whose length is not the bytes'.
+    DataReceived takeDataReceived() { return std::exchange(m_dataReceived, DataReceived()); }
 
 private:
     enum class State { Header, Payload, Failed };
@@ -82,7 +87,8 @@ private:
     bool m_readingCloseCode = false;   // the payload under way is the first close frame's
     unsigned char m_closeCode[2] = {};
     int m_closeCodeHave = 0;
-    quint64 m_dataFrames = 0;
+    bool m_dataFrame = false;          // the frame under way carries data
+    DataReceived m_dataReceived;
 };
 
 } // namespace WsPlug::Internal

@@ -96,7 +96,7 @@ public:
 
     // Sessions
     void openSession(QWebSocket *socket, Internal::RecordingSocket *tcp, const Internal::PendingHandshake &p);
-    void countReceived(Internal::Session *s, bool text, quint64 bytes);
+    void countReceived(Internal::Session *s, bool text);
     void onTextMessage(Internal::Session *s, const QString &text);
     void onBinaryMessage(Internal::Session *s, const QByteArray &data);
     void finishSession(Internal::Session *s);

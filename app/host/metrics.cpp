@@ -81,7 +81,7 @@ QByteArray renderPrometheus(const HostStats &st)
         w.sample("wsplug_frames_total", "route=" + label(r.route) + ",direction=\"in\"", r.in.frames);
         w.sample("wsplug_frames_total", "route=" + label(r.route) + ",direction=\"out\"", r.out.frames);
     }
-    w.family("wsplug_bytes_total", "counter", "Message payload bytes by route and direction (incoming text in UTF-16 units).");
+    w.family("wsplug_bytes_total", "counter", "Message payload bytes by route and direction.");
     for (const RouteStats &r : st.routes) {
         w.sample("wsplug_bytes_total", "route=" + label(r.route) + ",direction=\"in\"", r.in.bytes);
         w.sample("wsplug_bytes_total", "route=" + label(r.route) + ",direction=\"out\"", r.out.bytes);

@@ -50,8 +50,8 @@ public:
 
     //! The code in the client's first close frame (see ClientFrameFilter::peerCloseCode()).
     int peerCloseCode() const { return m_filter.peerCloseCode(); }
-    //! Data frames the client sent since the last call (see ClientFrameFilter).
-    quint64 takeDataFrames() { return m_filter.takeDataFrames(); }
+    //! Data frames and payload bytes the client sent since the last call.
+    ClientFrameFilter::DataReceived takeDataReceived() { return m_filter.takeDataReceived(); }
 
 protected:
     qint64 readData(char *data, qint64 maxSize) override;

@@ -214,8 +214,18 @@ void tst_ClientFrameFilter::joinsTheFragmentsOfATextMessage()
     QVERIFY(filter.feed(stream.constData(), stream.size(), &out));
     QCOMPARE(out.size(), expected.size());
     QVERIFY(out == expected);
-    QCOMPARE(filter.takeDataFrames(), quint64(dataFrames));
-    QCOMPARE(filter.takeDataFrames(), 0u);
+    const auto received = filter.takeDataReceived();
+    QCOMPARE(received.frames, quint64(dataFrames));
+    QCOMPARE(filter.takeDataReceived().frames, 0u);
+    // Payload bytes of the data frames as they came, control frames' not included.
+    quint64 dataBytes = 0;
+    for (QByteArray rest = stream; !rest.isEmpty();) {
+        const auto frame = takeFrame(rest);
+        QVERIFY(frame);
+        if (frame->opcode <= 0x2)
+            dataBytes += quint64(frame->payload.size());
+    }
+    QCOMPARE(received.bytes, dataBytes);
 }
 
 void tst_ClientFrameFilter::joinedStreamsDoNotDependOnHowTheyAreCut()

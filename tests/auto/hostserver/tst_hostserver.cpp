@@ -49,6 +49,7 @@ private Q_SLOTS:
     void clientCloseIsRecorded();
     void cutsOffPeerThatStopsReading();
     void sessionRegistryTracksCounters();
+    void countsIncomingFramesAndBytesAsTheClientSentThem();
     void stopClosesEveryoneWith1001();
     void stopAbortsPeersThatNeverAnswerTheClose();
     void failsToStartOnBusyPort();
@@ -542,6 +543,34 @@ void tst_HostServer::sessionRegistryTracksCounters()
     QVERIFY(s.lastActivity >= s.info.connectedAt);
     QCOMPARE(host->session(s.info.id).info.id, s.info.id);
     QCOMPARE(host->session(s.info.id + 1000).info.id, SessionId(0));
+}
+
+void tst_HostServer::countsIncomingFramesAndBytesAsTheClientSentThem()
+{
+    // Qt hands text over as a QString (whose length is not the UTF-8 bytes') and, with
+    // the host's frame filter, a fragmented text message as one frame: the counters
+    // must still show what came on the wire.
+    auto host = startHost();
+    QVERIFY(host);
+    QTcpSocket socket;
+    QVERIFY(upgradeRaw(socket, host->serverPort()));
+    const QByteArray text = QString::fromUtf8("κό €").toUtf8();   // 4 characters, 8 bytes
+    socket.write(clientFrame(0x1, text.left(3), false) + clientFrame(0x9, "ping") + clientFrame(0x0, text.mid(3), false)
+                 + clientFrame(0x0, {}, true) + clientFrame(0x2, "bin"));
+    QByteArray buffer;
+    int echoes = 0;
+    while (echoes < 2) {
+        const auto frame = readFrame(socket, buffer);
+        QVERIFY(frame);
+        if (frame->opcode == 0x1)
+            QCOMPARE(frame->payload, text);
+        echoes += frame->opcode == 0x1 || frame->opcode == 0x2;
+    }
+    const SessionSnapshot s = host->sessions().first();
+    QCOMPARE(s.in.messages, quint64(2));
+    QCOMPARE(s.in.frames, quint64(4));
+    QCOMPARE(s.in.bytes, quint64(text.size() + 3));
+    QCOMPARE(s.out.bytes, quint64(text.size() + 3));
 }
 
 void tst_HostServer::stopClosesEveryoneWith1001()
