@@ -101,10 +101,13 @@ void ClientFrameFilter::startFrame(int keyAt, QByteArray *out)
     const int opcode = m_header[0] & 0x0F;
     const bool fin = m_header[0] & 0x80;
     const bool rsv = m_header[0] & 0x70;
+    // Qt refuses a length not in its shortest form; a joined frame would not show it.
+    const bool minimalLength = keyAt == 2 || (keyAt == 4 ? m_payloadLeft >= 126 : m_payloadLeft > 0xFFFF);
     m_dataFrame = opcode == Continuation || opcode == Text || opcode == Binary;
     if (m_dataFrame)
         ++m_dataReceived.frames;
-    if (opcode == Close && m_peerCloseCode == NoClose) {
+    // Only a close frame Qt takes (final, no RSV bit, at most 125 bytes) is the peer's.
+    if (opcode == Close && m_peerCloseCode == NoClose && fin && !rsv && m_payloadLeft <= 125) {
         m_readingCloseCode = m_payloadLeft > 0;
         m_closeCodeHave = 0;
         if (m_payloadLeft == 0)
@@ -114,20 +117,29 @@ void ClientFrameFilter::startFrame(int keyAt, QByteArray *out)
     }
 
     // Where the payload goes: joined to the text message under way, or out as it came.
-    const bool fits = m_payloadLeft <= quint64(m_maxJoined) - quint64(m_joined.size());
+    const bool joinable = !rsv && minimalLength
+            && m_payloadLeft <= quint64(m_maxJoined) - quint64(m_joined.size());
     m_payloadToJoined = false;
     if (m_joining && !(opcode & 0x8)) {
-        if (opcode == Continuation && !rsv && fits) {
+        if (opcode == Continuation && joinable) {
             m_payloadToJoined = true;
             m_joinEnds = fin;
         } else {
-            // Too big to join, or out of order (Qt fails that as it would have).
+            // Too big to join, or out of order (Qt fails that as it would have): what
+            // was joined goes out as the first fragment, the rest as it comes.
             flushJoined(false, out);
+            m_fragmentedPassing = true;
         }
-    } else if (!m_joining && opcode == Text && !fin && !rsv && fits) {
+    } else if (!m_joining && !m_fragmentedPassing && opcode == Text && !fin && joinable) {
         m_joining = true;
         m_payloadToJoined = true;
         m_joinEnds = false;
+    }
+    // A fragmented message that goes through as it came (binary, or text not joined):
+    // a text frame inside it is Qt's to fail, not the start of a join.
+    if (!m_payloadToJoined && !(opcode & 0x8)) {
+        const bool inMessage = opcode == Text || opcode == Binary || (opcode == Continuation && m_fragmentedPassing);
+        m_fragmentedPassing = inMessage && !fin;
     }
     if (!m_payloadToJoined) {
         m_header[1] &= 0x7F;

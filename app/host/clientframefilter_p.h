@@ -28,7 +28,8 @@ namespace WsPlug::Internal {
  *    tell apart from its own (and reports as 1000 when the frame had none).
  *
  * Control frames and everything else go through unchanged but for the mask; lengths,
- * opcodes, RSV bits and size limits stay Qt's to check. No I/O.
+ * opcodes, RSV bits and size limits stay Qt's to check (a fragment that Qt would refuse
+ * is never joined, so that Qt sees it). No I/O.
  */
 class WSPLUG_EXPORT ClientFrameFilter
 {
@@ -81,6 +82,7 @@ private:
     bool m_joining = false;
     bool m_payloadToJoined = false;    // the frame under way is one of the fragments
     bool m_joinEnds = false;           // ... and the last one
+    bool m_fragmentedPassing = false;  // a fragmented message is going through unjoined
     QByteArray m_joined;
 
     int m_peerCloseCode = NoClose;

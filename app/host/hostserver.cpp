@@ -153,6 +153,9 @@ qint64 RecordingSocket::writeNow(const char *data, qint64 len)
 
 void RecordingSocket::close()
 {
+    // Nothing that arrives from now on is for QWebSocket: it has closed. (Filtered
+    // bytes left over would also keep bytesAvailable() above 0 on a closed device.)
+    stopFiltering();
     // Not armed, already lingering (a second close() or an abort(), which Qt implements
     // through close()), or not connected: close at once.
     if (m_lingerMs <= 0 || m_lingering || state() != QAbstractSocket::ConnectedState) {
@@ -161,11 +164,8 @@ void RecordingSocket::close()
         return;
     }
     m_lingering = true;
-    // Nothing that arrives from now on is for QWebSocket: it has closed. Drain it so
-    // that the final close() finds no unread input (which would make it a reset).
-    m_filtering = false;
-    m_plain = QByteArray();
-    m_plainRead = 0;
+    // Drain what arrives so that the final close() finds no unread input (which would
+    // make it a reset).
     disconnect(this, &QIODevice::readyRead, nullptr, nullptr);
     connect(this, &QIODevice::readyRead, this, [this] { skip(bytesAvailable()); });
     skip(bytesAvailable());
@@ -194,6 +194,8 @@ void RecordingSocket::shutdownWriteWhenFlushed()
 void RecordingSocket::startFiltering(const QByteArray &earlyData, qint64 maxJoinedBytes,
                                      std::function<void(const QString &)> onUnmaskedFrame)
 {
+    if (m_lingering || state() != QAbstractSocket::ConnectedState)
+        return;   // closed already (a plugin may close a session as it opens)
     m_filter = ClientFrameFilter(maxJoinedBytes);
     m_onUnmaskedFrame = std::move(onUnmaskedFrame);
     m_filtering = true;
@@ -206,6 +208,13 @@ void RecordingSocket::startFiltering(const QByteArray &earlyData, qint64 maxJoin
     feedFilter(earlyData.constData(), earlyData.size());
 }
 
+void RecordingSocket::stopFiltering()
+{
+    m_filtering = false;
+    m_plain = QByteArray();
+    m_plainRead = 0;
+}
+
 qint64 RecordingSocket::bytesAvailable() const
 {
     if (!m_filtering)
@@ -216,6 +225,12 @@ qint64 RecordingSocket::bytesAvailable() const
 
 void RecordingSocket::filterReceived()
 {
+    // QWebSocket reads whole frames only, so a read may stop inside one: drop what it
+    // has read once that is half of the buffer (amortised, not per read).
+    if (m_plainRead > 0 && m_plainRead >= m_plain.size() / 2) {
+        m_plain.remove(0, m_plainRead);
+        m_plainRead = 0;
+    }
     char chunk[16 * 1024];
     m_readingRaw = true;
     for (qint64 left = QTcpSocket::bytesAvailable(); left > 0;) {
@@ -235,7 +250,7 @@ void RecordingSocket::feedFilter(const char *data, qsizetype size)
     if (!m_filter.feed(data, size, &m_plain) && m_onUnmaskedFrame) {
         // Not from inside QWebSocket's read: it is in the middle of a frame.
         QMetaObject::invokeMethod(this, [this] {
-            if (m_onUnmaskedFrame)
+            if (m_filtering && m_onUnmaskedFrame)   // not if closing meanwhile
                 m_onUnmaskedFrame(m_filter.error());
         }, Qt::QueuedConnection);
     }
@@ -246,6 +261,8 @@ qint64 RecordingSocket::readData(char *data, qint64 maxSize)
     if (!m_filtering || m_readingRaw)
         return QTcpSocket::readData(data, maxSize);
     const qint64 n = qMin<qint64>(maxSize, m_plain.size() - m_plainRead);
+    if (n <= 0)
+        return 0;
     std::memcpy(data, m_plain.constData() + m_plainRead, size_t(n));
     m_plainRead += n;
     if (m_plainRead == m_plain.size()) {
@@ -711,8 +728,9 @@ void HostServerPrivate::onUpgraded()
         }
         // Now that the session listens, give Qt what arrived along with the head.
         // Joined text fragments must pass Qt's frame limit (set by openSession() or attach()).
-        socket->startFiltering(p.earlyData, qint64(ws->maxAllowedIncomingFrameSize()), [ws](const QString &why) {
-            if (ws->state() == QAbstractSocket::ConnectedState)
+        socket->startFiltering(p.earlyData, qint64(ws->maxAllowedIncomingFrameSize()),
+                               [ws = QPointer<QWebSocket>(ws)](const QString &why) {
+            if (ws && ws->state() == QAbstractSocket::ConnectedState)
                 ws->close(QWebSocketProtocol::CloseCodeProtocolError, why);
         });
         socket->setReadBufferSize(0);
@@ -988,17 +1006,27 @@ void HostServerPrivate::openSession(QWebSocket *ws, RecordingSocket *tcp, const 
 }
 
 
-void HostServerPrivate::countReceived(Session *s, bool text)
+void HostServerPrivate::countReceivedFrames(Session *s)
 {
     // Frames and bytes as the client sent them, from the frame filter: Qt sees a text
-    // message's fragments joined, and gives text as a QString. Frames of messages that
-    // came in the same read are all counted with the first.
-    const ClientFrameFilter::DataReceived wire = s->tcp ? s->tcp->takeDataReceived() : ClientFrameFilter::DataReceived();
+    // message's fragments joined, and gives text as a QString. Taken with each message
+    // (frames of messages that came in the same read all count with the first) and
+    // when the session ends (frames of a message never finished).
+    if (!s->tcp)
+        return;
+    const ClientFrameFilter::DataReceived wire = s->tcp->takeDataReceived();
     for (auto *c : {&s->routeStats->in, &stats.in, &s->snapshot.in}) {
         c->frames += wire.frames;
+        c->bytes += wire.bytes;
+    }
+}
+
+void HostServerPrivate::countReceived(Session *s, bool text)
+{
+    countReceivedFrames(s);
+    for (auto *c : {&s->routeStats->in, &stats.in, &s->snapshot.in}) {
         ++c->messages;
         ++(text ? c->textMessages : c->binaryMessages);
-        c->bytes += wire.bytes;
     }
     s->dirty = true;
     s->lastActivityMs = QDateTime::currentMSecsSinceEpoch();
@@ -1168,6 +1196,7 @@ void HostServerPrivate::finishSession(Session *s)
         return;
     s->finished = true;
     s->view();
+    countReceivedFrames(s);
     if (s->tcp)
         s->tcp->onWritten = nullptr;
     SessionSnapshot &snap = s->snapshot;

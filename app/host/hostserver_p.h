@@ -97,6 +97,7 @@ public:
     // Sessions
     void openSession(QWebSocket *socket, Internal::RecordingSocket *tcp, const Internal::PendingHandshake &p);
     void countReceived(Internal::Session *s, bool text);
+    void countReceivedFrames(Internal::Session *s);
     void onTextMessage(Internal::Session *s, const QString &text);
     void onBinaryMessage(Internal::Session *s, const QByteArray &data);
     void finishSession(Internal::Session *s);

@@ -61,6 +61,7 @@ private:
     qint64 writeNow(const char *data, qint64 len);
     void shutdownWriteWhenFlushed();
     void filterReceived();
+    void stopFiltering();
     void feedFilter(const char *data, qsizetype size);
     bool m_recording = true;
     int m_lingerMs = 0;

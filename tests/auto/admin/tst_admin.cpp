@@ -105,6 +105,7 @@ private Q_SLOTS:
     void otherCommands();
     void badCommandsGetErrorReplies_data();
     void badCommandsGetErrorReplies();
+    void binaryFrameClosesWith1003EvenWithMoreFramesBehindIt();
     void generatedTokenIsReadableThroughTheApi();
     void tokenIsMaskedHoweverItsKeyIsSpelt_data();
     void tokenIsMaskedHoweverItsKeyIsSpelt();
@@ -518,6 +519,30 @@ void tst_Admin::tokenIsMaskedHoweverItsKeyIsSpelt()
     QVERIFY(r.admin);
     QVERIFY2(!r.request.contains(token.toLatin1()), r.request.left(120).constData());
     QVERIFY(r.request.startsWith(QByteArray("GET /_admin?x=1&" + key.toLatin1() + '=')));
+}
+
+void tst_Admin::binaryFrameClosesWith1003EvenWithMoreFramesBehindIt()
+{
+    // The admin channel closes at once on a binary frame; frames that came in the same
+    // read must be dropped with the connection, and the host must go on serving.
+    auto host = startHost();
+    QVERIFY(host);
+    QTcpSocket raw;
+    QVERIFY(upgradeRaw(raw, host->serverPort(), QStringLiteral("/_admin?token=") + token));
+    raw.write(clientFrame(0x2, "binary") + clientFrame(0x1, R"({"cmd":"ping"})").repeated(20));
+    QByteArray buffer;
+    std::optional<Frame> close;
+    while (auto frame = readFrame(raw, buffer)) {
+        if (frame->opcode == 0x8) {
+            close = frame;
+            break;
+        }
+    }
+    QVERIFY2(close, "no close frame");
+    QCOMPARE(closeCodeOf(*close), 1003);
+    QVERIFY(waitForDisconnect(raw, 5000));
+    auto user = openClient(host->serverPort());
+    QVERIFY(user);
 }
 
 void tst_Admin::metricsMatchAKnownExchange()

@@ -21,6 +21,28 @@ QByteArray plainFrame(int opcode, const QByteArray &payload, bool fin = true)
     return clientFrame(opcode, payload, fin, false);
 }
 
+//! A final client frame whose 2-byte length says what one byte could (Qt refuses it).
+QByteArray longLengthFrame(int opcode, const QByteArray &payload, bool masked = true)
+{
+    QByteArray frame;
+    frame.append(char(0x80 | opcode));
+    frame.append(char((masked ? 0x80 : 0) | 126));
+    frame.append(char(0));
+    frame.append(char(payload.size()));
+    if (!masked)
+        return frame + payload;
+    const char key[4] = {0x11, 0x22, 0x33, 0x44};
+    frame.append(key, 4);
+    for (qsizetype i = 0; i < payload.size(); ++i)
+        frame.append(char(payload[i] ^ key[i % 4]));
+    return frame;
+}
+
+QByteArray plainLongLengthFrame(int opcode, const QByteArray &payload)
+{
+    return longLengthFrame(opcode, payload, false);
+}
+
 QByteArray payloadOf(int length, int seed)
 {
     QByteArray p(length, Qt::Uninitialized);
@@ -138,6 +160,10 @@ void tst_ClientFrameFilter::notesTheCodeOfTheFirstCloseFrame_data()
     QTest::addRow("one byte") << clientFrame(0x8, QByteArray(1, '\x03')) << 0;
     QTest::addRow("the first of two") << clientFrame(0x8, {}) + clientFrame(0x8, closePayload(1001)) << 1005;
     QTest::addRow("a close code in a text frame") << clientFrame(0x1, closePayload(1001)) << ClientFrameFilter::NoClose;
+    // Close frames Qt refuses (1002) are not the peer's close: Qt's code stands.
+    QTest::addRow("a fragmented close") << clientFrame(0x8, closePayload(1002), false) << ClientFrameFilter::NoClose;
+    QTest::addRow("a close with an RSV bit") << clientFrame(0x8, closePayload(1002), true, true, 2) << ClientFrameFilter::NoClose;
+    QTest::addRow("a close of 126 bytes") << clientFrame(0x8, closePayload(1002, QByteArray(124, 'r'))) << ClientFrameFilter::NoClose;
 }
 
 void tst_ClientFrameFilter::notesTheCodeOfTheFirstCloseFrame()
@@ -198,6 +224,20 @@ void tst_ClientFrameFilter::joinsTheFragmentsOfATextMessage_data()
     QTest::addRow("a fragment with an RSV bit")
         << clientFrame(0x1, "ab", false) + clientFrame(0x0, "cd", true, true, 4)
         << big << plainFrame(0x1, "ab", false) + clientFrame(0x0, "cd", true, false, 4) << 2;
+    // A text frame inside a fragmented binary message is Qt's to fail: not joined.
+    QTest::addRow("a text frame inside a binary message")
+        << clientFrame(0x2, "ab", false) + clientFrame(0x1, "cd", false) + clientFrame(0x0, "ef")
+        << big << plainFrame(0x2, "ab", false) + plainFrame(0x1, "cd", false) + plainFrame(0x0, "ef") << 3;
+    QTest::addRow("a text message after a binary one is joined")
+        << clientFrame(0x2, "ab", false) + clientFrame(0x0, "cd") + clientFrame(0x1, "ef", false) + clientFrame(0x0, "gh")
+        << big << plainFrame(0x2, "ab", false) + plainFrame(0x0, "cd") + plainFrame(0x1, "efgh") << 4;
+    QTest::addRow("a text frame inside an unjoined text message")
+        << clientFrame(0x1, "abcdefghij", false) + clientFrame(0x1, "x", false) + clientFrame(0x0, "k")
+        << qint64(8) << plainFrame(0x1, "abcdefghij", false) + plainFrame(0x1, "x", false) + plainFrame(0x0, "k") << 3;
+    // Qt refuses a length not in its shortest form: such a fragment is not re-encoded.
+    QTest::addRow("a fragment with a needlessly long length")
+        << clientFrame(0x1, "ab", false) + longLengthFrame(0x0, "cd")
+        << big << plainFrame(0x1, "ab", false) + plainLongLengthFrame(0x0, "cd") << 2;
     QTest::addRow("a reserved opcode before the last fragment")
         << clientFrame(0x1, "ab", false) + clientFrame(0x3, "cd")
         << big << plainFrame(0x1, "ab", false) + plainFrame(0x3, "cd") << 1;

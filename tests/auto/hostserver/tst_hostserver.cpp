@@ -47,9 +47,11 @@ private Q_SLOTS:
     void kickAbortsWithoutCloseFrame();
     void abruptClientDropIsRecordedAs1006();
     void clientCloseIsRecorded();
+    void cutsOffPeerThatStopsReading_data();
     void cutsOffPeerThatStopsReading();
     void sessionRegistryTracksCounters();
     void countsIncomingFramesAndBytesAsTheClientSentThem();
+    void countsTheFramesOfAMessageNeverFinished();
     void stopClosesEveryoneWith1001();
     void stopAbortsPeersThatNeverAnswerTheClose();
     void failsToStartOnBusyPort();
@@ -480,8 +482,20 @@ void tst_HostServer::clientCloseIsRecorded()
     QCOMPARE(snap.closeCause, CloseCause::Client);
 }
 
+void tst_HostServer::cutsOffPeerThatStopsReading_data()
+{
+    QTest::addColumn<int>("framesPerWrite");
+    QTest::addColumn<int>("frameBytes");
+    QTest::addRow("one 64 KiB frame per write") << 1 << 64 * 1024;
+    // The cut comes while the host still holds frames it has read but not handled:
+    // they must be dropped with the session, not handed on (nor spun on) after it.
+    QTest::addRow("64 frames of 4 KiB per write") << 64 << 4 * 1024;
+}
+
 void tst_HostServer::cutsOffPeerThatStopsReading()
 {
+    QFETCH(int, framesPerWrite);
+    QFETCH(int, frameBytes);
     HostConfig config = testConfig();
     config.maxSendBacklogBytes = 256 * 1024;
     auto host = startHost(config);
@@ -493,7 +507,7 @@ void tst_HostServer::cutsOffPeerThatStopsReading()
     // echoes pile up in the host's send buffer.
     reader.setReadBufferSize(1);
     reader.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 4096);
-    const QByteArray chunk = clientFrame(0x2, QByteArray(64 * 1024, 'z'));
+    const QByteArray chunk = clientFrame(0x2, QByteArray(frameBytes, 'z')).repeated(framesPerWrite);
     auto alsoHere = openClient(host->serverPort());   // must keep working throughout
     QVERIFY(alsoHere);
     QSignalSpy echoed(alsoHere.get(), &QWebSocket::textMessageReceived);
@@ -571,6 +585,21 @@ void tst_HostServer::countsIncomingFramesAndBytesAsTheClientSentThem()
     QCOMPARE(s.in.frames, quint64(4));
     QCOMPARE(s.in.bytes, quint64(text.size() + 3));
     QCOMPARE(s.out.bytes, quint64(text.size() + 3));
+}
+
+void tst_HostServer::countsTheFramesOfAMessageNeverFinished()
+{
+    auto host = startHost();
+    QVERIFY(host);
+    QSignalSpy closed(host.get(), &HostServer::sessionClosed);
+    QTcpSocket socket;
+    QVERIFY(upgradeRaw(socket, host->serverPort()));
+    socket.write(clientFrame(0x2, "part", false) + clientFrame(0x0, "s", false) + clientFrame(0x8, closePayload(1000)));
+    QTRY_COMPARE(closed.size(), 1);
+    const auto snap = closed.first().first().value<SessionSnapshot>();
+    QCOMPARE(snap.in.messages, quint64(0));
+    QCOMPARE(snap.in.frames, quint64(2));
+    QCOMPARE(snap.in.bytes, quint64(5));
 }
 
 void tst_HostServer::stopClosesEveryoneWith1001()
