@@ -347,23 +347,34 @@ if want idle; then
 fi
 
 if want fanout; then
-    start_group broadcast
+    # References for the fan-out rows, both bench/sendfloor: "minimal", a WebSocket server
+    # that is nothing but an epoll loop of send()s, measured through the same generator;
+    # and, last, the kernel's bare send() loop with its own trivial reader.
+    start_fanout_group() {
+        start_group broadcast
+        [[ -x "$sendfloor" ]] && start_server minimal "$sendfloor" --serve
+        return 0
+    }
+    start_fanout_group
     for k in $fan_list; do
         c="fanout-$k"
         # 200 rounds: with fewer, the p99 is simply the slowest round.
         rounds=$fan_rounds
-        run_case "$c" "wsplug wsplug+admin ${variants[*]:1}" 1 --mode fanout --subscribers "$k" --rounds "$rounds" \
+        run_case "$c" "wsplug wsplug+admin ${variants[*]:1} minimal" 1 --mode fanout --subscribers "$k" --rounds "$rounds" \
             --size 32 --duration 20 --warmup 0
         row fanout "to $k, 32 B" "p50 ms" "$c" p50_us 0.001 "%.2f"
         row fanout "to $k, 32 B" "p99 ms" "$c" p99_us 0.001 "%.2f"
         row fanout "to $k, 32 B" "deliveries/s" "$c" deliveries_per_s 1 "%.0f"
         row "fanout +admin" "to $k, 32 B" "p99 ms" "$c" p99_us 0.001 "%.2f" wsplug+admin
-        # What a bare loop of send()s takes on this machine now, to read the rows against.
         if [[ -x "$sendfloor" ]]; then
+            m50=$(figure "$c" minimal p50_us 0.001 "%.2f")
+            m99=$(figure "$c" minimal p99_us 0.001 "%.2f")
+            [[ -n "$m99" ]] && notes+=("fanout to $k, minimal epoll WebSocket server (wsplug-sendfloor --serve), same generator: p50_ms=$m50 p99_ms=$m99${flags["$c|minimal"]:+ (${flags["$c|minimal"]})}")
             stop_all
             r=$("$sendfloor" --recipients $(( k < 9990 ? k : 9990 )) --rounds "$rounds" 2> /dev/null | grep '^RESULT ' || true)
-            [[ -n "$r" ]] && notes+=("fanout to $k, kernel floor (wsplug-sendfloor, a bare send() loop): $(grep -oE '(recipients|p50_ms|p99_ms)=[0-9.]+' <<< "$r" | paste -sd ' ')")
-            (( k != ${fan_list##* } )) && start_group broadcast
+            fields=$(grep -oE '(recipients|p50_ms|p99_ms)=[0-9.]+' <<< "$r" | paste -sd ' ' || true)
+            [[ -n "$fields" ]] && notes+=("fanout to $k, kernel floor (wsplug-sendfloor, a bare send() loop): $fields")
+            (( k != ${fan_list##* } )) && start_fanout_group
         fi
     done
     stop_all
