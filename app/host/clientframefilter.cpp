@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "clientframefilter_p.h"
 
+#include "frameencoder_p.h"
+
 #include <QtEndian>
 
 #include <cstring>
@@ -20,25 +22,6 @@ int lengthFieldEnd(unsigned char secondByte)
     case 127: return 10;
     default: return 2;
     }
-}
-
-//! An unmasked frame header with the shortest length encoding.
-void appendHeader(QByteArray *out, unsigned char first, quint64 length)
-{
-    unsigned char h[10] = {first};
-    int size = 2;
-    if (length < 126) {
-        h[1] = static_cast<unsigned char>(length);
-    } else if (length <= 0xFFFF) {
-        h[1] = 126;
-        qToBigEndian<quint16>(quint16(length), h + 2);
-        size = 4;
-    } else {
-        h[1] = 127;
-        qToBigEndian<quint64>(length, h + 2);
-        size = 10;
-    }
-    out->append(reinterpret_cast<const char *>(h), size);
 }
 
 } // namespace
@@ -161,7 +144,7 @@ void ClientFrameFilter::endFrame(QByteArray *out)
 
 void ClientFrameFilter::flushJoined(bool final, QByteArray *out)
 {
-    appendHeader(out, static_cast<unsigned char>((final ? 0x80 : 0) | Text), quint64(m_joined.size()));
+    appendFrameHeader(*out, Text, final, quint64(m_joined.size()));
     out->append(m_joined);
     m_joined = QByteArray();
     m_joining = false;

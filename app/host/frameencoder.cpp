@@ -6,8 +6,7 @@
 
 namespace WsPlug::Internal {
 
-namespace {
-void appendHeader(QByteArray &out, quint8 opcode, bool fin, quint64 length)
+void appendFrameHeader(QByteArray &out, quint8 opcode, bool fin, quint64 length)
 {
     out.append(char((fin ? 0x80 : 0x00) | opcode));
     if (length <= 125) {
@@ -24,7 +23,6 @@ void appendHeader(QByteArray &out, quint8 opcode, bool fin, quint64 length)
         out.append(be, 8);
     }
 }
-} // namespace
 
 EncodedMessage encodeMessage(FrameOpcode opcode, const QByteArray &payload, qint64 maxFramePayload)
 {
@@ -36,7 +34,7 @@ EncodedMessage encodeMessage(FrameOpcode opcode, const QByteArray &payload, qint
     qint64 offset = 0;
     for (qint64 i = 0; i < frames; ++i) {
         const qint64 size = std::min<qint64>(chunk, payload.size() - offset);
-        appendHeader(m.bytes, i == 0 ? quint8(opcode) : quint8(0x0), i == frames - 1, quint64(size));
+        appendFrameHeader(m.bytes, i == 0 ? quint8(opcode) : quint8(0x0), i == frames - 1, quint64(size));
         m.bytes.append(payload.constData() + offset, size);
         offset += size;
     }

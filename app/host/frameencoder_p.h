@@ -23,6 +23,10 @@ struct EncodedMessage
 
 enum class FrameOpcode : quint8 { Text = 0x1, Binary = 0x2 };
 
+//! Appends an unmasked frame header (RFC 6455 5.2) for \a length payload bytes, with
+//! the shortest length encoding.
+WSPLUG_EXPORT void appendFrameHeader(QByteArray &out, quint8 opcode, bool fin, quint64 length);
+
 //! Encodes \a payload as one message, split into frames of at most \a maxFramePayload
 //! bytes (the first frame carries \a opcode, the rest are continuations).
 WSPLUG_EXPORT EncodedMessage encodeMessage(FrameOpcode opcode, const QByteArray &payload,
