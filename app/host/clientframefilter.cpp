@@ -55,7 +55,7 @@ bool ClientFrameFilter::feed(const char *data, qsizetype size, QByteArray *out)
             unmaskPayload(data, n, to);
             if (m_readingCloseCode)
                 noteCloseCode(to->constData() + at, n);
-            if (m_dataFrame)
+            if (isDataFrame())
                 m_dataReceived.bytes += quint64(n);
             data += n;
             size -= n;
@@ -86,8 +86,7 @@ void ClientFrameFilter::startFrame(int keyAt, QByteArray *out)
     const bool rsv = m_header[0] & 0x70;
     // Qt refuses a length not in its shortest form; a joined frame would not show it.
     const bool minimalLength = keyAt == 2 || (keyAt == 4 ? m_payloadLeft >= 126 : m_payloadLeft > 0xFFFF);
-    m_dataFrame = opcode == Continuation || opcode == Text || opcode == Binary;
-    if (m_dataFrame)
+    if (isDataFrame())
         ++m_dataReceived.frames;
     // Only a close frame Qt takes (final, no RSV bit, at most 125 bytes) is the peer's.
     if (opcode == Close && m_peerCloseCode == NoClose && fin && !rsv && m_payloadLeft <= 125) {
@@ -106,7 +105,6 @@ void ClientFrameFilter::startFrame(int keyAt, QByteArray *out)
     if (m_joining && !(opcode & 0x8)) {
         if (opcode == Continuation && joinable) {
             m_payloadToJoined = true;
-            m_joinEnds = fin;
         } else {
             // Too big to join, or out of order (Qt fails that as it would have): what
             // was joined goes out as the first fragment, the rest as it comes.
@@ -116,7 +114,6 @@ void ClientFrameFilter::startFrame(int keyAt, QByteArray *out)
     } else if (!m_joining && !m_fragmentedPassing && opcode == Text && !fin && joinable) {
         m_joining = true;
         m_payloadToJoined = true;
-        m_joinEnds = false;
     }
     // A fragmented message that goes through as it came (binary, or text not joined):
     // a text frame inside it is Qt's to fail, not the start of a join.
@@ -134,10 +131,16 @@ void ClientFrameFilter::startFrame(int keyAt, QByteArray *out)
         endFrame(out);
 }
 
+bool ClientFrameFilter::isDataFrame() const
+{
+    const int opcode = m_header[0] & 0x0F;
+    return opcode == Continuation || opcode == Text || opcode == Binary;
+}
+
 void ClientFrameFilter::endFrame(QByteArray *out)
 {
     m_state = State::Header;
-    if (m_payloadToJoined && m_joinEnds)
+    if (m_payloadToJoined && (m_header[0] & 0x80))   // the last fragment
         flushJoined(true, out);
     m_payloadToJoined = false;
 }

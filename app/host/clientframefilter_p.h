@@ -69,6 +69,9 @@ private:
     void unmaskPayload(const char *data, qsizetype size, QByteArray *to);
     void noteCloseCode(const char *payload, qsizetype size);
 
+    //! Of the frame under way, whose header stays in m_header until the next one.
+    bool isDataFrame() const;
+
     State m_state = State::Header;
     unsigned char m_header[14] = {};   // the longest header: 2 + 8 length + 4 key
     int m_headerHave = 0;
@@ -81,7 +84,6 @@ private:
     qint64 m_maxJoined;
     bool m_joining = false;
     bool m_payloadToJoined = false;    // the frame under way is one of the fragments
-    bool m_joinEnds = false;           // ... and the last one
     bool m_fragmentedPassing = false;  // a fragmented message is going through unjoined
     QByteArray m_joined;
 
@@ -89,7 +91,6 @@ private:
     bool m_readingCloseCode = false;   // the payload under way is the first close frame's
     unsigned char m_closeCode[2] = {};
     int m_closeCodeHave = 0;
-    bool m_dataFrame = false;          // the frame under way carries data
     DataReceived m_dataReceived;
 };
 
