@@ -225,15 +225,18 @@ qint64 RecordingSocket::bytesAvailable() const
 
 void RecordingSocket::filterReceived()
 {
-    // QWebSocket reads whole frames only, so a read may stop inside one: drop what it
-    // has read once that is half of the buffer (amortised, not per read).
+    qint64 left = QTcpSocket::bytesAvailable();
+    if (left <= 0)
+        return;   // the common case: QWebSocket asks again within what it has
+    // QWebSocket reads whole frames only, so a read may stop inside one: before adding,
+    // drop what it has read once that is half of the buffer (amortised, not per read).
     if (m_plainRead > 0 && m_plainRead >= m_plain.size() / 2) {
         m_plain.remove(0, m_plainRead);
         m_plainRead = 0;
     }
     char chunk[16 * 1024];
     m_readingRaw = true;
-    for (qint64 left = QTcpSocket::bytesAvailable(); left > 0;) {
+    while (left > 0) {
         const qint64 n = QIODevice::read(chunk, qMin<qint64>(left, sizeof chunk));
         if (n <= 0)
             break;
