@@ -121,6 +121,14 @@ QByteArray clientFrame(int opcode, const QByteArray &payload, bool fin, bool mas
     return frame + body;
 }
 
+QByteArray clientFrameWithLongLength(int opcode, const QByteArray &payload, bool fin, bool masked)
+{
+    Q_ASSERT(payload.size() < 126);
+    // The 7-bit form, rewritten to 126 + two length bytes; key and payload stay.
+    const QByteArray frame = clientFrame(opcode, payload, fin, masked);
+    return frame.left(1) + char((masked ? 0x80 : 0) | 126) + char(0) + char(payload.size()) + frame.mid(2);
+}
+
 std::optional<Frame> takeFrame(QByteArray &buffer)
 {
     if (buffer.size() < 2)

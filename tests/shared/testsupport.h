@@ -45,6 +45,10 @@ QByteArray rawRequest(quint16 port, const QByteArray &request, int timeoutMs = 5
 QByteArray clientFrame(int opcode, const QByteArray &payload, bool fin = true, bool masked = true,
                        int rsv = 0);
 
+//! A client frame whose payload (under 126 bytes) has its length in the 2-byte form,
+//! which RFC 6455 5.2 forbids ("the minimal number of bytes MUST be used").
+QByteArray clientFrameWithLongLength(int opcode, const QByteArray &payload, bool fin = true, bool masked = true);
+
 //! The payload of a close frame: \a code (big-endian) then \a reason.
 QByteArray closePayload(quint16 code, const QByteArray &reason = {});
 

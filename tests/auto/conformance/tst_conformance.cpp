@@ -667,6 +667,14 @@ void tst_Conformance::failsOnProtocolError_data()
         << QList<QByteArray>{clientFrame(0x9, "a", false), clientFrame(0x0, "b", true)} << 1002;
     QTest::addRow("fragmented close")
         << QList<QByteArray>{clientFrame(0x8, closePayload(1000), false), clientFrame(0x0, "b", true)} << 1002;
+    // Qt's own 1002 even though the (invalid) close frame carries 1002 too.
+    QTest::addRow("fragmented close carrying 1002")
+        << QList<QByteArray>{clientFrame(0x8, closePayload(1002), false), clientFrame(0x0, "b", true)} << 1002;
+    // 5.2: "the minimal number of bytes MUST be used to encode the length", also in a
+    // fragment the host would otherwise join into one frame.
+    QTest::addRow("length not in its shortest form") << QList<QByteArray>{clientFrameWithLongLength(0x1, "ab")} << 1002;
+    QTest::addRow("length not in its shortest form, in a fragment")
+        << QList<QByteArray>{clientFrame(0x1, "a", false), clientFrameWithLongLength(0x0, "bc")} << 1002;
     // 5.4: a continuation needs a message to continue, and a message needs to end first.
     QTest::addRow("continuation without start") << QList<QByteArray>{clientFrame(0x0, "lost", true)} << 1002;
     QTest::addRow("unfinished continuation without start") << QList<QByteArray>{clientFrame(0x0, "lost", false)} << 1002;
@@ -676,6 +684,9 @@ void tst_Conformance::failsOnProtocolError_data()
         << QList<QByteArray>{clientFrame(0x1, "a", false), clientFrame(0x1, "b", true)} << 1002;
     QTest::addRow("binary while a text message is open")
         << QList<QByteArray>{clientFrame(0x1, "a", false), clientFrame(0x2, "b", true)} << 1002;
+    // Failed at once, though the text frame is the start of a message the host could join.
+    QTest::addRow("text while a binary message is open, unfinished")
+        << QList<QByteArray>{clientFrame(0x2, "a", false), clientFrame(0x1, "b", false)} << 1002;
 }
 
 void tst_Conformance::failsOnProtocolError()

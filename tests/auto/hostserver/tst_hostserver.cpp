@@ -52,6 +52,7 @@ private Q_SLOTS:
     void sessionRegistryTracksCounters();
     void countsIncomingFramesAndBytesAsTheClientSentThem();
     void countsTheFramesOfAMessageNeverFinished();
+    void joinsTextFragmentsOnlyUpToTheFrameLimit();
     void stopClosesEveryoneWith1001();
     void stopAbortsPeersThatNeverAnswerTheClose();
     void failsToStartOnBusyPort();
@@ -600,6 +601,26 @@ void tst_HostServer::countsTheFramesOfAMessageNeverFinished()
     QCOMPARE(snap.in.messages, quint64(0));
     QCOMPARE(snap.in.frames, quint64(2));
     QCOMPARE(snap.in.bytes, quint64(5));
+}
+
+void tst_HostServer::joinsTextFragmentsOnlyUpToTheFrameLimit()
+{
+    // The host joins a text message's fragments for Qt, but never into a frame over
+    // the frame limit: fragments that each pass it make a message that passes.
+    HostConfig config = testConfig();
+    config.maxFrameBytes = 200;
+    config.maxMessageBytes = 1000;
+    auto host = startHost(config);
+    QVERIFY(host);
+    QTcpSocket socket;
+    QVERIFY(upgradeRaw(socket, host->serverPort()));
+    const QByteArray part(150, 'a');
+    socket.write(clientFrame(0x1, part, false) + clientFrame(0x0, part, false) + clientFrame(0x0, part));
+    QByteArray buffer;
+    const auto echo = readFrame(socket, buffer);
+    QVERIFY(echo);
+    QCOMPARE(echo->opcode, 0x1);
+    QCOMPARE(echo->payload, part.repeated(3));
 }
 
 void tst_HostServer::stopClosesEveryoneWith1001()
