@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #pragma once
 
-#include <wsplug/hoststats.h>
+#include "wiretypes.h"
 
 #include <QAbstractTableModel>
 

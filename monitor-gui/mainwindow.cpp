@@ -683,10 +683,9 @@ void MainWindow::setDemoTraffic(bool on)
 
 void MainWindow::updateStatus()
 {
-    const QJsonObject host = m_client->hostInfo();
-    const QString where = host.isEmpty() ? m_client->displayUrl()
-                                         : QStringLiteral("ws://%1:%2").arg(host.value(QStringLiteral("address")).toString())
-                                               .arg(host.value(QStringLiteral("port")).toInt());
+    const Protocol::HostInfo &host = m_client->hostInfo();
+    const QString where = host.version.isEmpty() ? m_client->displayUrl()
+                                                 : QStringLiteral("ws://%1:%2").arg(host.address).arg(host.port);
     m_hostLabel->setText(m_host ? tr("<b>Embedded host</b> %1").arg(where) : tr("<b>Remote host</b> %1").arg(where));
 
     QString state;
@@ -698,7 +697,7 @@ void MainWindow::updateStatus()
         state = tr("Connecting to %1…").arg(m_client->displayUrl());
         break;
     case MonitorClient::State::Attached:
-        state = tr("● Attached to %1, wsplug %2").arg(where, host.value(QStringLiteral("version")).toString());
+        state = tr("● Attached to %1, wsplug %2").arg(where, host.version);
         if (!m_hostError.isEmpty())
             state += QStringLiteral(" — ") + m_hostError;
         break;
@@ -727,29 +726,22 @@ void MainWindow::updateStatus()
 void MainWindow::updatePlugins()
 {
     // The plugin lists come with a snapshot; ticks only move the session counts.
-    const QJsonArray loaded = m_client->loadedPlugins();
+    const QList<Protocol::PluginInfo> &loaded = m_client->loadedPlugins();
     m_pluginsTable->setRowCount(int(loaded.size()));
     for (int row = 0; row < loaded.size(); ++row) {
-        const QJsonObject p = loaded.at(row).toObject();
-        QStringList routes;
-        for (const QJsonValue &r : p.value(QStringLiteral("routes")).toArray())
-            routes << r.toString();
-        const QStringList cells = {p.value(QStringLiteral("id")).toString(), p.value(QStringLiteral("name")).toString(),
-                                   p.value(QStringLiteral("version")).toString() + QStringLiteral(" (API ")
-                                       + p.value(QStringLiteral("apiVersion")).toString() + QLatin1Char(')'),
-                                   routes.join(QStringLiteral(", ")), QString(),
-                                   p.value(QStringLiteral("description")).toString()};
+        const Protocol::PluginInfo &p = loaded.at(row);
+        const QStringList cells = {p.id, p.name, p.version + QStringLiteral(" (API ") + p.apiVersion + QLatin1Char(')'),
+                                   p.routes.join(QStringLiteral(", ")), QString(), p.description};
         for (int c = 0; c < cells.size(); ++c)
             m_pluginsTable->setItem(row, c, new QTableWidgetItem(cells.at(c)));
-        m_pluginsTable->item(row, 5)->setToolTip(p.value(QStringLiteral("file")).toString());
+        m_pluginsTable->item(row, 5)->setToolTip(p.fileName);
     }
     updatePluginSessions();
-    const QJsonArray refused = m_client->refusedPlugins();
+    const QList<Protocol::PluginRefusal> &refused = m_client->refusedPlugins();
     m_refusedTable->setRowCount(int(refused.size()));
     for (int row = 0; row < refused.size(); ++row) {
-        const QJsonObject r = refused.at(row).toObject();
-        m_refusedTable->setItem(row, 0, new QTableWidgetItem(r.value(QStringLiteral("file")).toString()));
-        m_refusedTable->setItem(row, 1, new QTableWidgetItem(r.value(QStringLiteral("reason")).toString()));
+        m_refusedTable->setItem(row, 0, new QTableWidgetItem(refused.at(row).fileName));
+        m_refusedTable->setItem(row, 1, new QTableWidgetItem(refused.at(row).reason));
     }
 }
 

@@ -5,9 +5,6 @@
 #include "handshakesmodel.h"
 #include "sessionsmodel.h"
 
-#include <wsplug/protocol/adminprotocol.h>
-
-#include <QJsonDocument>
 #include <QUrlQuery>
 
 namespace WsPlug {
@@ -125,102 +122,86 @@ void MonitorClient::scheduleReconnect()
 
 void MonitorClient::onMessage(const QString &text)
 {
-    const QJsonObject message = QJsonDocument::fromJson(text.toUtf8()).object();
-    const QString type = message.value(QStringLiteral("type")).toString();
-    if (type == QLatin1String(Protocol::TypeSnapshot))
-        onSnapshot(message);
-    else if (type == QLatin1String(Protocol::TypeTick))
-        onTick(message);
-    else if (type == QLatin1String(Protocol::TypeReply))
-        onReply(message);
+    const QJsonObject message = Protocol::decode(text.toUtf8());
+    switch (Protocol::messageType(message)) {
+    case Protocol::MessageType::Snapshot:
+        onSnapshot(Protocol::snapshotFromJson(message));
+        break;
+    case Protocol::MessageType::Tick:
+        onTick(Protocol::tickFromJson(message));
+        break;
+    case Protocol::MessageType::Reply:
+        onReply(Protocol::replyFromJson(message));
+        break;
+    case Protocol::MessageType::Unknown:
+        break;   // a newer host's message: version 1 lets a client skip what it does not know
+    }
 }
 
-void MonitorClient::onSnapshot(const QJsonObject &snapshot)
+void MonitorClient::onSnapshot(const Protocol::Snapshot &snapshot)
 {
-    if (snapshot.value(QStringLiteral("protocol")).toInt() != Protocol::Version) {
+    if (snapshot.protocol != Protocol::Version) {
         m_lastError = tr("the host speaks admin protocol %1; this monitor speaks %2")
-                          .arg(snapshot.value(QStringLiteral("protocol")).toInt()).arg(Protocol::Version);
+                          .arg(snapshot.protocol).arg(Protocol::Version);
         // Detached before closing, so that the disconnect does not schedule a retry.
         setState(State::Detached);
         m_socket.close();
         return;
     }
-    m_hostInfo = snapshot.value(QStringLiteral("host")).toObject();
-    const QJsonObject plugins = snapshot.value(QStringLiteral("plugins")).toObject();
-    m_loaded = plugins.value(QStringLiteral("loaded")).toArray();
-    m_refused = plugins.value(QStringLiteral("refused")).toArray();
-    m_stats = Protocol::statsFromJson(snapshot.value(QStringLiteral("stats")).toObject());
-
-    QList<SessionSnapshot> sessions;
-    for (const QJsonValue &v : snapshot.value(QStringLiteral("sessions")).toArray())
-        sessions.append(Protocol::sessionFromJson(v.toObject()));
-    m_sessions->reset(sessions);
-    QList<HandshakeRecord> handshakes;
-    for (const QJsonValue &v : snapshot.value(QStringLiteral("handshakes")).toArray())
-        handshakes.append(Protocol::handshakeFromJson(v.toObject()));
-    m_handshakes->reset(handshakes);
+    m_hostInfo = snapshot.host;
+    m_loaded = snapshot.plugins;
+    m_refused = snapshot.refusedPlugins;
+    m_stats = snapshot.stats;
+    m_sessions->reset(snapshot.sessions);
+    m_handshakes->reset(snapshot.handshakes);
     m_handshakesOmitted = 0;
     m_resyncId = 0;
     m_resyncWanted = false;   // a full snapshot is as fresh as it gets
     m_resyncTimer.stop();
 
-    const QJsonObject rates = snapshot.value(QStringLiteral("rates")).toObject();
-    m_tickMs = std::max(50, rates.value(QStringLiteral("tickMs")).toInt(250));
-    m_history.clear();
-    for (const QJsonValue &v : rates.value(QStringLiteral("samples")).toArray())
-        m_history.push_back(Protocol::rateSampleFromJson(v.toObject()));
+    m_tickMs = std::max(50, snapshot.tickMs);
+    m_history.assign(snapshot.samples.cbegin(), snapshot.samples.cend());
     trimHistory();
 
     setState(State::Attached);
     Q_EMIT snapshotReceived();
 }
 
-void MonitorClient::onTick(const QJsonObject &tick)
+void MonitorClient::onTick(const Protocol::Tick &tick)
 {
-    QList<SessionSnapshot> opened;
-    for (const QJsonValue &v : tick.value(QStringLiteral("opened")).toArray())
-        opened.append(Protocol::sessionFromJson(v.toObject()));
-    m_sessions->add(opened);
-    m_sessions->applyUpdates(tick.value(QStringLiteral("updated")).toArray());
+    m_sessions->add(tick.opened);
+    m_sessions->applyUpdates(tick.updated);
     QList<SessionId> closed;
-    for (const QJsonValue &v : tick.value(QStringLiteral("closed")).toArray())
-        closed.append(SessionId(v.toObject().value(QStringLiteral("id")).toDouble()));
+    closed.reserve(tick.closed.size());
+    for (const SessionSnapshot &s : tick.closed)
+        closed.append(s.id);
     m_sessions->remove(closed);
-
-    QList<HandshakeRecord> handshakes;
-    for (const QJsonValue &v : tick.value(QStringLiteral("handshakes")).toArray())
-        handshakes.append(Protocol::handshakeFromJson(v.toObject()));
-    m_handshakes->add(handshakes);
+    m_handshakes->add(tick.handshakes);
 
     // A burst (more opened or closed sessions in one tick than the host sends) leaves
     // some out: the table would miss rows or keep dead ones. Fetch the list again.
-    const QJsonObject omitted = tick.value(QStringLiteral("omitted")).toObject();
-    m_handshakesOmitted += quint64(omitted.value(QStringLiteral("handshakes")).toInteger());
-    if (omitted.value(QStringLiteral("opened")).toInteger() > 0 || omitted.value(QStringLiteral("closed")).toInteger() > 0)
+    m_handshakesOmitted += quint64(std::max(tick.omittedHandshakes, 0));
+    if (tick.omittedOpened > 0 || tick.omittedClosed > 0)
         requestSessionResync();
 
-    m_stats = Protocol::statsFromJson(tick.value(QStringLiteral("stats")).toObject());
-    const RateSample sample = Protocol::rateSampleFromJson(tick.value(QStringLiteral("sample")).toObject());
-    m_history.push_back(sample);
+    m_stats = tick.stats;
+    m_history.push_back(tick.sample);
     trimHistory();
-    Q_EMIT sampleAdded(sample);
+    Q_EMIT sampleAdded(tick.sample);
     Q_EMIT statsChanged();
 }
 
-void MonitorClient::onReply(const QJsonObject &reply)
+void MonitorClient::onReply(const Protocol::Reply &reply)
 {
-    const qint64 id = reply.value(QStringLiteral("id")).toInteger();
+    const qint64 id = reply.id;
     if (id != 0 && id == m_resyncId) {
         // Sessions only: the ticks already carried the handshakes and rates since.
         m_resyncId = 0;
-        if (reply.value(QStringLiteral("ok")).toBool()) {
+        if (reply.ok) {
             // Newer than every tick received so far (one connection keeps the order).
             m_resyncWanted = false;
             ++m_sessionResyncs;
-            QList<SessionSnapshot> sessions;
-            for (const QJsonValue &v : reply.value(QStringLiteral("result")).toArray())
-                sessions.append(Protocol::sessionFromJson(v.toObject()));
-            m_sessions->sync(sessions);
+            m_sessions->sync(Protocol::sessionsFromJson(reply.result));
         } else {
             m_resyncWanted = true;   // try again, no sooner than the timer allows
         }
@@ -231,7 +212,7 @@ void MonitorClient::onReply(const QJsonObject &reply)
     const QString what = m_pending.take(id);
     if (what.isEmpty())
         return;
-    Q_EMIT commandFinished(what, reply.value(QStringLiteral("ok")).toBool(), reply.value(QStringLiteral("error")).toString());
+    Q_EMIT commandFinished(what, reply.ok, reply.error);
 }
 
 void MonitorClient::trimHistory()

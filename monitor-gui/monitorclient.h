@@ -2,11 +2,10 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #pragma once
 
-#include <wsplug/hoststats.h>
+#include "wiretypes.h"
+
 #include <wsplug/protocol/adminprotocol.h>
 
-#include <QJsonArray>
-#include <QJsonObject>
 #include <QObject>
 #include <QTimer>
 #include <QUrl>
@@ -46,9 +45,10 @@ public:
 
     SessionsModel *sessions() const { return m_sessions; }
     HandshakesModel *handshakes() const { return m_handshakes; }
-    QJsonObject hostInfo() const { return m_hostInfo; }
-    QJsonArray loadedPlugins() const { return m_loaded; }
-    QJsonArray refusedPlugins() const { return m_refused; }
+    //! Empty (no version) until the first snapshot.
+    const Protocol::HostInfo &hostInfo() const { return m_hostInfo; }
+    const QList<Protocol::PluginInfo> &loadedPlugins() const { return m_loaded; }
+    const QList<Protocol::PluginRefusal> &refusedPlugins() const { return m_refused; }
     HostStats stats() const { return m_stats; }
     //! Rate samples, oldest first, at most MaxHistorySeconds worth.
     const std::deque<RateSample> &history() const { return m_history; }
@@ -75,9 +75,9 @@ Q_SIGNALS:
 private:
     void setState(State state);
     void onMessage(const QString &text);
-    void onSnapshot(const QJsonObject &snapshot);
-    void onTick(const QJsonObject &tick);
-    void onReply(const QJsonObject &reply);
+    void onSnapshot(const Protocol::Snapshot &snapshot);
+    void onTick(const Protocol::Tick &tick);
+    void onReply(const Protocol::Reply &reply);
     //! Numbers \a command, sends it and remembers it for commandFinished().
     void sendCommand(Protocol::Command command, const QString &what);
     void trimHistory();
@@ -96,9 +96,9 @@ private:
 
     SessionsModel *m_sessions;
     HandshakesModel *m_handshakes;
-    QJsonObject m_hostInfo;
-    QJsonArray m_loaded;
-    QJsonArray m_refused;
+    Protocol::HostInfo m_hostInfo;
+    QList<Protocol::PluginInfo> m_loaded;
+    QList<Protocol::PluginRefusal> m_refused;
     HostStats m_stats;
     int m_tickMs = 250;
     std::deque<RateSample> m_history;

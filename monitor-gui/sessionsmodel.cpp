@@ -66,15 +66,15 @@ QVariant SessionsModel::data(const QModelIndex &index, int role) const
         return {};
     const SessionSnapshot &s = m_sessions[size_t(index.row())];
     if (role == IdRole)
-        return QVariant::fromValue(s.info.id);
+        return QVariant::fromValue(s.id);
     const QDateTime now = QDateTime::currentDateTimeUtc();
     if (role == SortRole) {
         switch (index.column()) {
-        case Id: return QVariant::fromValue(s.info.id);
-        case Address: return QString(s.info.peerAddress + QLatin1Char(':') + QString::number(s.info.peerPort).rightJustified(5, QLatin1Char('0')));
-        case Route: return s.info.route;
-        case Path: return s.info.path;
-        case ConnectedFor: return s.info.connectedAt.toMSecsSinceEpoch() * -1;
+        case Id: return QVariant::fromValue(s.id);
+        case Address: return QString(s.peerAddress + QLatin1Char(':') + QString::number(s.peerPort).rightJustified(5, QLatin1Char('0')));
+        case Route: return s.route;
+        case Path: return s.path;
+        case ConnectedFor: return s.connectedAt.toMSecsSinceEpoch() * -1;
         case MessagesIn: return QVariant::fromValue(s.in.messages);
         case MessagesOut: return QVariant::fromValue(s.out.messages);
         case BytesIn: return QVariant::fromValue(s.in.bytes);
@@ -90,16 +90,16 @@ QVariant SessionsModel::data(const QModelIndex &index, int role) const
                          || index.column() == PingRtt;
         return QVariant(int(number ? Qt::AlignRight | Qt::AlignVCenter : Qt::AlignLeft | Qt::AlignVCenter));
     }
-    if (role == Qt::ToolTipRole && index.column() == Path && !s.info.query.isEmpty())
-        return QString(s.info.path + QLatin1Char('?') + s.info.query);
+    if (role == Qt::ToolTipRole && index.column() == Path && !s.query.isEmpty())
+        return QString(s.path + QLatin1Char('?') + s.query);
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
-    case Id: return QString::number(s.info.id);
-    case Address: return QString(s.info.peerAddress + QLatin1Char(':') + QString::number(s.info.peerPort));
-    case Route: return QString(s.info.route + QStringLiteral("  (") + s.pluginId + QLatin1Char(')'));
-    case Path: return s.info.query.isEmpty() ? s.info.path : QString(s.info.path + QLatin1Char('?') + s.info.query);
-    case ConnectedFor: return formatDuration(std::max<qint64>(0, s.info.connectedAt.secsTo(now)));
+    case Id: return QString::number(s.id);
+    case Address: return QString(s.peerAddress + QLatin1Char(':') + QString::number(s.peerPort));
+    case Route: return QString(s.route + QStringLiteral("  (") + s.pluginId + QLatin1Char(')'));
+    case Path: return s.query.isEmpty() ? s.path : QString(s.path + QLatin1Char('?') + s.query);
+    case ConnectedFor: return formatDuration(std::max<qint64>(0, s.connectedAt.secsTo(now)));
     case MessagesIn: return QLocale::system().toString(qulonglong(s.in.messages));
     case MessagesOut: return QLocale::system().toString(qulonglong(s.out.messages));
     case BytesIn: return formatBytes(double(s.in.bytes));
@@ -120,7 +120,7 @@ void SessionsModel::reset(const QList<SessionSnapshot> &sessions)
     m_sessions.assign(sessions.cbegin(), sessions.cend());
     m_rows.clear();
     for (int i = 0; i < int(m_sessions.size()); ++i)
-        m_rows.insert(m_sessions[size_t(i)].info.id, i);
+        m_rows.insert(m_sessions[size_t(i)].id, i);
     endResetModel();
 }
 
@@ -128,7 +128,7 @@ void SessionsModel::add(const QList<SessionSnapshot> &sessions)
 {
     QList<SessionSnapshot> fresh;
     for (const SessionSnapshot &s : sessions) {
-        if (!m_rows.contains(s.info.id))
+        if (!m_rows.contains(s.id))
             fresh.append(s);
     }
     if (fresh.isEmpty())
@@ -136,7 +136,7 @@ void SessionsModel::add(const QList<SessionSnapshot> &sessions)
     const int first = int(m_sessions.size());
     beginInsertRows({}, first, first + int(fresh.size()) - 1);
     for (const SessionSnapshot &s : std::as_const(fresh)) {
-        m_rows.insert(s.info.id, int(m_sessions.size()));
+        m_rows.insert(s.id, int(m_sessions.size()));
         m_sessions.push_back(s);
     }
     endInsertRows();
@@ -176,8 +176,8 @@ void SessionsModel::remove(const QList<SessionId> &ids)
         for (auto it = moved.cbegin(); it != moved.cend(); ++it) {
             if (it.key() < it.value()) {
                 std::swap(m_sessions[size_t(it.key())], m_sessions[size_t(it.value())]);
-                m_rows.insert(m_sessions[size_t(it.key())].info.id, it.key());
-                m_rows.insert(m_sessions[size_t(it.value())].info.id, it.value());
+                m_rows.insert(m_sessions[size_t(it.key())].id, it.key());
+                m_rows.insert(m_sessions[size_t(it.value())].id, it.value());
             }
         }
         QModelIndexList from, to;
@@ -193,21 +193,20 @@ void SessionsModel::remove(const QList<SessionId> &ids)
     }
     beginRemoveRows({}, keep, count - 1);
     for (int row = keep; row < count; ++row)
-        m_rows.remove(m_sessions[size_t(row)].info.id);
+        m_rows.remove(m_sessions[size_t(row)].id);
     m_sessions.resize(size_t(keep));
     endRemoveRows();
 }
 
-void SessionsModel::applyUpdates(const QJsonArray &updates)
+void SessionsModel::applyUpdates(const QList<Protocol::CounterUpdate> &updates)
 {
     int minRow = int(m_sessions.size());
     int maxRow = -1;
-    for (const QJsonValue &u : updates) {
-        const QJsonArray update = u.toArray();
-        const int row = m_rows.value(Protocol::counterUpdateId(update), -1);
+    for (const Protocol::CounterUpdate &update : updates) {
+        const int row = m_rows.value(update.id, -1);
         if (row < 0)
             continue;
-        if (Protocol::applyCounterUpdate(update, &m_sessions[size_t(row)])) {
+        if (update.applyTo(&m_sessions[size_t(row)])) {
             minRow = std::min(minRow, row);
             maxRow = std::max(maxRow, row);
         }
@@ -222,16 +221,16 @@ void SessionsModel::sync(const QList<SessionSnapshot> &sessions)
     QSet<SessionId> fresh;
     fresh.reserve(sessions.size());
     for (const SessionSnapshot &s : sessions)
-        fresh.insert(s.info.id);
+        fresh.insert(s.id);
     QList<SessionId> gone;
     for (const SessionSnapshot &s : m_sessions) {
-        if (!fresh.contains(s.info.id))
-            gone.append(s.info.id);
+        if (!fresh.contains(s.id))
+            gone.append(s.id);
     }
     remove(gone);
     QList<SessionSnapshot> added;
     for (const SessionSnapshot &s : sessions) {
-        const int row = m_rows.value(s.info.id, -1);
+        const int row = m_rows.value(s.id, -1);
         if (row < 0)
             added.append(s);
         else

@@ -2,11 +2,10 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #pragma once
 
-#include <wsplug/session.h>
+#include "wiretypes.h"
 
 #include <QAbstractTableModel>
 #include <QHash>
-#include <QJsonArray>
 
 #include <vector>
 
@@ -37,7 +36,7 @@ public:
     void reset(const QList<SessionSnapshot> &sessions);
     void add(const QList<SessionSnapshot> &sessions);
     void remove(const QList<SessionId> &ids);
-    void applyUpdates(const QJsonArray &updates);
+    void applyUpdates(const QList<Protocol::CounterUpdate> &updates);
     //! Makes the rows exactly \a sessions (a fresh list from the host) with row
     //! inserts, removals and one dataChanged, not a reset: the selection survives.
     void sync(const QList<SessionSnapshot> &sessions);

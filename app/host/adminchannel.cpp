@@ -2,27 +2,14 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "adminchannel_p.h"
 
-#include "hostserver_p.h"
 #include "logging_p.h"
 
-#include <wsplug/protocol/adminprotocol.h>
-
-#include <QJsonDocument>
 #include <QWebSocket>
 
-namespace WsPlug {
+namespace WsPlug::Internal {
 
-using namespace Internal;
-
-namespace {
-QByteArray compact(const QJsonObject &o)
-{
-    return QJsonDocument(o).toJson(QJsonDocument::Compact);
-}
-} // namespace
-
-AdminChannel::AdminChannel(HostServerPrivate *host)
-    : QObject(host->q), m_host(host)
+AdminChannel::AdminChannel(AdminHost *host, QObject *parent)
+    : QObject(parent), m_host(host)
 {
 }
 
@@ -48,111 +35,37 @@ void AdminChannel::attach(QWebSocket *socket)
         qCInfo(lcHost) << "admin client left;" << m_clients.size() << "attached";
     });
     qCInfo(lcHost).noquote() << "admin client attached from" << socket->peerAddress().toString();
-    send(socket, compact(snapshot()));
+    send(socket, Protocol::encode(Protocol::toJson(m_host->snapshot())));
 }
 
-QJsonObject AdminChannel::snapshot() const
+void AdminChannel::sessionOpened(const Protocol::SessionSnapshot &session)
 {
-    const HostServerPrivate *h = m_host;
-    const HostConfig &c = h->config;
-    QJsonObject limits{{QStringLiteral("maxConnections"), c.maxConnections},
-                       {QStringLiteral("maxConnectionsPerIp"), c.maxConnectionsPerIp},
-                       {QStringLiteral("handshakeTimeoutMs"), c.handshakeTimeoutMs},
-                       {QStringLiteral("maxRequestHeadBytes"), c.maxRequestHeadBytes},
-                       {QStringLiteral("maxFrameBytes"), double(c.maxFrameBytes)},
-                       {QStringLiteral("maxMessageBytes"), double(c.maxMessageBytes)},
-                       {QStringLiteral("maxSendBacklogBytes"), double(c.maxSendBacklogBytes)},
-                       {QStringLiteral("pingIntervalMs"), c.pingIntervalMs},
-                       {QStringLiteral("pongTimeoutMs"), c.pongTimeoutMs},
-                       {QStringLiteral("shutdownGraceMs"), c.shutdownGraceMs},
-                       {QStringLiteral("listenBacklog"), c.listenBacklog},
-                       {QStringLiteral("handshakeLogSize"), c.handshakeLogSize},
-                       {QStringLiteral("maxAdminConnections"), c.maxAdminConnections}};
-    QJsonObject host{{QStringLiteral("version"), QStringLiteral(WSPLUG_VERSION)},
-                     {QStringLiteral("address"), h->q->serverAddress().toString()},
-                     {QStringLiteral("port"), int(h->q->serverPort())},
-                     {QStringLiteral("startedAt"), h->stats.startedAt.toString(Qt::ISODateWithMs)},
-                     {QStringLiteral("limits"), limits}};
-
-    QJsonArray loaded;
-    for (const PluginMetadata &md : h->registry.loaded()) {
-        const auto ctx = h->contexts.find(md.id);
-        loaded.append(Protocol::toJson(md, ctx != h->contexts.end() ? int(ctx->second->sessionIds.size()) : 0));
-    }
-    QJsonArray refused;
-    for (const RefusedPlugin &r : h->registry.refused())
-        refused.append(Protocol::toJson(r));
-    QJsonArray sessions;
-    for (Session *s : h->sessions)
-        sessions.append(Protocol::toJson(s->view()));
-    QJsonArray handshakes;
-    for (const HandshakeRecord &r : h->handshakeLog)
-        handshakes.append(Protocol::toJson(r));
-    QJsonArray samples;
-    for (const RateSample &r : h->rateHistory)
-        samples.append(Protocol::toJson(r));
-
-    return QJsonObject{{QStringLiteral("type"), QLatin1String(Protocol::TypeSnapshot)},
-                    {QStringLiteral("protocol"), Protocol::Version},
-                    {QStringLiteral("host"), host},
-                    {QStringLiteral("plugins"), QJsonObject{{QStringLiteral("loaded"), loaded},
-                                                            {QStringLiteral("refused"), refused}}},
-                    {QStringLiteral("sessions"), sessions},
-                    {QStringLiteral("handshakes"), handshakes},
-                    {QStringLiteral("rates"), QJsonObject{{QStringLiteral("tickMs"), c.statsTickMs},
-                                                          {QStringLiteral("samples"), samples}}},
-                    {QStringLiteral("stats"), Protocol::toJson(h->currentStats())}};
+    queueForTick(m_next.opened, m_next.omittedOpened, MaxOpenedPerTick, session);
 }
 
-void AdminChannel::sessionOpened(const SessionSnapshot &session)
+void AdminChannel::sessionClosed(const Protocol::SessionSnapshot &session)
 {
-    queueForTick(m_opened, m_omittedOpened, MaxOpenedPerTick, [&] { return Protocol::toJson(session); });
+    queueForTick(m_next.closed, m_next.omittedClosed, MaxClosedPerTick, session);
 }
 
-void AdminChannel::sessionClosed(const SessionSnapshot &session)
+void AdminChannel::handshakeLogged(const Protocol::HandshakeRecord &record)
 {
-    queueForTick(m_closed, m_omittedClosed, MaxClosedPerTick, [&] { return Protocol::toJson(session); });
+    queueForTick(m_next.handshakes, m_next.omittedHandshakes, MaxHandshakesPerTick, record);
 }
 
-void AdminChannel::handshakeLogged(const HandshakeRecord &record)
-{
-    queueForTick(m_handshakes, m_omittedHandshakes, MaxHandshakesPerTick, [&] { return Protocol::toJson(record); });
-}
-
-void AdminChannel::tick(const RateSample &sample)
+void AdminChannel::tick(const Protocol::RateSample &sample)
 {
     if (m_clients.isEmpty())
         return;
-    QJsonObject message{{QStringLiteral("type"), QLatin1String(Protocol::TypeTick)},
-                        {QStringLiteral("sample"), Protocol::toJson(sample)},
-                        {QStringLiteral("stats"), Protocol::toJson(m_host->currentStats())}};
-    if (!m_opened.isEmpty())
-        message.insert(QStringLiteral("opened"), std::exchange(m_opened, {}));
-    if (!m_closed.isEmpty())
-        message.insert(QStringLiteral("closed"), std::exchange(m_closed, {}));
-    if (!m_handshakes.isEmpty())
-        message.insert(QStringLiteral("handshakes"), std::exchange(m_handshakes, {}));
-    if (m_omittedOpened || m_omittedClosed || m_omittedHandshakes) {
-        message.insert(QStringLiteral("omitted"), QJsonObject{{QStringLiteral("opened"), std::exchange(m_omittedOpened, 0)},
-                                                              {QStringLiteral("closed"), std::exchange(m_omittedClosed, 0)},
-                                                              {QStringLiteral("handshakes"), std::exchange(m_omittedHandshakes, 0)}});
-    }
+    Protocol::Tick tick = std::exchange(m_next, {});
+    tick.sample = sample;
+    tick.stats = m_host->currentStats();
     // Session counters travel about once a second, and only for sessions that changed.
     // Each tick takes its share of the sessions (by id), so that with thousands of busy
     // sessions the work is spread over the second, not one stall of tens of ms.
-    const SessionId ticksPerUpdate = SessionId(std::max(1, 1000 / m_host->config.statsTickMs));
-    const SessionId share = m_tickCount++ % ticksPerUpdate;
-    QJsonArray updated;
-    for (auto it = m_host->sessions.cbegin(), end = m_host->sessions.cend(); it != end; ++it) {
-        Session *s = it.value();
-        if (it.key() % ticksPerUpdate == share && s->dirty) {
-            s->dirty = false;
-            updated.append(Protocol::toCounterUpdate(s->view()));
-        }
-    }
-    if (!updated.isEmpty())
-        message.insert(QStringLiteral("updated"), updated);
-    const QByteArray bytes = compact(message);
+    const quint64 ticksPerUpdate = quint64(std::max(1, 1000 / m_host->statsTickMs()));
+    tick.updated = m_host->takeCounterUpdates(m_tickCount++ % ticksPerUpdate, ticksPerUpdate);
+    const QByteArray bytes = Protocol::encode(Protocol::toJson(tick));
     const auto clients = m_clients;
     for (QWebSocket *client : clients)
         send(client, bytes);
@@ -170,76 +83,50 @@ void AdminChannel::send(QWebSocket *client, const QByteArray &message)
 
 void AdminChannel::onCommand(QWebSocket *client, const QString &text)
 {
-    Protocol::Command cmd;
+    Protocol::Command command;
     QString error;
-    if (!Protocol::parseCommand(text.toUtf8(), &cmd, &error)) {
-        send(client, Protocol::replyError(cmd.id, error));
-        return;
-    }
-    HostServer *host = m_host->q;
+    if (!Protocol::parseCommand(text.toUtf8(), &command, &error))
+        send(client, Protocol::replyError(command.id, error));
+    else
+        send(client, answer(command));
+}
+
+QByteArray AdminChannel::answer(const Protocol::Command &cmd)
+{
     using Kind = Protocol::Command::Kind;
-    auto noSession = [&] { return QStringLiteral("no open session %1").arg(cmd.session); };
+    const QString noSession = QStringLiteral("no open session %1").arg(cmd.session);
+    auto okOr = [&](bool ok, const QString &error) {
+        return ok ? Protocol::replyOk(cmd.id) : Protocol::replyError(cmd.id, error);
+    };
     switch (cmd.kind) {
     case Kind::Close:
-        if (host->closeSession(cmd.session, cmd.code, cmd.reason))
-            send(client, Protocol::replyOk(cmd.id));
-        else
-            send(client, Protocol::replyError(cmd.id, noSession()));
-        return;
+        return okOr(m_host->closeSession(cmd.session, cmd.code, cmd.reason), noSession);
     case Kind::Kick:
-        if (host->kickSession(cmd.session))
-            send(client, Protocol::replyOk(cmd.id));
-        else
-            send(client, Protocol::replyError(cmd.id, noSession()));
-        return;
-    case Kind::CloseRoute: {
-        QList<SessionId> targets;
-        for (const Session *s : std::as_const(m_host->sessions)) {
-            if (s->snapshot.info.route == cmd.route || s->snapshot.info.path == cmd.route)
-                targets.append(s->snapshot.info.id);
-        }
-        int closed = 0;
-        for (SessionId id : std::as_const(targets))
-            closed += host->closeSession(id, cmd.code, cmd.reason) ? 1 : 0;
-        send(client, Protocol::replyOk(cmd.id, QJsonObject{{QStringLiteral("closed"), closed}}));
-        return;
-    }
-    case Kind::Send: {
-        Session *s = m_host->sessions.value(cmd.session);
-        if (s && m_host->send(s, &cmd.text, nullptr))
-            send(client, Protocol::replyOk(cmd.id));
-        else
-            send(client, Protocol::replyError(cmd.id, noSession()));
-        return;
-    }
+        return okOr(m_host->kickSession(cmd.session), noSession);
+    case Kind::CloseRoute:
+        return Protocol::replyOk(cmd.id, QJsonObject{{QStringLiteral("closed"),
+                                                      m_host->closeRoute(cmd.route, cmd.code, cmd.reason)}});
+    case Kind::Send:
+        return okOr(m_host->sendText(cmd.session, cmd.text), noSession);
     case Kind::List: {
         QJsonArray sessions;
-        for (Session *s : std::as_const(m_host->sessions))
-            sessions.append(Protocol::toJson(s->view()));
-        send(client, Protocol::replyOk(cmd.id, sessions));
-        return;
+        for (const Protocol::SessionSnapshot &s : m_host->sessionList())
+            sessions.append(Protocol::toJson(s));
+        return Protocol::replyOk(cmd.id, sessions);
     }
     case Kind::Get: {
-        Session *s = m_host->sessions.value(cmd.session);
-        if (s)
-            send(client, Protocol::replyOk(cmd.id, Protocol::toJson(s->view())));
-        else
-            send(client, Protocol::replyError(cmd.id, noSession()));
-        return;
+        const auto s = m_host->findSession(cmd.session);
+        return s ? Protocol::replyOk(cmd.id, Protocol::toJson(*s)) : Protocol::replyError(cmd.id, noSession);
     }
-    case Kind::Handshake:
-        for (const HandshakeRecord &r : m_host->handshakeLog) {
-            if (r.id == cmd.handshake) {
-                send(client, Protocol::replyOk(cmd.id, Protocol::toJson(r)));
-                return;
-            }
-        }
-        send(client, Protocol::replyError(cmd.id, QStringLiteral("handshake %1 is not in the log (any more)").arg(cmd.handshake)));
-        return;
+    case Kind::Handshake: {
+        const auto r = m_host->handshake(cmd.handshake);
+        return r ? Protocol::replyOk(cmd.id, Protocol::toJson(*r))
+                 : Protocol::replyError(cmd.id, QStringLiteral("handshake %1 is not in the log (any more)").arg(cmd.handshake));
+    }
     case Kind::Snapshot:
-        send(client, Protocol::replyOk(cmd.id, snapshot()));
-        return;
+        return Protocol::replyOk(cmd.id, Protocol::toJson(m_host->snapshot()));
     }
+    return Protocol::replyError(cmd.id, QStringLiteral("unknown command"));
 }
 
 void AdminChannel::closeAll(quint16 code, const QString &reason)
@@ -260,4 +147,4 @@ void AdminChannel::abortAll()
     }
 }
 
-} // namespace WsPlug
+} // namespace WsPlug::Internal

@@ -2,18 +2,40 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #pragma once
 
-#include <wsplug/hoststats.h>
-#include <wsplug/session.h>
+#include <wsplug/protocol/adminprotocol.h>
 
-#include <QJsonArray>
 #include <QList>
 #include <QObject>
 
+#include <optional>
+
 class QWebSocket;
 
-namespace WsPlug {
+namespace WsPlug::Internal {
 
-class HostServerPrivate;
+//! What the admin channel may see and do of the host: protocol values in, commands out.
+class AdminHost
+{
+public:
+    virtual Protocol::Snapshot snapshot() const = 0;
+    virtual Protocol::HostStats currentStats() const = 0;
+    virtual QList<Protocol::SessionSnapshot> sessionList() const = 0;
+    virtual std::optional<Protocol::SessionSnapshot> findSession(Protocol::SessionId id) const = 0;
+    virtual std::optional<Protocol::HandshakeRecord> handshake(quint64 id) const = 0;
+    //! The counters of the sessions with id % \a shares == \a share that changed since
+    //! their last update.
+    virtual QList<Protocol::CounterUpdate> takeCounterUpdates(quint64 share, quint64 shares) = 0;
+    virtual int statsTickMs() const = 0;
+
+    virtual bool closeSession(Protocol::SessionId id, quint16 code, const QString &reason) = 0;
+    virtual bool kickSession(Protocol::SessionId id) = 0;
+    //! Closes every session whose route or path is \a route; returns how many.
+    virtual int closeRoute(const QString &route, quint16 code, const QString &reason) = 0;
+    virtual bool sendText(Protocol::SessionId id, const QString &text) = 0;
+
+protected:
+    ~AdminHost() = default;
+};
 
 /*
  * The /_admin endpoint (docs/admin-protocol.md). On attach a client gets a snapshot;
@@ -25,16 +47,16 @@ class HostServerPrivate;
 class AdminChannel final : public QObject
 {
 public:
-    explicit AdminChannel(HostServerPrivate *host);
+    AdminChannel(AdminHost *host, QObject *parent);
     ~AdminChannel() override;
 
     void attach(QWebSocket *socket);
     int clientCount() const { return int(m_clients.size()); }
 
-    void sessionOpened(const SessionSnapshot &session);
-    void sessionClosed(const SessionSnapshot &session);
-    void handshakeLogged(const HandshakeRecord &record);
-    void tick(const RateSample &sample);
+    void sessionOpened(const Protocol::SessionSnapshot &session);
+    void sessionClosed(const Protocol::SessionSnapshot &session);
+    void handshakeLogged(const Protocol::HandshakeRecord &record);
+    void tick(const Protocol::RateSample &sample);
 
     void closeAll(quint16 code, const QString &reason);
     void abortAll();
@@ -48,30 +70,25 @@ public:
 
 private:
     void onCommand(QWebSocket *client, const QString &text);
+    QByteArray answer(const Protocol::Command &command);
     void send(QWebSocket *client, const QByteArray &message);
-    QJsonObject snapshot() const;
-    //! Adds the event \a encode makes to a tick's \a list, or only counts it once the
-    //! list holds \a max. Nothing is encoded then, nor while no client is attached.
-    template <typename Encode>
-    void queueForTick(QJsonArray &list, int &omitted, int max, Encode encode)
+    //! Adds \a event to a tick's \a list, or only counts it once the list holds \a max.
+    //! Nothing is kept while no client is attached.
+    template <typename T>
+    void queueForTick(QList<T> &list, int &omitted, int max, const T &event)
     {
         if (m_clients.isEmpty())
             return;
         if (list.size() < max)
-            list.append(encode());
+            list.append(event);
         else
             ++omitted;
     }
 
-    HostServerPrivate *const m_host;
+    AdminHost *const m_host;
     QList<QWebSocket *> m_clients;
-    QJsonArray m_opened;
-    QJsonArray m_closed;
-    QJsonArray m_handshakes;
-    int m_omittedOpened = 0;
-    int m_omittedClosed = 0;
-    int m_omittedHandshakes = 0;
+    Protocol::Tick m_next;       // what the next tick carries besides rates and totals
     quint64 m_tickCount = 0;
 };
 
-} // namespace WsPlug
+} // namespace WsPlug::Internal

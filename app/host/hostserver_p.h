@@ -2,105 +2,90 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #pragma once
 
-#include <wsplug/hoststats.h>
 #include <wsplug/hostserver.h>
 #include <wsplug/pluginregistry.h>
 
+#include "adminchannel_p.h"
+#include "admintoken_p.h"
 #include "frameencoder_p.h"
+#include "handshakegate_p.h"
+#include "handshakelog_p.h"
 #include "plugincontext_p.h"
-#include "recordingsocket_p.h"
-#include "requesthead_p.h"
 #include "session_p.h"
+#include "statscollector_p.h"
+#include "websockettransport_p.h"
 
 #include <QElapsedTimer>
 #include <QHash>
-#include <QPointer>
-#include <QTcpServer>
-#include <QTcpSocket>
 #include <QTimer>
 
-#include <deque>
-#include <functional>
+#include <exception>
 #include <map>
 #include <memory>
-#include <vector>
-
-class QWebSocketServer;
 
 namespace WsPlug {
-namespace Internal {
 
-//! Accepts TCP itself so that the host sees every connection before Qt's handshake.
-class TcpListener final : public QTcpServer
+/*
+ * The host's hub. Each job has its own file: the handshake gate (handshakegate.cpp),
+ * the handshake log, the admin token, the HTTP endpoints, stats (statscollector.cpp),
+ * session lifecycle and heartbeat (sessions.cpp), sending and fan-out (sending.cpp),
+ * plugin hosting (pluginhost.cpp), the admin channel's view of the host
+ * (adminhost.cpp), start and stop (hostserver.cpp). This class holds the state they
+ * share and is the narrow interface each of the gate, the admin channel and the
+ * session transports sees.
+ */
+class HostServerPrivate final : public Internal::HandshakeGate::GateHost,
+                                public Internal::AdminHost,
+                                public Internal::SessionEvents
 {
 public:
-    using QTcpServer::QTcpServer;
-    std::function<void(qintptr)> onIncoming;
-
-protected:
-    void incomingConnection(qintptr socketDescriptor) override { onIncoming(socketDescriptor); }
-};
-
-//! A connection whose request head has not been answered yet.
-struct PendingHandshake
-{
-    QString peerAddress;
-    quint16 peerPort = 0;
-    qint64 acceptedAtMs = 0;
-    bool counted = false;          // counts toward the connection limits
-    int refuseStatus = 0;          // decided at accept time (503/429), sent once the head is read
-    QByteArray refuseReason;
-    bool responded = false;        // refusal written, lingering until the peer goes
-    bool handedOver = false;       // given to QWebSocketServer, waiting for its upgrade
-    QByteArray requestHead;
-    QByteArray earlyData;          // bytes after the head, held back until the session exists
-    QString path;
-    QString query;
-    QString pluginId;
-    QString route;
-    QDateTime acceptedAt;
-    bool admin = false;            // an admin-channel connection: not a user session
-    bool http = false;             // a plain HTTP request (/metrics ...): not logged as a handshake
-};
-
-} // namespace Internal
-
-class AdminChannel;
-
-class HostServerPrivate
-{
-public:
-    struct FanoutTarget
-    {
-        Internal::Session *session;
-        int fd;        // -1: Qt has data queued for it, so the message must queue too
-        qint64 sent;   // what the kernel took; -1 for none
-    };
-
     explicit HostServerPrivate(HostServer *q);
     ~HostServerPrivate();
 
-    // Listening and handshakes
-    void onIncoming(qintptr socketDescriptor);
-    void onPendingReadyRead(Internal::RecordingSocket *socket);
-    void onPendingGone(Internal::RecordingSocket *socket);
-    void onPendingTimeout(Internal::RecordingSocket *socket);
-    void refuse(Internal::RecordingSocket *socket, int status, const QByteArray &reason);
-    void uncount(Internal::PendingHandshake &p);
-    void onUpgraded();
-    void respondAndClose(Internal::RecordingSocket *socket, const QByteArray &response);
-    bool answerHttp(Internal::RecordingSocket *socket, const Internal::RequestHead &head);
-    bool checkAdminToken(const Internal::RequestHead &head) const;
-    void logHandshake(Internal::PendingHandshake &p, HandshakeRecord::Outcome outcome, int status,
-                      const QByteArray &response, const QString &reason, SessionId session = 0);
+    // Start and stop (hostserver.cpp)
+    void finishStop();
+    void onStatsTick();
 
-    // Sessions
-    void openSession(QWebSocket *socket, Internal::RecordingSocket *tcp, const Internal::PendingHandshake &p);
-    void countReceived(Internal::Session *s, bool text);
-    void countReceivedFrames(Internal::Session *s);
-    void onTextMessage(Internal::Session *s, const QString &text);
-    void onBinaryMessage(Internal::Session *s, const QByteArray &data);
+    // HandshakeGate::GateHost (hostserver.cpp)
+    int sessionCount() const override { return int(sessions.size()); }
+    std::pair<QString, QString> routeFor(const QString &path) const override;
+    bool adminAccepts(const Internal::RequestHead &head) const override { return adminToken.accepts(head); }
+    int adminClientCount() const override { return admin ? admin->clientCount() : 0; }
+    std::optional<QByteArray> httpResponse(const Internal::RequestHead &head) override;
+    void logHandshake(const Internal::PendingHandshake &p, HandshakeRecord::Outcome outcome, int status,
+                      const QByteArray &response, const QString &reason, SessionId session) override;
+    void upgraded(QWebSocket *socket, Internal::ConnectionSocket *tcp, const Internal::PendingHandshake &p) override;
+    void refused(const QString &peerAddress, int status, const QString &reason) override;
+
+    // AdminHost: the host's state as protocol values (adminhost.cpp)
+    Protocol::Snapshot snapshot() const override;
+    HostStats currentStats() const override;
+    QList<SessionSnapshot> sessionList() const override;
+    std::optional<SessionSnapshot> findSession(SessionId id) const override;
+    std::optional<HandshakeRecord> handshake(quint64 id) const override { return handshakeLog.find(id); }
+    QList<Protocol::CounterUpdate> takeCounterUpdates(quint64 share, quint64 shares) override;
+    int statsTickMs() const override { return config.statsTickMs; }
+    bool closeSession(SessionId id, quint16 code, const QString &reason) override;
+    bool kickSession(SessionId id) override;
+    int closeRoute(const QString &route, quint16 code, const QString &reason) override;
+    bool sendText(SessionId id, const QString &text) override;
+
+    // Session lifecycle and heartbeat (sessions.cpp)
+    void openSession(QWebSocket *socket, Internal::ConnectionSocket *tcp, const Internal::PendingHandshake &p);
     void finishSession(Internal::Session *s);
+    bool requestClose(Internal::Session *s, quint16 code, const QString &reason, CloseCause cause);
+    void abortSession(Internal::Session *s, CloseCause cause, const QString &reason);
+    void onHeartbeat();
+    //! The session \a id if it belongs to the plugin of \a context, else nullptr.
+    Internal::Session *sessionOf(const Internal::PluginContext *context, SessionId id) const;
+    // SessionEvents
+    void textReceived(Internal::Session *s, const QString &text) override;
+    void binaryReceived(Internal::Session *s, const QByteArray &data) override;
+    void pongReceived(Internal::Session *s, qint64 roundTripMs) override;
+    void written(Internal::Session *s) override;
+    void disconnected(Internal::Session *s) override { finishSession(s); }
+
+    // Sending and fan-out (sending.cpp)
     bool send(Internal::Session *s, const QString *text, const QByteArray *data);
     //! Writes a pre-encoded message to \a s, from byte \a offset on (the ones before it
     //! are with the kernel already); false if \a s cannot take it (then or any more).
@@ -110,26 +95,16 @@ public:
     int sendEncodedToMany(const Internal::PluginContext *context, const QList<SessionId> &ids,
                           const Internal::EncodedMessage &message, bool text);
     bool canSend(const Internal::Session *s) const;
-    void countSent(Internal::Session *s, const Internal::EncodedMessage &message, bool text, qint64 nowMs);
-    static qint64 unsentBytes(QTcpSocket *tcp);
-    bool requestClose(Internal::Session *s, quint16 code, const QString &reason, CloseCause cause);
-    void abortSession(Internal::Session *s, CloseCause cause, const QString &reason);
-    void onHeartbeat();
-    //! The session \a id if it belongs to the plugin of \a context, else nullptr.
-    Internal::Session *sessionOf(const Internal::PluginContext *context, SessionId id) const;
-    //! Runs a plugin callback; a thrown exception closes \a s with 1011.
-    template <typename Call>
-    void callPlugin(Internal::Session *s, Call &&call);   // defined in hostserver.cpp, its only user
 
-    // Statistics
-    void onStatsTick();
-    HostStats currentStats() const;
-    void countClose(Internal::Session *s);
-
-    // Lifecycle
+    // Plugin hosting (pluginhost.cpp)
     void initializePlugins();
     void shutdownPlugins();
-    void finishStop();
+    //! Runs a plugin callback for \a s; a thrown exception closes \a s with 1011.
+    template <typename Call>
+    void callPlugin(Internal::Session *s, Call &&call);
+    void pluginThrew(Internal::Session *s, const QString &what);
+    //! Tells the plugin of \a s that it closed, now or, inside a plugin call, right after it.
+    void notifyClosed(Internal::Session *s);
 
     qint64 nowMs() const { return m_clock.elapsed(); }
 
@@ -137,14 +112,11 @@ public:
     HostConfig config;
     QString errorString;
     PluginRegistry registry;
-    Internal::TcpListener *listener = nullptr;
-    QWebSocketServer *webSocketServer = nullptr;
-
-    QHash<Internal::RecordingSocket *, Internal::PendingHandshake> pending;
-    QHash<QString, Internal::RecordingSocket *> handedOverByPeer;   // "addr|port" -> socket
-    int pendingCounted = 0;
-    int refusing = 0;
-    QHash<QString, int> connectionsPerIp;   // sessions + counted handshakes
+    Internal::HandshakeGate *gate = nullptr;
+    Internal::HandshakeLog handshakeLog;
+    Internal::AdminToken adminToken;
+    Internal::StatsCollector stats;
+    Internal::AdminChannel *admin = nullptr;
 
     QHash<SessionId, Internal::Session *> sessions;
     std::map<QString, std::unique_ptr<Internal::PluginContext>> contexts;
@@ -162,26 +134,6 @@ public:
         HostServerPrivate *const d;
     };
 
-    // Observability. Counters are plain increments on the data path; everything
-    // else happens on the stats tick.
-    HostStats stats;                                 // totals; .routes is filled on demand
-    std::map<QString, RouteStats> routeStats;        // by route; nodes are stable for Session::routeStats
-    std::deque<HandshakeRecord> handshakeLog;        // bounded by config.handshakeLogSize
-    quint64 nextHandshakeId = 1;
-    std::deque<RateSample> rateHistory;              // bounded by rateHistorySeconds / statsTickMs
-    struct TotalsMark
-    {
-        qint64 timeMs = 0;
-        DirectionTotals in;
-        DirectionTotals out;
-        QHash<QString, std::pair<quint64, quint64>> routeMessages;   // route -> messages in, out
-    };
-    std::deque<TotalsMark> recentTotals;             // the last second of totals, for rates
-    QString adminToken;                              // effective token (configured or generated)
-    QByteArray adminTokenMac;                        // HMAC of the token, for constant-time checks
-    QByteArray macKey;
-    AdminChannel *admin = nullptr;
-
     QTimer heartbeat;
     QTimer shutdownTimer;
     QTimer statsTimer;
@@ -189,5 +141,18 @@ public:
     bool running = false;
     bool stopping = false;
 };
+
+template <typename Call>
+void HostServerPrivate::callPlugin(Internal::Session *s, Call &&call)
+{
+    PluginCallGuard guard(this);
+    try {
+        call();
+    } catch (const std::exception &e) {
+        pluginThrew(s, QString::fromLocal8Bit(e.what()));
+    } catch (...) {
+        pluginThrew(s, QStringLiteral("unknown exception"));
+    }
+}
 
 } // namespace WsPlug

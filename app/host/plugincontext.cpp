@@ -56,7 +56,7 @@ QList<SessionInfo> PluginContext::sessions() const
     result.reserve(sessionIds.size());
     for (SessionId id : sessionIds) {
         if (const Session *s = m_host->sessionOf(this, id))
-            result.append(s->snapshot.info);
+            result.append(s->info);
     }
     return result;
 }
@@ -64,7 +64,7 @@ QList<SessionInfo> PluginContext::sessions() const
 SessionInfo PluginContext::session(SessionId session) const
 {
     const Session *s = m_host->sessionOf(this, session);
-    return s ? s->snapshot.info : SessionInfo();
+    return s ? s->info : SessionInfo();
 }
 
 } // namespace WsPlug::Internal

@@ -5,12 +5,11 @@
 #include <wsplug/hoststats.h>
 #include <wsplug/session.h>
 
-#include <QDateTime>
-#include <QObject>
-#include <QPointer>
-#include <QWebSocket>
+#include "frameencoder_p.h"
 
-#include "recordingsocket_p.h"
+#include <QObject>
+
+#include <memory>
 
 namespace WsPlug {
 class MessageHandlerInterface;
@@ -21,51 +20,91 @@ namespace WsPlug::Internal {
 class PluginContext;
 
 /*
- * One upgraded connection. It owns its QWebSocket (and through it the TCP socket),
- * so deleting the Session frees everything the connection took. HostServerPrivate
- * drives it; this class only holds state.
+ * The connection under a session: what the host needs of it, whatever carries the
+ * messages. The WebSocket one is WebSocketTransport; plugins, stats and the admin
+ * channel never see it, only the Session.
+ */
+class SessionTransport
+{
+public:
+    //! How a connection ended that the host did not close itself.
+    struct PeerClose
+    {
+        quint16 code = 1006;
+        QString reason;
+        CloseCause cause = CloseCause::Error;
+    };
+    //! Data frames and payload bytes the client sent (as on the wire).
+    struct Received
+    {
+        quint64 frames = 0;
+        quint64 bytes = 0;
+    };
+
+    virtual ~SessionTransport() = default;
+
+    //! Connected, and no close started underneath the host.
+    virtual bool isWritable() const = 0;
+    //! A descriptor the host may send() a whole encoded message to directly, or -1
+    //! when the transport has data queued (the message must queue behind it).
+    virtual int directWriteFd() const = 0;
+    //! Writes \a size bytes of an encoded message (whole frames only).
+    virtual void write(const char *data, qsizetype size) = 0;
+    //! Written, not yet taken by the peer.
+    virtual qint64 unsentBytes() const = 0;
+    //! The largest frame payload a message is cut into.
+    virtual qint64 maxFramePayload() const = 0;
+    virtual void ping() = 0;
+    virtual void close(quint16 code, const QString &reason) = 0;
+    virtual void abort() = 0;
+    //! Counts since the last call.
+    virtual Received takeReceived() = 0;
+    //! For a connection that ended without the host asking: who closed it and how.
+    virtual PeerClose peerClose() const = 0;
+};
+
+/*
+ * One open connection on a plugin route, as the host keeps it: what the plugin knows
+ * (info), its counters and how it ended. It owns its transport, so deleting the
+ * Session frees everything the connection took. Transport-neutral: the host's
+ * session code (sessions.cpp, sending.cpp) drives it.
  */
 class Session final : public QObject
 {
 public:
-    Session(QWebSocket *socket, QObject *parent)
-        : QObject(parent), socket(socket)
-    {
-        socket->setParent(this);
-    }
+    using State = SessionSnapshot::State;
 
-    QWebSocket *const socket;
-    // The TCP socket under the QWebSocket: the host writes pre-encoded frames to it
-    // (see frameencoder_p.h). Owned by the QWebSocket.
-    QPointer<RecordingSocket> tcp;
-    SessionSnapshot snapshot;
+    explicit Session(QObject *parent) : QObject(parent) {}
+
+    //! The one conversion from the host's session to the admin protocol's.
+    SessionSnapshot view() const;
+    bool isOpen() const { return !finished && state == State::Open; }
+
+    SessionTransport *transport = nullptr;   // a QObject child of this session
+    SessionInfo info;                        // what the plugin sees
+    QString pluginId;
     MessageHandlerInterface *handler = nullptr;
     PluginContext *context = nullptr;
-    RouteStats *routeStats = nullptr;   // this session's route aggregate, owned by the host
+    RouteStats *routeStats = nullptr;        // this session's route aggregate, owned by the stats
+
+    State state = State::Open;
+    TrafficCounters in;
+    TrafficCounters out;
+    // Last activity as ms since the epoch: reading the clock into a QDateTime on every
+    // message costs more than the rest of the bookkeeping. view() converts it.
+    qint64 lastActivityMs = 0;
+    qint64 pingRttMs = -1;
+    quint16 closeCode = 0;
+    QString closeReason;
+    CloseCause closeCause = CloseCause::None;
 
     qint64 lastPingAtMs = 0;        // host clock
-    // Last activity as ms since the epoch: reading the clock into a QDateTime on every
-    // message costs more than the rest of the bookkeeping. view() fills it in.
-    qint64 lastActivityMs = 0;
-
-    //! The snapshot with lastActivity brought up to date.
-    const SessionSnapshot &view()
-    {
-        if (lastActivityMs != m_syncedActivityMs) {
-            snapshot.lastActivity = QDateTime::fromMSecsSinceEpoch(lastActivityMs, Qt::UTC);
-            m_syncedActivityMs = lastActivityMs;
-        }
-        return snapshot;
-    }
     bool awaitingPong = false;
     bool closeRequested = false;     // the host (or an operator) started the close
-    bool closingSeen = false;        // Qt reported aboutToClose
+    bool closingSeen = false;        // the transport reported a close under way
     bool finished = false;           // removed from the registry, deleteLater() pending
     bool dirty = false;              // counters changed since the last admin update
     bool backlogAbortQueued = false;
-
-private:
-    qint64 m_syncedActivityMs = -1;
 };
 
 } // namespace WsPlug::Internal

@@ -46,8 +46,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)Protocol::handshakeFromJson(object);
     (void)Protocol::rateSampleFromJson(object);
     (void)Protocol::statsFromJson(object);
-    SessionSnapshot s;
-    s.info.id = Protocol::counterUpdateId(QJsonDocument::fromJson(input).array());
-    (void)Protocol::applyCounterUpdate(QJsonDocument::fromJson(input).array(), &s);
+    (void)Protocol::snapshotFromJson(object);
+    (void)Protocol::tickFromJson(object);
+    (void)Protocol::replyFromJson(object);
+    Protocol::CounterUpdate update;
+    if (Protocol::counterUpdateFromJson(QJsonDocument::fromJson(input).array(), &update)) {
+        Protocol::SessionSnapshot s;
+        s.id = update.id;
+        (void)update.applyTo(&s);
+    }
     return 0;
 }

@@ -143,9 +143,9 @@ void tst_Admin::snapshotOnAttach()
     const QJsonArray sessions = snap.value(QStringLiteral("sessions")).toArray();
     QCOMPARE(sessions.size(), 1);
     const SessionSnapshot s = Protocol::sessionFromJson(sessions.first().toObject());
-    QCOMPARE(s.info.path, QStringLiteral("/echo"));
-    QCOMPARE(s.info.query, QStringLiteral("x=1"));
-    QCOMPARE(s.info.peerPort, user->localPort());
+    QCOMPARE(s.path, QStringLiteral("/echo"));
+    QCOMPARE(s.query, QStringLiteral("x=1"));
+    QCOMPARE(s.peerPort, user->localPort());
     const QJsonArray handshakes = snap.value(QStringLiteral("handshakes")).toArray();
     QCOMPARE(handshakes.size(), 2);   // the user's, then the admin's own
     const HandshakeRecord own = Protocol::handshakeFromJson(handshakes.last().toObject());
@@ -154,7 +154,7 @@ void tst_Admin::snapshotOnAttach()
     QVERIFY(own.request.startsWith("GET /_admin?token=**************"));
     const HandshakeRecord r = Protocol::handshakeFromJson(handshakes.first().toObject());
     QCOMPARE(r.status, 101);
-    QCOMPARE(r.sessionId, s.info.id);
+    QCOMPARE(r.sessionId, s.id);
     QVERIFY(snap.value(QStringLiteral("rates")).toObject().value(QStringLiteral("samples")).toArray().size() >= 1);
     QCOMPARE(snap.value(QStringLiteral("rates")).toObject().value(QStringLiteral("tickMs")).toInt(), 100);
     QCOMPARE(snap.value(QStringLiteral("stats")).toObject().value(QStringLiteral("currentSessions")).toInt(), 1);
@@ -220,7 +220,7 @@ void tst_Admin::adminIsNotAUserSessionAndBypassesTheLimit()
     QCOMPARE(host->sessionCount(), 1);
     QCOMPARE(host->adminClientCount(), 1);
     for (const SessionSnapshot &s : host->sessions())
-        QVERIFY(s.info.path != QLatin1String("/_admin"));
+        QVERIFY(s.path != QLatin1String("/_admin"));
 }
 
 void tst_Admin::handshakeEventCarriesExactRawBytes()
@@ -259,7 +259,7 @@ void tst_Admin::handshakeEventCarriesExactRawBytes()
     const QByteArray accept = acceptFor(key);
     QVERIFY2(r.response.contains(QByteArray("Sec-WebSocket-Accept: " + accept)), r.response.constData());
     QVERIFY(r.sessionId > 0);
-    QCOMPARE(host->session(r.sessionId).info.peerPort, raw.localPort());
+    QCOMPARE(host->session(r.sessionId).peerPort, raw.localPort());
 }
 
 void tst_Admin::refusedHandshakeEventCarriesStatusAndResponse()
@@ -300,21 +300,21 @@ void tst_Admin::countersAfterKnownExchange()
     for (int i = 0; i < 2; ++i)
         user->sendBinaryMessage(QByteArray(10, 'b'));
     QTRY_COMPARE(echoes.size() + binaryEchoes.size(), 5);
-    const SessionId id = host->sessions().first().info.id;
+    const SessionId id = host->sessions().first().id;
 
     const QJsonObject tick = admin.waitFor(QStringLiteral("tick"), [id](const QJsonObject &m) {
-        for (const QJsonValue &u : m.value(QStringLiteral("updated")).toArray()) {
-            if (Protocol::counterUpdateId(u.toArray()) == id && u.toArray().at(2).toInt() == 5)
+        for (const Protocol::CounterUpdate &u : Protocol::tickFromJson(m).updated) {
+            if (u.id == id && u.messagesIn == 5)
                 return true;
         }
         return false;
     });
     QVERIFY2(!tick.isEmpty(), "no counter update for the session");
     SessionSnapshot s;
-    s.info.id = id;
-    for (const QJsonValue &u : tick.value(QStringLiteral("updated")).toArray()) {
-        if (Protocol::counterUpdateId(u.toArray()) == id)
-            QVERIFY(Protocol::applyCounterUpdate(u.toArray(), &s));
+    s.id = id;
+    for (const Protocol::CounterUpdate &u : Protocol::tickFromJson(tick).updated) {
+        if (u.id == id)
+            QVERIFY(u.applyTo(&s));
     }
     QCOMPARE(s.in.messages, quint64(5));
     QCOMPARE(s.out.messages, quint64(5));
@@ -348,8 +348,8 @@ void tst_Admin::closeCommandAsTheClientSeesIt()
     SessionId target = 0;
     for (const QJsonValue &v : snap.value(QStringLiteral("sessions")).toArray()) {
         const SessionSnapshot s = Protocol::sessionFromJson(v.toObject());
-        if (s.info.peerPort == user->localPort())
-            target = s.info.id;
+        if (s.peerPort == user->localPort())
+            target = s.id;
     }
     QVERIFY(target);
     QSignalSpy disconnected(user.get(), &QWebSocket::disconnected);
@@ -365,7 +365,7 @@ void tst_Admin::closeCommandAsTheClientSeesIt()
         return m.contains(QStringLiteral("closed"));
     });
     const SessionSnapshot closed = Protocol::sessionFromJson(tick.value(QStringLiteral("closed")).toArray().first().toObject());
-    QCOMPARE(closed.info.id, target);
+    QCOMPARE(closed.id, target);
     QCOMPARE(closed.closeCode, quint16(4001));
     QCOMPARE(closed.closeReason, QStringLiteral("class is over"));
     QCOMPARE(closed.closeCause, CloseCause::Server);
@@ -381,7 +381,7 @@ void tst_Admin::kickCommandAsTheClientSeesIt()
     QTRY_COMPARE(host->sessionCount(), 1);
     AdminClient admin(host->serverPort());
     QVERIFY(!admin.waitFor(QStringLiteral("snapshot")).isEmpty());
-    const SessionId id = host->sessions().first().info.id;
+    const SessionId id = host->sessions().first().id;
     const QJsonObject reply = admin.command(R"({"id": 8, "cmd": "kick", "session": )" + QByteArray::number(id) + "}");
     QCOMPARE(reply.value(QStringLiteral("ok")).toBool(), true);
     QByteArray rest;
@@ -414,11 +414,11 @@ void tst_Admin::otherCommands()
 
     SessionId aId = 0;
     for (const SessionSnapshot &s : host->sessions()) {
-        if (s.info.peerPort == a->localPort())
-            aId = s.info.id;
+        if (s.peerPort == a->localPort())
+            aId = s.id;
     }
     const QJsonObject get = admin.command(R"({"id": 2, "cmd": "get", "session": )" + QByteArray::number(aId) + "}");
-    QCOMPARE(Protocol::sessionFromJson(get.value(QStringLiteral("result")).toObject()).info.peerPort, a->localPort());
+    QCOMPARE(Protocol::sessionFromJson(get.value(QStringLiteral("result")).toObject()).peerPort, a->localPort());
 
     QSignalSpy aTexts(a.get(), &QWebSocket::textMessageReceived);
     const QJsonObject sent = admin.command(R"({"id": 3, "cmd": "send", "session": )" + QByteArray::number(aId)

@@ -344,15 +344,15 @@ void tst_Broadcast::stalledSubscriberIsCutOffOthersKeepReceiving()
     QTRY_COMPARE(m_host->sessionCount(), 5);
     SessionId stalledId = 0;
     for (const SessionSnapshot &s : m_host->sessions()) {
-        if (s.info.peerPort == stalled.localPort())
-            stalledId = s.info.id;
+        if (s.peerPort == stalled.localPort())
+            stalledId = s.id;
     }
     QVERIFY(stalledId != 0);
 
     QSignalSpy closed(m_host.get(), &HostServer::sessionClosed);
     auto stalledClosed = [&] {
         for (const QList<QVariant> &args : std::as_const(closed)) {
-            if (args.at(0).value<SessionSnapshot>().info.id == stalledId)
+            if (args.at(0).value<SessionSnapshot>().id == stalledId)
                 return true;
         }
         return false;
@@ -383,7 +383,7 @@ void tst_Broadcast::stalledSubscriberIsCutOffOthersKeepReceiving()
     QVERIFY2(stalledClosed(), qPrintable(QStringLiteral("not cut off after %1 messages").arg(sent)));
     SessionSnapshot snapshot;
     for (const QList<QVariant> &args : std::as_const(closed)) {
-        if (args.at(0).value<SessionSnapshot>().info.id == stalledId)
+        if (args.at(0).value<SessionSnapshot>().id == stalledId)
             snapshot = args.at(0).value<SessionSnapshot>();
     }
     QCOMPARE(snapshot.closeCause, CloseCause::Backlog);
@@ -401,7 +401,7 @@ void tst_Broadcast::stalledSubscriberIsCutOffOthersKeepReceiving()
             QCOMPARE(reader->received.at(i).payload.left(8), QByteArray::number(i).rightJustified(8, '0'));
         }
     }
-    QVERIFY(m_host->session(stalledId).info.id == 0);
+    QVERIFY(m_host->session(stalledId).id == 0);
 }
 
 void tst_Broadcast::pausedSubscriberCatchesUpInOrder()

@@ -905,7 +905,7 @@ void tst_Conformance::serverCloseStartsTheClosingHandshake()
     if (QTest::currentTestFailed())
         return;
     QTRY_COMPARE(opened.size(), 1);
-    const SessionId id = opened.first().first().value<SessionSnapshot>().info.id;
+    const SessionId id = opened.first().first().value<SessionSnapshot>().id;
     QVERIFY(m_host->closeSession(id, 4100, QStringLiteral("server says bye")));
     QByteArray buffer;
     auto close = readServerFrame(socket, buffer);

@@ -344,7 +344,7 @@ void tst_HostServer::heartbeatKeepsLivePeerAndMeasuresRtt()
     auto client = openClient(host->serverPort());   // QWebSocket answers pings by itself
     QVERIFY(client);
     QTRY_COMPARE(host->sessionCount(), 1);
-    const SessionId id = host->sessions().first().info.id;
+    const SessionId id = host->sessions().first().id;
     QTRY_VERIFY(host->session(id).pingRttMs >= 0);
     QTest::qWait(800);   // several ping periods, longer than the pong timeout
     QCOMPARE(client->state(), QAbstractSocket::ConnectedState);
@@ -407,7 +407,7 @@ void tst_HostServer::gracefulCloseSendsCodeAndReason()
     QTRY_COMPARE(host->sessionCount(), 2);
     SessionId rawId = 0, clientId = 0;
     for (const auto &s : host->sessions())
-        (s.info.peerPort == raw.localPort() ? rawId : clientId) = s.info.id;
+        (s.peerPort == raw.localPort() ? rawId : clientId) = s.id;
     QVERIFY(rawId && clientId);
 
     QVERIFY(host->closeSession(rawId, 4000, QStringLiteral("see you")));
@@ -427,7 +427,7 @@ void tst_HostServer::gracefulCloseSendsCodeAndReason()
     for (const auto &args : closed) {
         const auto snap = args.first().value<SessionSnapshot>();
         QCOMPARE(snap.closeCause, CloseCause::Server);
-        QCOMPARE(snap.closeCode, snap.info.id == rawId ? quint16(4000) : quint16(1008));
+        QCOMPARE(snap.closeCode, snap.id == rawId ? quint16(4000) : quint16(1008));
     }
     QVERIFY(!host->closeSession(rawId, 4000, QStringLiteral("again")));   // already gone
     QVERIFY(!host->closeSession(999999, 1000, QString()));
@@ -441,7 +441,7 @@ void tst_HostServer::kickAbortsWithoutCloseFrame()
     QTcpSocket raw;
     QVERIFY(upgradeRaw(raw, host->serverPort()));
     QTRY_COMPARE(host->sessionCount(), 1);
-    QVERIFY(host->kickSession(host->sessions().first().info.id));
+    QVERIFY(host->kickSession(host->sessions().first().id));
     QByteArray rest;
     QVERIFY(waitForDisconnect(raw, 5000, &rest));
     QVERIFY2(!takeFrame(rest), "a kick must not send a close frame");
@@ -539,13 +539,13 @@ void tst_HostServer::sessionRegistryTracksCounters()
     QCOMPARE(opened.size(), 1);
     QCOMPARE(host->sessionCount(), 1);
     const SessionSnapshot s = host->sessions().first();
-    QVERIFY(s.info.id > 0);
-    QCOMPARE(s.info.path, QStringLiteral("/echo"));
-    QCOMPARE(s.info.query, QStringLiteral("room=a&x=1"));
-    QCOMPARE(s.info.route, QStringLiteral("/echo"));
+    QVERIFY(s.id > 0);
+    QCOMPARE(s.path, QStringLiteral("/echo"));
+    QCOMPARE(s.query, QStringLiteral("room=a&x=1"));
+    QCOMPARE(s.route, QStringLiteral("/echo"));
     QCOMPARE(s.pluginId, QStringLiteral("echo"));
-    QCOMPARE(s.info.peerAddress, QStringLiteral("127.0.0.1"));
-    QCOMPARE(s.info.peerPort, client->localPort());
+    QCOMPARE(s.peerAddress, QStringLiteral("127.0.0.1"));
+    QCOMPARE(s.peerPort, client->localPort());
     QCOMPARE(s.state, SessionSnapshot::State::Open);
     QCOMPARE(s.in.messages, quint64(2));
     QCOMPARE(s.in.textMessages, quint64(1));
@@ -554,10 +554,10 @@ void tst_HostServer::sessionRegistryTracksCounters()
     QCOMPARE(s.in.bytes, quint64(15));
     QCOMPARE(s.out.messages, quint64(2));
     QCOMPARE(s.out.bytes, quint64(15));
-    QVERIFY(s.info.connectedAt.isValid());
-    QVERIFY(s.lastActivity >= s.info.connectedAt);
-    QCOMPARE(host->session(s.info.id).info.id, s.info.id);
-    QCOMPARE(host->session(s.info.id + 1000).info.id, SessionId(0));
+    QVERIFY(s.connectedAt.isValid());
+    QVERIFY(s.lastActivity >= s.connectedAt);
+    QCOMPARE(host->session(s.id).id, s.id);
+    QCOMPARE(host->session(s.id + 1000).id, SessionId(0));
 }
 
 void tst_HostServer::countsIncomingFramesAndBytesAsTheClientSentThem()

@@ -427,11 +427,11 @@ void tst_Monitor::tenThousandRowsKeepTheSelection()
     QList<SessionSnapshot> sessions;
     for (SessionId id = 1; id <= 10000; ++id) {
         SessionSnapshot s;
-        s.info.id = id;
-        s.info.path = QStringLiteral("/echo");
-        s.info.peerAddress = QStringLiteral("127.0.0.1");
-        s.info.peerPort = quint16(10000 + id);
-        s.info.connectedAt = QDateTime::currentDateTimeUtc();
+        s.id = id;
+        s.path = QStringLiteral("/echo");
+        s.peerAddress = QStringLiteral("127.0.0.1");
+        s.peerPort = quint16(10000 + id);
+        s.connectedAt = QDateTime::currentDateTimeUtc();
         sessions.append(s);
     }
     model.add(sessions);
@@ -441,12 +441,12 @@ void tst_Monitor::tenThousandRowsKeepTheSelection()
     view.selectionModel()->select(target, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
 
     // A tick's worth of updates to every row, then a burst of closes elsewhere.
-    QJsonArray updates;
+    QList<Protocol::CounterUpdate> updates;
     for (SessionId id = 1; id <= 10000; ++id) {
         SessionSnapshot s = sessions.at(int(id - 1));
         s.in.messages = id % 97;
         s.lastActivity = QDateTime::currentDateTimeUtc();
-        updates.append(Protocol::toCounterUpdate(s));
+        updates.append(Protocol::CounterUpdate::of(s));
     }
     model.applyUpdates(updates);
     QList<SessionId> closed;
@@ -476,8 +476,8 @@ void tst_Monitor::selectionStaysWithItsSessionWhenOthersClose()
     QList<SessionSnapshot> sessions;
     for (SessionId id = 1; id <= 10; ++id) {
         SessionSnapshot s;
-        s.info.id = id;
-        s.info.connectedAt = QDateTime::currentDateTimeUtc();
+        s.id = id;
+        s.connectedAt = QDateTime::currentDateTimeUtc();
         sessions.append(s);
     }
     model.add(sessions);
@@ -589,9 +589,9 @@ void tst_Monitor::relativeTimesAgeWithoutNewsFromTheHost()
     // redraw them even when an idle session's counters do not change.
     SessionsModel model;
     SessionSnapshot s;
-    s.info.id = 1;
-    s.info.connectedAt = QDateTime::currentDateTimeUtc().addSecs(-5);
-    s.lastActivity = s.info.connectedAt;
+    s.id = 1;
+    s.connectedAt = QDateTime::currentDateTimeUtc().addSecs(-5);
+    s.lastActivity = s.connectedAt;
     model.reset({s});
     QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
     model.refreshTimes();

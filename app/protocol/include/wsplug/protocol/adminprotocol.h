@@ -2,15 +2,15 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #pragma once
 
-#include <wsplug/hoststats.h>
-#include <wsplug/pluginregistry.h>
-#include <wsplug/session.h>
+#include <wsplug/protocol/types.h>
 
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QJsonValue>
 
 // The admin channel's wire format, version 1. docs/admin-protocol.md describes it;
-// this is the one implementation of it, used by both ends.
+// this is the one implementation of it: the host encodes with these functions, the
+// monitor decodes with them, and neither builds or reads a message by hand.
 namespace WsPlug::Protocol {
 
 inline constexpr int Version = 1;
@@ -21,15 +21,18 @@ inline constexpr char TypeSnapshot[] = "snapshot";
 inline constexpr char TypeTick[] = "tick";
 inline constexpr char TypeReply[] = "reply";
 
+// ---- values ------------------------------------------------------------------
+
 QJsonObject toJson(const SessionSnapshot &session);
 SessionSnapshot sessionFromJson(const QJsonObject &object);
+//! A "list" reply's result: an array of sessions.
+QList<SessionSnapshot> sessionsFromJson(const QJsonValue &array);
 
-//! The compact per-tick counter update of a session: [id, state, inMsgs, outMsgs, inFrames,
+//! The compact per-tick counter update: [id, state, inMsgs, outMsgs, inFrames,
 //! outFrames, inBytes, outBytes, lastActivityMs, pingRttMs].
-QJsonArray toCounterUpdate(const SessionSnapshot &session);
-//! Applies an update from toCounterUpdate() to \a session (whose id must match). False if malformed.
-bool applyCounterUpdate(const QJsonArray &update, SessionSnapshot *session);
-SessionId counterUpdateId(const QJsonArray &update);
+QJsonArray toJson(const CounterUpdate &update);
+//! False if \a array is not a well-formed update.
+bool counterUpdateFromJson(const QJsonArray &array, CounterUpdate *update);
 
 QJsonObject toJson(const HandshakeRecord &record);
 HandshakeRecord handshakeFromJson(const QJsonObject &object);
@@ -40,13 +43,46 @@ RateSample rateSampleFromJson(const QJsonObject &object);
 QJsonObject toJson(const HostStats &stats);
 HostStats statsFromJson(const QJsonObject &object);
 
-QJsonObject toJson(const PluginMetadata &plugin, int sessionCount);
-QJsonObject toJson(const RefusedPlugin &plugin);
+QJsonObject toJson(const PluginInfo &plugin);
+PluginInfo pluginFromJson(const QJsonObject &object);
+QJsonObject toJson(const PluginRefusal &refusal);
+PluginRefusal refusalFromJson(const QJsonObject &object);
 
-QString stateName(SessionSnapshot::State state);
-SessionSnapshot::State stateFromName(const QString &name);
-CloseCause causeFromName(const QString &name);
-HandshakeRecord::Outcome outcomeFromName(const QString &name);
+QJsonObject toJson(const HostInfo &host);
+HostInfo hostInfoFromJson(const QJsonObject &object);
+
+// ---- server -> client messages -----------------------------------------------
+
+enum class MessageType { Snapshot, Tick, Reply, Unknown };
+//! The type of a server message (its "type" key).
+MessageType messageType(const QJsonObject &message);
+
+//! The whole "snapshot" message (also the result of the "snapshot" command).
+QJsonObject toJson(const Snapshot &snapshot);
+Snapshot snapshotFromJson(const QJsonObject &message);
+
+//! The "tick" message: lists that are empty are left out.
+QJsonObject toJson(const Tick &tick);
+Tick tickFromJson(const QJsonObject &message);
+
+//! A reply to a command.
+struct Reply
+{
+    qint64 id = 0;
+    bool ok = false;
+    QJsonValue result;    //!< ok only; Undefined when the command returns nothing
+    QString error;        //!< !ok only
+};
+QByteArray replyOk(qint64 id, const QJsonValue &result = QJsonValue());
+QByteArray replyError(qint64 id, const QString &error);
+Reply replyFromJson(const QJsonObject &message);
+
+//! \a message as one compact JSON text, ready to send.
+QByteArray encode(const QJsonObject &message);
+//! Parses one server message; an empty object if it is not a JSON object.
+QJsonObject decode(const QByteArray &message);
+
+// ---- client -> server commands -----------------------------------------------
 
 //! A client -> server command.
 struct Command
@@ -70,9 +106,7 @@ QString commandName(Command::Kind kind);
 bool parseCommand(const QByteArray &json, Command *command, QString *errorString);
 QByteArray serialize(const Command &command);
 
-//! A reply to command \a id: ok with an optional result, or an error.
-QByteArray replyOk(qint64 id, const QJsonValue &result = QJsonValue());
-QByteArray replyError(qint64 id, const QString &error);
+// ---- rules both ends share ---------------------------------------------------
 
 //! \a text as it may appear in a one-line message (an error, a log line): control
 //! characters escaped as \uXXXX, at most 64 characters. Peer or config input quoted
@@ -81,7 +115,12 @@ QString oneLine(const QString &text);
 
 //! A close frame's reason is at most this many bytes of UTF-8 (RFC 6455 5.5: 125 minus the code).
 inline constexpr int MaxCloseReasonBytes = 123;
-//! True if a close code may be sent by an operator (1000-1003, 1007-1014, 3000-4999).
+//! \a reason cut to MaxCloseReasonBytes of UTF-8, never inside a character.
+QString truncatedCloseReason(const QString &reason);
+//! True if the host sends close code \a code for an operator or a plugin:
+//! 1000-1003, 1007-1014 and 3000-4999 (RFC 6455 7.4; 1004-1006 and 1015 are never sent).
 bool isSendableCloseCode(int code);
+//! The codes isSendableCloseCode() accepts, as people read them.
+inline constexpr char SendableCloseCodes[] = "1000-1003, 1007-1014, 3000-4999";
 
 } // namespace WsPlug::Protocol

@@ -11,14 +11,14 @@
 namespace WsPlug::Internal {
 
 /*
- * The TCP socket under every connection. It keeps the first response head written
+ * The TCP socket under every connection, from accept to close. It keeps the first response head written
  * to it (Qt's 101 or the host's refusal) for the handshake log, writes straight to
  * the kernel when nothing is queued, and reports every write, so that the host can
  * bound the unsent data even for what Qt writes on its own (pongs, close frames).
  * Once the upgrade is done, QWebSocket reads the client's frames through it, filtered
  * (see ClientFrameFilter).
  */
-class RecordingSocket final : public QTcpSocket
+class ConnectionSocket final : public QTcpSocket
 {
 public:
     using QTcpSocket::QTcpSocket;
@@ -47,6 +47,13 @@ public:
 
     //! What QWebSocket may read: once filtering, the filtered frames.
     qint64 bytesAvailable() const override;
+
+    /*! Bytes written that the peer has not taken yet. Writes go straight to the
+        kernel, so while the kernel takes them this is 0 at no cost; once Qt has to
+        buffer (the kernel's send queue is full) the kernel's queue counts too, so a
+        peer that stops reading meets the limit even when the kernel buffer alone is
+        larger. */
+    qint64 unsentBytes() const;
 
     //! The code in the client's first close frame (see ClientFrameFilter::peerCloseCode()).
     int peerCloseCode() const { return m_filter.peerCloseCode(); }

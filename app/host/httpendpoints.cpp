@@ -1,6 +1,8 @@
 // SPDX-FileCopyrightText: 2026 The wsplug authors
 // SPDX-License-Identifier: LGPL-3.0-or-later
-#include "metrics_p.h"
+#include "httpendpoints_p.h"
+
+#include "requesthead_p.h"
 
 #include <QDateTime>
 
@@ -111,6 +113,35 @@ QByteArray renderPrometheus(const HostStats &st)
     w.sample("wsplug_ping_rtt_seconds_sum", {}, st.pingRttSumMs / 1000.0);
     w.sample("wsplug_ping_rtt_seconds_count", {}, st.pingRttCount);
     return w.result();
+}
+
+bool isHttpEndpoint(const RequestHead &head)
+{
+    if (head.method() != "GET" || head.isWebSocketUpgrade())
+        return false;
+    const QByteArray path = head.path();
+    return path == "/metrics" || path == "/healthz" || path == "/readyz";
+}
+
+QByteArray httpEndpointResponse(const RequestHead &head, const EndpointState &state)
+{
+    QByteArray body;
+    QByteArray contentType = "text/plain; charset=utf-8";
+    int status = 200;
+    if (head.path() == "/metrics") {
+        body = renderPrometheus(state.stats());
+        contentType = "text/plain; version=0.0.4; charset=utf-8";
+    } else if (head.path() == "/healthz") {
+        body = "ok\n";
+    } else {
+        status = state.ready ? 200 : 503;
+        body = state.ready ? QByteArray("ready\n") : state.notReadyReason + '\n';
+    }
+    return "HTTP/1.1 " + QByteArray::number(status) + ' '
+         + (status == 200 ? QByteArray("OK") : httpReasonPhrase(status))
+         + "\r\nContent-Type: " + contentType
+         + "\r\nContent-Length: " + QByteArray::number(body.size())
+         + "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n" + body;
 }
 
 } // namespace WsPlug::Internal

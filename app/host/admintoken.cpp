@@ -1,0 +1,45 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include "admintoken_p.h"
+
+#include "requesthead_p.h"
+
+#include <QMessageAuthenticationCode>
+#include <QRandomGenerator>
+#include <QUrlQuery>
+
+namespace WsPlug::Internal {
+
+void AdminToken::reset(const QString &configured)
+{
+    m_macKey = QByteArray::number(QRandomGenerator::system()->generate64(), 16)
+             + QByteArray::number(QRandomGenerator::system()->generate64(), 16);
+    m_token = configured;
+    if (m_token.isEmpty()) {
+        QByteArray random(24, Qt::Uninitialized);
+        QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(random.data()), random.size() / 4);
+        m_token = QString::fromLatin1(random.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+    }
+    m_mac = QMessageAuthenticationCode::hash(m_token.toUtf8(), m_macKey, QCryptographicHash::Sha256);
+}
+
+bool AdminToken::accepts(const RequestHead &head) const
+{
+    QByteArray given;
+    const QByteArray authorization = head.header("Authorization");
+    if (authorization.size() > 7 && authorization.left(7).compare("Bearer ", Qt::CaseInsensitive) == 0)
+        given = authorization.mid(7).trimmed();
+    else
+        given = QUrlQuery(QString::fromUtf8(head.query())).queryItemValue(QStringLiteral("token"), QUrl::FullyDecoded).toUtf8();
+    if (given.isEmpty() || m_mac.isEmpty())
+        return false;
+    // Compare MACs, byte by byte without an early exit: the time taken does not
+    // depend on how much of the token was right.
+    const QByteArray mac = QMessageAuthenticationCode::hash(given, m_macKey, QCryptographicHash::Sha256);
+    unsigned char diff = 0;
+    for (qsizetype i = 0; i < mac.size(); ++i)
+        diff |= static_cast<unsigned char>(mac[i] ^ m_mac[i]);
+    return diff == 0;
+}
+
+} // namespace WsPlug::Internal

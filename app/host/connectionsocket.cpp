@@ -1,0 +1,192 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include "connectionsocket_p.h"
+
+#include <QTimer>
+
+#include <cstring>
+
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+namespace WsPlug::Internal {
+
+qint64 ConnectionSocket::writeData(const char *data, qint64 len)
+{
+    const qint64 written = writeNow(data, len);
+    if (onWritten)
+        onWritten();
+    return written;
+}
+
+qint64 ConnectionSocket::writeNow(const char *data, qint64 len)
+{
+    if (m_recording) {
+        constexpr qsizetype cap = 16 * 1024;
+        responseHead.append(data, qMin<qint64>(len, cap - responseHead.size()));
+        const qsizetype end = responseHead.indexOf("\r\n\r\n");
+        if (end >= 0) {
+            responseHead.truncate(end + 4);
+            m_recording = false;
+        } else if (responseHead.size() >= cap) {
+            m_recording = false;
+        }
+    }
+    // Fast path: with nothing queued in Qt's buffer, hand the bytes to the kernel at
+    // once. A buffered write costs a copy and switching the write notifier on and off
+    // again (two epoll_ctl calls per message); most writes fit the kernel buffer.
+    if (len > 0 && bytesToWrite() == 0 && state() == QAbstractSocket::ConnectedState) {
+        const ssize_t n = ::send(int(socketDescriptor()), data, size_t(len), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n == len)
+            return len;
+        if (n > 0) {
+            const qint64 rest = QTcpSocket::writeData(data + n, len - n);
+            return rest < 0 ? qint64(n) : qint64(n) + rest;
+        }
+        // EAGAIN or an error: Qt buffers it, or meets and reports the error itself.
+    }
+    return QTcpSocket::writeData(data, len);
+}
+
+qint64 ConnectionSocket::unsentBytes() const
+{
+    const qint64 buffered = bytesToWrite();
+    if (buffered == 0)
+        return 0;
+    int queued = 0;
+    if (::ioctl(int(socketDescriptor()), SIOCOUTQ, &queued) != 0)
+        queued = 0;
+    return buffered + queued;
+}
+
+void ConnectionSocket::close()
+{
+    // Nothing that arrives from now on is for QWebSocket: it has closed. (Filtered
+    // bytes left over would also keep bytesAvailable() above 0 on a closed device.)
+    stopFiltering();
+    // Not armed, already lingering (a second close() or an abort(), which Qt implements
+    // through close()), or not connected: close at once.
+    if (m_lingerMs <= 0 || m_lingering || state() != QAbstractSocket::ConnectedState) {
+        m_lingerMs = 0;
+        QTcpSocket::close();
+        return;
+    }
+    m_lingering = true;
+    // Drain what arrives so that the final close() finds no unread input (which would
+    // make it a reset).
+    disconnect(this, &QIODevice::readyRead, nullptr, nullptr);
+    connect(this, &QIODevice::readyRead, this, [this] { skip(bytesAvailable()); });
+    skip(bytesAvailable());
+    shutdownWriteWhenFlushed();
+    // The peer answers our FIN with its own: Qt reads end-of-file, and the socket is
+    // then closed for good (disconnected() follows). A peer that never does is cut off.
+    QTimer::singleShot(m_lingerMs, this, [this] {
+        if (state() != QAbstractSocket::UnconnectedState)
+            abort();
+    });
+}
+
+void ConnectionSocket::shutdownWriteWhenFlushed()
+{
+    flush();
+    if (bytesToWrite() == 0) {
+        ::shutdown(int(socketDescriptor()), SHUT_WR);
+        return;
+    }
+    connect(this, &QAbstractSocket::bytesWritten, this, [this] {
+        if (bytesToWrite() == 0)
+            ::shutdown(int(socketDescriptor()), SHUT_WR);
+    });
+}
+
+void ConnectionSocket::startFiltering(const QByteArray &earlyData, qint64 maxJoinedBytes,
+                                     std::function<void(const QString &)> onUnmaskedFrame)
+{
+    if (m_lingering || state() != QAbstractSocket::ConnectedState)
+        return;   // closed already (a plugin may close a session as it opens)
+    m_filter = ClientFrameFilter(maxJoinedBytes);
+    m_onUnmaskedFrame = std::move(onUnmaskedFrame);
+    m_filtering = true;
+    // Reads must come to readData() as they are asked for: a buffering QIODevice would
+    // keep filtered bytes in the buffer Qt's socket fills with raw ones. QTcpSocket
+    // still reads the kernel into that buffer (it decides that by a flag of its own,
+    // set at construction); only QIODevice's read path changes. That is Qt 6.4's
+    // behaviour, not its documentation: the conformance and hostile tests exercise it.
+    setOpenMode(openMode() | QIODevice::Unbuffered);
+    feedFilter(earlyData.constData(), earlyData.size());
+}
+
+void ConnectionSocket::stopFiltering()
+{
+    m_filtering = false;
+    m_plain = QByteArray();
+    m_plainRead = 0;
+}
+
+qint64 ConnectionSocket::bytesAvailable() const
+{
+    if (!m_filtering)
+        return QTcpSocket::bytesAvailable();
+    const_cast<ConnectionSocket *>(this)->filterReceived();
+    return m_plain.size() - m_plainRead;
+}
+
+void ConnectionSocket::filterReceived()
+{
+    qint64 left = QTcpSocket::bytesAvailable();
+    if (left <= 0)
+        return;   // the common case: QWebSocket asks again within what it has
+    // QWebSocket reads whole frames only, so a read may stop inside one: before adding,
+    // drop what it has read once that is half of the buffer (amortised, not per read).
+    if (m_plainRead > 0 && m_plainRead >= m_plain.size() / 2) {
+        m_plain.remove(0, m_plainRead);
+        m_plainRead = 0;
+    }
+    char chunk[16 * 1024];
+    m_readingRaw = true;
+    while (left > 0) {
+        const qint64 n = QIODevice::read(chunk, qMin<qint64>(left, sizeof chunk));
+        if (n <= 0)
+            break;
+        feedFilter(chunk, qsizetype(n));
+        left -= n;
+    }
+    m_readingRaw = false;
+}
+
+void ConnectionSocket::feedFilter(const char *data, qsizetype size)
+{
+    if (size == 0 || m_filter.failed())
+        return;
+    if (!m_filter.feed(data, size, &m_plain) && m_onUnmaskedFrame) {
+        // Not from inside QWebSocket's read: it is in the middle of a frame.
+        QMetaObject::invokeMethod(this, [this] {
+            if (m_filtering && m_onUnmaskedFrame)   // not if closing meanwhile
+                m_onUnmaskedFrame(m_filter.error());
+        }, Qt::QueuedConnection);
+    }
+}
+
+qint64 ConnectionSocket::readData(char *data, qint64 maxSize)
+{
+    if (!m_filtering || m_readingRaw)
+        return QTcpSocket::readData(data, maxSize);
+    const qint64 n = qMin<qint64>(maxSize, m_plain.size() - m_plainRead);
+    if (n <= 0)
+        return 0;
+    std::memcpy(data, m_plain.constData() + m_plainRead, size_t(n));
+    m_plainRead += n;
+    if (m_plainRead == m_plain.size()) {
+        // Keep a small buffer for the next message; give a big one back (idle
+        // connections are most connections).
+        if (m_plain.capacity() > 4096)
+            m_plain = QByteArray();
+        else
+            m_plain.resize(0);
+        m_plainRead = 0;
+    }
+    return n;
+}
+
+} // namespace WsPlug::Internal

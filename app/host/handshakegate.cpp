@@ -1,0 +1,416 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include "handshakegate_p.h"
+
+#include "connectionsocket_p.h"
+#include "logging_p.h"
+
+#include <wsplug/protocol/adminprotocol.h>
+
+#include <QPointer>
+#include <QTimer>
+#include <QWebSocket>
+#include <QWebSocketServer>
+
+#include <limits>
+
+#include <unistd.h>
+
+namespace WsPlug::Internal {
+
+namespace {
+
+// Refused connections linger until the response is flushed; past this many at once
+// new ones are dropped outright, so a flood cannot pin file descriptors.
+constexpr int MaxRefusing = 256;
+// How long a refused connection may take to read its response.
+constexpr int RefusalLingerMs = 2000;
+
+QString normalizedAddress(const QHostAddress &address)
+{
+    bool isV4 = false;
+    const quint32 v4 = address.toIPv4Address(&isV4);
+    return isV4 ? QHostAddress(v4).toString() : address.toString();
+}
+
+QString peerKey(const QString &address, quint16 port)
+{
+    return address + QLatin1Char('|') + QString::number(port);
+}
+
+} // namespace
+
+//! Accepts TCP itself so that the gate sees every connection before Qt's handshake.
+class HandshakeGate::Listener final : public QTcpServer
+{
+public:
+    using QTcpServer::QTcpServer;
+    std::function<void(qintptr)> onIncoming;
+
+protected:
+    void incomingConnection(qintptr socketDescriptor) override { onIncoming(socketDescriptor); }
+};
+
+HandshakeGate::HandshakeGate(const HostConfig &config, GateHost *host, QObject *parent)
+    : QObject(parent), m_config(config), m_host(host)
+{
+}
+
+HandshakeGate::~HandshakeGate() = default;
+
+bool HandshakeGate::listen(QString *errorString)
+{
+    m_stopping = false;
+    m_listener = new Listener(this);
+    m_listener->onIncoming = [this](qintptr fd) { onIncoming(fd); };
+    m_listener->setListenBacklogSize(m_config.listenBacklog);
+    // Accepting is cheap and the host never pauses it: refusals happen at the HTTP level.
+    m_listener->setMaxPendingConnections(std::numeric_limits<int>::max());
+    if (!m_listener->listen(m_config.address, m_config.port)) {
+        *errorString = QStringLiteral("cannot listen on %1:%2: %3")
+                           .arg(m_config.address.toString()).arg(m_config.port)
+                           .arg(m_listener->errorString());
+        delete m_listener;
+        m_listener = nullptr;
+        return false;
+    }
+    m_webSocketServer = new QWebSocketServer(QStringLiteral("wsplug/" WSPLUG_VERSION),
+                                             QWebSocketServer::NonSecureMode, this);
+    connect(m_webSocketServer, &QWebSocketServer::newConnection, this, [this] { onUpgraded(); });
+    return true;
+}
+
+QHostAddress HandshakeGate::serverAddress() const
+{
+    return m_listener ? m_listener->serverAddress() : QHostAddress();
+}
+
+quint16 HandshakeGate::serverPort() const
+{
+    return m_listener ? m_listener->serverPort() : 0;
+}
+
+bool HandshakeGate::isListening() const
+{
+    return m_listener && m_listener->isListening();
+}
+
+void HandshakeGate::stop()
+{
+    m_stopping = true;
+    if (m_listener)
+        m_listener->close();
+    const auto handshakes = m_pending.keys();
+    for (ConnectionSocket *socket : handshakes)
+        socket->abort();
+}
+
+void HandshakeGate::finish()
+{
+    stop();
+    // Sockets whose abort() did not report them gone (never connected ones).
+    const auto handshakes = m_pending.keys();
+    for (ConnectionSocket *socket : handshakes)
+        onGone(socket);
+    if (m_listener) {
+        m_listener->deleteLater();
+        m_listener = nullptr;
+    }
+    if (m_webSocketServer) {
+        m_webSocketServer->deleteLater();
+        m_webSocketServer = nullptr;
+    }
+}
+
+void HandshakeGate::releaseAddress(const QString &peerAddress)
+{
+    auto ip = m_connectionsPerIp.find(peerAddress);
+    if (ip != m_connectionsPerIp.end() && --ip.value() <= 0)
+        m_connectionsPerIp.erase(ip);
+}
+
+void HandshakeGate::onIncoming(qintptr socketDescriptor)
+{
+    auto *socket = new ConnectionSocket(this);
+    if (!socket->setSocketDescriptor(socketDescriptor)) {
+        qCWarning(lcHost) << "cannot adopt accepted socket:" << socket->errorString();
+        ::close(int(socketDescriptor));
+        delete socket;
+        return;
+    }
+    if (m_stopping) {
+        socket->abort();
+        socket->deleteLater();
+        return;
+    }
+
+    PendingHandshake p;
+    p.peerAddress = normalizedAddress(socket->peerAddress());
+    p.peerPort = socket->peerPort();
+    p.sinceAccept.start();
+    p.acceptedAt = QDateTime::currentDateTimeUtc();
+    if (m_host->sessionCount() + m_pendingCounted >= m_config.maxConnections) {
+        p.refuseStatus = 503;
+        p.refuseReason = "the server is at its connection limit";
+    } else if (m_connectionsPerIp.value(p.peerAddress) >= m_config.maxConnectionsPerIp) {
+        p.refuseStatus = 429;
+        p.refuseReason = "too many connections from your address";
+    }
+    if (p.refuseStatus != 0) {
+        if (m_refusing >= MaxRefusing) {
+            log(p, HandshakeRecord::Outcome::Dropped, 0, {},
+                QStringLiteral("dropped: %1 refusals already in flight").arg(MaxRefusing));
+            socket->abort();
+            socket->deleteLater();
+            return;
+        }
+        ++m_refusing;
+    } else {
+        p.counted = true;
+        ++m_pendingCounted;
+        ++m_connectionsPerIp[p.peerAddress];
+    }
+    const int timeout = p.refuseStatus ? std::min(m_config.handshakeTimeoutMs, RefusalLingerMs)
+                                       : m_config.handshakeTimeoutMs;
+    m_pending.insert(socket, p);
+
+    // Never buffer more than a head's worth before deciding.
+    socket->setReadBufferSize(m_config.maxRequestHeadBytes + 1);
+    connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onReadyRead(socket); });
+    connect(socket, &QTcpSocket::disconnected, this, [this, socket] { onGone(socket); });
+    QTimer::singleShot(timeout, socket, [this, socket] { onTimeout(socket); });
+    if (socket->bytesAvailable() > 0)
+        onReadyRead(socket);
+}
+
+void HandshakeGate::onReadyRead(ConnectionSocket *socket)
+{
+    auto it = m_pending.find(socket);
+    if (it == m_pending.end())
+        return;
+    PendingHandshake &p = it.value();
+    if (p.responded) {
+        socket->skip(socket->bytesAvailable());   // lingering: drain so the peer's close is seen
+        return;
+    }
+    if (p.handedOver)
+        return;
+
+    const QByteArray data = socket->peek(socket->bytesAvailable());
+    const qsizetype headLength = RequestHead::headLength(data);
+    const QByteArray tooLarge = "request head larger than " + QByteArray::number(m_config.maxRequestHeadBytes) + " bytes";
+    if (headLength < 0) {
+        if (data.size() > m_config.maxRequestHeadBytes)
+            refuse(socket, 431, tooLarge);
+        return;
+    }
+    if (headLength > m_config.maxRequestHeadBytes) {
+        refuse(socket, 431, tooLarge);
+        return;
+    }
+    p.requestHead = data.left(headLength);
+
+    RequestHead head;
+    QByteArray why;
+    if (!head.parse(p.requestHead, &why)) {
+        refuse(socket, 400, why);
+        return;
+    }
+    const QString path = QString::fromUtf8(head.path());
+    p.path = path;
+    if (const std::optional<QByteArray> response = m_host->httpResponse(head)) {
+        p.http = true;
+        p.responded = true;
+        if (p.refuseStatus != 0) {
+            p.refuseStatus = 0;
+            --m_refusing;
+        }
+        uncount(p);
+        respondAndClose(socket, *response);
+        return;
+    }
+    if (path == QLatin1String(Protocol::AdminPath) && m_config.adminEnabled) {
+        // The operator must be able to attach to a host at its connection limit:
+        // admin connections have their own limit and never count as sessions.
+        if (p.refuseStatus != 0) {
+            p.refuseStatus = 0;
+            --m_refusing;
+        }
+        uncount(p);
+        p.admin = true;
+        if (!m_host->adminAccepts(head)) {
+            refuse(socket, 401, "the admin channel needs a valid token (Authorization: Bearer ... or ?token=...)");
+            return;
+        }
+        if (m_host->adminClientCount() + adminHandshakesInFlight() >= m_config.maxAdminConnections) {
+            refuse(socket, 503, "too many admin clients");
+            return;
+        }
+    } else if (p.refuseStatus != 0) {
+        refuse(socket, p.refuseStatus, p.refuseReason);
+        return;
+    }
+    const auto [pluginId, route] = p.admin ? std::pair<QString, QString>() : m_host->routeFor(path);
+    if (!p.admin && pluginId.isEmpty()) {
+        refuse(socket, 404, "no handler serves " + head.path());
+        return;
+    }
+    if (const int status = head.checkWebSocketHandshake(&why)) {
+        refuse(socket, status, why);
+        return;
+    }
+
+    p.query = QString::fromUtf8(head.query());
+    p.pluginId = pluginId;
+    p.route = route;
+    p.handedOver = true;
+    m_handedOverByPeer.insert(peerKey(p.peerAddress, p.peerPort), socket);
+    disconnect(socket, &QTcpSocket::readyRead, this, nullptr);
+    // Qt must see the head and nothing after it: it would process frames that came
+    // with the head before the session exists (and drop them). Hold them back, and
+    // read nothing more from the kernel, until the session is set up (onUpgraded).
+    if (socket->bytesAvailable() > headLength) {
+        const QByteArray buffered = socket->read(socket->bytesAvailable());
+        p.earlyData = buffered.mid(headLength);
+        for (qsizetype i = headLength - 1; i >= 0; --i)
+            socket->ungetChar(buffered.at(i));
+    }
+    socket->setReadBufferSize(headLength);
+    m_webSocketServer->handleConnection(socket);
+}
+
+int HandshakeGate::adminHandshakesInFlight() const
+{
+    return int(std::count_if(m_pending.cbegin(), m_pending.cend(),
+                             [](const PendingHandshake &o) { return o.admin && o.handedOver; }));
+}
+
+void HandshakeGate::refuse(ConnectionSocket *socket, int status, const QByteArray &reason)
+{
+    PendingHandshake &p = m_pending[socket];
+    if (p.responded)
+        return;
+    if (p.refuseStatus == 0) {
+        ++m_refusing;
+        p.refuseStatus = status;
+    }
+    uncount(p);
+    p.responded = true;
+    qCInfo(lcHandshake).noquote() << "refused" << p.peerAddress << status << QString::fromUtf8(reason);
+    const QByteArray response = refusalResponse(status, reason);
+    log(p, status == 408 ? HandshakeRecord::Outcome::Timeout : HandshakeRecord::Outcome::Refused,
+        status, response, QString::fromUtf8(reason));
+    const QString peer = p.peerAddress;
+    // Last: closing may end the connection at once, and take its pending entry (p) with it.
+    respondAndClose(socket, response);
+    m_host->refused(peer, status, QString::fromUtf8(reason));
+}
+
+void HandshakeGate::uncount(PendingHandshake &p)
+{
+    if (!p.counted)
+        return;
+    p.counted = false;
+    --m_pendingCounted;
+    releaseAddress(p.peerAddress);
+}
+
+void HandshakeGate::onTimeout(ConnectionSocket *socket)
+{
+    auto it = m_pending.find(socket);
+    if (it == m_pending.end())
+        return;
+    if (it->responded || it->handedOver) {
+        socket->abort();
+        return;
+    }
+    if (it->refuseStatus != 0) {
+        // Over a limit and still no complete head: say so without waiting longer.
+        refuse(socket, it->refuseStatus, it->refuseReason);
+        return;
+    }
+    qCInfo(lcHandshake).noquote() << "handshake timeout from" << it->peerAddress;
+    it->requestHead = socket->peek(qMin<qint64>(socket->bytesAvailable(), m_config.maxRequestHeadBytes));
+    refuse(socket, 408, "request head not received within " + QByteArray::number(m_config.handshakeTimeoutMs) + " ms");
+}
+
+void HandshakeGate::onGone(ConnectionSocket *socket)
+{
+    auto it = m_pending.find(socket);
+    if (it == m_pending.end())
+        return;
+    uncount(it.value());
+    if (it->refuseStatus != 0)
+        --m_refusing;
+    if (it->handedOver) {
+        // Qt refused the upgrade itself; what it sent was recorded by the socket.
+        const QByteArray response = socket->responseHead;
+        const int status = response.startsWith("HTTP/1.1 ") ? response.mid(9, 3).toInt() : 0;
+        log(it.value(), HandshakeRecord::Outcome::Refused, status, response,
+            QStringLiteral("refused by Qt WebSockets"));
+        m_handedOverByPeer.remove(peerKey(it->peerAddress, it->peerPort));
+    } else if (!it->responded) {
+        if (it->requestHead.isEmpty())
+            it->requestHead = socket->peek(qMin<qint64>(socket->bytesAvailable(), m_config.maxRequestHeadBytes));
+        log(it.value(), HandshakeRecord::Outcome::Dropped, 0, {},
+            QStringLiteral("the client closed the connection before a complete request head"));
+    }
+    const bool handedOver = it->handedOver;
+    m_pending.erase(it);
+    // A socket given to Qt is Qt's to delete (it deletes it on disconnect).
+    if (!handedOver)
+        socket->deleteLater();
+}
+
+void HandshakeGate::onUpgraded()
+{
+    while (QWebSocket *ws = m_webSocketServer->nextPendingConnection()) {
+        const QString key = peerKey(normalizedAddress(ws->peerAddress()), ws->peerPort());
+        ConnectionSocket *socket = m_handedOverByPeer.take(key);
+        auto it = socket ? m_pending.find(socket) : m_pending.end();
+        if (it == m_pending.end() || m_stopping) {
+            ws->abort();
+            ws->deleteLater();
+            continue;
+        }
+        PendingHandshake p = it.value();
+        m_pending.erase(it);
+        disconnect(socket, nullptr, this, nullptr);
+        // The handshake is done: the connection now counts as a session.
+        if (p.counted) {
+            --m_pendingCounted;
+            p.counted = false;
+        }
+        qCDebug(lcHandshake).noquote() << "upgraded" << p.peerAddress << p.path
+                                       << QString::fromLatin1(socket->responseHead.left(12));
+        m_host->upgraded(ws, socket, p);
+        // Now that the session listens, give Qt what arrived along with the head.
+        // Joined text fragments must pass Qt's frame limit (set by the host on upgrade).
+        socket->startFiltering(p.earlyData, qint64(ws->maxAllowedIncomingFrameSize()),
+                               [ws = QPointer<QWebSocket>(ws)](const QString &why) {
+            if (ws && ws->state() == QAbstractSocket::ConnectedState)
+                ws->close(QWebSocketProtocol::CloseCodeProtocolError, why);
+        });
+        socket->setReadBufferSize(0);
+        if (socket->bytesAvailable() > 0)
+            Q_EMIT socket->readyRead();
+    }
+}
+
+//! Writes a whole HTTP response and closes once it is flushed; a peer that does not
+//! take it within RefusalLingerMs is cut off.
+void HandshakeGate::respondAndClose(ConnectionSocket *socket, const QByteArray &response)
+{
+    socket->write(response);
+    socket->disconnectFromHost();
+    QTimer::singleShot(RefusalLingerMs, socket, [socket] { socket->abort(); });
+}
+
+void HandshakeGate::log(PendingHandshake &p, HandshakeRecord::Outcome outcome, int status,
+                        const QByteArray &response, const QString &reason, SessionId session)
+{
+    if (!p.http)
+        m_host->logHandshake(p, outcome, status, response, reason, session);
+}
+
+} // namespace WsPlug::Internal

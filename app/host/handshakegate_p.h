@@ -1,0 +1,122 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#pragma once
+
+#include <wsplug/hostconfig.h>
+#include <wsplug/hoststats.h>
+
+#include "requesthead_p.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+#include <QTcpServer>
+
+#include <functional>
+#include <optional>
+
+class QWebSocket;
+class QWebSocketServer;
+
+namespace WsPlug::Internal {
+
+class ConnectionSocket;
+
+//! A connection whose request head has not been answered yet.
+struct PendingHandshake
+{
+    QString peerAddress;
+    quint16 peerPort = 0;
+    QElapsedTimer sinceAccept;
+    bool counted = false;          // counts toward the connection limits
+    int refuseStatus = 0;          // decided at accept time (503/429), sent once the head is read
+    QByteArray refuseReason;
+    bool responded = false;        // refusal written, lingering until the peer goes
+    bool handedOver = false;       // given to QWebSocketServer, waiting for its upgrade
+    QByteArray requestHead;
+    QByteArray earlyData;          // bytes after the head, held back until the session exists
+    QString path;
+    QString query;
+    QString pluginId;
+    QString route;
+    QDateTime acceptedAt;
+    bool admin = false;            // an admin-channel connection: not a user session
+    bool http = false;             // a plain HTTP request (/metrics ...): not logged as a handshake
+};
+
+/*
+ * Every connection from accept to upgrade. It accepts TCP itself, reads the request
+ * head with its own timeout, enforces the connection limits, answers the host's HTTP
+ * endpoints, refuses with a real HTTP status, and only then gives the connection to
+ * QWebSocketServer for the upgrade. What it needs of the host is in GateHost.
+ */
+class HandshakeGate final : public QObject
+{
+public:
+    class GateHost
+    {
+    public:
+        virtual int sessionCount() const = 0;
+        //! The plugin id and route serving \a path, or empty strings.
+        virtual std::pair<QString, QString> routeFor(const QString &path) const = 0;
+        virtual bool adminAccepts(const RequestHead &head) const = 0;
+        virtual int adminClientCount() const = 0;
+        //! The response to one of the host's own HTTP endpoints, if \a head asks for one.
+        virtual std::optional<QByteArray> httpResponse(const RequestHead &head) = 0;
+        virtual void logHandshake(const PendingHandshake &p, HandshakeRecord::Outcome outcome, int status,
+                                  const QByteArray &response, const QString &reason, SessionId session) = 0;
+        //! Qt upgraded the connection; the host takes \a socket over.
+        virtual void upgraded(QWebSocket *socket, ConnectionSocket *tcp, const PendingHandshake &p) = 0;
+        virtual void refused(const QString &peerAddress, int status, const QString &reason) = 0;
+
+    protected:
+        ~GateHost() = default;
+    };
+
+    HandshakeGate(const HostConfig &config, GateHost *host, QObject *parent);
+    ~HandshakeGate() override;
+
+    //! Listens on the configured address and port; false with \a errorString if it cannot.
+    bool listen(QString *errorString);
+    QHostAddress serverAddress() const;
+    quint16 serverPort() const;
+    bool isListening() const;
+
+    //! Stops accepting and aborts every handshake in progress.
+    void stop();
+    //! stop(), then drops the listener and Qt's server.
+    void finish();
+
+    int pendingCount() const { return int(m_pending.size()); }
+    //! A session from \a peerAddress ended: it no longer counts toward its address's limit.
+    void releaseAddress(const QString &peerAddress);
+
+private:
+    class Listener;
+
+    void onIncoming(qintptr socketDescriptor);
+    void onReadyRead(ConnectionSocket *socket);
+    void onGone(ConnectionSocket *socket);
+    void onTimeout(ConnectionSocket *socket);
+    void onUpgraded();
+    void refuse(ConnectionSocket *socket, int status, const QByteArray &reason);
+    void uncount(PendingHandshake &p);
+    void respondAndClose(ConnectionSocket *socket, const QByteArray &response);
+    void log(PendingHandshake &p, HandshakeRecord::Outcome outcome, int status,
+             const QByteArray &response, const QString &reason, SessionId session = 0);
+    int adminHandshakesInFlight() const;
+
+    const HostConfig &m_config;
+    GateHost *const m_host;
+    Listener *m_listener = nullptr;
+    QWebSocketServer *m_webSocketServer = nullptr;
+    bool m_stopping = false;
+
+    QHash<ConnectionSocket *, PendingHandshake> m_pending;
+    QHash<QString, ConnectionSocket *> m_handedOverByPeer;   // "addr|port" -> socket
+    int m_pendingCounted = 0;
+    int m_refusing = 0;
+    QHash<QString, int> m_connectionsPerIp;   // sessions + counted handshakes
+};
+
+} // namespace WsPlug::Internal

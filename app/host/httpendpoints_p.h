@@ -1,0 +1,32 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#pragma once
+
+#include <wsplug/hoststats.h>
+#include <wsplug/wsplug_export.h>
+
+#include <functional>
+
+namespace WsPlug::Internal {
+
+class RequestHead;
+
+//! The Prometheus text exposition (format 0.0.4) of \a stats. No I/O.
+WSPLUG_EXPORT QByteArray renderPrometheus(const HostStats &stats);
+
+//! True if \a head asks for one of the host's own endpoints: GET /metrics, /healthz
+//! or /readyz, not an upgrade.
+bool isHttpEndpoint(const RequestHead &head);
+
+//! What the endpoints report, read only when a request needs it.
+struct EndpointState
+{
+    std::function<HostStats()> stats;   // for /metrics
+    bool ready = false;                 // for /readyz
+    QByteArray notReadyReason;
+};
+
+//! The whole HTTP response to \a head (an isHttpEndpoint() request). No I/O.
+QByteArray httpEndpointResponse(const RequestHead &head, const EndpointState &state);
+
+} // namespace WsPlug::Internal

@@ -1,0 +1,111 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include "hostserver_p.h"
+
+#include "logging_p.h"
+
+#include <algorithm>
+#include <vector>
+
+#include <sys/socket.h>
+
+// Sending: one message, a fan-out to many, and the per-session send backlog limit.
+namespace WsPlug {
+
+using namespace Internal;
+
+namespace {
+struct FanoutTarget
+{
+    Session *session;
+    int fd;        // -1: the transport has data queued, so the message must queue too
+    qint64 sent;   // what the kernel took; -1 for none
+};
+} // namespace
+
+bool HostServerPrivate::canSend(const Session *s) const
+{
+    return s && s->isOpen() && s->transport->isWritable();
+}
+
+bool HostServerPrivate::send(Session *s, const QString *text, const QByteArray *data)
+{
+    if (!canSend(s))
+        return false;   // before encoding: nothing is encoded for a session that is gone
+    const qint64 frameSize = s->transport->maxFramePayload();
+    return sendEncoded(s, text ? encodeMessage(FrameOpcode::Text, text->toUtf8(), frameSize)
+                               : encodeMessage(FrameOpcode::Binary, *data, frameSize),
+                       text != nullptr);
+}
+
+bool HostServerPrivate::sendEncoded(Session *s, const EncodedMessage &m, bool text, qsizetype offset)
+{
+    if (!canSend(s))
+        return false;
+    s->transport->write(m.bytes.constData() + offset, m.bytes.size() - offset);
+    stats.countSent(s, m.frames, m.payloadBytes, text, QDateTime::currentMSecsSinceEpoch());
+    if (const qint64 unsent = s->transport->unsentBytes(); unsent > config.maxSendBacklogBytes) {
+        qCInfo(lcHost) << "session" << s->info.id << "cut off: unsent data" << unsent
+                       << "bytes passed the limit of" << config.maxSendBacklogBytes;
+        abortSession(s, CloseCause::Backlog, QStringLiteral("send backlog limit exceeded"));
+        return false;
+    }
+    return true;
+}
+
+int HostServerPrivate::sendEncodedToMany(const PluginContext *context, const QList<SessionId> &ids,
+                                         const EncodedMessage &m, bool text)
+{
+    // A fan-out to thousands costs one send() per recipient plus, on each, cache
+    // misses on the session and its sockets, which the syscall before has evicted.
+    // So: find every recipient first (the misses then overlap), send in a tight loop
+    // over plain descriptors, and only then do the bookkeeping. Nothing runs between
+    // the passes, so no descriptor can be closed or reused in between.
+    std::vector<FanoutTarget> targets;
+    targets.reserve(size_t(ids.size()));
+    for (SessionId id : ids) {
+        Session *s = sessionOf(context, id);
+        if (!canSend(s))
+            continue;
+        targets.push_back({s, s->transport->directWriteFd(), -1});
+    }
+    const char *data = m.bytes.constData();
+    const size_t size = size_t(m.bytes.size());
+    // A short send leaves a tail that goes through the transport in the last pass.
+    // Should the same session be listed twice, its second copy must queue behind it.
+    std::vector<int> shortFds;
+    for (FanoutTarget &t : targets) {
+        if (t.fd < 0 || (!shortFds.empty() && std::find(shortFds.cbegin(), shortFds.cend(), t.fd) != shortFds.cend()))
+            continue;
+        t.sent = ::send(t.fd, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (t.sent != qint64(size))
+            shortFds.push_back(t.fd);
+    }
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    int taken = 0;
+    for (const FanoutTarget &t : targets) {
+        if (t.sent == qint64(size)) {
+            stats.countSent(t.session, m.frames, m.payloadBytes, text, now);
+            ++taken;
+        } else if (sendEncoded(t.session, m, text, qsizetype(qMax<qint64>(t.sent, 0)))) {
+            // The rest through the transport: it queues it, or meets and reports the error.
+            ++taken;
+        }
+    }
+    return taken;
+}
+
+void HostServerPrivate::written(Session *s)
+{
+    // Also what the transport writes on its own (pongs, close frames) must meet the
+    // backlog limit. Never abort from inside its write: queue it.
+    if (s->finished || s->backlogAbortQueued || s->transport->unsentBytes() <= config.maxSendBacklogBytes)
+        return;
+    s->backlogAbortQueued = true;
+    QTimer::singleShot(0, s, [this, s] {
+        if (!s->finished)
+            abortSession(s, CloseCause::Backlog, QStringLiteral("send backlog limit exceeded"));
+    });
+}
+
+} // namespace WsPlug

@@ -1,0 +1,30 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include "session_p.h"
+
+namespace WsPlug::Internal {
+
+SessionSnapshot Session::view() const
+{
+    SessionSnapshot s;
+    s.id = info.id;
+    s.path = info.path;
+    s.query = info.query;
+    s.route = info.route;
+    s.pluginId = pluginId;
+    s.peerAddress = info.peerAddress;
+    s.peerPort = info.peerPort;
+    s.subprotocol = info.subprotocol;
+    s.connectedAt = info.connectedAt;
+    s.state = state;
+    s.in = in;
+    s.out = out;
+    s.lastActivity = QDateTime::fromMSecsSinceEpoch(lastActivityMs, Qt::UTC);
+    s.pingRttMs = pingRttMs;
+    s.closeCode = closeCode;
+    s.closeReason = closeReason;
+    s.closeCause = closeCause;
+    return s;
+}
+
+} // namespace WsPlug::Internal

@@ -1,0 +1,191 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include "hostserver_p.h"
+
+#include "connectionsocket_p.h"
+#include "logging_p.h"
+
+#include <wsplug/sdk/messagehandlerinterface.h>
+
+#include <wsplug/protocol/adminprotocol.h>
+
+#include <QRandomGenerator>
+#include <QWebSocket>
+
+// Session lifecycle: open, messages in, close, abort, finish; and the heartbeat.
+namespace WsPlug {
+
+using namespace Internal;
+
+void HostServerPrivate::openSession(QWebSocket *ws, ConnectionSocket *tcp, const PendingHandshake &p)
+{
+    auto *s = new Session(q);
+    WebSocketTransport::Limits limits;
+    limits.maxFrameBytes = config.maxFrameBytes;
+    limits.maxMessageBytes = config.maxMessageBytes;
+    limits.lingerMs = std::max(config.shutdownGraceMs, 1000);
+    s->transport = new WebSocketTransport(s, ws, tcp, limits, this);
+    s->handler = registry.handler(p.pluginId);
+    s->context = contexts.at(p.pluginId).get();
+
+    SessionInfo &info = s->info;
+    info.id = nextSessionId++;
+    info.path = p.path;
+    info.query = p.query;
+    info.route = p.route;
+    info.peerAddress = p.peerAddress;
+    info.peerPort = p.peerPort;
+    info.subprotocol = ws->subprotocol();
+    info.connectedAt = QDateTime::currentDateTimeUtc();
+    s->pluginId = p.pluginId;
+    s->lastActivityMs = info.connectedAt.toMSecsSinceEpoch();
+    s->routeStats = stats.route(p.route, p.pluginId);
+    stats.countOpened(s);
+    // The first ping comes at a random point in the second half of the interval:
+    // thousands of sessions opened in one burst would otherwise all be pinged (and
+    // answer) in the same heartbeat tick, a stall of tens of ms every interval.
+    s->lastPingAtMs = nowMs() - QRandomGenerator::global()->bounded(qMax(config.pingIntervalMs / 2, 1));
+
+    sessions.insert(info.id, s);
+    s->context->sessionIds.insert(info.id);
+    qCDebug(lcHost) << "session" << info.id << "opened" << p.peerAddress << p.path;
+
+    callPlugin(s, [s] { s->handler->sessionOpened(s->info); });
+    // A session the plugin refused at once (it closed it, or threw) is not announced.
+    if (s->isOpen()) {
+        const SessionSnapshot view = s->view();
+        if (admin)
+            admin->sessionOpened(view);
+        Q_EMIT q->sessionOpened(view);
+    }
+}
+
+void HostServerPrivate::textReceived(Session *s, const QString &text)
+{
+    if (!s->isOpen())
+        return;
+    stats.countReceivedFrames(s, s->transport->takeReceived());
+    stats.countReceivedMessage(s, true, QDateTime::currentMSecsSinceEpoch());
+    const SessionId id = s->info.id;
+    callPlugin(s, [s, id, &text] { s->handler->messageReceived(id, Message::fromText(text)); });
+}
+
+void HostServerPrivate::binaryReceived(Session *s, const QByteArray &data)
+{
+    if (!s->isOpen())
+        return;
+    stats.countReceivedFrames(s, s->transport->takeReceived());
+    stats.countReceivedMessage(s, false, QDateTime::currentMSecsSinceEpoch());
+    const SessionId id = s->info.id;
+    callPlugin(s, [s, id, &data] { s->handler->messageReceived(id, Message::fromBinary(data)); });
+}
+
+void HostServerPrivate::pongReceived(Session *s, qint64 roundTripMs)
+{
+    s->awaitingPong = false;
+    s->pingRttMs = roundTripMs;
+    s->lastPingAtMs = nowMs();
+    s->dirty = true;
+    stats.countPong(roundTripMs);
+}
+
+bool HostServerPrivate::requestClose(Session *s, quint16 code, const QString &reason, CloseCause cause)
+{
+    if (!s || !s->isOpen() || !Protocol::isSendableCloseCode(code))
+        return false;
+    s->closeRequested = true;
+    s->state = Session::State::Closing;
+    s->closeCode = code;
+    s->closeReason = Protocol::truncatedCloseReason(reason);
+    s->closeCause = cause;
+    // The transport sends the close frame and then closes TCP once it is flushed. A
+    // peer that never reads would keep it open: abort after the grace period.
+    QTimer::singleShot(std::max(config.shutdownGraceMs, 1000), s, [s] {
+        if (!s->finished)
+            s->transport->abort();
+    });
+    stats.countCloseFrameSent();
+    s->transport->close(code, s->closeReason);
+    return true;
+}
+
+void HostServerPrivate::abortSession(Session *s, CloseCause cause, const QString &reason)
+{
+    if (!s || s->finished)
+        return;
+    s->closeRequested = true;
+    s->closeCode = 1006;
+    s->closeReason = reason;
+    s->closeCause = cause;
+    s->transport->abort();
+    if (!s->finished)   // abort() of a connected socket reports it gone; be sure anyway
+        finishSession(s);
+}
+
+void HostServerPrivate::finishSession(Session *s)
+{
+    if (s->finished)
+        return;
+    s->finished = true;
+    // Frames of a message never finished still count, as the client sent them.
+    stats.countReceivedFrames(s, s->transport->takeReceived());
+    if (!s->closeRequested) {
+        const SessionTransport::PeerClose close = s->transport->peerClose();
+        s->closeCode = close.code;
+        s->closeReason = close.reason;
+        s->closeCause = close.cause;
+        if (close.cause == CloseCause::Client)
+            stats.countCloseFrameReceived();
+    }
+    s->state = Session::State::Closed;
+
+    const SessionId id = s->info.id;
+    stats.countClosed(s);
+    const SessionSnapshot view = s->view();
+    if (admin)
+        admin->sessionClosed(view);
+    sessions.remove(id);
+    s->context->sessionIds.remove(id);
+    gate->releaseAddress(s->info.peerAddress);
+
+    qCDebug(lcHost) << "session" << id << "closed" << s->closeCode << closeCauseName(s->closeCause);
+    notifyClosed(s);
+    Q_EMIT q->sessionClosed(view);
+    s->deleteLater();
+
+    if (stopping && sessions.isEmpty() && shutdownTimer.isActive()) {
+        shutdownTimer.stop();
+        QTimer::singleShot(0, q, [this] { finishStop(); });
+    }
+}
+
+void HostServerPrivate::onHeartbeat()
+{
+    const qint64 now = nowMs();
+    // Copy: aborting a session removes it from the hash.
+    const auto current = sessions.values();
+    for (Session *s : current) {
+        if (!s->isOpen())
+            continue;
+        if (s->awaitingPong) {
+            if (now - s->lastPingAtMs > config.pongTimeoutMs) {
+                qCInfo(lcHost) << "session" << s->info.id << "reaped: no pong within" << config.pongTimeoutMs << "ms";
+                abortSession(s, CloseCause::Timeout, QStringLiteral("no pong within %1 ms").arg(config.pongTimeoutMs));
+            }
+        } else if (now - s->lastPingAtMs >= config.pingIntervalMs) {
+            s->awaitingPong = true;
+            s->lastPingAtMs = now;
+            stats.countPingSent();
+            s->transport->ping();
+        }
+    }
+}
+
+Session *HostServerPrivate::sessionOf(const PluginContext *context, SessionId id) const
+{
+    // One context per plugin: comparing it is the plugin-id check, without a string compare.
+    Session *s = sessions.value(id);
+    return s && s->context == context ? s : nullptr;
+}
+
+} // namespace WsPlug

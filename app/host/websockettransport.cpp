@@ -1,0 +1,117 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include "websockettransport_p.h"
+
+#include "connectionsocket_p.h"
+
+#include <QWebSocket>
+
+namespace WsPlug::Internal {
+
+WebSocketTransport::WebSocketTransport(Session *session, QWebSocket *socket, ConnectionSocket *tcp,
+                                       const Limits &limits, SessionEvents *events)
+    : QObject(session), m_session(session), m_socket(socket), m_tcp(tcp)
+{
+    socket->setParent(this);
+    tcp->responseHead = QByteArray();   // logged already; do not keep it per connection
+    // Messages are whole frames written at once: send them now, not after Nagle's delay.
+    tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    // Qt answers pings itself: a peer that pings and never reads must meet the same
+    // backlog limit as one that is sent messages, so every write is reported.
+    tcp->onWritten = [events, session] { events->written(session); };
+    socket->setMaxAllowedIncomingFrameSize(quint64(limits.maxFrameBytes));
+    socket->setMaxAllowedIncomingMessageSize(quint64(limits.maxMessageBytes));
+
+    connect(socket, &QWebSocket::textMessageReceived, this,
+            [events, session](const QString &text) { events->textReceived(session, text); });
+    connect(socket, &QWebSocket::binaryMessageReceived, this,
+            [events, session](const QByteArray &data) { events->binaryReceived(session, data); });
+    connect(socket, &QWebSocket::pong, this,
+            [events, session](quint64 elapsed) { events->pongReceived(session, qint64(elapsed)); });
+    connect(socket, &QWebSocket::aboutToClose, this, [this, lingerMs = limits.lingerMs] {
+        m_session->closingSeen = true;
+        // Qt sends the close frame and then closes TCP: linger so the peer can read it.
+        if (m_tcp && !m_session->finished)
+            m_tcp->armLingeringClose(lingerMs);
+    });
+    connect(socket, &QWebSocket::disconnected, this, [events, session] {
+        events->disconnected(session);
+    });
+}
+
+bool WebSocketTransport::isWritable() const
+{
+    return m_tcp && m_socket->state() == QAbstractSocket::ConnectedState;
+}
+
+int WebSocketTransport::directWriteFd() const
+{
+    return m_tcp && m_tcp->bytesToWrite() == 0 ? int(m_tcp->socketDescriptor()) : -1;
+}
+
+void WebSocketTransport::write(const char *data, qsizetype size)
+{
+    // Whole frames only, on the thread that owns the socket: they never interleave
+    // with the control frames QWebSocket writes itself.
+    if (m_tcp)
+        m_tcp->write(data, size);
+}
+
+qint64 WebSocketTransport::unsentBytes() const
+{
+    return m_tcp ? m_tcp->unsentBytes() : 0;
+}
+
+qint64 WebSocketTransport::maxFramePayload() const
+{
+    return qint64(m_socket->outgoingFrameSize());
+}
+
+void WebSocketTransport::ping()
+{
+    m_socket->ping();
+}
+
+void WebSocketTransport::close(quint16 code, const QString &reason)
+{
+    m_socket->close(QWebSocketProtocol::CloseCode(code), reason);
+}
+
+void WebSocketTransport::abort()
+{
+    m_socket->abort();
+}
+
+SessionTransport::Received WebSocketTransport::takeReceived()
+{
+    if (!m_tcp)
+        return {};
+    const ClientFrameFilter::DataReceived wire = m_tcp->takeDataReceived();
+    return {wire.frames, wire.bytes};
+}
+
+SessionTransport::PeerClose WebSocketTransport::peerClose() const
+{
+    PeerClose close;
+    if (!m_session->closingSeen) {
+        // TCP went away without a closing handshake (RFC 6455 7.1.5).
+        close.reason = m_socket->errorString();
+        return close;
+    }
+    // Qt started or answered a closing handshake the host did not ask for: either the
+    // peer sent a close frame, or Qt closed for a protocol error or size limit. Qt
+    // reports both alike (and an empty close as 1000); the frame filter saw what the
+    // peer sent.
+    close.code = quint16(m_socket->closeCode());
+    close.reason = m_socket->closeReason();
+    const int peerCode = m_tcp ? m_tcp->peerCloseCode() : ClientFrameFilter::NoClose;
+    const bool peerSentIt = peerCode == 1005 ? close.code == 1000 : peerCode == int(close.code);
+    const bool protocolError = !peerSentIt
+            && (close.code == 1002 || close.code == 1007 || close.code == 1009);
+    if (peerSentIt)
+        close.code = quint16(peerCode);
+    close.cause = protocolError ? CloseCause::Protocol : CloseCause::Client;
+    return close;
+}
+
+} // namespace WsPlug::Internal

@@ -1,0 +1,193 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include <wsplug/protocol/adminprotocol.h>
+
+#include <QJsonDocument>
+
+// Commands (client -> server) and the rules both ends of the channel share.
+namespace WsPlug::Protocol {
+
+namespace {
+
+struct KindName
+{
+    Command::Kind kind;
+    const char *name;
+};
+constexpr KindName kindNames[] = {
+    {Command::Kind::Close, "close"},         {Command::Kind::Kick, "kick"},
+    {Command::Kind::CloseRoute, "closeRoute"}, {Command::Kind::Send, "send"},
+    {Command::Kind::List, "list"},           {Command::Kind::Get, "get"},
+    {Command::Kind::Handshake, "handshake"}, {Command::Kind::Snapshot, "snapshot"},
+};
+
+} // namespace
+
+QString oneLine(const QString &text)
+{
+    QString out;
+    for (const QChar c : text.left(64)) {
+        if (c.unicode() < 0x20 || c.unicode() == 0x7f)
+            out += QStringLiteral("\\u%1").arg(int(c.unicode()), 4, 16, QLatin1Char('0'));
+        else
+            out += c;
+    }
+    return text.size() > 64 ? out + QStringLiteral("...") : out;
+}
+
+bool isSendableCloseCode(int code)
+{
+    if (code >= 3000 && code <= 4999)
+        return true;
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014);
+}
+
+QString truncatedCloseReason(const QString &reason)
+{
+    QByteArray utf8 = reason.toUtf8();
+    if (utf8.size() <= MaxCloseReasonBytes)
+        return reason;
+    utf8.truncate(MaxCloseReasonBytes);
+    // Do not cut a multi-byte sequence in half: drop continuation bytes, then the
+    // lead byte they belonged to.
+    while (!utf8.isEmpty() && (static_cast<unsigned char>(utf8.back()) & 0xC0) == 0x80)
+        utf8.chop(1);
+    if (!utf8.isEmpty() && (static_cast<unsigned char>(utf8.back()) & 0x80))
+        utf8.chop(1);
+    return QString::fromUtf8(utf8);
+}
+
+QString commandName(Command::Kind kind)
+{
+    for (const KindName &k : kindNames) {
+        if (k.kind == kind)
+            return QLatin1String(k.name);
+    }
+    return {};
+}
+
+bool parseCommand(const QByteArray &json, Command *command, QString *errorString)
+{
+    auto fail = [errorString](const QString &why) {
+        if (errorString)
+            *errorString = why;
+        return false;
+    };
+    *command = Command();
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
+    if (parseError.error != QJsonParseError::NoError)
+        return fail(QStringLiteral("not JSON: %1").arg(parseError.errorString()));
+    if (!doc.isObject())
+        return fail(QStringLiteral("a command must be a JSON object"));
+    const QJsonObject o = doc.object();
+
+    const QJsonValue id = o.value(QStringLiteral("id"));
+    if (id.isDouble() && id.toDouble() == double(qint64(id.toDouble())))
+        command->id = qint64(id.toDouble());
+    else if (!id.isUndefined())
+        return fail(QStringLiteral("\"id\" must be an integer"));
+
+    const QString name = o.value(QStringLiteral("cmd")).toString();
+    bool known = false;
+    for (const KindName &k : kindNames) {
+        if (name == QLatin1String(k.name)) {
+            command->kind = k.kind;
+            known = true;
+        }
+    }
+    if (!known)
+        return fail(name.isEmpty() ? QStringLiteral("missing \"cmd\"") : QStringLiteral("unknown command \"%1\"").arg(oneLine(name)));
+
+    auto requireSession = [&]() {
+        const QJsonValue v = o.value(QStringLiteral("session"));
+        if (!v.isDouble() || v.toDouble() < 1 || v.toDouble() != double(quint64(v.toDouble())))
+            return fail(QStringLiteral("\"%1\" needs \"session\": a session id").arg(name));
+        command->session = SessionId(v.toDouble());
+        return true;
+    };
+    auto readClose = [&]() {
+        const QJsonValue code = o.value(QStringLiteral("code"));
+        if (!code.isUndefined()) {
+            if (!code.isDouble() || !isSendableCloseCode(code.toInt()) || code.toDouble() != double(code.toInt()))
+                return fail(QStringLiteral("\"code\" must be a close code a server may send (%1)").arg(QLatin1String(SendableCloseCodes)));
+            command->code = quint16(code.toInt());
+        }
+        const QJsonValue reason = o.value(QStringLiteral("reason"));
+        if (!reason.isUndefined() && !reason.isString())
+            return fail(QStringLiteral("\"reason\" must be a string"));
+        command->reason = reason.toString();
+        if (command->reason.toUtf8().size() > MaxCloseReasonBytes)
+            return fail(QStringLiteral("\"reason\" is longer than %1 bytes of UTF-8").arg(MaxCloseReasonBytes));
+        return true;
+    };
+
+    switch (command->kind) {
+    case Command::Kind::Close:
+        return requireSession() && readClose();
+    case Command::Kind::Kick:
+    case Command::Kind::Get:
+        return requireSession();
+    case Command::Kind::CloseRoute: {
+        const QJsonValue route = o.value(QStringLiteral("route"));
+        if (!route.isString() || route.toString().isEmpty())
+            return fail(QStringLiteral("\"closeRoute\" needs \"route\": a route string"));
+        command->route = route.toString();
+        return readClose();
+    }
+    case Command::Kind::Send: {
+        if (!requireSession())
+            return false;
+        const QJsonValue text = o.value(QStringLiteral("text"));
+        if (!text.isString())
+            return fail(QStringLiteral("\"send\" needs \"text\": a string"));
+        command->text = text.toString();
+        return true;
+    }
+    case Command::Kind::Handshake: {
+        const QJsonValue v = o.value(QStringLiteral("handshake"));
+        if (!v.isDouble() || v.toDouble() < 1)
+            return fail(QStringLiteral("\"handshake\" needs \"handshake\": a handshake id"));
+        command->handshake = quint64(v.toDouble());
+        return true;
+    }
+    case Command::Kind::List:
+    case Command::Kind::Snapshot:
+        return true;
+    }
+    return true;
+}
+
+QByteArray serialize(const Command &c)
+{
+    QJsonObject o{{QStringLiteral("id"), double(c.id)}, {QStringLiteral("cmd"), commandName(c.kind)}};
+    switch (c.kind) {
+    case Command::Kind::Close:
+        o.insert(QStringLiteral("session"), double(c.session));
+        o.insert(QStringLiteral("code"), int(c.code));
+        o.insert(QStringLiteral("reason"), c.reason);
+        break;
+    case Command::Kind::Kick:
+    case Command::Kind::Get:
+        o.insert(QStringLiteral("session"), double(c.session));
+        break;
+    case Command::Kind::CloseRoute:
+        o.insert(QStringLiteral("route"), c.route);
+        o.insert(QStringLiteral("code"), int(c.code));
+        o.insert(QStringLiteral("reason"), c.reason);
+        break;
+    case Command::Kind::Send:
+        o.insert(QStringLiteral("session"), double(c.session));
+        o.insert(QStringLiteral("text"), c.text);
+        break;
+    case Command::Kind::Handshake:
+        o.insert(QStringLiteral("handshake"), double(c.handshake));
+        break;
+    case Command::Kind::List:
+    case Command::Kind::Snapshot:
+        break;
+    }
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+} // namespace WsPlug::Protocol

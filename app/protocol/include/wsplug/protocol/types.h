@@ -1,0 +1,247 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#pragma once
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QList>
+#include <QMap>
+#include <QMetaType>
+#include <QString>
+#include <QStringList>
+
+#include <iterator>
+
+// The values the admin channel carries (docs/admin-protocol.md). They belong to the
+// wire contract, not to the host: the host fills them from its own state at one
+// boundary, the monitor reads nothing else, and both encode and decode them through
+// adminprotocol.h. QtCore only.
+namespace WsPlug::Protocol {
+
+//! Host-wide unique id of a session; never reused while the host runs.
+using SessionId = quint64;
+
+//! Why a session ended.
+enum class CloseCause {
+    None,      //!< still open
+    Client,    //!< the client sent a close frame
+    Server,    //!< closed by the host, a plugin or an operator with a close frame
+    Kick,      //!< aborted on purpose (operator kick), no close frame
+    Timeout,   //!< no pong within the heartbeat timeout
+    Backlog,   //!< the peer stopped reading and unsent data passed the limit
+    Protocol,  //!< the peer broke the protocol or a size limit; Qt sent the close code
+    Error,     //!< the connection dropped without a close frame (1006)
+    Shutdown,  //!< the host stopped (1001)
+};
+QString closeCauseName(CloseCause cause);
+CloseCause closeCauseFromName(const QString &name);   //!< None if unknown
+
+//! Counters of one direction. Bytes are message payload bytes.
+struct TrafficCounters
+{
+    quint64 messages = 0;
+    quint64 frames = 0;      //!< data frames; Qt does not show control frames (see README)
+    quint64 bytes = 0;
+    quint64 textMessages = 0;
+    quint64 binaryMessages = 0;
+};
+
+//! One session as the admin channel shows it: who, where, counters, and how it ended.
+struct SessionSnapshot
+{
+    enum class State { Open, Closing, Closed };
+
+    SessionId id = 0;
+    QString path;          //!< request path, e.g. "/broadcast/prices"
+    QString query;         //!< raw query string without '?'
+    QString route;         //!< the plugin route that matched, e.g. "/broadcast/*"
+    QString pluginId;
+    QString peerAddress;   //!< e.g. "127.0.0.1" or "::1"
+    quint16 peerPort = 0;
+    QString subprotocol;   //!< negotiated Sec-WebSocket-Protocol, empty if none
+    QDateTime connectedAt;
+    State state = State::Open;
+    TrafficCounters in;
+    TrafficCounters out;
+    QDateTime lastActivity;
+    qint64 pingRttMs = -1;        //!< last ping round trip, -1 before the first pong
+    quint16 closeCode = 0;        //!< set once closed; 1006 for an abnormal end
+    QString closeReason;
+    CloseCause closeCause = CloseCause::None;
+};
+QString stateName(SessionSnapshot::State state);
+SessionSnapshot::State stateFromName(const QString &name);   //!< Open if unknown
+
+/*! The per-tick counter update of one session: what changes while it is open.
+    On the wire a compact array (see docs/admin-protocol.md, "updated"). */
+struct CounterUpdate
+{
+    SessionId id = 0;
+    SessionSnapshot::State state = SessionSnapshot::State::Open;
+    quint64 messagesIn = 0;
+    quint64 messagesOut = 0;
+    quint64 framesIn = 0;
+    quint64 framesOut = 0;
+    quint64 bytesIn = 0;
+    quint64 bytesOut = 0;
+    qint64 lastActivityMs = 0;    //!< ms since the epoch
+    qint64 pingRttMs = -1;
+
+    static CounterUpdate of(const SessionSnapshot &session);
+    //! Applies this update to \a session; false (and nothing changed) if the ids differ.
+    bool applyTo(SessionSnapshot *session) const;
+};
+
+//! One upgrade attempt, accepted or refused, exactly as exchanged.
+struct HandshakeRecord
+{
+    enum class Outcome { Upgraded, Refused, Timeout, Dropped };
+
+    quint64 id = 0;
+    QDateTime time;               //!< when the TCP connection was accepted (UTC)
+    QString peerAddress;
+    quint16 peerPort = 0;
+    QByteArray request;           //!< the raw request head, byte for byte (what arrived, if incomplete)
+    QByteArray response;          //!< the raw response head sent (101 or the refusal), empty if none
+    int status = 0;               //!< 101, a 4xx/5xx, or 0 when no response was sent
+    Outcome outcome = Outcome::Dropped;
+    QString reason;
+    qint64 durationMs = 0;        //!< from accept to response (or drop)
+    QString path;
+    QString pluginId;
+    SessionId sessionId = 0;      //!< the session it opened, if upgraded
+    bool admin = false;           //!< an admin-channel handshake
+};
+QString outcomeName(HandshakeRecord::Outcome outcome);
+HandshakeRecord::Outcome outcomeFromName(const QString &name);   //!< Dropped if unknown
+
+//! Message, frame and byte counts of one direction, summed over sessions.
+using DirectionTotals = TrafficCounters;
+
+//! Counters of one route (one plugin route declaration, e.g. "/broadcast/*").
+struct RouteStats
+{
+    QString route;
+    QString pluginId;
+    int current = 0;
+    quint64 opened = 0;
+    quint64 closed = 0;
+    DirectionTotals in;
+    DirectionTotals out;
+};
+
+//! Upper bounds (ms) of the ping round-trip histogram buckets; the last bucket is +Inf.
+inline constexpr int PingRttBucketsMs[] = {1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500};
+inline constexpr int PingRttBucketCount = int(std::size(PingRttBucketsMs)) + 1;
+//! The histogram bucket a round trip of \a ms falls in.
+int pingRttBucket(qint64 ms);
+
+//! Everything the host counts, since it started.
+struct HostStats
+{
+    QDateTime startedAt;
+    int currentSessions = 0;
+    int pendingHandshakes = 0;
+    int adminClients = 0;
+    quint64 opened = 0;
+    quint64 closed = 0;
+    DirectionTotals in;
+    DirectionTotals out;
+    quint64 pingsSent = 0;        //!< heartbeat pings the host sent
+    quint64 pongsReceived = 0;    //!< answers to them (incoming pings are answered inside Qt, unseen)
+    quint64 closeFramesSent = 0;  //!< closes the host started (close, shutdown)
+    quint64 closeFramesReceived = 0; //!< closes the peer started
+    QMap<int, quint64> handshakesByStatus;          //!< 101, 400, 404, ...; 0 = dropped without a response
+    QMap<QString, quint64> closesByCodeAndCause;    //!< "1000/client", "1006/kick", ...
+    quint64 pingRttBuckets[PingRttBucketCount] = {}; //!< non-cumulative counts per bucket
+    quint64 pingRttCount = 0;
+    double pingRttSumMs = 0;
+    quint64 httpRequests = 0;     //!< /metrics, /healthz, /readyz
+    QList<RouteStats> routes;
+};
+
+//! Rates over one stats tick, per second.
+struct RateSample
+{
+    struct Route
+    {
+        int connections = 0;
+        double messagesIn = 0;
+        double messagesOut = 0;
+    };
+
+    qint64 timeMs = 0;            //!< ms since the epoch, end of the interval
+    int connections = 0;
+    double messagesIn = 0;
+    double messagesOut = 0;
+    double framesIn = 0;
+    double framesOut = 0;
+    double bytesIn = 0;
+    double bytesOut = 0;
+    QMap<QString, Route> routes;  //!< by route
+};
+
+//! A plugin the host serves.
+struct PluginInfo
+{
+    QString id;
+    QString name;
+    QString version;
+    QString apiVersion;
+    QString description;
+    QStringList routes;
+    QString fileName;
+    int sessions = 0;             //!< open sessions on its routes
+};
+
+//! A plugin file the host would not use, and why.
+struct PluginRefusal
+{
+    QString fileName;
+    QString reason;
+};
+
+//! The host itself: what it is, where it listens, and its effective limits.
+struct HostInfo
+{
+    QString version;
+    QString address;
+    quint16 port = 0;
+    QDateTime startedAt;
+    QMap<QString, qint64> limits;   //!< config key -> value (the host's integer settings)
+};
+
+//! Everything a client gets on attach: the state a monitor rebuilds itself from.
+struct Snapshot
+{
+    int protocol = 0;             //!< the host's admin protocol version
+    HostInfo host;
+    QList<PluginInfo> plugins;
+    QList<PluginRefusal> refusedPlugins;
+    QList<SessionSnapshot> sessions;
+    QList<HandshakeRecord> handshakes;
+    int tickMs = 250;             //!< the stats tick, one rate sample each
+    QList<RateSample> samples;    //!< oldest first
+    HostStats stats;
+};
+
+//! What changed in one stats tick. Events beyond the host's per-tick caps are only
+//! counted (omitted*): a client that sees them fetches the session list again.
+struct Tick
+{
+    RateSample sample;
+    HostStats stats;
+    QList<SessionSnapshot> opened;
+    QList<SessionSnapshot> closed;
+    QList<HandshakeRecord> handshakes;
+    QList<CounterUpdate> updated;
+    int omittedOpened = 0;
+    int omittedClosed = 0;
+    int omittedHandshakes = 0;
+};
+
+} // namespace WsPlug::Protocol
+
+Q_DECLARE_METATYPE(WsPlug::Protocol::SessionSnapshot)
+Q_DECLARE_METATYPE(WsPlug::Protocol::HandshakeRecord)
+Q_DECLARE_METATYPE(WsPlug::Protocol::RateSample)

@@ -1,0 +1,500 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include <wsplug/protocol/adminprotocol.h>
+
+#include <QJsonDocument>
+
+// JSON of every value and server message. Numbers travel as JSON doubles: exact up
+// to 2^53, far beyond any counter or id a host reaches.
+namespace WsPlug::Protocol {
+
+namespace {
+
+QString key(const char *name)
+{
+    return QLatin1String(name);
+}
+
+QString iso(const QDateTime &t)
+{
+    return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString();
+}
+
+QDateTime fromIso(const QJsonValue &v)
+{
+    return QDateTime::fromString(v.toString(), Qt::ISODateWithMs);
+}
+
+quint64 u64(const QJsonObject &o, const char *name)
+{
+    return quint64(o.value(key(name)).toDouble());
+}
+
+QJsonObject toJson(const TrafficCounters &c)
+{
+    return {{key("messages"), double(c.messages)},
+            {key("text"), double(c.textMessages)},
+            {key("binary"), double(c.binaryMessages)},
+            {key("frames"), double(c.frames)},
+            {key("bytes"), double(c.bytes)}};
+}
+
+TrafficCounters countersFromJson(const QJsonObject &o)
+{
+    TrafficCounters c;
+    c.messages = u64(o, "messages");
+    c.textMessages = u64(o, "text");
+    c.binaryMessages = u64(o, "binary");
+    c.frames = u64(o, "frames");
+    c.bytes = u64(o, "bytes");
+    return c;
+}
+
+// Raw heads may hold any byte; latin-1 keeps every byte as one code point, so the
+// bytes survive JSON exactly (base64 would hide them from a reader of the wire).
+QString bytesToJson(const QByteArray &bytes)
+{
+    return QString::fromLatin1(bytes);
+}
+
+QByteArray bytesFromJson(const QJsonValue &v)
+{
+    return v.toString().toLatin1();
+}
+
+template <typename T, typename Encode>
+QJsonArray arrayOf(const QList<T> &list, Encode encode)
+{
+    QJsonArray a;
+    for (const T &item : list)
+        a.append(encode(item));
+    return a;
+}
+
+template <typename T, typename Decode>
+QList<T> listOf(const QJsonValue &array, Decode decode)
+{
+    QList<T> list;
+    const QJsonArray a = array.toArray();
+    list.reserve(a.size());
+    for (const QJsonValue &v : a)
+        list.append(decode(v.toObject()));
+    return list;
+}
+
+} // namespace
+
+QJsonObject toJson(const SessionSnapshot &s)
+{
+    QJsonObject o{{key("id"), double(s.id)},
+                  {key("path"), s.path},
+                  {key("query"), s.query},
+                  {key("route"), s.route},
+                  {key("plugin"), s.pluginId},
+                  {key("peerAddress"), s.peerAddress},
+                  {key("peerPort"), int(s.peerPort)},
+                  {key("subprotocol"), s.subprotocol},
+                  {key("connectedAt"), iso(s.connectedAt)},
+                  {key("lastActivity"), iso(s.lastActivity)},
+                  {key("state"), stateName(s.state)},
+                  {key("in"), toJson(s.in)},
+                  {key("out"), toJson(s.out)},
+                  {key("pingRttMs"), double(s.pingRttMs)}};
+    if (s.state == SessionSnapshot::State::Closed || s.closeCause != CloseCause::None) {
+        o.insert(key("closeCode"), int(s.closeCode));
+        o.insert(key("closeReason"), s.closeReason);
+        o.insert(key("closeCause"), closeCauseName(s.closeCause));
+    }
+    return o;
+}
+
+SessionSnapshot sessionFromJson(const QJsonObject &o)
+{
+    SessionSnapshot s;
+    s.id = SessionId(o.value(key("id")).toDouble());
+    s.path = o.value(key("path")).toString();
+    s.query = o.value(key("query")).toString();
+    s.route = o.value(key("route")).toString();
+    s.pluginId = o.value(key("plugin")).toString();
+    s.peerAddress = o.value(key("peerAddress")).toString();
+    s.peerPort = quint16(o.value(key("peerPort")).toInt());
+    s.subprotocol = o.value(key("subprotocol")).toString();
+    s.connectedAt = fromIso(o.value(key("connectedAt")));
+    s.lastActivity = fromIso(o.value(key("lastActivity")));
+    s.state = stateFromName(o.value(key("state")).toString());
+    s.in = countersFromJson(o.value(key("in")).toObject());
+    s.out = countersFromJson(o.value(key("out")).toObject());
+    s.pingRttMs = qint64(o.value(key("pingRttMs")).toDouble(-1));
+    s.closeCode = quint16(o.value(key("closeCode")).toInt());
+    s.closeReason = o.value(key("closeReason")).toString();
+    s.closeCause = closeCauseFromName(o.value(key("closeCause")).toString());
+    return s;
+}
+
+QList<SessionSnapshot> sessionsFromJson(const QJsonValue &array)
+{
+    return listOf<SessionSnapshot>(array, sessionFromJson);
+}
+
+QJsonArray toJson(const CounterUpdate &u)
+{
+    return {double(u.id), stateName(u.state), double(u.messagesIn), double(u.messagesOut),
+            double(u.framesIn), double(u.framesOut), double(u.bytesIn), double(u.bytesOut),
+            double(u.lastActivityMs), double(u.pingRttMs)};
+}
+
+bool counterUpdateFromJson(const QJsonArray &a, CounterUpdate *u)
+{
+    if (a.size() != 10 || !a.at(0).isDouble())
+        return false;
+    u->id = SessionId(a.at(0).toDouble());
+    u->state = stateFromName(a.at(1).toString());
+    u->messagesIn = quint64(a.at(2).toDouble());
+    u->messagesOut = quint64(a.at(3).toDouble());
+    u->framesIn = quint64(a.at(4).toDouble());
+    u->framesOut = quint64(a.at(5).toDouble());
+    u->bytesIn = quint64(a.at(6).toDouble());
+    u->bytesOut = quint64(a.at(7).toDouble());
+    u->lastActivityMs = qint64(a.at(8).toDouble());
+    u->pingRttMs = qint64(a.at(9).toDouble());
+    return true;
+}
+
+QJsonObject toJson(const HandshakeRecord &r)
+{
+    return {{key("id"), double(r.id)},
+            {key("time"), iso(r.time)},
+            {key("peerAddress"), r.peerAddress},
+            {key("peerPort"), int(r.peerPort)},
+            {key("status"), r.status},
+            {key("outcome"), outcomeName(r.outcome)},
+            {key("reason"), r.reason},
+            {key("durationMs"), double(r.durationMs)},
+            {key("path"), r.path},
+            {key("plugin"), r.pluginId},
+            {key("session"), double(r.sessionId)},
+            {key("admin"), r.admin},
+            {key("request"), bytesToJson(r.request)},
+            {key("response"), bytesToJson(r.response)}};
+}
+
+HandshakeRecord handshakeFromJson(const QJsonObject &o)
+{
+    HandshakeRecord r;
+    r.id = u64(o, "id");
+    r.time = fromIso(o.value(key("time")));
+    r.peerAddress = o.value(key("peerAddress")).toString();
+    r.peerPort = quint16(o.value(key("peerPort")).toInt());
+    r.request = bytesFromJson(o.value(key("request")));
+    r.response = bytesFromJson(o.value(key("response")));
+    r.status = o.value(key("status")).toInt();
+    r.outcome = outcomeFromName(o.value(key("outcome")).toString());
+    r.reason = o.value(key("reason")).toString();
+    r.durationMs = qint64(o.value(key("durationMs")).toDouble());
+    r.path = o.value(key("path")).toString();
+    r.pluginId = o.value(key("plugin")).toString();
+    r.sessionId = SessionId(o.value(key("session")).toDouble());
+    r.admin = o.value(key("admin")).toBool();
+    return r;
+}
+
+QJsonObject toJson(const RateSample &s)
+{
+    QJsonObject routes;
+    for (auto it = s.routes.cbegin(); it != s.routes.cend(); ++it)
+        routes.insert(it.key(), QJsonArray{it->connections, it->messagesIn, it->messagesOut});
+    return {{key("t"), double(s.timeMs)},
+            {key("connections"), s.connections},
+            {key("messagesIn"), s.messagesIn},
+            {key("messagesOut"), s.messagesOut},
+            {key("framesIn"), s.framesIn},
+            {key("framesOut"), s.framesOut},
+            {key("bytesIn"), s.bytesIn},
+            {key("bytesOut"), s.bytesOut},
+            {key("routes"), routes}};
+}
+
+RateSample rateSampleFromJson(const QJsonObject &o)
+{
+    RateSample s;
+    s.timeMs = qint64(o.value(key("t")).toDouble());
+    s.connections = o.value(key("connections")).toInt();
+    s.messagesIn = o.value(key("messagesIn")).toDouble();
+    s.messagesOut = o.value(key("messagesOut")).toDouble();
+    s.framesIn = o.value(key("framesIn")).toDouble();
+    s.framesOut = o.value(key("framesOut")).toDouble();
+    s.bytesIn = o.value(key("bytesIn")).toDouble();
+    s.bytesOut = o.value(key("bytesOut")).toDouble();
+    const QJsonObject routes = o.value(key("routes")).toObject();
+    for (auto it = routes.begin(); it != routes.end(); ++it) {
+        const QJsonArray a = it.value().toArray();
+        s.routes.insert(it.key(), {a.at(0).toInt(), a.at(1).toDouble(), a.at(2).toDouble()});
+    }
+    return s;
+}
+
+QJsonObject toJson(const HostStats &st)
+{
+    QJsonObject handshakes;
+    for (auto it = st.handshakesByStatus.cbegin(); it != st.handshakesByStatus.cend(); ++it)
+        handshakes.insert(QString::number(it.key()), double(it.value()));
+    QJsonObject closes;
+    for (auto it = st.closesByCodeAndCause.cbegin(); it != st.closesByCodeAndCause.cend(); ++it)
+        closes.insert(it.key(), double(it.value()));
+    QJsonArray buckets;
+    for (quint64 b : st.pingRttBuckets)
+        buckets.append(double(b));
+    const QJsonArray routes = arrayOf(st.routes, [](const RouteStats &r) {
+        return QJsonObject{{key("route"), r.route},
+                           {key("plugin"), r.pluginId},
+                           {key("current"), r.current},
+                           {key("opened"), double(r.opened)},
+                           {key("closed"), double(r.closed)},
+                           {key("in"), toJson(r.in)},
+                           {key("out"), toJson(r.out)}};
+    });
+    return {{key("startedAt"), iso(st.startedAt)},
+            {key("currentSessions"), st.currentSessions},
+            {key("pendingHandshakes"), st.pendingHandshakes},
+            {key("adminClients"), st.adminClients},
+            {key("opened"), double(st.opened)},
+            {key("closed"), double(st.closed)},
+            {key("in"), toJson(st.in)},
+            {key("out"), toJson(st.out)},
+            {key("pingsSent"), double(st.pingsSent)},
+            {key("pongsReceived"), double(st.pongsReceived)},
+            {key("closeFramesSent"), double(st.closeFramesSent)},
+            {key("closeFramesReceived"), double(st.closeFramesReceived)},
+            {key("handshakesByStatus"), handshakes},
+            {key("closes"), closes},
+            {key("pingRttBuckets"), buckets},
+            {key("pingRttCount"), double(st.pingRttCount)},
+            {key("pingRttSumMs"), st.pingRttSumMs},
+            {key("httpRequests"), double(st.httpRequests)},
+            {key("routes"), routes}};
+}
+
+HostStats statsFromJson(const QJsonObject &o)
+{
+    HostStats st;
+    st.startedAt = fromIso(o.value(key("startedAt")));
+    st.currentSessions = o.value(key("currentSessions")).toInt();
+    st.pendingHandshakes = o.value(key("pendingHandshakes")).toInt();
+    st.adminClients = o.value(key("adminClients")).toInt();
+    st.opened = u64(o, "opened");
+    st.closed = u64(o, "closed");
+    st.in = countersFromJson(o.value(key("in")).toObject());
+    st.out = countersFromJson(o.value(key("out")).toObject());
+    st.pingsSent = u64(o, "pingsSent");
+    st.pongsReceived = u64(o, "pongsReceived");
+    st.closeFramesSent = u64(o, "closeFramesSent");
+    st.closeFramesReceived = u64(o, "closeFramesReceived");
+    const QJsonObject handshakes = o.value(key("handshakesByStatus")).toObject();
+    for (auto it = handshakes.begin(); it != handshakes.end(); ++it)
+        st.handshakesByStatus.insert(it.key().toInt(), quint64(it.value().toDouble()));
+    const QJsonObject closes = o.value(key("closes")).toObject();
+    for (auto it = closes.begin(); it != closes.end(); ++it)
+        st.closesByCodeAndCause.insert(it.key(), quint64(it.value().toDouble()));
+    const QJsonArray buckets = o.value(key("pingRttBuckets")).toArray();
+    for (int i = 0; i < PingRttBucketCount && i < buckets.size(); ++i)
+        st.pingRttBuckets[i] = quint64(buckets.at(i).toDouble());
+    st.pingRttCount = u64(o, "pingRttCount");
+    st.pingRttSumMs = o.value(key("pingRttSumMs")).toDouble();
+    st.httpRequests = u64(o, "httpRequests");
+    st.routes = listOf<RouteStats>(o.value(key("routes")), [](const QJsonObject &r) {
+        RouteStats rs;
+        rs.route = r.value(key("route")).toString();
+        rs.pluginId = r.value(key("plugin")).toString();
+        rs.current = r.value(key("current")).toInt();
+        rs.opened = u64(r, "opened");
+        rs.closed = u64(r, "closed");
+        rs.in = countersFromJson(r.value(key("in")).toObject());
+        rs.out = countersFromJson(r.value(key("out")).toObject());
+        return rs;
+    });
+    return st;
+}
+
+QJsonObject toJson(const PluginInfo &p)
+{
+    return {{key("id"), p.id},
+            {key("name"), p.name},
+            {key("version"), p.version},
+            {key("apiVersion"), p.apiVersion},
+            {key("description"), p.description},
+            {key("routes"), QJsonArray::fromStringList(p.routes)},
+            {key("file"), p.fileName},
+            {key("sessions"), p.sessions}};
+}
+
+PluginInfo pluginFromJson(const QJsonObject &o)
+{
+    PluginInfo p;
+    p.id = o.value(key("id")).toString();
+    p.name = o.value(key("name")).toString();
+    p.version = o.value(key("version")).toString();
+    p.apiVersion = o.value(key("apiVersion")).toString();
+    p.description = o.value(key("description")).toString();
+    for (const QJsonValue &route : o.value(key("routes")).toArray())
+        p.routes.append(route.toString());
+    p.fileName = o.value(key("file")).toString();
+    p.sessions = o.value(key("sessions")).toInt();
+    return p;
+}
+
+QJsonObject toJson(const PluginRefusal &r)
+{
+    return {{key("file"), r.fileName}, {key("reason"), r.reason}};
+}
+
+PluginRefusal refusalFromJson(const QJsonObject &o)
+{
+    return {o.value(key("file")).toString(), o.value(key("reason")).toString()};
+}
+
+QJsonObject toJson(const HostInfo &h)
+{
+    QJsonObject limits;
+    for (auto it = h.limits.cbegin(); it != h.limits.cend(); ++it)
+        limits.insert(it.key(), double(it.value()));
+    return {{key("version"), h.version},
+            {key("address"), h.address},
+            {key("port"), int(h.port)},
+            {key("startedAt"), iso(h.startedAt)},
+            {key("limits"), limits}};
+}
+
+HostInfo hostInfoFromJson(const QJsonObject &o)
+{
+    HostInfo h;
+    h.version = o.value(key("version")).toString();
+    h.address = o.value(key("address")).toString();
+    h.port = quint16(o.value(key("port")).toInt());
+    h.startedAt = fromIso(o.value(key("startedAt")));
+    const QJsonObject limits = o.value(key("limits")).toObject();
+    for (auto it = limits.begin(); it != limits.end(); ++it)
+        h.limits.insert(it.key(), qint64(it.value().toDouble()));
+    return h;
+}
+
+MessageType messageType(const QJsonObject &message)
+{
+    const QString type = message.value(key("type")).toString();
+    if (type == QLatin1String(TypeSnapshot))
+        return MessageType::Snapshot;
+    if (type == QLatin1String(TypeTick))
+        return MessageType::Tick;
+    if (type == QLatin1String(TypeReply))
+        return MessageType::Reply;
+    return MessageType::Unknown;
+}
+
+QJsonObject toJson(const Snapshot &s)
+{
+    return {{key("type"), key(TypeSnapshot)},
+            {key("protocol"), s.protocol},
+            {key("host"), toJson(s.host)},
+            {key("plugins"), QJsonObject{{key("loaded"), arrayOf(s.plugins, [](const PluginInfo &p) { return toJson(p); })},
+                                         {key("refused"), arrayOf(s.refusedPlugins, [](const PluginRefusal &r) { return toJson(r); })}}},
+            {key("sessions"), arrayOf(s.sessions, [](const SessionSnapshot &x) { return toJson(x); })},
+            {key("handshakes"), arrayOf(s.handshakes, [](const HandshakeRecord &r) { return toJson(r); })},
+            {key("rates"), QJsonObject{{key("tickMs"), s.tickMs},
+                                       {key("samples"), arrayOf(s.samples, [](const RateSample &r) { return toJson(r); })}}},
+            {key("stats"), toJson(s.stats)}};
+}
+
+Snapshot snapshotFromJson(const QJsonObject &o)
+{
+    Snapshot s;
+    s.protocol = o.value(key("protocol")).toInt();
+    s.host = hostInfoFromJson(o.value(key("host")).toObject());
+    const QJsonObject plugins = o.value(key("plugins")).toObject();
+    s.plugins = listOf<PluginInfo>(plugins.value(key("loaded")), pluginFromJson);
+    s.refusedPlugins = listOf<PluginRefusal>(plugins.value(key("refused")), refusalFromJson);
+    s.sessions = sessionsFromJson(o.value(key("sessions")));
+    s.handshakes = listOf<HandshakeRecord>(o.value(key("handshakes")), handshakeFromJson);
+    const QJsonObject rates = o.value(key("rates")).toObject();
+    s.tickMs = rates.value(key("tickMs")).toInt(250);
+    s.samples = listOf<RateSample>(rates.value(key("samples")), rateSampleFromJson);
+    s.stats = statsFromJson(o.value(key("stats")).toObject());
+    return s;
+}
+
+QJsonObject toJson(const Tick &t)
+{
+    QJsonObject o{{key("type"), key(TypeTick)},
+                  {key("sample"), toJson(t.sample)},
+                  {key("stats"), toJson(t.stats)}};
+    if (!t.opened.isEmpty())
+        o.insert(key("opened"), arrayOf(t.opened, [](const SessionSnapshot &s) { return toJson(s); }));
+    if (!t.closed.isEmpty())
+        o.insert(key("closed"), arrayOf(t.closed, [](const SessionSnapshot &s) { return toJson(s); }));
+    if (!t.handshakes.isEmpty())
+        o.insert(key("handshakes"), arrayOf(t.handshakes, [](const HandshakeRecord &r) { return toJson(r); }));
+    if (t.omittedOpened || t.omittedClosed || t.omittedHandshakes) {
+        o.insert(key("omitted"), QJsonObject{{key("opened"), t.omittedOpened},
+                                             {key("closed"), t.omittedClosed},
+                                             {key("handshakes"), t.omittedHandshakes}});
+    }
+    if (!t.updated.isEmpty())
+        o.insert(key("updated"), arrayOf(t.updated, [](const CounterUpdate &u) { return toJson(u); }));
+    return o;
+}
+
+Tick tickFromJson(const QJsonObject &o)
+{
+    Tick t;
+    t.sample = rateSampleFromJson(o.value(key("sample")).toObject());
+    t.stats = statsFromJson(o.value(key("stats")).toObject());
+    t.opened = sessionsFromJson(o.value(key("opened")));
+    t.closed = sessionsFromJson(o.value(key("closed")));
+    t.handshakes = listOf<HandshakeRecord>(o.value(key("handshakes")), handshakeFromJson);
+    for (const QJsonValue &v : o.value(key("updated")).toArray()) {
+        CounterUpdate u;
+        if (counterUpdateFromJson(v.toArray(), &u))
+            t.updated.append(u);
+    }
+    const QJsonObject omitted = o.value(key("omitted")).toObject();
+    t.omittedOpened = omitted.value(key("opened")).toInt();
+    t.omittedClosed = omitted.value(key("closed")).toInt();
+    t.omittedHandshakes = omitted.value(key("handshakes")).toInt();
+    return t;
+}
+
+QByteArray replyOk(qint64 id, const QJsonValue &result)
+{
+    QJsonObject o{{key("type"), key(TypeReply)}, {key("id"), double(id)}, {key("ok"), true}};
+    if (!result.isUndefined() && !result.isNull())
+        o.insert(key("result"), result);
+    return encode(o);
+}
+
+QByteArray replyError(qint64 id, const QString &error)
+{
+    return encode({{key("type"), key(TypeReply)},
+                   {key("id"), double(id)},
+                   {key("ok"), false},
+                   {key("error"), error}});
+}
+
+Reply replyFromJson(const QJsonObject &o)
+{
+    Reply r;
+    r.id = qint64(o.value(key("id")).toDouble());
+    r.ok = o.value(key("ok")).toBool();
+    r.result = o.value(key("result"));
+    r.error = o.value(key("error")).toString();
+    return r;
+}
+
+QByteArray encode(const QJsonObject &message)
+{
+    return QJsonDocument(message).toJson(QJsonDocument::Compact);
+}
+
+QJsonObject decode(const QByteArray &message)
+{
+    return QJsonDocument::fromJson(message).object();
+}
+
+} // namespace WsPlug::Protocol
