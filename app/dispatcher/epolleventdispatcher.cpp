@@ -3,16 +3,16 @@
 
 #include <wsplug/epolleventdispatcher.h>
 
+#include "timerqueue_p.h"
+
 #include <QCoreApplication>
 #include <QSocketNotifier>
 #include <QThread>
 #include <QTimerEvent>
-#include <QVarLengthArray>
 
 #include <algorithm>
 #include <atomic>
 #include <climits>
-#include <map>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -35,11 +35,10 @@ namespace WsPlug {
 
 namespace {
 
-using Nanoseconds = qint64;
-constexpr Nanoseconds NsPerMs = 1000 * 1000;
-constexpr Nanoseconds NsPerSecond = 1000 * NsPerMs;
-// About 34 years: keeps every deadline computation far away from qint64 overflow.
-constexpr qint64 MaxIntervalMs = qint64(1) << 40;
+using Internal::TimerQueue;
+using Nanoseconds = TimerQueue::Nanoseconds;
+constexpr Nanoseconds NsPerMs = TimerQueue::NsPerMs;
+constexpr Nanoseconds NsPerSecond = TimerQueue::NsPerSecond;
 
 constexpr int NotifierTypeCount = 3; // QSocketNotifier::Read, Write, Exception
 constexpr int InitialBatchSize = 256;
@@ -102,25 +101,6 @@ struct SocketRecord
     bool alwaysReady = false;
 };
 
-struct TimerRecord
-{
-    QObject *object = nullptr;
-    qint64 intervalMs = 0;
-    Qt::TimerType requestedType = Qt::CoarseTimer;
-    Qt::TimerType effectiveType = Qt::CoarseTimer;
-    // The nominal expiry. Repeating timers advance it by whole intervals, so rounding the
-    // firing time for coarse timers never accumulates drift.
-    Nanoseconds expected = 0;
-    Nanoseconds deadline = 0;
-    quint64 sequence = 0;
-    // Set while the timer's own event is delivered: a nested event loop in the handler
-    // must not deliver the same timer again.
-    bool inTimerEvent = false;
-};
-
-// Ordered by (deadline, registration sequence): ties fire in the order they were scheduled.
-using TimerQueue = std::map<std::pair<Nanoseconds, quint64>, int>;
-
 } // namespace
 
 class EpollEventDispatcherPrivate
@@ -137,12 +117,6 @@ public:
     int activatePendingNotifiers();
     void syncInterest(int fd, SocketRecord &record);
     void cancelPending(SocketRecord &record, int type);
-
-    void schedule(TimerRecord &timer, Nanoseconds now, bool restart);
-    void enqueue(int timerId, TimerRecord &timer);
-    void dequeue(const TimerRecord &timer);
-    void forgetTimerOfObject(QObject *object, int timerId);
-    Nanoseconds timeUntilNextTimer(Nanoseconds now) const;
     int activateTimers();
 
     int epollFd = -1;
@@ -160,11 +134,10 @@ public:
     std::vector<QSocketNotifier *> pending;
     size_t pendingHead = 0;
     std::vector<epoll_event> events;
+    // Every notifier markPending() has looked at, for notifiersExamined().
+    quint64 notifiersExamined = 0;
 
-    std::unordered_map<int, TimerRecord> timers;
-    std::unordered_map<QObject *, QVarLengthArray<int, 2>> timersByObject;
-    TimerQueue timerQueue;
-    quint64 nextSequence = 0;
+    TimerQueue timers{monotonicNow};
 };
 
 EpollEventDispatcherPrivate::EpollEventDispatcherPrivate()
@@ -286,7 +259,10 @@ void EpollEventDispatcherPrivate::markPending(SocketRecord &record, uint32_t eve
 {
     for (int type = 0; type < NotifierTypeCount; ++type) {
         QSocketNotifier *notifier = record.notifiers[type];
-        if (notifier && (events & triggersFor(type)) && record.pendingIndex[type] < 0) {
+        if (!notifier)
+            continue;
+        ++notifiersExamined;
+        if ((events & triggersFor(type)) && record.pendingIndex[type] < 0) {
             record.pendingIndex[type] = int(pending.size());
             pending.push_back(notifier);
         }
@@ -379,132 +355,12 @@ void EpollEventDispatcherPrivate::syncInterest(int fd, SocketRecord &record)
     }
 }
 
-void EpollEventDispatcherPrivate::schedule(TimerRecord &timer, Nanoseconds now, bool restart)
-{
-    const Nanoseconds interval = timer.intervalMs * NsPerMs;
-    switch (timer.effectiveType) {
-    case Qt::PreciseTimer:
-    case Qt::CoarseTimer:
-        if (restart) {
-            timer.expected = now + interval;
-        } else {
-            timer.expected += interval;
-            // Skip the periods we missed instead of firing a burst to catch up (as Qt does).
-            if (timer.expected < now)
-                timer.expected = now + interval;
-        }
-        timer.deadline = timer.expected;
-        if (timer.effectiveType == Qt::CoarseTimer) {
-            // Up to 5% late, rounded to a boundary shared by similar timers, so several
-            // coarse timers cost one wake-up.
-            static constexpr Nanoseconds boundaries[] = {
-                1000 * NsPerMs, 500 * NsPerMs, 250 * NsPerMs, 100 * NsPerMs, 50 * NsPerMs,
-                25 * NsPerMs,   20 * NsPerMs,  10 * NsPerMs,  5 * NsPerMs,   NsPerMs};
-            const Nanoseconds slack = interval / 20;
-            for (Nanoseconds boundary : boundaries) {
-                if (boundary <= slack) {
-                    timer.deadline = (timer.expected + boundary - 1) / boundary * boundary;
-                    break;
-                }
-            }
-        }
-        break;
-    case Qt::VeryCoarseTimer: {
-        // Whole seconds, fired on the nearest full second, as Qt's Unix dispatcher does.
-        const Nanoseconds seconds =
-            std::max<Nanoseconds>(1, (timer.intervalMs + 500) / 1000) * NsPerSecond;
-        if (restart) {
-            timer.expected = now + seconds;
-        } else {
-            timer.expected += seconds;
-            if (timer.expected <= now)
-                timer.expected = now + seconds;
-        }
-        timer.deadline = (timer.expected + NsPerSecond / 2) / NsPerSecond * NsPerSecond;
-        break;
-    }
-    }
-}
-
-void EpollEventDispatcherPrivate::enqueue(int timerId, TimerRecord &timer)
-{
-    timer.sequence = nextSequence++;
-    timerQueue.emplace(std::make_pair(timer.deadline, timer.sequence), timerId);
-}
-
-void EpollEventDispatcherPrivate::dequeue(const TimerRecord &timer)
-{
-    timerQueue.erase(std::make_pair(timer.deadline, timer.sequence));
-}
-
-void EpollEventDispatcherPrivate::forgetTimerOfObject(QObject *object, int timerId)
-{
-    auto it = timersByObject.find(object);
-    if (it == timersByObject.end())
-        return;
-    QVarLengthArray<int, 2> &ids = it->second;
-    const auto pos = std::find(ids.begin(), ids.end(), timerId);
-    if (pos != ids.end())
-        ids.erase(pos);
-    if (ids.isEmpty())
-        timersByObject.erase(it);
-}
-
-// -1: no timer can fire, so block until something else happens.
-Nanoseconds EpollEventDispatcherPrivate::timeUntilNextTimer(Nanoseconds now) const
-{
-    // Timers busy in their own event are skipped, or a nested loop inside such a handler
-    // would spin on a timer it is not allowed to deliver. There are at most as many of
-    // them as nested loops.
-    for (const auto &entry : timerQueue) {
-        const auto it = timers.find(entry.second);
-        if (it != timers.end() && it->second.inTimerEvent)
-            continue;
-        return std::max<Nanoseconds>(0, entry.first.first - now);
-    }
-    return -1;
-}
-
 int EpollEventDispatcherPrivate::activateTimers()
 {
-    if (timerQueue.empty())
-        return 0;
-    const Nanoseconds now = monotonicNow();
-
-    // Only timers due at the start of this pass fire in it. A zero-interval timer is due
-    // again at once; leaving it for the next pass lets sockets and posted events run in
-    // between, and stops a pass from never ending.
-    QVarLengthArray<int, 32> due;
-    for (const auto &entry : timerQueue) {
-        if (entry.first.first > now)
-            break;
-        due.append(entry.second);
-    }
-
-    int activated = 0;
-    for (int timerId : due) {
-        auto it = timers.find(timerId);
-        // Killed, or killed and restarted, by an earlier timer event in this pass.
-        if (it == timers.end() || it->second.deadline > now || it->second.inTimerEvent)
-            continue;
-        TimerRecord &timer = it->second;
-        // Reschedule before delivery: the handler may stop, restart or query the timer.
-        dequeue(timer);
-        schedule(timer, now, false);
-        enqueue(timerId, timer);
-        timer.inTimerEvent = true;
-        QObject *object = timer.object;
-
+    return timers.activateDueTimers([](int timerId, QObject *object) {
         QTimerEvent event(timerId);
         QCoreApplication::sendEvent(object, &event);
-        ++activated;
-
-        // The record may be gone, or belong to a new timer that reused the id.
-        it = timers.find(timerId);
-        if (it != timers.end())
-            it->second.inTimerEvent = false;
-    }
-    return activated;
+    });
 }
 
 /*!
@@ -513,8 +369,8 @@ int EpollEventDispatcherPrivate::activateTimers()
     ready sockets and due timers, not with the number of registered socket notifiers.
 
     Socket notifiers are kept in a level-triggered epoll set; enabling or disabling one
-    is a single epoll_ctl(). Timers live in an ordered map keyed by deadline. wakeUp() and
-    interrupt() write an eventfd and may be called from any thread.
+    is a single epoll_ctl(). Timers live in a TimerQueue ordered by deadline. wakeUp()
+    and interrupt() write an eventfd and may be called from any thread.
 
     Install it before the thread's event loop exists, see installOn() and
     installOnMainThread(). Qt owns an installed dispatcher.
@@ -618,7 +474,7 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 
     Nanoseconds timeout = 0;
     if (canWait)
-        timeout = includeTimers ? d->timeUntilNextTimer(monotonicNow()) : -1;
+        timeout = includeTimers ? d->timers.timeUntilNextTimer() : -1;
 
     int delivered = d->wait(timeout, includeNotifiers);
     if (includeNotifiers)
@@ -701,35 +557,12 @@ void EpollEventDispatcher::registerTimer(int timerId, qint64 interval, Qt::Timer
         return;
     }
 
-    TimerRecord timer;
-    timer.object = object;
-    timer.intervalMs = std::min(interval, MaxIntervalMs);
-    timer.requestedType = timerType;
-    timer.effectiveType = timerType;
-    if (timerType == Qt::CoarseTimer) {
-        // 5% of less than 20 ms is under a millisecond; 5% of 20 s and more is over a second.
-        if (interval <= 20)
-            timer.effectiveType = Qt::PreciseTimer;
-        else if (interval >= 20000)
-            timer.effectiveType = Qt::VeryCoarseTimer;
-    } else if (timerType == Qt::VeryCoarseTimer && interval == 0) {
-        // "As soon as the loop is idle" has no second to round to.
-        timer.effectiveType = Qt::PreciseTimer;
-    }
-    d->schedule(timer, monotonicNow(), true);
-
-    auto [it, inserted] = d->timers.try_emplace(timerId, timer);
-    if (Q_UNLIKELY(!inserted)) {
-        // Ids come from Qt's allocator, so this is a caller bug; replacing the old timer
-        // keeps the queue consistent instead of leaving a stale entry that is always due.
+    if (Q_UNLIKELY(!d->timers.registerTimer(timerId, interval, timerType, object))) {
+        // Ids come from Qt's allocator, so this is a caller bug; the queue replaced the
+        // old timer rather than leave a stale entry that is always due.
         qWarning("EpollEventDispatcher::registerTimer: timer id %d is already registered",
                  timerId);
-        d->dequeue(it->second);
-        d->forgetTimerOfObject(it->second.object, timerId);
-        it->second = timer;
     }
-    d->enqueue(timerId, it->second);
-    d->timersByObject[object].append(timerId);
 }
 
 /*!
@@ -741,13 +574,7 @@ bool EpollEventDispatcher::unregisterTimer(int timerId)
         qWarning("QObject::killTimer: Timers cannot be stopped from another thread");
         return false;
     }
-    auto it = d->timers.find(timerId);
-    if (it == d->timers.end())
-        return false;
-    d->dequeue(it->second);
-    d->forgetTimerOfObject(it->second.object, timerId);
-    d->timers.erase(it);
-    return true;
+    return d->timers.unregisterTimer(timerId);
 }
 
 /*!
@@ -759,18 +586,7 @@ bool EpollEventDispatcher::unregisterTimers(QObject *object)
         qWarning("QObject::killTimers: Timers cannot be stopped from another thread");
         return false;
     }
-    auto byObject = d->timersByObject.find(object);
-    if (byObject == d->timersByObject.end())
-        return false;
-    for (int timerId : std::as_const(byObject->second)) {
-        auto it = d->timers.find(timerId);
-        if (it != d->timers.end()) {
-            d->dequeue(it->second);
-            d->timers.erase(it);
-        }
-    }
-    d->timersByObject.erase(byObject);
-    return true;
+    return d->timers.unregisterTimers(object);
 }
 
 /*!
@@ -780,20 +596,7 @@ bool EpollEventDispatcher::unregisterTimers(QObject *object)
 QList<QAbstractEventDispatcher::TimerInfo> EpollEventDispatcher::registeredTimers(
     QObject *object) const
 {
-    QList<TimerInfo> result;
-    auto byObject = d->timersByObject.find(object);
-    if (byObject == d->timersByObject.end())
-        return result;
-    result.reserve(byObject->second.size());
-    for (int timerId : byObject->second) {
-        const auto it = d->timers.find(timerId);
-        if (it == d->timers.end())
-            continue;
-        const TimerRecord &timer = it->second;
-        result.append(TimerInfo(timerId, int(std::min<qint64>(timer.intervalMs, INT_MAX)),
-                                timer.requestedType));
-    }
-    return result;
+    return d->timers.registeredTimers(object);
 }
 
 /*!
@@ -802,13 +605,19 @@ QList<QAbstractEventDispatcher::TimerInfo> EpollEventDispatcher::registeredTimer
 */
 int EpollEventDispatcher::remainingTime(int timerId)
 {
-    const auto it = d->timers.find(timerId);
-    if (it == d->timers.end())
-        return -1;
-    const Nanoseconds left = it->second.deadline - monotonicNow();
-    if (left <= 0)
-        return 0;
-    return int(std::min<Nanoseconds>(left / NsPerMs, INT_MAX));
+    return d->timers.remainingTime(timerId);
+}
+
+/*!
+    Returns how many socket notifiers this dispatcher has looked at to find the ready
+    ones, in total since it was created. A wake-up looks only at the notifiers of the
+    sockets the kernel reports ready (and of regular files, which are always ready), so
+    this grows with the traffic, never with the number of idle sockets; tests check that
+    through it. It costs one increment per notifier looked at. Owning thread only.
+*/
+quint64 EpollEventDispatcher::notifiersExamined() const
+{
+    return d->notifiersExamined;
 }
 
 /*!

@@ -27,6 +27,13 @@ private Q_SLOTS:
     void refusesClaimedOrMalformedRoutes();
 };
 
+// Every byte of a string literal but its terminating NUL, including NULs inside it.
+template<qsizetype N>
+static QByteArray bytes(const char (&literal)[N])
+{
+    return QByteArray(literal, N - 1);
+}
+
 static QByteArray validHead()
 {
     return "GET /chat?room=a%20b HTTP/1.1\r\n"
@@ -63,36 +70,55 @@ void tst_RequestHead::parsesValidHandshake()
 void tst_RequestHead::rejectsMalformedHeads_data()
 {
     QTest::addColumn<QByteArray>("head");
-    QTest::addRow("no final empty line") << QByteArray("GET / HTTP/1.1\r\nHost: x\r\n");
-    QTest::addRow("bare LF") << QByteArray("GET / HTTP/1.1\nHost: x\n\r\n\r\n");
-    QTest::addRow("two spaces") << QByteArray("GET  / HTTP/1.1\r\nHost: x\r\n\r\n");
-    QTest::addRow("no version") << QByteArray("GET /\r\nHost: x\r\n\r\n");
-    QTest::addRow("HTTP/1.0") << QByteArray("GET / HTTP/1.0\r\nHost: x\r\n\r\n");
-    QTest::addRow("HTTP/2") << QByteArray("GET / HTTP/2\r\nHost: x\r\n\r\n");
-    QTest::addRow("absolute-form target") << QByteArray("GET http://x/ HTTP/1.1\r\nHost: x\r\n\r\n");
-    QTest::addRow("fragment") << QByteArray("GET /a#b HTTP/1.1\r\nHost: x\r\n\r\n");
-    QTest::addRow("control char in target") << QByteArray("GET /a\x01 HTTP/1.1\r\nHost: x\r\n\r\n");
-    QTest::addRow("method with slash") << QByteArray("G/T / HTTP/1.1\r\nHost: x\r\n\r\n");
-    QTest::addRow("header without colon") << QByteArray("GET / HTTP/1.1\r\nHost x\r\n\r\n");
-    QTest::addRow("empty header name") << QByteArray("GET / HTTP/1.1\r\n: x\r\nHost: x\r\n\r\n");
-    QTest::addRow("space before colon") << QByteArray("GET / HTTP/1.1\r\nHost : x\r\n\r\n");
-    QTest::addRow("folded header") << QByteArray("GET / HTTP/1.1\r\nHost: x\r\n  more\r\n\r\n");
-    QTest::addRow("NUL in value") << QByteArray("GET / HTTP/1.1\r\nHost: a\0b\r\n\r\n", 30);
-    QTest::addRow("no Host") << QByteArray("GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n");
+    QTest::addColumn<QByteArray>("reason");
+    QTest::addRow("no final empty line") << QByteArray("GET / HTTP/1.1\r\nHost: x\r\n")
+                                         << QByteArray("request head does not end with an empty line");
+    QTest::addRow("bare LF") << QByteArray("GET / HTTP/1.1\nHost: x\n\r\n\r\n")
+                             << QByteArray("request line or header not ended by CRLF");
+    QTest::addRow("two spaces") << QByteArray("GET  / HTTP/1.1\r\nHost: x\r\n\r\n")
+                                << QByteArray("malformed request line");
+    QTest::addRow("no version") << QByteArray("GET /\r\nHost: x\r\n\r\n")
+                                << QByteArray("malformed request line");
+    QTest::addRow("HTTP/1.0") << QByteArray("GET / HTTP/1.0\r\nHost: x\r\n\r\n")
+                              << QByteArray("not an HTTP/1.1 request");
+    QTest::addRow("HTTP/2") << QByteArray("GET / HTTP/2\r\nHost: x\r\n\r\n")
+                            << QByteArray("not an HTTP/1.1 request");
+    QTest::addRow("absolute-form target") << QByteArray("GET http://x/ HTTP/1.1\r\nHost: x\r\n\r\n")
+                                          << QByteArray("request target must be an absolute path");
+    QTest::addRow("fragment") << QByteArray("GET /a#b HTTP/1.1\r\nHost: x\r\n\r\n")
+                              << QByteArray("request target must not have a fragment");
+    QTest::addRow("control char in target") << QByteArray("GET /a\x01 HTTP/1.1\r\nHost: x\r\n\r\n")
+                                            << QByteArray("request target must be an absolute path");
+    QTest::addRow("method with slash") << QByteArray("G/T / HTTP/1.1\r\nHost: x\r\n\r\n")
+                                       << QByteArray("malformed method");
+    QTest::addRow("header without colon") << QByteArray("GET / HTTP/1.1\r\nHost x\r\n\r\n")
+                                          << QByteArray("malformed header line");
+    QTest::addRow("empty header name") << QByteArray("GET / HTTP/1.1\r\n: x\r\nHost: x\r\n\r\n")
+                                       << QByteArray("malformed header line");
+    QTest::addRow("space before colon") << QByteArray("GET / HTTP/1.1\r\nHost : x\r\n\r\n")
+                                        << QByteArray("malformed header name");
+    QTest::addRow("folded header") << QByteArray("GET / HTTP/1.1\r\nHost: x\r\n  more\r\n\r\n")
+                                   << QByteArray("obsolete header line folding");
+    // The literal holds a NUL, so its length must come from the array, not from strlen().
+    QTest::addRow("NUL in value") << bytes("GET / HTTP/1.1\r\nHost: a\0b\r\n\r\n")
+                                  << QByteArray("control character in header value");
+    QTest::addRow("no Host") << QByteArray("GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n")
+                             << QByteArray("missing Host header");
     QByteArray many = "GET / HTTP/1.1\r\nHost: x\r\n";
     for (int i = 0; i < RequestHead::MaxHeaders; ++i)
         many += "X-" + QByteArray::number(i) + ": y\r\n";
-    QTest::addRow("too many headers") << many + "\r\n";
-    QTest::addRow("empty") << QByteArray("\r\n\r\n");
+    QTest::addRow("too many headers") << many + "\r\n" << QByteArray("too many headers");
+    QTest::addRow("empty") << QByteArray("\r\n\r\n") << QByteArray("malformed request line");
 }
 
 void tst_RequestHead::rejectsMalformedHeads()
 {
     QFETCH(QByteArray, head);
+    QFETCH(QByteArray, reason);
     RequestHead parsed;
     QByteArray why;
     QVERIFY(!parsed.parse(head, &why));
-    QVERIFY(!why.isEmpty());
+    QCOMPARE(why, reason);
 }
 
 void tst_RequestHead::checksHandshakeFields_data()

@@ -68,6 +68,8 @@ public:
     void wakeUp() override;
     void interrupt() override;
 
+    quint64 notifiersExamined() const;
+
     // Keep the non-virtual convenience overload visible next to the override above.
     using QAbstractEventDispatcher::registerTimer;
 
