@@ -33,26 +33,36 @@ bool readInteger(const QJsonValue &v, const HostConfig::IntSetting &f, qint64 *o
 
 const QList<HostConfig::IntSetting> &HostConfig::intSettings()
 {
-#define WSPLUG_INT_SETTING(field, type, min, max) \
+#define WSPLUG_INT_SETTING(field, type, min, max, flag, help) \
     {#field, min, max, [](const HostConfig &c) { return qint64(c.field); }, \
-     [](HostConfig &c, qint64 v) { c.field = type(v); }}
+     [](HostConfig &c, qint64 v) { c.field = type(v); }, flag, help}
     static const QList<IntSetting> settings = {
-        WSPLUG_INT_SETTING(port, quint16, 0, 65535),
-        WSPLUG_INT_SETTING(listenBacklog, int, 1, 65535),
-        WSPLUG_INT_SETTING(maxConnections, int, 1, 1000000),
-        WSPLUG_INT_SETTING(maxConnectionsPerIp, int, 1, 1000000),
-        WSPLUG_INT_SETTING(handshakeTimeoutMs, int, 100, 3600000),
-        WSPLUG_INT_SETTING(maxRequestHeadBytes, int, 256, 1048576),
-        WSPLUG_INT_SETTING(maxFrameBytes, qint64, 125, qint64(1) << 40),
-        WSPLUG_INT_SETTING(maxMessageBytes, qint64, 125, qint64(1) << 40),
-        WSPLUG_INT_SETTING(maxSendBacklogBytes, qint64, 1024, qint64(1) << 40),
-        WSPLUG_INT_SETTING(pingIntervalMs, int, 0, 86400000),
-        WSPLUG_INT_SETTING(pongTimeoutMs, int, 10, 86400000),
-        WSPLUG_INT_SETTING(shutdownGraceMs, int, 0, 600000),
-        WSPLUG_INT_SETTING(maxAdminConnections, int, 1, 1000),
-        WSPLUG_INT_SETTING(handshakeLogSize, int, 1, 100000),
-        WSPLUG_INT_SETTING(statsTickMs, int, 50, 60000),
-        WSPLUG_INT_SETTING(rateHistorySeconds, int, 1, 86400),
+        WSPLUG_INT_SETTING(port, quint16, 0, 65535, "port", "TCP port, 0 for any free port"),
+        WSPLUG_INT_SETTING(listenBacklog, int, 1, 65535, "listen-backlog", "Listen backlog"),
+        WSPLUG_INT_SETTING(maxConnections, int, 1, 1000000, "max-connections",
+                           "Max concurrent connections; over it: HTTP 503"),
+        WSPLUG_INT_SETTING(maxConnectionsPerIp, int, 1, 1000000, "max-connections-per-ip",
+                           "Max connections from one address; over it: HTTP 429"),
+        WSPLUG_INT_SETTING(handshakeTimeoutMs, int, 100, 3600000, "handshake-timeout",
+                           "Milliseconds a client has to send its request head"),
+        WSPLUG_INT_SETTING(maxRequestHeadBytes, int, 256, 1048576, "max-request-head",
+                           "Max request head bytes; over it: HTTP 431"),
+        WSPLUG_INT_SETTING(maxFrameBytes, qint64, 125, qint64(1) << 40, "max-frame-size",
+                           "Max incoming frame bytes; over it: close 1009"),
+        WSPLUG_INT_SETTING(maxMessageBytes, qint64, 125, qint64(1) << 40, "max-message-size",
+                           "Max incoming message bytes; over it: close 1009"),
+        WSPLUG_INT_SETTING(maxSendBacklogBytes, qint64, 1024, qint64(1) << 40, "max-send-backlog",
+                           "Max unsent bytes per session before it is cut off"),
+        WSPLUG_INT_SETTING(pingIntervalMs, int, 0, 86400000, "ping-interval",
+                           "Milliseconds between heartbeat pings, 0 to disable"),
+        WSPLUG_INT_SETTING(pongTimeoutMs, int, 10, 86400000, "pong-timeout",
+                           "Milliseconds to wait for a pong before aborting"),
+        WSPLUG_INT_SETTING(shutdownGraceMs, int, 0, 600000, "shutdown-grace",
+                           "Milliseconds to wait for close handshakes on shutdown"),
+        WSPLUG_INT_SETTING(maxAdminConnections, int, 1, 1000, nullptr, "Admin clients at once; over it: HTTP 503"),
+        WSPLUG_INT_SETTING(handshakeLogSize, int, 1, 100000, nullptr, "Upgrade attempts kept in the handshake log"),
+        WSPLUG_INT_SETTING(statsTickMs, int, 50, 60000, nullptr, "Milliseconds between rate samples"),
+        WSPLUG_INT_SETTING(rateHistorySeconds, int, 1, 86400, nullptr, "Seconds of rate samples kept"),
     };
 #undef WSPLUG_INT_SETTING
     return settings;
@@ -170,24 +180,16 @@ bool HostConfig::validate(QString *errorString) const
     };
     if (address.isNull())
         return fail(QStringLiteral("no listen address"));
-    if (maxConnections < 1 || maxConnectionsPerIp < 1)
-        return fail(QStringLiteral("connection limits must be at least 1"));
-    if (listenBacklog < 1)
-        return fail(QStringLiteral("listen backlog must be at least 1"));
-    if (handshakeTimeoutMs < 100)
-        return fail(QStringLiteral("handshake timeout must be at least 100 ms"));
-    if (maxRequestHeadBytes < 256)
-        return fail(QStringLiteral("max request head must be at least 256 bytes"));
-    if (maxFrameBytes < 125 || maxMessageBytes < 125)
-        return fail(QStringLiteral("frame and message limits must be at least 125 bytes"));
+    // Ranges come from the settings table, the same the config file and the flags check.
+    for (const IntSetting &s : intSettings()) {
+        const qint64 v = s.get(*this);
+        if (v < s.min || v > s.max) {
+            return fail(QStringLiteral("\"%1\" must be an integer from %2 to %3, not %4")
+                            .arg(QLatin1String(s.key)).arg(s.min).arg(s.max).arg(v));
+        }
+    }
     if (maxFrameBytes > maxMessageBytes)
         return fail(QStringLiteral("max frame size must not exceed max message size"));
-    if (maxSendBacklogBytes < 1024)
-        return fail(QStringLiteral("send backlog limit must be at least 1024 bytes"));
-    if (pingIntervalMs < 0 || pongTimeoutMs < 10)
-        return fail(QStringLiteral("ping interval must be >= 0 and pong timeout >= 10 ms"));
-    if (shutdownGraceMs < 0)
-        return fail(QStringLiteral("shutdown grace must be >= 0"));
     if (!adminToken.isEmpty() && adminToken.size() < 8)
         return fail(QStringLiteral("the admin token must have at least 8 characters"));
     for (QChar c : adminToken) {
@@ -197,8 +199,6 @@ bool HostConfig::validate(QString *errorString) const
         if (!ok)
             return fail(QStringLiteral("the admin token may only have letters, digits and - . _ ~"));
     }
-    if (maxAdminConnections < 1 || handshakeLogSize < 1 || statsTickMs < 50 || rateHistorySeconds < 1)
-        return fail(QStringLiteral("admin, handshake log and stats limits must be positive (stats tick >= 50 ms)"));
     return true;
 }
 

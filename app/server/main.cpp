@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 // wsplug-host: the headless host. Options -> HostConfig -> HostServer -> exec().
 
+#include <wsplug/hostoptions.h>
 #include <wsplug/hostserver.h>
 #include <wsplug/pluginregistry.h>
 
@@ -11,9 +12,6 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QFile>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QLoggingCategory>
 #include <QSocketNotifier>
 
@@ -36,15 +34,8 @@ void onSignal(int)
 
 [[noreturn]] void fail(const QString &message, int code = 1)
 {
-    std::fprintf(stderr, "wsplug-host: %s\n", qPrintable(message));
-    std::exit(code);
+    WsPlug::exitWithError(message, code);
 }
-
-struct IntOption
-{
-    QCommandLineOption option;
-    const WsPlug::HostConfig::IntSetting *setting;
-};
 
 bool applyLogLevel(const QString &level)
 {
@@ -90,64 +81,20 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationName(QStringLiteral("wsplug-host"));
     QCoreApplication::setApplicationVersion(QStringLiteral(WSPLUG_VERSION));
 
-    const WsPlug::HostConfig defaults;
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Headless wsplug WebSocket host: routes each connection by path to a handler plugin."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption configOption(QStringLiteral("config"),
-        QStringLiteral("JSON config file; flags override its values."), QStringLiteral("file"));
-    const QCommandLineOption addressOption(QStringLiteral("address"),
-        QStringLiteral("Address to listen on (default %1; 0.0.0.0 or :: for all).").arg(defaults.address.toString()),
-        QStringLiteral("ip"));
-    const QCommandLineOption pluginDirOption(QStringLiteral("plugin-dir"),
-        QStringLiteral("Directory to load plugins from; repeat for several (default: the bundled plugins)."),
-        QStringLiteral("dir"));
+    // "logLevel" in a config file belongs to this program, not to the host library.
+    const WsPlug::HostOptions hostOptions{WsPlug::HostConfig(), {QStringLiteral("logLevel")}};
+    hostOptions.addTo(parser);
     const QCommandLineOption logLevelOption(QStringLiteral("log-level"),
         QStringLiteral("debug, info, warning or error (default info)."), QStringLiteral("level"));
     const QCommandLineOption dispatcherOption(QStringLiteral("dispatcher"),
         QStringLiteral("Event dispatcher: epoll (default; cost does not grow with idle connections) or qt."),
         QStringLiteral("name"));
-    const QCommandLineOption adminTokenOption(QStringLiteral("admin-token"),
-        QStringLiteral("Token for the admin channel at /_admin (default: $WSPLUG_ADMIN_TOKEN, the config, or a random one printed at start)."),
-        QStringLiteral("token"));
-    const QCommandLineOption adminOption(QStringLiteral("admin"),
-        QStringLiteral("Serve the admin channel at /_admin: on (default) or off."), QStringLiteral("on|off"));
-    const QCommandLineOption metricsOption(QStringLiteral("metrics"),
-        QStringLiteral("Answer GET /metrics, /healthz and /readyz: on (default) or off."), QStringLiteral("on|off"));
-    parser.addOptions({configOption, addressOption, pluginDirOption, logLevelOption, dispatcherOption,
-                       adminTokenOption, adminOption, metricsOption});
-
-    // Ranges and setters come from HostConfig, the same ones a config file goes through.
-    auto intOption = [&defaults](const char *flag, const char *key, const QString &help) {
-        const WsPlug::HostConfig::IntSetting *setting = WsPlug::HostConfig::intSetting(QLatin1String(key));
-        Q_ASSERT(setting);
-        return IntOption{QCommandLineOption(QLatin1String(flag),
-                                            QStringLiteral("%1 (default %2).").arg(help).arg(setting->get(defaults)),
-                                            QStringLiteral("n")),
-                         setting};
-    };
-    const std::vector<IntOption> intOptions = {
-        intOption("port", "port", QStringLiteral("TCP port, 0 for any free port")),
-        intOption("listen-backlog", "listenBacklog", QStringLiteral("Listen backlog")),
-        intOption("max-connections", "maxConnections", QStringLiteral("Max concurrent connections; over it: HTTP 503")),
-        intOption("max-connections-per-ip", "maxConnectionsPerIp",
-                  QStringLiteral("Max connections from one address; over it: HTTP 429")),
-        intOption("handshake-timeout", "handshakeTimeoutMs",
-                  QStringLiteral("Milliseconds a client has to send its request head")),
-        intOption("max-request-head", "maxRequestHeadBytes", QStringLiteral("Max request head bytes; over it: HTTP 431")),
-        intOption("max-frame-size", "maxFrameBytes", QStringLiteral("Max incoming frame bytes; over it: close 1009")),
-        intOption("max-message-size", "maxMessageBytes", QStringLiteral("Max incoming message bytes; over it: close 1009")),
-        intOption("max-send-backlog", "maxSendBacklogBytes",
-                  QStringLiteral("Max unsent bytes per session before it is cut off")),
-        intOption("ping-interval", "pingIntervalMs", QStringLiteral("Milliseconds between heartbeat pings, 0 to disable")),
-        intOption("pong-timeout", "pongTimeoutMs", QStringLiteral("Milliseconds to wait for a pong before aborting")),
-        intOption("shutdown-grace", "shutdownGraceMs",
-                  QStringLiteral("Milliseconds to wait for close handshakes on shutdown")),
-    };
-    for (const IntOption &o : intOptions)
-        parser.addOption(o.option);
+    parser.addOptions({logLevelOption, dispatcherOption});
 
     if (!parser.parse(QCoreApplication::arguments()))
         fail(parser.errorText() + QStringLiteral(" (see --help)"), 2);
@@ -160,64 +107,15 @@ int main(int argc, char *argv[])
     if (!parser.positionalArguments().isEmpty())
         fail(QStringLiteral("unexpected argument \"%1\" (see --help)").arg(parser.positionalArguments().first()), 2);
 
-    WsPlug::HostConfig config;
-    QString logLevel = QStringLiteral("info");
-    if (parser.isSet(configOption)) {
-        const QString path = parser.value(configOption);
-        QFile file(path);
-        if (!file.open(QIODevice::ReadOnly))
-            fail(QStringLiteral("cannot read config %1: %2").arg(path, file.errorString()));
-        // Larger than any sane config: refuse rather than read a huge file into memory.
-        if (file.size() > 1024 * 1024)
-            fail(QStringLiteral("config %1 is larger than 1 MiB").arg(path));
-        QByteArray json = file.readAll();
-        // "logLevel" belongs to this program, not to the host library.
-        QJsonObject object = QJsonDocument::fromJson(json).object();
-        if (object.contains(QStringLiteral("logLevel"))) {
-            logLevel = object.take(QStringLiteral("logLevel")).toString();
-            json = QJsonDocument(object).toJson();
-        }
-        QString error;
-        if (!config.loadJson(json, &error))
-            fail(QStringLiteral("config %1: %2").arg(path, error));
-    }
-    if (parser.isSet(addressOption)) {
-        if (!config.address.setAddress(parser.value(addressOption)))
-            fail(QStringLiteral("--address: \"%1\" is not an IP address").arg(parser.value(addressOption)), 2);
-    }
-    if (parser.isSet(pluginDirOption))
-        config.pluginDirs = parser.values(pluginDirOption);
-    if (qEnvironmentVariableIsSet("WSPLUG_ADMIN_TOKEN"))
-        config.adminToken = qEnvironmentVariable("WSPLUG_ADMIN_TOKEN");
-    if (parser.isSet(adminTokenOption))
-        config.adminToken = parser.value(adminTokenOption);
-    for (const auto &[option, field] : {std::pair{&adminOption, &config.adminEnabled},
-                                        std::pair{&metricsOption, &config.metricsEnabled}}) {
-        if (!parser.isSet(*option))
-            continue;
-        const QString v = parser.value(*option);
-        if (v != QLatin1String("on") && v != QLatin1String("off"))
-            fail(QStringLiteral("--%1: expected on or off, got \"%2\"").arg(option->names().first(), v), 2);
-        *field = v == QLatin1String("on");
-    }
-    for (const IntOption &o : intOptions) {
-        if (!parser.isSet(o.option))
-            continue;
-        bool ok = false;
-        const qint64 v = parser.value(o.option).toLongLong(&ok);
-        if (!ok || v < o.setting->min || v > o.setting->max) {
-            fail(QStringLiteral("--%1: expected an integer from %2 to %3, got \"%4\"")
-                     .arg(o.option.names().first()).arg(o.setting->min).arg(o.setting->max).arg(parser.value(o.option)), 2);
-        }
-        o.setting->set(config, v);
-    }
+    const WsPlug::HostOptions::Result options = hostOptions.apply(parser);
+    if (!options.error.isEmpty())
+        fail(options.error, options.exitCode);
+    const WsPlug::HostConfig &config = options.config;
+    QString logLevel = options.programSettings.value(QStringLiteral("logLevel")).toString(QStringLiteral("info"));
     if (parser.isSet(logLevelOption))
         logLevel = parser.value(logLevelOption);
     if (!applyLogLevel(logLevel))
         fail(QStringLiteral("log level \"%1\" is not one of debug, info, warning, error").arg(logLevel), 2);
-    QString error;
-    if (!config.validate(&error))
-        fail(error, 2);
 
     WsPlug::HostServer host;
     host.setConfig(config);

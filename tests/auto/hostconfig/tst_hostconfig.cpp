@@ -17,6 +17,7 @@ private Q_SLOTS:
     void absentKeysKeepTheirValue();
     void rejectsBadConfig_data();
     void rejectsBadConfig();
+    void validateChecksEveryRangeOfTheTable();
 };
 
 void tst_HostConfig::defaultsAreSane()
@@ -116,6 +117,37 @@ void tst_HostConfig::rejectsBadConfig()
     QVERIFY2(why.contains(error), qPrintable(why));
     QVERIFY(!why.contains(QLatin1Char('\n')));
     QCOMPARE(c.port, quint16(4321));   // a failed load changes nothing
+}
+
+// validate() takes its ranges from intSettings(), like the config file and the
+// flags: a value just outside either end of any setting's range is refused.
+void tst_HostConfig::validateChecksEveryRangeOfTheTable()
+{
+    for (const HostConfig::IntSetting &setting : HostConfig::intSettings()) {
+        const QString key = QLatin1String(setting.key);
+        HostConfig c;
+        // Keep frame <= message while one of them moves through its range.
+        if (key == QLatin1String("maxFrameBytes"))
+            c.maxMessageBytes = setting.max;
+        if (key == QLatin1String("maxMessageBytes"))
+            c.maxFrameBytes = setting.min;
+        setting.set(c, setting.min);
+        QVERIFY2(c.validate(nullptr), qPrintable(key + QStringLiteral(" at its minimum")));
+        QString why;
+        if (setting.min > 0) {
+            HostConfig below = c;
+            setting.set(below, setting.min - 1);
+            QVERIFY2(setting.get(below) == setting.min - 1, qPrintable(key));
+            QVERIFY2(!below.validate(&why), qPrintable(key + QStringLiteral(" below its minimum")));
+            QVERIFY2(why.contains(key), qPrintable(why));
+        }
+        HostConfig above = c;
+        setting.set(above, setting.max + 1);
+        if (setting.get(above) == setting.max + 1) {   // representable in the field's type
+            QVERIFY2(!above.validate(&why), qPrintable(key + QStringLiteral(" above its maximum")));
+            QVERIFY2(why.contains(key), qPrintable(why));
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_HostConfig)

@@ -52,7 +52,8 @@ struct WSPLUG_EXPORT HostConfig
     /*! Checks ranges; false with a one-line \a errorString for the first bad value. */
     bool validate(QString *errorString) const;
 
-    //! An integer setting: its config key, its range, and how to read and set it.
+    //! An integer setting: its config key, its range, its command-line flag and help
+    //! (none for config-only settings), and how to read and set it.
     struct IntSetting
     {
         const char *key;
@@ -60,8 +61,11 @@ struct WSPLUG_EXPORT HostConfig
         qint64 max;
         qint64 (*get)(const HostConfig &config);
         void (*set)(HostConfig &config, qint64 value);
+        const char *flag;   //!< nullptr: config file only
+        const char *help;
     };
-    //! Every integer setting: the one list the config file and wsplug-host's flags use.
+    //! Every integer setting: the one list validate(), the config file, the programs'
+    //! flags and the admin snapshot's limits use.
     static const QList<IntSetting> &intSettings();
     //! The setting with config key \a key, or nullptr.
     static const IntSetting *intSetting(QLatin1String key);

@@ -1,0 +1,140 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include <wsplug/hostoptions.h>
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QFile>
+#include <QJsonDocument>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace WsPlug {
+
+void exitWithError(const QString &message, int code)
+{
+    std::fprintf(stderr, "%s: %s\n", qPrintable(QCoreApplication::applicationName()), qPrintable(message));
+    std::exit(code);
+}
+
+struct HostOptions::Private
+{
+    HostConfig defaults;
+    QStringList programKeys;
+    QCommandLineOption config{QStringLiteral("config"),
+                              QStringLiteral("JSON config file; flags override its values."), QStringLiteral("file")};
+    QCommandLineOption address{QStringLiteral("address"), QString(), QStringLiteral("ip")};
+    QCommandLineOption pluginDir{QStringLiteral("plugin-dir"),
+                                 QStringLiteral("Directory to load plugins from; repeat for several (default: the bundled plugins)."),
+                                 QStringLiteral("dir")};
+    QCommandLineOption adminToken{QStringLiteral("admin-token"),
+                                  QStringLiteral("Token for the admin channel at /_admin (default: $WSPLUG_ADMIN_TOKEN, the config, or a random one printed at start)."),
+                                  QStringLiteral("token")};
+    QCommandLineOption admin{QStringLiteral("admin"),
+                             QStringLiteral("Serve the admin channel at /_admin: on (default) or off."), QStringLiteral("on|off")};
+    QCommandLineOption metrics{QStringLiteral("metrics"),
+                               QStringLiteral("Answer GET /metrics, /healthz and /readyz: on (default) or off."),
+                               QStringLiteral("on|off")};
+    struct IntOption
+    {
+        QCommandLineOption option;
+        const HostConfig::IntSetting *setting;
+    };
+    QList<IntOption> ints;
+};
+
+HostOptions::HostOptions(const HostConfig &defaults, const QStringList &programKeys)
+    : d(std::make_unique<Private>())
+{
+    d->defaults = defaults;
+    d->programKeys = programKeys;
+    d->address.setDescription(QStringLiteral("Address to listen on (default %1; 0.0.0.0 or :: for all).")
+                                  .arg(defaults.address.toString()));
+    for (const HostConfig::IntSetting &s : HostConfig::intSettings()) {
+        if (!s.flag)
+            continue;
+        d->ints.append({QCommandLineOption(QLatin1String(s.flag),
+                                           QStringLiteral("%1 (default %2).").arg(QLatin1String(s.help)).arg(s.get(defaults)),
+                                           QStringLiteral("n")),
+                        &s});
+    }
+}
+
+HostOptions::~HostOptions() = default;
+
+void HostOptions::addTo(QCommandLineParser &parser) const
+{
+    parser.addOptions({d->config, d->address, d->pluginDir, d->adminToken, d->admin, d->metrics});
+    for (const Private::IntOption &o : d->ints)
+        parser.addOption(o.option);
+}
+
+HostOptions::Result HostOptions::apply(const QCommandLineParser &parser) const
+{
+    Result r;
+    r.config = d->defaults;
+    auto fail = [&r](const QString &message, int code) {
+        r.error = message;
+        r.exitCode = code;
+        return r;
+    };
+    if (parser.isSet(d->config)) {
+        const QString path = parser.value(d->config);
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly))
+            return fail(QStringLiteral("cannot read config %1: %2").arg(path, file.errorString()), 1);
+        // Larger than any sane config: refuse rather than read a huge file into memory.
+        if (file.size() > 1024 * 1024)
+            return fail(QStringLiteral("config %1 is larger than 1 MiB").arg(path), 1);
+        QByteArray json = file.readAll();
+        QJsonObject object = QJsonDocument::fromJson(json).object();
+        bool hadProgramKeys = false;
+        for (const QString &key : d->programKeys) {
+            if (object.contains(key)) {
+                r.programSettings.insert(key, object.take(key));
+                hadProgramKeys = true;
+            }
+        }
+        if (hadProgramKeys)
+            json = QJsonDocument(object).toJson();
+        QString error;
+        if (!r.config.loadJson(json, &error))
+            return fail(QStringLiteral("config %1: %2").arg(path, error), 1);
+    }
+    if (parser.isSet(d->address) && !r.config.address.setAddress(parser.value(d->address)))
+        return fail(QStringLiteral("--address: \"%1\" is not an IP address").arg(parser.value(d->address)), 2);
+    if (parser.isSet(d->pluginDir))
+        r.config.pluginDirs = parser.values(d->pluginDir);
+    if (qEnvironmentVariableIsSet("WSPLUG_ADMIN_TOKEN"))
+        r.config.adminToken = qEnvironmentVariable("WSPLUG_ADMIN_TOKEN");
+    if (parser.isSet(d->adminToken))
+        r.config.adminToken = parser.value(d->adminToken);
+    for (const auto &[option, field] : {std::pair{&d->admin, &r.config.adminEnabled},
+                                        std::pair{&d->metrics, &r.config.metricsEnabled}}) {
+        if (!parser.isSet(*option))
+            continue;
+        const QString v = parser.value(*option);
+        if (v != QLatin1String("on") && v != QLatin1String("off"))
+            return fail(QStringLiteral("--%1: expected on or off, got \"%2\"").arg(option->names().first(), v), 2);
+        *field = v == QLatin1String("on");
+    }
+    for (const Private::IntOption &o : d->ints) {
+        if (!parser.isSet(o.option))
+            continue;
+        bool ok = false;
+        const qint64 v = parser.value(o.option).toLongLong(&ok);
+        if (!ok || v < o.setting->min || v > o.setting->max) {
+            return fail(QStringLiteral("--%1: expected an integer from %2 to %3, got \"%4\"")
+                            .arg(o.option.names().first()).arg(o.setting->min).arg(o.setting->max)
+                            .arg(parser.value(o.option)), 2);
+        }
+        o.setting->set(r.config, v);
+    }
+    QString error;
+    if (!r.config.validate(&error))
+        return fail(error, 2);
+    return r;
+}
+
+} // namespace WsPlug
