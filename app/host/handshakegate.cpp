@@ -218,6 +218,7 @@ void HandshakeGate::onReadyRead(ConnectionSocket *socket)
     }
     const QString path = QString::fromUtf8(head.path());
     p.path = path;
+    p.headOnly = head.method() == "HEAD";
     if (const std::optional<QByteArray> response = m_host->httpResponse(head)) {
         p.http = true;
         p.responded = true;
@@ -297,7 +298,8 @@ void HandshakeGate::refuse(ConnectionSocket *socket, int status, const QByteArra
     uncount(p);
     p.responded = true;
     qCInfo(lcHandshake).noquote() << "refused" << p.peerAddress << status << QString::fromUtf8(reason);
-    const QByteArray response = refusalResponse(status, reason);
+    const QByteArray response = p.headOnly ? withoutBody(refusalResponse(status, reason))
+                                           : refusalResponse(status, reason);
     log(p, status == 408 ? HandshakeRecord::Outcome::Timeout : HandshakeRecord::Outcome::Refused,
         status, response, QString::fromUtf8(reason));
     const QString peer = p.peerAddress;

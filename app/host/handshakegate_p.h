@@ -42,6 +42,7 @@ struct PendingHandshake
     QDateTime acceptedAt;
     bool admin = false;            // an admin-channel connection: not a user session
     bool http = false;             // a plain HTTP request (/metrics ...): not logged as a handshake
+    bool headOnly = false;         // a HEAD request: every answer is sent without its body
 };
 
 /*

@@ -115,9 +115,16 @@ QByteArray renderPrometheus(const HostStats &st)
     return w.result();
 }
 
+namespace {
+QByteArray withoutBodyIf(bool headOnly, const QByteArray &response)
+{
+    return headOnly ? withoutBody(response) : response;
+}
+} // namespace
+
 bool isHttpEndpoint(const RequestHead &head)
 {
-    if (head.method() != "GET" || head.isWebSocketUpgrade())
+    if (head.isWebSocketUpgrade())
         return false;
     const QByteArray path = head.path();
     return path == "/metrics" || path == "/healthz" || path == "/readyz";
@@ -125,6 +132,10 @@ bool isHttpEndpoint(const RequestHead &head)
 
 QByteArray httpEndpointResponse(const RequestHead &head, const EndpointState &state)
 {
+    const bool headOnly = head.method() == "HEAD";
+    if (head.method() != "GET" && !headOnly) {
+        return refusalResponse(405, head.method() + " is not served here; use GET or HEAD", "GET, HEAD");
+    }
     QByteArray body;
     QByteArray contentType = "text/plain; charset=utf-8";
     int status = 200;
@@ -137,11 +148,12 @@ QByteArray httpEndpointResponse(const RequestHead &head, const EndpointState &st
         status = state.ready ? 200 : 503;
         body = state.ready ? QByteArray("ready\n") : state.notReadyReason + '\n';
     }
-    return "HTTP/1.1 " + QByteArray::number(status) + ' '
+    const QByteArray response = "HTTP/1.1 " + QByteArray::number(status) + ' '
          + (status == 200 ? QByteArray("OK") : httpReasonPhrase(status))
          + "\r\nContent-Type: " + contentType
          + "\r\nContent-Length: " + QByteArray::number(body.size())
          + "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n" + body;
+    return withoutBodyIf(headOnly, response);
 }
 
 } // namespace WsPlug::Internal

@@ -14,8 +14,8 @@ class RequestHead;
 //! The Prometheus text exposition (format 0.0.4) of \a stats. No I/O.
 WSPLUG_EXPORT QByteArray renderPrometheus(const HostStats &stats);
 
-//! True if \a head asks for one of the host's own endpoints: GET /metrics, /healthz
-//! or /readyz, not an upgrade.
+//! True if \a head asks for one of the host's own endpoints (/metrics, /healthz,
+//! /readyz) with any method, and is not an upgrade.
 bool isHttpEndpoint(const RequestHead &head);
 
 //! What the endpoints report, read only when a request needs it.
@@ -26,7 +26,9 @@ struct EndpointState
     QByteArray notReadyReason;
 };
 
-//! The whole HTTP response to \a head (an isHttpEndpoint() request). No I/O.
+//! The whole HTTP response to \a head (an isHttpEndpoint() request): GET, HEAD (the
+//! same head, no body), or 405 with "Allow: GET, HEAD". Always "Connection: close":
+//! the host answers one request per connection. No I/O.
 QByteArray httpEndpointResponse(const RequestHead &head, const EndpointState &state);
 
 } // namespace WsPlug::Internal

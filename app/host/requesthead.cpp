@@ -76,8 +76,11 @@ bool RequestHead::parse(const QByteArray &head, QByteArray *errorReason)
     const QByteArray version = parts.at(2);
     if (!isToken(m_method))
         return fail("malformed method");
-    if (version != "HTTP/1.1")
-        return fail("not an HTTP/1.1 request");
+    // HTTP/1.0 is read for the host's plain endpoints (health checkers speak it); it
+    // can never upgrade (checkWebSocketHandshake()).
+    if (version != "HTTP/1.1" && version != "HTTP/1.0")
+        return fail("not an HTTP/1.1 or HTTP/1.0 request");
+    m_http10 = version == "HTTP/1.0";
     if (!m_target.startsWith('/') || hasControlChars(m_target))
         return fail("request target must be an absolute path");
     const qsizetype q = m_target.indexOf('?');
@@ -104,8 +107,8 @@ bool RequestHead::parse(const QByteArray &head, QByteArray *errorReason)
             return fail("too many headers");
         m_headers.append({name, value});
     }
-    if (!hasHeader("Host"))
-        return fail("missing Host header");
+    if (!m_http10 && !hasHeader("Host"))
+        return fail("missing Host header");   // RFC 9112 3.2: required in HTTP/1.1
     return true;
 }
 
@@ -154,7 +157,9 @@ int RequestHead::checkWebSocketHandshake(QByteArray *reason) const
         return status;
     };
     if (m_method != "GET")
-        return refuse(400, "a WebSocket handshake must be a GET request");
+        return refuse(405, "a WebSocket handshake must be a GET request");
+    if (m_http10)
+        return refuse(400, "a WebSocket upgrade needs HTTP/1.1");
     if (!isWebSocketUpgrade())
         return refuse(400, "not a WebSocket upgrade (Upgrade: websocket missing)");
     if (!headerHasToken("Connection", "upgrade"))
@@ -191,13 +196,15 @@ QByteArray httpReasonPhrase(int status)
     }
 }
 
-QByteArray refusalResponse(int status, const QByteArray &reason)
+QByteArray refusalResponse(int status, const QByteArray &reason, const QByteArray &allow)
 {
     const QByteArray body = reason + '\n';
     QByteArray response = "HTTP/1.1 " + QByteArray::number(status) + ' ' + httpReasonPhrase(status) + "\r\n"
             "Content-Type: text/plain; charset=utf-8\r\n"
             "Content-Length: " + QByteArray::number(body.size()) + "\r\n"
             "Connection: close\r\n";
+    if (status == 405)
+        response += "Allow: " + (allow.isEmpty() ? QByteArray("GET") : allow) + "\r\n";
     if (status == 401)
         response += "WWW-Authenticate: Bearer\r\n";
     if (status == 426)
@@ -205,6 +212,12 @@ QByteArray refusalResponse(int status, const QByteArray &reason)
     if (status == 429 || status == 503)
         response += "Retry-After: 5\r\n";
     return response + "\r\n" + body;
+}
+
+QByteArray withoutBody(const QByteArray &response)
+{
+    const qsizetype end = response.indexOf("\r\n\r\n");
+    return end < 0 ? response : response.left(end + 4);
 }
 
 } // namespace WsPlug::Internal

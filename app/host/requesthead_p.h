@@ -25,6 +25,8 @@ public:
     bool parse(const QByteArray &head, QByteArray *errorReason);
 
     QByteArray method() const { return m_method; }
+    //! An HTTP/1.0 request: read for plain endpoints, never upgraded.
+    bool isHttp10() const { return m_http10; }
     QByteArray target() const { return m_target; }
     QByteArray path() const { return m_path; }
     QByteArray query() const { return m_query; }
@@ -38,8 +40,8 @@ public:
     //! True if this asks for a WebSocket upgrade at all (Upgrade: websocket).
     bool isWebSocketUpgrade() const;
     /*! Checks the RFC 6455 4.2.1 handshake fields. Returns 0 when Qt may upgrade,
-        else the HTTP status to refuse with (400, or 426 for a version other than 13)
-        and a one-line reason. */
+        else the HTTP status to refuse with (405 for a method other than GET, 426 for a
+        version other than 13, else 400) and a one-line reason. */
     int checkWebSocketHandshake(QByteArray *reason) const;
 
     static constexpr int MaxHeaders = 100;
@@ -49,11 +51,15 @@ private:
     QByteArray m_target;
     QByteArray m_path;
     QByteArray m_query;
+    bool m_http10 = false;
     QList<QPair<QByteArray, QByteArray>> m_headers;
 };
 
-//! A complete HTTP/1.1 response refusing the request: status line, headers and a short body.
-WSPLUG_EXPORT QByteArray refusalResponse(int status, const QByteArray &reason);
+//! A complete HTTP/1.1 response refusing the request: status line, headers and a short
+//! body. A 405 names the methods in \a allow (default GET).
+WSPLUG_EXPORT QByteArray refusalResponse(int status, const QByteArray &reason, const QByteArray &allow = {});
+//! \a response with its body cut off: the answer to a HEAD request (RFC 9110 9.3.2).
+WSPLUG_EXPORT QByteArray withoutBody(const QByteArray &response);
 WSPLUG_EXPORT QByteArray httpReasonPhrase(int status);
 
 } // namespace WsPlug::Internal

@@ -30,16 +30,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)WsPlug::Internal::refusalResponse(400, why);
         return 0;
     }
-    if (!request.path().startsWith('/') || request.method().isEmpty() || !request.hasHeader("host"))
+    // HTTP/1.1 needs a Host header; HTTP/1.0 does not.
+    if (!request.path().startsWith('/') || request.method().isEmpty() || (!request.isHttp10() && !request.hasHeader("host")))
         std::abort();
     (void)request.header("Sec-WebSocket-Key");
     (void)request.headerHasToken("Connection", "upgrade");
     (void)request.isWebSocketUpgrade();
     QByteArray reason;
     const int status = request.checkWebSocketHandshake(&reason);
-    if (status != 0 && status != 400 && status != 426)
+    if (status != 0 && status != 400 && status != 405 && status != 426)
         std::abort();
-    if (status == 0 && (request.method() != "GET" || !request.isWebSocketUpgrade()))
+    if ((status == 405) != (request.method() != "GET"))
+        std::abort();
+    if (status == 0 && (request.method() != "GET" || !request.isWebSocketUpgrade() || request.isHttp10()))
+        std::abort();
+    // A HEAD request is answered with the head alone.
+    const QByteArray refusal = WsPlug::Internal::refusalResponse(405, "x");
+    if (WsPlug::Internal::withoutBody(refusal) != refusal.left(refusal.indexOf("\r\n\r\n") + 4))
         std::abort();
     // The 404 the host sends names the path: the path must not be able to end the
     // response head or add a header line.

@@ -112,6 +112,8 @@ private Q_SLOTS:
     void metricsMatchAKnownExchange();
     void healthAndReadiness();
     void metricsCanBeTurnedOff();
+    void endpointsAnswerAsHttpMeansIt_data();
+    void endpointsAnswerAsHttpMeansIt();
     void coalescesUpdatesUnderLoad();
     void rateHistoryIsBounded();
     void handshakeLogIsBounded();
@@ -612,6 +614,67 @@ void tst_Admin::healthAndReadiness()
     auto empty = startHost(config);
     QVERIFY(empty);
     QCOMPARE(statusCode(rawRequest(empty->serverPort(), "GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")), 503);
+}
+
+void tst_Admin::endpointsAnswerAsHttpMeansIt_data()
+{
+    QTest::addColumn<QByteArray>("request");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QByteArray>("header");   // a header line the response must have
+    QTest::addColumn<QByteArray>("body");     // the exact body; "-" for "any, but not empty"
+
+    QTest::addRow("HEAD /healthz") << QByteArray("HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n") << 200
+                                   << QByteArray("Content-Length: 3") << QByteArray();
+    QTest::addRow("HEAD /readyz") << QByteArray("HEAD /readyz HTTP/1.1\r\nHost: x\r\n\r\n") << 200
+                                  << QByteArray("Content-Length: 6") << QByteArray();
+    QTest::addRow("HEAD /metrics") << QByteArray("HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n") << 200
+                                   << QByteArray("Content-Type: text/plain; version=0.0.4") << QByteArray();
+    QTest::addRow("POST /metrics") << QByteArray("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+                                   << 405 << QByteArray("Allow: GET, HEAD") << QByteArray("-");
+    QTest::addRow("DELETE /healthz") << QByteArray("DELETE /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                                     << 405 << QByteArray("Allow: GET, HEAD") << QByteArray("-");
+    QTest::addRow("HTTP/1.0 GET /healthz") << QByteArray("GET /healthz HTTP/1.0\r\n\r\n") << 200
+                                           << QByteArray("Connection: close") << QByteArray("ok\n");
+    QTest::addRow("HTTP/1.0 with Host") << QByteArray("GET /readyz HTTP/1.0\r\nHost: x\r\n\r\n") << 200
+                                        << QByteArray("Connection: close") << QByteArray("ready\n");
+    QTest::addRow("Connection: close asked") << QByteArray("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                                             << 200 << QByteArray("Connection: close") << QByteArray("ok\n");
+    QTest::addRow("HEAD of an unknown path") << QByteArray("HEAD /nowhere HTTP/1.1\r\nHost: x\r\n\r\n") << 404
+                                             << QByteArray("Content-Length: ") << QByteArray();
+    QTest::addRow("POST to a plugin route") << QByteArray(handshakeRequest(QStringLiteral("/echo")).replace("GET ", "POST "))
+                                            << 405 << QByteArray("Allow: GET") << QByteArray("-");
+    QTest::addRow("HTTP/1.0 upgrade") << QByteArray(handshakeRequest(QStringLiteral("/echo")).replace("HTTP/1.1", "HTTP/1.0"))
+                                      << 400 << QByteArray("Connection: close") << QByteArray("-");
+}
+
+void tst_Admin::endpointsAnswerAsHttpMeansIt()
+{
+    QFETCH(QByteArray, request);
+    QFETCH(int, status);
+    QFETCH(QByteArray, header);
+    QFETCH(QByteArray, body);
+    auto host = startHost();
+    QVERIFY(host);
+    QTcpSocket http;
+    QVERIFY(connectRaw(http, host->serverPort()));
+    http.write(request);
+    QByteArray response;
+    QVERIFY(waitForDisconnect(http, 5000, &response));   // the host closes after one answer
+    QCOMPARE(statusCode(response), status);
+    const qsizetype end = response.indexOf("\r\n\r\n");
+    QVERIFY2(end > 0, response.constData());
+    const QByteArray head = response.left(end + 2);
+    QVERIFY2(head.contains(QByteArray("\r\n").append(header)), head.constData());
+    QVERIFY2(head.contains("\r\nConnection: close\r\n"), head.constData());
+    const QByteArray received = response.mid(end + 4);
+    if (body == "-")
+        QVERIFY2(!received.isEmpty(), head.constData());
+    else
+        QCOMPARE(received, body);
+    if (request.startsWith("HEAD ")) {
+        // Content-Length says what a GET would have sent (RFC 9110 9.3.2), never 0 here.
+        QVERIFY2(!head.contains("Content-Length: 0\r\n"), head.constData());
+    }
 }
 
 void tst_Admin::metricsCanBeTurnedOff()

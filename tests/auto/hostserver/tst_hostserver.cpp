@@ -173,7 +173,7 @@ void tst_HostServer::refusesBeforeUpgrade_data()
     QTest::addRow("unknown path") << handshakeRequest(QStringLiteral("/nowhere")) << 404 << QByteArray();
     QTest::addRow("plain GET") << QByteArray("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n") << 400 << QByteArray();
     QTest::addRow("POST") << QByteArray(handshakeRequest(QStringLiteral("/echo")).replace("GET ", "POST "))
-                          << 400 << QByteArray();
+                          << 405 << QByteArray("Allow: GET");
     QTest::addRow("no Connection: Upgrade")
         << QByteArray(handshakeRequest(QStringLiteral("/echo")).replace("Connection: Upgrade\r\n", ""))
         << 400 << QByteArray();

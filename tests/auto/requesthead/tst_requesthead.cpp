@@ -22,6 +22,7 @@ private Q_SLOTS:
     void checksHandshakeFields_data();
     void checksHandshakeFields();
     void refusalResponseIsWellFormed();
+    void readsHttp10ForPlainRequestsOnly();
     void routesExactAndPrefix();
     void refusesClaimedOrMalformedRoutes_data();
     void refusesClaimedOrMalformedRoutes();
@@ -79,10 +80,10 @@ void tst_RequestHead::rejectsMalformedHeads_data()
                                 << QByteArray("malformed request line");
     QTest::addRow("no version") << QByteArray("GET /\r\nHost: x\r\n\r\n")
                                 << QByteArray("malformed request line");
-    QTest::addRow("HTTP/1.0") << QByteArray("GET / HTTP/1.0\r\nHost: x\r\n\r\n")
-                              << QByteArray("not an HTTP/1.1 request");
+    QTest::addRow("HTTP/0.9") << QByteArray("GET / HTTP/0.9\r\nHost: x\r\n\r\n")
+                              << QByteArray("not an HTTP/1.1 or HTTP/1.0 request");
     QTest::addRow("HTTP/2") << QByteArray("GET / HTTP/2\r\nHost: x\r\n\r\n")
-                            << QByteArray("not an HTTP/1.1 request");
+                            << QByteArray("not an HTTP/1.1 or HTTP/1.0 request");
     QTest::addRow("absolute-form target") << QByteArray("GET http://x/ HTTP/1.1\r\nHost: x\r\n\r\n")
                                           << QByteArray("request target must be an absolute path");
     QTest::addRow("fragment") << QByteArray("GET /a#b HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -127,7 +128,8 @@ void tst_RequestHead::checksHandshakeFields_data()
     QTest::addColumn<int>("status");
     const QByteArray good = validHead();
     QTest::addRow("valid") << good << 0;
-    QTest::addRow("POST") << QByteArray(good).replace("GET ", "POST ") << 400;
+    QTest::addRow("POST") << QByteArray(good).replace("GET ", "POST ") << 405;
+    QTest::addRow("HTTP/1.0") << QByteArray(good).replace("HTTP/1.1", "HTTP/1.0") << 400;
     QTest::addRow("no Upgrade") << QByteArray(good).replace("upgrade: WebSocket\r\n", "") << 400;
     QTest::addRow("Upgrade: h2c") << QByteArray(good).replace("WebSocket", "h2c") << 400;
     QTest::addRow("no Connection upgrade") << QByteArray(good).replace("keep-alive, Upgrade", "keep-alive") << 400;
@@ -216,6 +218,27 @@ void tst_RequestHead::refusesClaimedOrMalformedRoutes()
     QString why;
     QVERIFY(!routes.add(route, QStringLiteral("newcomer"), &why));
     QVERIFY2(why.contains(error), qPrintable(why));
+}
+
+// HTTP/1.0 is read (health checkers speak it) and needs no Host header, but an
+// upgrade over it is refused: RFC 6455 4.1 asks for HTTP/1.1 or higher.
+void tst_RequestHead::readsHttp10ForPlainRequestsOnly()
+{
+    RequestHead head;
+    QByteArray why;
+    QVERIFY2(head.parse("GET /healthz HTTP/1.0\r\n\r\n", &why), why.constData());
+    QVERIFY(head.isHttp10());
+    QCOMPARE(head.path(), QByteArray("/healthz"));
+
+    RequestHead upgrade;
+    QVERIFY(upgrade.parse("GET /echo HTTP/1.0\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                          "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", &why));
+    QCOMPARE(upgrade.checkWebSocketHandshake(&why), 400);
+    QCOMPARE(why, QByteArray("a WebSocket upgrade needs HTTP/1.1"));
+
+    RequestHead http11;
+    QVERIFY(!http11.parse("GET /healthz HTTP/1.1\r\n\r\n", &why));
+    QCOMPARE(why, QByteArray("missing Host header"));
 }
 
 QTEST_GUILESS_MAIN(tst_RequestHead)
