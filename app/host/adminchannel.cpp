@@ -85,10 +85,28 @@ void AdminChannel::onCommand(QWebSocket *client, const QString &text)
 {
     Protocol::Command command;
     QString error;
-    if (!Protocol::parseCommand(text.toUtf8(), &command, &error))
+    if (!Protocol::parseCommand(text.toUtf8(), &command, &error)) {
         send(client, Protocol::replyError(command.id, error));
-    else
-        send(client, answer(command));
+        return;
+    }
+    const QByteArray reply = answer(command);
+    // Operator actions are logged with who did them; reads are not.
+    using Kind = Protocol::Command::Kind;
+    if (command.kind == Kind::Close || command.kind == Kind::Kick || command.kind == Kind::CloseRoute
+        || command.kind == Kind::Send) {
+        const Protocol::Reply result = Protocol::replyFromJson(Protocol::decode(reply));
+        QString what = command.kind == Kind::CloseRoute ? QStringLiteral("route %1").arg(Protocol::oneLine(command.route))
+                                                        : QStringLiteral("session %1").arg(command.session);
+        if (command.kind == Kind::Close || command.kind == Kind::CloseRoute)
+            what += QStringLiteral(" with %1 \"%2\"").arg(command.code).arg(Protocol::oneLine(command.reason));
+        if (command.kind == Kind::Send)
+            what += QStringLiteral(" (%1 characters)").arg(command.text.size());
+        qCInfo(lcHost).noquote() << QStringLiteral("admin %1 port %2: %3 %4: %5")
+                                        .arg(client->peerAddress().toString()).arg(client->peerPort())
+                                        .arg(Protocol::commandName(command.kind), what,
+                                             result.ok ? QStringLiteral("done") : Protocol::oneLine(result.error));
+    }
+    send(client, reply);
 }
 
 QByteArray AdminChannel::answer(const Protocol::Command &cmd)

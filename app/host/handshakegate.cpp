@@ -262,6 +262,7 @@ void HandshakeGate::onReadyRead(ConnectionSocket *socket)
     }
 
     p.query = QString::fromUtf8(head.query());
+    p.origin = QString::fromUtf8(head.header("Origin"));
     p.pluginId = pluginId;
     p.route = route;
     p.handedOver = true;

@@ -39,6 +39,7 @@ struct PendingHandshake
     QString query;
     QString pluginId;
     QString route;
+    QString origin;                // the Origin header, for the log
     QDateTime acceptedAt;
     bool admin = false;            // an admin-channel connection: not a user session
     bool http = false;             // a plain HTTP request (/metrics ...): not logged as a handshake

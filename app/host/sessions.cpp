@@ -17,6 +17,14 @@ namespace WsPlug {
 
 using namespace Internal;
 
+namespace {
+//! Peer input in a log line: quoted, one line, or "none".
+QString quotedOrNone(const QString &text)
+{
+    return text.isEmpty() ? QStringLiteral("none") : QLatin1Char('"') + Protocol::oneLine(text) + QLatin1Char('"');
+}
+} // namespace
+
 void HostServerPrivate::openSession(QWebSocket *ws, ConnectionSocket *tcp, const PendingHandshake &p)
 {
     auto *s = new Session(q);
@@ -48,7 +56,10 @@ void HostServerPrivate::openSession(QWebSocket *ws, ConnectionSocket *tcp, const
 
     sessions.insert(info.id, s);
     s->context->sessionIds.insert(info.id);
-    qCDebug(lcHost) << "session" << info.id << "opened" << p.peerAddress << p.path;
+    qCInfo(lcHost).noquote() << QStringLiteral("session %1 opened: %2 port %3, %4 (plugin %5), subprotocol %6, origin %7")
+                                    .arg(info.id).arg(p.peerAddress).arg(p.peerPort)
+                                    .arg(Protocol::oneLine(p.path), p.pluginId, quotedOrNone(info.subprotocol),
+                                         quotedOrNone(p.origin));
 
     callPlugin(s, [s] { s->handler->sessionOpened(s->info); });
     // A session the plugin refused at once (it closed it, or threw) is not announced.
@@ -148,7 +159,9 @@ void HostServerPrivate::finishSession(Session *s)
     s->context->sessionIds.remove(id);
     gate->releaseAddress(s->info.peerAddress);
 
-    qCDebug(lcHost) << "session" << id << "closed" << s->closeCode << closeCauseName(s->closeCause);
+    qCInfo(lcHost).noquote() << QStringLiteral("session %1 closed: %2 %3, cause %4, after %5 s")
+                                    .arg(id).arg(s->closeCode).arg(quotedOrNone(s->closeReason), closeCauseName(s->closeCause))
+                                    .arg(double(QDateTime::currentMSecsSinceEpoch() - s->info.connectedAt.toMSecsSinceEpoch()) / 1000.0, 0, 'f', 3);
     notifyClosed(s);
     Q_EMIT q->sessionClosed(view);
     s->deleteLater();

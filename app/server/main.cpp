@@ -13,6 +13,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QLoggingCategory>
+#include <QNetworkInterface>
 #include <QSocketNotifier>
 
 #include <csignal>
@@ -122,11 +123,33 @@ int main(int argc, char *argv[])
     if (!host.start())
         fail(host.errorString());
 
-    const QString base = QStringLiteral("ws://%1:%2").arg(host.serverAddress().toString()).arg(host.serverPort());
-    std::printf("wsplug-host %s listening on %s (dispatcher: %s)\n", WSPLUG_VERSION, qPrintable(base),
-                epollInstalled ? "epoll" : "qt");
+    // A wildcard address is not one a client can use: name the machine's own instead.
+    QStringList bases;
+    const QHostAddress listening = host.serverAddress();
+    const bool any = listening == QHostAddress::Any || listening == QHostAddress::AnyIPv4
+                  || listening == QHostAddress::AnyIPv6;
+    for (const QHostAddress &a : any ? QNetworkInterface::allAddresses() : QList<QHostAddress>{listening}) {
+        if (any && (a.isLinkLocal() || (listening == QHostAddress::AnyIPv4 && a.protocol() != QAbstractSocket::IPv4Protocol)))
+            continue;
+        const QString address = a.protocol() == QAbstractSocket::IPv6Protocol ? QLatin1Char('[') + a.toString() + QLatin1Char(']')
+                                                                              : a.toString();
+        bases << QStringLiteral("ws://%1:%2").arg(address).arg(host.serverPort());
+    }
+    // "listening on ws://ADDRESS:PORT" is what scripts (bench/run.sh, the tests) read.
+    const QString address = listening.protocol() == QAbstractSocket::IPv6Protocol
+            ? QLatin1Char('[') + listening.toString() + QLatin1Char(']') : listening.toString();
+    std::printf("wsplug-host %s listening on ws://%s:%d (dispatcher: %s)\n", WSPLUG_VERSION, qPrintable(address),
+                int(host.serverPort()), epollInstalled ? "epoll" : "qt");
+    for (const QString &base : std::as_const(bases))
+        std::printf("  url        %s\n", qPrintable(base));
     for (const WsPlug::PluginMetadata &p : host.plugins().loaded())
         std::printf("  %-10s %s\n", qPrintable(p.id), qPrintable(p.routes.join(QStringLiteral(", "))));
+    for (const WsPlug::RefusedPlugin &p : host.plugins().refused())
+        std::printf("  refused    %s: %s\n", qPrintable(p.fileName), qPrintable(p.reason));
+    if (config.metricsEnabled) {
+        const QString http = bases.value(0).replace(QStringLiteral("ws://"), QStringLiteral("http://"));
+        std::printf("  http       %s/metrics  %s/healthz  %s/readyz\n", qPrintable(http), qPrintable(http), qPrintable(http));
+    }
     if (config.adminEnabled) {
         // Like Jupyter: say how to attach, token included, since it may be random.
         std::printf("  admin      %s\n", qPrintable(host.adminUrl().toString()));

@@ -5,6 +5,7 @@
 
 #include "testsupport.h"
 
+#include <QNetworkRequest>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
@@ -24,7 +25,8 @@ class tst_HostProgram : public QObject
 private:
     //! Starts the program and waits for its "listening on" line; returns the port or 0.
     static quint16 startHost(QProcess &process, const QStringList &args,
-                             const QString &program = QStringLiteral(WSPLUG_HOST_PROGRAM));
+                             const QString &program = QStringLiteral(WSPLUG_HOST_PROGRAM),
+                             QByteArray *stdoutSeen = nullptr);
     static void echoWorks(quint16 port);
 
 private Q_SLOTS:
@@ -35,10 +37,12 @@ private Q_SLOTS:
     void runsWithBundledPluginsAndStopsOnSigterm_data();
     void runsWithBundledPluginsAndStopsOnSigterm();
     void flagsOverrideConfigFile();
+    void logsSessionsAndAdminActionsAndPrintsUsableUrls();
     void findsPluginsAfterInstall();
 };
 
-quint16 tst_HostProgram::startHost(QProcess &process, const QStringList &args, const QString &program)
+quint16 tst_HostProgram::startHost(QProcess &process, const QStringList &args, const QString &program,
+                                   QByteArray *stdoutSeen)
 {
     process.start(program, args);
     if (!process.waitForStarted(5000))
@@ -49,8 +53,11 @@ quint16 tst_HostProgram::startHost(QProcess &process, const QStringList &args, c
         process.waitForReadyRead(100);
         out += process.readAllStandardOutput();
         const auto m = listening.match(QString::fromUtf8(out));
-        if (m.hasMatch())
+        if (m.hasMatch()) {
+            if (stdoutSeen)
+                *stdoutSeen = out;
             return quint16(m.captured(1).toUInt());
+        }
         if (process.state() != QProcess::Running)
             break;
     }
@@ -197,6 +204,55 @@ void tst_HostProgram::flagsOverrideConfigFile()
     p.terminate();
     QVERIFY(p.waitForFinished(5000));
     QCOMPARE(p.exitCode(), 0);
+}
+
+// What an operator reads: a URL a client can use even when listening on 0.0.0.0, the
+// HTTP endpoints, and one info line per session opened and closed and per admin action.
+void tst_HostProgram::logsSessionsAndAdminActionsAndPrintsUsableUrls()
+{
+    QProcess p;
+    QByteArray out;
+    const quint16 port = startHost(p, {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--address"),
+                                       QStringLiteral("0.0.0.0"), QStringLiteral("--admin-token"),
+                                       QStringLiteral("operator-token")},
+                                   QStringLiteral(WSPLUG_HOST_PROGRAM), &out);
+    QVERIFY(port);
+
+    QWebSocket client;
+    QSignalSpy connected(&client, &QWebSocket::connected);
+    QSignalSpy disconnected(&client, &QWebSocket::disconnected);
+    QNetworkRequest request(wsUrl(port, QStringLiteral("/echo")));
+    request.setRawHeader("Origin", "http://class.example");
+    client.open(request);
+    QTRY_COMPARE(connected.size(), 1);
+    client.close(QWebSocketProtocol::CloseCodeNormal, QStringLiteral("bye"));
+    QTRY_COMPARE(disconnected.size(), 1);
+
+    auto victim = openClient(port, QStringLiteral("/chat"));
+    QVERIFY(victim);
+    QWebSocket admin;
+    QSignalSpy adminMessages(&admin, &QWebSocket::textMessageReceived);
+    admin.open(wsUrl(port, QStringLiteral("/_admin?token=operator-token")));
+    QTRY_VERIFY(adminMessages.size() >= 1);   // the snapshot
+    admin.sendTextMessage(QStringLiteral(R"({"id": 7, "cmd": "kick", "session": 2})"));
+    QTRY_VERIFY(adminMessages.size() >= 2 && adminMessages.last().first().toString().contains(QLatin1String("\"id\":7")));
+
+    p.terminate();
+    QVERIFY(p.waitForFinished(5000));
+    out += p.readAllStandardOutput();
+    const QString banner = QString::fromUtf8(out);
+    const QString log = QString::fromUtf8(p.readAllStandardError());
+    QVERIFY2(banner.contains(QStringLiteral("url        ws://127.0.0.1:%1\n").arg(port)), qPrintable(banner));
+    QVERIFY2(!banner.contains(QLatin1String("url        ws://0.0.0.0")), qPrintable(banner));
+    QVERIFY2(banner.contains(QStringLiteral("http://127.0.0.1:%1/metrics").arg(port)), qPrintable(banner));
+    for (const QString &line : {QStringLiteral("session 1 opened: 127.0.0.1 port "),
+                                QStringLiteral(", /echo (plugin echo), subprotocol none, origin \"http://class.example\""),
+                                QStringLiteral("session 1 closed: 1000 \"bye\", cause client, after "),
+                                QStringLiteral("session 2 opened: 127.0.0.1 port "),
+                                QStringLiteral("session 2 closed: 1006 \"kicked\", cause kick"),
+                                QStringLiteral(": kick session 2: done")}) {
+        QVERIFY2(log.contains(line), qPrintable(line + QStringLiteral(" not in:\n") + log));
+    }
 }
 
 void tst_HostProgram::findsPluginsAfterInstall()
