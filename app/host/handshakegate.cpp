@@ -390,9 +390,9 @@ void HandshakeGate::onUpgraded()
         // Now that the session listens, give Qt what arrived along with the head.
         // Joined text fragments must pass Qt's frame limit (set by the host on upgrade).
         socket->startFiltering(p.earlyData, qint64(ws->maxAllowedIncomingFrameSize()),
-                               [ws = QPointer<QWebSocket>(ws)](const QString &why) {
+                               [ws = QPointer<QWebSocket>(ws)](int code, const QString &why) {
             if (ws && ws->state() == QAbstractSocket::ConnectedState)
-                ws->close(QWebSocketProtocol::CloseCodeProtocolError, why);
+                ws->close(QWebSocketProtocol::CloseCode(code), why);
         });
         socket->setReadBufferSize(0);
         if (socket->bytesAvailable() > 0)

@@ -105,6 +105,9 @@ public:
     bool finished = false;           // removed from the registry, deleteLater() pending
     bool dirty = false;              // counters changed since the last admin update
     bool backlogAbortQueued = false;
+    //! The size of the last message written while nothing was queued: it may pass the
+    //! backlog limit (see HostServerPrivate::sendEncoded()).
+    qint64 backlogAllowance = 0;
 };
 
 } // namespace WsPlug::Internal
