@@ -3,8 +3,7 @@
 
 #include <wsplug/epolleventdispatcher.h>
 
-#include "socketnotifierset_p.h"
-#include "timerqueue_p.h"
+#include "epolleventdispatcher_p.h"
 
 #include <QCoreApplication>
 #include <QSocketNotifier>
@@ -12,10 +11,8 @@
 #include <QTimerEvent>
 
 #include <algorithm>
-#include <atomic>
 #include <climits>
 #include <utility>
-#include <vector>
 
 #include <cerrno>
 #include <ctime>
@@ -23,12 +20,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
-
-// epoll_pwait2() takes a timespec, so precise timers are not rounded up to whole
-// milliseconds. glibc has it from 2.35; older kernels answer ENOSYS and we fall back.
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35))
-#  define WSPLUG_HAVE_EPOLL_PWAIT2 1
-#endif
 
 namespace WsPlug {
 
@@ -68,34 +59,11 @@ int createEpoll()
 
 } // namespace
 
-class EpollEventDispatcherPrivate
-{
-public:
-    EpollEventDispatcherPrivate();
-    ~EpollEventDispatcherPrivate();
-
-    int wait(Nanoseconds timeout, bool includeNotifiers);
-    int waitEpoll(Nanoseconds timeout);
-    int waitWakeUpOnly(Nanoseconds timeout);
-    void drainWakeUp();
-    int activateTimers();
-
-    // Created first: the socket notifiers keep this instance's interest set.
-    int epollFd = createEpoll();
-    int wakeFd = -1;
-    std::atomic<bool> wakeUpPending{false};
-    std::atomic<bool> interrupted{false};
-#ifdef WSPLUG_HAVE_EPOLL_PWAIT2
-    bool usePwait2 = true;
-#endif
-
-    std::vector<epoll_event> events;
-    SocketNotifierSet notifiers{epollFd};
-    TimerQueue timers{monotonicNow};
-};
-
 EpollEventDispatcherPrivate::EpollEventDispatcherPrivate()
-    : events(InitialBatchSize)
+    : epollFd(createEpoll())
+    , events(InitialBatchSize)
+    , notifiers(epollFd)
+    , timers(monotonicNow)
 {
     if (epollFd < 0)
         return;
