@@ -64,6 +64,8 @@ bool ClientFrameFilter::feed(const char *data, qsizetype size, QByteArray *out)
             QByteArray *to = m_payloadToJoined ? &m_joined : m_holdingHeader ? &m_heldPayload : out;
             const qsizetype at = to->size();
             unmaskPayload(data, n, to);
+            if (isDataFrame())
+                m_dataReceived.bytes += quint64(n);   // as they came, even the bad ones
             if (m_checkingText && !m_utf8.feed(to->constData() + at, n)) {
                 to->truncate(m_payloadToJoined || m_holdingHeader ? to->size() : at);
                 fail(1007, QStringLiteral("invalid UTF-8 in a text message (RFC 6455 8.1)"));
@@ -71,8 +73,6 @@ bool ClientFrameFilter::feed(const char *data, qsizetype size, QByteArray *out)
             }
             if (m_readingCloseCode)
                 noteCloseCode(to->constData() + at, n);
-            if (isDataFrame())
-                m_dataReceived.bytes += quint64(n);
             data += n;
             size -= n;
             m_payloadLeft -= quint64(n);

@@ -38,7 +38,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     const auto a = whole.takeDataReceived();
     const auto b = pieces.takeDataReceived();
-    if (wholeOk != piecesOk || wholeOut != piecesOut || wholeOut.size() > length + 5 * qsizetype(a.frames)
+    // A frame failed for its UTF-8 may have gone out in part, as far as the reads had
+    // brought it (Qt never gets the rest of it): then one output is a prefix of the other.
+    const bool sameOut = wholeOut == piecesOut
+            || (!wholeOk && whole.errorCode() == 1007
+                && (wholeOut.startsWith(piecesOut) || piecesOut.startsWith(wholeOut)));
+    if (wholeOk != piecesOk || !sameOut || wholeOut.size() > length + 5 * qsizetype(a.frames)
         || whole.peerCloseCode() != pieces.peerCloseCode())
         std::abort();
     if (a.frames != b.frames || a.bytes != b.bytes || a.bytes > quint64(length))
