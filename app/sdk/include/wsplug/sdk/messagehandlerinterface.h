@@ -4,15 +4,9 @@
 
 #include <wsplug/sdk/hostcontext.h>
 #include <wsplug/sdk/message.h>
+#include <wsplug/sdk/version.h>   // generated: WsPlugMessageHandlerInterface_iid, WSPLUG_SDK_VERSION_*
 
 #include <QtPlugin>
-
-// The SDK version a plugin is built against. The host refuses a plugin whose
-// metadata "ApiVersion" has another major, or a newer minor, than its own.
-#define WSPLUG_SDK_VERSION_MAJOR 1
-#define WSPLUG_SDK_VERSION_MINOR 0
-#define WSPLUG_SDK_VERSION_STRING "1.0"
-#define WsPlugMessageHandlerInterface_iid "org.wsplug.MessageHandler/1.0"
 
 namespace WsPlug {
 
