@@ -53,8 +53,8 @@ public:
 
     //! Starts the closing handshake with \a code and \a reason; sessionClosed() follows
     //! with them, after this call has returned. \a code must be one a server may send
-    //! (RFC 6455 7.4): 1000-1003, 1007-1014 or 3000-4999. \a reason is cut to 123 bytes
-    //! of UTF-8, at a character boundary. Returns false, and does nothing, for any
+    //! (RFC 6455 7.4): 1000-1003, 1007-1014 or 3000-4999. A \a reason longer than 123
+    //! bytes of UTF-8 is cut to at most 123, at a character boundary. Returns false, and does nothing, for any
     //! other code, or if the session is unknown, another plugin's, closing or closed.
     virtual bool closeSession(SessionId session, quint16 code, const QString &reason) = 0;
 
