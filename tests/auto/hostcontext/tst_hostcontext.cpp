@@ -429,6 +429,8 @@ void tst_HostContext::sessionClosedIsNotCalledFromInsideABroadcast()
     QVERIFY2(sends.toInt() > 0 && sends.toInt() < 4096, qPrintable(sends));
     QTRY_VERIFY(logIndex(QStringLiteral("probea closed %1 1006").arg(id)) >= 0);
     QVERIFY(logIndex(QStringLiteral("probea flood returned")) < logIndex(QStringLiteral("probea closed %1 ").arg(id)));
+    // Gone from the context when the call returned, before sessionClosed() told the plugin.
+    QCOMPARE(logLine(QStringLiteral("probea flood returned")), QStringLiteral("probea flood returned %1 session=false").arg(sends));
 }
 
 void tst_HostContext::sessionClosedGets1006ForAnAbruptEnd()

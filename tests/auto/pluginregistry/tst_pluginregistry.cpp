@@ -69,6 +69,9 @@ void tst_PluginRegistry::metadataValidation_data()
     const QByteArray newerMinor = QByteArray::number(WSPLUG_SDK_VERSION_MAJOR) + '.' + QByteArray::number(WSPLUG_SDK_VERSION_MINOR + 1);
     const QByteArray nextMajor = QByteArray::number(WSPLUG_SDK_VERSION_MAJOR + 1) + ".0";
     QTest::addRow("valid") << md(base + ", " + own + ", \"Routes\": [\"/x\", \"/y/*\"]") << QString();
+    // A minor release may add optional keys: a host that does not know them ignores them.
+    QTest::addRow("unknown keys ignored") << md(base + ", " + own + ", \"Routes\": [\"/x\"], \"X-Future\": {\"a\": [1]}, \"Later\": 2")
+                                          << QString();
     QTest::addRow("newer minor") << md(base + ", \"ApiVersion\": \"" + newerMinor + "\", \"Routes\": [\"/x\"]")
                                  << QStringLiteral("ApiVersion %1 is not supported").arg(QLatin1String(newerMinor));
     QTest::addRow("other major") << md(base + ", \"ApiVersion\": \"" + nextMajor + "\", \"Routes\": [\"/x\"]")

@@ -84,7 +84,10 @@ void ProbePlugin::messageReceived(SessionId session, const Message &message)
         int sends = 0;
         while (sends < 4096 && inContext([&] { return m_context->broadcastText(chunk, {target}); }) == 1)
             ++sends;
-        record(QStringLiteral("flood returned %1").arg(sends));
+        // The session ended inside the last call: gone from the context already, though
+        // sessionClosed() has not run yet.
+        const bool known = m_context->session(target).id == target;
+        record(QStringLiteral("flood returned %1 session=%2").arg(sends).arg(boolText(known)));
         answer(session, QString::number(sends));
     } else if (command == QLatin1String("sessions")) {
         QList<SessionId> ids;

@@ -16,7 +16,8 @@
  *   close <id> <code> <reason> closeSession(id, code, reason)            -> =true|false
  *   closeself <code>           closeSession() on the asking session, then records what
  *                              sending to it, session() and sessions() give
- *   flood <id>                 broadcastText(256 KiB, {id}) until it returns 0 -> =sends
+ *   flood <id>                 broadcastText(256 KiB, {id}) until it returns 0 -> =sends,
+ *                              then records whether session(id) still knows it
  *   sessions                   sessions()                                -> =sorted ids
  *   session <id>               session(id)                               -> =id|path|query|route|peer|port
  *   logging                    logging().categoryName()                  -> =name
