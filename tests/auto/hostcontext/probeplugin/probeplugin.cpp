@@ -102,6 +102,8 @@ void ProbePlugin::messageReceived(SessionId session, const Message &message)
         const SessionInfo s = m_context->session(target);
         answer(session, QStringList{QString::number(s.id), s.path, s.query, s.route, s.peerAddress,
                                     QString::number(s.peerPort)}.join(QLatin1Char('|')));
+    } else if (command == QLatin1String("whoami")) {
+        answer(session, QString::number(session));
     } else if (command == QLatin1String("logging")) {
         answer(session, QString::fromLatin1(m_context->logging().categoryName()));
     }

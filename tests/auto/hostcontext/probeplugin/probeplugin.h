@@ -21,6 +21,7 @@
  *   sessions                   sessions()                                -> =sorted ids
  *   session <id>               session(id)                               -> =id|path|query|route|peer|port
  *   logging                    logging().categoryName()                  -> =name
+ *   whoami                                                               -> =the asking session's id
  *
  * Every callback and every result is also appended to the string list in the
  * application's "wsplugProbeLog" property, as "<plugin id> <event>", so that a test
