@@ -59,16 +59,8 @@ bool PluginMetadata::fromPluginMetaData(const QJsonObject &qtMetaData, PluginMet
     if (!idPattern.match(result.id).hasMatch())
         return fail(QStringLiteral("Id \"%1\" must be lowercase letters, digits, '.', '_' or '-' (at most 64)").arg(result.id));
 
-    static const QRegularExpression versionPattern(QStringLiteral("^(\\d+)\\.(\\d+)$"));
-    const auto version = versionPattern.match(result.apiVersion);
-    if (!version.hasMatch())
-        return fail(QStringLiteral("ApiVersion \"%1\" is not MAJOR.MINOR").arg(result.apiVersion));
-    const int major = version.captured(1).toInt();
-    const int minor = version.captured(2).toInt();
-    if (major != WSPLUG_SDK_VERSION_MAJOR || minor > WSPLUG_SDK_VERSION_MINOR) {
-        return fail(QStringLiteral("ApiVersion %1 is not supported (this host provides SDK %2)")
-                        .arg(result.apiVersion, QLatin1String(WSPLUG_SDK_VERSION_STRING)));
-    }
+    if (!isSupportedApiVersion(result.apiVersion, WSPLUG_SDK_VERSION_MAJOR, WSPLUG_SDK_VERSION_MINOR, errorString))
+        return false;
 
     const QJsonValue routes = md.value(QLatin1String("Routes"));
     if (!routes.isArray() || routes.toArray().isEmpty())
@@ -85,6 +77,43 @@ bool PluginMetadata::fromPluginMetaData(const QJsonObject &qtMetaData, PluginMet
     }
     if (out)
         *out = result;
+    return true;
+}
+
+/*!
+    Whether a plugin whose metadata says "ApiVersion": \a apiVersion may run on a host
+    that provides SDK \a hostMajor.\a hostMinor. \a apiVersion must be MAJOR.MINOR in
+    ASCII digits; the major must equal the host's (a major release changes the
+    interface's vtable) and the minor must not be newer (a newer minor may use
+    capabilities this host does not have). An older minor is fine: a minor release
+    only adds. Otherwise sets \a errorString and returns false.
+*/
+bool PluginMetadata::isSupportedApiVersion(const QString &apiVersion, int hostMajor, int hostMinor,
+                                           QString *errorString)
+{
+    auto fail = [&](const QString &why) {
+        if (errorString)
+            *errorString = why;
+        return false;
+    };
+    static const QRegularExpression versionPattern(QStringLiteral("^([0-9]+)\\.([0-9]+)$"));
+    const auto version = versionPattern.match(apiVersion);
+    if (!version.hasMatch())
+        return fail(QStringLiteral("ApiVersion \"%1\" is not MAJOR.MINOR").arg(apiVersion));
+    bool majorOk = false;
+    bool minorOk = false;
+    const int major = version.captured(1).toInt(&majorOk);
+    const int minor = version.captured(2).toInt(&minorOk);
+    const QString host = QStringLiteral("%1.%2").arg(hostMajor).arg(hostMinor);
+    // A number too large for int is no version any host has, never minor 0.
+    if (!majorOk || !minorOk || major != hostMajor) {
+        return fail(QStringLiteral("ApiVersion %1 is not supported (this host provides SDK %2; "
+                                   "the major version must be %3)").arg(apiVersion, host).arg(hostMajor));
+    }
+    if (minor > hostMinor) {
+        return fail(QStringLiteral("ApiVersion %1 is not supported (this host provides SDK %2; "
+                                   "the plugin needs a newer host)").arg(apiVersion, host));
+    }
     return true;
 }
 

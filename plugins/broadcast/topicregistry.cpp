@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "topicregistry.h"
 
+#include "displaytext.h"
+
 #include <QStringDecoder>
 #include <QUrlQuery>
 
@@ -22,13 +24,9 @@ bool TopicRegistry::isValidTopic(const QString &topic, int maxLength, QString *w
         *why = QStringLiteral("the topic is longer than %1 characters").arg(maxLength);
         return false;
     }
-    for (const QChar c : topic) {
-        const QChar::Category category = c.category();
-        if (category == QChar::Other_Control || category == QChar::Other_Format
-            || category == QChar::Separator_Line || category == QChar::Separator_Paragraph) {
-            *why = QStringLiteral("the topic contains a control character");
-            return false;
-        }
+    if (containsControlCharacter(topic)) {
+        *why = QStringLiteral("the topic contains a control character");
+        return false;
     }
     const QStringList segments = topic.split(QLatin1Char('/'));
     for (const QString &segment : segments) {

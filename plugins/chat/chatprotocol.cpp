@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "chatprotocol.h"
 
+#include "displaytext.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonParseError>
@@ -61,14 +63,8 @@ std::optional<Problem> checkName(const QString &key, const QString &value, int m
         return badField(key, QStringLiteral("field \"%1\" must not start or end with a space")
                                  .arg(key));
     }
-    for (const QChar c : value) {
-        const QChar::Category category = c.category();
-        if (category == QChar::Other_Control || category == QChar::Other_Format
-            || category == QChar::Separator_Line || category == QChar::Separator_Paragraph) {
-            return badField(key, QStringLiteral("field \"%1\" contains a control character")
-                                     .arg(key));
-        }
-    }
+    if (containsControlCharacter(value))
+        return badField(key, QStringLiteral("field \"%1\" contains a control character").arg(key));
     return std::nullopt;
 }
 

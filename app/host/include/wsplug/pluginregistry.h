@@ -30,6 +30,10 @@ struct WSPLUG_EXPORT PluginMetadata
         and the routes. No I/O, so it can be unit-tested and fuzzed. */
     static bool fromPluginMetaData(const QJsonObject &qtMetaData, PluginMetadata *out,
                                    QString *errorString);
+    //! Whether a plugin built against SDK \a apiVersion runs on a host with SDK
+    //! \a hostMajor.\a hostMinor: same major, minor not newer. Pure, for tests.
+    static bool isSupportedApiVersion(const QString &apiVersion, int hostMajor, int hostMinor,
+                                      QString *errorString);
 };
 
 //! A plugin file the host would not use, and why.
