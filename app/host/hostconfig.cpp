@@ -106,13 +106,15 @@ bool HostConfig::loadJson(const QByteArray &json, QString *errorString)
             setting->set(next, v);
             continue;
         }
-        if (key == QLatin1String("adminEnabled") || key == QLatin1String("metricsEnabled")) {
+        if (bool *flag = key == QLatin1String("adminEnabled") ? &next.adminEnabled
+                       : key == QLatin1String("metricsEnabled") ? &next.metricsEnabled
+                       : key == QLatin1String("pageEnabled") ? &next.pageEnabled : nullptr) {
             if (!value.isBool()) {
                 if (errorString)
                     *errorString = QStringLiteral("config key \"%1\" must be true or false").arg(key);
                 return false;
             }
-            (key == QLatin1String("adminEnabled") ? next.adminEnabled : next.metricsEnabled) = value.toBool();
+            *flag = value.toBool();
         } else if (key == QLatin1String("adminToken")) {
             if (!value.isString()) {
                 if (errorString)

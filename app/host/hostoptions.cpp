@@ -36,6 +36,9 @@ struct HostOptions::Private
     QCommandLineOption metrics{QStringLiteral("metrics"),
                                QStringLiteral("Answer GET /metrics, /healthz and /readyz: on (default) or off."),
                                QStringLiteral("on|off")};
+    QCommandLineOption page{QStringLiteral("page"),
+                            QStringLiteral("Serve a WebSocket client page at GET / (/?connect=/echo connects at once): on (default) or off."),
+                            QStringLiteral("on|off")};
     struct IntOption
     {
         QCommandLineOption option;
@@ -65,7 +68,7 @@ HostOptions::~HostOptions() = default;
 
 void HostOptions::addTo(QCommandLineParser &parser) const
 {
-    parser.addOptions({d->config, d->address, d->pluginDir, d->adminToken, d->admin, d->metrics});
+    parser.addOptions({d->config, d->address, d->pluginDir, d->adminToken, d->admin, d->metrics, d->page});
     for (const Private::IntOption &o : d->ints)
         parser.addOption(o.option);
 }
@@ -111,7 +114,8 @@ HostOptions::Result HostOptions::apply(const QCommandLineParser &parser) const
     if (parser.isSet(d->adminToken))
         r.config.adminToken = parser.value(d->adminToken);
     for (const auto &[option, field] : {std::pair{&d->admin, &r.config.adminEnabled},
-                                        std::pair{&d->metrics, &r.config.metricsEnabled}}) {
+                                        std::pair{&d->metrics, &r.config.metricsEnabled},
+                                        std::pair{&d->page, &r.config.pageEnabled}}) {
         if (!parser.isSet(*option))
             continue;
         const QString v = parser.value(*option);

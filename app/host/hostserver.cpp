@@ -298,10 +298,12 @@ std::pair<QString, QString> HostServerPrivate::routeFor(const QString &path) con
 
 std::optional<QByteArray> HostServerPrivate::httpResponse(const RequestHead &head)
 {
-    if (!config.metricsEnabled || !isHttpEndpoint(head))
+    EndpointState state;
+    state.metrics = config.metricsEnabled;
+    state.page = config.pageEnabled;
+    if (!isHttpEndpoint(head, state))
         return std::nullopt;
     stats.countHttpRequest();
-    EndpointState state;
     state.stats = [this] {
         HostStats st = currentStats();
         --st.pendingHandshakes;   // not this request

@@ -41,6 +41,7 @@ struct WSPLUG_EXPORT HostConfig
     QString adminToken;                   //!< empty = a random one is made at start()
     int maxAdminConnections = 8;          //!< admin clients at once; over it: 503
     bool metricsEnabled = true;           //!< answer GET /metrics, /healthz, /readyz
+    bool pageEnabled = true;              //!< serve the client page at GET /
     int handshakeLogSize = 500;           //!< upgrade attempts kept (oldest dropped first)
     int statsTickMs = 250;                //!< rate sampling period
     int rateHistorySeconds = 600;         //!< rate samples kept
