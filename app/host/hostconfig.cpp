@@ -108,7 +108,8 @@ bool HostConfig::loadJson(const QByteArray &json, QString *errorString)
         }
         if (bool *flag = key == QLatin1String("adminEnabled") ? &next.adminEnabled
                        : key == QLatin1String("metricsEnabled") ? &next.metricsEnabled
-                       : key == QLatin1String("pageEnabled") ? &next.pageEnabled : nullptr) {
+                       : key == QLatin1String("pageEnabled") ? &next.pageEnabled
+                       : key == QLatin1String("upgradeWithoutSubprotocol") ? &next.upgradeWithoutSubprotocol : nullptr) {
             if (!value.isBool()) {
                 if (errorString)
                     *errorString = QStringLiteral("config key \"%1\" must be true or false").arg(key);

@@ -39,6 +39,11 @@ struct HostOptions::Private
     QCommandLineOption page{QStringLiteral("page"),
                             QStringLiteral("Serve a WebSocket client page at GET / (/?connect=/echo connects at once): on (default) or off."),
                             QStringLiteral("on|off")};
+    QCommandLineOption upgradeWithoutSubprotocol{
+        QStringLiteral("upgrade-without-subprotocol"),
+        QStringLiteral("A client offering only subprotocols its route does not speak (see the plugins' \"Subprotocols\"): "
+                       "off (default) refuses it with 400, on upgrades it without one."),
+        QStringLiteral("on|off")};
     struct IntOption
     {
         QCommandLineOption option;
@@ -68,7 +73,8 @@ HostOptions::~HostOptions() = default;
 
 void HostOptions::addTo(QCommandLineParser &parser) const
 {
-    parser.addOptions({d->config, d->address, d->pluginDir, d->adminToken, d->admin, d->metrics, d->page});
+    parser.addOptions({d->config, d->address, d->pluginDir, d->adminToken, d->admin, d->metrics, d->page,
+                       d->upgradeWithoutSubprotocol});
     for (const Private::IntOption &o : d->ints)
         parser.addOption(o.option);
 }
@@ -115,7 +121,8 @@ HostOptions::Result HostOptions::apply(const QCommandLineParser &parser) const
         r.config.adminToken = parser.value(d->adminToken);
     for (const auto &[option, field] : {std::pair{&d->admin, &r.config.adminEnabled},
                                         std::pair{&d->metrics, &r.config.metricsEnabled},
-                                        std::pair{&d->page, &r.config.pageEnabled}}) {
+                                        std::pair{&d->page, &r.config.pageEnabled},
+                                        std::pair{&d->upgradeWithoutSubprotocol, &r.config.upgradeWithoutSubprotocol}}) {
         if (!parser.isSet(*option))
             continue;
         const QString v = parser.value(*option);

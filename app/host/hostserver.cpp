@@ -126,6 +126,10 @@ bool HostServer::start()
     d->registry.load(d->config.pluginDirs.isEmpty() ? PluginRegistry::defaultPluginDirs()
                                                     : d->config.pluginDirs);
     d->initializePlugins();
+    QStringList subprotocols;
+    for (const PluginMetadata &md : d->registry.loaded())
+        subprotocols += md.subprotocols;
+    gate->setSupportedSubprotocols(subprotocols);
 
     QList<std::pair<QString, QString>> routes;
     for (const PluginMetadata &md : d->registry.loaded()) {
@@ -294,6 +298,15 @@ std::pair<QString, QString> HostServerPrivate::routeFor(const QString &path) con
     if (match.first.isEmpty() || !contexts.count(match.first))
         return {};
     return match;
+}
+
+QStringList HostServerPrivate::subprotocols(const QString &pluginId) const
+{
+    for (const PluginMetadata &md : registry.loaded()) {
+        if (md.id == pluginId)
+            return md.subprotocols;
+    }
+    return {};
 }
 
 std::optional<QByteArray> HostServerPrivate::httpResponse(const RequestHead &head)

@@ -49,6 +49,7 @@ public:
     // HandshakeGate::GateHost (hostserver.cpp)
     int sessionCount() const override { return int(sessions.size()); }
     std::pair<QString, QString> routeFor(const QString &path) const override;
+    QStringList subprotocols(const QString &pluginId) const override;
     bool adminAccepts(const Internal::RequestHead &head) const override { return adminToken.accepts(head); }
     int adminClientCount() const override { return admin ? admin->clientCount() : 0; }
     std::optional<QByteArray> httpResponse(const Internal::RequestHead &head) override;

@@ -3,6 +3,7 @@
 #include <wsplug/pluginregistry.h>
 
 #include "logging_p.h"
+#include "requesthead_p.h"
 #include "routetable_p.h"
 
 #include <wsplug/sdk/messagehandlerinterface.h>
@@ -20,6 +21,10 @@
 #include <memory>
 
 namespace WsPlug {
+
+namespace {
+constexpr int MaxSubprotocols = 32;
+} // namespace
 
 /*!
     Checks \a qtMetaData, the object QPluginLoader::metaData() returns, and fills
@@ -74,6 +79,22 @@ bool PluginMetadata::fromPluginMetaData(const QJsonObject &qtMetaData, PluginMet
         if (result.routes.contains(r.toString()))
             return fail(QStringLiteral("route \"%1\" is listed twice").arg(r.toString()));
         result.routes.append(r.toString());
+    }
+
+    // Optional: the subprotocols the plugin speaks (RFC 6455 4.1: tokens), preferred first.
+    const QJsonValue subprotocols = md.value(QLatin1String("Subprotocols"));
+    if (!subprotocols.isUndefined()) {
+        if (!subprotocols.isArray() || subprotocols.toArray().size() > MaxSubprotocols)
+            return fail(QStringLiteral("metadata key \"Subprotocols\" must be an array of at most %1 strings").arg(MaxSubprotocols));
+        for (const QJsonValue &v : subprotocols.toArray()) {
+            const QString name = v.toString();
+            if (!v.isString() || !Internal::RequestHead::isToken(name.toLatin1()) || name.toLatin1() != name.toUtf8()
+                || name.size() > 128)
+                return fail(QStringLiteral("every entry of \"Subprotocols\" must be an HTTP token of at most 128 characters"));
+            if (result.subprotocols.contains(name))
+                return fail(QStringLiteral("subprotocol \"%1\" is listed twice").arg(name));
+            result.subprotocols.append(name);
+        }
     }
     if (out)
         *out = result;

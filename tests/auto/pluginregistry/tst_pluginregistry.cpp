@@ -93,6 +93,16 @@ void tst_PluginRegistry::metadataValidation_data()
     QTest::addRow("iid with a minor") << QByteArray("{\"IID\": \"" WsPlugMessageHandlerInterface_iid ".0\", \"MetaData\": {}}")
                                       << QStringLiteral("wrong interface id");
     QTest::addRow("no metadata") << QByteArray("{" + iid + "}") << QStringLiteral("no plugin metadata");
+    const QByteArray routed = base + ", " + own + ", \"Routes\": [\"/x\"]";
+    QTest::addRow("subprotocols") << md(routed + ", \"Subprotocols\": [\"wsplug.chat.v1\", \"v2\"]") << QString();
+    QTest::addRow("no subprotocols") << md(routed + ", \"Subprotocols\": []") << QString();
+    QTest::addRow("subprotocols not a list") << md(routed + ", \"Subprotocols\": \"v1\"") << QStringLiteral("\"Subprotocols\"");
+    QTest::addRow("subprotocol with a space") << md(routed + ", \"Subprotocols\": [\"a b\"]") << QStringLiteral("HTTP token");
+    QTest::addRow("subprotocol with a comma") << md(routed + ", \"Subprotocols\": [\"a,b\"]") << QStringLiteral("HTTP token");
+    QTest::addRow("subprotocol not ASCII") << md(routed + ", \"Subprotocols\": [\"\u00e9\"]") << QStringLiteral("HTTP token");
+    QTest::addRow("subprotocol empty") << md(routed + ", \"Subprotocols\": [\"\"]") << QStringLiteral("HTTP token");
+    QTest::addRow("subprotocol not a string") << md(routed + ", \"Subprotocols\": [1]") << QStringLiteral("HTTP token");
+    QTest::addRow("subprotocol twice") << md(routed + ", \"Subprotocols\": [\"v\", \"v\"]") << QStringLiteral("twice");
 }
 
 void tst_PluginRegistry::metadataValidation()

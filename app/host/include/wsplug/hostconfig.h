@@ -42,6 +42,9 @@ struct WSPLUG_EXPORT HostConfig
     int maxAdminConnections = 8;          //!< admin clients at once; over it: 503
     bool metricsEnabled = true;           //!< answer GET /metrics, /healthz, /readyz
     bool pageEnabled = true;              //!< serve the client page at GET /
+    //! A client that offers only subprotocols its route does not speak: false = refuse
+    //! with 400 naming what the route speaks; true = upgrade without a subprotocol.
+    bool upgradeWithoutSubprotocol = false;
     int handshakeLogSize = 500;           //!< upgrade attempts kept (oldest dropped first)
     int statsTickMs = 250;                //!< rate sampling period
     int rateHistorySeconds = 600;         //!< rate samples kept

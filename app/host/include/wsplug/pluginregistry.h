@@ -23,6 +23,7 @@ struct WSPLUG_EXPORT PluginMetadata
     QString apiVersion;
     QString description;
     QStringList routes;   //!< "/echo" is exact; "/broadcast/*" also matches "/broadcast/<anything>"
+    QStringList subprotocols;   //!< Sec-WebSocket-Protocol values it speaks, preferred first (optional)
     QString fileName;
 
     /*! Validates the metadata object a Qt plugin carries (QPluginLoader::metaData()):
