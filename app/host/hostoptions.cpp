@@ -79,6 +79,23 @@ void HostOptions::addTo(QCommandLineParser &parser) const
         parser.addOption(o.option);
 }
 
+QString HostOptions::configOnlyHelp() const
+{
+    QString text = QStringLiteral("Config file only (--config FILE, a JSON object; the flags' names in camelCase too):\n");
+    for (const HostConfig::IntSetting &s : HostConfig::intSettings()) {
+        if (!s.flag)
+            text += QStringLiteral("  %1 %2 (default %3).\n").arg(QLatin1String(s.key), -22).arg(QLatin1String(s.help))
+                        .arg(s.get(d->defaults));
+    }
+    text += QStringLiteral("  %1 %2\n\n").arg(QStringLiteral("plugins"), -22)
+                .arg(QStringLiteral("{\"<plugin Id>\": {...}}: each plugin's own settings (see its PROTOCOL.md)."));
+    text += QStringLiteral("Environment:\n"
+                           "  WSPLUG_PLUGIN_PATH     Colon-separated plugin directories, searched before the bundled ones\n"
+                           "                         (when no --plugin-dir is given).\n"
+                           "  WSPLUG_ADMIN_TOKEN     The admin token (flag > environment > config file).\n");
+    return text;
+}
+
 HostOptions::Result HostOptions::apply(const QCommandLineParser &parser) const
 {
     Result r;

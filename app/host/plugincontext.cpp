@@ -4,6 +4,8 @@
 
 #include "hostserver_p.h"
 
+#include <wsplug/protocol/adminprotocol.h>
+
 namespace WsPlug::Internal {
 
 PluginContext::PluginContext(HostServerPrivate *host, const QString &pluginId, const QVariantMap &settings)
@@ -61,7 +63,12 @@ int PluginContext::broadcastBinaryToAll(const QByteArray &data)
 bool PluginContext::closeSession(SessionId session, quint16 code, const QString &reason)
 {
     HostServerPrivate::PluginCallGuard guard(m_host);
-    return m_host->requestClose(m_host->sessionOf(this, session), code, reason, CloseCause::Server);
+    const bool closing = m_host->requestClose(m_host->sessionOf(this, session), code, reason, CloseCause::Server);
+    // Who closed a session, and why, is what an operator asks first.
+    qCInfo(m_category).noquote() << QStringLiteral("closes session %1 with %2 \"%3\"%4")
+                                        .arg(session).arg(code).arg(Protocol::oneLine(reason),
+                                             closing ? QString() : QStringLiteral(": refused (no such open session, or not a code the host sends)"));
+    return closing;
 }
 
 QList<SessionInfo> PluginContext::sessions() const

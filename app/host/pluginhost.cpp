@@ -32,6 +32,11 @@ void HostServerPrivate::initializePlugins()
         }
         initializedPlugins.append(md.id);
         contexts[md.id] = std::move(context);
+        qCInfo(lcPlugins).noquote() << QStringLiteral("plugin %1 %2 serves %3%4 (%5)")
+                                           .arg(md.id, md.version, md.routes.join(QStringLiteral(", ")),
+                                                md.subprotocols.isEmpty() ? QString()
+                                                    : QStringLiteral(", subprotocols ") + md.subprotocols.join(QStringLiteral(", ")),
+                                                md.fileName);
     }
 }
 

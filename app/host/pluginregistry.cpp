@@ -18,6 +18,7 @@
 #include <QPluginLoader>
 #include <QRegularExpression>
 
+#include <algorithm>
 #include <memory>
 
 namespace WsPlug {
@@ -233,6 +234,29 @@ QStringList PluginRegistry::defaultPluginDirs()
     return dirs;
 }
 
+/*!
+    The metadata of the plugins in \a dirs that the host would try to load, read without
+    loading any plugin code (for a program's --help). Refusals are not reported.
+*/
+QList<PluginMetadata> PluginRegistry::inspect(const QStringList &dirs)
+{
+    QList<PluginMetadata> found;
+    for (const QString &dir : dirs) {
+        const QFileInfoList files = QDir(dir).entryInfoList(QDir::Files | QDir::Readable, QDir::Name);
+        for (const QFileInfo &file : files) {
+            if (!QLibrary::isLibrary(file.fileName()))
+                continue;
+            PluginMetadata md;
+            if (!PluginMetadata::fromPluginMetaData(QPluginLoader(file.absoluteFilePath()).metaData(), &md, nullptr))
+                continue;
+            md.fileName = file.absoluteFilePath();
+            if (std::none_of(found.cbegin(), found.cend(), [&md](const PluginMetadata &o) { return o.id == md.id; }))
+                found.append(md);
+        }
+    }
+    return found;
+}
+
 void PluginRegistry::load(const QStringList &dirs)
 {
     for (const QString &dir : dirs) {
@@ -302,7 +326,9 @@ void PluginRegistry::Private::loadFile(const QString &filePath)
     auto *handler = qobject_cast<MessageHandlerInterface *>(object);
     for (const QString &route : std::as_const(md.routes))
         routes.add(route, md.id, nullptr);
-    qCInfo(lcPlugins).noquote() << "loaded plugin" << md.id << md.version << "routes" << md.routes.join(QLatin1Char(' '));
+    // Info-level "serves" comes once initialize() succeeded (pluginhost.cpp), so that a
+    // plugin refused there is never announced as loaded first.
+    qCDebug(lcPlugins).noquote() << "loaded plugin file" << filePath << "id" << md.id;
     loaded.push_back({md, std::move(loader), std::move(own), handler});
 }
 

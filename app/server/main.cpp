@@ -99,8 +99,30 @@ int main(int argc, char *argv[])
 
     if (!parser.parse(QCoreApplication::arguments()))
         fail(parser.errorText() + QStringLiteral(" (see --help)"), 2);
-    if (parser.isSet(QStringLiteral("help")))
-        parser.showHelp(0);
+    if (parser.isSet(QStringLiteral("help"))) {
+        // After Qt's list of options: what the plugins found here serve, what only a
+        // config file sets, the environment, and the exit codes.
+        QString help = parser.helpText() + QLatin1Char('\n');
+        const QStringList dirs = parser.isSet(QStringLiteral("plugin-dir")) ? parser.values(QStringLiteral("plugin-dir"))
+                                                                             : WsPlug::PluginRegistry::defaultPluginDirs();
+        help += QStringLiteral("Routes of the plugins found in %1:\n").arg(dirs.join(QStringLiteral(", ")));
+        const QList<WsPlug::PluginMetadata> plugins = WsPlug::PluginRegistry::inspect(dirs);
+        for (const WsPlug::PluginMetadata &p : plugins) {
+            help += QStringLiteral("  %1 %2%3\n").arg(p.routes.join(QStringLiteral(", ")), -26).arg(p.id)
+                        .arg(p.subprotocols.isEmpty() ? QString()
+                                                      : QStringLiteral(" (subprotocol %1)").arg(p.subprotocols.join(QStringLiteral(", "))));
+        }
+        if (plugins.isEmpty())
+            help += QStringLiteral("  none: every path would answer 404\n");
+        help += QStringLiteral("  %1 %2\n\n").arg(QStringLiteral("/ /metrics /healthz /readyz"), -26)
+                    .arg(QStringLiteral("the host's own HTTP answers; /_admin: the admin channel (docs/admin-protocol.md)"));
+        help += hostOptions.configOnlyHelp();
+        help += QStringLiteral("\nExit codes: 0 stopped by SIGINT or SIGTERM (every session closed with 1001); "
+                               "1 cannot start (address in use, config file unreadable or invalid); "
+                               "2 bad command line or setting.\n");
+        std::fputs(qPrintable(help), stdout);
+        return 0;
+    }
     if (parser.isSet(QStringLiteral("version")))
         parser.showVersion();
     if (dispatcher != QLatin1String("epoll") && dispatcher != QLatin1String("qt"))

@@ -82,6 +82,23 @@ QString logLine(const QString &prefix)
     return i < 0 ? QString() : probeLog().at(i);
 }
 
+//! What the host logged in the plugins' categories (wsplug.plugin.<Id>), as "<category>: <message>".
+QStringList &hostLog()
+{
+    static QStringList lines;
+    return lines;
+}
+
+QtMessageHandler previousHandler = nullptr;
+
+void captureHostLog(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    if (context.category && QByteArray(context.category).startsWith("wsplug.plugin."))
+        hostLog().append(QLatin1String(context.category) + QStringLiteral(": ") + message);
+    if (previousHandler)
+        previousHandler(type, context, message);
+}
+
 QString ids(std::initializer_list<SessionId> list)
 {
     QStringList parts;
@@ -291,7 +308,16 @@ void tst_HostContext::closeSessionSendsOnlyCodesAServerMay()
     const SessionId id = openRaw(victim, QStringLiteral("/a"));
     QVERIFY(id);
 
+    static const bool capturing = [] {
+        previousHandler = qInstallMessageHandler(captureHostLog);
+        return true;
+    }();
+    Q_UNUSED(capturing);
     QCOMPARE(controller.ask(QStringLiteral("close %1 %2 why").arg(id).arg(code)), sent ? QStringLiteral("true") : QStringLiteral("false"));
+    // Every close a plugin asks for is in the host's log, refused ones too.
+    const QString logged = QStringLiteral("wsplug.plugin.probea: closes session %1 with %2 \"why\"").arg(id).arg(code);
+    QVERIFY2(hostLog().contains(sent ? logged : logged + QStringLiteral(": refused (no such open session, or not a code the host sends)")),
+             qPrintable(hostLog().join(QLatin1Char('\n'))));
     QByteArray buffer;
     if (!sent) {
         // Nothing happened: the session is open and takes messages.

@@ -38,6 +38,7 @@ private Q_SLOTS:
     void runsWithBundledPluginsAndStopsOnSigterm();
     void flagsOverrideConfigFile();
     void logsSessionsAndAdminActionsAndPrintsUsableUrls();
+    void pluginRefusedAtInitializeIsLoggedOnceAsRefused();
     void findsPluginsAfterInstall();
 };
 
@@ -89,6 +90,12 @@ void tst_HostProgram::helpAndVersion()
                              "--max-message-size", "--max-send-backlog", "--ping-interval",
                              "--pong-timeout", "--listen-backlog", "--log-level", "--dispatcher"}) {
         QVERIFY2(help.contains(flag), flag);
+    }
+    // Beyond the flags: the routes of the plugins found, config-only settings, the
+    // environment and the exit codes.
+    for (const char *text : {"/chat", "chat (subprotocol wsplug.chat.v1)", "/echo", "statsTickMs", "handshakeLogSize",
+                             "WSPLUG_PLUGIN_PATH", "WSPLUG_ADMIN_TOKEN", "Exit codes", "--page", "--upgrade-without-subprotocol"}) {
+        QVERIFY2(help.contains(text), text);
     }
     p.start(QStringLiteral(WSPLUG_HOST_PROGRAM), {QStringLiteral("--version")});
     QVERIFY(p.waitForFinished(5000));
@@ -253,6 +260,31 @@ void tst_HostProgram::logsSessionsAndAdminActionsAndPrintsUsableUrls()
                                 QStringLiteral(": kick session 2: done")}) {
         QVERIFY2(log.contains(line), qPrintable(line + QStringLiteral(" not in:\n") + log));
     }
+}
+
+// A plugin whose settings are bad is refused in initialize(): the log says so once,
+// and never announces it as serving first. The others serve.
+void tst_HostProgram::pluginRefusedAtInitializeIsLoggedOnceAsRefused()
+{
+    QTemporaryDir tmp;
+    QFile f(tmp.filePath(QStringLiteral("config.json")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"port": 0, "plugins": {"chat": {"noSuchSetting": 1}}})");
+    f.close();
+    QProcess p;
+    QByteArray out;
+    const quint16 port = startHost(p, {QStringLiteral("--config"), f.fileName()}, QStringLiteral(WSPLUG_HOST_PROGRAM), &out);
+    QVERIFY(port);
+    p.terminate();
+    QVERIFY(p.waitForFinished(5000));
+    out += p.readAllStandardOutput();
+    const QString log = QString::fromUtf8(p.readAllStandardError());
+    QCOMPARE(log.count(QLatin1String("refused plugin")), 1);
+    QVERIFY2(log.contains(QLatin1String("noSuchSetting")), qPrintable(log));
+    QVERIFY2(!log.contains(QLatin1String("plugin chat ")), qPrintable(log));
+    QVERIFY2(log.contains(QLatin1String("plugin echo ")) && log.contains(QLatin1String(" serves /echo")), qPrintable(log));
+    // The banner names it among the refused.
+    QVERIFY2(out.contains("refused"), out.constData());
 }
 
 void tst_HostProgram::findsPluginsAfterInstall()

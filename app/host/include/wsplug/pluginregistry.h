@@ -58,6 +58,8 @@ public:
 
     //! The bundled plugin directory: build/plugins in the build tree, or the installed one.
     static QStringList defaultPluginDirs();
+    //! The metadata of the plugins found in \a dirs, read without loading their code.
+    static QList<PluginMetadata> inspect(const QStringList &dirs);
 
     //! Scans each directory and loads every plugin it accepts.
     void load(const QStringList &dirs);
