@@ -72,7 +72,14 @@ bool TopicRegistry::topicFromPath(const QString &path, const QString &route,
 
 bool TopicRegistry::subscribeOnlyFromQuery(const QString &query, bool *subscribeOnly, QString *why)
 {
-    const QString mode = QUrlQuery(query).queryItemValue(QStringLiteral("mode"), QUrl::FullyDecoded);
+    // Other keys are the client's own (a cache buster, a token for a proxy) and ignored.
+    const QStringList modes = QUrlQuery(query).allQueryItemValues(QStringLiteral("mode"), QUrl::FullyDecoded);
+    if (modes.size() > 1) {
+        // Which one a client meant is a guess: refused, like an unknown mode.
+        *why = QStringLiteral("mode is given %1 times; give it once").arg(modes.size());
+        return false;
+    }
+    const QString mode = modes.value(0);
     if (mode.isEmpty() || mode == QLatin1String("publish")) {
         *subscribeOnly = false;
         return true;

@@ -64,7 +64,7 @@ std::optional<Problem> checkName(const QString &key, const QString &value, int m
                                  .arg(key));
     }
     if (containsControlCharacter(value))
-        return badField(key, QStringLiteral("field \"%1\" contains a control character").arg(key));
+        return badField(key, QStringLiteral("field \"%1\" contains a control or format character").arg(key));
     return std::nullopt;
 }
 
@@ -222,21 +222,48 @@ bool ChatProtocol::admit(SessionId session, SessionState &state, ChatResult *res
     return false;
 }
 
+namespace {
+QString jsonTypeName(const QJsonValue &value)
+{
+    switch (value.type()) {
+    case QJsonValue::Null: return QStringLiteral("null");
+    case QJsonValue::Bool: return QStringLiteral("a boolean");
+    case QJsonValue::Double: return QStringLiteral("a number");
+    case QJsonValue::String: return QStringLiteral("a string");
+    case QJsonValue::Array: return QStringLiteral("an array");
+    case QJsonValue::Object: return QStringLiteral("an object");
+    case QJsonValue::Undefined: break;
+    }
+    return QStringLiteral("nothing");
+}
+} // namespace
+
 ChatProtocol::Outcome ChatProtocol::parse(const QString &text, Request *request)
 {
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(text.toUtf8(), &parseError);
     if (parseError.error != QJsonParseError::NoError) {
+        // QJsonDocument takes only an object or an array: a lone value (null, 42, "x")
+        // is valid JSON all the same, and is told apart here.
+        const QJsonDocument wrapped = QJsonDocument::fromJson('[' + text.toUtf8() + ']');
+        if (wrapped.isArray() && wrapped.array().size() == 1) {
+            return Problem{QStringLiteral("bad_json"),
+                           QStringLiteral("expected a JSON object, got %1").arg(jsonTypeName(wrapped.array().first())),
+                           {}, true};
+        }
         return Problem{QStringLiteral("bad_json"),
                        QStringLiteral("not valid JSON: %1 at offset %2")
                            .arg(parseError.errorString()).arg(parseError.offset),
                        {}, true};
     }
     if (!document.isObject()) {
-        return Problem{QStringLiteral("bad_json"), QStringLiteral("expected a JSON object"), {},
+        return Problem{QStringLiteral("bad_json"), QStringLiteral("expected a JSON object, got an array"), {},
                        true};
     }
     request->object = document.object();
+    // Read early, so that every later error can name the request it answers.
+    if (const QJsonValue type = request->object.value(QStringLiteral("type")); type.isString())
+        request->type = type.toString();
 
     const QJsonValue id = request->object.value(QStringLiteral("id"));
     if (!id.isUndefined()) {
