@@ -5,6 +5,7 @@
 
 #include "testsupport.h"
 
+#include <QFileInfo>
 #include <QNetworkRequest>
 #include <QProcess>
 #include <QRegularExpression>
@@ -40,6 +41,7 @@ private Q_SLOTS:
     void logsSessionsAndAdminActionsAndPrintsUsableUrls();
     void pluginRefusedAtInitializeIsLoggedOnceAsRefused();
     void findsPluginsAfterInstall();
+    void buildsAndLoadsAnOutOfTreePlugin();
 };
 
 quint16 tst_HostProgram::startHost(QProcess &process, const QStringList &args, const QString &program,
@@ -302,6 +304,54 @@ void tst_HostProgram::findsPluginsAfterInstall()
     echoWorks(port);
     p.terminate();
     QVERIFY(p.waitForFinished(5000));
+}
+
+// The installable SDK: `cmake --install` gives a CMake package, and examples/shout, a
+// plugin project outside the tree whose CMakeLists.txt only does find_package(WsPlug),
+// builds against it and is served by the installed host.
+void tst_HostProgram::buildsAndLoadsAnOutOfTreePlugin()
+{
+    QTemporaryDir prefix;
+    QTemporaryDir build;
+    auto runTool = [](const QStringList &args) {
+        QProcess p;
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(QStringLiteral(WSPLUG_CMAKE_COMMAND), args);
+        const bool done = p.waitForFinished(240000);
+        return std::make_pair(done && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0, p.readAll());
+    };
+    auto [installed, installLog] = runTool({QStringLiteral("--install"), QStringLiteral(WSPLUG_BUILD_DIR),
+                                            QStringLiteral("--prefix"), prefix.path()});
+    QVERIFY2(installed, installLog.constData());
+    for (const char *file : {"lib/cmake/WsPlug/WsPlugConfig.cmake", "lib/cmake/WsPlug/WsPlugPlugin.cmake",
+                             "include/wsplug/sdk/messagehandlerinterface.h", "include/wsplug/sdk/version.h",
+                             "include/wsplug/protocol/types.h", "include/wsplug/hostserver.h"}) {
+        QVERIFY2(QFileInfo::exists(prefix.filePath(QLatin1String(file))), file);
+    }
+    auto [configured, configureLog] = runTool({QStringLiteral("-S"), QStringLiteral(WSPLUG_SOURCE_DIR "/examples/shout"),
+                                               QStringLiteral("-B"), build.path(), QStringLiteral("-G"),
+                                               QStringLiteral(WSPLUG_CMAKE_GENERATOR),
+                                               QStringLiteral("-DCMAKE_PREFIX_PATH=") + prefix.path()});
+    QVERIFY2(configured, configureLog.constData());
+    auto [built, buildLog] = runTool({QStringLiteral("--build"), build.path()});
+    QVERIFY2(built, buildLog.constData());
+
+    QProcess p;
+    const quint16 port = startHost(p, {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--plugin-dir"),
+                                       build.filePath(QStringLiteral("plugins"))},
+                                   prefix.filePath(QStringLiteral("bin/wsplug-host")));
+    QVERIFY(port);
+    QWebSocket client;
+    QSignalSpy texts(&client, &QWebSocket::textMessageReceived);
+    client.open(wsUrl(port, QStringLiteral("/shout")));
+    QTRY_COMPARE(client.state(), QAbstractSocket::ConnectedState);
+    client.sendTextMessage(QStringLiteral("quiet please"));
+    QTRY_COMPARE(texts.size(), 1);
+    QCOMPARE(texts.first().first().toString(), QStringLiteral("QUIET PLEASE"));
+    p.terminate();
+    QVERIFY(p.waitForFinished(5000));
+    // Its metadata carries the installed SDK's version, filled in by wsplug_add_plugin().
+    QVERIFY2(p.readAllStandardError().contains("plugin shout 1.0.0 serves /shout"), "not announced");
 }
 
 QTEST_GUILESS_MAIN(tst_HostProgram)
