@@ -260,6 +260,10 @@ void HandshakeGate::onReadyRead(ConnectionSocket *socket)
         refuse(socket, status, why);
         return;
     }
+    if (!p.admin && !m_host->hasCapacity(pluginId, &why)) {
+        refuse(socket, 503, why);
+        return;
+    }
 
     p.query = QString::fromUtf8(head.query());
     p.origin = QString::fromUtf8(head.header("Origin"));

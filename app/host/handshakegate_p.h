@@ -62,6 +62,8 @@ public:
         virtual int sessionCount() const = 0;
         //! The plugin id and route serving \a path, or empty strings.
         virtual std::pair<QString, QString> routeFor(const QString &path) const = 0;
+        //! False (with the reason for a 503) when the plugin cannot take another session.
+        virtual bool hasCapacity(const QString &pluginId, QByteArray *why) const = 0;
         //! The subprotocols the plugin \a pluginId speaks, preferred first.
         virtual QStringList subprotocols(const QString &pluginId) const = 0;
         virtual bool adminAccepts(const RequestHead &head) const = 0;

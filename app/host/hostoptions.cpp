@@ -6,6 +6,7 @@
 #include <QCoreApplication>
 #include <QFile>
 #include <QJsonDocument>
+#include <QProcess>
 
 #include <cstdio>
 #include <cstdlib>
@@ -44,6 +45,11 @@ struct HostOptions::Private
         QStringLiteral("A client offering only subprotocols its route does not speak (see the plugins' \"Subprotocols\"): "
                        "off (default) refuses it with 400, on upgrades it without one."),
         QStringLiteral("on|off")};
+    QCommandLineOption exec{QStringLiteral("exec"),
+        QStringLiteral("Serve ROUTE with a program, one process per connection: each text message is a line on its "
+                       "stdin, each line it writes is a message back (websocketd's model). Repeatable. No shell: "
+                       "quote arguments as on a command line; in a config file \"exec\" also has \"shell\" and \"binary\"."),
+        QStringLiteral("ROUTE=COMMAND")};
     struct IntOption
     {
         QCommandLineOption option;
@@ -74,7 +80,7 @@ HostOptions::~HostOptions() = default;
 void HostOptions::addTo(QCommandLineParser &parser) const
 {
     parser.addOptions({d->config, d->address, d->pluginDir, d->adminToken, d->admin, d->metrics, d->page,
-                       d->upgradeWithoutSubprotocol});
+                       d->upgradeWithoutSubprotocol, d->exec});
     for (const Private::IntOption &o : d->ints)
         parser.addOption(o.option);
 }
@@ -132,6 +138,18 @@ HostOptions::Result HostOptions::apply(const QCommandLineParser &parser) const
         return fail(QStringLiteral("--address: \"%1\" is not an IP address").arg(parser.value(d->address)), 2);
     if (parser.isSet(d->pluginDir))
         r.config.pluginDirs = parser.values(d->pluginDir);
+    if (parser.isSet(d->exec)) {
+        r.config.execRoutes.clear();
+        for (const QString &value : parser.values(d->exec)) {
+            const qsizetype equals = value.indexOf(QLatin1Char('='));
+            HostConfig::ExecRoute route;
+            route.route = value.left(equals);
+            route.command = QProcess::splitCommand(value.mid(equals + 1));
+            if (equals <= 0 || route.command.isEmpty())
+                return fail(QStringLiteral("--exec: expected ROUTE=COMMAND [ARGS], got \"%1\"").arg(value), 2);
+            r.config.execRoutes.append(route);
+        }
+    }
     if (qEnvironmentVariableIsSet("WSPLUG_ADMIN_TOKEN"))
         r.config.adminToken = qEnvironmentVariable("WSPLUG_ADMIN_TOKEN");
     if (parser.isSet(d->adminToken))

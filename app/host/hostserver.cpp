@@ -5,6 +5,7 @@
 #include "connectionsocket_p.h"
 #include "hostserver_p.h"
 #include "httpendpoints_p.h"
+#include "processhandler_p.h"
 #include "logging_p.h"
 
 #include <wsplug/protocol/adminprotocol.h>
@@ -125,6 +126,7 @@ bool HostServer::start()
 
     d->registry.load(d->config.pluginDirs.isEmpty() ? PluginRegistry::defaultPluginDirs()
                                                     : d->config.pluginDirs);
+    d->addExecRoutes();
     d->initializePlugins();
     QStringList subprotocols;
     for (const PluginMetadata &md : d->registry.loaded())
@@ -298,6 +300,12 @@ std::pair<QString, QString> HostServerPrivate::routeFor(const QString &path) con
     if (match.first.isEmpty() || !contexts.count(match.first))
         return {};
     return match;
+}
+
+bool HostServerPrivate::hasCapacity(const QString &pluginId, QByteArray *why) const
+{
+    const auto it = processHandlers.find(pluginId);
+    return it == processHandlers.end() || it.value()->hasCapacity(why);
 }
 
 QStringList HostServerPrivate::subprotocols(const QString &pluginId) const

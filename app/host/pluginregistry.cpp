@@ -332,6 +332,30 @@ void PluginRegistry::Private::loadFile(const QString &filePath)
     loaded.push_back({md, std::move(loader), std::move(own), handler});
 }
 
+bool PluginRegistry::addBuiltin(const PluginMetadata &md, std::unique_ptr<QObject> object)
+{
+    auto *handler = qobject_cast<MessageHandlerInterface *>(object.get());
+    QString why;
+    if (!handler)
+        why = QStringLiteral("not a message handler");
+    for (const auto &other : d->loaded) {
+        if (other.metadata.id == md.id)
+            why = QStringLiteral("Id \"%1\" is already loaded from %2").arg(md.id, other.metadata.fileName);
+    }
+    for (const QString &route : md.routes) {
+        if (const QString owner = d->routes.owner(route); !owner.isEmpty())
+            why = QStringLiteral("route \"%1\" is already served by plugin \"%2\"").arg(route, owner);
+    }
+    if (!why.isEmpty()) {
+        d->refuse(md.fileName, why);
+        return false;
+    }
+    for (const QString &route : md.routes)
+        d->routes.add(route, md.id, nullptr);
+    d->loaded.push_back({md, nullptr, std::move(object), handler});
+    return true;
+}
+
 void PluginRegistry::refuse(const QString &id, const QString &reason)
 {
     for (auto it = d->loaded.begin(); it != d->loaded.end(); ++it) {

@@ -83,6 +83,7 @@ public:
     SessionTransport *transport = nullptr;   // a QObject child of this session
     SessionInfo info;                        // what the plugin sees
     QString pluginId;
+    QString origin;                          // the Origin header, if any
     MessageHandlerInterface *handler = nullptr;
     PluginContext *context = nullptr;
     RouteStats *routeStats = nullptr;        // this session's route aggregate, owned by the stats

@@ -10,6 +10,8 @@
 
 #include <memory>
 
+class QObject;
+
 namespace WsPlug {
 
 class MessageHandlerInterface;
@@ -63,6 +65,9 @@ public:
 
     //! Scans each directory and loads every plugin it accepts.
     void load(const QStringList &dirs);
+    /*! Adds a handler built into the program (an --exec route), owned from now on.
+        False with the reason if its Id or a route is taken. */
+    bool addBuiltin(const PluginMetadata &metadata, std::unique_ptr<QObject> handler);
     //! Marks a loaded plugin as refused (e.g. its initialize() failed) and unloads it.
     void refuse(const QString &id, const QString &reason);
     //! Unloads every plugin, in reverse load order.
