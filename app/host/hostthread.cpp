@@ -4,10 +4,6 @@
 
 #include <wsplug/hostserver.h>
 
-#ifdef WSPLUG_HAVE_EPOLL_DISPATCHER
-#include <wsplug/epolleventdispatcher.h>
-#endif
-
 #include <QSemaphore>
 #include <QThread>
 
@@ -51,18 +47,7 @@ bool HostThread::start(const HostConfig &config, QString *errorString)
             *errorString = QStringLiteral("already running");
         return false;
     }
-    d->inUse = Dispatcher::Qt;
-#ifdef WSPLUG_HAVE_EPOLL_DISPATCHER
-    // A QThread keeps a dispatcher given to it until it is destroyed; only install
-    // once, before the first start.
-    if (d->requested == Dispatcher::Epoll && !d->thread.eventDispatcher()) {
-        if (EpollEventDispatcher::installOn(&d->thread))
-            d->inUse = Dispatcher::Epoll;
-    } else if (d->requested == Dispatcher::Epoll
-               && qobject_cast<EpollEventDispatcher *>(d->thread.eventDispatcher())) {
-        d->inUse = Dispatcher::Epoll;
-    }
-#endif
+    d->inUse = installEventDispatcher(d->requested, &d->thread);
     d->thread.start();
 
     auto *host = new HostServer;

@@ -2,12 +2,9 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 // wsplug-host: the headless host. Options -> HostConfig -> HostServer -> exec().
 
+#include <wsplug/eventdispatcher.h>
 #include <wsplug/hostserver.h>
 #include <wsplug/pluginregistry.h>
-
-#ifdef WSPLUG_HAVE_EPOLL_DISPATCHER
-#include <wsplug/epolleventdispatcher.h>
-#endif
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -81,11 +78,10 @@ int main(int argc, char *argv[])
 {
     qSetMessagePattern(QStringLiteral("%{time hh:mm:ss.zzz} %{category}: %{message}"));
     const QString dispatcher = requestedDispatcher(argc, argv);
-    bool epollInstalled = false;
-#ifdef WSPLUG_HAVE_EPOLL_DISPATCHER
-    if (dispatcher == QLatin1String("epoll"))
-        epollInstalled = WsPlug::EpollEventDispatcher::installOnMainThread();
-#endif
+    const std::optional<WsPlug::EventDispatcherKind> requested = WsPlug::eventDispatcherKind(dispatcher);
+    // An unknown name installs nothing; it is refused once the parser has run.
+    const WsPlug::EventDispatcherKind dispatcherInUse =
+        requested ? WsPlug::installEventDispatcher(*requested) : WsPlug::EventDispatcherKind::Qt;
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("wsplug-host"));
     QCoreApplication::setApplicationVersion(QStringLiteral(WSPLUG_VERSION));
@@ -155,7 +151,7 @@ int main(int argc, char *argv[])
         parser.showHelp(0);
     if (parser.isSet(QStringLiteral("version")))
         parser.showVersion();
-    if (dispatcher != QLatin1String("epoll") && dispatcher != QLatin1String("qt"))
+    if (!requested)
         fail(QStringLiteral("--dispatcher: expected epoll or qt, got \"%1\"").arg(dispatcher), 2);
     if (!parser.positionalArguments().isEmpty())
         fail(QStringLiteral("unexpected argument \"%1\" (see --help)").arg(parser.positionalArguments().first()), 2);
@@ -226,7 +222,7 @@ int main(int argc, char *argv[])
 
     const QString base = QStringLiteral("ws://%1:%2").arg(host.serverAddress().toString()).arg(host.serverPort());
     std::printf("wsplug-host %s listening on %s (dispatcher: %s)\n", WSPLUG_VERSION, qPrintable(base),
-                epollInstalled ? "epoll" : "qt");
+                qPrintable(WsPlug::eventDispatcherName(dispatcherInUse)));
     for (const WsPlug::PluginMetadata &p : host.plugins().loaded())
         std::printf("  %-10s %s\n", qPrintable(p.id), qPrintable(p.routes.join(QStringLiteral(", "))));
     if (config.adminEnabled) {

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #pragma once
 
+#include <wsplug/eventdispatcher.h>
 #include <wsplug/hostconfig.h>
 #include <wsplug/wsplug_export.h>
 
@@ -27,7 +28,7 @@ class WSPLUG_EXPORT HostThread : public QObject
 {
     Q_OBJECT
 public:
-    enum class Dispatcher { Epoll, Qt };
+    using Dispatcher = EventDispatcherKind;
 
     explicit HostThread(QObject *parent = nullptr);
     ~HostThread() override;   //!< stops the host and joins the thread
