@@ -7,8 +7,10 @@
 
 #include "testsupport.h"
 
-#include <QSignalSpy>
 #include <QElapsedTimer>
+#include <QPointer>
+#include <QSignalSpy>
+#include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
 #include <QThread>
@@ -30,7 +32,17 @@ private Q_SLOTS:
     void stopClosesSessionsWith1001AndJoins();
     void restartsAfterStop();
     void stopLaterDoesNotBlock();
+    void startLaterReturnsAtOnceAndReportsThePort();
+    void startLaterReportsABusyPort();
+    void stopLaterWhileStartingStopsWithoutStarting();
+    void stopLaterReturnsWhileAClientIsClosedWith1001();
+    void deleteWhenStoppedDrainsInTheBackground();
 };
+
+namespace {
+// Well under any grace period used below: a call that took this long waited for the host.
+constexpr qint64 ReturnsAtOnceMs = 250;
+} // namespace
 
 void tst_HostThread::pluginCallbacksRunOnTheHostThread_data()
 {
@@ -146,6 +158,160 @@ void tst_HostThread::stopLaterDoesNotBlock()
     thread.stopLater();
     thread.stop();   // joins a stop already under way
     QVERIFY(!thread.isRunning());
+}
+
+void tst_HostThread::startLaterReturnsAtOnceAndReportsThePort()
+{
+    HostThread thread;
+    QSignalSpy started(&thread, &HostThread::started);
+    QSignalSpy failed(&thread, &HostThread::startFailed);
+    HostConfig config = testConfig();
+    config.adminToken = QStringLiteral("async-secret");
+    QElapsedTimer clock;
+    clock.start();
+    thread.startLater(config);
+    QVERIFY2(clock.elapsed() < ReturnsAtOnceMs, "startLater() waited for the host");
+    // Whatever the host thread has done by now, the result is taken on this thread's loop.
+    QCOMPARE(thread.state(), HostThread::State::Starting);
+    QCOMPARE(thread.serverPort(), quint16(0));
+    QVERIFY(thread.isRunning());
+
+    QTRY_COMPARE(started.size(), 1);
+    QCOMPARE(failed.size(), 0);
+    QCOMPARE(thread.state(), HostThread::State::Running);
+    QVERIFY(thread.serverPort() != 0);
+    QCOMPARE(thread.adminUrl().port(), int(thread.serverPort()));
+    QVERIFY2(thread.adminUrl().query().contains(QStringLiteral("async-secret")), qPrintable(thread.adminUrl().toString()));
+    QCOMPARE(statusCode(rawRequest(thread.serverPort(), handshakeRequest(QStringLiteral("/echo")))), 101);
+    thread.startLater(config);   // already running: nothing happens
+    QTest::qWait(50);
+    QCOMPARE(started.size(), 1);
+    QCOMPARE(thread.state(), HostThread::State::Running);
+}
+
+void tst_HostThread::startLaterReportsABusyPort()
+{
+    QTcpServer squatter;
+    QVERIFY(squatter.listen(QHostAddress::LocalHost, 0));
+    HostConfig config = testConfig();
+    config.port = squatter.serverPort();
+    HostThread thread;
+    QSignalSpy started(&thread, &HostThread::started);
+    QSignalSpy failed(&thread, &HostThread::startFailed);
+    QSignalSpy stopped(&thread, &HostThread::stopped);
+    thread.startLater(config);
+    QTRY_COMPARE(failed.size(), 1);
+    const QString error = failed.first().first().toString();
+    QVERIFY2(error.contains(QStringLiteral("cannot listen")) && error.contains(QString::number(config.port)),
+             qPrintable(error));
+    QCOMPARE(started.size(), 0);
+    QCOMPARE(stopped.size(), 0);
+    QCOMPARE(thread.state(), HostThread::State::Stopped);
+    QVERIFY(!thread.host());
+    QVERIFY(!thread.hostThread()->isRunning());
+
+    // The port freed, the same object starts.
+    squatter.close();
+    thread.startLater(config);
+    QTRY_COMPARE(started.size(), 1);
+    QCOMPARE(thread.serverPort(), config.port);
+}
+
+void tst_HostThread::stopLaterWhileStartingStopsWithoutStarting()
+{
+    HostThread thread;
+    QSignalSpy started(&thread, &HostThread::started);
+    QSignalSpy failed(&thread, &HostThread::startFailed);
+    QSignalSpy stopped(&thread, &HostThread::stopped);
+    thread.startLater(testConfig());
+    thread.stopLater();
+    QCOMPARE(thread.state(), HostThread::State::Stopping);
+    QTRY_COMPARE(stopped.size(), 1);
+    QCOMPARE(started.size(), 0);
+    QCOMPARE(failed.size(), 0);
+    QCOMPARE(thread.state(), HostThread::State::Stopped);
+    QVERIFY(!thread.hostThread()->isRunning());
+    QTest::qWait(50);   // nothing else is still queued for the run that was stopped
+    QCOMPARE(started.size() + failed.size() + stopped.size(), 1);
+
+    // The same for a start that fails: a stop was asked for, so stopped(), not startFailed().
+    QTcpServer squatter;
+    QVERIFY(squatter.listen(QHostAddress::LocalHost, 0));
+    HostConfig busy = testConfig();
+    busy.port = squatter.serverPort();
+    thread.startLater(busy);
+    thread.stopLater();
+    QTRY_COMPARE(stopped.size(), 2);
+    QCOMPARE(failed.size(), 0);
+    QCOMPARE(thread.state(), HostThread::State::Stopped);
+}
+
+void tst_HostThread::stopLaterReturnsWhileAClientIsClosedWith1001()
+{
+    HostConfig config = testConfig();
+    config.shutdownGraceMs = 3000;
+    HostThread thread;
+    QVERIFY(thread.start(config));
+    QWebSocket client;
+    QSignalSpy connected(&client, &QWebSocket::connected);
+    QSignalSpy disconnected(&client, &QWebSocket::disconnected);
+    client.open(wsUrl(thread.serverPort(), QStringLiteral("/echo")));
+    QTRY_COMPARE(connected.size(), 1);
+    // A peer that never answers the close keeps the host draining for its whole grace period.
+    QTcpSocket deaf;
+    QVERIFY(upgradeRaw(deaf, thread.serverPort(), QStringLiteral("/echo")));
+    deaf.setReadBufferSize(1);
+    QSignalSpy stopped(&thread, &HostThread::stopped);
+
+    QElapsedTimer clock;
+    clock.start();
+    thread.stopLater();
+    QVERIFY2(clock.elapsed() < ReturnsAtOnceMs, "stopLater() waited for the host");
+    QCOMPARE(thread.state(), HostThread::State::Stopping);
+    // This thread stays free: the client answers the close, and gets 1001.
+    QTRY_COMPARE(disconnected.size(), 1);
+    QCOMPARE(int(client.closeCode()), 1001);
+    QVERIFY2(clock.elapsed() < config.shutdownGraceMs, "the client waited for the grace period");
+    QCOMPARE(stopped.size(), 0);   // the deaf peer still holds the host
+    QCOMPARE(thread.state(), HostThread::State::Stopping);
+    QTRY_COMPARE_WITH_TIMEOUT(stopped.size(), 1, 10000);
+    QVERIFY2(clock.elapsed() < config.shutdownGraceMs + 2000, "the drain outlasted the grace period");
+    QCOMPARE(thread.state(), HostThread::State::Stopped);
+    QVERIFY(!thread.hostThread()->isRunning());
+}
+
+void tst_HostThread::deleteWhenStoppedDrainsInTheBackground()
+{
+    HostConfig config = testConfig();
+    config.shutdownGraceMs = 2000;
+    auto owned = std::make_unique<HostThread>();
+    QVERIFY(owned->start(config));
+    QWebSocket client;
+    QSignalSpy connected(&client, &QWebSocket::connected);
+    QSignalSpy disconnected(&client, &QWebSocket::disconnected);
+    client.open(wsUrl(owned->serverPort(), QStringLiteral("/echo")));
+    QTRY_COMPARE(connected.size(), 1);
+    QTcpSocket deaf;
+    QVERIFY(upgradeRaw(deaf, owned->serverPort(), QStringLiteral("/echo")));
+    deaf.setReadBufferSize(1);
+
+    QPointer<HostThread> thread = owned.release();
+    QElapsedTimer clock;
+    clock.start();
+    thread->deleteWhenStopped();
+    QVERIFY2(clock.elapsed() < ReturnsAtOnceMs, "deleteWhenStopped() waited for the host");
+    QVERIFY(thread);
+    // Should the application end first, its destructor joins the drain.
+    QCOMPARE(thread->parent(), QCoreApplication::instance());
+    QTRY_COMPARE(disconnected.size(), 1);
+    QCOMPARE(int(client.closeCode()), 1001);
+    QVERIFY(thread);   // the deaf peer still holds the host
+    QTRY_VERIFY_WITH_TIMEOUT(thread.isNull(), 10000);
+
+    // One already stopped goes at once.
+    QPointer<HostThread> idle = new HostThread;
+    idle->deleteWhenStopped();
+    QTRY_VERIFY(idle.isNull());
 }
 
 QTEST_GUILESS_MAIN(tst_HostThread)
