@@ -57,6 +57,17 @@ HostThread::~HostThread()
     stop();
 }
 
+namespace {
+
+// Qt delivers no events, in any thread, once the application object is being destroyed
+// (and none without one), so a host can no longer close its sessions then.
+bool eventsAreDelivered()
+{
+    return QCoreApplication::instance() && !QCoreApplication::closingDown();
+}
+
+} // namespace
+
 void HostThread::setDispatcher(Dispatcher dispatcher)
 {
     d->requested = dispatcher;
@@ -187,7 +198,21 @@ void HostThread::stop()
 {
     if (d->state == State::Stopped)
         return;
-    stopLater();
+    if (eventsAreDelivered()) {
+        stopLater();
+    } else {
+        qWarning("wsplug: the application is ending; its host thread stops without closing its sessions"
+                 " (see HostThread::waitForBackgroundStops())");
+        d->stopRequested = true;
+        // Deleted on its own thread as that ends, while its timers can still be unregistered
+        // there: a direct connection needs no event delivery.
+        HostServer *host = std::exchange(d->host, nullptr);
+        const auto connection = connect(&d->thread, &QThread::finished, &d->thread, [host] { delete host; },
+                                        Qt::DirectConnection);
+        d->thread.quit();
+        d->thread.wait();
+        disconnect(connection);
+    }
     d->thread.wait();
     finish();
 }
@@ -197,9 +222,10 @@ void HostThread::stop()
     owner must let go of it (release a unique_ptr, forget the pointer). Nothing waits
     for the host's peers meanwhile.
 
-    While a QCoreApplication exists it becomes the parent, so that a drain still under
-    way when the application ends is joined by the application object's destructor
-    (at most the grace period) instead of leaving a running thread to be destroyed.
+    The application object becomes the parent. A program waits for such drains with
+    waitForBackgroundStops() once its event loop has returned; failing that, the
+    application object's destructor ends the thread, without the grace period, so that
+    no running thread is left to be destroyed.
 */
 void HostThread::deleteWhenStopped()
 {
@@ -210,6 +236,24 @@ void HostThread::deleteWhenStopped()
         deleteLater();
     else
         stopLater();
+}
+
+/*!
+    Waits until every host handed to deleteWhenStopped() from this (the main) thread has
+    closed its sessions, each within its grace period, and deletes them. Call it after
+    QCoreApplication::exec() has returned and before the application object is
+    destroyed: from then on Qt delivers no events, so no host could finish closing.
+*/
+void HostThread::waitForBackgroundStops()
+{
+    QCoreApplication *app = QCoreApplication::instance();
+    if (!app || app->thread() != QThread::currentThread())
+        return;
+    const QList<HostThread *> children = app->findChildren<HostThread *>(Qt::FindDirectChildrenOnly);
+    for (HostThread *t : children) {
+        if (t->d->deleteWhenStopped)
+            delete t;   // the destructor's stop() joins the drain under way
+    }
 }
 
 void HostThread::onThreadFinished(quint64 run)

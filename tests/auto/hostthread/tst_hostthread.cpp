@@ -37,6 +37,7 @@ private Q_SLOTS:
     void stopLaterWhileStartingStopsWithoutStarting();
     void stopLaterReturnsWhileAClientIsClosedWith1001();
     void deleteWhenStoppedDrainsInTheBackground();
+    void waitForBackgroundStopsJoinsTheDrains();
 };
 
 namespace {
@@ -312,6 +313,34 @@ void tst_HostThread::deleteWhenStoppedDrainsInTheBackground()
     QPointer<HostThread> idle = new HostThread;
     idle->deleteWhenStopped();
     QTRY_VERIFY(idle.isNull());
+}
+
+void tst_HostThread::waitForBackgroundStopsJoinsTheDrains()
+{
+    // What a program does once its event loop has returned: Qt delivers no events once
+    // the application object is being destroyed, so the hosts must finish before.
+    HostConfig config = testConfig();
+    config.shutdownGraceMs = 1000;
+    QPointer<HostThread> deafHeld = new HostThread;
+    QPointer<HostThread> idle = new HostThread;
+    QVERIFY(deafHeld->start(config));
+    QVERIFY(idle->start(config));
+    QTcpSocket deaf;
+    QVERIFY(upgradeRaw(deaf, deafHeld->serverPort(), QStringLiteral("/echo")));
+    deaf.setReadBufferSize(1);
+    QPointer<HostThread> kept = new HostThread(this);   // not handed over: left alone
+    QVERIFY(kept->start(testConfig()));
+
+    QElapsedTimer clock;
+    clock.start();
+    deafHeld->deleteWhenStopped();
+    idle->deleteWhenStopped();
+    HostThread::waitForBackgroundStops();
+    QVERIFY(deafHeld.isNull());
+    QVERIFY(idle.isNull());
+    QVERIFY2(clock.elapsed() >= config.shutdownGraceMs - 100, "the drain was cut short");
+    QVERIFY(kept && kept->state() == HostThread::State::Running);
+    delete kept;
 }
 
 QTEST_GUILESS_MAIN(tst_HostThread)

@@ -55,6 +55,10 @@ public:
     void stop();
     //! stopLater(), and this object deletes itself once stopped: the owner lets go of it.
     void deleteWhenStopped();
+    //! Waits for the hosts handed to deleteWhenStopped() on this thread to finish closing
+    //! their sessions. Call it after the event loop has returned, before the application
+    //! object is destroyed.
+    static void waitForBackgroundStops();
 
     State state() const;
     //! From start until stopped() or startFailed(): the thread and its host exist.
