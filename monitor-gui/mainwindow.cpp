@@ -4,12 +4,12 @@
 
 #include "charts/chartspanel.h"
 #include "demotraffic.h"
+#include "embeddedhost.h"
 #include "handshakesmodel.h"
 #include "monitorclient.h"
+#include "monitoroptions.h"
 #include "sessionsmodel.h"
 
-#include <wsplug/hostserver.h>
-#include <wsplug/hostthread.h>
 #include <wsplug/protocol/adminprotocol.h>
 
 #include <QAction>
@@ -157,7 +157,7 @@ QString acceptDerivation(const QByteArray &request, const QByteArray &response)
 
 MainWindow::MainWindow(const MonitorOptions &options, QWidget *parent)
     : QMainWindow(parent),
-      m_options(options),
+      m_embedded(new EmbeddedHost(options.hostConfig, this)),
       m_client(new MonitorClient(this)),
       m_demo(new DemoTraffic(this))
 {
@@ -188,6 +188,8 @@ MainWindow::MainWindow(const MonitorOptions &options, QWidget *parent)
     connect(m_client, &MonitorClient::commandFinished, this, [this](const QString &what, bool ok, const QString &error) {
         logCommand(ok ? tr("✔ %1").arg(what) : tr("✘ %1: %2").arg(what, error), ok);
     });
+    connect(m_embedded, &EmbeddedHost::started, this, &MainWindow::onEmbeddedHostStarted);
+    connect(m_embedded, &EmbeddedHost::stateChanged, this, &MainWindow::updateStatus);
 
     if (options.remoteUrl.isValid() && !options.remoteUrl.isEmpty())
         attachToRemote(options.remoteUrl, options.remoteToken);
@@ -202,10 +204,9 @@ MainWindow::MainWindow(const MonitorOptions &options, QWidget *parent)
 
 MainWindow::~MainWindow()
 {
+    // The embedded host (a child) closes its sessions in the background: nothing here waits.
     m_demo->stop();
     m_client->detach();
-    if (m_host)
-        m_host->stop();
 }
 
 void MainWindow::buildUi()
@@ -446,50 +447,38 @@ QWidget *MainWindow::buildPluginsTab()
     return tab;
 }
 
-bool MainWindow::useEmbeddedHost()
+void MainWindow::useEmbeddedHost()
 {
     m_demoAction->setChecked(false);
-    m_client->detach();
-    if (!m_host) {
-        m_host = std::make_unique<HostThread>();
-        HostConfig config = m_options.hostConfig;
-        QString error;
-        if (!m_host->start(config, &error)) {
-            // The default port is taken (another host?): any free port will do.
-            const QString firstError = error;
-            config.port = 0;
-            if (!m_host->start(config, &error)) {
-                m_hostError = tr("The embedded host could not start: %1").arg(error);
-                m_host.reset();
-                updateStatus();
-                return false;
-            }
-            m_hostError = tr("Port %1 was busy (%2); the embedded host uses %3 instead.")
-                              .arg(m_options.hostConfig.port).arg(firstError).arg(m_host->serverPort());
-        }
-    }
-    QUrl url;
-    QMetaObject::invokeMethod(m_host->host(), [&] { url = m_host->host()->adminUrl(); }, Qt::BlockingQueuedConnection);
-    m_client->attach(url);
     m_demoAction->setEnabled(true);
+    m_client->detach();
+    m_usingEmbedded = true;
+    if (m_embedded->state() == EmbeddedHost::State::Running)
+        onEmbeddedHostStarted();
+    else
+        m_embedded->start();   // returns at once; the status bar says "starting…" meanwhile
     updateStatus();
-    return true;
+}
+
+void MainWindow::onEmbeddedHostStarted()
+{
+    if (!m_usingEmbedded)
+        return;
+    m_client->attach(m_embedded->adminUrl());
+    if (m_demoAction->isChecked())
+        setDemoTraffic(true);
+    updateStatus();
 }
 
 void MainWindow::attachToRemote(const QUrl &url, const QString &token)
 {
     m_demoAction->setChecked(false);
     m_demoAction->setEnabled(false);
+    m_usingEmbedded = false;
     m_client->attach(normalizedAdminUrl(url, token));
-    m_hostError.clear();
     // The embedded host is no longer watched: stop it so it frees its port, without
     // waiting here for its clients to answer the close.
-    if (m_host) {
-        HostThread *retiring = m_host.release();
-        connect(retiring, &HostThread::stopped, retiring, &QObject::deleteLater);
-        retiring->setParent(this);   // a window closed before it is done still joins it
-        retiring->stopLater();
-    }
+    m_embedded->stop();
     updateStatus();
 }
 
@@ -670,14 +659,15 @@ void MainWindow::setPresentationMode(bool on)
 
 void MainWindow::setDemoTraffic(bool on)
 {
-    if (!on || !m_host) {
+    // A host still starting gets its demo clients once it runs (onEmbeddedHostStarted).
+    if (!on || !embeddedHost() || m_embedded->state() != EmbeddedHost::State::Running) {
         m_demo->stop();
         return;
     }
     QUrl base;
     base.setScheme(QStringLiteral("ws"));
     base.setHost(QStringLiteral("127.0.0.1"));
-    base.setPort(m_host->serverPort());
+    base.setPort(m_embedded->serverPort());
     m_demo->start(base);
 }
 
@@ -686,20 +676,31 @@ void MainWindow::updateStatus()
     const Protocol::HostInfo &host = m_client->hostInfo();
     const QString where = host.version.isEmpty() ? m_client->displayUrl()
                                                  : QStringLiteral("ws://%1:%2").arg(host.address).arg(host.port);
-    m_hostLabel->setText(m_host ? tr("<b>Embedded host</b> %1").arg(where) : tr("<b>Remote host</b> %1").arg(where));
+    const bool starting = m_usingEmbedded && m_embedded->state() == EmbeddedHost::State::Starting;
+    if (!m_usingEmbedded)
+        m_hostLabel->setText(tr("<b>Remote host</b> %1").arg(where));
+    else if (starting)
+        m_hostLabel->setText(tr("<b>Embedded host</b> starting…"));
+    else
+        m_hostLabel->setText(tr("<b>Embedded host</b> %1").arg(where));
 
+    // Only the embedded host's own notices: a remote host's troubles show as the client's.
+    const QString hostNotice = m_usingEmbedded ? m_embedded->notice() : QString();
     QString state;
     switch (m_client->state()) {
     case MonitorClient::State::Detached:
-        state = m_hostError.isEmpty() ? tr("Not attached") : m_hostError;
+        if (starting)
+            state = tr("Starting the embedded host…");
+        else
+            state = hostNotice.isEmpty() ? tr("Not attached") : hostNotice;
         break;
     case MonitorClient::State::Connecting:
         state = tr("Connecting to %1…").arg(m_client->displayUrl());
         break;
     case MonitorClient::State::Attached:
         state = tr("● Attached to %1, wsplug %2").arg(where, host.version);
-        if (!m_hostError.isEmpty())
-            state += QStringLiteral(" — ") + m_hostError;
+        if (!hostNotice.isEmpty())
+            state += QStringLiteral(" — ") + hostNotice;
         break;
     case MonitorClient::State::Reconnecting:
         state = tr("⚠ Connection lost (%1) — retrying…").arg(m_client->lastError());

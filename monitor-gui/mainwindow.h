@@ -2,13 +2,12 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #pragma once
 
-#include <wsplug/hostconfig.h>
-#include <wsplug/session.h>
+#include "wiretypes.h"
 
 #include <QMainWindow>
 #include <QUrl>
 
-#include <memory>
+#include <functional>
 
 QT_BEGIN_NAMESPACE
 class QAction;
@@ -27,17 +26,9 @@ namespace WsPlug {
 
 class ChartsPanel;
 class DemoTraffic;
-class HostThread;
+class EmbeddedHost;
 class MonitorClient;
-
-struct MonitorOptions
-{
-    HostConfig hostConfig;        //!< for the embedded host
-    QUrl remoteUrl;               //!< attach here instead of starting the embedded host
-    QString remoteToken;          //!< the remote host's admin token
-    bool presentation = false;
-    bool demoTraffic = false;
-};
+struct MonitorOptions;
 
 /*
  * wsplug-monitor's window. Every view reads the MonitorClient, which speaks the admin
@@ -52,12 +43,14 @@ public:
     ~MainWindow() override;
 
     MonitorClient *client() const { return m_client; }
-    //! The embedded host, or nullptr when attached to a remote one.
-    HostThread *embeddedHost() const { return m_host.get(); }
+    //! The embedded host while the window uses it (starting or running), nullptr while
+    //! it is attached to a remote one.
+    EmbeddedHost *embeddedHost() const { return m_usingEmbedded ? m_embedded : nullptr; }
     QList<SessionId> selectedSessions() const;
 
 public Q_SLOTS:
-    bool useEmbeddedHost();
+    //! Starts the embedded host if need be and attaches to it once it runs.
+    void useEmbeddedHost();
     void attachToRemote(const QUrl &url, const QString &token);
     void setPresentationMode(bool on);
     void closeSelected();
@@ -79,11 +72,12 @@ private:
     //! Asks before acting on more than one session; runs \a action at once for one.
     void confirmBulk(const QString &what, int count, const std::function<void()> &action);
 
-    MonitorOptions m_options;
-    std::unique_ptr<HostThread> m_host;
+    void onEmbeddedHostStarted();
+
+    EmbeddedHost *m_embedded;
+    bool m_usingEmbedded = false;
     MonitorClient *m_client;
     DemoTraffic *m_demo;
-    QString m_hostError;
 
     QTabWidget *m_tabs = nullptr;
     ChartsPanel *m_charts = nullptr;
