@@ -6,6 +6,7 @@
 #include "charts/chartspanel.h"
 #include "embeddedhost.h"
 #include "handshakesmodel.h"
+#include "handshakespanel.h"
 #include "mainwindow.h"
 #include "monitorclient.h"
 #include "monitoroptions.h"
