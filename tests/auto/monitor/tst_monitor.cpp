@@ -30,6 +30,7 @@
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
@@ -131,6 +132,7 @@ private Q_SLOTS:
     void fallsBackToAFreePortWhenItsPortIsTaken();
     void closingTheWindowLeavesTheHostToDrainInTheBackground();
     void programExitJoinsTheDrainingHost();
+    void attachDialogAttachesAndRemembersTheHostNotTheToken();
 };
 
 namespace {
@@ -738,6 +740,34 @@ void tst_Monitor::programExitJoinsTheDrainingHost()
     const std::optional<Frame> close = takeFrame(received);
     QVERIFY(close);
     QCOMPARE(closeCodeOf(*close), 1001);
+}
+
+void tst_Monitor::attachDialogAttachesAndRemembersTheHostNotTheToken()
+{
+    QSettings().remove(QStringLiteral("recentHosts"));
+    HostConfig config = testConfig();
+    config.adminToken = QStringLiteral("dialog-secret");
+    HostThread remote;
+    QVERIFY(remote.start(config));
+    auto w = openWindow();
+    QVERIFY(w);
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
+
+    QTest::keyClick(w.get(), Qt::Key_O, Qt::ControlModifier);   // "Attach to remote…"
+    QDialog *dialog = waitForDialog(w.get(), QStringLiteral("attachDialog"));
+    QVERIFY(dialog);
+    const QString url = QStringLiteral("ws://127.0.0.1:%1").arg(remote.serverPort());
+    dialog->findChild<QComboBox *>(QStringLiteral("urlBox"))->setCurrentText(url);
+    QTest::keyClicks(dialog->findChild<QLineEdit *>(QStringLiteral("tokenEdit")), config.adminToken);
+    QTest::mouseClick(dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok), Qt::LeftButton);
+
+    QVERIFY(!w->embeddedHost());
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
+    QTRY_COMPARE(w->client()->hostInfo().port, remote.serverPort());
+    QVERIFY(w->findChild<QLabel *>(QStringLiteral("hostLabel"))->text().contains(QStringLiteral("Remote")));
+    const QStringList recent = QSettings().value(QStringLiteral("recentHosts")).toStringList();
+    QCOMPARE(recent.value(0), url);
+    QVERIFY(!recent.join(QLatin1Char(' ')).contains(config.adminToken));
 }
 
 QTEST_MAIN(tst_Monitor)
