@@ -5,7 +5,10 @@
 #include <wsplug/hostserver.h>
 
 #include <QCoreApplication>
+#include <QMutex>
+#include <QPointer>
 #include <QSemaphore>
+#include <QSet>
 #include <QThread>
 
 #include <utility>
@@ -24,6 +27,15 @@ struct StartResult
     quint16 port = 0;
     QUrl adminUrl;
 };
+
+// Every HostThread, so that the application's end can stop those still running (see
+// stopAtApplicationEnd()). Never destroyed: a HostThread may outlive static destruction.
+QBasicMutex instancesMutex;
+QSet<HostThread *> &instances()
+{
+    static auto *set = new QSet<HostThread *>;
+    return *set;
+}
 
 } // namespace
 
@@ -49,12 +61,16 @@ HostThread::HostThread(QObject *parent)
     : QObject(parent), d(std::make_unique<Private>())
 {
     d->thread.setObjectName(QStringLiteral("wsplug-host"));
+    const QMutexLocker locker(&instancesMutex);
+    instances().insert(this);
 }
 
 HostThread::~HostThread()
 {
     d->deleteWhenStopped = false;
     stop();
+    const QMutexLocker locker(&instancesMutex);
+    instances().remove(this);
 }
 
 namespace {
@@ -115,6 +131,16 @@ bool HostThread::start(const HostConfig &config, QString *errorString)
 
 void HostThread::beginStart(const HostConfig &config)
 {
+    // Post routines run first thing in the application object's destructor, while Qt
+    // still delivers events and before it tears down what a running host uses (the TLS
+    // backend, for one). Registered once per application object.
+    if (QCoreApplication *app = QCoreApplication::instance(); app && app->thread() == thread()) {
+        static QPointer<QCoreApplication> registeredFor;
+        if (registeredFor != app) {
+            registeredFor = app;
+            qAddPostRoutine(&HostThread::stopAtApplicationEnd);
+        }
+    }
     const quint64 run = ++d->run;
     auto result = std::make_shared<StartResult>();
     d->pendingStart = result;
@@ -198,6 +224,8 @@ void HostThread::stop()
 {
     if (d->state == State::Stopped)
         return;
+    HostServer *orphan = nullptr;
+    QMetaObject::Connection deleteOnItsThread;
     if (eventsAreDelivered()) {
         stopLater();
     } else {
@@ -206,14 +234,14 @@ void HostThread::stop()
         d->stopRequested = true;
         // Deleted on its own thread as that ends, while its timers can still be unregistered
         // there: a direct connection needs no event delivery.
-        HostServer *host = std::exchange(d->host, nullptr);
-        const auto connection = connect(&d->thread, &QThread::finished, &d->thread, [host] { delete host; },
-                                        Qt::DirectConnection);
+        orphan = std::exchange(d->host, nullptr);
+        deleteOnItsThread = connect(&d->thread, &QThread::finished, &d->thread,
+                                    [&orphan] { delete std::exchange(orphan, nullptr); }, Qt::DirectConnection);
         d->thread.quit();
-        d->thread.wait();
-        disconnect(connection);
     }
     d->thread.wait();
+    disconnect(deleteOnItsThread);
+    delete orphan;   // its thread ended before it could: safe to delete from here
     finish();
 }
 
@@ -224,8 +252,7 @@ void HostThread::stop()
 
     The application object becomes the parent. A program waits for such drains with
     waitForBackgroundStops() once its event loop has returned; failing that, the
-    application object's destructor ends the thread, without the grace period, so that
-    no running thread is left to be destroyed.
+    application object's destructor does, first thing (see stopAtApplicationEnd()).
 */
 void HostThread::deleteWhenStopped()
 {
@@ -253,6 +280,33 @@ void HostThread::waitForBackgroundStops()
     for (HostThread *t : children) {
         if (t->d->deleteWhenStopped)
             delete t;   // the destructor's stop() joins the drain under way
+    }
+}
+
+/*!
+    Run first thing in the application object's destructor (a post routine registered by
+    the first start): stops every host of this thread still running, gracefully, since Qt
+    still delivers events then, and deletes those handed to deleteWhenStopped(). Past this
+    point Qt tears down what a host uses while its thread would go on running, and a
+    QThread destroyed while running aborts the program.
+*/
+void HostThread::stopAtApplicationEnd()
+{
+    QList<QPointer<HostThread>> here;
+    {
+        const QMutexLocker locker(&instancesMutex);
+        for (HostThread *t : std::as_const(instances())) {
+            if (t->thread() == QThread::currentThread())
+                here.append(t);
+        }
+    }
+    for (const QPointer<HostThread> &t : std::as_const(here)) {
+        if (!t)
+            continue;
+        if (t->d->deleteWhenStopped)
+            delete t.data();   // the destructor's stop() joins the drain under way
+        else
+            t->stop();
     }
 }
 

@@ -9,6 +9,7 @@
 
 #include <QElapsedTimer>
 #include <QPointer>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -38,6 +39,8 @@ private Q_SLOTS:
     void stopLaterReturnsWhileAClientIsClosedWith1001();
     void deleteWhenStoppedDrainsInTheBackground();
     void waitForBackgroundStopsJoinsTheDrains();
+    void applicationEndStopsADrainLeftRunning_data();
+    void applicationEndStopsADrainLeftRunning();
 };
 
 namespace {
@@ -341,6 +344,34 @@ void tst_HostThread::waitForBackgroundStopsJoinsTheDrains()
     QVERIFY2(clock.elapsed() >= config.shutdownGraceMs - 100, "the drain was cut short");
     QVERIFY(kept && kept->state() == HostThread::State::Running);
     delete kept;
+}
+
+void tst_HostThread::applicationEndStopsADrainLeftRunning_data()
+{
+    QTest::addColumn<QString>("mode");
+    QTest::addRow("handed over, waited for") << QStringLiteral("wait");
+    QTest::addRow("handed over, forgotten") << QStringLiteral("forgotten");
+    QTest::addRow("running child of the application") << QStringLiteral("child");
+}
+
+void tst_HostThread::applicationEndStopsADrainLeftRunning()
+{
+    // A program ends while its host still waits for a peer that never answers the close
+    // (1 s of grace). However it was left, the host closes its sessions while Qt still
+    // delivers events, before Qt tears down what the host thread uses, and the program
+    // ends cleanly: no hang, no crash, no running QThread destroyed.
+    QFETCH(QString, mode);
+    QProcess helper;
+    helper.start(QStringLiteral(WSPLUG_APPLICATION_END_HELPER), {mode});
+    QVERIFY2(helper.waitForFinished(20000), "the program hung at its end");
+    const QByteArray out = helper.readAllStandardOutput();
+    const QByteArray errors = helper.readAllStandardError();
+    QVERIFY2(helper.exitStatus() == QProcess::NormalExit && helper.exitCode() == 0, errors.constData());
+    QVERIFY(out.contains("leaving main"));
+    QVERIFY2(!errors.contains("QThread: Destroyed"), errors.constData());
+    QVERIFY2(!errors.contains("without closing its sessions"), errors.constData());
+    QVERIFY2(errors.contains("stopping: 1 sessions to close"), errors.constData());
+    QVERIFY2(errors.contains("wsplug.host: stopped"), errors.constData());
 }
 
 QTEST_GUILESS_MAIN(tst_HostThread)

@@ -56,8 +56,8 @@ public:
     //! stopLater(), and this object deletes itself once stopped: the owner lets go of it.
     void deleteWhenStopped();
     //! Waits for the hosts handed to deleteWhenStopped() on this thread to finish closing
-    //! their sessions. Call it after the event loop has returned, before the application
-    //! object is destroyed.
+    //! their sessions. Call it after the event loop has returned; the application object's
+    //! destructor otherwise does, first thing, and stops every host still running.
     static void waitForBackgroundStops();
 
     State state() const;
@@ -84,6 +84,7 @@ private:
     void finishStart(quint64 run);
     void onThreadFinished(quint64 run);
     void finish();
+    static void stopAtApplicationEnd();
 
     struct Private;
     std::unique_ptr<Private> const d;
