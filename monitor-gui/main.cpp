@@ -2,8 +2,10 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 // wsplug-monitor: watch and steer a wsplug host. Starts an embedded host by default.
 
+#include "embeddedhost.h"
 #include "mainwindow.h"
 #include "monitorclient.h"
+#include "monitoroptions.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -11,6 +13,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <memory>
 
 namespace {
 [[noreturn]] void fail(const QString &message, int code = 2)
@@ -99,19 +102,24 @@ int main(int argc, char *argv[])
     if (tab < 0)
         fail(QStringLiteral("--tab: expected one of %1").arg(tabs.join(QStringLiteral(", "))));
 
-    WsPlug::MainWindow window(options);
-    if (auto *tabWidget = window.findChild<QTabWidget *>(QStringLiteral("tabs")))
+    auto window = std::make_unique<WsPlug::MainWindow>(options);
+    if (auto *tabWidget = window->findChild<QTabWidget *>(QStringLiteral("tabs")))
         tabWidget->setCurrentIndex(tab);
-    window.show();
+    window->show();
 
     if (parser.isSet(screenshotOption)) {
         const QString file = parser.value(screenshotOption);
-        QTimer::singleShot(delay, &window, [&window, file] {
-            const bool ok = window.grab().save(file, "PNG");
+        QTimer::singleShot(delay, window.get(), [w = window.get(), file] {
+            const bool ok = w->grab().save(file, "PNG");
             if (!ok)
                 std::fprintf(stderr, "wsplug-monitor: cannot write %s\n", qPrintable(file));
             QApplication::exit(ok ? 0 : 1);
         });
     }
-    return app.exec();
+    const int code = app.exec();
+    // The window goes at once; its embedded host may still be closing its sessions.
+    // Wait for that here, while Qt still delivers events (it stops once app is destroyed).
+    window.reset();
+    WsPlug::EmbeddedHost::waitForStoppingHosts();
+    return code;
 }

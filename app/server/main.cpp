@@ -2,13 +2,10 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 // wsplug-host: the headless host. Options -> HostConfig -> HostServer -> exec().
 
+#include <wsplug/eventdispatcher.h>
 #include <wsplug/hostoptions.h>
 #include <wsplug/hostserver.h>
 #include <wsplug/pluginregistry.h>
-
-#ifdef WSPLUG_HAVE_EPOLL_DISPATCHER
-#include <wsplug/epolleventdispatcher.h>
-#endif
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -73,11 +70,10 @@ int main(int argc, char *argv[])
 {
     qSetMessagePattern(QStringLiteral("%{time hh:mm:ss.zzz} %{category}: %{message}"));
     const QString dispatcher = requestedDispatcher(argc, argv);
-    bool epollInstalled = false;
-#ifdef WSPLUG_HAVE_EPOLL_DISPATCHER
-    if (dispatcher == QLatin1String("epoll"))
-        epollInstalled = WsPlug::EpollEventDispatcher::installOnMainThread();
-#endif
+    const std::optional<WsPlug::EventDispatcherKind> requested = WsPlug::eventDispatcherKind(dispatcher);
+    // An unknown name installs nothing; it is refused once the parser has run.
+    const WsPlug::EventDispatcherKind dispatcherInUse =
+        requested ? WsPlug::installEventDispatcher(*requested) : WsPlug::EventDispatcherKind::Qt;
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("wsplug-host"));
     QCoreApplication::setApplicationVersion(QStringLiteral(WSPLUG_VERSION));
@@ -125,7 +121,7 @@ int main(int argc, char *argv[])
     }
     if (parser.isSet(QStringLiteral("version")))
         parser.showVersion();
-    if (dispatcher != QLatin1String("epoll") && dispatcher != QLatin1String("qt"))
+    if (!requested)
         fail(QStringLiteral("--dispatcher: expected epoll or qt, got \"%1\"").arg(dispatcher), 2);
     if (!parser.positionalArguments().isEmpty())
         fail(QStringLiteral("unexpected argument \"%1\" (see --help)").arg(parser.positionalArguments().first()), 2);
@@ -161,7 +157,7 @@ int main(int argc, char *argv[])
     const QString address = listening.protocol() == QAbstractSocket::IPv6Protocol
             ? QLatin1Char('[') + listening.toString() + QLatin1Char(']') : listening.toString();
     std::printf("wsplug-host %s listening on ws://%s:%d (dispatcher: %s)\n", WSPLUG_VERSION, qPrintable(address),
-                int(host.serverPort()), epollInstalled ? "epoll" : "qt");
+                int(host.serverPort()), qPrintable(WsPlug::eventDispatcherName(dispatcherInUse)));
     for (const QString &base : std::as_const(bases))
         std::printf("  url        %s\n", qPrintable(base));
     for (const WsPlug::PluginMetadata &p : host.plugins().loaded())

@@ -4,9 +4,12 @@
 // one), driven with mouse and keyboard, with real WebSocket clients.
 
 #include "charts/chartspanel.h"
+#include "embeddedhost.h"
 #include "handshakesmodel.h"
+#include "handshakespanel.h"
 #include "mainwindow.h"
 #include "monitorclient.h"
+#include "monitoroptions.h"
 #include "sessionsmodel.h"
 
 #include <wsplug/hostserver.h>
@@ -19,18 +22,22 @@
 #include <QComboBox>
 #include <QDialog>
 #include <QDialogButtonBox>
+#include <QElapsedTimer>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QProcess>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QWebSocket>
@@ -70,6 +77,9 @@ private:
         auto w = std::make_unique<MainWindow>(options);
         w->show();
         if (!QTest::qWaitForWindowExposed(w.get()))
+            return nullptr;
+        // The embedded host starts in the background; the tests need its port.
+        if (!QTest::qWaitFor([&] { return w->embeddedHost()->state() == EmbeddedHost::State::Running; }, 10000))
             return nullptr;
         return w;
     }
@@ -118,7 +128,17 @@ private Q_SLOTS:
     void attachesToTheRemoteHostGivenInItsOptions();
     void everyDroppedHandshakeIsCountedAndCountedAfreshOnANewSnapshot();
     void relativeTimesAgeWithoutNewsFromTheHost();
+    void saysStartingWhileTheEmbeddedHostStarts();
+    void fallsBackToAFreePortWhenItsPortIsTaken();
+    void closingTheWindowLeavesTheHostToDrainInTheBackground();
+    void programExitJoinsTheDrainingHost();
+    void attachDialogAttachesAndRemembersTheHostNotTheToken();
 };
+
+namespace {
+// Well under the grace periods below: a call that took this long waited for the host.
+constexpr qint64 ReturnsAtOnceMs = 250;
+} // namespace
 
 void tst_Monitor::initTestCase()
 {
@@ -389,7 +409,9 @@ void tst_Monitor::attachesToARemoteHostAndSurvivesItsRestart()
     QTRY_COMPARE(w->client()->state(), MonitorClient::State::Reconnecting);
     QVERIFY(!w->client()->lastError().isEmpty());
 
-    QVERIFY(w->useEmbeddedHost());
+    w->useEmbeddedHost();
+    QVERIFY(w->embeddedHost());
+    QTRY_COMPARE(w->embeddedHost()->state(), EmbeddedHost::State::Running);
     QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
     QVERIFY(w->embeddedHost());
 }
@@ -604,6 +626,148 @@ void tst_Monitor::relativeTimesAgeWithoutNewsFromTheHost()
     }
     QVERIFY(columns.contains(SessionsModel::ConnectedFor));
     QVERIFY(columns.contains(SessionsModel::LastActivity));
+}
+
+void tst_Monitor::saysStartingWhileTheEmbeddedHostStarts()
+{
+    MonitorOptions options;
+    options.hostConfig = testConfig();
+    QElapsedTimer clock;
+    clock.start();
+    MainWindow w(options);
+    QVERIFY2(clock.elapsed() < 2 * ReturnsAtOnceMs, "the window waited for the embedded host");
+    // Nothing is taken from the host thread before this thread's loop runs again.
+    QVERIFY(w.embeddedHost());
+    QCOMPARE(w.embeddedHost()->state(), EmbeddedHost::State::Starting);
+    auto *state = w.findChild<QLabel *>(QStringLiteral("stateLabel"));
+    auto *hostLabel = w.findChild<QLabel *>(QStringLiteral("hostLabel"));
+    QVERIFY2(state->text().contains(QStringLiteral("Starting the embedded host…")), qPrintable(state->text()));
+    QVERIFY2(hostLabel->text().contains(QStringLiteral("starting…")), qPrintable(hostLabel->text()));
+    w.show();
+    QTRY_COMPARE(w.client()->state(), MonitorClient::State::Attached);
+    QVERIFY2(hostLabel->text().contains(QString::number(w.embeddedHost()->serverPort())), qPrintable(hostLabel->text()));
+    QVERIFY(!state->text().contains(QStringLiteral("Starting")));
+}
+
+void tst_Monitor::fallsBackToAFreePortWhenItsPortIsTaken()
+{
+    QTcpServer squatter;
+    QVERIFY(squatter.listen(QHostAddress::LocalHost, 0));
+    MonitorOptions options;
+    options.hostConfig = testConfig();
+    options.hostConfig.port = squatter.serverPort();
+    MainWindow w(options);
+    w.show();
+    QTRY_COMPARE(w.client()->state(), MonitorClient::State::Attached);
+    const quint16 port = w.embeddedHost()->serverPort();
+    QVERIFY(port != 0 && port != squatter.serverPort());
+    auto *state = w.findChild<QLabel *>(QStringLiteral("stateLabel"));
+    const QString busy = QStringLiteral("Port %1 was busy").arg(squatter.serverPort());
+    const QString instead = QStringLiteral("the embedded host uses %1 instead").arg(port);
+    QTRY_VERIFY2(state->text().contains(busy) && state->text().contains(instead), qPrintable(state->text()));
+    QVERIFY(openClient(port));
+}
+
+void tst_Monitor::closingTheWindowLeavesTheHostToDrainInTheBackground()
+{
+    MonitorOptions options;
+    options.hostConfig = testConfig();
+    options.hostConfig.shutdownGraceMs = 3000;
+    auto w = std::make_unique<MainWindow>(options);
+    w->show();
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
+    const quint16 port = hostPort(w.get());
+    auto client = openClient(port);
+    QVERIFY(client);
+    QSignalSpy disconnected(client.get(), &QWebSocket::disconnected);
+    // A peer that never answers the close keeps the host draining for its whole grace period.
+    QTcpSocket deaf;
+    QVERIFY(upgradeRaw(deaf, port, QStringLiteral("/echo")));
+
+    QElapsedTimer clock;
+    clock.start();
+    w.reset();
+    QVERIFY2(clock.elapsed() < ReturnsAtOnceMs, "closing the window waited for the host");
+    // This thread stays free: the client answers the close, and gets 1001.
+    QTRY_COMPARE(disconnected.size(), 1);
+    QCOMPARE(int(client->closeCode()), 1001);
+    QVERIFY2(clock.elapsed() < options.hostConfig.shutdownGraceMs, "the client waited for the grace period");
+    // The deaf peer is cut off once the grace period is over, and the port is free again.
+    QByteArray received;
+    QVERIFY(waitForDisconnect(deaf, options.hostConfig.shutdownGraceMs + 5000, &received));
+    QVERIFY2(clock.elapsed() < options.hostConfig.shutdownGraceMs + 2000, "the drain outlasted the grace period");
+    const std::optional<Frame> close = takeFrame(received);
+    QVERIFY(close);
+    QCOMPARE(closeCodeOf(*close), 1001);
+    QTRY_VERIFY(QTcpServer().listen(QHostAddress::LocalHost, port));
+}
+
+void tst_Monitor::programExitJoinsTheDrainingHost()
+{
+    // wsplug-monitor ends while its embedded host still waits for a peer that never
+    // answers the close: the window goes at once, the application's end joins the drain
+    // (main.cpp gives it 1 s of grace), and no running thread is destroyed.
+    quint16 port = 0;
+    {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        port = probe.serverPort();
+    }
+    QTemporaryDir dir;
+    const QString shot = dir.filePath(QStringLiteral("monitor.png"));
+    QProcess monitor;
+    monitor.setProcessChannelMode(QProcess::SeparateChannels);
+    monitor.start(QStringLiteral(WSPLUG_MONITOR_PROGRAM),
+                  {QStringLiteral("--port"), QString::number(port), QStringLiteral("--plugin-dir"),
+                   QStringLiteral(WSPLUG_PLUGIN_DIR), QStringLiteral("--screenshot"), shot,
+                   QStringLiteral("--screenshot-delay"), QStringLiteral("1500")});
+    QVERIFY(monitor.waitForStarted(5000));
+    // Refused until the program's host listens: a fresh socket for every try.
+    std::unique_ptr<QTcpSocket> deaf;
+    QVERIFY(QTest::qWaitFor([&] {
+        deaf = std::make_unique<QTcpSocket>();
+        return upgradeRaw(*deaf, port, QStringLiteral("/echo"));
+    }, 10000));
+    QVERIFY2(monitor.waitForFinished(15000), "wsplug-monitor did not end");
+    const QByteArray errors = monitor.readAllStandardError();
+    QCOMPARE(monitor.exitStatus(), QProcess::NormalExit);
+    QVERIFY2(monitor.exitCode() == 0, errors.constData());
+    QVERIFY2(!errors.contains("QThread: Destroyed while thread is still running"), errors.constData());
+    QVERIFY2(!errors.contains("without closing its sessions"), errors.constData());
+    QVERIFY(QFile::exists(shot));
+    QByteArray received;
+    QVERIFY(waitForDisconnect(*deaf, 5000, &received));
+    const std::optional<Frame> close = takeFrame(received);
+    QVERIFY(close);
+    QCOMPARE(closeCodeOf(*close), 1001);
+}
+
+void tst_Monitor::attachDialogAttachesAndRemembersTheHostNotTheToken()
+{
+    QSettings().remove(QStringLiteral("recentHosts"));
+    HostConfig config = testConfig();
+    config.adminToken = QStringLiteral("dialog-secret");
+    HostThread remote;
+    QVERIFY(remote.start(config));
+    auto w = openWindow();
+    QVERIFY(w);
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
+
+    QTest::keyClick(w.get(), Qt::Key_O, Qt::ControlModifier);   // "Attach to remote…"
+    QDialog *dialog = waitForDialog(w.get(), QStringLiteral("attachDialog"));
+    QVERIFY(dialog);
+    const QString url = QStringLiteral("ws://127.0.0.1:%1").arg(remote.serverPort());
+    dialog->findChild<QComboBox *>(QStringLiteral("urlBox"))->setCurrentText(url);
+    QTest::keyClicks(dialog->findChild<QLineEdit *>(QStringLiteral("tokenEdit")), config.adminToken);
+    QTest::mouseClick(dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok), Qt::LeftButton);
+
+    QVERIFY(!w->embeddedHost());
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
+    QTRY_COMPARE(w->client()->hostInfo().port, remote.serverPort());
+    QVERIFY(w->findChild<QLabel *>(QStringLiteral("hostLabel"))->text().contains(QStringLiteral("Remote")));
+    const QStringList recent = QSettings().value(QStringLiteral("recentHosts")).toStringList();
+    QCOMPARE(recent.value(0), url);
+    QVERIFY(!recent.join(QLatin1Char(' ')).contains(config.adminToken));
 }
 
 QTEST_MAIN(tst_Monitor)
