@@ -27,7 +27,7 @@ namespace WsPlug {
 namespace {
 
 // Column widths at normal size; presentation mode scales them with the font.
-constexpr int ColumnWidths[] = {50, 150, 170, 170, 100, 80, 80, 90, 90, 100, 80};
+constexpr int ColumnWidths[] = {50, 150, 170, 170, 130, 100, 80, 80, 90, 90, 100, 80};
 constexpr int MaxCommandLogEntries = 500;
 
 } // namespace

@@ -40,6 +40,7 @@
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QWebSocketHandshakeOptions>
 #include <QWebSocket>
 
 #include <memory>
@@ -368,6 +369,17 @@ void tst_Monitor::filterNarrowsTheTable()
     QTest::keyClicks(w->findChild<QLineEdit *>(QStringLiteral("clientFilter")), QStringLiteral("CHAT"));
     QCOMPARE(view->model()->rowCount(), 1);
     QVERIFY(view->model()->index(0, SessionsModel::Path).data().toString().contains(QStringLiteral("/chat")));
+    // The negotiated subprotocol has a column of its own.
+    QWebSocket withSubprotocol;
+    QWebSocketHandshakeOptions options;
+    options.setSubprotocols({QStringLiteral("wsplug.chat.v1")});
+    withSubprotocol.open(QNetworkRequest(wsUrl(hostPort(w.get()), QStringLiteral("/chat?v1"))), options);
+    QTRY_COMPARE(view->model()->rowCount(), 2);
+    QStringList shown;
+    for (int row = 0; row < view->model()->rowCount(); ++row)
+        shown << view->model()->index(row, SessionsModel::Subprotocol).data().toString();
+    shown.sort();
+    QCOMPARE(shown, (QStringList{QStringLiteral("wsplug.chat.v1"), QStringLiteral("–")}));
 }
 
 void tst_Monitor::attachesToARemoteHostAndSurvivesItsRestart()
