@@ -7,6 +7,7 @@
 #include "dashboardpanel.h"
 #include "demotraffic.h"
 #include "embeddedhost.h"
+#include "closespanel.h"
 #include "handshakespanel.h"
 #include "monitorclient.h"
 #include "monitoroptions.h"
@@ -140,10 +141,12 @@ void MainWindow::buildTabs()
     m_dashboard = new DashboardPanel(m_client, m_tabs);
     m_clients = new ClientsPanel(m_client, m_tabs);
     m_handshakes = new HandshakesPanel(m_client, m_tabs);
+    m_closes = new ClosesPanel(m_client, m_tabs);
     m_plugins = new PluginsPanel(m_client, m_tabs);
     m_tabs->addTab(m_dashboard, tr("&Dashboard"));
     m_tabs->addTab(m_clients, tr("&Clients"));
     m_tabs->addTab(m_handshakes, tr("&Handshakes"));
+    m_tabs->addTab(m_closes, tr("Cl&oses"));
     m_tabs->addTab(m_plugins, tr("&Plugins"));
     setCentralWidget(m_tabs);
     connect(m_window, &QComboBox::currentIndexChanged, this,
@@ -225,6 +228,7 @@ void MainWindow::setPresentationMode(bool on)
     const qreal scale = on ? 1.6 : 1.0;
     m_clients->followFont(f, scale);
     m_handshakes->followFont(f, scale);
+    m_closes->followFont(f, scale);
 }
 
 void MainWindow::setDemoTraffic(bool on)

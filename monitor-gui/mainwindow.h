@@ -19,6 +19,7 @@ class ClientsPanel;
 class DashboardPanel;
 class DemoTraffic;
 class EmbeddedHost;
+class ClosesPanel;
 class HandshakesPanel;
 class MonitorClient;
 class PluginsPanel;
@@ -66,6 +67,7 @@ private:
     DashboardPanel *m_dashboard = nullptr;
     ClientsPanel *m_clients = nullptr;
     HandshakesPanel *m_handshakes = nullptr;
+    ClosesPanel *m_closes = nullptr;
     PluginsPanel *m_plugins = nullptr;
     QComboBox *m_window = nullptr;
     QLabel *m_hostLabel = nullptr;

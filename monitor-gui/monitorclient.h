@@ -15,6 +15,7 @@
 
 namespace WsPlug {
 
+class ClosesModel;
 class HandshakesModel;
 class SessionsModel;
 
@@ -45,6 +46,8 @@ public:
 
     SessionsModel *sessions() const { return m_sessions; }
     HandshakesModel *handshakes() const { return m_handshakes; }
+    //! Sessions that ended since attaching, newest first.
+    ClosesModel *closes() const { return m_closes; }
     //! Empty (no version) until the first snapshot.
     const Protocol::HostInfo &hostInfo() const { return m_hostInfo; }
     const QList<Protocol::PluginInfo> &loadedPlugins() const { return m_loaded; }
@@ -96,6 +99,7 @@ private:
 
     SessionsModel *m_sessions;
     HandshakesModel *m_handshakes;
+    ClosesModel *m_closes;
     Protocol::HostInfo m_hostInfo;
     QList<Protocol::PluginInfo> m_loaded;
     QList<Protocol::PluginRefusal> m_refused;

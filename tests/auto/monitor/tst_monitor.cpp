@@ -4,6 +4,7 @@
 // one), driven with mouse and keyboard, with real WebSocket clients.
 
 #include "charts/chartspanel.h"
+#include "closesmodel.h"
 #include "embeddedhost.h"
 #include "handshakesmodel.h"
 #include "handshakespanel.h"
@@ -120,6 +121,7 @@ private Q_SLOTS:
     void bulkActionsAskFirst();
     void sendsAMessageToTheSelectedClient();
     void filterNarrowsTheTable();
+    void closesStayVisibleWithHowTheyEnded();
     void attachesToARemoteHostAndSurvivesItsRestart();
     void presentationModeEnlargesFonts();
     void rendersToAnImage();
@@ -380,6 +382,42 @@ void tst_Monitor::filterNarrowsTheTable()
         shown << view->model()->index(row, SessionsModel::Subprotocol).data().toString();
     shown.sort();
     QCOMPARE(shown, (QStringList{QStringLiteral("wsplug.chat.v1"), QStringLiteral("–")}));
+}
+
+// The Closes tab keeps sessions after they left the clients table, with how each
+// ended: a client's close (code, reason, it sent the first close frame), a kick (no
+// close frame: 1006).
+void tst_Monitor::closesStayVisibleWithHowTheyEnded()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    auto leaving = openClient(hostPort(w.get()));
+    auto kicked = openClient(hostPort(w.get()), QStringLiteral("/chat"));
+    QVERIFY(leaving && kicked);
+    auto *clientsView = w->findChild<QTableView *>(QStringLiteral("clientsView"));
+    QTRY_COMPARE(clientsView->model()->rowCount(), 2);
+    leaving->close(QWebSocketProtocol::CloseCode(4001), QStringLiteral("class is over"));
+    auto *tabs = w->findChild<QTabWidget *>(QStringLiteral("tabs"));
+    tabs->setCurrentIndex(1);
+    QTRY_COMPARE(clientsView->model()->rowCount(), 1);
+    clientsView->selectRow(0);
+    QTest::mouseClick(w->findChild<QPushButton *>(QStringLiteral("kickActionButton")), Qt::LeftButton);
+    QTRY_COMPARE(clientsView->model()->rowCount(), 0);
+
+    tabs->setCurrentWidget(w->findChild<QWidget *>(QStringLiteral("closesView"))->parentWidget());
+    QCOMPARE(tabs->tabText(tabs->currentIndex()).remove(QLatin1Char('&')), QStringLiteral("Closes"));
+    auto *view = w->findChild<QTableView *>(QStringLiteral("closesView"));
+    QTRY_COMPARE(view->model()->rowCount(), 2);
+    auto cell = [view](int row, int column) { return view->model()->index(row, column).data().toString(); };
+    // Newest first: the kick, then the client's own close.
+    QCOMPARE(cell(0, ClosesModel::Code), QStringLiteral("1006"));
+    QCOMPARE(cell(0, ClosesModel::Cause), QStringLiteral("kick"));
+    QCOMPARE(cell(0, ClosesModel::FirstClose), QStringLiteral("none — 1006"));
+    QCOMPARE(cell(0, ClosesModel::Route), QStringLiteral("/chat"));
+    QCOMPARE(cell(1, ClosesModel::Code), QStringLiteral("4001"));
+    QCOMPARE(cell(1, ClosesModel::Reason), QStringLiteral("class is over"));
+    QCOMPARE(cell(1, ClosesModel::FirstClose), QStringLiteral("client"));
+    QCOMPARE(cell(1, ClosesModel::Cause), QStringLiteral("client"));
 }
 
 void tst_Monitor::attachesToARemoteHostAndSurvivesItsRestart()
