@@ -52,9 +52,12 @@ CloseDialog::CloseDialog(const QList<SessionId> &ids, QWidget *parent)
     m_codeBox->setObjectName(QStringLiteral("codeBox"));
     for (const CloseCodeInfo &c : closeCodes)
         m_codeBox->addItem(QStringLiteral("%1  %2 — %3").arg(c.code).arg(QLatin1String(c.name), tr(c.meaning)), c.code);
-    m_codeBox->addItem(tr("Application code (4000–4999)…"), 0);
+    // 3000-3999 are registered with IANA for libraries and frameworks, 4000-4999 are
+    // private (RFC 6455 7.4.2): both are the operator's to choose.
+    m_codeBox->addItem(tr("Another code (3000–4999: registered 3xxx, application 4xxx)…"), 0);
     m_appCode->setObjectName(QStringLiteral("appCode"));
-    m_appCode->setRange(4000, 4999);
+    m_appCode->setRange(3000, 4999);
+    m_appCode->setValue(4000);
     m_appCode->setEnabled(false);
     connect(m_codeBox, &QComboBox::currentIndexChanged, m_appCode, [this] {
         m_appCode->setEnabled(m_codeBox->currentData().toInt() == 0);
@@ -63,7 +66,7 @@ CloseDialog::CloseDialog(const QList<SessionId> &ids, QWidget *parent)
     m_reason->setPlaceholderText(tr("shown to the client (at most %1 bytes of UTF-8)").arg(Protocol::MaxCloseReasonBytes));
     auto *bytes = new QLabel(this);
     form->addRow(tr("Close code:"), m_codeBox);
-    form->addRow(tr("Application code:"), m_appCode);
+    form->addRow(tr("Other code:"), m_appCode);
     form->addRow(tr("Reason:"), m_reason);
     form->addRow(QString(), bytes);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);

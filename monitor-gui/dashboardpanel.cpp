@@ -30,4 +30,9 @@ void DashboardPanel::setWindowSeconds(int seconds)
     m_charts->setHistory(m_client->history());
 }
 
+void DashboardPanel::followFont(const QFont &font)
+{
+    m_charts->followFont(font);
+}
+
 } // namespace WsPlug

@@ -15,6 +15,8 @@ class DashboardPanel final : public QWidget
     Q_OBJECT
 public:
     explicit DashboardPanel(MonitorClient *client, QWidget *parent = nullptr);
+    //! The charts' text follows \a font (presentation mode).
+    void followFont(const QFont &font);
 
 public Q_SLOTS:
     //! The charts' time window: 60 or 600 seconds.

@@ -5,7 +5,11 @@
 #include "handshakesmodel.h"
 #include "monitorclient.h"
 
+#include <QCheckBox>
 #include <QCryptographicHash>
+#include <QHBoxLayout>
+#include <QLineEdit>
+#include <QSortFilterProxyModel>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
@@ -36,6 +40,36 @@ QPlainTextEdit *monospaceView(QWidget *parent, const QString &name)
     edit->setFont(f);
     return edit;
 }
+
+//! Sorting by the raw values, and the filters: any column's text, refused attempts only.
+class HandshakesProxy final : public QSortFilterProxyModel
+{
+public:
+    using QSortFilterProxyModel::QSortFilterProxyModel;
+    bool refusedOnly = false;
+    void refilter() { invalidateFilter(); }
+
+protected:
+    bool filterAcceptsRow(int row, const QModelIndex &parent) const override
+    {
+        const auto *model = static_cast<const HandshakesModel *>(sourceModel());
+        if (refusedOnly && model->at(row).outcome == HandshakeRecord::Outcome::Upgraded)
+            return false;
+        return QSortFilterProxyModel::filterAcceptsRow(row, parent);
+    }
+    bool lessThan(const QModelIndex &left, const QModelIndex &right) const override
+    {
+        const auto *model = static_cast<const HandshakesModel *>(sourceModel());
+        const HandshakeRecord &a = model->at(left.row());
+        const HandshakeRecord &b = model->at(right.row());
+        switch (left.column()) {
+        case HandshakesModel::Time: return a.id < b.id;
+        case HandshakesModel::Status: return a.status < b.status;
+        case HandshakesModel::Duration: return a.durationMs < b.durationMs;
+        default: return QSortFilterProxyModel::lessThan(left, right);
+        }
+    }
+};
 
 } // namespace
 
@@ -110,10 +144,32 @@ HandshakesPanel::HandshakesPanel(MonitorClient *client, QWidget *parent)
     m_note->setContentsMargins(4, 2, 4, 2);
     m_note->hide();
     listLayout->addWidget(m_note);
+    auto *filters = new QHBoxLayout;
+    m_filter = new QLineEdit(list);
+    m_filter->setObjectName(QStringLiteral("handshakesFilter"));
+    m_filter->setPlaceholderText(tr("Filter by client, path, status, reason… (Ctrl+F)"));
+    m_filter->setClearButtonEnabled(true);
+    m_refusedOnly = new QCheckBox(tr("&Refused only"), list);
+    m_refusedOnly->setObjectName(QStringLiteral("refusedOnly"));
+    filters->addWidget(m_filter, 1);
+    filters->addWidget(m_refusedOnly);
+    listLayout->addLayout(filters);
     m_view = new QTableView(list);
     listLayout->addWidget(m_view);
     m_view->setObjectName(QStringLiteral("handshakesView"));
-    m_view->setModel(m_client->handshakes());
+    auto *proxy = new HandshakesProxy(this);
+    proxy->setSourceModel(m_client->handshakes());
+    proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    proxy->setFilterKeyColumn(-1);
+    m_proxy = proxy;
+    connect(m_filter, &QLineEdit::textChanged, proxy, &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_refusedOnly, &QCheckBox::toggled, this, [proxy](bool on) {
+        proxy->refusedOnly = on;
+        proxy->refilter();
+    });
+    m_view->setModel(proxy);
+    m_view->setSortingEnabled(true);
+    m_view->sortByColumn(HandshakesModel::Time, Qt::AscendingOrder);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->setWordWrap(false);
@@ -122,7 +178,17 @@ HandshakesPanel::HandshakesPanel(MonitorClient *client, QWidget *parent)
     m_view->horizontalHeader()->setStretchLastSection(true);
     setColumnWidths(1.0);
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            [this](const QModelIndex &current) { showHandshake(current.row()); });
+            [this](const QModelIndex &current) { showHandshake(m_proxy->mapToSource(current).row()); });
+    // The record on show left the list (the oldest go first) or the filter: show nothing
+    // rather than what is no longer there.
+    connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, [this] {
+        if (!m_view->selectionModel()->currentIndex().isValid())
+            showHandshake(-1);
+    });
+    connect(m_proxy, &QAbstractItemModel::modelReset, this, [this] { showHandshake(-1); });
+    connect(m_proxy, &QAbstractItemModel::layoutChanged, this, [this] {
+        showHandshake(m_proxy->mapToSource(m_view->selectionModel()->currentIndex()).row());
+    });
     // Follow new attempts while the view is at the bottom, like a terminal.
     connect(m_client->handshakes(), &QAbstractItemModel::rowsInserted, this, [this] {
         QScrollBar *bar = m_view->verticalScrollBar();
@@ -144,8 +210,8 @@ HandshakesPanel::HandshakesPanel(MonitorClient *client, QWidget *parent)
 
     connect(m_client, &MonitorClient::snapshotReceived, this, [this] {
         // Show something from the start: the latest attempt.
-        if (!m_view->currentIndex().isValid() && m_client->handshakes()->rowCount() > 0)
-            m_view->selectRow(m_client->handshakes()->rowCount() - 1);
+        if (!m_view->currentIndex().isValid() && m_proxy->rowCount() > 0)
+            m_view->selectRow(m_proxy->rowCount() - 1);
         updateNote();
     });
     connect(m_client, &MonitorClient::statsChanged, this, &HandshakesPanel::updateNote);
@@ -161,6 +227,12 @@ void HandshakesPanel::followFont(const QFont &font, qreal scale)
     }
     m_view->verticalHeader()->setDefaultSectionSize(QFontMetrics(font).height() + 8);
     setColumnWidths(scale);
+}
+
+void HandshakesPanel::focusFilter()
+{
+    m_filter->setFocus();
+    m_filter->selectAll();
 }
 
 void HandshakesPanel::setColumnWidths(qreal scale)

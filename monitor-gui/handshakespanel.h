@@ -5,7 +5,10 @@
 #include <QWidget>
 
 QT_BEGIN_NAMESPACE
+class QCheckBox;
 class QLabel;
+class QLineEdit;
+class QSortFilterProxyModel;
 class QPlainTextEdit;
 class QTableView;
 QT_END_NAMESPACE
@@ -27,6 +30,7 @@ public:
 
     //! Row heights, column widths (\a scale times normal) and the raw views follow \a font.
     void followFont(const QFont &font, qreal scale);
+    void focusFilter();
 
 private:
     void showHandshake(int row);
@@ -36,6 +40,9 @@ private:
     MonitorClient *m_client;
     QLabel *m_note = nullptr;   // says when records were dropped or left out
     QTableView *m_view = nullptr;
+    QSortFilterProxyModel *m_proxy = nullptr;   // sorting and the filters, over the model
+    QLineEdit *m_filter = nullptr;
+    QCheckBox *m_refusedOnly = nullptr;
     QPlainTextEdit *m_rawRequest = nullptr;
     QPlainTextEdit *m_rawResponse = nullptr;
     QPlainTextEdit *m_acceptDerivation = nullptr;

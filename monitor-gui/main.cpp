@@ -21,11 +21,23 @@ namespace {
     std::fprintf(stderr, "wsplug-monitor: %s\n", qPrintable(message));
     std::exit(code);
 }
+
+//! Whether a window can be shown: a platform was chosen, or an X or Wayland display is set.
+bool hasDisplay()
+{
+    return qEnvironmentVariableIsSet("QT_QPA_PLATFORM") || !qEnvironmentVariableIsEmpty("DISPLAY")
+        || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
+}
 } // namespace
 
 int main(int argc, char *argv[])
 {
-    QApplication app(argc, argv);
+    // Without a display Qt's xcb plugin would abort (a core dump, even for --help): the
+    // options are read with a core application then, and a start says what to do instead.
+    const bool display = hasDisplay();
+    std::unique_ptr<QCoreApplication> application(display ? new QApplication(argc, argv)
+                                                          : new QCoreApplication(argc, argv));
+    QCoreApplication &app = *application;
     QApplication::setApplicationName(QStringLiteral("wsplug-monitor"));
     QApplication::setOrganizationName(QStringLiteral("wsplug"));
     QApplication::setApplicationVersion(QStringLiteral(WSPLUG_VERSION));
@@ -65,6 +77,11 @@ int main(int argc, char *argv[])
         parser.showHelp(0);
     if (parser.isSet(QStringLiteral("version")))
         parser.showVersion();
+    if (!display) {
+        fail(QStringLiteral("no display (DISPLAY and WAYLAND_DISPLAY are not set): run wsplug-host for a host "
+                            "without a window, or set QT_QPA_PLATFORM=offscreen (with --screenshot) or use xvfb-run"),
+             1);
+    }
 
     WsPlug::MonitorOptions options;
     options.hostConfig.shutdownGraceMs = 1000;   // closing the window should not linger

@@ -157,6 +157,11 @@ void MainWindow::buildTabs()
     auto *find = new QAction(this);
     find->setShortcut(QKeySequence::Find);
     connect(find, &QAction::triggered, this, [this] {
+        // The filter of the tab in view; from any other tab, the clients'.
+        if (m_tabs->currentWidget() == m_handshakes) {
+            m_handshakes->focusFilter();
+            return;
+        }
         m_tabs->setCurrentWidget(m_clients);
         m_clients->focusFilter();
     });
@@ -226,6 +231,7 @@ void MainWindow::setPresentationMode(bool on)
     // Views with their own fonts and sizes follow too; columns grow with the font so
     // that nothing is cut off on a projector.
     const qreal scale = on ? 1.6 : 1.0;
+    m_dashboard->followFont(f);
     m_clients->followFont(f, scale);
     m_handshakes->followFont(f, scale);
     m_closes->followFont(f, scale);

@@ -21,6 +21,9 @@ public:
 
     QString text() const;
 
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
     QPlainTextEdit *m_text;
 };

@@ -5,6 +5,8 @@
 
 #include "charts/chartspanel.h"
 #include "closesmodel.h"
+#include "senddialog.h"
+#include "closedialog.h"
 #include "embeddedhost.h"
 #include "handshakesmodel.h"
 #include "handshakespanel.h"
@@ -40,6 +42,8 @@
 #include <QTableWidget>
 #include <QTcpServer>
 #include <QTemporaryDir>
+#include <QCheckBox>
+#include <QChartView>
 #include <QTest>
 #include <QWebSocketHandshakeOptions>
 #include <QWebSocket>
@@ -136,6 +140,11 @@ private Q_SLOTS:
     void closingTheWindowLeavesTheHostToDrainInTheBackground();
     void programExitJoinsTheDrainingHost();
     void attachDialogAttachesAndRemembersTheHostNotTheToken();
+    void withoutADisplayHelpWorksAndAStartSaysWhatToRun();
+    void closeDialogOffersEveryCodeAServerMaySend();
+    void sendDialogSendsOnCtrlEnter();
+    void handshakesSortFilterAndForgetWhatLeft();
+    void chartTicksFallOnRoundNumbersAndFollowPresentationMode();
 };
 
 namespace {
@@ -475,6 +484,122 @@ void tst_Monitor::presentationModeEnlargesFonts()
     QVERIFY(w->font().pointSizeF() > normal * 1.4);
     QTest::keyClick(w.get(), Qt::Key_F5);
     QCOMPARE(w->font().pointSizeF(), normal);
+}
+
+void tst_Monitor::withoutADisplayHelpWorksAndAStartSaysWhatToRun()
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const char *name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
+        env.remove(QLatin1String(name));
+    for (const QString &flag : {QStringLiteral("--help"), QStringLiteral("--version"), QString()}) {
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(WSPLUG_MONITOR_PROGRAM), flag.isEmpty() ? QStringList() : QStringList{flag});
+        QVERIFY(p.waitForFinished(10000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);   // no abort, no core dump
+        const QByteArray err = p.readAllStandardError();
+        if (flag.isEmpty()) {
+            QCOMPARE(p.exitCode(), 1);
+            QCOMPARE(err.count('\n'), 1);   // one line
+            QVERIFY2(err.contains("wsplug-host") && err.contains("QT_QPA_PLATFORM=offscreen"), err.constData());
+        } else {
+            QCOMPARE(p.exitCode(), 0);
+            QVERIFY(p.readAllStandardOutput().contains(flag == QLatin1String("--help") ? "--remote" : "wsplug-monitor"));
+        }
+    }
+}
+
+void tst_Monitor::closeDialogOffersEveryCodeAServerMaySend()
+{
+    CloseDialog dialog({7});
+    auto *codeBox = dialog.findChild<QComboBox *>(QStringLiteral("codeBox"));
+    auto *other = dialog.findChild<QSpinBox *>(QStringLiteral("appCode"));
+    QVERIFY(codeBox && other);
+    codeBox->setCurrentIndex(codeBox->count() - 1);
+    // 3000-3999 (registered) as well as 4000-4999 (private), RFC 6455 7.4.2.
+    QCOMPARE(other->minimum(), 3000);
+    QCOMPARE(other->maximum(), 4999);
+    other->setValue(3001);
+    QCOMPARE(int(dialog.code()), 3001);
+    for (int i = 0; i < codeBox->count() - 1; ++i)
+        QVERIFY(Protocol::isSendableCloseCode(codeBox->itemData(i).toInt()));
+}
+
+void tst_Monitor::sendDialogSendsOnCtrlEnter()
+{
+    SendDialog dialog(3);
+    dialog.show();
+    auto *edit = dialog.findChild<QPlainTextEdit *>(QStringLiteral("messageEdit"));
+    QVERIFY(edit);
+    QVERIFY(!dialog.findChildren<QLabel *>().isEmpty());   // the box says what it is
+    QTest::keyClicks(edit, QStringLiteral("hi"));
+    QTest::keyClick(edit, Qt::Key_Return);   // Enter alone adds a line
+    QVERIFY(dialog.isVisible());
+    QTest::keyClick(edit, Qt::Key_Return, Qt::ControlModifier);
+    QTRY_COMPARE(dialog.result(), int(QDialog::Accepted));
+    QCOMPARE(dialog.text(), QStringLiteral("hi\n"));
+}
+
+void tst_Monitor::handshakesSortFilterAndForgetWhatLeft()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    QVERIFY(openClient(hostPort(w.get())));
+    QCOMPARE(statusCode(rawRequest(hostPort(w.get()), handshakeRequest(QStringLiteral("/nowhere")))), 404);
+    auto *tabs = w->findChild<QTabWidget *>(QStringLiteral("tabs"));
+    auto *view = w->findChild<QTableView *>(QStringLiteral("handshakesView"));
+    tabs->setCurrentWidget(view->parentWidget()->parentWidget()->parentWidget());
+    QTRY_VERIFY(view->model()->rowCount() >= 3);   // the monitor's own admin attach, the client, the 404
+    // Ctrl+F on this tab goes to this tab's filter.
+    QTest::keyClick(w.get(), Qt::Key_F, Qt::ControlModifier);
+    auto *filter = w->findChild<QLineEdit *>(QStringLiteral("handshakesFilter"));
+    QTRY_VERIFY(filter->hasFocus());
+    QCOMPARE(tabs->currentWidget(), view->parentWidget()->parentWidget()->parentWidget());
+    // Refused only.
+    w->findChild<QCheckBox *>(QStringLiteral("refusedOnly"))->setChecked(true);
+    QCOMPARE(view->model()->rowCount(), 1);
+    QCOMPARE(view->model()->index(0, HandshakesModel::Status).data().toString(), QStringLiteral("404"));
+    w->findChild<QCheckBox *>(QStringLiteral("refusedOnly"))->setChecked(false);
+    // Sorting by status puts 101s before the 404, and back.
+    view->sortByColumn(HandshakesModel::Status, Qt::DescendingOrder);
+    QCOMPARE(view->model()->index(0, HandshakesModel::Status).data().toString(), QStringLiteral("404"));
+    // The details follow the selection; a record that leaves the view leaves the details.
+    view->selectRow(0);
+    auto *raw = w->findChild<QPlainTextEdit *>(QStringLiteral("rawRequest"));
+    QTRY_VERIFY(raw->toPlainText().contains(QLatin1String("/nowhere")));
+    QTest::keyClicks(filter, QStringLiteral("no such text anywhere"));
+    QCOMPARE(view->model()->rowCount(), 0);
+    QTRY_VERIFY(raw->toPlainText().isEmpty());
+}
+
+void tst_Monitor::chartTicksFallOnRoundNumbersAndFollowPresentationMode()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    std::vector<std::unique_ptr<QWebSocket>> clients;
+    for (int i = 0; i < 7; ++i)
+        clients.push_back(openClient(hostPort(w.get())));
+    auto *charts = w->findChild<ChartsPanel *>();
+    QVERIFY(charts);
+    QTRY_VERIFY(charts->pointCount(QStringLiteral("connections")) > 2);
+    // Every axis spans four intervals of 1, 2, 2.5 or 5 times a power of ten.
+    QTRY_VERIFY(charts->axisTops().value(0) >= 8);
+    for (double top : charts->axisTops()) {
+        if (top <= 0)
+            continue;
+        const double step = top / 4;
+        const double magnitude = std::pow(10.0, std::floor(std::log10(step)));
+        const double m = step / magnitude;
+        QVERIFY2(std::abs(m - 1) < 1e-9 || std::abs(m - 2) < 1e-9 || std::abs(m - 2.5) < 1e-9 || std::abs(m - 5) < 1e-9,
+                 qPrintable(QString::number(top)));
+    }
+    // Presentation mode: the charts' titles and axis labels grow with the rest.
+    auto *view = w->findChild<QChartView *>();
+    QVERIFY(view);
+    const qreal normal = view->chart()->axes().first()->labelsFont().pointSizeF();
+    QTest::keyClick(w.get(), Qt::Key_F5);
+    QVERIFY(view->chart()->axes().first()->labelsFont().pointSizeF() > normal * 1.4);
+    QVERIFY(view->chart()->titleFont().pointSizeF() > normal * 1.4);
 }
 
 void tst_Monitor::rendersToAnImage()
