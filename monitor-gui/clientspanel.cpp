@@ -105,6 +105,11 @@ ClientsPanel::ClientsPanel(MonitorClient *client, QWidget *parent)
     m_commandLog->setObjectName(QStringLiteral("commandLog"));
     m_commandLog->setMaximumHeight(110);
     layout->addWidget(m_commandLog);
+    // "session 3" means another session on another host: the log starts afresh there.
+    connect(client, &MonitorClient::stateChanged, m_commandLog, [this](MonitorClient::State state) {
+        if (state == MonitorClient::State::Detached)
+            m_commandLog->clear();
+    });
 
     connect(m_client, &MonitorClient::commandFinished, this, [this](const QString &what, bool ok, const QString &error) {
         logCommand(ok ? tr("✔ %1").arg(what) : tr("✘ %1: %2").arg(what, error), ok);

@@ -269,6 +269,16 @@ void MonitorClient::closeSessions(const QList<SessionId> &ids, quint16 code, con
     }
 }
 
+void MonitorClient::closeRoute(const QString &route, quint16 code, const QString &reason)
+{
+    Protocol::Command c;
+    c.kind = Protocol::Command::Kind::CloseRoute;
+    c.route = route;
+    c.code = code;
+    c.reason = reason;
+    sendCommand(c, tr("close every session of %1 with %2").arg(route).arg(code));
+}
+
 void MonitorClient::kickSessions(const QList<SessionId> &ids)
 {
     for (SessionId id : ids) {

@@ -65,6 +65,8 @@ public:
     // Operator commands. Each result arrives as commandFinished().
     void closeSessions(const QList<SessionId> &ids, quint16 code, const QString &reason);
     void kickSessions(const QList<SessionId> &ids);
+    //! Every session on \a route (a declared route or a path) gets a close frame.
+    void closeRoute(const QString &route, quint16 code, const QString &reason);
     void sendText(SessionId id, const QString &text);
 
 Q_SIGNALS:

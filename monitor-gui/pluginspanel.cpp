@@ -2,9 +2,12 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "pluginspanel.h"
 
+#include "closedialog.h"
 #include "monitorclient.h"
 
+#include <QHBoxLayout>
 #include <QHeaderView>
+#include <QPushButton>
 #include <QLabel>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -15,7 +18,8 @@ PluginsPanel::PluginsPanel(MonitorClient *client, QWidget *parent)
     : QWidget(parent),
       m_client(client),
       m_loaded(new QTableWidget(0, 6, this)),
-      m_refused(new QTableWidget(0, 2, this))
+      m_refused(new QTableWidget(0, 2, this)),
+      m_closeRoutes(new QPushButton(tr("Close every session of its routes…"), this))
 {
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(new QLabel(tr("<b>Loaded plugins</b>"), this));
@@ -26,7 +30,19 @@ PluginsPanel::PluginsPanel(MonitorClient *client, QWidget *parent)
     m_loaded->setWordWrap(false);
     m_loaded->verticalHeader()->hide();
     m_loaded->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_loaded->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_loaded->setSelectionMode(QAbstractItemView::SingleSelection);
     layout->addWidget(m_loaded, 2);
+    // The admin protocol's closeRoute: a class is over, a route goes into maintenance.
+    m_closeRoutes->setObjectName(QStringLiteral("closeRoutesButton"));
+    m_closeRoutes->setEnabled(false);
+    connect(m_loaded, &QTableWidget::itemSelectionChanged, this,
+            [this] { m_closeRoutes->setEnabled(!m_loaded->selectedItems().isEmpty()); });
+    connect(m_closeRoutes, &QPushButton::clicked, this, &PluginsPanel::closeSelectedRoutes);
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(m_closeRoutes);
+    buttons->addStretch();
+    layout->addLayout(buttons);
     layout->addWidget(new QLabel(tr("<b>Refused plugins</b> (the host loaded the others)"), this));
     m_refused->setObjectName(QStringLiteral("refusedTable"));
     m_refused->setHorizontalHeaderLabels({tr("File"), tr("Reason")});
@@ -59,6 +75,22 @@ void PluginsPanel::updatePlugins()
         m_refused->setItem(row, 0, new QTableWidgetItem(refused.at(row).fileName));
         m_refused->setItem(row, 1, new QTableWidgetItem(refused.at(row).reason));
     }
+}
+
+void PluginsPanel::closeSelectedRoutes()
+{
+    const int row = m_loaded->currentRow();
+    if (row < 0 || row >= m_client->loadedPlugins().size())
+        return;
+    const QStringList routes = m_client->loadedPlugins().at(row).routes;
+    auto *dialog = new CloseDialog({}, window());
+    dialog->setWindowTitle(tr("Close every session of %1").arg(routes.join(QStringLiteral(", "))));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog, routes] {
+        for (const QString &route : routes)
+            m_client->closeRoute(route, dialog->code(), dialog->reason());
+    });
+    dialog->open();
 }
 
 void PluginsPanel::updateSessions()

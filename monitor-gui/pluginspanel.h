@@ -5,6 +5,7 @@
 #include <QWidget>
 
 QT_BEGIN_NAMESPACE
+class QPushButton;
 class QTableWidget;
 QT_END_NAMESPACE
 
@@ -22,10 +23,12 @@ public:
 private:
     void updatePlugins();    // on a snapshot: both tables
     void updateSessions();   // on a tick: the Sessions column only
+    void closeSelectedRoutes();
 
     MonitorClient *m_client;
     QTableWidget *m_loaded;
     QTableWidget *m_refused;
+    QPushButton *m_closeRoutes;
 };
 
 } // namespace WsPlug

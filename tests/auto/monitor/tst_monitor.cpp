@@ -145,6 +145,8 @@ private Q_SLOTS:
     void sendDialogSendsOnCtrlEnter();
     void handshakesSortFilterAndForgetWhatLeft();
     void chartTicksFallOnRoundNumbersAndFollowPresentationMode();
+    void closesEverySessionOfAPluginsRoutes();
+    void commandLogStartsAfreshOnAnotherHost();
 };
 
 namespace {
@@ -570,6 +572,50 @@ void tst_Monitor::handshakesSortFilterAndForgetWhatLeft()
     QTest::keyClicks(filter, QStringLiteral("no such text anywhere"));
     QCOMPARE(view->model()->rowCount(), 0);
     QTRY_VERIFY(raw->toPlainText().isEmpty());
+}
+
+void tst_Monitor::closesEverySessionOfAPluginsRoutes()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    auto a = openClient(hostPort(w.get()));
+    auto b = openClient(hostPort(w.get()));
+    auto other = openClient(hostPort(w.get()), QStringLiteral("/chat"));
+    QVERIFY(a && b && other);
+    auto *table = w->findChild<QTableWidget *>(QStringLiteral("pluginsTable"));
+    QTRY_VERIFY(table->rowCount() >= 2);
+    int echoRow = -1;
+    for (int row = 0; row < table->rowCount(); ++row) {
+        if (table->item(row, 0)->text() == QLatin1String("echo"))
+            echoRow = row;
+    }
+    QVERIFY(echoRow >= 0);
+    table->selectRow(echoRow);
+    auto *button = w->findChild<QPushButton *>(QStringLiteral("closeRoutesButton"));
+    QVERIFY(button->isEnabled());
+    QTest::mouseClick(button, Qt::LeftButton);
+    CloseDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = w->findChild<CloseDialog *>()));
+    QTest::keyClicks(dialog->findChild<QLineEdit *>(QStringLiteral("reasonEdit")), QStringLiteral("maintenance"));
+    QSignalSpy aGone(a.get(), &QWebSocket::disconnected), bGone(b.get(), &QWebSocket::disconnected);
+    dialog->accept();
+    QTRY_COMPARE(aGone.size() + bGone.size(), 2);
+    QCOMPARE(a->closeReason(), QStringLiteral("maintenance"));
+    QCOMPARE(other->state(), QAbstractSocket::ConnectedState);   // another plugin's route
+}
+
+void tst_Monitor::commandLogStartsAfreshOnAnotherHost()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    auto client = openClient(hostPort(w.get()));
+    QVERIFY(client);
+    w->client()->kickSessions({1});
+    auto *log = w->findChild<QListWidget *>(QStringLiteral("commandLog"));
+    QTRY_COMPARE(log->count(), 1);
+    // Ids are the host's: after switching, "session 1" would mean another session.
+    w->client()->detach();
+    QCOMPARE(log->count(), 0);
 }
 
 void tst_Monitor::chartTicksFallOnRoundNumbersAndFollowPresentationMode()
