@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "connectionsocket_p.h"
 
+#include "capturerecorder_p.h"
+
 #include <QTimer>
 
 #include <cstring>
@@ -12,9 +14,14 @@
 
 namespace WsPlug::Internal {
 
+ConnectionSocket::~ConnectionSocket() = default;
+
 qint64 ConnectionSocket::writeData(const char *data, qint64 len)
 {
     const qint64 written = writeNow(data, len);
+    // What the kernel or Qt's buffer took, in the order written: the stream's order.
+    if (m_capture && written > 0)
+        m_capture->serverSent(data, qsizetype(written));
     if (onWritten)
         onWritten();
     return written;
@@ -76,14 +83,38 @@ void ConnectionSocket::close()
     // Drain what arrives so that the final close() finds no unread input (which would
     // make it a reset).
     disconnect(this, &QIODevice::readyRead, nullptr, nullptr);
-    connect(this, &QIODevice::readyRead, this, [this] { skip(bytesAvailable()); });
-    skip(bytesAvailable());
+    connect(this, &QIODevice::readyRead, this, [this] { discardInput(); });
+    discardInput();
     shutdownWriteWhenFlushed();
     // The peer answers our FIN with its own: Qt reads end-of-file, and the socket is
     // then closed for good (disconnected() follows). A peer that never does is cut off.
     QTimer::singleShot(m_lingerMs, this, [this] {
         if (state() != QAbstractSocket::UnconnectedState)
             abort();
+    });
+}
+
+void ConnectionSocket::discardInput()
+{
+    if (!m_capture) {
+        skip(bytesAvailable());
+        return;
+    }
+    // The peer still sent it (its answer to our close frame, often): keep it in the capture.
+    const QByteArray input = read(bytesAvailable());
+    m_capture->clientSent(input.constData(), input.size());
+}
+
+void ConnectionSocket::startCapture(std::unique_ptr<CaptureStream> stream)
+{
+    m_capture = std::move(stream);
+    connect(this, &QAbstractSocket::disconnected, this, [this] {
+        if (!m_capture)
+            return;
+        // The peer closed first if the socket met its end of file before the host
+        // shut its side down; every other end (close, refusal, abort) is the host's.
+        const bool peerFirst = !m_lingering && error() == QAbstractSocket::RemoteHostClosedError;
+        m_capture->end(peerFirst ? TcpSynthesizer::Side::Client : TcpSynthesizer::Side::Server);
     });
 }
 
@@ -157,6 +188,9 @@ void ConnectionSocket::filterReceived()
 
 void ConnectionSocket::feedFilter(const char *data, qsizetype size)
 {
+    // Every byte the client sends after its request head passes here, still masked.
+    if (m_capture)
+        m_capture->clientSent(data, size);
     if (size == 0 || m_filter.failed())
         return;
     if (!m_filter.feed(data, size, &m_plain) && m_onFilterFailed) {

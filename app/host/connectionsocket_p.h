@@ -7,8 +7,11 @@
 #include <QTcpSocket>
 
 #include <functional>
+#include <memory>
 
 namespace WsPlug::Internal {
+
+class CaptureStream;
 
 /*
  * The TCP socket under every connection, from accept to close. It keeps the first response head written
@@ -22,6 +25,7 @@ class ConnectionSocket final : public QTcpSocket
 {
 public:
     using QTcpSocket::QTcpSocket;
+    ~ConnectionSocket() override;
     QByteArray responseHead;
     //! Called after every write; never from a place where the socket may be deleted.
     std::function<void()> onWritten;
@@ -45,6 +49,12 @@ public:
     //! with the close code to fail the connection with (1002, 1007) and the reason.
     void startFiltering(const QByteArray &earlyData, qint64 maxJoinedBytes,
                         std::function<void(int, const QString &)> onFilterFailed);
+
+    //! From now on every byte the client sends (from the raw read path, before the
+    //! frame filter) and every byte written goes to \a stream too, until the
+    //! connection ends (see CaptureRecorder). Without it, writes and reads pay a
+    //! null-pointer check.
+    void startCapture(std::unique_ptr<CaptureStream> stream);
 
     //! What QWebSocket may read: once filtering, the filtered frames.
     qint64 bytesAvailable() const override;
@@ -71,6 +81,7 @@ private:
     void filterReceived();
     void stopFiltering();
     void feedFilter(const char *data, qsizetype size);
+    void discardInput();
     bool m_recording = true;
     int m_lingerMs = 0;
     bool m_lingering = false;
@@ -84,6 +95,8 @@ private:
     std::function<void(int, const QString &)> m_onFilterFailed;
     QByteArray m_plain;
     qsizetype m_plainRead = 0;
+
+    std::unique_ptr<CaptureStream> m_capture;   // only with --capture
 };
 
 } // namespace WsPlug::Internal

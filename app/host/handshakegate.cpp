@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "handshakegate_p.h"
 
+#include "capturerecorder_p.h"
 #include "connectionsocket_p.h"
 #include "logging_p.h"
 
@@ -286,6 +287,8 @@ void HandshakeGate::onReadyRead(ConnectionSocket *socket)
             socket->ungetChar(headForQt.at(i));
     }
     socket->setReadBufferSize(headForQt.size());
+    if (m_capture)
+        m_capture->attach(socket, p);
     m_webSocketServer->handleConnection(socket);
 }
 
@@ -354,6 +357,8 @@ void HandshakeGate::refuse(ConnectionSocket *socket, int status, const QByteArra
     log(p, status == 408 ? HandshakeRecord::Outcome::Timeout : HandshakeRecord::Outcome::Refused,
         status, response, QString::fromUtf8(reason));
     const QString peer = p.peerAddress;
+    if (m_capture)
+        m_capture->attach(socket, p);
     // Last: closing may end the connection at once, and take its pending entry (p) with it.
     respondAndClose(socket, response);
     m_host->refused(peer, status, QString::fromUtf8(reason));

@@ -20,6 +20,7 @@ class QWebSocketServer;
 
 namespace WsPlug::Internal {
 
+class CaptureRecorder;
 class ConnectionSocket;
 
 //! A connection whose request head has not been answered yet.
@@ -99,6 +100,8 @@ public:
     void releaseAddress(const QString &peerAddress);
     //! Every subprotocol some plugin speaks: Qt answers with the one the gate chose.
     void setSupportedSubprotocols(const QStringList &subprotocols);
+    //! Connections are recorded by \a recorder (nullptr: none) from their request head on.
+    void setCapture(CaptureRecorder *recorder) { m_capture = recorder; }
 
 private:
     class Listener;
@@ -125,6 +128,7 @@ private:
     Listener *m_listener = nullptr;
     QWebSocketServer *m_webSocketServer = nullptr;
     bool m_stopping = false;
+    CaptureRecorder *m_capture = nullptr;
 
     QHash<ConnectionSocket *, PendingHandshake> m_pending;
     QHash<QString, ConnectionSocket *> m_handedOverByPeer;   // "addr|port" -> socket

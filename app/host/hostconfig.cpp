@@ -62,6 +62,8 @@ const QList<HostConfig::IntSetting> &HostConfig::intSettings()
                            "Milliseconds to wait for close handshakes on shutdown"),
         WSPLUG_INT_SETTING(maxExecProcesses, int, 1, 100000, "max-exec-processes",
                            "Handler processes (--exec) at once; over it: HTTP 503"),
+        WSPLUG_INT_SETTING(captureMaxBytes, qint64, 4096, qint64(1) << 40, "capture-max-bytes",
+                           "Max bytes of the --capture file; recording stops there"),
         WSPLUG_INT_SETTING(maxAdminConnections, int, 1, 1000, nullptr, "Admin clients at once; over it: HTTP 503"),
         WSPLUG_INT_SETTING(handshakeLogSize, int, 1, 100000, nullptr, "Upgrade attempts kept in the handshake log"),
         WSPLUG_INT_SETTING(statsTickMs, int, 50, 60000, nullptr, "Milliseconds between rate samples"),
@@ -126,6 +128,13 @@ bool HostConfig::loadJson(const QByteArray &json, QString *errorString)
                 return false;
             }
             next.adminToken = value.toString();
+        } else if (key == QLatin1String("captureFile")) {
+            if (!value.isString()) {
+                if (errorString)
+                    *errorString = QStringLiteral("config key \"captureFile\" must be a string");
+                return false;
+            }
+            next.captureFile = value.toString();
         } else if (key == QLatin1String("address")) {
             QHostAddress address;
             if (!value.isString() || !address.setAddress(value.toString())) {

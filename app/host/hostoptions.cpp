@@ -32,6 +32,10 @@ struct HostOptions::Private
     QCommandLineOption adminToken{QStringLiteral("admin-token"),
                                   QStringLiteral("Token for the admin channel at /_admin (default: $WSPLUG_ADMIN_TOKEN, the config, or a random one printed at start)."),
                                   QStringLiteral("token")};
+    QCommandLineOption capture{QStringLiteral("capture"),
+                               QStringLiteral("Record every session's bytes, both ways, to this pcapng file for Wireshark "
+                                              "(created anew; admin-channel connections are never recorded)."),
+                               QStringLiteral("file")};
     QCommandLineOption admin{QStringLiteral("admin"),
                              QStringLiteral("Serve the admin channel at /_admin: on (default) or off."), QStringLiteral("on|off")};
     QCommandLineOption metrics{QStringLiteral("metrics"),
@@ -79,7 +83,7 @@ HostOptions::~HostOptions() = default;
 
 void HostOptions::addTo(QCommandLineParser &parser) const
 {
-    parser.addOptions({d->config, d->address, d->pluginDir, d->adminToken, d->admin, d->metrics, d->page,
+    parser.addOptions({d->config, d->address, d->pluginDir, d->adminToken, d->capture, d->admin, d->metrics, d->page,
                        d->upgradeWithoutSubprotocol, d->exec});
     for (const Private::IntOption &o : d->ints)
         parser.addOption(o.option);
@@ -154,6 +158,8 @@ HostOptions::Result HostOptions::apply(const QCommandLineParser &parser) const
         r.config.adminToken = qEnvironmentVariable("WSPLUG_ADMIN_TOKEN");
     if (parser.isSet(d->adminToken))
         r.config.adminToken = parser.value(d->adminToken);
+    if (parser.isSet(d->capture))
+        r.config.captureFile = parser.value(d->capture);
     for (const auto &[option, field] : {std::pair{&d->admin, &r.config.adminEnabled},
                                         std::pair{&d->metrics, &r.config.metricsEnabled},
                                         std::pair{&d->page, &r.config.pageEnabled},

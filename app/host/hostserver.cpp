@@ -122,6 +122,14 @@ bool HostServer::start()
         delete gate;
         return false;
     }
+    if (!d->config.captureFile.isEmpty()) {
+        d->capture = CaptureRecorder::open(d->config.captureFile, d->config.captureMaxBytes, &d->errorString);
+        if (!d->capture) {
+            delete gate;
+            return false;
+        }
+        gate->setCapture(d->capture.get());
+    }
     d->gate = gate;
 
     d->registry.load(d->config.pluginDirs.isEmpty() ? PluginRegistry::defaultPluginDirs()
@@ -271,6 +279,7 @@ void HostServerPrivate::finishStop()
         }
     }
     gate->finish();
+    gate->setCapture(nullptr);
     gate->deleteLater();
     gate = nullptr;
     statsTimer.stop();
@@ -280,6 +289,10 @@ void HostServerPrivate::finishStop()
         admin = nullptr;
     }
     shutdownPlugins();
+    if (capture) {
+        capture->finish();   // after every connection above was aborted: the file is complete
+        capture.reset();
+    }
     running = false;
     stopping = false;
     qCInfo(lcHost) << "stopped";

@@ -7,6 +7,7 @@
 
 #include "adminchannel_p.h"
 #include "admintoken_p.h"
+#include "capturerecorder_p.h"
 #include "frameencoder_p.h"
 #include "handshakegate_p.h"
 #include "handshakelog_p.h"
@@ -127,6 +128,7 @@ public:
     Internal::AdminToken adminToken;
     Internal::StatsCollector stats;
     Internal::AdminChannel *admin = nullptr;
+    std::unique_ptr<Internal::CaptureRecorder> capture;   // with --capture only (capturerecorder.cpp)
 
     QHash<SessionId, Internal::Session *> sessions;
     std::map<QString, std::unique_ptr<Internal::PluginContext>> contexts;

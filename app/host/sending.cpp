@@ -87,6 +87,13 @@ int HostServerPrivate::sendEncodedToMany(const PluginContext *context, const QLi
         if (t.sent != qint64(size))
             shortFds.push_back(t.fd);
     }
+    if (capture) {
+        // What the kernel took, before any tail the last pass writes through the socket.
+        for (const FanoutTarget &t : targets) {
+            if (t.sent > 0)
+                capture->sentDirect(t.fd, data, qsizetype(t.sent));
+        }
+    }
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     int taken = 0;
     for (const FanoutTarget &t : targets) {

@@ -44,7 +44,8 @@ void tst_HostConfig::loadsEveryKey()
         "maxSendBacklogBytes": 262144, "pingIntervalMs": 5000, "pongTimeoutMs": 2000,
         "shutdownGraceMs": 1000, "adminEnabled": false, "adminToken": "s3cret-Token_1.x~",
         "maxAdminConnections": 2, "metricsEnabled": false, "handshakeLogSize": 50,
-        "statsTickMs": 500, "rateHistorySeconds": 60
+        "statsTickMs": 500, "rateHistorySeconds": 60,
+        "captureFile": "/var/tmp/host.pcapng", "captureMaxBytes": 1048576
     })";
     QVERIFY2(c.loadJson(json, &why), qPrintable(why));
     QCOMPARE(c.address, QHostAddress(QStringLiteral("::1")));
@@ -69,6 +70,8 @@ void tst_HostConfig::loadsEveryKey()
     QCOMPARE(c.handshakeLogSize, 50);
     QCOMPARE(c.statsTickMs, 500);
     QCOMPARE(c.rateHistorySeconds, 60);
+    QCOMPARE(c.captureFile, QStringLiteral("/var/tmp/host.pcapng"));
+    QCOMPARE(c.captureMaxBytes, qint64(1048576));
 }
 
 void tst_HostConfig::absentKeysKeepTheirValue()
@@ -101,6 +104,8 @@ void tst_HostConfig::rejectsBadConfig_data()
     QTest::addRow("admin token with space") << QByteArray("{\"adminToken\": \"abc defgh\"}") << QStringLiteral("letters, digits");
     QTest::addRow("admin token with ampersand") << QByteArray("{\"adminToken\": \"abcd&efgh\"}") << QStringLiteral("letters, digits");
     QTest::addRow("admin token number") << QByteArray("{\"adminToken\": 12345678}") << QStringLiteral("must be a string");
+    QTest::addRow("capture file number") << QByteArray("{\"captureFile\": 1}") << QStringLiteral("\"captureFile\" must be a string");
+    QTest::addRow("capture limit too small") << QByteArray("{\"captureMaxBytes\": 100}") << QStringLiteral("\"captureMaxBytes\"");
     QTest::addRow("stats tick too fast") << QByteArray("{\"statsTickMs\": 1}") << QStringLiteral("\"statsTickMs\"");
     QTest::addRow("frame over message") << QByteArray("{\"maxFrameBytes\": 4096, \"maxMessageBytes\": 1024}")
                                         << QStringLiteral("frame size");

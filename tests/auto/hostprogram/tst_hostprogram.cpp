@@ -125,6 +125,11 @@ void tst_HostProgram::badInputIsOneLineOnStderr_data()
     QTest::addRow("unknown config key") << QStringList() << QByteArray("{\"colour\": 1}") << QStringLiteral("colour");
     QTest::addRow("bad dispatcher") << QStringList{QStringLiteral("--dispatcher"), QStringLiteral("select")} << QByteArray()
                                     << QStringLiteral("--dispatcher");
+    QTest::addRow("unopenable capture file") << QStringList{QStringLiteral("--port"), QStringLiteral("0"),
+                                                            QStringLiteral("--capture"), QStringLiteral("/nonexistent/x.pcapng")}
+                                             << QByteArray() << QStringLiteral("cannot open capture file /nonexistent/x.pcapng");
+    QTest::addRow("capture limit too small") << QStringList{QStringLiteral("--capture-max-bytes"), QStringLiteral("100")}
+                                             << QByteArray() << QStringLiteral("--capture-max-bytes");
     QTest::addRow("stray argument") << QStringList{QStringLiteral("extra")} << QByteArray() << QStringLiteral("extra");
 }
 

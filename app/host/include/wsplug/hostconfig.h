@@ -60,6 +60,11 @@ struct WSPLUG_EXPORT HostConfig
     int statsTickMs = 250;                //!< rate sampling period
     int rateHistorySeconds = 600;         //!< rate samples kept
 
+    //! Record every session's bytes, both ways, to this pcapng file (created anew at
+    //! start()); empty = no capture. See README "Capturing to Wireshark".
+    QString captureFile;
+    qint64 captureMaxBytes = 256 * 1024 * 1024;  //!< the capture file never grows past this
+
     /*! Reads a JSON config object into this config; keys that are absent keep their
         current value. Returns false with a one-line \a errorString on a syntax error,
         an unknown key or a value of the wrong type or range. */

@@ -21,7 +21,7 @@ namespace WsPlug {
 /*
  * The host's command-line options, one table for every program that runs a host
  * (wsplug-host, and the monitor's embedded host): --config, --address,
- * --plugin-dir, --admin-token, --admin, --metrics, and a flag for each integer
+ * --plugin-dir, --admin-token, --capture, --admin, --metrics, and a flag for each integer
  * setting of HostConfig::intSettings() that has one (ranges from the same table).
  */
 class WSPLUG_EXPORT HostOptions
