@@ -52,8 +52,11 @@ protected:
 };
 
 HandshakeGate::HandshakeGate(const HostConfig &config, GateHost *host, QObject *parent)
-    : QObject(parent), m_config(config), m_host(host)
+    : QObject(parent), m_config(config), m_host(host), m_deadlineTimer(new QTimer(this))
 {
+    m_clock.start();
+    m_deadlineTimer->setSingleShot(true);
+    connect(m_deadlineTimer, &QTimer::timeout, this, [this] { onDeadlines(); });
 }
 
 HandshakeGate::~HandshakeGate() = default;
@@ -172,13 +175,15 @@ void HandshakeGate::onIncoming(qintptr socketDescriptor)
     }
     const int timeout = p.refuseStatus ? std::min(m_config.handshakeTimeoutMs, RefusalLingerMs)
                                        : m_config.handshakeTimeoutMs;
+    p.deadline = m_deadlines.emplace(m_clock.elapsed() + timeout, socket);
+    if (p.deadline == m_deadlines.begin())
+        m_deadlineTimer->start(timeout);
     m_pending.insert(socket, p);
 
     // Never buffer more than a head's worth before deciding.
     socket->setReadBufferSize(m_config.maxRequestHeadBytes + 1);
     connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onReadyRead(socket); });
     connect(socket, &QTcpSocket::disconnected, this, [this, socket] { onGone(socket); });
-    QTimer::singleShot(timeout, socket, [this, socket] { onTimeout(socket); });
     if (socket->bytesAvailable() > 0)
         onReadyRead(socket);
 }
@@ -337,6 +342,30 @@ void HandshakeGate::onTimeout(ConnectionSocket *socket)
     refuse(socket, 408, "request head not received within " + QByteArray::number(m_config.handshakeTimeoutMs) + " ms");
 }
 
+void HandshakeGate::onDeadlines()
+{
+    const qint64 now = m_clock.elapsed();
+    while (!m_deadlines.empty() && m_deadlines.begin()->first <= now) {
+        ConnectionSocket *socket = m_deadlines.begin()->second;
+        m_deadlines.erase(m_deadlines.begin());
+        auto it = m_pending.find(socket);
+        if (it == m_pending.end())
+            continue;
+        it->deadline = m_deadlines.end();
+        onTimeout(socket);
+    }
+    if (!m_deadlines.empty())
+        m_deadlineTimer->start(int(std::max<qint64>(0, m_deadlines.begin()->first - now)));
+}
+
+//! Drops the pending entry \a it (and its deadline).
+void HandshakeGate::forget(QHash<ConnectionSocket *, PendingHandshake>::iterator it)
+{
+    if (it->deadline != m_deadlines.end())
+        m_deadlines.erase(it->deadline);
+    m_pending.erase(it);
+}
+
 void HandshakeGate::onGone(ConnectionSocket *socket)
 {
     auto it = m_pending.find(socket);
@@ -359,7 +388,7 @@ void HandshakeGate::onGone(ConnectionSocket *socket)
             QStringLiteral("the client closed the connection before a complete request head"));
     }
     const bool handedOver = it->handedOver;
-    m_pending.erase(it);
+    forget(it);
     // A socket given to Qt is Qt's to delete (it deletes it on disconnect).
     if (!handedOver)
         socket->deleteLater();
@@ -377,8 +406,19 @@ void HandshakeGate::onUpgraded()
             continue;
         }
         PendingHandshake p = it.value();
-        m_pending.erase(it);
+        forget(it);
         disconnect(socket, nullptr, this, nullptr);
+        // Qt keeps the socket connected to its server after the upgrade: the server's
+        // slot deletes it (deleteLater) when it disconnects, and QWebSocket never owns
+        // it. That slot, like the one that reads the handshake, looks up
+        // QObject::sender(), which walks every connection made to the server: with the
+        // socket of every open session still connected, each handshake and each close
+        // cost time in proportion to the sessions open. So the host cuts the socket off
+        // Qt's server and gives it to its QWebSocket, which it outlives by nothing; it
+        // also leaves the gate's children, which only holds connections in handshake.
+        QObject::disconnect(socket, nullptr, m_webSocketServer, nullptr);
+        QObject::disconnect(ws, nullptr, m_webSocketServer, nullptr);
+        socket->setParent(ws);
         // The handshake is done: the connection now counts as a session.
         if (p.counted) {
             --m_pendingCounted;

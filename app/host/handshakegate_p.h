@@ -13,8 +13,10 @@
 #include <QTcpServer>
 
 #include <functional>
+#include <map>
 #include <optional>
 
+class QTimer;
 class QWebSocket;
 class QWebSocketServer;
 
@@ -44,6 +46,8 @@ struct PendingHandshake
     bool admin = false;            // an admin-channel connection: not a user session
     bool http = false;             // a plain HTTP request (/metrics ...): not logged as a handshake
     bool headOnly = false;         // a HEAD request: every answer is sent without its body
+    // Its entry in the gate's deadline queue (HandshakeGate::m_deadlines).
+    std::multimap<qint64, ConnectionSocket *>::iterator deadline;
 };
 
 /*
@@ -100,6 +104,8 @@ private:
     void onReadyRead(ConnectionSocket *socket);
     void onGone(ConnectionSocket *socket);
     void onTimeout(ConnectionSocket *socket);
+    void onDeadlines();
+    void forget(QHash<ConnectionSocket *, PendingHandshake>::iterator it);
     void onUpgraded();
     void refuse(ConnectionSocket *socket, int status, const QByteArray &reason);
     void uncount(PendingHandshake &p);
@@ -115,6 +121,12 @@ private:
     bool m_stopping = false;
 
     QHash<ConnectionSocket *, PendingHandshake> m_pending;
+    // When each pending handshake times out (ms on m_clock), earliest first: one timer
+    // for all of them, instead of a timer object per connection that outlives its
+    // handshake by the whole timeout.
+    std::multimap<qint64, ConnectionSocket *> m_deadlines;
+    QTimer *m_deadlineTimer = nullptr;
+    QElapsedTimer m_clock;
     QHash<QString, ConnectionSocket *> m_handedOverByPeer;   // "addr|port" -> socket
     int m_pendingCounted = 0;
     int m_refusing = 0;

@@ -54,6 +54,13 @@ HostServer::~HostServer()
         d->stopping = true;
         d->finishStop();
     }
+    // Sessions are not children of the host (see Session): delete those whose
+    // deleteLater() the event loop has not got to.
+    const auto finished = std::exchange(d->finishedSessions, {});
+    for (Session *s : finished) {
+        s->pendingDelete = nullptr;
+        delete s;
+    }
     // The timers are members of d but children of this: detach before QObject
     // deletes children.
     d->heartbeat.setParent(nullptr);

@@ -119,6 +119,8 @@ public:
     Internal::AdminChannel *admin = nullptr;
 
     QHash<SessionId, Internal::Session *> sessions;
+    //! Finished sessions whose deleteLater() is still pending; deleted with the host.
+    QSet<Internal::Session *> finishedSessions;
     std::map<QString, std::unique_ptr<Internal::PluginContext>> contexts;
     QStringList initializedPlugins;     // in initialize order
     SessionId nextSessionId = 1;

@@ -27,7 +27,7 @@ QString quotedOrNone(const QString &text)
 
 void HostServerPrivate::openSession(QWebSocket *ws, ConnectionSocket *tcp, const PendingHandshake &p)
 {
-    auto *s = new Session(q);
+    auto *s = new Session;
     WebSocketTransport::Limits limits;
     limits.maxFrameBytes = config.maxFrameBytes;
     limits.maxMessageBytes = config.maxMessageBytes;
@@ -164,6 +164,8 @@ void HostServerPrivate::finishSession(Session *s)
                                     .arg(double(QDateTime::currentMSecsSinceEpoch() - s->info.connectedAt.toMSecsSinceEpoch()) / 1000.0, 0, 'f', 3);
     notifyClosed(s);
     Q_EMIT q->sessionClosed(view);
+    finishedSessions.insert(s);
+    s->pendingDelete = &finishedSessions;
     s->deleteLater();
 
     if (stopping && sessions.isEmpty() && shutdownTimer.isActive()) {

@@ -39,6 +39,14 @@ WebSocketTransport::WebSocketTransport(Session *session, QWebSocket *socket, Con
     });
 }
 
+WebSocketTransport::~WebSocketTransport()
+{
+    // The socket outlives this object by a moment (it goes with the QWebSocket, a
+    // child): nothing it writes then may reach the session, which is being deleted.
+    if (m_tcp)
+        m_tcp->onWritten = nullptr;
+}
+
 bool WebSocketTransport::isWritable() const
 {
     return m_tcp && m_socket->state() == QAbstractSocket::ConnectedState;
