@@ -45,6 +45,10 @@ public:
     void startFiltering(const QByteArray &earlyData, qint64 maxJoinedBytes,
                         std::function<void(const QString &)> onUnmaskedFrame);
 
+    //! Gives back the block Qt keeps for reading when nothing is buffered: an idle
+    //! connection then holds no read buffer at all (Qt allocates one for the next read).
+    void releaseReadBuffer();
+
     //! What QWebSocket may read: once filtering, the filtered frames.
     qint64 bytesAvailable() const override;
 

@@ -426,6 +426,9 @@ void HandshakeGate::onUpgraded()
         }
         qCDebug(lcHandshake).noquote() << "upgraded" << p.peerAddress << p.path
                                        << QString::fromLatin1(socket->responseHead.left(12));
+        // Qt read the head through a 16 KiB block that every idle connection would
+        // otherwise keep.
+        socket->releaseReadBuffer();
         m_host->upgraded(ws, socket, p);
         // Now that the session listens, give Qt what arrived along with the head.
         // Joined text fragments must pass Qt's frame limit (set by the host on upgrade).
