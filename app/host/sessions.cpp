@@ -55,6 +55,7 @@ void HostServerPrivate::openSession(QWebSocket *ws, ConnectionSocket *tcp, const
     s->lastPingAtMs = nowMs() - QRandomGenerator::global()->bounded(qMax(config.pingIntervalMs / 2, 1));
 
     sessions.insert(info.id, s);
+    heapTrimmer.opened(int(sessions.size()));
     s->context->sessionIds.insert(info.id);
     qCInfo(lcHost).noquote() << QStringLiteral("session %1 opened: %2 port %3, %4 (plugin %5), subprotocol %6, origin %7")
                                     .arg(info.id).arg(p.peerAddress).arg(p.peerPort)
@@ -167,6 +168,17 @@ void HostServerPrivate::finishSession(Session *s)
     finishedSessions.insert(s);
     s->pendingDelete = &finishedSessions;
     s->deleteLater();
+
+    if (heapTrimmer.closed(int(sessions.size())) && !heapTrimQueued) {
+        // After a large drain: once the drain is over and the deferred deletes have
+        // run, give the freed pages back (see HeapTrimmer). Once per drain, never per close.
+        heapTrimQueued = true;
+        QTimer::singleShot(1000, q, [this] {
+            heapTrimQueued = false;
+            HeapTrimmer::trim();
+            heapTrimmer.trimmed(int(sessions.size()));
+        });
+    }
 
     if (stopping && sessions.isEmpty() && shutdownTimer.isActive()) {
         shutdownTimer.stop();

@@ -8,6 +8,7 @@
 
 #include <wsplug/hostserver.h>
 
+#include "heaptrimmer_p.h"
 #include "testsupport.h"
 
 #include <QPointer>
@@ -85,6 +86,8 @@ private Q_SLOTS:
     void countsTheConnectionsItMeasures();
     void sharedObjectsDoNotGrowWithOpenSessions();
     void closingLeavesNothingBehind();
+    void trimsTheHeapOnlyAfterALargeDrain_data();
+    void trimsTheHeapOnlyAfterALargeDrain();
 
 private:
     bool openSessions(HostServer *host, int count);
@@ -160,6 +163,35 @@ void tst_OpenClose::closingLeavesNothingBehind()
     QTRY_COMPARE(openFdCount(), fdsBefore);
     // Deferred deletes run once the loop is back.
     QTRY_COMPARE(int(host.findChildren<QObject *>().size()), objectsBefore);
+}
+
+void tst_OpenClose::trimsTheHeapOnlyAfterALargeDrain_data()
+{
+    QTest::addColumn<int>("peak");
+    QTest::addColumn<int>("openNow");
+    QTest::addColumn<bool>("trim");
+    QTest::addRow("nothing open ever") << 0 << 0 << false;
+    QTest::addRow("a few hundred gone") << 500 << 0 << false;
+    QTest::addRow("5,000 down to none") << 5000 << 0 << true;
+    QTest::addRow("5,000 down to half") << 5000 << 2500 << true;
+    QTest::addRow("5,000 down to 3,000") << 5000 << 3000 << false;
+    QTest::addRow("19,900 down to 18,000") << 19900 << 18000 << false;
+    QTest::addRow("1,500 down to 400") << 1500 << 400 << true;
+}
+
+void tst_OpenClose::trimsTheHeapOnlyAfterALargeDrain()
+{
+    QFETCH(int, peak);
+    QFETCH(int, openNow);
+    QFETCH(bool, trim);
+    Internal::HeapTrimmer trimmer;
+    for (int open = 1; open <= peak; open += std::max(1, peak / 7))
+        trimmer.opened(open);
+    trimmer.opened(peak);
+    QCOMPARE(trimmer.closed(openNow), trim);
+    // Once trimmed, the next drain is counted from there.
+    trimmer.trimmed(openNow);
+    QVERIFY(!trimmer.closed(openNow));
 }
 
 QTEST_GUILESS_MAIN(tst_OpenClose)
