@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "connectionsocket_p.h"
 
-#include <QTimer>
+#include <QTimerEvent>
 
 #include <cstring>
 
@@ -81,10 +81,21 @@ void ConnectionSocket::close()
     shutdownWriteWhenFlushed();
     // The peer answers our FIN with its own: Qt reads end-of-file, and the socket is
     // then closed for good (disconnected() follows). A peer that never does is cut off.
-    QTimer::singleShot(m_lingerMs, this, [this] {
-        if (state() != QAbstractSocket::UnconnectedState)
-            abort();
-    });
+    // A timer of the socket's own goes with it (a single-shot QTimer object would
+    // outlive it by the whole linger time).
+    m_lingerTimer = startTimer(m_lingerMs);
+}
+
+void ConnectionSocket::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_lingerTimer || m_lingerTimer == 0) {
+        QTcpSocket::timerEvent(event);
+        return;
+    }
+    killTimer(m_lingerTimer);
+    m_lingerTimer = 0;
+    if (state() != QAbstractSocket::UnconnectedState)
+        abort();
 }
 
 void ConnectionSocket::shutdownWriteWhenFlushed()

@@ -65,6 +65,7 @@ public:
     ClientFrameFilter::DataReceived takeDataReceived() { return m_filter.takeDataReceived(); }
 
 protected:
+    void timerEvent(QTimerEvent *event) override;
     qint64 readData(char *data, qint64 maxSize) override;
     qint64 writeData(const char *data, qint64 len) override;
 
@@ -77,6 +78,7 @@ private:
     bool m_recording = true;
     int m_lingerMs = 0;
     bool m_lingering = false;
+    int m_lingerTimer = 0;
 
     // Filtering: Qt's socket buffer holds what came from the kernel (still masked);
     // bytesAvailable() moves it through the frame filter into m_plain, which readData()

@@ -33,11 +33,6 @@ QString normalizedAddress(const QHostAddress &address)
     return isV4 ? QHostAddress(v4).toString() : address.toString();
 }
 
-QString peerKey(const QString &address, quint16 port)
-{
-    return address + QLatin1Char('|') + QString::number(port);
-}
-
 } // namespace
 
 //! Accepts TCP itself so that the gate sees every connection before Qt's handshake.
@@ -148,7 +143,8 @@ void HandshakeGate::onIncoming(qintptr socketDescriptor)
     }
 
     PendingHandshake p;
-    p.peerAddress = normalizedAddress(socket->peerAddress());
+    p.peerHostAddress = socket->peerAddress();
+    p.peerAddress = normalizedAddress(p.peerHostAddress);
     p.peerPort = socket->peerPort();
     p.sinceAccept.start();
     p.acceptedAt = QDateTime::currentDateTimeUtc();
@@ -271,7 +267,7 @@ void HandshakeGate::onReadyRead(ConnectionSocket *socket)
     p.pluginId = pluginId;
     p.route = route;
     p.handedOver = true;
-    m_handedOverByPeer.insert(peerKey(p.peerAddress, p.peerPort), socket);
+    m_handedOverByPeer.insert({p.peerHostAddress, p.peerPort}, socket);
     disconnect(socket, &QTcpSocket::readyRead, this, nullptr);
     // Qt must see the head and nothing after it: it would process frames that came
     // with the head before the session exists (and drop them). Hold them back, and
@@ -380,7 +376,7 @@ void HandshakeGate::onGone(ConnectionSocket *socket)
         const int status = response.startsWith("HTTP/1.1 ") ? response.mid(9, 3).toInt() : 0;
         log(it.value(), HandshakeRecord::Outcome::Refused, status, response,
             QStringLiteral("refused by Qt WebSockets"));
-        m_handedOverByPeer.remove(peerKey(it->peerAddress, it->peerPort));
+        m_handedOverByPeer.remove({it->peerHostAddress, it->peerPort});
     } else if (!it->responded) {
         if (it->requestHead.isEmpty())
             it->requestHead = socket->peek(qMin<qint64>(socket->bytesAvailable(), m_config.maxRequestHeadBytes));
@@ -397,8 +393,7 @@ void HandshakeGate::onGone(ConnectionSocket *socket)
 void HandshakeGate::onUpgraded()
 {
     while (QWebSocket *ws = m_webSocketServer->nextPendingConnection()) {
-        const QString key = peerKey(normalizedAddress(ws->peerAddress()), ws->peerPort());
-        ConnectionSocket *socket = m_handedOverByPeer.take(key);
+        ConnectionSocket *socket = m_handedOverByPeer.take({ws->peerAddress(), ws->peerPort()});
         auto it = socket ? m_pending.find(socket) : m_pending.end();
         if (it == m_pending.end() || m_stopping) {
             ws->abort();

@@ -9,6 +9,7 @@
 
 #include <QElapsedTimer>
 #include <QHash>
+#include <QHostAddress>
 #include <QObject>
 #include <QTcpServer>
 
@@ -24,11 +25,28 @@ namespace WsPlug::Internal {
 
 class ConnectionSocket;
 
+//! A peer's address and port as the socket reports them (the key that finds a socket
+//! again from its QWebSocket).
+struct PeerEndpoint
+{
+    QHostAddress address;
+    quint16 port = 0;
+    friend bool operator==(const PeerEndpoint &a, const PeerEndpoint &b)
+    {
+        return a.port == b.port && a.address == b.address;
+    }
+    friend size_t qHash(const PeerEndpoint &key, size_t seed = 0) noexcept
+    {
+        return qHashMulti(seed, key.address, key.port);
+    }
+};
+
 //! A connection whose request head has not been answered yet.
 struct PendingHandshake
 {
     QString peerAddress;
     quint16 peerPort = 0;
+    QHostAddress peerHostAddress;  // as the socket reports it, for PeerEndpoint
     QElapsedTimer sinceAccept;
     bool counted = false;          // counts toward the connection limits
     int refuseStatus = 0;          // decided at accept time (503/429), sent once the head is read
@@ -127,7 +145,7 @@ private:
     std::multimap<qint64, ConnectionSocket *> m_deadlines;
     QTimer *m_deadlineTimer = nullptr;
     QElapsedTimer m_clock;
-    QHash<QString, ConnectionSocket *> m_handedOverByPeer;   // "addr|port" -> socket
+    QHash<PeerEndpoint, ConnectionSocket *> m_handedOverByPeer;
     int m_pendingCounted = 0;
     int m_refusing = 0;
     QHash<QString, int> m_connectionsPerIp;   // sessions + counted handshakes

@@ -338,7 +338,7 @@ void HostServerPrivate::logHandshake(const PendingHandshake &p, HandshakeRecord:
     r.admin = p.admin;
     stats.countHandshake(status);
     const HandshakeRecord &kept = handshakeLog.add(std::move(r));
-    if (admin)
+    if (admin && admin->clientCount() > 0)
         admin->handshakeLogged(kept);
     Q_EMIT q->handshakeLogged(kept);
 }

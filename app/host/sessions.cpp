@@ -9,6 +9,7 @@
 
 #include <wsplug/protocol/adminprotocol.h>
 
+#include <QMetaMethod>
 #include <QRandomGenerator>
 #include <QWebSocket>
 
@@ -64,9 +65,12 @@ void HostServerPrivate::openSession(QWebSocket *ws, ConnectionSocket *tcp, const
 
     callPlugin(s, [s] { s->handler->sessionOpened(s->info); });
     // A session the plugin refused at once (it closed it, or threw) is not announced.
-    if (s->isOpen()) {
+    // The snapshot is built only for someone who reads it.
+    static const QMetaMethod openedSignal = QMetaMethod::fromSignal(&HostServer::sessionOpened);
+    const bool adminListens = admin && admin->clientCount() > 0;
+    if (s->isOpen() && (adminListens || q->isSignalConnected(openedSignal))) {
         const SessionSnapshot view = s->view();
-        if (admin)
+        if (adminListens)
             admin->sessionOpened(view);
         Q_EMIT q->sessionOpened(view);
     }
@@ -153,8 +157,11 @@ void HostServerPrivate::finishSession(Session *s)
 
     const SessionId id = s->info.id;
     stats.countClosed(s);
-    const SessionSnapshot view = s->view();
-    if (admin)
+    static const QMetaMethod closedSignal = QMetaMethod::fromSignal(&HostServer::sessionClosed);
+    const bool adminListens = admin && admin->clientCount() > 0;
+    const bool announce = adminListens || q->isSignalConnected(closedSignal);
+    const SessionSnapshot view = announce ? s->view() : SessionSnapshot();
+    if (adminListens)
         admin->sessionClosed(view);
     sessions.remove(id);
     s->context->sessionIds.remove(id);
@@ -164,7 +171,8 @@ void HostServerPrivate::finishSession(Session *s)
                                     .arg(id).arg(s->closeCode).arg(quotedOrNone(s->closeReason), closeCauseName(s->closeCause))
                                     .arg(double(QDateTime::currentMSecsSinceEpoch() - s->info.connectedAt.toMSecsSinceEpoch()) / 1000.0, 0, 'f', 3);
     notifyClosed(s);
-    Q_EMIT q->sessionClosed(view);
+    if (announce)
+        Q_EMIT q->sessionClosed(view);
     finishedSessions.insert(s);
     s->pendingDelete = &finishedSessions;
     s->deleteLater();

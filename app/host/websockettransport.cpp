@@ -30,8 +30,12 @@ WebSocketTransport::WebSocketTransport(Session *session, QWebSocket *socket, Con
             [events, session](quint64 elapsed) { events->pongReceived(session, qint64(elapsed)); });
     connect(socket, &QWebSocket::aboutToClose, this, [this, lingerMs = limits.lingerMs] {
         m_session->closingSeen = true;
-        // Qt sends the close frame and then closes TCP: linger so the peer can read it.
-        if (m_tcp && !m_session->finished)
+        // Qt sends the close frame and then closes TCP: linger so the peer can read it,
+        // unless this answers the peer's own close. A peer that sent its close frame
+        // sends nothing after it (RFC 6455 5.5.1), so nothing can arrive to turn the
+        // close into a reset, and a plain close spares a shutdown, a wake-up for the
+        // peer's FIN and a timer per connection.
+        if (m_tcp && !m_session->finished && m_tcp->peerCloseCode() == ClientFrameFilter::NoClose)
             m_tcp->armLingeringClose(lingerMs);
     });
     connect(socket, &QWebSocket::disconnected, this, [events, session] {
