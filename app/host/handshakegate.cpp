@@ -14,6 +14,9 @@
 
 #include <limits>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace WsPlug::Internal {
@@ -72,6 +75,12 @@ bool HandshakeGate::listen(QString *errorString)
         m_listener = nullptr;
         return false;
     }
+    // Sessions write whole frames at once: they go out now, not after Nagle's delay.
+    // Set on the listening socket, every accepted one inherits it (Linux), which
+    // spares a setsockopt() per connection.
+    const int one = 1;
+    if (::setsockopt(int(m_listener->socketDescriptor()), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
+        qCWarning(lcHost) << "cannot set TCP_NODELAY on the listening socket";
     m_webSocketServer = new QWebSocketServer(QStringLiteral("wsplug/" WSPLUG_VERSION),
                                              QWebSocketServer::NonSecureMode, this);
     connect(m_webSocketServer, &QWebSocketServer::newConnection, this, [this] { onUpgraded(); });

@@ -161,9 +161,14 @@ bool RequestHead::headerHasToken(const QByteArray &name, const QByteArray &token
     for (const auto &[key, value] : m_headers) {
         if (key.compare(name, Qt::CaseInsensitive) != 0)
             continue;
-        for (const QByteArray &item : value.split(',')) {
-            if (item.trimmed().compare(token, Qt::CaseInsensitive) == 0)
+        for (QByteArrayView rest(value);;) {
+            const qsizetype comma = rest.indexOf(',');
+            const QByteArrayView item = trimmed(comma < 0 ? rest : rest.first(comma));
+            if (qstrnicmp(item.data(), item.size(), token.constData(), token.size()) == 0)
                 return true;
+            if (comma < 0)
+                break;
+            rest = rest.sliced(comma + 1);
         }
     }
     return false;

@@ -14,8 +14,8 @@ WebSocketTransport::WebSocketTransport(Session *session, QWebSocket *socket, Con
 {
     socket->setParent(this);
     tcp->responseHead = QByteArray();   // logged already; do not keep it per connection
-    // Messages are whole frames written at once: send them now, not after Nagle's delay.
-    tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    // TCP_NODELAY (whole frames go out at once) comes from the listening socket (see
+    // HandshakeGate::listen()).
     // Qt answers pings itself: a peer that pings and never reads must meet the same
     // backlog limit as one that is sent messages, so every write is reported.
     tcp->onWritten = [events, session] { events->written(session); };
