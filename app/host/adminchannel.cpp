@@ -38,14 +38,45 @@ void AdminChannel::attach(QWebSocket *socket)
     send(socket, Protocol::encode(Protocol::toJson(m_host->snapshot())));
 }
 
-void AdminChannel::sessionOpened(const Protocol::SessionSnapshot &session)
+bool AdminChannel::queueSession(QList<Protocol::SessionSnapshot> &list, int &omitted, int max)
 {
-    queueForTick(m_next.opened, m_next.omittedOpened, MaxOpenedPerTick, session);
+    if (m_clients.isEmpty())
+        return false;
+    if (omitted == 0 && list.size() < max)
+        return true;
+    if (omitted == 0) {
+        // The list overflows: the client will fetch the sessions again, so none of
+        // this tick's travel (nor cost a snapshot and its JSON from here on).
+        omitted = int(list.size());
+        list.clear();
+        if (&list == &m_next.opened) {
+            m_openedThisTick.clear();
+            m_openedHasGaps = false;
+        }
+    }
+    ++omitted;
+    return false;
 }
 
-void AdminChannel::sessionClosed(const Protocol::SessionSnapshot &session)
+void AdminChannel::sessionOpened(Protocol::SessionId id, const std::function<Protocol::SessionSnapshot()> &view)
 {
-    queueForTick(m_next.closed, m_next.omittedClosed, MaxClosedPerTick, session);
+    if (!queueSession(m_next.opened, m_next.omittedOpened, MaxOpenedPerTick))
+        return;
+    m_openedThisTick.insert(id, m_next.opened.size());
+    m_next.opened.append(view());
+}
+
+void AdminChannel::sessionClosed(Protocol::SessionId id, const std::function<Protocol::SessionSnapshot()> &view)
+{
+    if (m_clients.isEmpty())
+        return;
+    if (const auto it = m_openedThisTick.constFind(id); it != m_openedThisTick.cend()) {
+        m_next.opened[*it].id = 0;
+        m_openedThisTick.erase(it);
+        m_openedHasGaps = true;
+    }
+    if (queueSession(m_next.closed, m_next.omittedClosed, MaxClosedPerTick))
+        m_next.closed.append(view());
 }
 
 void AdminChannel::handshakeLogged(const Protocol::HandshakeRecord &record)
@@ -58,6 +89,9 @@ void AdminChannel::tick(const Protocol::RateSample &sample)
     if (m_clients.isEmpty())
         return;
     Protocol::Tick tick = std::exchange(m_next, {});
+    if (std::exchange(m_openedHasGaps, false))
+        tick.opened.removeIf([](const Protocol::SessionSnapshot &s) { return s.id == 0; });
+    m_openedThisTick.clear();
     tick.sample = sample;
     tick.stats = m_host->currentStats();
     // Session counters travel about once a second, and only for sessions that changed.

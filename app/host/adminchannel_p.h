@@ -4,9 +4,11 @@
 
 #include <wsplug/protocol/adminprotocol.h>
 
+#include <QHash>
 #include <QList>
 #include <QObject>
 
+#include <functional>
 #include <optional>
 
 class QWebSocket;
@@ -53,8 +55,10 @@ public:
     void attach(QWebSocket *socket);
     int clientCount() const { return int(m_clients.size()); }
 
-    void sessionOpened(const Protocol::SessionSnapshot &session);
-    void sessionClosed(const Protocol::SessionSnapshot &session);
+    //! Session \a id opened (closed): \a view makes its snapshot, called only if the next
+    //! tick will carry it.
+    void sessionOpened(Protocol::SessionId id, const std::function<Protocol::SessionSnapshot()> &view);
+    void sessionClosed(Protocol::SessionId id, const std::function<Protocol::SessionSnapshot()> &view);
     void handshakeLogged(const Protocol::HandshakeRecord &record);
     void tick(const Protocol::RateSample &sample);
 
@@ -62,6 +66,8 @@ public:
     void abortAll();
 
     // Per tick, at most this many of each event travel; the rest are counted as omitted.
+    // Past the limit, no opened (closed) session travels in that tick at all: a client
+    // that sees omitted sessions fetches the list again, which makes them useless.
     static constexpr int MaxOpenedPerTick = 1000;
     static constexpr int MaxClosedPerTick = 1000;
     static constexpr int MaxHandshakesPerTick = 100;
@@ -85,9 +91,18 @@ private:
             ++omitted;
     }
 
+    //! Adds a session event to a tick's \a list, unless the list is full: then the
+    //! whole list goes (see MaxOpenedPerTick) and only counts are kept.
+    bool queueSession(QList<Protocol::SessionSnapshot> &list, int &omitted, int max);
+
     AdminHost *const m_host;
     QList<QWebSocket *> m_clients;
     Protocol::Tick m_next;       // what the next tick carries besides rates and totals
+    // Where each session opened in this tick is in m_next.opened: one that closes in
+    // the same tick travels only as closed (its entry in opened gets id 0, dropped at the
+    // tick), so a connection that comes and goes within a tick costs one entry, not two.
+    QHash<Protocol::SessionId, qsizetype> m_openedThisTick;
+    bool m_openedHasGaps = false;
     quint64 m_tickCount = 0;
 };
 

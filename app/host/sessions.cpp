@@ -67,12 +67,11 @@ void HostServerPrivate::openSession(QWebSocket *ws, ConnectionSocket *tcp, const
     // A session the plugin refused at once (it closed it, or threw) is not announced.
     // The snapshot is built only for someone who reads it.
     static const QMetaMethod openedSignal = QMetaMethod::fromSignal(&HostServer::sessionOpened);
-    const bool adminListens = admin && admin->clientCount() > 0;
-    if (s->isOpen() && (adminListens || q->isSignalConnected(openedSignal))) {
-        const SessionSnapshot view = s->view();
-        if (adminListens)
-            admin->sessionOpened(view);
-        Q_EMIT q->sessionOpened(view);
+    if (s->isOpen()) {
+        if (admin)
+            admin->sessionOpened(info.id, [s] { return s->view(); });
+        if (q->isSignalConnected(openedSignal))
+            Q_EMIT q->sessionOpened(s->view());
     }
 }
 
@@ -158,11 +157,10 @@ void HostServerPrivate::finishSession(Session *s)
     const SessionId id = s->info.id;
     stats.countClosed(s);
     static const QMetaMethod closedSignal = QMetaMethod::fromSignal(&HostServer::sessionClosed);
-    const bool adminListens = admin && admin->clientCount() > 0;
-    const bool announce = adminListens || q->isSignalConnected(closedSignal);
+    const bool announce = q->isSignalConnected(closedSignal);
     const SessionSnapshot view = announce ? s->view() : SessionSnapshot();
-    if (adminListens)
-        admin->sessionClosed(view);
+    if (admin)
+        admin->sessionClosed(id, [s, &view, announce] { return announce ? view : s->view(); });
     sessions.remove(id);
     s->context->sessionIds.remove(id);
     gate->releaseAddress(s->info.peerAddress);
