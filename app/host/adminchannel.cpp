@@ -38,43 +38,14 @@ void AdminChannel::attach(QWebSocket *socket)
     send(socket, Protocol::encode(Protocol::toJson(m_host->snapshot())));
 }
 
-bool AdminChannel::queueSession(QList<Protocol::SessionSnapshot> &list, int &omitted, int max)
+void AdminChannel::sessionOpened(Protocol::SessionId id)
 {
-    if (m_clients.isEmpty())
-        return false;
-    if (omitted == 0 && list.size() < max)
-        return true;
-    if (omitted == 0) {
-        // The list overflows: the client will fetch the sessions again, so none of
-        // this tick's travel (nor cost a snapshot and its JSON from here on).
-        omitted = int(list.size());
-        list.clear();
-        if (&list == &m_next.opened) {
-            m_openedThisTick.clear();
-            m_openedHasGaps = false;
-        }
-    }
-    ++omitted;
-    return false;
+    if (queueSession(m_openedIds, m_next.omittedOpened, MaxOpenedPerTick))
+        m_openedIds.append(id);
 }
 
-void AdminChannel::sessionOpened(Protocol::SessionId id, const std::function<Protocol::SessionSnapshot()> &view)
+void AdminChannel::sessionClosed(const std::function<Protocol::SessionSnapshot()> &view)
 {
-    if (!queueSession(m_next.opened, m_next.omittedOpened, MaxOpenedPerTick))
-        return;
-    m_openedThisTick.insert(id, m_next.opened.size());
-    m_next.opened.append(view());
-}
-
-void AdminChannel::sessionClosed(Protocol::SessionId id, const std::function<Protocol::SessionSnapshot()> &view)
-{
-    if (m_clients.isEmpty())
-        return;
-    if (const auto it = m_openedThisTick.constFind(id); it != m_openedThisTick.cend()) {
-        m_next.opened[*it].id = 0;
-        m_openedThisTick.erase(it);
-        m_openedHasGaps = true;
-    }
     if (queueSession(m_next.closed, m_next.omittedClosed, MaxClosedPerTick))
         m_next.closed.append(view());
 }
@@ -89,9 +60,12 @@ void AdminChannel::tick(const Protocol::RateSample &sample)
     if (m_clients.isEmpty())
         return;
     Protocol::Tick tick = std::exchange(m_next, {});
-    if (std::exchange(m_openedHasGaps, false))
-        tick.opened.removeIf([](const Protocol::SessionSnapshot &s) { return s.id == 0; });
-    m_openedThisTick.clear();
+    const QList<Protocol::SessionId> opened = std::exchange(m_openedIds, {});
+    tick.opened.reserve(opened.size());
+    for (Protocol::SessionId id : opened) {
+        if (std::optional<Protocol::SessionSnapshot> s = m_host->findSession(id))
+            tick.opened.append(std::move(*s));
+    }
     tick.sample = sample;
     tick.stats = m_host->currentStats();
     // Session counters travel about once a second, and only for sessions that changed.

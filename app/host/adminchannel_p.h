@@ -4,7 +4,6 @@
 
 #include <wsplug/protocol/adminprotocol.h>
 
-#include <QHash>
 #include <QList>
 #include <QObject>
 
@@ -55,10 +54,12 @@ public:
     void attach(QWebSocket *socket);
     int clientCount() const { return int(m_clients.size()); }
 
-    //! Session \a id opened (closed): \a view makes its snapshot, called only if the next
-    //! tick will carry it.
-    void sessionOpened(Protocol::SessionId id, const std::function<Protocol::SessionSnapshot()> &view);
-    void sessionClosed(Protocol::SessionId id, const std::function<Protocol::SessionSnapshot()> &view);
+    //! Session \a id opened. Its snapshot is taken at the tick, if it is still open then
+    //! (one that closed meanwhile travels as closed only).
+    void sessionOpened(Protocol::SessionId id);
+    //! A session closed: \a view makes its snapshot, called only if the next tick will
+    //! carry it.
+    void sessionClosed(const std::function<Protocol::SessionSnapshot()> &view);
     void handshakeLogged(const Protocol::HandshakeRecord &record);
     void tick(const Protocol::RateSample &sample);
 
@@ -91,18 +92,32 @@ private:
             ++omitted;
     }
 
-    //! Adds a session event to a tick's \a list, unless the list is full: then the
-    //! whole list goes (see MaxOpenedPerTick) and only counts are kept.
-    bool queueSession(QList<Protocol::SessionSnapshot> &list, int &omitted, int max);
+    //! Room for one more session event in a tick's \a list? Once it is full, the whole
+    //! list goes (see MaxOpenedPerTick) and only counts are kept.
+    template <typename T>
+    bool queueSession(QList<T> &list, int &omitted, int max)
+    {
+        if (m_clients.isEmpty())
+            return false;
+        if (omitted == 0 && list.size() < max)
+            return true;
+        if (omitted == 0) {
+            // The client will fetch the sessions again: none of this tick's travel (nor
+            // cost a snapshot and its JSON from here on).
+            omitted = int(list.size());
+            list.clear();
+        }
+        ++omitted;
+        return false;
+    }
 
     AdminHost *const m_host;
     QList<QWebSocket *> m_clients;
     Protocol::Tick m_next;       // what the next tick carries besides rates and totals
-    // Where each session opened in this tick is in m_next.opened: one that closes in
-    // the same tick travels only as closed (its entry in opened gets id 0, dropped at the
-    // tick), so a connection that comes and goes within a tick costs one entry, not two.
-    QHash<Protocol::SessionId, qsizetype> m_openedThisTick;
-    bool m_openedHasGaps = false;
+    // The sessions opened since the last tick; their snapshots are taken at the tick.
+    // A connection that comes and goes within a tick so costs one entry (closed), and
+    // no snapshot at all when it opens.
+    QList<Protocol::SessionId> m_openedIds;
     quint64 m_tickCount = 0;
 };
 

@@ -69,7 +69,7 @@ void HostServerPrivate::openSession(QWebSocket *ws, ConnectionSocket *tcp, const
     static const QMetaMethod openedSignal = QMetaMethod::fromSignal(&HostServer::sessionOpened);
     if (s->isOpen()) {
         if (admin)
-            admin->sessionOpened(info.id, [s] { return s->view(); });
+            admin->sessionOpened(info.id);
         if (q->isSignalConnected(openedSignal))
             Q_EMIT q->sessionOpened(s->view());
     }
@@ -160,7 +160,7 @@ void HostServerPrivate::finishSession(Session *s)
     const bool announce = q->isSignalConnected(closedSignal);
     const SessionSnapshot view = announce ? s->view() : SessionSnapshot();
     if (admin)
-        admin->sessionClosed(id, [s, &view, announce] { return announce ? view : s->view(); });
+        admin->sessionClosed([s, &view, announce] { return announce ? view : s->view(); });
     sessions.remove(id);
     s->context->sessionIds.remove(id);
     gate->releaseAddress(s->info.peerAddress);
