@@ -478,6 +478,11 @@ private:
 
     void failConnection(Connection *c, const std::string &why)
     {
+        if (c->dropped) {
+            // Shut down by us (openclose): whatever ended it, the server let it go.
+            onEof(c, why);
+            return;
+        }
         const bool wasPending = c->state == State::Connecting || c->state == State::Handshaking;
         if (wasPending) {
             --m_inFlight;
@@ -727,7 +732,8 @@ private:
     {
         switch (header.opcode) {
         case Opcode::Ping:
-            sendFrame(c, Opcode::Pong, payload);
+            if (!c->dropped)   // nothing can be sent after our shutdown
+                sendFrame(c, Opcode::Pong, payload);
             return;
         case Opcode::Pong:
             if (c->pingAwaited) {
