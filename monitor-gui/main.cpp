@@ -2,8 +2,10 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 // wsplug-monitor: watch and steer a wsplug host. Starts an embedded host by default.
 
+#include "embeddedhost.h"
 #include "mainwindow.h"
 #include "monitorclient.h"
+#include "monitoroptions.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -11,6 +13,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <memory>
 
 namespace {
 [[noreturn]] void fail(const QString &message, int code = 2)
@@ -18,11 +21,23 @@ namespace {
     std::fprintf(stderr, "wsplug-monitor: %s\n", qPrintable(message));
     std::exit(code);
 }
+
+//! Whether a window can be shown: a platform was chosen, or an X or Wayland display is set.
+bool hasDisplay()
+{
+    return qEnvironmentVariableIsSet("QT_QPA_PLATFORM") || !qEnvironmentVariableIsEmpty("DISPLAY")
+        || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
+}
 } // namespace
 
 int main(int argc, char *argv[])
 {
-    QApplication app(argc, argv);
+    // Without a display Qt's xcb plugin would abort (a core dump, even for --help): the
+    // options are read with a core application then, and a start says what to do instead.
+    const bool display = hasDisplay();
+    std::unique_ptr<QCoreApplication> application(display ? new QApplication(argc, argv)
+                                                          : new QCoreApplication(argc, argv));
+    QCoreApplication &app = *application;
     QApplication::setApplicationName(QStringLiteral("wsplug-monitor"));
     QApplication::setOrganizationName(QStringLiteral("wsplug"));
     QApplication::setApplicationVersion(QStringLiteral(WSPLUG_VERSION));
@@ -53,7 +68,7 @@ int main(int argc, char *argv[])
     const QCommandLineOption delayOption(QStringLiteral("screenshot-delay"),
         QStringLiteral("Milliseconds to wait before the screenshot (default 3000)."), QStringLiteral("ms"));
     const QCommandLineOption tabOption(QStringLiteral("tab"),
-        QStringLiteral("Open this tab: dashboard, clients, handshakes or plugins."), QStringLiteral("name"));
+        QStringLiteral("Open this tab: dashboard, clients, handshakes, closes or plugins."), QStringLiteral("name"));
     parser.addOptions({portOption, addressOption, pluginDirOption, remoteOption, tokenOption, presentationOption,
                        demoOption, screenshotOption, delayOption, tabOption});
     if (!parser.parse(QApplication::arguments()))
@@ -62,6 +77,11 @@ int main(int argc, char *argv[])
         parser.showHelp(0);
     if (parser.isSet(QStringLiteral("version")))
         parser.showVersion();
+    if (!display) {
+        fail(QStringLiteral("no display (DISPLAY and WAYLAND_DISPLAY are not set): run wsplug-host for a host "
+                            "without a window, or set QT_QPA_PLATFORM=offscreen (with --screenshot) or use xvfb-run"),
+             1);
+    }
 
     WsPlug::MonitorOptions options;
     options.hostConfig.shutdownGraceMs = 1000;   // closing the window should not linger
@@ -94,24 +114,29 @@ int main(int argc, char *argv[])
             fail(QStringLiteral("--screenshot-delay: expected milliseconds, got \"%1\"").arg(parser.value(delayOption)));
     }
     static const QStringList tabs = {QStringLiteral("dashboard"), QStringLiteral("clients"),
-                                     QStringLiteral("handshakes"), QStringLiteral("plugins")};
+                                     QStringLiteral("handshakes"), QStringLiteral("closes"), QStringLiteral("plugins")};
     const int tab = parser.isSet(tabOption) ? int(tabs.indexOf(parser.value(tabOption))) : 0;
     if (tab < 0)
         fail(QStringLiteral("--tab: expected one of %1").arg(tabs.join(QStringLiteral(", "))));
 
-    WsPlug::MainWindow window(options);
-    if (auto *tabWidget = window.findChild<QTabWidget *>(QStringLiteral("tabs")))
+    auto window = std::make_unique<WsPlug::MainWindow>(options);
+    if (auto *tabWidget = window->findChild<QTabWidget *>(QStringLiteral("tabs")))
         tabWidget->setCurrentIndex(tab);
-    window.show();
+    window->show();
 
     if (parser.isSet(screenshotOption)) {
         const QString file = parser.value(screenshotOption);
-        QTimer::singleShot(delay, &window, [&window, file] {
-            const bool ok = window.grab().save(file, "PNG");
+        QTimer::singleShot(delay, window.get(), [w = window.get(), file] {
+            const bool ok = w->grab().save(file, "PNG");
             if (!ok)
                 std::fprintf(stderr, "wsplug-monitor: cannot write %s\n", qPrintable(file));
             QApplication::exit(ok ? 0 : 1);
         });
     }
-    return app.exec();
+    const int code = app.exec();
+    // The window goes at once; its embedded host may still be closing its sessions.
+    // Wait for that here, while Qt still delivers events (it stops once app is destroyed).
+    window.reset();
+    WsPlug::EmbeddedHost::waitForStoppingHosts();
+    return code;
 }

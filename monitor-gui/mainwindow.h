@@ -2,47 +2,34 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #pragma once
 
-#include <wsplug/hostconfig.h>
-#include <wsplug/session.h>
+#include "wiretypes.h"
 
 #include <QMainWindow>
-#include <QUrl>
-
-#include <memory>
 
 QT_BEGIN_NAMESPACE
 class QAction;
 class QComboBox;
 class QLabel;
-class QLineEdit;
-class QListWidget;
-class QPlainTextEdit;
-class QSortFilterProxyModel;
 class QTabWidget;
-class QTableView;
-class QTableWidget;
 QT_END_NAMESPACE
 
 namespace WsPlug {
 
-class ChartsPanel;
+class ClientsPanel;
+class DashboardPanel;
 class DemoTraffic;
-class HostThread;
+class EmbeddedHost;
+class ClosesPanel;
+class HandshakesPanel;
 class MonitorClient;
-
-struct MonitorOptions
-{
-    HostConfig hostConfig;        //!< for the embedded host
-    QUrl remoteUrl;               //!< attach here instead of starting the embedded host
-    QString remoteToken;          //!< the remote host's admin token
-    bool presentation = false;
-    bool demoTraffic = false;
-};
+class PluginsPanel;
+struct MonitorOptions;
 
 /*
- * wsplug-monitor's window. Every view reads the MonitorClient, which speaks the admin
- * protocol; the embedded host (on its own thread) is reached through it exactly like
- * a remote one, so what works locally works remotely.
+ * wsplug-monitor's window: the toolbar, the four tabs (one panel each) and the status
+ * bar, wired to the MonitorClient. Every panel reads the MonitorClient, which speaks the
+ * admin protocol; the embedded host (on its own thread) is reached through it exactly
+ * like a remote one, so what works locally works remotely.
  */
 class MainWindow final : public QMainWindow
 {
@@ -52,69 +39,43 @@ public:
     ~MainWindow() override;
 
     MonitorClient *client() const { return m_client; }
-    //! The embedded host, or nullptr when attached to a remote one.
-    HostThread *embeddedHost() const { return m_host.get(); }
+    //! The embedded host while the window uses it (starting or running), nullptr while
+    //! it is attached to a remote one.
+    EmbeddedHost *embeddedHost() const { return m_usingEmbedded ? m_embedded : nullptr; }
     QList<SessionId> selectedSessions() const;
 
 public Q_SLOTS:
-    bool useEmbeddedHost();
+    //! Starts the embedded host if need be and attaches to it once it runs.
+    void useEmbeddedHost();
     void attachToRemote(const QUrl &url, const QString &token);
     void setPresentationMode(bool on);
-    void closeSelected();
-    void kickSelected();
-    void sendToSelected();
     void setDemoTraffic(bool on);
 
 private:
-    void buildUi();
-    QWidget *buildClientsTab();
-    QWidget *buildHandshakesTab();
-    QWidget *buildPluginsTab();
+    void buildToolbar();
+    void buildTabs();
     void showAttachDialog();
+    void onEmbeddedHostStarted();
     void updateStatus();
-    void updatePlugins();          // on a snapshot: both plugin tables
-    void updatePluginSessions();   // on a tick: the Sessions column only
-    void showHandshake(int sourceRow);
-    void logCommand(const QString &text, bool ok);
-    //! Asks before acting on more than one session; runs \a action at once for one.
-    void confirmBulk(const QString &what, int count, const std::function<void()> &action);
 
-    MonitorOptions m_options;
-    std::unique_ptr<HostThread> m_host;
+    EmbeddedHost *m_embedded;
+    bool m_usingEmbedded = false;
     MonitorClient *m_client;
     DemoTraffic *m_demo;
-    QString m_hostError;
 
     QTabWidget *m_tabs = nullptr;
-    ChartsPanel *m_charts = nullptr;
+    DashboardPanel *m_dashboard = nullptr;
+    ClientsPanel *m_clients = nullptr;
+    HandshakesPanel *m_handshakes = nullptr;
+    ClosesPanel *m_closes = nullptr;
+    PluginsPanel *m_plugins = nullptr;
     QComboBox *m_window = nullptr;
-    QTableView *m_clientsView = nullptr;
-    QSortFilterProxyModel *m_clientsProxy = nullptr;
-    QLineEdit *m_clientFilter = nullptr;
-    QLabel *m_selectionLabel = nullptr;
-    QListWidget *m_commandLog = nullptr;
-    QTableView *m_handshakesView = nullptr;
-    QLabel *m_handshakesNote = nullptr;   // says when records were dropped or left out
-    QPlainTextEdit *m_rawRequest = nullptr;
-    QPlainTextEdit *m_rawResponse = nullptr;
-    QPlainTextEdit *m_acceptDerivation = nullptr;
-    QTableWidget *m_pluginsTable = nullptr;
-    QTableWidget *m_refusedTable = nullptr;
     QLabel *m_hostLabel = nullptr;
     QLabel *m_stateLabel = nullptr;
     QLabel *m_countLabel = nullptr;
-    QAction *m_closeAction = nullptr;
-    QAction *m_kickAction = nullptr;
-    QAction *m_sendAction = nullptr;
     QAction *m_presentationAction = nullptr;
     QAction *m_demoAction = nullptr;
     QFont m_normalFont;
 };
-
-//! Raw protocol bytes made visible: CR and LF as \r and \n, a backslash doubled, other
-//! control and non-ASCII bytes as \xNN.
-QString visibleBytes(const QByteArray &bytes);
-//! The RFC 6455 4.2.2 steps from Sec-WebSocket-Key to Sec-WebSocket-Accept, for teaching.
-QString acceptDerivation(const QByteArray &request, const QByteArray &response);
 
 } // namespace WsPlug

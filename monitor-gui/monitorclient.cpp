@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "monitorclient.h"
 
+#include "closesmodel.h"
 #include "handshakesmodel.h"
 #include "sessionsmodel.h"
 
@@ -18,7 +19,8 @@ constexpr int MaxPendingCommands = 10000;
 MonitorClient::MonitorClient(QObject *parent)
     : QObject(parent),
       m_sessions(new SessionsModel(this)),
-      m_handshakes(new HandshakesModel(this))
+      m_handshakes(new HandshakesModel(this)),
+      m_closes(new ClosesModel(this))
 {
     m_reconnect.setSingleShot(true);
     connect(&m_reconnect, &QTimer::timeout, this, [this] {
@@ -87,6 +89,7 @@ void MonitorClient::detach()
     m_handshakesOmitted = 0;
     m_sessions->reset({});
     m_handshakes->reset({});
+    m_closes->clear();   // another host may reuse the ids
     m_history.clear();
     m_stats = HostStats();
     m_hostInfo = {};
@@ -176,6 +179,8 @@ void MonitorClient::onTick(const Protocol::Tick &tick)
     for (const SessionSnapshot &s : tick.closed)
         closed.append(s.id);
     m_sessions->remove(closed);
+    m_closes->add(tick.closed, QDateTime::fromMSecsSinceEpoch(tick.sample.timeMs, Qt::UTC));
+    m_closes->countOmitted(tick.omittedClosed);
     m_handshakes->add(tick.handshakes);
 
     // A burst (more opened or closed sessions in one tick than the host sends) leaves
@@ -262,6 +267,16 @@ void MonitorClient::closeSessions(const QList<SessionId> &ids, quint16 code, con
         c.reason = reason;
         sendCommand(c, tr("close session %1 with %2").arg(id).arg(code));
     }
+}
+
+void MonitorClient::closeRoute(const QString &route, quint16 code, const QString &reason)
+{
+    Protocol::Command c;
+    c.kind = Protocol::Command::Kind::CloseRoute;
+    c.route = route;
+    c.code = code;
+    c.reason = reason;
+    sendCommand(c, tr("close every session of %1 with %2").arg(route).arg(code));
 }
 
 void MonitorClient::kickSessions(const QList<SessionId> &ids)

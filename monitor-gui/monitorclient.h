@@ -15,6 +15,7 @@
 
 namespace WsPlug {
 
+class ClosesModel;
 class HandshakesModel;
 class SessionsModel;
 
@@ -45,6 +46,8 @@ public:
 
     SessionsModel *sessions() const { return m_sessions; }
     HandshakesModel *handshakes() const { return m_handshakes; }
+    //! Sessions that ended since attaching, newest first.
+    ClosesModel *closes() const { return m_closes; }
     //! Empty (no version) until the first snapshot.
     const Protocol::HostInfo &hostInfo() const { return m_hostInfo; }
     const QList<Protocol::PluginInfo> &loadedPlugins() const { return m_loaded; }
@@ -62,6 +65,8 @@ public:
     // Operator commands. Each result arrives as commandFinished().
     void closeSessions(const QList<SessionId> &ids, quint16 code, const QString &reason);
     void kickSessions(const QList<SessionId> &ids);
+    //! Every session on \a route (a declared route or a path) gets a close frame.
+    void closeRoute(const QString &route, quint16 code, const QString &reason);
     void sendText(SessionId id, const QString &text);
 
 Q_SIGNALS:
@@ -96,6 +101,7 @@ private:
 
     SessionsModel *m_sessions;
     HandshakesModel *m_handshakes;
+    ClosesModel *m_closes;
     Protocol::HostInfo m_hostInfo;
     QList<Protocol::PluginInfo> m_loaded;
     QList<Protocol::PluginRefusal> m_refused;

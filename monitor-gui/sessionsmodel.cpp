@@ -54,6 +54,7 @@ QVariant SessionsModel::headerData(int section, Qt::Orientation orientation, int
     case BytesIn: return tr("Bytes in");
     case BytesOut: return tr("Bytes out");
     case LastActivity: return tr("Last activity");
+    case Subprotocol: return tr("Subprotocol");
     case PingRtt: return tr("Ping RTT");
     case State: return tr("State");
     }
@@ -74,6 +75,7 @@ QVariant SessionsModel::data(const QModelIndex &index, int role) const
         case Address: return QString(s.peerAddress + QLatin1Char(':') + QString::number(s.peerPort).rightJustified(5, QLatin1Char('0')));
         case Route: return s.route;
         case Path: return s.path;
+        case Subprotocol: return s.subprotocol;
         case ConnectedFor: return s.connectedAt.toMSecsSinceEpoch() * -1;
         case MessagesIn: return QVariant::fromValue(s.in.messages);
         case MessagesOut: return QVariant::fromValue(s.out.messages);
@@ -99,6 +101,7 @@ QVariant SessionsModel::data(const QModelIndex &index, int role) const
     case Address: return QString(s.peerAddress + QLatin1Char(':') + QString::number(s.peerPort));
     case Route: return QString(s.route + QStringLiteral("  (") + s.pluginId + QLatin1Char(')'));
     case Path: return s.query.isEmpty() ? s.path : QString(s.path + QLatin1Char('?') + s.query);
+    case Subprotocol: return s.subprotocol.isEmpty() ? QStringLiteral("–") : s.subprotocol;
     case ConnectedFor: return formatDuration(std::max<qint64>(0, s.connectedAt.secsTo(now)));
     case MessagesIn: return QLocale::system().toString(qulonglong(s.in.messages));
     case MessagesOut: return QLocale::system().toString(qulonglong(s.out.messages));

@@ -3,7 +3,7 @@
 
 #include <wsplug/epolleventdispatcher.h>
 
-#include "timerqueue_p.h"
+#include "epolleventdispatcher_p.h"
 
 #include <QCoreApplication>
 #include <QSocketNotifier>
@@ -11,12 +11,8 @@
 #include <QTimerEvent>
 
 #include <algorithm>
-#include <atomic>
 #include <climits>
-#include <unordered_map>
-#include <unordered_set>
 #include <utility>
-#include <vector>
 
 #include <cerrno>
 #include <ctime>
@@ -25,22 +21,16 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-// epoll_pwait2() takes a timespec, so precise timers are not rounded up to whole
-// milliseconds. glibc has it from 2.35; older kernels answer ENOSYS and we fall back.
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35))
-#  define WSPLUG_HAVE_EPOLL_PWAIT2 1
-#endif
-
 namespace WsPlug {
 
 namespace {
 
+using Internal::SocketNotifierSet;
 using Internal::TimerQueue;
 using Nanoseconds = TimerQueue::Nanoseconds;
 constexpr Nanoseconds NsPerMs = TimerQueue::NsPerMs;
 constexpr Nanoseconds NsPerSecond = TimerQueue::NsPerSecond;
 
-constexpr int NotifierTypeCount = 3; // QSocketNotifier::Read, Write, Exception
 constexpr int InitialBatchSize = 256;
 constexpr int MaxBatchSize = 4096;
 
@@ -59,95 +49,24 @@ timespec toTimespec(Nanoseconds ns)
     return ts;
 }
 
-uint32_t interestFor(int type)
+int createEpoll()
 {
-    switch (type) {
-    case QSocketNotifier::Read:
-        return EPOLLIN;
-    case QSocketNotifier::Write:
-        return EPOLLOUT;
-    default:
-        return EPOLLPRI;
-    }
+    const int fd = epoll_create1(EPOLL_CLOEXEC);
+    if (fd < 0)
+        qErrnoWarning(errno, "EpollEventDispatcher: epoll_create1() failed");
+    return fd;
 }
-
-// As in Qt's poll() dispatcher, hang-up and error wake every notifier on the socket, so
-// QAbstractSocket learns about the failure whichever of its notifiers is enabled.
-uint32_t triggersFor(int type)
-{
-    return interestFor(type) | EPOLLHUP | EPOLLERR;
-}
-
-const char *typeName(int type)
-{
-    switch (type) {
-    case QSocketNotifier::Read:
-        return "Read";
-    case QSocketNotifier::Write:
-        return "Write";
-    default:
-        return "Exception";
-    }
-}
-
-struct SocketRecord
-{
-    QSocketNotifier *notifiers[NotifierTypeCount] = {};
-    // Index into the pending batch, so unregistering can cancel an activation in O(1).
-    int pendingIndex[NotifierTypeCount] = {-1, -1, -1};
-    // What the kernel currently watches for this fd.
-    uint32_t registeredMask = 0;
-    // epoll refuses regular files (EPERM); poll() reports them always ready, and so do we.
-    bool alwaysReady = false;
-};
 
 } // namespace
 
-class EpollEventDispatcherPrivate
-{
-public:
-    EpollEventDispatcherPrivate();
-    ~EpollEventDispatcherPrivate();
-
-    int wait(Nanoseconds timeout, bool includeNotifiers);
-    int waitEpoll(Nanoseconds timeout);
-    int waitWakeUpOnly(Nanoseconds timeout);
-    void drainWakeUp();
-    void markPending(SocketRecord &record, uint32_t events);
-    int activatePendingNotifiers();
-    void syncInterest(int fd, SocketRecord &record);
-    void cancelPending(SocketRecord &record, int type);
-    int activateTimers();
-
-    int epollFd = -1;
-    int wakeFd = -1;
-    std::atomic<bool> wakeUpPending{false};
-    std::atomic<bool> interrupted{false};
-#ifdef WSPLUG_HAVE_EPOLL_PWAIT2
-    bool usePwait2 = true;
-#endif
-
-    std::unordered_map<int, SocketRecord> sockets;
-    std::unordered_set<int> alwaysReadyFds;
-    // Notifiers found ready but not yet activated. A nested event loop started from a
-    // notifier's slot keeps draining this same list, exactly like Qt's own dispatcher.
-    std::vector<QSocketNotifier *> pending;
-    size_t pendingHead = 0;
-    std::vector<epoll_event> events;
-    // Every notifier markPending() has looked at, for notifiersExamined().
-    quint64 notifiersExamined = 0;
-
-    TimerQueue timers{monotonicNow};
-};
-
 EpollEventDispatcherPrivate::EpollEventDispatcherPrivate()
-    : events(InitialBatchSize)
+    : epollFd(createEpoll())
+    , events(InitialBatchSize)
+    , notifiers(epollFd)
+    , timers(monotonicNow)
 {
-    epollFd = epoll_create1(EPOLL_CLOEXEC);
-    if (epollFd < 0) {
-        qErrnoWarning(errno, "EpollEventDispatcher: epoll_create1() failed");
+    if (epollFd < 0)
         return;
-    }
     wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (wakeFd < 0) {
         qErrnoWarning(errno, "EpollEventDispatcher: eventfd() failed");
@@ -176,7 +95,7 @@ int EpollEventDispatcherPrivate::wait(Nanoseconds timeout, bool includeNotifiers
     if (!includeNotifiers)
         return waitWakeUpOnly(timeout);
     // Regular files never block, so neither may we while one has a notifier.
-    if (!alwaysReadyFds.empty())
+    if (notifiers.hasAlwaysReady())
         timeout = 0;
 
     int woken = 0;
@@ -193,16 +112,9 @@ int EpollEventDispatcherPrivate::wait(Nanoseconds timeout, bool includeNotifiers
             woken = 1;
             continue;
         }
-        auto it = sockets.find(ev.data.fd);
-        if (it == sockets.end()) {
-            // Level-triggered: a stale registration would report forever, so drop it.
-            epoll_ctl(epollFd, EPOLL_CTL_DEL, ev.data.fd, nullptr);
-            continue;
-        }
-        markPending(it->second, ev.events);
+        notifiers.markReady(ev.data.fd, ev.events);
     }
-    for (int fd : alwaysReadyFds)
-        markPending(sockets[fd], EPOLLIN | EPOLLOUT);
+    notifiers.markAlwaysReady();
 
     // A full batch means more sockets are ready than we asked for; the rest stay queued
     // in the kernel (level-triggered), but fetch more at once next time.
@@ -253,106 +165,6 @@ void EpollEventDispatcherPrivate::drainWakeUp()
     // its event is picked up by the sendPostedEvents() that starts the next iteration, or
     // sees it clear and writes the eventfd again.
     wakeUpPending.store(false, std::memory_order_release);
-}
-
-void EpollEventDispatcherPrivate::markPending(SocketRecord &record, uint32_t events)
-{
-    for (int type = 0; type < NotifierTypeCount; ++type) {
-        QSocketNotifier *notifier = record.notifiers[type];
-        if (!notifier)
-            continue;
-        ++notifiersExamined;
-        if ((events & triggersFor(type)) && record.pendingIndex[type] < 0) {
-            record.pendingIndex[type] = int(pending.size());
-            pending.push_back(notifier);
-        }
-    }
-}
-
-int EpollEventDispatcherPrivate::activatePendingNotifiers()
-{
-    int activated = 0;
-    QEvent event(QEvent::SockAct);
-    while (pendingHead < pending.size()) {
-        QSocketNotifier *notifier = pending[pendingHead++];
-        if (!notifier)
-            continue; // disabled or deleted after it was found ready
-        auto it = sockets.find(int(notifier->socket()));
-        if (it != sockets.end())
-            it->second.pendingIndex[notifier->type()] = -1;
-        QCoreApplication::sendEvent(notifier, &event);
-        ++activated;
-    }
-    // Whoever empties the list (possibly a nested loop) resets it; indices held by
-    // SocketRecords were all cleared as their entries were consumed or cancelled.
-    pending.clear();
-    pendingHead = 0;
-    return activated;
-}
-
-void EpollEventDispatcherPrivate::cancelPending(SocketRecord &record, int type)
-{
-    if (record.pendingIndex[type] >= 0) {
-        pending[size_t(record.pendingIndex[type])] = nullptr;
-        record.pendingIndex[type] = -1;
-    }
-}
-
-// Makes the kernel's interest set match the enabled notifiers; erases the record (so
-// `record` dangles afterwards) once no notifier is left.
-void EpollEventDispatcherPrivate::syncInterest(int fd, SocketRecord &record)
-{
-    uint32_t wanted = 0;
-    for (int type = 0; type < NotifierTypeCount; ++type) {
-        if (record.notifiers[type])
-            wanted |= interestFor(type);
-    }
-
-    if (record.alwaysReady) {
-        if (!wanted) {
-            alwaysReadyFds.erase(fd);
-            sockets.erase(fd);
-        }
-        return;
-    }
-    if (wanted == record.registeredMask) {
-        if (!wanted)
-            sockets.erase(fd);
-        return;
-    }
-    if (!wanted) {
-        // ENOENT/EBADF: the fd was closed before its notifiers were disabled, which already
-        // removed it from the epoll set.
-        if (epoll_ctl(epollFd, EPOLL_CTL_DEL, fd, nullptr) < 0 && errno != ENOENT
-            && errno != EBADF) {
-            qErrnoWarning(errno, "EpollEventDispatcher: cannot stop watching socket %d", fd);
-        }
-        sockets.erase(fd);
-        return;
-    }
-
-    epoll_event ev = {};
-    ev.events = wanted;
-    ev.data.fd = fd;
-    int op = record.registeredMask ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-    int result = epoll_ctl(epollFd, op, fd, &ev);
-    if (result < 0 && op == EPOLL_CTL_MOD && errno == ENOENT) {
-        // The fd was closed and its number reused while a notifier was still enabled.
-        op = EPOLL_CTL_ADD;
-        result = epoll_ctl(epollFd, op, fd, &ev);
-    } else if (result < 0 && op == EPOLL_CTL_ADD && errno == EEXIST) {
-        op = EPOLL_CTL_MOD;
-        result = epoll_ctl(epollFd, op, fd, &ev);
-    }
-    if (result == 0) {
-        record.registeredMask = wanted;
-    } else if (errno == EPERM) {
-        record.alwaysReady = true;
-        record.registeredMask = 0;
-        alwaysReadyFds.insert(fd);
-    } else {
-        qErrnoWarning(errno, "EpollEventDispatcher: cannot watch socket %d", fd);
-    }
 }
 
 int EpollEventDispatcherPrivate::activateTimers()
@@ -478,7 +290,7 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 
     int delivered = d->wait(timeout, includeNotifiers);
     if (includeNotifiers)
-        delivered += d->activatePendingNotifiers();
+        delivered += d->notifiers.activatePendingNotifiers();
     if (includeTimers)
         delivered += d->activateTimers();
     return delivered > 0;
@@ -492,7 +304,8 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
     Q_ASSERT(notifier);
     const qintptr sockfd = notifier->socket();
     const int type = notifier->type();
-    if (Q_UNLIKELY(sockfd < 0 || sockfd > INT_MAX || type < 0 || type >= NotifierTypeCount)) {
+    if (Q_UNLIKELY(sockfd < 0 || sockfd > INT_MAX || type < 0
+                   || type >= SocketNotifierSet::TypeCount)) {
         qWarning("EpollEventDispatcher: invalid socket notifier (socket %lld, type %d)",
                  qlonglong(sockfd), type);
         return;
@@ -501,16 +314,7 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
         qWarning("QSocketNotifier: socket notifiers cannot be enabled from another thread");
         return;
     }
-
-    const int fd = int(sockfd);
-    SocketRecord &record = d->sockets[fd];
-    if (record.notifiers[type] && record.notifiers[type] != notifier) {
-        qWarning("QSocketNotifier: Multiple socket notifiers for same socket %d and type %s",
-                 fd, typeName(type));
-        d->cancelPending(record, type);
-    }
-    record.notifiers[type] = notifier;
-    d->syncInterest(fd, record);
+    d->notifiers.registerNotifier(notifier);
 }
 
 /*!
@@ -523,21 +327,14 @@ void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
     Q_ASSERT(notifier);
     const qintptr sockfd = notifier->socket();
     const int type = notifier->type();
-    if (Q_UNLIKELY(sockfd < 0 || sockfd > INT_MAX || type < 0 || type >= NotifierTypeCount))
+    if (Q_UNLIKELY(sockfd < 0 || sockfd > INT_MAX || type < 0
+                   || type >= SocketNotifierSet::TypeCount))
         return;
     if (Q_UNLIKELY(notifier->thread() != thread() || thread() != QThread::currentThread())) {
         qWarning("QSocketNotifier: socket notifiers cannot be disabled from another thread");
         return;
     }
-
-    const int fd = int(sockfd);
-    auto it = d->sockets.find(fd);
-    if (it == d->sockets.end() || it->second.notifiers[type] != notifier)
-        return;
-    SocketRecord &record = it->second;
-    record.notifiers[type] = nullptr;
-    d->cancelPending(record, type);
-    d->syncInterest(fd, record);
+    d->notifiers.unregisterNotifier(notifier);
 }
 
 /*!
@@ -617,7 +414,7 @@ int EpollEventDispatcher::remainingTime(int timerId)
 */
 quint64 EpollEventDispatcher::notifiersExamined() const
 {
-    return d->notifiersExamined;
+    return d->notifiers.notifiersExamined();
 }
 
 /*!

@@ -129,9 +129,12 @@ QByteArray AdminChannel::answer(const Protocol::Command &cmd)
         return okOr(m_host->closeSession(cmd.session, cmd.code, cmd.reason), noSession);
     case Kind::Kick:
         return okOr(m_host->kickSession(cmd.session), noSession);
-    case Kind::CloseRoute:
-        return Protocol::replyOk(cmd.id, QJsonObject{{QStringLiteral("closed"),
-                                                      m_host->closeRoute(cmd.route, cmd.code, cmd.reason)}});
+    case Kind::CloseRoute: {
+        const int closed = m_host->closeRoute(cmd.route, cmd.code, cmd.reason);
+        if (closed < 0)
+            return Protocol::replyError(cmd.id, QStringLiteral("no plugin serves %1").arg(Protocol::oneLine(cmd.route)));
+        return Protocol::replyOk(cmd.id, QJsonObject{{QStringLiteral("closed"), closed}});
+    }
     case Kind::Send:
         return okOr(m_host->sendText(cmd.session, cmd.text), noSession);
     case Kind::List: {

@@ -30,7 +30,8 @@ public:
 
     virtual bool closeSession(Protocol::SessionId id, quint16 code, const QString &reason) = 0;
     virtual bool kickSession(Protocol::SessionId id) = 0;
-    //! Closes every session whose route or path is \a route; returns how many.
+    //! Closes every session whose route or path is \a route; returns how many, or -1
+    //! if no plugin serves \a route.
     virtual int closeRoute(const QString &route, quint16 code, const QString &reason) = 0;
     virtual bool sendText(Protocol::SessionId id, const QString &text) = 0;
 

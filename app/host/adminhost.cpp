@@ -93,6 +93,11 @@ bool HostServerPrivate::kickSession(SessionId id)
 
 int HostServerPrivate::closeRoute(const QString &route, quint16 code, const QString &reason)
 {
+    const QList<PluginMetadata> plugins = registry.loaded();
+    const bool declared = std::any_of(plugins.cbegin(), plugins.cend(),
+                                      [&route](const PluginMetadata &md) { return md.routes.contains(route); });
+    if (!declared && routeFor(route).first.isEmpty())
+        return -1;
     QList<SessionId> targets;
     for (const Session *s : std::as_const(sessions)) {
         if (s->info.route == route || s->info.path == route)

@@ -14,6 +14,14 @@ namespace {
 
 enum Opcode : int { Continuation = 0x0, Text = 0x1, Binary = 0x2, Close = 0x8 };
 
+constexpr char Bom[] = "\xEF\xBB\xBF";
+constexpr int BomSize = 3;
+
+bool startsWithBom(const QByteArray &payload)
+{
+    return payload.startsWith(QByteArrayView(Bom, BomSize));
+}
+
 //! Header bytes before the masking key, known once the first two are in.
 int lengthFieldEnd(unsigned char secondByte)
 {
@@ -38,30 +46,40 @@ bool ClientFrameFilter::feed(const char *data, qsizetype size, QByteArray *out)
             if (m_headerHave < 2)
                 break;
             if (m_headerHave == 2 && !(m_header[1] & 0x80)) {
-                m_state = State::Failed;
-                m_error = QStringLiteral("client frames must be masked (RFC 6455 5.1)");
+                fail(1002, QStringLiteral("client frames must be masked (RFC 6455 5.1)"));
                 return false;
             }
             const int keyAt = lengthFieldEnd(m_header[1]);
             if (m_headerHave < keyAt + 4)
                 break;
             startFrame(keyAt, out);
+            if (m_state == State::Failed)
+                return false;
             break;
         }
         case State::Payload: {
-            const qsizetype n = qsizetype(qMin<quint64>(m_payloadLeft, quint64(size)));
-            QByteArray *to = m_payloadToJoined ? &m_joined : out;
+            qsizetype n = qsizetype(qMin<quint64>(m_payloadLeft, quint64(size)));
+            if (m_holdingHeader)
+                n = std::min<qsizetype>(n, BomSize - m_heldPayload.size());
+            QByteArray *to = m_payloadToJoined ? &m_joined : m_holdingHeader ? &m_heldPayload : out;
             const qsizetype at = to->size();
             unmaskPayload(data, n, to);
+            if (isDataFrame())
+                m_dataReceived.bytes += quint64(n);   // as they came, even the bad ones
+            if (m_checkingText && !m_utf8.feed(to->constData() + at, n)) {
+                to->truncate(m_payloadToJoined || m_holdingHeader ? to->size() : at);
+                fail(1007, QStringLiteral("invalid UTF-8 in a text message (RFC 6455 8.1)"));
+                return false;
+            }
             if (m_readingCloseCode)
                 noteCloseCode(to->constData() + at, n);
-            if (isDataFrame())
-                m_dataReceived.bytes += quint64(n);
             data += n;
             size -= n;
             m_payloadLeft -= quint64(n);
-            if (m_payloadLeft == 0)
-                endFrame(out);
+            if (m_holdingHeader && (m_heldPayload.size() == BomSize || m_payloadLeft == 0))
+                releaseHeldHeader(out);
+            if (m_payloadLeft == 0 && !endFrame(out))
+                return false;
             break;
         }
         }
@@ -98,6 +116,26 @@ void ClientFrameFilter::startFrame(int keyAt, QByteArray *out)
             m_peerCloseCode = 0;
     }
 
+    // Which message the frame belongs to, and whether its text is checked here: not
+    // for a frame Qt refuses anyway (RSV bits, a length not in its shortest form, over
+    // the frame limit, out of order), so that Qt fails it as it would have.
+    const bool wellFormed = !rsv && minimalLength && m_payloadLeft <= quint64(m_maxJoined);
+    const bool dataFrame = opcode == Text || opcode == Binary || opcode == Continuation;
+    const bool startsMessage = !m_messageOpen && (opcode == Text || opcode == Binary);
+    const bool continuesMessage = m_messageOpen && opcode == Continuation;
+    if (startsMessage) {
+        m_textMessage = opcode == Text;
+        m_textChecked = true;
+        m_utf8.reset();
+    }
+    // Once one frame of a message is left to Qt, the rest is too: the check would
+    // lose its place in the text.
+    if (dataFrame && (startsMessage || continuesMessage) && !wellFormed)
+        m_textChecked = false;
+    m_checkingText = dataFrame && (startsMessage || continuesMessage) && m_textMessage && m_textChecked;
+    if (dataFrame && (startsMessage || continuesMessage))
+        m_messageOpen = !fin;
+
     // Where the payload goes: joined to the text message under way, or out as it came.
     const bool joinable = !rsv && minimalLength
             && m_payloadLeft <= quint64(m_maxJoined) - quint64(m_joined.size());
@@ -121,14 +159,44 @@ void ClientFrameFilter::startFrame(int keyAt, QByteArray *out)
         const bool inMessage = opcode == Text || opcode == Binary || (opcode == Continuation && m_fragmentedPassing);
         m_fragmentedPassing = inMessage && !fin;
     }
-    if (!m_payloadToJoined) {
+    // The first frame of a text message that goes out as it came waits for its first
+    // payload bytes: a BOM there needs a second one in front (see the class comment).
+    m_holdingHeader = !m_payloadToJoined && m_checkingText && startsMessage && m_payloadLeft >= BomSize;
+    if (m_holdingHeader) {
+        m_heldKeyAt = keyAt;
+        m_heldPayload.clear();
+    } else if (!m_payloadToJoined) {
         m_header[1] &= 0x7F;
         out->append(reinterpret_cast<const char *>(m_header), keyAt);
     }
     if (m_payloadLeft > 0)
         m_state = State::Payload;
     else
-        endFrame(out);
+        endFrame(out);   // empty: nothing to check, nothing held
+}
+
+void ClientFrameFilter::releaseHeldHeader(QByteArray *out)
+{
+    m_holdingHeader = false;
+    const quint64 length = quint64(m_heldPayload.size()) + m_payloadLeft;
+    if (startsWithBom(m_heldPayload)) {
+        appendFrameHeader(*out, m_header[0] & 0x0F, m_header[0] & 0x80, length + BomSize);
+        out->append(Bom, BomSize);
+    } else {
+        m_header[1] &= 0x7F;
+        out->append(reinterpret_cast<const char *>(m_header), m_heldKeyAt);
+    }
+    out->append(m_heldPayload);
+    m_heldPayload.clear();
+}
+
+void ClientFrameFilter::fail(int code, const QString &why)
+{
+    m_state = State::Failed;
+    m_errorCode = code;
+    m_error = why;
+    m_joined = QByteArray();
+    m_heldPayload = QByteArray();
 }
 
 bool ClientFrameFilter::isDataFrame() const
@@ -137,17 +205,29 @@ bool ClientFrameFilter::isDataFrame() const
     return opcode == Continuation || opcode == Text || opcode == Binary;
 }
 
-void ClientFrameFilter::endFrame(QByteArray *out)
+bool ClientFrameFilter::endFrame(QByteArray *out)
 {
     m_state = State::Header;
+    // A text message must not end inside a character.
+    if (m_checkingText && (m_header[0] & 0x80) && !m_utf8.isComplete()) {
+        fail(1007, QStringLiteral("a text message ends inside a UTF-8 character (RFC 6455 8.1)"));
+        return false;
+    }
+    m_checkingText = false;
     if (m_payloadToJoined && (m_header[0] & 0x80))   // the last fragment
         flushJoined(true, out);
     m_payloadToJoined = false;
+    return true;
 }
 
 void ClientFrameFilter::flushJoined(bool final, QByteArray *out)
 {
-    appendFrameHeader(*out, Text, final, quint64(m_joined.size()));
+    // The joined message is the first (or only) frame Qt sees of it: a BOM at its start
+    // gets a second in front.
+    const bool bom = startsWithBom(m_joined);
+    appendFrameHeader(*out, Text, final, quint64(m_joined.size()) + (bom ? BomSize : 0));
+    if (bom)
+        out->append(Bom, BomSize);
     out->append(m_joined);
     m_joined = QByteArray();
     m_joining = false;

@@ -4,6 +4,8 @@
 
 #include <wsplug/wsplug_export.h>
 
+#include "utf8validator_p.h"
+
 #include <QByteArray>
 #include <QString>
 
@@ -26,6 +28,11 @@ namespace WsPlug::Internal {
  *    joined goes out as a first fragment and the rest as it came.
  *  - Close codes: it notes the code of the client's first close frame, which Qt does not
  *    tell apart from its own (and reports as 1000 when the frame had none).
+ *  - UTF-8: the text of a text message is checked as it arrives, so that invalid UTF-8
+ *    fails the connection (1007) at once, not when the message ends (8.1; Qt checks a
+ *    fragment or a joined message only once it is complete).
+ *  - U+FEFF: Qt's decoder drops a BOM at the start of a text message. A text message
+ *    that begins with one gets a second in front, so that the client's arrives.
  *
  * Control frames and everything else go through unchanged but for the mask; lengths,
  * opcodes, RSV bits and size limits stay Qt's to check (a fragment that Qt would refuse
@@ -37,13 +44,15 @@ public:
     explicit ClientFrameFilter(qint64 maxJoinedBytes = 16 * 1024 * 1024) : m_maxJoined(maxJoinedBytes) { }
 
     //! Appends what QWebSocket is to read of \a size bytes of the client's stream to
-    //! \a out. Returns false once a frame came without a mask: the frames before it are
-    //! in \a out (bar text fragments still being joined), nothing after it is taken,
-    //! and error() says why.
+    //! \a out. Returns false once a frame came without a mask, or text that is not
+    //! UTF-8: the frames before it are in \a out (bar text fragments still being joined),
+    //! nothing of the failing frame or after it is, and error() and errorCode() say why.
     bool feed(const char *data, qsizetype size, QByteArray *out);
 
     bool failed() const { return m_state == State::Failed; }
     QString error() const { return m_error; }
+    //! The close code to fail the connection with: 1002 or 1007.
+    int errorCode() const { return m_errorCode; }
 
     static constexpr int NoClose = -1;
     //! The status code of the first close frame the client sent, once its first two
@@ -64,10 +73,15 @@ private:
     enum class State { Header, Payload, Failed };
     //! Decides where the frame whose header is complete goes; writes its header if out.
     void startFrame(int keyAt, QByteArray *out);
-    void endFrame(QByteArray *out);
+    //! False if the frame that ended fails the connection.
+    bool endFrame(QByteArray *out);
     void flushJoined(bool final, QByteArray *out);
     void unmaskPayload(const char *data, qsizetype size, QByteArray *to);
     void noteCloseCode(const char *payload, qsizetype size);
+    void fail(int code, const QString &why);
+    //! Writes the header held back for the text frame under way, with a second BOM in
+    //! front of its payload when the payload (so far in m_heldPayload) begins with one.
+    void releaseHeldHeader(QByteArray *out);
 
     //! Of the frame under way, whose header stays in m_header until the next one.
     bool isDataFrame() const;
@@ -79,6 +93,19 @@ private:
     unsigned char m_key[4] = {};
     unsigned m_keyPhase = 0;           // payload bytes so far, modulo 4
     QString m_error;
+    int m_errorCode = 0;
+
+    // UTF-8 of the text message under way (frames Qt would refuse are left to Qt).
+    bool m_messageOpen = false;        // a data message has begun and not ended
+    bool m_textMessage = false;        // ... and it is text
+    bool m_textChecked = false;        // ... and every frame of it so far was checked
+    bool m_checkingText = false;       // the frame under way is checked
+    Utf8Validator m_utf8;
+    // A text message's first frame that goes out as it came: its header waits for the
+    // first three payload bytes, which may be a BOM (see releaseHeldHeader()).
+    bool m_holdingHeader = false;
+    int m_heldKeyAt = 0;
+    QByteArray m_heldPayload;
 
     // Joining a text message's fragments: m_joined holds its payload so far.
     qint64 m_maxJoined;

@@ -112,12 +112,12 @@ void ConnectionSocket::shutdownWriteWhenFlushed()
 }
 
 void ConnectionSocket::startFiltering(const QByteArray &earlyData, qint64 maxJoinedBytes,
-                                     std::function<void(const QString &)> onUnmaskedFrame)
+                                     std::function<void(int, const QString &)> onFilterFailed)
 {
     if (m_lingering || state() != QAbstractSocket::ConnectedState)
         return;   // closed already (a plugin may close a session as it opens)
     m_filter = ClientFrameFilter(maxJoinedBytes);
-    m_onUnmaskedFrame = std::move(onUnmaskedFrame);
+    m_onFilterFailed = std::move(onFilterFailed);
     m_filtering = true;
     // Reads must come to readData() as they are asked for: a buffering QIODevice would
     // keep filtered bytes in the buffer Qt's socket fills with raw ones. QTcpSocket
@@ -183,11 +183,11 @@ void ConnectionSocket::feedFilter(const char *data, qsizetype size)
 {
     if (size == 0 || m_filter.failed())
         return;
-    if (!m_filter.feed(data, size, &m_plain) && m_onUnmaskedFrame) {
+    if (!m_filter.feed(data, size, &m_plain) && m_onFilterFailed) {
         // Not from inside QWebSocket's read: it is in the middle of a frame.
         QMetaObject::invokeMethod(this, [this] {
-            if (m_filtering && m_onUnmaskedFrame)   // not if closing meanwhile
-                m_onUnmaskedFrame(m_filter.error());
+            if (m_filtering && m_onFilterFailed)   // not if closing meanwhile
+                m_onFilterFailed(m_filter.errorCode(), m_filter.error());
         }, Qt::QueuedConnection);
     }
 }

@@ -41,9 +41,10 @@ public:
     //! From now on QWebSocket reads the client's frames through a ClientFrameFilter
     //! (unmasked, text fragments joined up to \a maxJoinedBytes): \a earlyData (what
     //! came along with the request head) first, then what arrives. A frame without a
-    //! mask ends the input and calls \a onUnmaskedFrame (queued) with the reason.
+    //! mask or text that is not UTF-8 ends the input and calls \a onFilterFailed (queued)
+    //! with the close code to fail the connection with (1002, 1007) and the reason.
     void startFiltering(const QByteArray &earlyData, qint64 maxJoinedBytes,
-                        std::function<void(const QString &)> onUnmaskedFrame);
+                        std::function<void(int, const QString &)> onFilterFailed);
 
     //! Gives back the block Qt keeps for reading when nothing is buffered: an idle
     //! connection then holds no read buffer at all (Qt allocates one for the next read).
@@ -86,7 +87,7 @@ private:
     bool m_filtering = false;
     bool m_readingRaw = false;     // readData() is serving filterReceived(), not Qt
     ClientFrameFilter m_filter;
-    std::function<void(const QString &)> m_onUnmaskedFrame;
+    std::function<void(int, const QString &)> m_onFilterFailed;
     QByteArray m_plain;
     qsizetype m_plainRead = 0;
 };

@@ -270,25 +270,75 @@ void HandshakeGate::onReadyRead(ConnectionSocket *socket)
         refuse(socket, status, why);
         return;
     }
+    if (!p.admin && !m_host->hasCapacity(pluginId, &why)) {
+        refuse(socket, 503, why);
+        return;
+    }
 
     p.query = QString::fromUtf8(head.query());
     p.origin = QString::fromUtf8(head.header("Origin"));
     p.pluginId = pluginId;
     p.route = route;
+    QByteArray headForQt = p.requestHead;
+    if (!p.admin && !negotiateSubprotocol(socket, p, head, &headForQt))
+        return;
     p.handedOver = true;
     m_handedOverByPeer.insert({p.peerHostAddress, p.peerPort}, socket);
     disconnect(socket, &QTcpSocket::readyRead, this, nullptr);
-    // Qt must see the head and nothing after it: it would process frames that came
-    // with the head before the session exists (and drop them). Hold them back, and
-    // read nothing more from the kernel, until the session is set up (onUpgraded).
-    if (socket->bytesAvailable() > headLength) {
+    // Qt must see the head (as the gate left it for Qt) and nothing after it: it would
+    // process frames that came with the head before the session exists (and drop
+    // them). Hold them back, and read nothing more from the kernel, until the session
+    // is set up (onUpgraded).
+    if (socket->bytesAvailable() > headLength || headForQt != p.requestHead) {
         const QByteArray buffered = socket->read(socket->bytesAvailable());
         p.earlyData = buffered.mid(headLength);
-        for (qsizetype i = headLength - 1; i >= 0; --i)
-            socket->ungetChar(buffered.at(i));
+        for (qsizetype i = headForQt.size() - 1; i >= 0; --i)
+            socket->ungetChar(headForQt.at(i));
     }
-    socket->setReadBufferSize(headLength);
+    socket->setReadBufferSize(headForQt.size());
     m_webSocketServer->handleConnection(socket);
+}
+
+void HandshakeGate::setSupportedSubprotocols(const QStringList &subprotocols)
+{
+    if (m_webSocketServer)
+        m_webSocketServer->setSupportedSubprotocols(subprotocols);
+}
+
+bool HandshakeGate::negotiateSubprotocol(ConnectionSocket *socket, PendingHandshake &p, const RequestHead &head,
+                                         QByteArray *headForQt)
+{
+    const QList<QByteArray> offered = head.headerList("Sec-WebSocket-Protocol");
+    if (offered.isEmpty())
+        return true;
+    for (const QByteArray &name : offered) {
+        if (!RequestHead::isToken(name)) {
+            refuse(socket, 400, "Sec-WebSocket-Protocol has a value that is not a token (RFC 6455 4.1)");
+            return false;
+        }
+    }
+    // RFC 6455 4.2.2: the server picks one the client offered, or none. The client's
+    // order is its preference: the first one the route speaks wins.
+    const QStringList speaks = m_host->subprotocols(p.pluginId);
+    for (const QByteArray &name : offered) {
+        if (speaks.contains(QString::fromLatin1(name))) {
+            p.subprotocol = QString::fromLatin1(name);
+            break;
+        }
+    }
+    if (p.subprotocol.isEmpty() && !m_config.upgradeWithoutSubprotocol) {
+        // A client that asked for one fails the connection when the answer has none
+        // (browsers, node ws, python websockets): say why before the upgrade instead.
+        const QByteArray route = p.route.toUtf8();
+        const QByteArray speaksWhat = speaks.isEmpty() ? QByteArray("no subprotocol")
+                                                       : speaks.join(QStringLiteral(", ")).toLatin1();
+        refuse(socket, 400, route + " speaks " + speaksWhat + "; the client offered " + offered.join(", "));
+        return false;
+    }
+    // Qt answers with what the head it reads offers and the server supports: leave it
+    // only the chosen one (or none).
+    *headForQt = RequestHead::withHeader(p.requestHead, "Sec-WebSocket-Protocol", p.subprotocol.toLatin1());
+    return true;
 }
 
 int HandshakeGate::adminHandshakesInFlight() const
@@ -437,9 +487,9 @@ void HandshakeGate::onUpgraded()
         // Now that the session listens, give Qt what arrived along with the head.
         // Joined text fragments must pass Qt's frame limit (set by the host on upgrade).
         socket->startFiltering(p.earlyData, qint64(ws->maxAllowedIncomingFrameSize()),
-                               [ws = QPointer<QWebSocket>(ws)](const QString &why) {
+                               [ws = QPointer<QWebSocket>(ws)](int code, const QString &why) {
             if (ws && ws->state() == QAbstractSocket::ConnectedState)
-                ws->close(QWebSocketProtocol::CloseCodeProtocolError, why);
+                ws->close(QWebSocketProtocol::CloseCode(code), why);
         });
         socket->setReadBufferSize(0);
         if (socket->bytesAvailable() > 0)

@@ -60,6 +60,7 @@ struct PendingHandshake
     QString pluginId;
     QString route;
     QString origin;                // the Origin header, for the log
+    QString subprotocol;           // the one negotiated, if any
     QDateTime acceptedAt;
     bool admin = false;            // an admin-channel connection: not a user session
     bool http = false;             // a plain HTTP request (/metrics ...): not logged as a handshake
@@ -83,6 +84,10 @@ public:
         virtual int sessionCount() const = 0;
         //! The plugin id and route serving \a path, or empty strings.
         virtual std::pair<QString, QString> routeFor(const QString &path) const = 0;
+        //! False (with the reason for a 503) when the plugin cannot take another session.
+        virtual bool hasCapacity(const QString &pluginId, QByteArray *why) const = 0;
+        //! The subprotocols the plugin \a pluginId speaks, preferred first.
+        virtual QStringList subprotocols(const QString &pluginId) const = 0;
         virtual bool adminAccepts(const RequestHead &head) const = 0;
         virtual int adminClientCount() const = 0;
         //! The response to one of the host's own HTTP endpoints, if \a head asks for one.
@@ -114,6 +119,8 @@ public:
     int pendingCount() const { return int(m_pending.size()); }
     //! A session from \a peerAddress ended: it no longer counts toward its address's limit.
     void releaseAddress(const QString &peerAddress);
+    //! Every subprotocol some plugin speaks: Qt answers with the one the gate chose.
+    void setSupportedSubprotocols(const QStringList &subprotocols);
 
 private:
     class Listener;
@@ -131,6 +138,11 @@ private:
     void log(PendingHandshake &p, HandshakeRecord::Outcome outcome, int status,
              const QByteArray &response, const QString &reason, SessionId session = 0);
     int adminHandshakesInFlight() const;
+    //! Picks the subprotocol for \a p from what \a head offers; false (a 400 sent) if
+    //! the client offered only ones the route does not speak and the host refuses those.
+    //! \a headForQt gets the head with only the chosen one left for Qt to answer.
+    bool negotiateSubprotocol(ConnectionSocket *socket, PendingHandshake &p, const RequestHead &head,
+                              QByteArray *headForQt);
 
     const HostConfig &m_config;
     GateHost *const m_host;

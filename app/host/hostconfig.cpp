@@ -7,6 +7,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -59,6 +60,8 @@ const QList<HostConfig::IntSetting> &HostConfig::intSettings()
                            "Milliseconds to wait for a pong before aborting"),
         WSPLUG_INT_SETTING(shutdownGraceMs, int, 0, 600000, "shutdown-grace",
                            "Milliseconds to wait for close handshakes on shutdown"),
+        WSPLUG_INT_SETTING(maxExecProcesses, int, 1, 100000, "max-exec-processes",
+                           "Handler processes (--exec) at once; over it: HTTP 503"),
         WSPLUG_INT_SETTING(maxAdminConnections, int, 1, 1000, nullptr, "Admin clients at once; over it: HTTP 503"),
         WSPLUG_INT_SETTING(handshakeLogSize, int, 1, 100000, nullptr, "Upgrade attempts kept in the handshake log"),
         WSPLUG_INT_SETTING(statsTickMs, int, 50, 60000, nullptr, "Milliseconds between rate samples"),
@@ -106,13 +109,16 @@ bool HostConfig::loadJson(const QByteArray &json, QString *errorString)
             setting->set(next, v);
             continue;
         }
-        if (key == QLatin1String("adminEnabled") || key == QLatin1String("metricsEnabled")) {
+        if (bool *flag = key == QLatin1String("adminEnabled") ? &next.adminEnabled
+                       : key == QLatin1String("metricsEnabled") ? &next.metricsEnabled
+                       : key == QLatin1String("pageEnabled") ? &next.pageEnabled
+                       : key == QLatin1String("upgradeWithoutSubprotocol") ? &next.upgradeWithoutSubprotocol : nullptr) {
             if (!value.isBool()) {
                 if (errorString)
                     *errorString = QStringLiteral("config key \"%1\" must be true or false").arg(key);
                 return false;
             }
-            (key == QLatin1String("adminEnabled") ? next.adminEnabled : next.metricsEnabled) = value.toBool();
+            *flag = value.toBool();
         } else if (key == QLatin1String("adminToken")) {
             if (!value.isString()) {
                 if (errorString)
@@ -144,6 +150,38 @@ bool HostConfig::loadJson(const QByteArray &json, QString *errorString)
                 dirs << dir.toString();
             }
             next.pluginDirs = dirs;
+        } else if (key == QLatin1String("exec")) {
+            // [{"route": "/rev", "command": ["rev"], "shell": false, "binary": false}, ...]
+            const QString bad = QStringLiteral("config key \"exec\" must be an array of {\"route\": string, "
+                                               "\"command\": [strings], \"shell\": bool, \"binary\": bool}");
+            if (!value.isArray()) {
+                if (errorString)
+                    *errorString = bad;
+                return false;
+            }
+            next.execRoutes.clear();
+            for (const QJsonValue &entry : value.toArray()) {
+                const QJsonObject o = entry.toObject();
+                ExecRoute r;
+                r.route = o.value(QStringLiteral("route")).toString();
+                for (const QJsonValue &part : o.value(QStringLiteral("command")).toArray())
+                    r.command << part.toString();
+                r.shell = o.value(QStringLiteral("shell")).toBool();
+                r.binary = o.value(QStringLiteral("binary")).toBool();
+                static const QStringList keys = {QStringLiteral("route"), QStringLiteral("command"),
+                                                 QStringLiteral("shell"), QStringLiteral("binary")};
+                const QStringList given = o.keys();
+                const bool known = std::all_of(given.cbegin(), given.cend(), [](const QString &k) { return keys.contains(k); });
+                if (!entry.isObject() || !known || !o.value(QStringLiteral("route")).isString()
+                    || !o.value(QStringLiteral("command")).isArray() || r.command.isEmpty()
+                    || r.command.contains(QString()) || (o.contains(QStringLiteral("shell")) && !o.value(QStringLiteral("shell")).isBool())
+                    || (o.contains(QStringLiteral("binary")) && !o.value(QStringLiteral("binary")).isBool())) {
+                    if (errorString)
+                        *errorString = bad;
+                    return false;
+                }
+                next.execRoutes.append(r);
+            }
         } else if (key == QLatin1String("plugins")) {
             if (!value.isObject()) {
                 if (errorString)
@@ -190,6 +228,10 @@ bool HostConfig::validate(QString *errorString) const
     }
     if (maxFrameBytes > maxMessageBytes)
         return fail(QStringLiteral("max frame size must not exceed max message size"));
+    for (const ExecRoute &r : execRoutes) {
+        if (r.command.isEmpty() || r.command.first().isEmpty())
+            return fail(QStringLiteral("exec route %1 has no command").arg(Protocol::oneLine(r.route)));
+    }
     if (!adminToken.isEmpty() && adminToken.size() < 8)
         return fail(QStringLiteral("the admin token must have at least 8 characters"));
     for (QChar c : adminToken) {

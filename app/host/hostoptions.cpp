@@ -6,6 +6,7 @@
 #include <QCoreApplication>
 #include <QFile>
 #include <QJsonDocument>
+#include <QProcess>
 
 #include <cstdio>
 #include <cstdlib>
@@ -36,6 +37,19 @@ struct HostOptions::Private
     QCommandLineOption metrics{QStringLiteral("metrics"),
                                QStringLiteral("Answer GET /metrics, /healthz and /readyz: on (default) or off."),
                                QStringLiteral("on|off")};
+    QCommandLineOption page{QStringLiteral("page"),
+                            QStringLiteral("Serve a WebSocket client page at GET / (/?connect=/echo connects at once): on (default) or off."),
+                            QStringLiteral("on|off")};
+    QCommandLineOption upgradeWithoutSubprotocol{
+        QStringLiteral("upgrade-without-subprotocol"),
+        QStringLiteral("A client offering only subprotocols its route does not speak (see the plugins' \"Subprotocols\"): "
+                       "off (default) refuses it with 400, on upgrades it without one."),
+        QStringLiteral("on|off")};
+    QCommandLineOption exec{QStringLiteral("exec"),
+        QStringLiteral("Serve ROUTE with a program, one process per connection: each text message is a line on its "
+                       "stdin, each line it writes is a message back (websocketd's model). Repeatable. No shell: "
+                       "quote arguments as on a command line; in a config file \"exec\" also has \"shell\" and \"binary\"."),
+        QStringLiteral("ROUTE=COMMAND")};
     struct IntOption
     {
         QCommandLineOption option;
@@ -65,9 +79,27 @@ HostOptions::~HostOptions() = default;
 
 void HostOptions::addTo(QCommandLineParser &parser) const
 {
-    parser.addOptions({d->config, d->address, d->pluginDir, d->adminToken, d->admin, d->metrics});
+    parser.addOptions({d->config, d->address, d->pluginDir, d->adminToken, d->admin, d->metrics, d->page,
+                       d->upgradeWithoutSubprotocol, d->exec});
     for (const Private::IntOption &o : d->ints)
         parser.addOption(o.option);
+}
+
+QString HostOptions::configOnlyHelp() const
+{
+    QString text = QStringLiteral("Config file only (--config FILE, a JSON object; the flags' names in camelCase too):\n");
+    for (const HostConfig::IntSetting &s : HostConfig::intSettings()) {
+        if (!s.flag)
+            text += QStringLiteral("  %1 %2 (default %3).\n").arg(QLatin1String(s.key), -22).arg(QLatin1String(s.help))
+                        .arg(s.get(d->defaults));
+    }
+    text += QStringLiteral("  %1 %2\n\n").arg(QStringLiteral("plugins"), -22)
+                .arg(QStringLiteral("{\"<plugin Id>\": {...}}: each plugin's own settings (see its PROTOCOL.md)."));
+    text += QStringLiteral("Environment:\n"
+                           "  WSPLUG_PLUGIN_PATH     Colon-separated plugin directories, searched before the bundled ones\n"
+                           "                         (when no --plugin-dir is given).\n"
+                           "  WSPLUG_ADMIN_TOKEN     The admin token (flag > environment > config file).\n");
+    return text;
 }
 
 HostOptions::Result HostOptions::apply(const QCommandLineParser &parser) const
@@ -106,12 +138,26 @@ HostOptions::Result HostOptions::apply(const QCommandLineParser &parser) const
         return fail(QStringLiteral("--address: \"%1\" is not an IP address").arg(parser.value(d->address)), 2);
     if (parser.isSet(d->pluginDir))
         r.config.pluginDirs = parser.values(d->pluginDir);
+    if (parser.isSet(d->exec)) {
+        r.config.execRoutes.clear();
+        for (const QString &value : parser.values(d->exec)) {
+            const qsizetype equals = value.indexOf(QLatin1Char('='));
+            HostConfig::ExecRoute route;
+            route.route = value.left(equals);
+            route.command = QProcess::splitCommand(value.mid(equals + 1));
+            if (equals <= 0 || route.command.isEmpty())
+                return fail(QStringLiteral("--exec: expected ROUTE=COMMAND [ARGS], got \"%1\"").arg(value), 2);
+            r.config.execRoutes.append(route);
+        }
+    }
     if (qEnvironmentVariableIsSet("WSPLUG_ADMIN_TOKEN"))
         r.config.adminToken = qEnvironmentVariable("WSPLUG_ADMIN_TOKEN");
     if (parser.isSet(d->adminToken))
         r.config.adminToken = parser.value(d->adminToken);
     for (const auto &[option, field] : {std::pair{&d->admin, &r.config.adminEnabled},
-                                        std::pair{&d->metrics, &r.config.metricsEnabled}}) {
+                                        std::pair{&d->metrics, &r.config.metricsEnabled},
+                                        std::pair{&d->page, &r.config.pageEnabled},
+                                        std::pair{&d->upgradeWithoutSubprotocol, &r.config.upgradeWithoutSubprotocol}}) {
         if (!parser.isSet(*option))
             continue;
         const QString v = parser.value(*option);

@@ -5,6 +5,7 @@
 #include "connectionsocket_p.h"
 #include "hostserver_p.h"
 #include "httpendpoints_p.h"
+#include "processhandler_p.h"
 #include "logging_p.h"
 
 #include <wsplug/protocol/adminprotocol.h>
@@ -132,7 +133,12 @@ bool HostServer::start()
 
     d->registry.load(d->config.pluginDirs.isEmpty() ? PluginRegistry::defaultPluginDirs()
                                                     : d->config.pluginDirs);
+    d->addExecRoutes();
     d->initializePlugins();
+    QStringList subprotocols;
+    for (const PluginMetadata &md : d->registry.loaded())
+        subprotocols += md.subprotocols;
+    gate->setSupportedSubprotocols(subprotocols);
 
     QList<std::pair<QString, QString>> routes;
     for (const PluginMetadata &md : d->registry.loaded()) {
@@ -303,12 +309,29 @@ std::pair<QString, QString> HostServerPrivate::routeFor(const QString &path) con
     return match;
 }
 
+bool HostServerPrivate::hasCapacity(const QString &pluginId, QByteArray *why) const
+{
+    const auto it = processHandlers.find(pluginId);
+    return it == processHandlers.end() || it.value()->hasCapacity(why);
+}
+
+QStringList HostServerPrivate::subprotocols(const QString &pluginId) const
+{
+    for (const PluginMetadata &md : registry.loaded()) {
+        if (md.id == pluginId)
+            return md.subprotocols;
+    }
+    return {};
+}
+
 std::optional<QByteArray> HostServerPrivate::httpResponse(const RequestHead &head)
 {
-    if (!config.metricsEnabled || !isHttpEndpoint(head))
+    EndpointState state;
+    state.metrics = config.metricsEnabled;
+    state.page = config.pageEnabled;
+    if (!isHttpEndpoint(head, state))
         return std::nullopt;
     stats.countHttpRequest();
-    EndpointState state;
     state.stats = [this] {
         HostStats st = currentStats();
         --st.pendingHandshakes;   // not this request

@@ -17,6 +17,7 @@
 #include "websockettransport_p.h"
 
 #include <QElapsedTimer>
+#include <QProcessEnvironment>
 #include <QHash>
 #include <QTimer>
 
@@ -25,6 +26,10 @@
 #include <memory>
 
 namespace WsPlug {
+
+namespace Internal {
+class ProcessHandler;
+}
 
 /*
  * The host's hub. Each job has its own file: the handshake gate (handshakegate.cpp),
@@ -50,6 +55,8 @@ public:
     // HandshakeGate::GateHost (hostserver.cpp)
     int sessionCount() const override { return int(sessions.size()); }
     std::pair<QString, QString> routeFor(const QString &path) const override;
+    QStringList subprotocols(const QString &pluginId) const override;
+    bool hasCapacity(const QString &pluginId, QByteArray *why) const override;
     bool adminAccepts(const Internal::RequestHead &head) const override { return adminToken.accepts(head); }
     int adminClientCount() const override { return admin ? admin->clientCount() : 0; }
     std::optional<QByteArray> httpResponse(const Internal::RequestHead &head) override;
@@ -100,6 +107,9 @@ public:
     // Plugin hosting (pluginhost.cpp)
     void initializePlugins();
     void shutdownPlugins();
+    //! Registers a ProcessHandler for each configured --exec route.
+    void addExecRoutes();
+    QProcessEnvironment processEnvironment(const SessionInfo &session) const;
     //! Runs a plugin callback for \a s; a thrown exception closes \a s with 1011.
     template <typename Call>
     void callPlugin(Internal::Session *s, Call &&call);
@@ -126,6 +136,8 @@ public:
     bool heapTrimQueued = false;
     std::map<QString, std::unique_ptr<Internal::PluginContext>> contexts;
     QStringList initializedPlugins;     // in initialize order
+    QHash<QString, Internal::ProcessHandler *> processHandlers;   // --exec routes, owned by the registry
+    int runningProcesses = 0;           // their processes, counted against maxExecProcesses
     SessionId nextSessionId = 1;
 
     //! > 0 while a plugin callback or a plugin's HostContext call is on the stack.

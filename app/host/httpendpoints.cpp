@@ -4,6 +4,8 @@
 
 #include "requesthead_p.h"
 
+#include <QFile>
+
 #include <QDateTime>
 
 namespace WsPlug::Internal {
@@ -122,12 +124,23 @@ QByteArray withoutBodyIf(bool headOnly, const QByteArray &response)
 }
 } // namespace
 
-bool isHttpEndpoint(const RequestHead &head)
+//! The client page, compiled into the library (qt_add_resources in CMakeLists.txt).
+const QByteArray &clientPage()
+{
+    static const QByteArray page = [] {
+        QFile file(QStringLiteral(":/page/index.html"));
+        return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+    }();
+    return page;
+}
+
+bool isHttpEndpoint(const RequestHead &head, const EndpointState &state)
 {
     if (head.isWebSocketUpgrade())
         return false;
     const QByteArray path = head.path();
-    return path == "/metrics" || path == "/healthz" || path == "/readyz";
+    return (state.metrics && (path == "/metrics" || path == "/healthz" || path == "/readyz"))
+        || (state.page && path == "/");
 }
 
 QByteArray httpEndpointResponse(const RequestHead &head, const EndpointState &state)
@@ -138,8 +151,16 @@ QByteArray httpEndpointResponse(const RequestHead &head, const EndpointState &st
     }
     QByteArray body;
     QByteArray contentType = "text/plain; charset=utf-8";
+    QByteArray headers = "Cache-Control: no-store\r\n";
     int status = 200;
-    if (head.path() == "/metrics") {
+    if (head.path() == "/") {
+        body = clientPage();
+        contentType = "text/html; charset=utf-8";
+        // The page runs its own inline script and talks to this host's WebSockets only.
+        headers += "Content-Security-Policy: default-src 'none'; script-src 'unsafe-inline'; "
+                   "style-src 'unsafe-inline'; connect-src ws: wss:; base-uri 'none'; form-action 'none'\r\n"
+                   "X-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n";
+    } else if (head.path() == "/metrics") {
         body = renderPrometheus(state.stats());
         contentType = "text/plain; version=0.0.4; charset=utf-8";
     } else if (head.path() == "/healthz") {
@@ -152,7 +173,7 @@ QByteArray httpEndpointResponse(const RequestHead &head, const EndpointState &st
          + (status == 200 ? QByteArray("OK") : httpReasonPhrase(status))
          + "\r\nContent-Type: " + contentType
          + "\r\nContent-Length: " + QByteArray::number(body.size())
-         + "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n" + body;
+         + "\r\n" + headers + "Connection: close\r\n\r\n" + body;
     return withoutBodyIf(headOnly, response);
 }
 

@@ -14,21 +14,25 @@ class RequestHead;
 //! The Prometheus text exposition (format 0.0.4) of \a stats. No I/O.
 WSPLUG_EXPORT QByteArray renderPrometheus(const HostStats &stats);
 
-//! True if \a head asks for one of the host's own endpoints (/metrics, /healthz,
-//! /readyz) with any method, and is not an upgrade.
-bool isHttpEndpoint(const RequestHead &head);
-
-//! What the endpoints report, read only when a request needs it.
+//! Which of the host's own endpoints are served, and what they report (read only
+//! when a request needs it).
 struct EndpointState
 {
+    bool metrics = true;                // /metrics, /healthz, /readyz
+    bool page = true;                   // / : the client page (resources/page/index.html)
     std::function<HostStats()> stats;   // for /metrics
     bool ready = false;                 // for /readyz
     QByteArray notReadyReason;
 };
 
+//! True if \a head asks for one of the served endpoints, with any method, and is not
+//! an upgrade.
+bool isHttpEndpoint(const RequestHead &head, const EndpointState &state);
+
 //! The whole HTTP response to \a head (an isHttpEndpoint() request): GET, HEAD (the
 //! same head, no body), or 405 with "Allow: GET, HEAD". Always "Connection: close":
-//! the host answers one request per connection. No I/O.
+//! the host answers one request per connection. No I/O but reading the page from the
+//! library's resources.
 QByteArray httpEndpointResponse(const RequestHead &head, const EndpointState &state);
 
 } // namespace WsPlug::Internal

@@ -4,6 +4,8 @@
 
 #include "hostserver_p.h"
 
+#include <wsplug/protocol/adminprotocol.h>
+
 namespace WsPlug::Internal {
 
 PluginContext::PluginContext(HostServerPrivate *host, const QString &pluginId, const QVariantMap &settings)
@@ -29,25 +31,44 @@ bool PluginContext::sendBinary(SessionId session, const QByteArray &data)
 int PluginContext::broadcast(const EncodedMessage &message, bool text, const QList<SessionId> &sessions)
 {
     HostServerPrivate::PluginCallGuard guard(m_host);
-    return m_host->sendEncodedToMany(this, sessions.isEmpty() ? sessionIds.values() : sessions,
-                                     message, text);
+    return m_host->sendEncodedToMany(this, sessions, message, text);
 }
 
 int PluginContext::broadcastText(const QString &text, const QList<SessionId> &sessions)
 {
+    // An empty list is nobody (broadcastTextToAll() is everyone): nothing to encode.
+    if (sessions.isEmpty())
+        return 0;
     // Encoded once for everyone: one UTF-8 conversion, one frame header.
     return broadcast(encodeMessage(FrameOpcode::Text, text.toUtf8()), true, sessions);
 }
 
 int PluginContext::broadcastBinary(const QByteArray &data, const QList<SessionId> &sessions)
 {
+    if (sessions.isEmpty())
+        return 0;
     return broadcast(encodeMessage(FrameOpcode::Binary, data), false, sessions);
+}
+
+int PluginContext::broadcastTextToAll(const QString &text)
+{
+    return broadcastText(text, sessionIds.values());
+}
+
+int PluginContext::broadcastBinaryToAll(const QByteArray &data)
+{
+    return broadcastBinary(data, sessionIds.values());
 }
 
 bool PluginContext::closeSession(SessionId session, quint16 code, const QString &reason)
 {
     HostServerPrivate::PluginCallGuard guard(m_host);
-    return m_host->requestClose(m_host->sessionOf(this, session), code, reason, CloseCause::Server);
+    const bool closing = m_host->requestClose(m_host->sessionOf(this, session), code, reason, CloseCause::Server);
+    // Who closed a session, and why, is what an operator asks first.
+    qCInfo(m_category).noquote() << QStringLiteral("closes session %1 with %2 \"%3\"%4")
+                                        .arg(session).arg(code).arg(Protocol::oneLine(reason),
+                                             closing ? QString() : QStringLiteral(": refused (no such open session, or not a code the host sends)"));
+    return closing;
 }
 
 QList<SessionInfo> PluginContext::sessions() const

@@ -25,6 +25,8 @@ public:
     bool sendBinary(SessionId session, const QByteArray &data) override;
     int broadcastText(const QString &text, const QList<SessionId> &sessions) override;
     int broadcastBinary(const QByteArray &data, const QList<SessionId> &sessions) override;
+    int broadcastTextToAll(const QString &text) override;
+    int broadcastBinaryToAll(const QByteArray &data) override;
     bool closeSession(SessionId session, quint16 code, const QString &reason) override;
     QList<SessionInfo> sessions() const override;
     SessionInfo session(SessionId session) const override;

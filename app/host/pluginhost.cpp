@@ -3,6 +3,7 @@
 #include "hostserver_p.h"
 
 #include "logging_p.h"
+#include "processhandler_p.h"
 
 #include <wsplug/sdk/messagehandlerinterface.h>
 
@@ -32,7 +33,56 @@ void HostServerPrivate::initializePlugins()
         }
         initializedPlugins.append(md.id);
         contexts[md.id] = std::move(context);
+        qCInfo(lcPlugins).noquote() << QStringLiteral("plugin %1 %2 serves %3%4 (%5)")
+                                           .arg(md.id, md.version, md.routes.join(QStringLiteral(", ")),
+                                                md.subprotocols.isEmpty() ? QString()
+                                                    : QStringLiteral(", subprotocols ") + md.subprotocols.join(QStringLiteral(", ")),
+                                                md.fileName);
     }
+}
+
+void HostServerPrivate::addExecRoutes()
+{
+    processHandlers.clear();
+    for (int i = 0; i < config.execRoutes.size(); ++i) {
+        const HostConfig::ExecRoute &route = config.execRoutes.at(i);
+        const PluginMetadata md = ProcessHandler::metadataFor(route, i + 1);
+        auto handler = std::make_unique<ProcessHandler>(route, config.maxExecProcesses, config.maxMessageBytes,
+                                                        &runningProcesses, [this](const SessionInfo &s) {
+            return processEnvironment(s);
+        });
+        ProcessHandler *raw = handler.get();
+        if (registry.addBuiltin(md, std::move(handler)))
+            processHandlers.insert(md.id, raw);
+    }
+}
+
+/*!
+    The environment of an --exec handler's process: the host's own, plus what a CGI
+    program expects to know about the request (as websocketd sets it).
+*/
+QProcessEnvironment HostServerPrivate::processEnvironment(const SessionInfo &s) const
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    const QString prefix = s.route.endsWith(QLatin1String("/*")) ? s.route.chopped(2) : s.route;
+    env.insert(QStringLiteral("GATEWAY_INTERFACE"), QStringLiteral("websocketd-CGI/0.1"));
+    env.insert(QStringLiteral("SERVER_SOFTWARE"), QStringLiteral("wsplug/" WSPLUG_VERSION));
+    env.insert(QStringLiteral("SERVER_PROTOCOL"), QStringLiteral("HTTP/1.1"));
+    env.insert(QStringLiteral("SERVER_NAME"), q->serverAddress().toString());
+    env.insert(QStringLiteral("SERVER_PORT"), QString::number(q->serverPort()));
+    env.insert(QStringLiteral("REQUEST_METHOD"), QStringLiteral("GET"));
+    env.insert(QStringLiteral("REMOTE_ADDR"), s.peerAddress);
+    env.insert(QStringLiteral("REMOTE_PORT"), QString::number(s.peerPort));
+    env.insert(QStringLiteral("SCRIPT_NAME"), prefix);
+    env.insert(QStringLiteral("PATH_INFO"), s.path.mid(prefix.size()));
+    env.insert(QStringLiteral("QUERY_STRING"), s.query);
+    env.insert(QStringLiteral("REQUEST_URI"), s.query.isEmpty() ? s.path : s.path + QLatin1Char('?') + s.query);
+    env.insert(QStringLiteral("WSPLUG_SESSION_ID"), QString::number(s.id));
+    if (!s.subprotocol.isEmpty())
+        env.insert(QStringLiteral("HTTP_SEC_WEBSOCKET_PROTOCOL"), s.subprotocol);
+    if (const Session *session = sessions.value(s.id); session && !session->origin.isEmpty())
+        env.insert(QStringLiteral("HTTP_ORIGIN"), session->origin);
+    return env;
 }
 
 void HostServerPrivate::shutdownPlugins()

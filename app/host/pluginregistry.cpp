@@ -3,6 +3,7 @@
 #include <wsplug/pluginregistry.h>
 
 #include "logging_p.h"
+#include "requesthead_p.h"
 #include "routetable_p.h"
 
 #include <wsplug/sdk/messagehandlerinterface.h>
@@ -17,9 +18,14 @@
 #include <QPluginLoader>
 #include <QRegularExpression>
 
+#include <algorithm>
 #include <memory>
 
 namespace WsPlug {
+
+namespace {
+constexpr int MaxSubprotocols = 32;
+} // namespace
 
 /*!
     Checks \a qtMetaData, the object QPluginLoader::metaData() returns, and fills
@@ -59,16 +65,8 @@ bool PluginMetadata::fromPluginMetaData(const QJsonObject &qtMetaData, PluginMet
     if (!idPattern.match(result.id).hasMatch())
         return fail(QStringLiteral("Id \"%1\" must be lowercase letters, digits, '.', '_' or '-' (at most 64)").arg(result.id));
 
-    static const QRegularExpression versionPattern(QStringLiteral("^(\\d+)\\.(\\d+)$"));
-    const auto version = versionPattern.match(result.apiVersion);
-    if (!version.hasMatch())
-        return fail(QStringLiteral("ApiVersion \"%1\" is not MAJOR.MINOR").arg(result.apiVersion));
-    const int major = version.captured(1).toInt();
-    const int minor = version.captured(2).toInt();
-    if (major != WSPLUG_SDK_VERSION_MAJOR || minor > WSPLUG_SDK_VERSION_MINOR) {
-        return fail(QStringLiteral("ApiVersion %1 is not supported (this host provides SDK %2)")
-                        .arg(result.apiVersion, QLatin1String(WSPLUG_SDK_VERSION_STRING)));
-    }
+    if (!isSupportedApiVersion(result.apiVersion, WSPLUG_SDK_VERSION_MAJOR, WSPLUG_SDK_VERSION_MINOR, errorString))
+        return false;
 
     const QJsonValue routes = md.value(QLatin1String("Routes"));
     if (!routes.isArray() || routes.toArray().isEmpty())
@@ -83,8 +81,61 @@ bool PluginMetadata::fromPluginMetaData(const QJsonObject &qtMetaData, PluginMet
             return fail(QStringLiteral("route \"%1\" is listed twice").arg(r.toString()));
         result.routes.append(r.toString());
     }
+
+    // Optional: the subprotocols the plugin speaks (RFC 6455 4.1: tokens), preferred first.
+    const QJsonValue subprotocols = md.value(QLatin1String("Subprotocols"));
+    if (!subprotocols.isUndefined()) {
+        if (!subprotocols.isArray() || subprotocols.toArray().size() > MaxSubprotocols)
+            return fail(QStringLiteral("metadata key \"Subprotocols\" must be an array of at most %1 strings").arg(MaxSubprotocols));
+        for (const QJsonValue &v : subprotocols.toArray()) {
+            const QString name = v.toString();
+            if (!v.isString() || !Internal::RequestHead::isToken(name.toLatin1()) || name.toLatin1() != name.toUtf8()
+                || name.size() > 128)
+                return fail(QStringLiteral("every entry of \"Subprotocols\" must be an HTTP token of at most 128 characters"));
+            if (result.subprotocols.contains(name))
+                return fail(QStringLiteral("subprotocol \"%1\" is listed twice").arg(name));
+            result.subprotocols.append(name);
+        }
+    }
     if (out)
         *out = result;
+    return true;
+}
+
+/*!
+    Whether a plugin whose metadata says "ApiVersion": \a apiVersion may run on a host
+    that provides SDK \a hostMajor.\a hostMinor. \a apiVersion must be MAJOR.MINOR in
+    ASCII digits; the major must equal the host's (a major release changes the
+    interface's vtable) and the minor must not be newer (a newer minor may use
+    capabilities this host does not have). An older minor is fine: a minor release
+    only adds. Otherwise sets \a errorString and returns false.
+*/
+bool PluginMetadata::isSupportedApiVersion(const QString &apiVersion, int hostMajor, int hostMinor,
+                                           QString *errorString)
+{
+    auto fail = [&](const QString &why) {
+        if (errorString)
+            *errorString = why;
+        return false;
+    };
+    static const QRegularExpression versionPattern(QStringLiteral("^([0-9]+)\\.([0-9]+)$"));
+    const auto version = versionPattern.match(apiVersion);
+    if (!version.hasMatch())
+        return fail(QStringLiteral("ApiVersion \"%1\" is not MAJOR.MINOR").arg(apiVersion));
+    bool majorOk = false;
+    bool minorOk = false;
+    const int major = version.captured(1).toInt(&majorOk);
+    const int minor = version.captured(2).toInt(&minorOk);
+    const QString host = QStringLiteral("%1.%2").arg(hostMajor).arg(hostMinor);
+    // A number too large for int is no version any host has, never minor 0.
+    if (!majorOk || !minorOk || major != hostMajor) {
+        return fail(QStringLiteral("ApiVersion %1 is not supported (this host provides SDK %2; "
+                                   "the major version must be %3)").arg(apiVersion, host).arg(hostMajor));
+    }
+    if (minor > hostMinor) {
+        return fail(QStringLiteral("ApiVersion %1 is not supported (this host provides SDK %2; "
+                                   "the plugin needs a newer host)").arg(apiVersion, host));
+    }
     return true;
 }
 
@@ -183,6 +234,29 @@ QStringList PluginRegistry::defaultPluginDirs()
     return dirs;
 }
 
+/*!
+    The metadata of the plugins in \a dirs that the host would try to load, read without
+    loading any plugin code (for a program's --help). Refusals are not reported.
+*/
+QList<PluginMetadata> PluginRegistry::inspect(const QStringList &dirs)
+{
+    QList<PluginMetadata> found;
+    for (const QString &dir : dirs) {
+        const QFileInfoList files = QDir(dir).entryInfoList(QDir::Files | QDir::Readable, QDir::Name);
+        for (const QFileInfo &file : files) {
+            if (!QLibrary::isLibrary(file.fileName()))
+                continue;
+            PluginMetadata md;
+            if (!PluginMetadata::fromPluginMetaData(QPluginLoader(file.absoluteFilePath()).metaData(), &md, nullptr))
+                continue;
+            md.fileName = file.absoluteFilePath();
+            if (std::none_of(found.cbegin(), found.cend(), [&md](const PluginMetadata &o) { return o.id == md.id; }))
+                found.append(md);
+        }
+    }
+    return found;
+}
+
 void PluginRegistry::load(const QStringList &dirs)
 {
     for (const QString &dir : dirs) {
@@ -252,8 +326,34 @@ void PluginRegistry::Private::loadFile(const QString &filePath)
     auto *handler = qobject_cast<MessageHandlerInterface *>(object);
     for (const QString &route : std::as_const(md.routes))
         routes.add(route, md.id, nullptr);
-    qCInfo(lcPlugins).noquote() << "loaded plugin" << md.id << md.version << "routes" << md.routes.join(QLatin1Char(' '));
+    // Info-level "serves" comes once initialize() succeeded (pluginhost.cpp), so that a
+    // plugin refused there is never announced as loaded first.
+    qCDebug(lcPlugins).noquote() << "loaded plugin file" << filePath << "id" << md.id;
     loaded.push_back({md, std::move(loader), std::move(own), handler});
+}
+
+bool PluginRegistry::addBuiltin(const PluginMetadata &md, std::unique_ptr<QObject> object)
+{
+    auto *handler = qobject_cast<MessageHandlerInterface *>(object.get());
+    QString why;
+    if (!handler)
+        why = QStringLiteral("not a message handler");
+    for (const auto &other : d->loaded) {
+        if (other.metadata.id == md.id)
+            why = QStringLiteral("Id \"%1\" is already loaded from %2").arg(md.id, other.metadata.fileName);
+    }
+    for (const QString &route : md.routes) {
+        if (const QString owner = d->routes.owner(route); !owner.isEmpty())
+            why = QStringLiteral("route \"%1\" is already served by plugin \"%2\"").arg(route, owner);
+    }
+    if (!why.isEmpty()) {
+        d->refuse(md.fileName, why);
+        return false;
+    }
+    for (const QString &route : md.routes)
+        d->routes.add(route, md.id, nullptr);
+    d->loaded.push_back({md, nullptr, std::move(object), handler});
+    return true;
 }
 
 void PluginRegistry::refuse(const QString &id, const QString &reason)

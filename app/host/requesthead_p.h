@@ -33,6 +33,8 @@ public:
     //! The first value of \a name (case-insensitive), trimmed; empty if absent.
     QByteArray header(const QByteArray &name) const;
     bool hasHeader(const QByteArray &name) const;
+    //! The items of a comma-separated header over all its occurrences, trimmed, empty ones left out.
+    QList<QByteArray> headerList(const QByteArray &name) const;
     //! True if a comma-separated header has \a token (case-insensitive), e.g. Connection: keep-alive, Upgrade.
     bool headerHasToken(const QByteArray &name, const QByteArray &token) const;
     const QList<QPair<QByteArray, QByteArray>> &headers() const { return m_headers; }
@@ -45,6 +47,13 @@ public:
     int checkWebSocketHandshake(QByteArray *reason) const;
 
     static constexpr int MaxHeaders = 100;
+
+    //! True if \a text is an HTTP token (RFC 9110 5.6.2), as methods, header names and
+    //! subprotocol names are.
+    static bool isToken(QByteArrayView text);
+    //! \a head (a whole request head) with every \a name header taken out and, if
+    //! \a value is not empty, one "name: value" put in. Everything else stays byte for byte.
+    static QByteArray withHeader(const QByteArray &head, const QByteArray &name, const QByteArray &value);
 
 private:
     QByteArray m_method;

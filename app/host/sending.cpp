@@ -42,9 +42,15 @@ bool HostServerPrivate::sendEncoded(Session *s, const EncodedMessage &m, bool te
 {
     if (!canSend(s))
         return false;
+    // The backlog limit bounds what waits for a peer that stopped reading, but one
+    // message may always pass it when nothing else is queued: the host accepts
+    // messages up to maxMessageBytes, and a plugin must be able to send one back.
+    const qint64 before = s->transport->unsentBytes();
+    s->backlogAllowance = before == 0 ? qint64(m.bytes.size() - offset) : s->backlogAllowance;
     s->transport->write(m.bytes.constData() + offset, m.bytes.size() - offset);
     stats.countSent(s, m.frames, m.payloadBytes, text, QDateTime::currentMSecsSinceEpoch());
-    if (const qint64 unsent = s->transport->unsentBytes(); unsent > config.maxSendBacklogBytes) {
+    const qint64 unsent = s->transport->unsentBytes();
+    if (unsent > config.maxSendBacklogBytes && before > 0) {
         qCInfo(lcHost) << "session" << s->info.id << "cut off: unsent data" << unsent
                        << "bytes passed the limit of" << config.maxSendBacklogBytes;
         abortSession(s, CloseCause::Backlog, QStringLiteral("send backlog limit exceeded"));
@@ -98,8 +104,10 @@ int HostServerPrivate::sendEncodedToMany(const PluginContext *context, const QLi
 void HostServerPrivate::written(Session *s)
 {
     // Also what the transport writes on its own (pongs, close frames) must meet the
-    // backlog limit. Never abort from inside its write: queue it.
-    if (s->finished || s->backlogAbortQueued || s->transport->unsentBytes() <= config.maxSendBacklogBytes)
+    // backlog limit, on top of the one message allowed past it (sendEncoded()). Never
+    // abort from inside its write: queue it.
+    if (s->finished || s->backlogAbortQueued
+        || s->transport->unsentBytes() <= config.maxSendBacklogBytes + s->backlogAllowance)
         return;
     s->backlogAbortQueued = true;
     QTimer::singleShot(0, s, [this, s] {

@@ -93,6 +93,7 @@ public:
     SessionTransport *transport = nullptr;   // a QObject child of this session
     SessionInfo info;                        // what the plugin sees
     QString pluginId;
+    QString origin;                          // the Origin header, if any
     MessageHandlerInterface *handler = nullptr;
     PluginContext *context = nullptr;
     RouteStats *routeStats = nullptr;        // this session's route aggregate, owned by the stats
@@ -115,6 +116,9 @@ public:
     bool finished = false;           // removed from the registry, deleteLater() pending
     bool dirty = false;              // counters changed since the last admin update
     bool backlogAbortQueued = false;
+    //! The size of the last message written while nothing was queued: it may pass the
+    //! backlog limit (see HostServerPrivate::sendEncoded()).
+    qint64 backlogAllowance = 0;
     //! Set once finished: the host's set of sessions whose deleteLater() is pending.
     QSet<Session *> *pendingDelete = nullptr;
 };

@@ -47,6 +47,7 @@ void HostServerPrivate::openSession(QWebSocket *ws, ConnectionSocket *tcp, const
     info.subprotocol = ws->subprotocol();
     info.connectedAt = QDateTime::currentDateTimeUtc();
     s->pluginId = p.pluginId;
+    s->origin = p.origin;
     s->lastActivityMs = info.connectedAt.toMSecsSinceEpoch();
     s->routeStats = stats.route(p.route, p.pluginId);
     stats.countOpened(s);

@@ -48,12 +48,15 @@ QString truncatedCloseReason(const QString &reason)
     if (utf8.size() <= MaxCloseReasonBytes)
         return reason;
     utf8.truncate(MaxCloseReasonBytes);
-    // Do not cut a multi-byte sequence in half: drop continuation bytes, then the
-    // lead byte they belonged to.
-    while (!utf8.isEmpty() && (static_cast<unsigned char>(utf8.back()) & 0xC0) == 0x80)
-        utf8.chop(1);
-    if (!utf8.isEmpty() && (static_cast<unsigned char>(utf8.back()) & 0x80))
-        utf8.chop(1);
+    // Do not cut a character in half: find where the last one starts and drop it if
+    // fewer bytes are left of it than its lead byte announces.
+    qsizetype lead = utf8.size() - 1;
+    while (lead > 0 && utf8.size() - lead < 4 && (static_cast<unsigned char>(utf8.at(lead)) & 0xC0) == 0x80)
+        --lead;
+    const auto first = static_cast<unsigned char>(utf8.at(lead));
+    const qsizetype length = first >= 0xF0 ? 4 : first >= 0xE0 ? 3 : first >= 0xC0 ? 2 : 1;
+    if (utf8.size() - lead < length)
+        utf8.truncate(lead);
     return QString::fromUtf8(utf8);
 }
 

@@ -2,13 +2,10 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 // wsplug-host: the headless host. Options -> HostConfig -> HostServer -> exec().
 
+#include <wsplug/eventdispatcher.h>
 #include <wsplug/hostoptions.h>
 #include <wsplug/hostserver.h>
 #include <wsplug/pluginregistry.h>
-
-#ifdef WSPLUG_HAVE_EPOLL_DISPATCHER
-#include <wsplug/epolleventdispatcher.h>
-#endif
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -76,11 +73,10 @@ int main(int argc, char *argv[])
 {
     qSetMessagePattern(QStringLiteral("%{time hh:mm:ss.zzz} %{category}: %{message}"));
     const QString dispatcher = requestedDispatcher(argc, argv);
-    bool epollInstalled = false;
-#ifdef WSPLUG_HAVE_EPOLL_DISPATCHER
-    if (dispatcher == QLatin1String("epoll"))
-        epollInstalled = WsPlug::EpollEventDispatcher::installOnMainThread();
-#endif
+    const std::optional<WsPlug::EventDispatcherKind> requested = WsPlug::eventDispatcherKind(dispatcher);
+    // An unknown name installs nothing; it is refused once the parser has run.
+    const WsPlug::EventDispatcherKind dispatcherInUse =
+        requested ? WsPlug::installEventDispatcher(*requested) : WsPlug::EventDispatcherKind::Qt;
 #if defined(__GLIBC__)
     // glibc gives the top of the heap back whenever 128 KiB of it is free, and takes it
     // again on the next allocations: with connections opening and closing all the time
@@ -109,11 +105,33 @@ int main(int argc, char *argv[])
 
     if (!parser.parse(QCoreApplication::arguments()))
         fail(parser.errorText() + QStringLiteral(" (see --help)"), 2);
-    if (parser.isSet(QStringLiteral("help")))
-        parser.showHelp(0);
+    if (parser.isSet(QStringLiteral("help"))) {
+        // After Qt's list of options: what the plugins found here serve, what only a
+        // config file sets, the environment, and the exit codes.
+        QString help = parser.helpText() + QLatin1Char('\n');
+        const QStringList dirs = parser.isSet(QStringLiteral("plugin-dir")) ? parser.values(QStringLiteral("plugin-dir"))
+                                                                             : WsPlug::PluginRegistry::defaultPluginDirs();
+        help += QStringLiteral("Routes of the plugins found in %1:\n").arg(dirs.join(QStringLiteral(", ")));
+        const QList<WsPlug::PluginMetadata> plugins = WsPlug::PluginRegistry::inspect(dirs);
+        for (const WsPlug::PluginMetadata &p : plugins) {
+            help += QStringLiteral("  %1 %2%3\n").arg(p.routes.join(QStringLiteral(", ")), -26).arg(p.id)
+                        .arg(p.subprotocols.isEmpty() ? QString()
+                                                      : QStringLiteral(" (subprotocol %1)").arg(p.subprotocols.join(QStringLiteral(", "))));
+        }
+        if (plugins.isEmpty())
+            help += QStringLiteral("  none: every path would answer 404\n");
+        help += QStringLiteral("  %1 %2\n\n").arg(QStringLiteral("/ /metrics /healthz /readyz"), -26)
+                    .arg(QStringLiteral("the host's own HTTP answers; /_admin: the admin channel (docs/admin-protocol.md)"));
+        help += hostOptions.configOnlyHelp();
+        help += QStringLiteral("\nExit codes: 0 stopped by SIGINT or SIGTERM (every session closed with 1001); "
+                               "1 cannot start (address in use, config file unreadable or invalid); "
+                               "2 bad command line or setting.\n");
+        std::fputs(qPrintable(help), stdout);
+        return 0;
+    }
     if (parser.isSet(QStringLiteral("version")))
         parser.showVersion();
-    if (dispatcher != QLatin1String("epoll") && dispatcher != QLatin1String("qt"))
+    if (!requested)
         fail(QStringLiteral("--dispatcher: expected epoll or qt, got \"%1\"").arg(dispatcher), 2);
     if (!parser.positionalArguments().isEmpty())
         fail(QStringLiteral("unexpected argument \"%1\" (see --help)").arg(parser.positionalArguments().first()), 2);
@@ -149,7 +167,7 @@ int main(int argc, char *argv[])
     const QString address = listening.protocol() == QAbstractSocket::IPv6Protocol
             ? QLatin1Char('[') + listening.toString() + QLatin1Char(']') : listening.toString();
     std::printf("wsplug-host %s listening on ws://%s:%d (dispatcher: %s)\n", WSPLUG_VERSION, qPrintable(address),
-                int(host.serverPort()), epollInstalled ? "epoll" : "qt");
+                int(host.serverPort()), qPrintable(WsPlug::eventDispatcherName(dispatcherInUse)));
     for (const QString &base : std::as_const(bases))
         std::printf("  url        %s\n", qPrintable(base));
     for (const WsPlug::PluginMetadata &p : host.plugins().loaded())

@@ -14,6 +14,8 @@
 #include <QLineSeries>
 #include <QValueAxis>
 
+#include <optional>
+
 namespace WsPlug {
 
 namespace {
@@ -28,6 +30,42 @@ QString humanRate(double v)
     if (v >= 1e6) return QString::number(v / 1e6, 'f', 1) + QLatin1Char('M');
     if (v >= 1e3) return QString::number(v / 1e3, 'f', 1) + QLatin1Char('k');
     return QString::number(v, 'f', v < 10 ? 1 : 0);
+}
+//! The smallest of 1, 2, 2.5, 5 × 10^k at least \a raw (whole numbers only when
+//! \a integers): axis ticks on values people read at a glance (0, 50, 100...), never 63.
+double niceStep(double raw, bool integers)
+{
+    raw = std::max(raw, integers ? 1.0 : 1e-9);
+    const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+    for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+        const double step = m * magnitude;
+        if (integers && step != std::floor(step))
+            continue;
+        if (step >= raw * (1 - 1e-9))
+            return step;
+    }
+    return 10 * magnitude;
+}
+
+//! Titles, axes, legend and bar labels of \a chart in \a font (the window's, so that
+//! presentation mode reaches the charts too), the title a little larger and bold.
+void applyChartFont(QChart *chart, const QFont &font)
+{
+    QFont title = font;
+    title.setPointSizeF(font.pointSizeF() * 1.1);
+    title.setBold(true);
+    chart->setTitleFont(title);
+    chart->legend()->setFont(font);
+    for (QAbstractAxis *axis : chart->axes()) {
+        axis->setLabelsFont(font);
+        axis->setTitleFont(font);
+    }
+    for (QAbstractSeries *series : chart->series()) {
+        if (auto *bars = qobject_cast<QAbstractBarSeries *>(series)) {
+            for (QBarSet *set : bars->barSets())
+                set->setLabelFont(font);
+        }
+    }
 }
 } // namespace
 
@@ -89,9 +127,8 @@ public:
                 maxY = std::max(maxY, p.y());
         }
         m_x->setRange(QDateTime::fromMSecsSinceEpoch(qint64(from)), QDateTime::fromMSecsSinceEpoch(nowMs));
-        double top = niceCeiling(maxY * 1.1);
-        if (m_integerValues)
-            top = std::max(4.0, std::ceil(top / 4.0) * 4.0);   // whole-number ticks
+        // Four intervals of a nice step: ticks at 0, 25, 50, 75, 100 rather than 0, 63, 126...
+        const double top = 4 * niceStep(maxY * 1.1 / 4, m_integerValues);
         m_y->setTickCount(5);
         m_y->setRange(0, top);
         m_y->setLabelFormat(m_integerValues || top >= 20 ? QStringLiteral("%.0f") : QStringLiteral("%.1f"));
@@ -110,17 +147,10 @@ public:
     }
     void setLatestInTitle(const QString &base, const QString &latest) { chart()->setTitle(base + QStringLiteral(" — ") + latest); }
 
-private:
-    static double niceCeiling(double v)
-    {
-        const double magnitude = std::pow(10.0, std::floor(std::log10(v)));
-        for (double step : {1.0, 2.0, 2.5, 5.0, 10.0}) {
-            if (v <= step * magnitude)
-                return step * magnitude;
-        }
-        return 10 * magnitude;
-    }
+    void setChartFont(const QFont &font) { applyChartFont(chart(), font); }
+    double axisTop() const { return m_y->max(); }
 
+private:
     const bool m_integerValues;
     QDateTimeAxis *m_x;
     QValueAxis *m_y;
@@ -175,6 +205,8 @@ public:
             chart()->addAxis(m_valueAxis, m_horizontal ? Qt::AlignBottom : Qt::AlignLeft);
             series->attachAxis(categoryAxis);
             series->attachAxis(m_valueAxis);
+            if (m_font)
+                applyChartFont(chart(), *m_font);   // the rebuilt axes and labels too
         } else {
             for (int i = 0; i < m_sets.size(); ++i) {
                 const QList<double> row = values.value(i);
@@ -187,12 +219,19 @@ public:
             for (double v : row)
                 maxValue = std::max(maxValue, v);
         }
-        // Whole-number ticks: the range is a multiple of the four tick intervals.
-        const double top = std::max(4.0, std::ceil(maxValue * 1.2 / 4.0) * 4.0);
-        m_valueAxis->setRange(0, top);
+        // Four intervals of a nice whole step, with room above the longest bar for its label.
+        m_valueAxis->setRange(0, 4 * niceStep(maxValue * 1.2 / 4, true));
     }
 
+    void setChartFont(const QFont &font)
+    {
+        m_font = font;
+        applyChartFont(chart(), font);
+    }
+    double axisTop() const { return m_valueAxis ? m_valueAxis->max() : 0; }
+
 private:
+    std::optional<QFont> m_font;
     QStringList m_setNames;
     bool m_horizontal;
     QStringList m_categories;
@@ -347,6 +386,20 @@ int ChartsPanel::pointCount(const QString &chart) const
     if (chart == QLatin1String("bytes"))
         return m_bytes->pointCount();
     return -1;
+}
+
+void ChartsPanel::followFont(const QFont &font)
+{
+    for (RateChart *c : {m_connections, m_frames, m_messages, m_bytes})
+        c->setChartFont(font);
+    for (BreakdownChart *c : {m_kinds, m_closes, m_handshakes})
+        c->setChartFont(font);
+}
+
+QList<double> ChartsPanel::axisTops() const
+{
+    return {m_connections->axisTop(), m_frames->axisTop(), m_messages->axisTop(), m_bytes->axisTop(),
+            m_kinds->axisTop(), m_closes->axisTop(), m_handshakes->axisTop()};
 }
 
 } // namespace WsPlug

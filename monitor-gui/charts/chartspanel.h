@@ -39,6 +39,11 @@ public:
     //! Points currently held by the named line chart ("connections", "frames", "messages", "bytes").
     int pointCount(const QString &chart) const;
 
+    //! Titles, axes, legends and labels in \a font (presentation mode).
+    void followFont(const QFont &font);
+    //! The top of each chart's value axis (for tests: the ticks are a quarter of it).
+    QList<double> axisTops() const;
+
 public Q_SLOTS:
     //! One rate sample (per second rates over one tick).
     void addSample(const WsPlug::RateSample &sample);

@@ -72,9 +72,6 @@ void BroadcastPlugin::messageReceived(SessionId session, const Message &message)
     QList<SessionId> recipients = m_topics.subscribers(subscription->topic);
     if (!m_settings.echo)
         recipients.removeOne(session);
-    // An empty list would mean "every session of this plugin" to broadcastText().
-    if (recipients.isEmpty())
-        return;
     if (message.isText())
         m_context->broadcastText(message.text, recipients);
     else
@@ -100,9 +97,7 @@ void BroadcastPlugin::onTickerTimeout()
 {
     // The walk advances even with nobody watching, so sequence gaps mean lost time.
     const QString sample = m_ticker->next(QDateTime::currentMSecsSinceEpoch());
-    const QList<SessionId> recipients = m_topics.subscribers(m_settings.tickerTopic);
-    if (!recipients.isEmpty())
-        m_context->broadcastText(sample, recipients);
+    m_context->broadcastText(sample, m_topics.subscribers(m_settings.tickerTopic));
 }
 
 } // namespace WsPlug

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "topicregistry.h"
 
+#include "displaytext.h"
+
 #include <QStringDecoder>
 #include <QUrlQuery>
 
@@ -22,13 +24,9 @@ bool TopicRegistry::isValidTopic(const QString &topic, int maxLength, QString *w
         *why = QStringLiteral("the topic is longer than %1 characters").arg(maxLength);
         return false;
     }
-    for (const QChar c : topic) {
-        const QChar::Category category = c.category();
-        if (category == QChar::Other_Control || category == QChar::Other_Format
-            || category == QChar::Separator_Line || category == QChar::Separator_Paragraph) {
-            *why = QStringLiteral("the topic contains a control character");
-            return false;
-        }
+    if (containsControlCharacter(topic)) {
+        *why = QStringLiteral("the topic contains a control character");
+        return false;
     }
     const QStringList segments = topic.split(QLatin1Char('/'));
     for (const QString &segment : segments) {
@@ -74,7 +72,14 @@ bool TopicRegistry::topicFromPath(const QString &path, const QString &route,
 
 bool TopicRegistry::subscribeOnlyFromQuery(const QString &query, bool *subscribeOnly, QString *why)
 {
-    const QString mode = QUrlQuery(query).queryItemValue(QStringLiteral("mode"), QUrl::FullyDecoded);
+    // Other keys are the client's own (a cache buster, a token for a proxy) and ignored.
+    const QStringList modes = QUrlQuery(query).allQueryItemValues(QStringLiteral("mode"), QUrl::FullyDecoded);
+    if (modes.size() > 1) {
+        // Which one a client meant is a guess: refused, like an unknown mode.
+        *why = QStringLiteral("mode is given %1 times; give it once").arg(modes.size());
+        return false;
+    }
+    const QString mode = modes.value(0);
     if (mode.isEmpty() || mode == QLatin1String("publish")) {
         *subscribeOnly = false;
         return true;

@@ -75,13 +75,8 @@ void ChatPlugin::aboutToShutdown()
 
 void ChatPlugin::apply(SessionId session, const ChatResult &result)
 {
-    for (const ChatOutgoing &out : result.outgoing) {
-        // An empty list would mean "every session" to broadcastText().
-        if (out.recipients.size() == 1)
-            m_context->sendText(out.recipients.constFirst(), out.text);
-        else if (!out.recipients.isEmpty())
-            m_context->broadcastText(out.text, out.recipients);
-    }
+    for (const ChatOutgoing &out : result.outgoing)
+        m_context->broadcastText(out.text, out.recipients);
     if (result.close) {
         qCInfo(m_context->logging()).noquote()
             << "closing session" << session << "with" << result.closeCode << result.closeReason;

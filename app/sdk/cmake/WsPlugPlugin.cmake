@@ -1,15 +1,38 @@
 # wsplug_add_plugin(<target> CLASS_NAME <Class> METADATA <name>.json.in
 #                   SOURCES ... [OUTPUT_DIRECTORY <dir>] [NO_INSTALL])
 #
-# Builds a handler plugin: configures its metadata (filling in @PROJECT_VERSION@ and
-# @WSPLUG_SDK_VERSION@), links the SDK and puts the module where the host finds it.
-set(WSPLUG_SDK_VERSION "1.0" CACHE INTERNAL "SDK major.minor the plugins are built against")
+# Builds a handler plugin: configures its metadata (filling in @PROJECT_VERSION@, the
+# plugin's version, and @WSPLUG_SDK_VERSION@, the SDK's MAJOR.MINOR, as well as
+# @WSPLUG_SDK_VERSION_MAJOR@ and @WSPLUG_SDK_VERSION_MINOR@), links the SDK and puts
+# the module where the host finds it. The SDK version comes from the WsPlug::Sdk
+# target (project(wsplug_sdk VERSION ...) in app/sdk/CMakeLists.txt).
+#
+# The same file serves wsplug's own build and, installed with find_package(WsPlug), a
+# plugin's project outside it: there the module goes to <build>/plugins (or
+# OUTPUT_DIRECTORY) and installs to <prefix>/lib/wsplug/plugins, where an installed
+# wsplug-host looks (or point --plugin-dir at it).
+include(GNUInstallDirs)
 
 function(wsplug_add_plugin target)
     cmake_parse_arguments(ARG "NO_INSTALL" "CLASS_NAME;METADATA;OUTPUT_DIRECTORY" "SOURCES" ${ARGN})
-    if(NOT ARG_OUTPUT_DIRECTORY)
-        set(ARG_OUTPUT_DIRECTORY ${WSPLUG_PLUGIN_OUTPUT_DIR})
+    if(NOT ARG_CLASS_NAME OR NOT ARG_METADATA)
+        message(FATAL_ERROR "wsplug_add_plugin(${target}): CLASS_NAME and METADATA are required")
     endif()
+    if(NOT ARG_OUTPUT_DIRECTORY)
+        if(DEFINED WSPLUG_PLUGIN_OUTPUT_DIR)
+            set(ARG_OUTPUT_DIRECTORY ${WSPLUG_PLUGIN_OUTPUT_DIR})
+        else()
+            set(ARG_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/plugins)
+        endif()
+    endif()
+    if(DEFINED WSPLUG_INSTALL_PLUGINDIR)
+        set(install_dir ${WSPLUG_INSTALL_PLUGINDIR})
+    else()
+        set(install_dir ${CMAKE_INSTALL_LIBDIR}/wsplug/plugins)
+    endif()
+    get_target_property(WSPLUG_SDK_VERSION_MAJOR WsPlug::Sdk WSPLUG_SDK_VERSION_MAJOR)
+    get_target_property(WSPLUG_SDK_VERSION_MINOR WsPlug::Sdk WSPLUG_SDK_VERSION_MINOR)
+    set(WSPLUG_SDK_VERSION "${WSPLUG_SDK_VERSION_MAJOR}.${WSPLUG_SDK_VERSION_MINOR}")
     get_filename_component(json_name ${ARG_METADATA} NAME_WLE)
     configure_file(${ARG_METADATA} ${CMAKE_CURRENT_BINARY_DIR}/${json_name} @ONLY)
     qt_add_plugin(${target} SHARED CLASS_NAME ${ARG_CLASS_NAME})
@@ -21,8 +44,11 @@ function(wsplug_add_plugin target)
     set_target_properties(${target} PROPERTIES
         LIBRARY_OUTPUT_DIRECTORY ${ARG_OUTPUT_DIRECTORY}
         PREFIX "")
-    target_link_libraries(${target} PRIVATE WsPlug::Sdk wsplug_warnings)
+    target_link_libraries(${target} PRIVATE WsPlug::Sdk)
+    if(TARGET wsplug_warnings)   # wsplug's own build: warnings are errors
+        target_link_libraries(${target} PRIVATE wsplug_warnings)
+    endif()
     if(NOT ARG_NO_INSTALL)
-        install(TARGETS ${target} LIBRARY DESTINATION ${WSPLUG_INSTALL_PLUGINDIR})
+        install(TARGETS ${target} LIBRARY DESTINATION ${install_dir})
     endif()
 endfunction()

@@ -474,6 +474,16 @@ void tst_Admin::otherCommands()
     QTRY_COMPARE(aDown.size() + bDown.size(), 2);
     QCOMPARE(int(b->closeCode()), 1001);
     QCOMPARE(c->state(), QAbstractSocket::ConnectedState);   // another route: untouched
+    // A served route with no sessions: ok, none closed. One nobody serves: an error.
+    const QJsonObject empty = admin.command(R"({"id": 7, "cmd": "closeRoute", "route": "/echo"})");
+    QVERIFY(empty.value(QStringLiteral("ok")).toBool());
+    QCOMPARE(empty.value(QStringLiteral("result")).toObject().value(QStringLiteral("closed")).toInt(), 0);
+    const QJsonObject broadcastPath = admin.command(R"({"id": 8, "cmd": "closeRoute", "route": "/broadcast/news"})");
+    QVERIFY2(broadcastPath.value(QStringLiteral("ok")).toBool(), "a path a prefix route serves is served");
+    const QJsonObject nowhere = admin.command(R"({"id": 9, "cmd": "closeRoute", "route": "/nowhere"})");
+    QVERIFY(!nowhere.value(QStringLiteral("ok")).toBool());
+    QCOMPARE(nowhere.value(QStringLiteral("error")).toString(), QStringLiteral("no plugin serves /nowhere"));
+    QCOMPARE(c->state(), QAbstractSocket::ConnectedState);
 
     const QJsonObject snapshot = admin.command(R"({"id": 6, "cmd": "snapshot"})");
     QCOMPARE(snapshot.value(QStringLiteral("result")).toObject().value(QStringLiteral("type")).toString(), QStringLiteral("snapshot"));

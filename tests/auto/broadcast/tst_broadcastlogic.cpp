@@ -73,12 +73,19 @@ void tst_BroadcastLogic::modeFromQuery_data()
     QTest::addColumn<QString>("query");
     QTest::addColumn<bool>("valid");
     QTest::addColumn<bool>("subscribeOnly");
+    QTest::addColumn<QString>("why");   // what the refusal names
 
-    QTest::addRow("none") << QString() << true << false;
-    QTest::addRow("subscribe") << QStringLiteral("mode=subscribe") << true << true;
-    QTest::addRow("publish") << QStringLiteral("mode=publish") << true << false;
-    QTest::addRow("other keys") << QStringLiteral("token=x&mode=subscribe") << true << true;
-    QTest::addRow("unknown") << QStringLiteral("mode=lurk") << false << false;
+    QTest::addRow("none") << QString() << true << false << QString();
+    QTest::addRow("subscribe") << QStringLiteral("mode=subscribe") << true << true << QString();
+    QTest::addRow("publish") << QStringLiteral("mode=publish") << true << false << QString();
+    QTest::addRow("other keys") << QStringLiteral("token=x&mode=subscribe") << true << true << QString();
+    QTest::addRow("unknown") << QStringLiteral("mode=lurk") << false << false << QStringLiteral("lurk");
+    QTest::addRow("values are case-sensitive") << QStringLiteral("mode=Subscribe") << false << false << QStringLiteral("Subscribe");
+    QTest::addRow("keys are case-sensitive") << QStringLiteral("Mode=subscribe") << true << false << QString();
+    QTest::addRow("twice, the same") << QStringLiteral("mode=subscribe&mode=subscribe") << false << false << QStringLiteral("2 times");
+    QTest::addRow("twice, different") << QStringLiteral("mode=subscribe&mode=publish") << false << false << QStringLiteral("2 times");
+    QTest::addRow("percent-encoded") << QStringLiteral("mode=%73ubscribe") << true << true << QString();
+    QTest::addRow("empty") << QStringLiteral("mode=") << true << false << QString();
 }
 
 void tst_BroadcastLogic::modeFromQuery()
@@ -86,13 +93,15 @@ void tst_BroadcastLogic::modeFromQuery()
     QFETCH(QString, query);
     QFETCH(bool, valid);
     QFETCH(bool, subscribeOnly);
+    QFETCH(QString, why);
+    const QString expectedWhy = why;
     bool result = !subscribeOnly;
-    QString why;
+    why.clear();
     QCOMPARE(TopicRegistry::subscribeOnlyFromQuery(query, &result, &why), valid);
     if (valid)
         QCOMPARE(result, subscribeOnly);
     else
-        QVERIFY(why.contains(QStringLiteral("lurk")));
+        QVERIFY2(why.contains(expectedWhy), qPrintable(why));
 }
 
 void tst_BroadcastLogic::registryTracksSubscribers()

@@ -489,6 +489,12 @@ void tst_ChatProtocol::badInputIsReported_data()
     QTest::addRow("resume fraction") << QStringLiteral("{\"type\":\"resume\",\"room\":\"r\",\"lastSeq\":1.5}") << QStringLiteral("bad_field") << QStringLiteral("lastSeq");
     QTest::addRow("members no room") << QStringLiteral("{\"type\":\"members\"}") << QStringLiteral("missing_field") << QStringLiteral("room");
     QTest::addRow("id object") << QStringLiteral("{\"type\":\"rooms\",\"id\":{}}") << QStringLiteral("bad_field") << QStringLiteral("id");
+    QTest::addRow("id true") << QStringLiteral("{\"type\":\"members\",\"id\":true}") << QStringLiteral("bad_field") << QStringLiteral("id");
+    QTest::addRow("null") << QStringLiteral("null") << QStringLiteral("bad_json") << QString();
+    QTest::addRow("a number") << QStringLiteral("42") << QStringLiteral("bad_json") << QString();
+    QTest::addRow("a string") << QStringLiteral("\"hi\"") << QStringLiteral("bad_json") << QString();
+    QTest::addRow("zero-width space in a nick") << QStringLiteral("{\"type\":\"join\",\"room\":\"r\",\"nick\":\"a\u200bb\"}")
+                                                 << QStringLiteral("bad_field") << QStringLiteral("nick");
 }
 
 void tst_ChatProtocol::badInputIsReported()
@@ -507,8 +513,19 @@ void tst_ChatProtocol::badInputIsReported()
     QCOMPARE(error.value(QStringLiteral("type")).toString(), QStringLiteral("error"));
     QCOMPARE(error.value(QStringLiteral("code")).toString(), code);
     QCOMPARE(error.value(QStringLiteral("field")).toString(), field);
-    QVERIFY(!error.value(QStringLiteral("message")).toString().isEmpty());
+    const QString message = error.value(QStringLiteral("message")).toString();
+    QVERIFY(!message.isEmpty());
     QCOMPARE(error.value(QStringLiteral("badInRow")).toInt(), 1);
+    // An error names the request it answers whenever the request's type could be read.
+    const QJsonObject sent = QJsonDocument::fromJson(input.toUtf8()).object();
+    if (sent.value(QStringLiteral("type")).isString())
+        QCOMPARE(error.value(QStringLiteral("request")).toString(), sent.value(QStringLiteral("type")).toString());
+    // Valid JSON that is not an object is called what it is, not "not valid JSON".
+    const QJsonArray wrapped = QJsonDocument::fromJson('[' + input.toUtf8() + ']').array();
+    if (wrapped.size() == 1 && !wrapped.first().isObject())
+        QVERIFY2(message.startsWith(QLatin1String("expected a JSON object, got ")), qPrintable(message));
+    if (input.contains(QChar(0x200B)))
+        QVERIFY2(message.contains(QLatin1String("control or format character")), qPrintable(message));
 }
 
 void tst_ChatProtocol::badMessagesInARowClose()

@@ -29,6 +29,15 @@ QByteArray payloadOf(int length, int seed)
     return p;
 }
 
+//! Text that is valid UTF-8 (ASCII letters), for text frames.
+QByteArray textOf(int length, int seed)
+{
+    QByteArray p(length, Qt::Uninitialized);
+    for (int i = 0; i < length; ++i)
+        p[i] = char('a' + (i * 131 + seed) % 26);
+    return p;
+}
+
 } // namespace
 
 class tst_ClientFrameFilter : public QObject
@@ -46,6 +55,12 @@ private Q_SLOTS:
     void joinsTheFragmentsOfATextMessage_data();
     void joinsTheFragmentsOfATextMessage();
     void joinedStreamsDoNotDependOnHowTheyAreCut();
+    void failsInvalidUtf8AsSoonAsItArrives_data();
+    void failsInvalidUtf8AsSoonAsItArrives();
+    void leavesToQtTheTextOfFramesItRefuses_data();
+    void leavesToQtTheTextOfFramesItRefuses();
+    void keepsALeadingByteOrderMark_data();
+    void keepsALeadingByteOrderMark();
 };
 
 void tst_ClientFrameFilter::unmasksEveryLengthEncoding_data()
@@ -76,7 +91,7 @@ void tst_ClientFrameFilter::anySplitOfTheStreamGivesTheSameFrames()
     QByteArray expected;
     const QList<std::pair<int, QByteArray>> frames = {
         {0x1, "Hel"}, {0x9, "ping"}, {0x0, "lo"}, {0x2, payloadOf(300, 1)}, {0x2, {}},
-        {0x1, payloadOf(70000, 2)}, {0x8, QByteArray("\x03\xe8", 2)},
+        {0x1, textOf(70000, 2)}, {0x8, QByteArray("\x03\xe8", 2)},
     };
     for (const auto &f : frames) {
         stream += clientFrame(f.first, f.second);
@@ -137,7 +152,7 @@ void tst_ClientFrameFilter::notesTheCodeOfTheFirstCloseFrame_data()
     QTest::addRow("1002 from the peer") << clientFrame(0x8, closePayload(1002)) << 1002;
     QTest::addRow("one byte") << clientFrame(0x8, QByteArray(1, '\x03')) << 0;
     QTest::addRow("the first of two") << clientFrame(0x8, {}) + clientFrame(0x8, closePayload(1001)) << 1005;
-    QTest::addRow("a close code in a text frame") << clientFrame(0x1, closePayload(1001)) << ClientFrameFilter::NoClose;
+    QTest::addRow("a close code in a text frame") << clientFrame(0x1, QByteArray(" A")) << ClientFrameFilter::NoClose;
     // Close frames Qt refuses (1002) are not the peer's close: Qt's code stands.
     QTest::addRow("a fragmented close") << clientFrame(0x8, closePayload(1002), false) << ClientFrameFilter::NoClose;
     QTest::addRow("a close with an RSV bit") << clientFrame(0x8, closePayload(1002), true, true, 2) << ClientFrameFilter::NoClose;
@@ -248,9 +263,9 @@ void tst_ClientFrameFilter::joinsTheFragmentsOfATextMessage()
 
 void tst_ClientFrameFilter::joinedStreamsDoNotDependOnHowTheyAreCut()
 {
-    const QByteArray stream = clientFrame(0x1, "Hel", false) + clientFrame(0x9, "p") + clientFrame(0x0, payloadOf(300, 4), false)
+    const QByteArray stream = clientFrame(0x1, "Hel", false) + clientFrame(0x9, "p") + clientFrame(0x0, textOf(300, 4), false)
             + clientFrame(0x0, "end") + clientFrame(0x2, "b", false) + clientFrame(0x0, "in")
-            + clientFrame(0x1, payloadOf(40, 5), false) + clientFrame(0x0, payloadOf(40, 6), false) + clientFrame(0x0, "x");
+            + clientFrame(0x1, textOf(40, 5), false) + clientFrame(0x0, textOf(40, 6), false) + clientFrame(0x0, "x");
     for (const qint64 maxJoined : {qint64(1) << 20, qint64(64)}) {
         ClientFrameFilter whole(maxJoined);
         QByteArray expected;
@@ -262,6 +277,111 @@ void tst_ClientFrameFilter::joinedStreamsDoNotDependOnHowTheyAreCut()
                 QVERIFY(filter.feed(stream.constData() + at, qMin<qsizetype>(piece, stream.size() - at), &out));
             QVERIFY2(out == expected, qPrintable(QStringLiteral("pieces of %1, limit %2").arg(piece).arg(maxJoined)));
         }
+    }
+}
+
+void tst_ClientFrameFilter::failsInvalidUtf8AsSoonAsItArrives_data()
+{
+    QTest::addColumn<QByteArray>("good");      // frames that go through first
+    QTest::addColumn<QByteArray>("bad");       // the frame (or its start) that fails
+    QTest::addColumn<int>("maxJoined");
+
+    const QByteArray ok = clientFrame(0x1, "fine");
+    QTest::addRow("a whole text frame") << ok << clientFrame(0x1, "bad \xff byte") << (1 << 20);
+    QTest::addRow("the first fragment, before the message ends")
+        << ok << clientFrame(0x1, "bad \xc0\xaf", false) << (1 << 20);
+    QTest::addRow("a middle fragment") << ok + clientFrame(0x1, "ok ", false)
+                                       << clientFrame(0x0, "\xed\xa0\x80", false) << (1 << 20);
+    QTest::addRow("the start of a long frame") << ok
+        << clientFrame(0x1, QByteArray("\xf5") + QByteArray(70000, 'a')).left(200) << (1 << 20);
+    QTest::addRow("a frame too big to join") << ok + clientFrame(0x1, "abc", false)
+        << clientFrame(0x0, QByteArray(61, 'x') + "\x80", false) << 64;
+    QTest::addRow("a message that ends inside a character")
+        << ok + clientFrame(0x1, "caf\xc3", false) << clientFrame(0x0, {}) << (1 << 20);
+    QTest::addRow("an unfragmented one ending inside a character") << ok << clientFrame(0x1, "\xe2\x82") << (1 << 20);
+}
+
+// RFC 6455 8.1: invalid UTF-8 fails the connection at once (1007), not once the
+// message ends; the frames before it are delivered, nothing of the bad one is.
+void tst_ClientFrameFilter::failsInvalidUtf8AsSoonAsItArrives()
+{
+    QFETCH(QByteArray, good);
+    QFETCH(QByteArray, bad);
+    QFETCH(int, maxJoined);
+    for (int piece : {1, 7, 4096}) {
+        ClientFrameFilter filter(maxJoined);
+        QByteArray out;
+        QVERIFY(filter.feed(good.constData(), good.size(), &out));
+        const QByteArray before = out;
+        bool ok = true;
+        for (qsizetype at = 0; ok && at < bad.size(); at += piece)
+            ok = filter.feed(bad.constData() + at, qMin<qsizetype>(piece, bad.size() - at), &out);
+        QVERIFY2(!ok, qPrintable(QStringLiteral("pieces of %1").arg(piece)));
+        QVERIFY(filter.failed());
+        QCOMPARE(filter.errorCode(), 1007);
+        QVERIFY(filter.error().contains(QLatin1String("UTF-8")));
+        // Whatever went out after the good frames is an incomplete frame Qt waits on.
+        QVERIFY(out.startsWith(before));
+        QVERIFY(!out.mid(before.size()).contains(QByteArray("\xff")));
+        const QByteArray more = clientFrame(0x1, "after");
+        QVERIFY(!filter.feed(more.constData(), more.size(), &out));
+    }
+}
+
+void tst_ClientFrameFilter::leavesToQtTheTextOfFramesItRefuses_data()
+{
+    QTest::addColumn<QByteArray>("stream");
+    QTest::addRow("an RSV bit") << clientFrame(0x1, "\xff", true, true, 4);
+    QTest::addRow("a binary frame") << clientFrame(0x2, "\xff\xfe");
+    QTest::addRow("a continuation with no message open") << clientFrame(0x0, "\xff");
+    QTest::addRow("a text frame inside a binary message") << clientFrame(0x2, "a", false) + clientFrame(0x1, "\xff");
+    QTest::addRow("a length not in its shortest form") << clientFrameWithLongLength(0x1, "\xff");
+    QTest::addRow("a frame over the frame limit") << clientFrame(0x1, QByteArray(200, '\xff'));
+}
+
+// Frames Qt refuses for another reason (or that are not text) are not checked here,
+// so that Qt fails them with its own code.
+void tst_ClientFrameFilter::leavesToQtTheTextOfFramesItRefuses()
+{
+    QFETCH(QByteArray, stream);
+    ClientFrameFilter filter(100);
+    QByteArray out;
+    QVERIFY(filter.feed(stream.constData(), stream.size(), &out));
+    QVERIFY(!filter.failed());
+}
+
+void tst_ClientFrameFilter::keepsALeadingByteOrderMark_data()
+{
+    QTest::addColumn<QByteArray>("stream");
+    QTest::addColumn<QByteArray>("expected");
+    const QByteArray bom("\xef\xbb\xbf");
+    QTest::addRow("a text frame") << clientFrame(0x1, bom + "hi") << plainFrame(0x1, bom + bom + "hi");
+    QTest::addRow("only a BOM") << clientFrame(0x1, bom) << plainFrame(0x1, bom + bom);
+    QTest::addRow("two BOMs") << clientFrame(0x1, bom + bom) << plainFrame(0x1, bom + bom + bom);
+    QTest::addRow("a BOM later on") << clientFrame(0x1, "a" + bom) << plainFrame(0x1, "a" + bom);
+    QTest::addRow("joined fragments") << clientFrame(0x1, bom, false) + clientFrame(0x0, "x")
+                                      << plainFrame(0x1, bom + bom + "x");
+    QTest::addRow("a BOM split between fragments") << clientFrame(0x1, bom.left(1), false) + clientFrame(0x0, bom.mid(1))
+                                                   << plainFrame(0x1, bom + bom);
+    QTest::addRow("a BOM in a later fragment") << clientFrame(0x1, "a", false) + clientFrame(0x0, bom)
+                                               << plainFrame(0x1, "a" + bom);
+    QTest::addRow("a binary message") << clientFrame(0x2, bom) << plainFrame(0x2, bom);
+    QTest::addRow("125 bytes: the length form grows")
+        << clientFrame(0x1, bom + QByteArray(122, 'z')) << plainFrame(0x1, bom + bom + QByteArray(122, 'z'));
+}
+
+// Qt's decoder drops a BOM at the start of a text message: the filter puts a second
+// one in front, so the client's arrives (and only at the start of a message).
+void tst_ClientFrameFilter::keepsALeadingByteOrderMark()
+{
+    QFETCH(QByteArray, stream);
+    QFETCH(QByteArray, expected);
+    for (int piece : {1, 2, 5, 4096}) {
+        ClientFrameFilter filter;
+        QByteArray out;
+        for (qsizetype at = 0; at < stream.size(); at += piece)
+            QVERIFY(filter.feed(stream.constData() + at, qMin<qsizetype>(piece, stream.size() - at), &out));
+        QVERIFY2(out == expected, qPrintable(QStringLiteral("pieces of %1: %2").arg(piece).arg(QString::fromLatin1(out.toHex()))));
     }
 }
 

@@ -211,6 +211,10 @@ private Q_SLOTS:
     void acceptsValidUtf8SplitAnywhere();
     void failsOnInvalidUtf8_data();
     void failsOnInvalidUtf8();
+    void failsOnInvalidUtf8BeforeTheMessageEnds_data();
+    void failsOnInvalidUtf8BeforeTheMessageEnds();
+    void keepsTheByteOrderMark_data();
+    void keepsTheByteOrderMark();
 
     // 5.5.1 / 7 Closing handshake
     void echoesValidCloseCodes_data();
@@ -786,6 +790,79 @@ void tst_Conformance::failsOnInvalidUtf8()
     if (QTest::currentTestFailed())
         return;
     expectRecordedClose(closed, 1007, CloseCause::Protocol);
+}
+
+void tst_Conformance::failsOnInvalidUtf8BeforeTheMessageEnds_data()
+{
+    QTest::addColumn<QList<QByteArray>>("frames");
+    QTest::addRow("in the first fragment")
+        << QList<QByteArray>{clientFrame(0x1, "start \xff", false)};
+    QTest::addRow("in a middle fragment")
+        << QList<QByteArray>{clientFrame(0x1, "start ", false), clientFrame(0x0, "\xc0\xaf", false)};
+    QTest::addRow("at the start of a long unfinished frame")
+        << QList<QByteArray>{clientFrame(0x1, QByteArray("\xf5") + QByteArray(100000, 'a')).left(1000)};
+}
+
+// 8.1 ("fail the connection" when invalid UTF-8 is received) and Autobahn 6.4.1-6.4.4
+// ("fail fast"): the connection fails while the message is still unfinished, not once
+// it ends. Nothing more is sent after the bad bytes.
+void tst_Conformance::failsOnInvalidUtf8BeforeTheMessageEnds()
+{
+    QFETCH(QList<QByteArray>, frames);
+    QSignalSpy closed(m_host.get(), &HostServer::sessionClosed);
+    QTcpSocket socket;
+    upgrade(socket);
+    if (QTest::currentTestFailed())
+        return;
+    for (const QByteArray &f : frames)
+        socket.write(f);
+    QByteArray buffer;
+    expectFailed(socket, buffer, 1007);
+    if (QTest::currentTestFailed())
+        return;
+    expectRecordedClose(closed, 1007, CloseCause::Protocol);
+}
+
+void tst_Conformance::keepsTheByteOrderMark_data()
+{
+    QTest::addColumn<QList<QByteArray>>("frames");
+    QTest::addColumn<QByteArray>("text");
+    const QByteArray bom("\xef\xbb\xbf");
+    QTest::addRow("at the start") << QList<QByteArray>{clientFrame(0x1, bom + "hello")} << bom + "hello";
+    QTest::addRow("alone") << QList<QByteArray>{clientFrame(0x1, bom)} << bom;
+    QTest::addRow("twice") << QList<QByteArray>{clientFrame(0x1, bom + bom + "x")} << bom + bom + "x";
+    QTest::addRow("in the middle") << QList<QByteArray>{clientFrame(0x1, "a" + bom + "b")} << "a" + bom + "b";
+    QTest::addRow("starting the first fragment")
+        << QList<QByteArray>{clientFrame(0x1, bom + "ab", false), clientFrame(0x0, "cd")} << bom + "abcd";
+    QTest::addRow("starting a later fragment")
+        << QList<QByteArray>{clientFrame(0x1, "ab", false), clientFrame(0x0, bom + "cd")} << "ab" + bom + "cd";
+    QTest::addRow("at the start of a 70,000-byte message")
+        << QList<QByteArray>{clientFrame(0x1, bom + QByteArray(70000, 'z'))} << bom + QByteArray(70000, 'z');
+}
+
+// U+FEFF is a character like any other in a WebSocket text message (RFC 6455 5.6 has no
+// BOM rule): echoed unchanged wherever it is. Qt's decoder alone drops a leading one.
+void tst_Conformance::keepsTheByteOrderMark()
+{
+    QFETCH(QList<QByteArray>, frames);
+    QFETCH(QByteArray, text);
+    QTcpSocket socket;
+    upgrade(socket);
+    if (QTest::currentTestFailed())
+        return;
+    for (const QByteArray &f : frames)
+        socket.write(f);
+    QByteArray buffer;
+    int opcode = -1;
+    QByteArray payload;
+    readMessage(socket, buffer, &opcode, &payload, nullptr, 5000);
+    if (QTest::currentTestFailed())
+        return;
+    QCOMPARE(opcode, 0x1);
+    QCOMPARE(payload.size(), text.size());
+    QVERIFY(payload == text);
+    socket.write(clientFrame(0x8, closePayload(1000)));
+    QVERIFY(waitForDisconnect(socket));
 }
 
 // ---- 5.5.1, 7 Closing handshake ------------------------------------------------------

@@ -5,6 +5,7 @@
 
 #include "testsupport.h"
 
+#include <QFileInfo>
 #include <QNetworkRequest>
 #include <QProcess>
 #include <QRegularExpression>
@@ -38,7 +39,9 @@ private Q_SLOTS:
     void runsWithBundledPluginsAndStopsOnSigterm();
     void flagsOverrideConfigFile();
     void logsSessionsAndAdminActionsAndPrintsUsableUrls();
+    void pluginRefusedAtInitializeIsLoggedOnceAsRefused();
     void findsPluginsAfterInstall();
+    void buildsAndLoadsAnOutOfTreePlugin();
 };
 
 quint16 tst_HostProgram::startHost(QProcess &process, const QStringList &args, const QString &program,
@@ -89,6 +92,12 @@ void tst_HostProgram::helpAndVersion()
                              "--max-message-size", "--max-send-backlog", "--ping-interval",
                              "--pong-timeout", "--listen-backlog", "--log-level", "--dispatcher"}) {
         QVERIFY2(help.contains(flag), flag);
+    }
+    // Beyond the flags: the routes of the plugins found, config-only settings, the
+    // environment and the exit codes.
+    for (const char *text : {"/chat", "chat (subprotocol wsplug.chat.v1)", "/echo", "statsTickMs", "handshakeLogSize",
+                             "WSPLUG_PLUGIN_PATH", "WSPLUG_ADMIN_TOKEN", "Exit codes", "--page", "--upgrade-without-subprotocol"}) {
+        QVERIFY2(help.contains(text), text);
     }
     p.start(QStringLiteral(WSPLUG_HOST_PROGRAM), {QStringLiteral("--version")});
     QVERIFY(p.waitForFinished(5000));
@@ -255,6 +264,31 @@ void tst_HostProgram::logsSessionsAndAdminActionsAndPrintsUsableUrls()
     }
 }
 
+// A plugin whose settings are bad is refused in initialize(): the log says so once,
+// and never announces it as serving first. The others serve.
+void tst_HostProgram::pluginRefusedAtInitializeIsLoggedOnceAsRefused()
+{
+    QTemporaryDir tmp;
+    QFile f(tmp.filePath(QStringLiteral("config.json")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"port": 0, "plugins": {"chat": {"noSuchSetting": 1}}})");
+    f.close();
+    QProcess p;
+    QByteArray out;
+    const quint16 port = startHost(p, {QStringLiteral("--config"), f.fileName()}, QStringLiteral(WSPLUG_HOST_PROGRAM), &out);
+    QVERIFY(port);
+    p.terminate();
+    QVERIFY(p.waitForFinished(5000));
+    out += p.readAllStandardOutput();
+    const QString log = QString::fromUtf8(p.readAllStandardError());
+    QCOMPARE(log.count(QLatin1String("refused plugin")), 1);
+    QVERIFY2(log.contains(QLatin1String("noSuchSetting")), qPrintable(log));
+    QVERIFY2(!log.contains(QLatin1String("plugin chat ")), qPrintable(log));
+    QVERIFY2(log.contains(QLatin1String("plugin echo ")) && log.contains(QLatin1String(" serves /echo")), qPrintable(log));
+    // The banner names it among the refused.
+    QVERIFY2(out.contains("refused"), out.constData());
+}
+
 void tst_HostProgram::findsPluginsAfterInstall()
 {
     QTemporaryDir prefix;
@@ -270,6 +304,54 @@ void tst_HostProgram::findsPluginsAfterInstall()
     echoWorks(port);
     p.terminate();
     QVERIFY(p.waitForFinished(5000));
+}
+
+// The installable SDK: `cmake --install` gives a CMake package, and examples/shout, a
+// plugin project outside the tree whose CMakeLists.txt only does find_package(WsPlug),
+// builds against it and is served by the installed host.
+void tst_HostProgram::buildsAndLoadsAnOutOfTreePlugin()
+{
+    QTemporaryDir prefix;
+    QTemporaryDir build;
+    auto runTool = [](const QStringList &args) {
+        QProcess p;
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(QStringLiteral(WSPLUG_CMAKE_COMMAND), args);
+        const bool done = p.waitForFinished(240000);
+        return std::make_pair(done && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0, p.readAll());
+    };
+    auto [installed, installLog] = runTool({QStringLiteral("--install"), QStringLiteral(WSPLUG_BUILD_DIR),
+                                            QStringLiteral("--prefix"), prefix.path()});
+    QVERIFY2(installed, installLog.constData());
+    for (const char *file : {"lib/cmake/WsPlug/WsPlugConfig.cmake", "lib/cmake/WsPlug/WsPlugPlugin.cmake",
+                             "include/wsplug/sdk/messagehandlerinterface.h", "include/wsplug/sdk/version.h",
+                             "include/wsplug/protocol/types.h", "include/wsplug/hostserver.h"}) {
+        QVERIFY2(QFileInfo::exists(prefix.filePath(QLatin1String(file))), file);
+    }
+    auto [configured, configureLog] = runTool({QStringLiteral("-S"), QStringLiteral(WSPLUG_SOURCE_DIR "/examples/shout"),
+                                               QStringLiteral("-B"), build.path(), QStringLiteral("-G"),
+                                               QStringLiteral(WSPLUG_CMAKE_GENERATOR),
+                                               QStringLiteral("-DCMAKE_PREFIX_PATH=") + prefix.path()});
+    QVERIFY2(configured, configureLog.constData());
+    auto [built, buildLog] = runTool({QStringLiteral("--build"), build.path()});
+    QVERIFY2(built, buildLog.constData());
+
+    QProcess p;
+    const quint16 port = startHost(p, {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--plugin-dir"),
+                                       build.filePath(QStringLiteral("plugins"))},
+                                   prefix.filePath(QStringLiteral("bin/wsplug-host")));
+    QVERIFY(port);
+    QWebSocket client;
+    QSignalSpy texts(&client, &QWebSocket::textMessageReceived);
+    client.open(wsUrl(port, QStringLiteral("/shout")));
+    QTRY_COMPARE(client.state(), QAbstractSocket::ConnectedState);
+    client.sendTextMessage(QStringLiteral("quiet please"));
+    QTRY_COMPARE(texts.size(), 1);
+    QCOMPARE(texts.first().first().toString(), QStringLiteral("QUIET PLEASE"));
+    p.terminate();
+    QVERIFY(p.waitForFinished(5000));
+    // Its metadata carries the installed SDK's version, filled in by wsplug_add_plugin().
+    QVERIFY2(p.readAllStandardError().contains("plugin shout 1.0.0 serves /shout"), "not announced");
 }
 
 QTEST_GUILESS_MAIN(tst_HostProgram)

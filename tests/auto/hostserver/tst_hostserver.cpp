@@ -49,6 +49,7 @@ private Q_SLOTS:
     void clientCloseIsRecorded();
     void cutsOffPeerThatStopsReading_data();
     void cutsOffPeerThatStopsReading();
+    void sendsBackTheLargestMessageItAccepts();
     void sessionRegistryTracksCounters();
     void countsIncomingFramesAndBytesAsTheClientSentThem();
     void countsTheFramesOfAMessageNeverFinished();
@@ -522,6 +523,34 @@ void tst_HostServer::cutsOffPeerThatStopsReading()
     QCOMPARE(snap.closeCode, quint16(1006));
     alsoHere->sendTextMessage(QStringLiteral("still fine"));
     QTRY_COMPARE(echoed.size(), 1);
+}
+
+// The limits agree: a message of the largest size the host accepts can be sent back
+// although it is larger than the send backlog limit, since nothing else is queued.
+// (A peer that stops reading is still cut off: cutsOffPeerThatStopsReading.)
+void tst_HostServer::sendsBackTheLargestMessageItAccepts()
+{
+    HostConfig config = testConfig();
+    config.maxFrameBytes = 8 * 1024 * 1024;
+    config.maxMessageBytes = 8 * 1024 * 1024;
+    config.maxSendBacklogBytes = 1024 * 1024;
+    auto host = startHost(config);
+    QVERIFY(host);
+    QSignalSpy closed(host.get(), &HostServer::sessionClosed);
+    auto client = openClient(host->serverPort());
+    QVERIFY(client);
+    client->setMaxAllowedIncomingMessageSize(quint64(config.maxMessageBytes));
+    client->setMaxAllowedIncomingFrameSize(quint64(config.maxMessageBytes));
+    QSignalSpy echoed(client.get(), &QWebSocket::binaryMessageReceived);
+    const QByteArray big(int(config.maxMessageBytes), 'q');
+    client->sendBinaryMessage(big);
+    QTRY_COMPARE_WITH_TIMEOUT(echoed.size(), 1, 20000);
+    QVERIFY(echoed.first().first().toByteArray() == big);
+    QVERIFY2(closed.isEmpty(), "the session was cut off");
+    // And again, once the first has drained.
+    client->sendBinaryMessage(big);
+    QTRY_COMPARE_WITH_TIMEOUT(echoed.size(), 2, 20000);
+    QVERIFY(closed.isEmpty());
 }
 
 void tst_HostServer::sessionRegistryTracksCounters()

@@ -7,8 +7,11 @@
 
 #include "testsupport.h"
 
-#include <QSignalSpy>
 #include <QElapsedTimer>
+#include <QPointer>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
 #include <QThread>
@@ -30,7 +33,20 @@ private Q_SLOTS:
     void stopClosesSessionsWith1001AndJoins();
     void restartsAfterStop();
     void stopLaterDoesNotBlock();
+    void startLaterReturnsAtOnceAndReportsThePort();
+    void startLaterReportsABusyPort();
+    void stopLaterWhileStartingStopsWithoutStarting();
+    void stopLaterReturnsWhileAClientIsClosedWith1001();
+    void deleteWhenStoppedDrainsInTheBackground();
+    void waitForBackgroundStopsJoinsTheDrains();
+    void applicationEndStopsADrainLeftRunning_data();
+    void applicationEndStopsADrainLeftRunning();
 };
+
+namespace {
+// Well under any grace period used below: a call that took this long waited for the host.
+constexpr qint64 ReturnsAtOnceMs = 250;
+} // namespace
 
 void tst_HostThread::pluginCallbacksRunOnTheHostThread_data()
 {
@@ -70,9 +86,13 @@ void tst_HostThread::mainThreadStaysFreeWhileHostWorks()
     QSignalSpy opened(thread.host(), &HostServer::sessionOpened);
     QSignalSpy closed(thread.host(), &HostServer::sessionClosed);
     QWebSocket client;
+    QSignalSpy connected(&client, &QWebSocket::connected);
     QSignalSpy texts(&client, &QWebSocket::textMessageReceived);
     client.open(wsUrl(thread.serverPort(), QStringLiteral("/echo")));
     QTRY_COMPARE(opened.size(), 1);
+    // The host's signal may come before the client has read the 101; QWebSocket drops
+    // what it is given to send until then.
+    QTRY_COMPARE(connected.size(), 1);
     for (int i = 0; i < 100; ++i)
         client.sendTextMessage(QString::number(i));
     QTRY_COMPARE(texts.size(), 100);
@@ -146,6 +166,216 @@ void tst_HostThread::stopLaterDoesNotBlock()
     thread.stopLater();
     thread.stop();   // joins a stop already under way
     QVERIFY(!thread.isRunning());
+}
+
+void tst_HostThread::startLaterReturnsAtOnceAndReportsThePort()
+{
+    HostThread thread;
+    QSignalSpy started(&thread, &HostThread::started);
+    QSignalSpy failed(&thread, &HostThread::startFailed);
+    HostConfig config = testConfig();
+    config.adminToken = QStringLiteral("async-secret");
+    QElapsedTimer clock;
+    clock.start();
+    thread.startLater(config);
+    QVERIFY2(clock.elapsed() < ReturnsAtOnceMs, "startLater() waited for the host");
+    // Whatever the host thread has done by now, the result is taken on this thread's loop.
+    QCOMPARE(thread.state(), HostThread::State::Starting);
+    QCOMPARE(thread.serverPort(), quint16(0));
+    QVERIFY(thread.isRunning());
+
+    QTRY_COMPARE(started.size(), 1);
+    QCOMPARE(failed.size(), 0);
+    QCOMPARE(thread.state(), HostThread::State::Running);
+    QVERIFY(thread.serverPort() != 0);
+    QCOMPARE(thread.adminUrl().port(), int(thread.serverPort()));
+    QVERIFY2(thread.adminUrl().query().contains(QStringLiteral("async-secret")), qPrintable(thread.adminUrl().toString()));
+    QCOMPARE(statusCode(rawRequest(thread.serverPort(), handshakeRequest(QStringLiteral("/echo")))), 101);
+    thread.startLater(config);   // already running: nothing happens
+    QTest::qWait(50);
+    QCOMPARE(started.size(), 1);
+    QCOMPARE(thread.state(), HostThread::State::Running);
+}
+
+void tst_HostThread::startLaterReportsABusyPort()
+{
+    QTcpServer squatter;
+    QVERIFY(squatter.listen(QHostAddress::LocalHost, 0));
+    HostConfig config = testConfig();
+    config.port = squatter.serverPort();
+    HostThread thread;
+    QSignalSpy started(&thread, &HostThread::started);
+    QSignalSpy failed(&thread, &HostThread::startFailed);
+    QSignalSpy stopped(&thread, &HostThread::stopped);
+    thread.startLater(config);
+    QTRY_COMPARE(failed.size(), 1);
+    const QString error = failed.first().first().toString();
+    QVERIFY2(error.contains(QStringLiteral("cannot listen")) && error.contains(QString::number(config.port)),
+             qPrintable(error));
+    QCOMPARE(started.size(), 0);
+    QCOMPARE(stopped.size(), 0);
+    QCOMPARE(thread.state(), HostThread::State::Stopped);
+    QVERIFY(!thread.host());
+    QVERIFY(!thread.hostThread()->isRunning());
+
+    // The port freed, the same object starts.
+    squatter.close();
+    thread.startLater(config);
+    QTRY_COMPARE(started.size(), 1);
+    QCOMPARE(thread.serverPort(), config.port);
+}
+
+void tst_HostThread::stopLaterWhileStartingStopsWithoutStarting()
+{
+    HostThread thread;
+    QSignalSpy started(&thread, &HostThread::started);
+    QSignalSpy failed(&thread, &HostThread::startFailed);
+    QSignalSpy stopped(&thread, &HostThread::stopped);
+    thread.startLater(testConfig());
+    thread.stopLater();
+    QCOMPARE(thread.state(), HostThread::State::Stopping);
+    QTRY_COMPARE(stopped.size(), 1);
+    QCOMPARE(started.size(), 0);
+    QCOMPARE(failed.size(), 0);
+    QCOMPARE(thread.state(), HostThread::State::Stopped);
+    QVERIFY(!thread.hostThread()->isRunning());
+    QTest::qWait(50);   // nothing else is still queued for the run that was stopped
+    QCOMPARE(started.size() + failed.size() + stopped.size(), 1);
+
+    // The same for a start that fails: a stop was asked for, so stopped(), not startFailed().
+    QTcpServer squatter;
+    QVERIFY(squatter.listen(QHostAddress::LocalHost, 0));
+    HostConfig busy = testConfig();
+    busy.port = squatter.serverPort();
+    thread.startLater(busy);
+    thread.stopLater();
+    QTRY_COMPARE(stopped.size(), 2);
+    QCOMPARE(failed.size(), 0);
+    QCOMPARE(thread.state(), HostThread::State::Stopped);
+}
+
+void tst_HostThread::stopLaterReturnsWhileAClientIsClosedWith1001()
+{
+    HostConfig config = testConfig();
+    config.shutdownGraceMs = 3000;
+    HostThread thread;
+    QVERIFY(thread.start(config));
+    QWebSocket client;
+    QSignalSpy connected(&client, &QWebSocket::connected);
+    QSignalSpy disconnected(&client, &QWebSocket::disconnected);
+    client.open(wsUrl(thread.serverPort(), QStringLiteral("/echo")));
+    QTRY_COMPARE(connected.size(), 1);
+    // A peer that never answers the close keeps the host draining for its whole grace period.
+    QTcpSocket deaf;
+    QVERIFY(upgradeRaw(deaf, thread.serverPort(), QStringLiteral("/echo")));
+    deaf.setReadBufferSize(1);
+    QSignalSpy stopped(&thread, &HostThread::stopped);
+
+    QElapsedTimer clock;
+    clock.start();
+    thread.stopLater();
+    QVERIFY2(clock.elapsed() < ReturnsAtOnceMs, "stopLater() waited for the host");
+    QCOMPARE(thread.state(), HostThread::State::Stopping);
+    // This thread stays free: the client answers the close, and gets 1001.
+    QTRY_COMPARE(disconnected.size(), 1);
+    QCOMPARE(int(client.closeCode()), 1001);
+    QVERIFY2(clock.elapsed() < config.shutdownGraceMs, "the client waited for the grace period");
+    QCOMPARE(stopped.size(), 0);   // the deaf peer still holds the host
+    QCOMPARE(thread.state(), HostThread::State::Stopping);
+    QTRY_COMPARE_WITH_TIMEOUT(stopped.size(), 1, 10000);
+    QVERIFY2(clock.elapsed() < config.shutdownGraceMs + 2000, "the drain outlasted the grace period");
+    QCOMPARE(thread.state(), HostThread::State::Stopped);
+    QVERIFY(!thread.hostThread()->isRunning());
+}
+
+void tst_HostThread::deleteWhenStoppedDrainsInTheBackground()
+{
+    HostConfig config = testConfig();
+    config.shutdownGraceMs = 2000;
+    auto owned = std::make_unique<HostThread>();
+    QVERIFY(owned->start(config));
+    QWebSocket client;
+    QSignalSpy connected(&client, &QWebSocket::connected);
+    QSignalSpy disconnected(&client, &QWebSocket::disconnected);
+    client.open(wsUrl(owned->serverPort(), QStringLiteral("/echo")));
+    QTRY_COMPARE(connected.size(), 1);
+    QTcpSocket deaf;
+    QVERIFY(upgradeRaw(deaf, owned->serverPort(), QStringLiteral("/echo")));
+    deaf.setReadBufferSize(1);
+
+    QPointer<HostThread> thread = owned.release();
+    QElapsedTimer clock;
+    clock.start();
+    thread->deleteWhenStopped();
+    QVERIFY2(clock.elapsed() < ReturnsAtOnceMs, "deleteWhenStopped() waited for the host");
+    QVERIFY(thread);
+    // Should the application end first, its destructor joins the drain.
+    QCOMPARE(thread->parent(), QCoreApplication::instance());
+    QTRY_COMPARE(disconnected.size(), 1);
+    QCOMPARE(int(client.closeCode()), 1001);
+    QVERIFY(thread);   // the deaf peer still holds the host
+    QTRY_VERIFY_WITH_TIMEOUT(thread.isNull(), 10000);
+
+    // One already stopped goes at once.
+    QPointer<HostThread> idle = new HostThread;
+    idle->deleteWhenStopped();
+    QTRY_VERIFY(idle.isNull());
+}
+
+void tst_HostThread::waitForBackgroundStopsJoinsTheDrains()
+{
+    // What a program does once its event loop has returned: Qt delivers no events once
+    // the application object is being destroyed, so the hosts must finish before.
+    HostConfig config = testConfig();
+    config.shutdownGraceMs = 1000;
+    QPointer<HostThread> deafHeld = new HostThread;
+    QPointer<HostThread> idle = new HostThread;
+    QVERIFY(deafHeld->start(config));
+    QVERIFY(idle->start(config));
+    QTcpSocket deaf;
+    QVERIFY(upgradeRaw(deaf, deafHeld->serverPort(), QStringLiteral("/echo")));
+    deaf.setReadBufferSize(1);
+    QPointer<HostThread> kept = new HostThread(this);   // not handed over: left alone
+    QVERIFY(kept->start(testConfig()));
+
+    QElapsedTimer clock;
+    clock.start();
+    deafHeld->deleteWhenStopped();
+    idle->deleteWhenStopped();
+    HostThread::waitForBackgroundStops();
+    QVERIFY(deafHeld.isNull());
+    QVERIFY(idle.isNull());
+    QVERIFY2(clock.elapsed() >= config.shutdownGraceMs - 100, "the drain was cut short");
+    QVERIFY(kept && kept->state() == HostThread::State::Running);
+    delete kept;
+}
+
+void tst_HostThread::applicationEndStopsADrainLeftRunning_data()
+{
+    QTest::addColumn<QString>("mode");
+    QTest::addRow("handed over, waited for") << QStringLiteral("wait");
+    QTest::addRow("handed over, forgotten") << QStringLiteral("forgotten");
+    QTest::addRow("running child of the application") << QStringLiteral("child");
+}
+
+void tst_HostThread::applicationEndStopsADrainLeftRunning()
+{
+    // A program ends while its host still waits for a peer that never answers the close
+    // (1 s of grace). However it was left, the host closes its sessions while Qt still
+    // delivers events, before Qt tears down what the host thread uses, and the program
+    // ends cleanly: no hang, no crash, no running QThread destroyed.
+    QFETCH(QString, mode);
+    QProcess helper;
+    helper.start(QStringLiteral(WSPLUG_APPLICATION_END_HELPER), {mode});
+    QVERIFY2(helper.waitForFinished(20000), "the program hung at its end");
+    const QByteArray out = helper.readAllStandardOutput();
+    const QByteArray errors = helper.readAllStandardError();
+    QVERIFY2(helper.exitStatus() == QProcess::NormalExit && helper.exitCode() == 0, errors.constData());
+    QVERIFY(out.contains("leaving main"));
+    QVERIFY2(!errors.contains("QThread: Destroyed"), errors.constData());
+    QVERIFY2(!errors.contains("without closing its sessions"), errors.constData());
+    QVERIFY2(errors.contains("stopping: 1 sessions to close"), errors.constData());
+    QVERIFY2(errors.contains("wsplug.host: stopped"), errors.constData());
 }
 
 QTEST_GUILESS_MAIN(tst_HostThread)

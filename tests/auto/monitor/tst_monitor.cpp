@@ -4,9 +4,15 @@
 // one), driven with mouse and keyboard, with real WebSocket clients.
 
 #include "charts/chartspanel.h"
+#include "closesmodel.h"
+#include "senddialog.h"
+#include "closedialog.h"
+#include "embeddedhost.h"
 #include "handshakesmodel.h"
+#include "handshakespanel.h"
 #include "mainwindow.h"
 #include "monitorclient.h"
+#include "monitoroptions.h"
 #include "sessionsmodel.h"
 
 #include <wsplug/hostserver.h>
@@ -19,20 +25,27 @@
 #include <QComboBox>
 #include <QDialog>
 #include <QDialogButtonBox>
+#include <QElapsedTimer>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QProcess>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
+#include <QTcpServer>
 #include <QTemporaryDir>
+#include <QCheckBox>
+#include <QChartView>
 #include <QTest>
+#include <QWebSocketHandshakeOptions>
 #include <QWebSocket>
 
 #include <memory>
@@ -70,6 +83,9 @@ private:
         auto w = std::make_unique<MainWindow>(options);
         w->show();
         if (!QTest::qWaitForWindowExposed(w.get()))
+            return nullptr;
+        // The embedded host starts in the background; the tests need its port.
+        if (!QTest::qWaitFor([&] { return w->embeddedHost()->state() == EmbeddedHost::State::Running; }, 10000))
             return nullptr;
         return w;
     }
@@ -109,6 +125,7 @@ private Q_SLOTS:
     void bulkActionsAskFirst();
     void sendsAMessageToTheSelectedClient();
     void filterNarrowsTheTable();
+    void closesStayVisibleWithHowTheyEnded();
     void attachesToARemoteHostAndSurvivesItsRestart();
     void presentationModeEnlargesFonts();
     void rendersToAnImage();
@@ -118,7 +135,24 @@ private Q_SLOTS:
     void attachesToTheRemoteHostGivenInItsOptions();
     void everyDroppedHandshakeIsCountedAndCountedAfreshOnANewSnapshot();
     void relativeTimesAgeWithoutNewsFromTheHost();
+    void saysStartingWhileTheEmbeddedHostStarts();
+    void fallsBackToAFreePortWhenItsPortIsTaken();
+    void closingTheWindowLeavesTheHostToDrainInTheBackground();
+    void programExitJoinsTheDrainingHost();
+    void attachDialogAttachesAndRemembersTheHostNotTheToken();
+    void withoutADisplayHelpWorksAndAStartSaysWhatToRun();
+    void closeDialogOffersEveryCodeAServerMaySend();
+    void sendDialogSendsOnCtrlEnter();
+    void handshakesSortFilterAndForgetWhatLeft();
+    void chartTicksFallOnRoundNumbersAndFollowPresentationMode();
+    void closesEverySessionOfAPluginsRoutes();
+    void commandLogStartsAfreshOnAnotherHost();
 };
+
+namespace {
+// Well under the grace periods below: a call that took this long waited for the host.
+constexpr qint64 ReturnsAtOnceMs = 250;
+} // namespace
 
 void tst_Monitor::initTestCase()
 {
@@ -348,6 +382,53 @@ void tst_Monitor::filterNarrowsTheTable()
     QTest::keyClicks(w->findChild<QLineEdit *>(QStringLiteral("clientFilter")), QStringLiteral("CHAT"));
     QCOMPARE(view->model()->rowCount(), 1);
     QVERIFY(view->model()->index(0, SessionsModel::Path).data().toString().contains(QStringLiteral("/chat")));
+    // The negotiated subprotocol has a column of its own.
+    QWebSocket withSubprotocol;
+    QWebSocketHandshakeOptions options;
+    options.setSubprotocols({QStringLiteral("wsplug.chat.v1")});
+    withSubprotocol.open(QNetworkRequest(wsUrl(hostPort(w.get()), QStringLiteral("/chat?v1"))), options);
+    QTRY_COMPARE(view->model()->rowCount(), 2);
+    QStringList shown;
+    for (int row = 0; row < view->model()->rowCount(); ++row)
+        shown << view->model()->index(row, SessionsModel::Subprotocol).data().toString();
+    shown.sort();
+    QCOMPARE(shown, (QStringList{QStringLiteral("wsplug.chat.v1"), QStringLiteral("–")}));
+}
+
+// The Closes tab keeps sessions after they left the clients table, with how each
+// ended: a client's close (code, reason, it sent the first close frame), a kick (no
+// close frame: 1006).
+void tst_Monitor::closesStayVisibleWithHowTheyEnded()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    auto leaving = openClient(hostPort(w.get()));
+    auto kicked = openClient(hostPort(w.get()), QStringLiteral("/chat"));
+    QVERIFY(leaving && kicked);
+    auto *clientsView = w->findChild<QTableView *>(QStringLiteral("clientsView"));
+    QTRY_COMPARE(clientsView->model()->rowCount(), 2);
+    leaving->close(QWebSocketProtocol::CloseCode(4001), QStringLiteral("class is over"));
+    auto *tabs = w->findChild<QTabWidget *>(QStringLiteral("tabs"));
+    tabs->setCurrentIndex(1);
+    QTRY_COMPARE(clientsView->model()->rowCount(), 1);
+    clientsView->selectRow(0);
+    QTest::mouseClick(w->findChild<QPushButton *>(QStringLiteral("kickActionButton")), Qt::LeftButton);
+    QTRY_COMPARE(clientsView->model()->rowCount(), 0);
+
+    tabs->setCurrentWidget(w->findChild<QWidget *>(QStringLiteral("closesView"))->parentWidget());
+    QCOMPARE(tabs->tabText(tabs->currentIndex()).remove(QLatin1Char('&')), QStringLiteral("Closes"));
+    auto *view = w->findChild<QTableView *>(QStringLiteral("closesView"));
+    QTRY_COMPARE(view->model()->rowCount(), 2);
+    auto cell = [view](int row, int column) { return view->model()->index(row, column).data().toString(); };
+    // Newest first: the kick, then the client's own close.
+    QCOMPARE(cell(0, ClosesModel::Code), QStringLiteral("1006"));
+    QCOMPARE(cell(0, ClosesModel::Cause), QStringLiteral("kick"));
+    QCOMPARE(cell(0, ClosesModel::FirstClose), QStringLiteral("none — 1006"));
+    QCOMPARE(cell(0, ClosesModel::Route), QStringLiteral("/chat"));
+    QCOMPARE(cell(1, ClosesModel::Code), QStringLiteral("4001"));
+    QCOMPARE(cell(1, ClosesModel::Reason), QStringLiteral("class is over"));
+    QCOMPARE(cell(1, ClosesModel::FirstClose), QStringLiteral("client"));
+    QCOMPARE(cell(1, ClosesModel::Cause), QStringLiteral("client"));
 }
 
 void tst_Monitor::attachesToARemoteHostAndSurvivesItsRestart()
@@ -389,7 +470,9 @@ void tst_Monitor::attachesToARemoteHostAndSurvivesItsRestart()
     QTRY_COMPARE(w->client()->state(), MonitorClient::State::Reconnecting);
     QVERIFY(!w->client()->lastError().isEmpty());
 
-    QVERIFY(w->useEmbeddedHost());
+    w->useEmbeddedHost();
+    QVERIFY(w->embeddedHost());
+    QTRY_COMPARE(w->embeddedHost()->state(), EmbeddedHost::State::Running);
     QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
     QVERIFY(w->embeddedHost());
 }
@@ -403,6 +486,166 @@ void tst_Monitor::presentationModeEnlargesFonts()
     QVERIFY(w->font().pointSizeF() > normal * 1.4);
     QTest::keyClick(w.get(), Qt::Key_F5);
     QCOMPARE(w->font().pointSizeF(), normal);
+}
+
+void tst_Monitor::withoutADisplayHelpWorksAndAStartSaysWhatToRun()
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const char *name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
+        env.remove(QLatin1String(name));
+    for (const QString &flag : {QStringLiteral("--help"), QStringLiteral("--version"), QString()}) {
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(WSPLUG_MONITOR_PROGRAM), flag.isEmpty() ? QStringList() : QStringList{flag});
+        QVERIFY(p.waitForFinished(10000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);   // no abort, no core dump
+        const QByteArray err = p.readAllStandardError();
+        if (flag.isEmpty()) {
+            QCOMPARE(p.exitCode(), 1);
+            QCOMPARE(err.count('\n'), 1);   // one line
+            QVERIFY2(err.contains("wsplug-host") && err.contains("QT_QPA_PLATFORM=offscreen"), err.constData());
+        } else {
+            QCOMPARE(p.exitCode(), 0);
+            QVERIFY(p.readAllStandardOutput().contains(flag == QLatin1String("--help") ? "--remote" : "wsplug-monitor"));
+        }
+    }
+}
+
+void tst_Monitor::closeDialogOffersEveryCodeAServerMaySend()
+{
+    CloseDialog dialog({7});
+    auto *codeBox = dialog.findChild<QComboBox *>(QStringLiteral("codeBox"));
+    auto *other = dialog.findChild<QSpinBox *>(QStringLiteral("appCode"));
+    QVERIFY(codeBox && other);
+    codeBox->setCurrentIndex(codeBox->count() - 1);
+    // 3000-3999 (registered) as well as 4000-4999 (private), RFC 6455 7.4.2.
+    QCOMPARE(other->minimum(), 3000);
+    QCOMPARE(other->maximum(), 4999);
+    other->setValue(3001);
+    QCOMPARE(int(dialog.code()), 3001);
+    for (int i = 0; i < codeBox->count() - 1; ++i)
+        QVERIFY(Protocol::isSendableCloseCode(codeBox->itemData(i).toInt()));
+}
+
+void tst_Monitor::sendDialogSendsOnCtrlEnter()
+{
+    SendDialog dialog(3);
+    dialog.show();
+    auto *edit = dialog.findChild<QPlainTextEdit *>(QStringLiteral("messageEdit"));
+    QVERIFY(edit);
+    QVERIFY(!dialog.findChildren<QLabel *>().isEmpty());   // the box says what it is
+    QTest::keyClicks(edit, QStringLiteral("hi"));
+    QTest::keyClick(edit, Qt::Key_Return);   // Enter alone adds a line
+    QVERIFY(dialog.isVisible());
+    QTest::keyClick(edit, Qt::Key_Return, Qt::ControlModifier);
+    QTRY_COMPARE(dialog.result(), int(QDialog::Accepted));
+    QCOMPARE(dialog.text(), QStringLiteral("hi\n"));
+}
+
+void tst_Monitor::handshakesSortFilterAndForgetWhatLeft()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    QVERIFY(openClient(hostPort(w.get())));
+    QCOMPARE(statusCode(rawRequest(hostPort(w.get()), handshakeRequest(QStringLiteral("/nowhere")))), 404);
+    auto *tabs = w->findChild<QTabWidget *>(QStringLiteral("tabs"));
+    auto *view = w->findChild<QTableView *>(QStringLiteral("handshakesView"));
+    tabs->setCurrentWidget(view->parentWidget()->parentWidget()->parentWidget());
+    QTRY_VERIFY(view->model()->rowCount() >= 3);   // the monitor's own admin attach, the client, the 404
+    // Ctrl+F on this tab goes to this tab's filter.
+    QTest::keyClick(w.get(), Qt::Key_F, Qt::ControlModifier);
+    auto *filter = w->findChild<QLineEdit *>(QStringLiteral("handshakesFilter"));
+    QTRY_VERIFY(filter->hasFocus());
+    QCOMPARE(tabs->currentWidget(), view->parentWidget()->parentWidget()->parentWidget());
+    // Refused only.
+    w->findChild<QCheckBox *>(QStringLiteral("refusedOnly"))->setChecked(true);
+    QCOMPARE(view->model()->rowCount(), 1);
+    QCOMPARE(view->model()->index(0, HandshakesModel::Status).data().toString(), QStringLiteral("404"));
+    w->findChild<QCheckBox *>(QStringLiteral("refusedOnly"))->setChecked(false);
+    // Sorting by status puts 101s before the 404, and back.
+    view->sortByColumn(HandshakesModel::Status, Qt::DescendingOrder);
+    QCOMPARE(view->model()->index(0, HandshakesModel::Status).data().toString(), QStringLiteral("404"));
+    // The details follow the selection; a record that leaves the view leaves the details.
+    view->selectRow(0);
+    auto *raw = w->findChild<QPlainTextEdit *>(QStringLiteral("rawRequest"));
+    QTRY_VERIFY(raw->toPlainText().contains(QLatin1String("/nowhere")));
+    QTest::keyClicks(filter, QStringLiteral("no such text anywhere"));
+    QCOMPARE(view->model()->rowCount(), 0);
+    QTRY_VERIFY(raw->toPlainText().isEmpty());
+}
+
+void tst_Monitor::closesEverySessionOfAPluginsRoutes()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    auto a = openClient(hostPort(w.get()));
+    auto b = openClient(hostPort(w.get()));
+    auto other = openClient(hostPort(w.get()), QStringLiteral("/chat"));
+    QVERIFY(a && b && other);
+    auto *table = w->findChild<QTableWidget *>(QStringLiteral("pluginsTable"));
+    QTRY_VERIFY(table->rowCount() >= 2);
+    int echoRow = -1;
+    for (int row = 0; row < table->rowCount(); ++row) {
+        if (table->item(row, 0)->text() == QLatin1String("echo"))
+            echoRow = row;
+    }
+    QVERIFY(echoRow >= 0);
+    table->selectRow(echoRow);
+    auto *button = w->findChild<QPushButton *>(QStringLiteral("closeRoutesButton"));
+    QVERIFY(button->isEnabled());
+    QTest::mouseClick(button, Qt::LeftButton);
+    CloseDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = w->findChild<CloseDialog *>()));
+    QTest::keyClicks(dialog->findChild<QLineEdit *>(QStringLiteral("reasonEdit")), QStringLiteral("maintenance"));
+    QSignalSpy aGone(a.get(), &QWebSocket::disconnected), bGone(b.get(), &QWebSocket::disconnected);
+    dialog->accept();
+    QTRY_COMPARE(aGone.size() + bGone.size(), 2);
+    QCOMPARE(a->closeReason(), QStringLiteral("maintenance"));
+    QCOMPARE(other->state(), QAbstractSocket::ConnectedState);   // another plugin's route
+}
+
+void tst_Monitor::commandLogStartsAfreshOnAnotherHost()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    auto client = openClient(hostPort(w.get()));
+    QVERIFY(client);
+    w->client()->kickSessions({1});
+    auto *log = w->findChild<QListWidget *>(QStringLiteral("commandLog"));
+    QTRY_COMPARE(log->count(), 1);
+    // Ids are the host's: after switching, "session 1" would mean another session.
+    w->client()->detach();
+    QCOMPARE(log->count(), 0);
+}
+
+void tst_Monitor::chartTicksFallOnRoundNumbersAndFollowPresentationMode()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    std::vector<std::unique_ptr<QWebSocket>> clients;
+    for (int i = 0; i < 7; ++i)
+        clients.push_back(openClient(hostPort(w.get())));
+    auto *charts = w->findChild<ChartsPanel *>();
+    QVERIFY(charts);
+    QTRY_VERIFY(charts->pointCount(QStringLiteral("connections")) > 2);
+    // Every axis spans four intervals of 1, 2, 2.5 or 5 times a power of ten.
+    QTRY_VERIFY(charts->axisTops().value(0) >= 8);
+    for (double top : charts->axisTops()) {
+        if (top <= 0)
+            continue;
+        const double step = top / 4;
+        const double magnitude = std::pow(10.0, std::floor(std::log10(step)));
+        const double m = step / magnitude;
+        QVERIFY2(std::abs(m - 1) < 1e-9 || std::abs(m - 2) < 1e-9 || std::abs(m - 2.5) < 1e-9 || std::abs(m - 5) < 1e-9,
+                 qPrintable(QString::number(top)));
+    }
+    // Presentation mode: the charts' titles and axis labels grow with the rest.
+    auto *view = w->findChild<QChartView *>();
+    QVERIFY(view);
+    const qreal normal = view->chart()->axes().first()->labelsFont().pointSizeF();
+    QTest::keyClick(w.get(), Qt::Key_F5);
+    QVERIFY(view->chart()->axes().first()->labelsFont().pointSizeF() > normal * 1.4);
+    QVERIFY(view->chart()->titleFont().pointSizeF() > normal * 1.4);
 }
 
 void tst_Monitor::rendersToAnImage()
@@ -604,6 +847,148 @@ void tst_Monitor::relativeTimesAgeWithoutNewsFromTheHost()
     }
     QVERIFY(columns.contains(SessionsModel::ConnectedFor));
     QVERIFY(columns.contains(SessionsModel::LastActivity));
+}
+
+void tst_Monitor::saysStartingWhileTheEmbeddedHostStarts()
+{
+    MonitorOptions options;
+    options.hostConfig = testConfig();
+    QElapsedTimer clock;
+    clock.start();
+    MainWindow w(options);
+    QVERIFY2(clock.elapsed() < 2 * ReturnsAtOnceMs, "the window waited for the embedded host");
+    // Nothing is taken from the host thread before this thread's loop runs again.
+    QVERIFY(w.embeddedHost());
+    QCOMPARE(w.embeddedHost()->state(), EmbeddedHost::State::Starting);
+    auto *state = w.findChild<QLabel *>(QStringLiteral("stateLabel"));
+    auto *hostLabel = w.findChild<QLabel *>(QStringLiteral("hostLabel"));
+    QVERIFY2(state->text().contains(QStringLiteral("Starting the embedded host…")), qPrintable(state->text()));
+    QVERIFY2(hostLabel->text().contains(QStringLiteral("starting…")), qPrintable(hostLabel->text()));
+    w.show();
+    QTRY_COMPARE(w.client()->state(), MonitorClient::State::Attached);
+    QVERIFY2(hostLabel->text().contains(QString::number(w.embeddedHost()->serverPort())), qPrintable(hostLabel->text()));
+    QVERIFY(!state->text().contains(QStringLiteral("Starting")));
+}
+
+void tst_Monitor::fallsBackToAFreePortWhenItsPortIsTaken()
+{
+    QTcpServer squatter;
+    QVERIFY(squatter.listen(QHostAddress::LocalHost, 0));
+    MonitorOptions options;
+    options.hostConfig = testConfig();
+    options.hostConfig.port = squatter.serverPort();
+    MainWindow w(options);
+    w.show();
+    QTRY_COMPARE(w.client()->state(), MonitorClient::State::Attached);
+    const quint16 port = w.embeddedHost()->serverPort();
+    QVERIFY(port != 0 && port != squatter.serverPort());
+    auto *state = w.findChild<QLabel *>(QStringLiteral("stateLabel"));
+    const QString busy = QStringLiteral("Port %1 was busy").arg(squatter.serverPort());
+    const QString instead = QStringLiteral("the embedded host uses %1 instead").arg(port);
+    QTRY_VERIFY2(state->text().contains(busy) && state->text().contains(instead), qPrintable(state->text()));
+    QVERIFY(openClient(port));
+}
+
+void tst_Monitor::closingTheWindowLeavesTheHostToDrainInTheBackground()
+{
+    MonitorOptions options;
+    options.hostConfig = testConfig();
+    options.hostConfig.shutdownGraceMs = 3000;
+    auto w = std::make_unique<MainWindow>(options);
+    w->show();
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
+    const quint16 port = hostPort(w.get());
+    auto client = openClient(port);
+    QVERIFY(client);
+    QSignalSpy disconnected(client.get(), &QWebSocket::disconnected);
+    // A peer that never answers the close keeps the host draining for its whole grace period.
+    QTcpSocket deaf;
+    QVERIFY(upgradeRaw(deaf, port, QStringLiteral("/echo")));
+
+    QElapsedTimer clock;
+    clock.start();
+    w.reset();
+    QVERIFY2(clock.elapsed() < ReturnsAtOnceMs, "closing the window waited for the host");
+    // This thread stays free: the client answers the close, and gets 1001.
+    QTRY_COMPARE(disconnected.size(), 1);
+    QCOMPARE(int(client->closeCode()), 1001);
+    QVERIFY2(clock.elapsed() < options.hostConfig.shutdownGraceMs, "the client waited for the grace period");
+    // The deaf peer is cut off once the grace period is over, and the port is free again.
+    QByteArray received;
+    QVERIFY(waitForDisconnect(deaf, options.hostConfig.shutdownGraceMs + 5000, &received));
+    QVERIFY2(clock.elapsed() < options.hostConfig.shutdownGraceMs + 2000, "the drain outlasted the grace period");
+    const std::optional<Frame> close = takeFrame(received);
+    QVERIFY(close);
+    QCOMPARE(closeCodeOf(*close), 1001);
+    QTRY_VERIFY(QTcpServer().listen(QHostAddress::LocalHost, port));
+}
+
+void tst_Monitor::programExitJoinsTheDrainingHost()
+{
+    // wsplug-monitor ends while its embedded host still waits for a peer that never
+    // answers the close: the window goes at once, the application's end joins the drain
+    // (main.cpp gives it 1 s of grace), and no running thread is destroyed.
+    quint16 port = 0;
+    {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        port = probe.serverPort();
+    }
+    QTemporaryDir dir;
+    const QString shot = dir.filePath(QStringLiteral("monitor.png"));
+    QProcess monitor;
+    monitor.setProcessChannelMode(QProcess::SeparateChannels);
+    monitor.start(QStringLiteral(WSPLUG_MONITOR_PROGRAM),
+                  {QStringLiteral("--port"), QString::number(port), QStringLiteral("--plugin-dir"),
+                   QStringLiteral(WSPLUG_PLUGIN_DIR), QStringLiteral("--screenshot"), shot,
+                   QStringLiteral("--screenshot-delay"), QStringLiteral("1500")});
+    QVERIFY(monitor.waitForStarted(5000));
+    // Refused until the program's host listens: a fresh socket for every try.
+    std::unique_ptr<QTcpSocket> deaf;
+    QVERIFY(QTest::qWaitFor([&] {
+        deaf = std::make_unique<QTcpSocket>();
+        return upgradeRaw(*deaf, port, QStringLiteral("/echo"));
+    }, 10000));
+    QVERIFY2(monitor.waitForFinished(15000), "wsplug-monitor did not end");
+    const QByteArray errors = monitor.readAllStandardError();
+    QCOMPARE(monitor.exitStatus(), QProcess::NormalExit);
+    QVERIFY2(monitor.exitCode() == 0, errors.constData());
+    QVERIFY2(!errors.contains("QThread: Destroyed while thread is still running"), errors.constData());
+    QVERIFY2(!errors.contains("without closing its sessions"), errors.constData());
+    QVERIFY(QFile::exists(shot));
+    QByteArray received;
+    QVERIFY(waitForDisconnect(*deaf, 5000, &received));
+    const std::optional<Frame> close = takeFrame(received);
+    QVERIFY(close);
+    QCOMPARE(closeCodeOf(*close), 1001);
+}
+
+void tst_Monitor::attachDialogAttachesAndRemembersTheHostNotTheToken()
+{
+    QSettings().remove(QStringLiteral("recentHosts"));
+    HostConfig config = testConfig();
+    config.adminToken = QStringLiteral("dialog-secret");
+    HostThread remote;
+    QVERIFY(remote.start(config));
+    auto w = openWindow();
+    QVERIFY(w);
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
+
+    QTest::keyClick(w.get(), Qt::Key_O, Qt::ControlModifier);   // "Attach to remote…"
+    QDialog *dialog = waitForDialog(w.get(), QStringLiteral("attachDialog"));
+    QVERIFY(dialog);
+    const QString url = QStringLiteral("ws://127.0.0.1:%1").arg(remote.serverPort());
+    dialog->findChild<QComboBox *>(QStringLiteral("urlBox"))->setCurrentText(url);
+    QTest::keyClicks(dialog->findChild<QLineEdit *>(QStringLiteral("tokenEdit")), config.adminToken);
+    QTest::mouseClick(dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok), Qt::LeftButton);
+
+    QVERIFY(!w->embeddedHost());
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
+    QTRY_COMPARE(w->client()->hostInfo().port, remote.serverPort());
+    QVERIFY(w->findChild<QLabel *>(QStringLiteral("hostLabel"))->text().contains(QStringLiteral("Remote")));
+    const QStringList recent = QSettings().value(QStringLiteral("recentHosts")).toStringList();
+    QCOMPARE(recent.value(0), url);
+    QVERIFY(!recent.join(QLatin1Char(' ')).contains(config.adminToken));
 }
 
 QTEST_MAIN(tst_Monitor)

@@ -43,6 +43,9 @@ private:
 private Q_SLOTS:
     void metadataValidation_data();
     void metadataValidation();
+    void apiVersionCompatibility_data();
+    void apiVersionCompatibility();
+    void interfaceIdCarriesTheMajorOnly();
     void loadsGoodAndRefusesBadWithReasons_data();
     void loadsGoodAndRefusesBadWithReasons();
     void refusesPluginWhoseInitializeFails();
@@ -61,10 +64,18 @@ void tst_PluginRegistry::metadataValidation_data()
     const QByteArray iid = "\"IID\": \"" WsPlugMessageHandlerInterface_iid "\"";
     auto md = [&](const QByteArray &body) -> QByteArray { return "{" + iid + ", \"MetaData\": {" + body + "}}"; };
     const QByteArray base = "\"Id\": \"x\", \"Name\": \"X\", \"Version\": \"1\", \"Description\": \"d\"";
-    QTest::addRow("valid") << md(base + ", \"ApiVersion\": \"1.0\", \"Routes\": [\"/x\", \"/y/*\"]") << QString();
-    QTest::addRow("older minor is fine") << md(base + ", \"ApiVersion\": \"1.0\", \"Routes\": [\"/x\"]") << QString();
-    QTest::addRow("newer minor") << md(base + ", \"ApiVersion\": \"1.9\", \"Routes\": [\"/x\"]") << QStringLiteral("ApiVersion 1.9");
-    QTest::addRow("other major") << md(base + ", \"ApiVersion\": \"2.0\", \"Routes\": [\"/x\"]") << QStringLiteral("ApiVersion 2.0");
+    // The host's own version; apiVersionCompatibility() checks the comparison itself.
+    const QByteArray own = "\"ApiVersion\": \"" WSPLUG_SDK_VERSION_STRING "\"";
+    const QByteArray newerMinor = QByteArray::number(WSPLUG_SDK_VERSION_MAJOR) + '.' + QByteArray::number(WSPLUG_SDK_VERSION_MINOR + 1);
+    const QByteArray nextMajor = QByteArray::number(WSPLUG_SDK_VERSION_MAJOR + 1) + ".0";
+    QTest::addRow("valid") << md(base + ", " + own + ", \"Routes\": [\"/x\", \"/y/*\"]") << QString();
+    // A minor release may add optional keys: a host that does not know them ignores them.
+    QTest::addRow("unknown keys ignored") << md(base + ", " + own + ", \"Routes\": [\"/x\"], \"X-Future\": {\"a\": [1]}, \"Later\": 2")
+                                          << QString();
+    QTest::addRow("newer minor") << md(base + ", \"ApiVersion\": \"" + newerMinor + "\", \"Routes\": [\"/x\"]")
+                                 << QStringLiteral("ApiVersion %1 is not supported").arg(QLatin1String(newerMinor));
+    QTest::addRow("other major") << md(base + ", \"ApiVersion\": \"" + nextMajor + "\", \"Routes\": [\"/x\"]")
+                                 << QStringLiteral("ApiVersion %1 is not supported").arg(QLatin1String(nextMajor));
     QTest::addRow("api not a version") << md(base + ", \"ApiVersion\": \"one\", \"Routes\": [\"/x\"]") << QStringLiteral("not MAJOR.MINOR");
     QTest::addRow("api a number") << md(base + ", \"ApiVersion\": 1.0, \"Routes\": [\"/x\"]") << QStringLiteral("\"ApiVersion\"");
     QTest::addRow("no routes") << md(base + ", \"ApiVersion\": \"1.0\"") << QStringLiteral("\"Routes\"");
@@ -79,7 +90,19 @@ void tst_PluginRegistry::metadataValidation_data()
     QTest::addRow("missing name") << md("\"Id\": \"x\", \"Version\": \"1\", \"Description\": \"d\", \"ApiVersion\": \"1.0\", \"Routes\": [\"/x\"]")
                                   << QStringLiteral("\"Name\"");
     QTest::addRow("wrong iid") << QByteArray("{\"IID\": \"org.other/1.0\", \"MetaData\": {}}") << QStringLiteral("wrong interface id");
+    QTest::addRow("iid with a minor") << QByteArray("{\"IID\": \"" WsPlugMessageHandlerInterface_iid ".0\", \"MetaData\": {}}")
+                                      << QStringLiteral("wrong interface id");
     QTest::addRow("no metadata") << QByteArray("{" + iid + "}") << QStringLiteral("no plugin metadata");
+    const QByteArray routed = base + ", " + own + ", \"Routes\": [\"/x\"]";
+    QTest::addRow("subprotocols") << md(routed + ", \"Subprotocols\": [\"wsplug.chat.v1\", \"v2\"]") << QString();
+    QTest::addRow("no subprotocols") << md(routed + ", \"Subprotocols\": []") << QString();
+    QTest::addRow("subprotocols not a list") << md(routed + ", \"Subprotocols\": \"v1\"") << QStringLiteral("\"Subprotocols\"");
+    QTest::addRow("subprotocol with a space") << md(routed + ", \"Subprotocols\": [\"a b\"]") << QStringLiteral("HTTP token");
+    QTest::addRow("subprotocol with a comma") << md(routed + ", \"Subprotocols\": [\"a,b\"]") << QStringLiteral("HTTP token");
+    QTest::addRow("subprotocol not ASCII") << md(routed + ", \"Subprotocols\": [\"\u00e9\"]") << QStringLiteral("HTTP token");
+    QTest::addRow("subprotocol empty") << md(routed + ", \"Subprotocols\": [\"\"]") << QStringLiteral("HTTP token");
+    QTest::addRow("subprotocol not a string") << md(routed + ", \"Subprotocols\": [1]") << QStringLiteral("HTTP token");
+    QTest::addRow("subprotocol twice") << md(routed + ", \"Subprotocols\": [\"v\", \"v\"]") << QStringLiteral("twice");
 }
 
 void tst_PluginRegistry::metadataValidation()
@@ -100,13 +123,80 @@ void tst_PluginRegistry::metadataValidation()
     }
 }
 
+void tst_PluginRegistry::apiVersionCompatibility_data()
+{
+    QTest::addColumn<QString>("apiVersion");
+    QTest::addColumn<int>("hostMajor");
+    QTest::addColumn<int>("hostMinor");
+    QTest::addColumn<QString>("error");   // empty = accepted
+    QTest::addRow("1.0 on 1.0") << QStringLiteral("1.0") << 1 << 0 << QString();
+    QTest::addRow("1.1 on 1.0") << QStringLiteral("1.1") << 1 << 0 << QStringLiteral("needs a newer host");
+    QTest::addRow("0.9 on 1.0") << QStringLiteral("0.9") << 1 << 0 << QStringLiteral("major version must be 1");
+    QTest::addRow("2.0 on 1.0") << QStringLiteral("2.0") << 1 << 0 << QStringLiteral("major version must be 1");
+    QTest::addRow("1 on 1.0") << QStringLiteral("1") << 1 << 0 << QStringLiteral("not MAJOR.MINOR");
+    QTest::addRow("x.y on 1.0") << QStringLiteral("x.y") << 1 << 0 << QStringLiteral("not MAJOR.MINOR");
+    QTest::addRow("1.0.0 on 1.0") << QStringLiteral("1.0.0") << 1 << 0 << QStringLiteral("not MAJOR.MINOR");
+    QTest::addRow("empty on 1.0") << QString() << 1 << 0 << QStringLiteral("not MAJOR.MINOR");
+    QTest::addRow("spaces on 1.0") << QStringLiteral(" 1.0") << 1 << 0 << QStringLiteral("not MAJOR.MINOR");
+    QTest::addRow("non-ASCII digits") << QStringLiteral("1.\u0660") << 1 << 0 << QStringLiteral("not MAJOR.MINOR");
+    // Too large for int: must not read as minor 0.
+    QTest::addRow("huge minor") << QStringLiteral("1.99999999999") << 1 << 0 << QStringLiteral("not supported");
+    QTest::addRow("huge major") << QStringLiteral("4294967297.0") << 1 << 0 << QStringLiteral("not supported");
+    // What a minor release is for: a 1.1 host runs every 1.0 and 1.1 plugin.
+    QTest::addRow("1.0 on 1.1") << QStringLiteral("1.0") << 1 << 1 << QString();
+    QTest::addRow("1.1 on 1.1") << QStringLiteral("1.1") << 1 << 1 << QString();
+    QTest::addRow("1.2 on 1.1") << QStringLiteral("1.2") << 1 << 1 << QStringLiteral("needs a newer host");
+    QTest::addRow("1.10 on 1.9") << QStringLiteral("1.10") << 1 << 9 << QStringLiteral("needs a newer host");
+    QTest::addRow("1.9 on 1.10") << QStringLiteral("1.9") << 1 << 10 << QString();
+    QTest::addRow("1.0 on 2.0") << QStringLiteral("1.0") << 2 << 0 << QStringLiteral("major version must be 2");
+    QTest::addRow("2.3 on 2.5") << QStringLiteral("2.3") << 2 << 5 << QString();
+}
+
+void tst_PluginRegistry::apiVersionCompatibility()
+{
+    QFETCH(QString, apiVersion);
+    QFETCH(int, hostMajor);
+    QFETCH(int, hostMinor);
+    QFETCH(QString, error);
+    QString why;
+    const bool ok = PluginMetadata::isSupportedApiVersion(apiVersion, hostMajor, hostMinor, &why);
+    if (error.isEmpty()) {
+        QVERIFY2(ok, qPrintable(why));
+    } else {
+        QVERIFY(!ok);
+        QVERIFY2(why.contains(error), qPrintable(why));
+        QVERIFY2(why.contains(apiVersion), qPrintable(why));   // the reason names what was declared
+    }
+    QVERIFY(PluginMetadata::isSupportedApiVersion(apiVersion, hostMajor, hostMinor, nullptr) == ok);
+}
+
+void tst_PluginRegistry::interfaceIdCarriesTheMajorOnly()
+{
+    QCOMPARE(QStringLiteral(WsPlugMessageHandlerInterface_iid),
+             QStringLiteral("org.wsplug.MessageHandler/%1").arg(WSPLUG_SDK_VERSION_MAJOR));
+    QCOMPARE(QStringLiteral(WSPLUG_SDK_VERSION_STRING),
+             QStringLiteral("%1.%2").arg(WSPLUG_SDK_VERSION_MAJOR).arg(WSPLUG_SDK_VERSION_MINOR));
+    // The bundled plugins' metadata carries the same version as the header.
+    PluginRegistry registry;
+    registry.load({QStringLiteral(WSPLUG_PLUGIN_DIR), QStringLiteral(WSPLUG_TEST_PLUGIN_DIR)});
+    QVERIFY(!registry.loaded().isEmpty());
+    for (const PluginMetadata &md : registry.loaded())
+        QCOMPARE(md.apiVersion, QStringLiteral(WSPLUG_SDK_VERSION_STRING));
+}
+
 void tst_PluginRegistry::loadsGoodAndRefusesBadWithReasons_data()
 {
+    const QString newerMinor = QStringLiteral("%1.%2").arg(WSPLUG_SDK_VERSION_MAJOR).arg(WSPLUG_SDK_VERSION_MINOR + 1);
+    const QString nextMajor = QStringLiteral("%1.0").arg(WSPLUG_SDK_VERSION_MAJOR + 1);
     QTest::addColumn<QString>("file");
     QTest::addColumn<QString>("reason");
     QTest::addRow("not a Qt plugin") << QStringLiteral("notaplugin") << QStringLiteral("not a Qt plugin");
     QTest::addRow("wrong IID") << QStringLiteral("wrongiid") << QStringLiteral("wrong interface id");
-    QTest::addRow("wrong ApiVersion") << QStringLiteral("wrongapiversion") << QStringLiteral("ApiVersion 2.0 is not supported");
+    QTest::addRow("IID with a minor") << QStringLiteral("minoriid") << QStringLiteral("wrong interface id");
+    QTest::addRow("other major") << QStringLiteral("wrongapiversion")
+                                 << QStringLiteral("ApiVersion %1 is not supported").arg(nextMajor);
+    QTest::addRow("newer minor") << QStringLiteral("newerminor")
+                                 << QStringLiteral("ApiVersion %1 is not supported").arg(newerMinor);
     QTest::addRow("bad metadata") << QStringLiteral("badmetadata") << QStringLiteral("\"Routes\"");
     QTest::addRow("route clash") << QStringLiteral("routeclash") << QStringLiteral("already served by plugin \"echo\"");
     QTest::addRow("unresolved symbol") << QStringLiteral("unresolved") << QStringLiteral("wsplug_test_symbol_that_does_not_exist");

@@ -24,6 +24,17 @@ struct WSPLUG_EXPORT HostConfig
     QStringList pluginDirs;               //!< empty = the bundled plugin directory
     QVariantMap pluginSettings;           //!< plugin Id -> its settings object
 
+    //! A route served by a program, one process per connection (websocketd's model).
+    struct ExecRoute
+    {
+        QString route;          //!< e.g. "/rev"; exact, or "/prefix/*"
+        QStringList command;    //!< program and arguments; no shell unless \c shell
+        bool shell = false;     //!< run command (joined by spaces) with /bin/sh -c
+        bool binary = false;    //!< raw bytes both ways instead of a message per line
+    };
+    QList<ExecRoute> execRoutes;
+    int maxExecProcesses = 64;            //!< handler processes at once; over it: 503
+
     int maxConnections = 10000;           //!< sessions + handshakes in progress; over it: 503
     int maxConnectionsPerIp = 256;        //!< the same, per client address; over it: 429
     int handshakeTimeoutMs = 10000;       //!< a request head must be complete by then
@@ -41,6 +52,10 @@ struct WSPLUG_EXPORT HostConfig
     QString adminToken;                   //!< empty = a random one is made at start()
     int maxAdminConnections = 8;          //!< admin clients at once; over it: 503
     bool metricsEnabled = true;           //!< answer GET /metrics, /healthz, /readyz
+    bool pageEnabled = true;              //!< serve the client page at GET /
+    //! A client that offers only subprotocols its route does not speak: false = refuse
+    //! with 400 naming what the route speaks; true = upgrade without a subprotocol.
+    bool upgradeWithoutSubprotocol = false;
     int handshakeLogSize = 500;           //!< upgrade attempts kept (oldest dropped first)
     int statsTickMs = 250;                //!< rate sampling period
     int rateHistorySeconds = 600;         //!< rate samples kept

@@ -33,6 +33,9 @@ public:
     ~HostOptions();
 
     void addTo(QCommandLineParser &parser) const;
+    //! For --help, after the options: the settings only a config file sets, and the
+    //! environment variables the host reads.
+    QString configOnlyHelp() const;
 
     struct Result
     {

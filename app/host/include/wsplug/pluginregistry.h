@@ -10,6 +10,8 @@
 
 #include <memory>
 
+class QObject;
+
 namespace WsPlug {
 
 class MessageHandlerInterface;
@@ -23,6 +25,7 @@ struct WSPLUG_EXPORT PluginMetadata
     QString apiVersion;
     QString description;
     QStringList routes;   //!< "/echo" is exact; "/broadcast/*" also matches "/broadcast/<anything>"
+    QStringList subprotocols;   //!< Sec-WebSocket-Protocol values it speaks, preferred first (optional)
     QString fileName;
 
     /*! Validates the metadata object a Qt plugin carries (QPluginLoader::metaData()):
@@ -30,6 +33,10 @@ struct WSPLUG_EXPORT PluginMetadata
         and the routes. No I/O, so it can be unit-tested and fuzzed. */
     static bool fromPluginMetaData(const QJsonObject &qtMetaData, PluginMetadata *out,
                                    QString *errorString);
+    //! Whether a plugin built against SDK \a apiVersion runs on a host with SDK
+    //! \a hostMajor.\a hostMinor: same major, minor not newer. Pure, for tests.
+    static bool isSupportedApiVersion(const QString &apiVersion, int hostMajor, int hostMinor,
+                                      QString *errorString);
 };
 
 //! A plugin file the host would not use, and why.
@@ -53,9 +60,14 @@ public:
 
     //! The bundled plugin directory: build/plugins in the build tree, or the installed one.
     static QStringList defaultPluginDirs();
+    //! The metadata of the plugins found in \a dirs, read without loading their code.
+    static QList<PluginMetadata> inspect(const QStringList &dirs);
 
     //! Scans each directory and loads every plugin it accepts.
     void load(const QStringList &dirs);
+    /*! Adds a handler built into the program (an --exec route), owned from now on.
+        False with the reason if its Id or a route is taken. */
+    bool addBuiltin(const PluginMetadata &metadata, std::unique_ptr<QObject> handler);
     //! Marks a loaded plugin as refused (e.g. its initialize() failed) and unloads it.
     void refuse(const QString &id, const QString &reason);
     //! Unloads every plugin, in reverse load order.

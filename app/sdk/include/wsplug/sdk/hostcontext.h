@@ -12,7 +12,8 @@ namespace WsPlug {
 
 /*
  * Services the host gives one plugin. The host makes one context per plugin and
- * keeps it alive until after the plugin's aboutToShutdown() has returned.
+ * keeps it alive until after the plugin's aboutToShutdown() has returned. Every call
+ * is scoped to this plugin: a session on another plugin's route is treated as unknown.
  *
  * Threading: every function here must be called on the host's thread, which is the
  * thread every MessageHandlerInterface callback runs on. Plugins need no locks.
@@ -22,34 +23,51 @@ namespace WsPlug {
  * (close cause "backlog") and the plugin gets sessionClosed() for it. The host never
  * calls back into the plugin from inside one of these functions: a session that ends
  * during a send or close is reported by sessionClosed() once the call has returned.
+ *
+ * A session can be sent to, and closed, while it is open: from sessionOpened() until
+ * it starts closing (closeSession(), the peer's close frame) or ends. After that every
+ * send returns false and sends nothing.
  */
 class HostContext
 {
 public:
     virtual ~HostContext() = default;
 
-    //! Queues a text message. Returns false if the session is unknown, closing,
-    //! or not on one of this plugin's routes.
+    //! Queues a text message. Returns false, and sends nothing, if the session is
+    //! unknown, another plugin's, closing or closed; also false if this message passed
+    //! the backlog limit and the host cut the session off.
     virtual bool sendText(SessionId session, const QString &text) = 0;
     //! Queues a binary message; same rules as sendText().
     virtual bool sendBinary(SessionId session, const QByteArray &data) = 0;
 
-    //! Sends a text message to each listed session (all of this plugin's sessions
-    //! when the list is empty). The payload is encoded once. Returns how many were sent.
-    virtual int broadcastText(const QString &text, const QList<SessionId> &sessions = {}) = 0;
+    //! Sends a text message to each listed session that sendText() would send to, and
+    //! skips the others. An empty list sends to nobody. The payload is encoded once.
+    //! Returns how many sessions were sent to.
+    virtual int broadcastText(const QString &text, const QList<SessionId> &sessions) = 0;
     //! Binary counterpart of broadcastText().
-    virtual int broadcastBinary(const QByteArray &data, const QList<SessionId> &sessions = {}) = 0;
+    virtual int broadcastBinary(const QByteArray &data, const QList<SessionId> &sessions) = 0;
+    //! broadcastText() to every open session of this plugin (and of no other plugin).
+    virtual int broadcastTextToAll(const QString &text) = 0;
+    //! Binary counterpart of broadcastTextToAll().
+    virtual int broadcastBinaryToAll(const QByteArray &data) = 0;
 
-    //! Starts the closing handshake with \a code (1000-4999, RFC 6455 7.4) and \a reason
-    //! (at most 123 bytes of UTF-8; longer reasons are cut). sessionClosed() follows.
+    //! Starts the closing handshake with \a code and \a reason; sessionClosed() follows
+    //! with them, after this call has returned. \a code must be one a server may send
+    //! (RFC 6455 7.4): 1000-1003, 1007-1014 or 3000-4999. A \a reason longer than 123
+    //! bytes of UTF-8 is cut to at most 123, at a character boundary. Returns false, and does nothing, for any
+    //! other code, or if the session is unknown, another plugin's, closing or closed.
     virtual bool closeSession(SessionId session, quint16 code, const QString &reason) = 0;
 
-    //! The open sessions on this plugin's routes.
+    //! This plugin's sessions that have not ended yet, closing ones included, in no
+    //! particular order. A session leaves the list when it ends, which may be before
+    //! the plugin's sessionClosed() for it runs (see above).
     virtual QList<SessionInfo> sessions() const = 0;
-    //! One session of this plugin; id 0 when unknown.
+    //! One session of this plugin (closing ones included); id 0 when it is unknown,
+    //! another plugin's or ended.
     virtual SessionInfo session(SessionId session) const = 0;
 
-    //! This plugin's settings: the "plugins": { "<Id>": { ... } } object of the host config.
+    //! This plugin's settings: the "plugins": { "<Id>": { ... } } object of the host
+    //! config; empty when there is none.
     virtual QVariantMap settings() const = 0;
 
     //! A logging category named "wsplug.plugin.<Id>".

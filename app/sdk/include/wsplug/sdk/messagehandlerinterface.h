@@ -4,15 +4,9 @@
 
 #include <wsplug/sdk/hostcontext.h>
 #include <wsplug/sdk/message.h>
+#include <wsplug/sdk/version.h>   // generated: WsPlugMessageHandlerInterface_iid, WSPLUG_SDK_VERSION_*
 
 #include <QtPlugin>
-
-// The SDK version a plugin is built against. The host refuses a plugin whose
-// metadata "ApiVersion" has another major, or a newer minor, than its own.
-#define WSPLUG_SDK_VERSION_MAJOR 1
-#define WSPLUG_SDK_VERSION_MINOR 0
-#define WSPLUG_SDK_VERSION_STRING "1.0"
-#define WsPlugMessageHandlerInterface_iid "org.wsplug.MessageHandler/1.0"
 
 namespace WsPlug {
 
@@ -34,8 +28,12 @@ namespace WsPlug {
  * Lifecycle: the constructor does nothing; initialize() is called once, in load
  * order; then sessionOpened()/messageReceived()/sessionClosed() for each session on
  * the plugin's routes; then aboutToShutdown(), in reverse load order, after every
- * session has been closed. A callback that throws closes that session with 1011;
- * it never takes the host down.
+ * session has been closed. Nothing a callback throws takes the host down: a throw
+ * from sessionOpened() or messageReceived() closes that session with 1011, one from
+ * initialize() refuses the plugin, and one from sessionClosed() or aboutToShutdown()
+ * is logged.
+ *
+ * Compatibility: see docs/sdk.md. A minor SDK release never changes this class.
  */
 class MessageHandlerInterface
 {
@@ -50,10 +48,14 @@ public:
     //! A client completed the handshake on one of this plugin's routes.
     virtual void sessionOpened(const SessionInfo &session) = 0;
 
-    //! A complete message arrived (fragments are already joined).
+    //! A complete message arrived (fragments are already joined). None arrives for a
+    //! session once closeSession() has been called for it.
     virtual void messageReceived(SessionId session, const Message &message) = 0;
 
-    //! The session ended; \a closeCode is 1006 for an abnormal end. Do not send to it.
+    //! The session ended; called once per session, never from inside a HostContext
+    //! call. \a closeCode and \a reason are those of the closing handshake (when the
+    //! plugin closed it: its code and its reason as sent); 1006 for an abnormal end.
+    //! The session is gone: sending to it returns false.
     virtual void sessionClosed(SessionId session, quint16 closeCode, const QString &reason) = 0;
 
     //! Last call before the plugin is unloaded; release what initialize() took.

@@ -1,0 +1,72 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#pragma once
+
+#include <QtGlobal>
+
+#include <cstdint>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+QT_BEGIN_NAMESPACE
+class QSocketNotifier;
+QT_END_NAMESPACE
+
+namespace WsPlug::Internal {
+
+/*
+ * The socket notifiers of one EpollEventDispatcher: which notifier watches which fd for
+ * what, the matching epoll interest set, and the notifiers found ready but not yet
+ * activated. It keeps the interest of an epoll instance it does not own; waiting on that
+ * instance, and the wake-up, are the dispatcher's.
+ */
+class SocketNotifierSet
+{
+public:
+    static constexpr int TypeCount = 3; // QSocketNotifier::Read, Write, Exception
+
+    explicit SocketNotifierSet(int epollFd);
+
+    bool isEmpty() const { return m_sockets.empty(); }
+    // Regular files, which epoll refuses and which are always ready: a wait must not block.
+    bool hasAlwaysReady() const { return !m_alwaysReadyFds.empty(); }
+
+    // The notifier's socket() must lie in [0, INT_MAX] and its type() be a valid one.
+    void registerNotifier(QSocketNotifier *notifier);
+    void unregisterNotifier(QSocketNotifier *notifier);
+
+    void markReady(int fd, uint32_t events);
+    void markAlwaysReady();
+    int activatePendingNotifiers();
+
+    quint64 notifiersExamined() const { return m_notifiersExamined; }
+
+private:
+    struct SocketRecord
+    {
+        QSocketNotifier *notifiers[TypeCount] = {};
+        // Index into m_pending, so unregistering can cancel an activation in O(1).
+        int pendingIndex[TypeCount] = {-1, -1, -1};
+        // What the kernel currently watches for this fd.
+        uint32_t registeredMask = 0;
+        // epoll refuses regular files (EPERM); poll() reports them always ready, and so do we.
+        bool alwaysReady = false;
+    };
+
+    void markPending(SocketRecord &record, uint32_t events);
+    void cancelPending(SocketRecord &record, int type);
+    void syncInterest(int fd, SocketRecord &record);
+
+    int m_epollFd;
+    std::unordered_map<int, SocketRecord> m_sockets;
+    std::unordered_set<int> m_alwaysReadyFds;
+    // Notifiers found ready but not yet activated. A nested event loop started from a
+    // notifier's slot keeps draining this same list, exactly like Qt's own dispatcher.
+    std::vector<QSocketNotifier *> m_pending;
+    size_t m_pendingHead = 0;
+    // Every notifier markPending() has looked at, for notifiersExamined().
+    quint64 m_notifiersExamined = 0;
+};
+
+} // namespace WsPlug::Internal

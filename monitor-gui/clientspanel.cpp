@@ -1,0 +1,225 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include "clientspanel.h"
+
+#include "closedialog.h"
+#include "monitorclient.h"
+#include "senddialog.h"
+#include "sessionsmodel.h"
+
+#include <QAction>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QTime>
+#include <QVBoxLayout>
+
+#include <iterator>
+
+namespace WsPlug {
+
+namespace {
+
+// Column widths at normal size; presentation mode scales them with the font.
+constexpr int ColumnWidths[] = {50, 150, 170, 170, 130, 100, 80, 80, 90, 90, 100, 80};
+constexpr int MaxCommandLogEntries = 500;
+
+} // namespace
+
+ClientsPanel::ClientsPanel(MonitorClient *client, QWidget *parent)
+    : QWidget(parent),
+      m_client(client),
+      m_closeAction(new QAction(tr("Close gracefully…"), this)),
+      m_kickAction(new QAction(tr("Kick"), this)),
+      m_sendAction(new QAction(tr("Send message…"), this))
+{
+    m_closeAction->setObjectName(QStringLiteral("closeAction"));
+    m_closeAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    m_closeAction->setToolTip(tr("Send a close frame with a code and reason (Ctrl+E)"));
+    connect(m_closeAction, &QAction::triggered, this, &ClientsPanel::closeSelected);
+    m_kickAction->setObjectName(QStringLiteral("kickAction"));
+    m_kickAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+    m_kickAction->setToolTip(tr("Abort the TCP connection at once, no close frame (Ctrl+K)"));
+    connect(m_kickAction, &QAction::triggered, this, &ClientsPanel::kickSelected);
+    m_sendAction->setObjectName(QStringLiteral("sendAction"));
+    m_sendAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_M));
+    connect(m_sendAction, &QAction::triggered, this, &ClientsPanel::sendToSelected);
+    for (QAction *a : sessionActions()) {
+        a->setShortcutContext(Qt::WindowShortcut);
+        a->setEnabled(false);
+    }
+
+    auto *layout = new QVBoxLayout(this);
+    auto *top = new QHBoxLayout;
+    m_filter = new QLineEdit(this);
+    m_filter->setObjectName(QStringLiteral("clientFilter"));
+    m_filter->setPlaceholderText(tr("Filter by address, route, path, state… (Ctrl+F)"));
+    m_filter->setClearButtonEnabled(true);
+    top->addWidget(m_filter, 1);
+    for (QAction *a : sessionActions()) {
+        auto *button = new QPushButton(a->text(), this);
+        button->setObjectName(a->objectName() + QStringLiteral("Button"));
+        button->setToolTip(a->toolTip());
+        button->setEnabled(false);
+        connect(a, &QAction::changed, button, [a, button] { button->setEnabled(a->isEnabled()); });
+        connect(button, &QPushButton::clicked, a, &QAction::trigger);
+        top->addWidget(button);
+    }
+    layout->addLayout(top);
+
+    m_proxy = new QSortFilterProxyModel(this);
+    m_proxy->setSourceModel(m_client->sessions());
+    m_proxy->setSortRole(SessionsModel::SortRole);
+    m_proxy->setFilterKeyColumn(-1);
+    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+
+    m_view = new QTableView(this);
+    m_view->setObjectName(QStringLiteral("clientsView"));
+    m_view->setModel(m_proxy);
+    m_view->setSortingEnabled(true);
+    m_view->sortByColumn(SessionsModel::Id, Qt::AscendingOrder);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_view->setAlternatingRowColors(true);
+    m_view->setWordWrap(false);
+    m_view->verticalHeader()->hide();
+    // Fixed row heights and no per-row resizing keep 10,000 rows smooth.
+    m_view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_view->horizontalHeader()->setStretchLastSection(true);
+    m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
+    m_view->addActions(sessionActions());
+    setColumnWidths(1.0);
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &ClientsPanel::onSelectionChanged);
+    layout->addWidget(m_view, 1);
+
+    m_selectionLabel = new QLabel(tr("Select clients to close, kick or message them."), this);
+    layout->addWidget(m_selectionLabel);
+    m_commandLog = new QListWidget(this);
+    m_commandLog->setObjectName(QStringLiteral("commandLog"));
+    m_commandLog->setMaximumHeight(110);
+    layout->addWidget(m_commandLog);
+    // "session 3" means another session on another host: the log starts afresh there.
+    connect(client, &MonitorClient::stateChanged, m_commandLog, [this](MonitorClient::State state) {
+        if (state == MonitorClient::State::Detached)
+            m_commandLog->clear();
+    });
+
+    connect(m_client, &MonitorClient::commandFinished, this, [this](const QString &what, bool ok, const QString &error) {
+        logCommand(ok ? tr("✔ %1").arg(what) : tr("✘ %1: %2").arg(what, error), ok);
+    });
+}
+
+QList<SessionId> ClientsPanel::selectedSessions() const
+{
+    QList<SessionId> ids;
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    for (const QModelIndex &index : rows)
+        ids.append(index.data(SessionsModel::IdRole).value<SessionId>());
+    return ids;
+}
+
+QList<QAction *> ClientsPanel::sessionActions() const
+{
+    return {m_closeAction, m_kickAction, m_sendAction};
+}
+
+void ClientsPanel::focusFilter()
+{
+    m_filter->setFocus();
+}
+
+void ClientsPanel::followFont(const QFont &font, qreal scale)
+{
+    m_view->verticalHeader()->setDefaultSectionSize(QFontMetrics(font).height() + 8);
+    setColumnWidths(scale);
+}
+
+void ClientsPanel::setColumnWidths(qreal scale)
+{
+    for (int c = 0; c < int(std::size(ColumnWidths)); ++c)
+        m_view->setColumnWidth(c, int(ColumnWidths[c] * scale));
+}
+
+void ClientsPanel::onSelectionChanged()
+{
+    const int n = int(selectedSessions().size());
+    for (QAction *a : {m_closeAction, m_kickAction})
+        a->setEnabled(n > 0);
+    m_sendAction->setEnabled(n == 1);
+    m_selectionLabel->setText(n == 0 ? tr("Select clients to close, kick or message them.")
+                                     : tr("%n client(s) selected", nullptr, n));
+}
+
+void ClientsPanel::closeSelected()
+{
+    const QList<SessionId> ids = selectedSessions();
+    if (ids.isEmpty())
+        return;
+    // Dialogs belong to the window, so they are centred on it.
+    auto *dialog = new CloseDialog(ids, window());
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog, ids] {
+        const quint16 code = dialog->code();
+        const QString reason = dialog->reason();
+        confirmBulk(tr("Close"), int(ids.size()), [this, ids, code, reason] {
+            m_client->closeSessions(ids, code, reason);
+        });
+    });
+    dialog->open();
+}
+
+void ClientsPanel::kickSelected()
+{
+    const QList<SessionId> ids = selectedSessions();
+    if (ids.isEmpty())
+        return;
+    confirmBulk(tr("Kick"), int(ids.size()), [this, ids] { m_client->kickSessions(ids); });
+}
+
+void ClientsPanel::sendToSelected()
+{
+    const QList<SessionId> ids = selectedSessions();
+    if (ids.size() != 1)
+        return;
+    auto *dialog = new SendDialog(ids.first(), window());
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog, id = ids.first()] {
+        m_client->sendText(id, dialog->text());
+    });
+    dialog->open();
+}
+
+void ClientsPanel::confirmBulk(const QString &what, int count, const std::function<void()> &action)
+{
+    if (count <= 1) {
+        action();
+        return;
+    }
+    auto *box = new QMessageBox(QMessageBox::Question, tr("Confirm"),
+                                tr("%1 %n clients?", nullptr, count).arg(what),
+                                QMessageBox::Yes | QMessageBox::Cancel, window());
+    box->setObjectName(QStringLiteral("confirmBox"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::accepted, this, action);
+    box->open();
+}
+
+void ClientsPanel::logCommand(const QString &text, bool ok)
+{
+    auto *item = new QListWidgetItem(QTime::currentTime().toString(QStringLiteral("HH:mm:ss  ")) + text);
+    item->setForeground(ok ? QColor(0x1b, 0x7f, 0x3b) : QColor(0xb0, 0x2a, 0x2a));
+    m_commandLog->addItem(item);
+    while (m_commandLog->count() > MaxCommandLogEntries)
+        delete m_commandLog->takeItem(0);
+    m_commandLog->scrollToBottom();
+    Q_EMIT commandLogged(text);
+}
+
+} // namespace WsPlug

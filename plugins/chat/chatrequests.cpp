@@ -1,0 +1,343 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include "chatprotocol.h"
+
+#include "chatfields.h"
+
+#include "displaytext.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonParseError>
+
+#include <cmath>
+#include <optional>
+
+// The handlers of each request type: join, leave, say, private, rooms, members, resume.
+namespace WsPlug {
+
+using namespace ChatFields;
+
+ChatProtocol::Outcome ChatProtocol::join(SessionId session, SessionState &state,
+                                                        const Request &request, ChatResult *result,
+                                                        qint64 nowMs)
+{
+    QString roomName;
+    QString nick;
+    qint64 lastSeq = -1;
+    if (auto problem = readRoom(request, &roomName))
+        return problem;
+    if (auto problem = readString(request.object, QStringLiteral("nick"), &nick))
+        return problem;
+    if (auto problem = checkName(QStringLiteral("nick"), nick, m_settings.maxNickLength))
+        return problem;
+    if (auto problem = readLastSeq(request, false, &lastSeq))
+        return problem;
+
+    if (state.rooms.contains(roomName)) {
+        return Problem{QStringLiteral("already_in_room"),
+                       QStringLiteral("you are already in room \"%1\" as \"%2\"")
+                           .arg(roomName, state.rooms.value(roomName)),
+                       QStringLiteral("room"), false};
+    }
+    if (state.rooms.size() >= m_settings.maxRoomsPerSession) {
+        return Problem{QStringLiteral("too_many_rooms"),
+                       QStringLiteral("you are in %1 rooms already; leave one first")
+                           .arg(state.rooms.size()),
+                       QStringLiteral("room"), false};
+    }
+
+    auto it = m_rooms.find(roomName);
+    // A room whose kept history has run out starts afresh, sequence numbers included.
+    if (it != m_rooms.end() && it->emptySinceMs >= 0
+        && nowMs - it->emptySinceMs >= qint64(m_settings.historyKeepSeconds) * 1000) {
+        m_rooms.erase(it);
+        it = m_rooms.end();
+    }
+    const QString key = nickKey(nick);
+    if (it != m_rooms.end() && it->members.contains(key)) {
+        return Problem{QStringLiteral("nick_taken"),
+                       QStringLiteral("nick \"%1\" is taken in room \"%2\"")
+                           .arg(it->members.value(key).nick, roomName),
+                       QStringLiteral("nick"), false};
+    }
+    if (it == m_rooms.end()) {
+        it = m_rooms.insert(roomName, Room());
+        it->name = roomName;
+    }
+    Room &room = *it;
+
+    const QList<SessionId> others = sessionsIn(room);
+    if (!others.isEmpty()) {
+        result->outgoing.append({others, encode(QJsonObject{
+                                             {QStringLiteral("type"), QStringLiteral("joined")},
+                                             {QStringLiteral("room"), roomName},
+                                             {QStringLiteral("nick"), nick},
+                                         })});
+    }
+
+    room.members.insert(key, Member{session, nick});
+    room.emptySinceMs = -1;
+    state.rooms.insert(roomName, nick);
+
+    QJsonArray members;
+    for (const Member &member : std::as_const(room.members))
+        members.append(member.nick);
+    const Replay replay = replayAfter(room, lastSeq);
+    QJsonObject joined{
+        {QStringLiteral("type"), QStringLiteral("joined")},
+        {QStringLiteral("room"), roomName},
+        {QStringLiteral("nick"), nick},
+        {QStringLiteral("self"), true},
+        {QStringLiteral("members"), members},
+        {QStringLiteral("lastSeq"), double(room.lastSeq)},
+        {QStringLiteral("history"), int(replay.texts.size())},
+    };
+    if (lastSeq >= 0) {
+        joined.insert(QStringLiteral("complete"), replay.complete);
+        joined.insert(QStringLiteral("missed"), double(replay.missed));
+    }
+    result->outgoing.append({{session}, encode(withId(joined, request))});
+    for (const QString &text : replay.texts)
+        result->outgoing.append({{session}, text});
+    return std::nullopt;
+}
+
+ChatProtocol::Outcome ChatProtocol::leave(SessionId session, SessionState &state,
+                                                         const Request &request, ChatResult *result,
+                                                         qint64 nowMs)
+{
+    QString roomName;
+    if (auto problem = readRoom(request, &roomName))
+        return problem;
+    if (!memberRoom(state, roomName))
+        return notInRoom(roomName);
+    leaveRoom(result, session, state, roomName, QStringLiteral("leave"), request.id, nowMs);
+    return std::nullopt;
+}
+
+// Takes \a session out of \a roomName. The leaver gets its own "left" event (with
+// "self") only when it asked to leave; a closed session gets nothing.
+void ChatProtocol::leaveRoom(ChatResult *result, SessionId session, SessionState &state,
+                             const QString &roomName, const QString &reason, const QJsonValue &id,
+                             qint64 nowMs)
+{
+    const QString nick = state.rooms.take(roomName);
+    const auto it = m_rooms.find(roomName);
+    if (it == m_rooms.end())
+        return;
+    Room &room = *it;
+    room.members.remove(nickKey(nick));
+
+    const QList<SessionId> others = sessionsIn(room);
+    QJsonObject left{
+        {QStringLiteral("type"), QStringLiteral("left")},
+        {QStringLiteral("room"), roomName},
+        {QStringLiteral("nick"), nick},
+        {QStringLiteral("reason"), reason},
+    };
+    if (!others.isEmpty())
+        result->outgoing.append({others, encode(left)});
+    if (reason == QLatin1String("leave")) {
+        left.insert(QStringLiteral("self"), true);
+        if (!id.isUndefined())
+            left.insert(QStringLiteral("id"), id);
+        result->outgoing.append({{session}, encode(left)});
+    }
+
+    if (room.members.isEmpty()) {
+        // Nothing to resume in a room that never had a message, or when keeping is off.
+        if (room.lastSeq == 0 || m_settings.historyKeepSeconds == 0)
+            m_rooms.erase(it);
+        else
+            room.emptySinceMs = nowMs;
+    }
+}
+
+ChatProtocol::Outcome ChatProtocol::say(SessionId, SessionState &state,
+                                                       const Request &request, ChatResult *result,
+                                                       qint64 nowMs)
+{
+    QString roomName;
+    QString text;
+    if (auto problem = readRoom(request, &roomName))
+        return problem;
+    if (auto problem = readText(request, &text))
+        return problem;
+    Room *room = memberRoom(state, roomName);
+    if (!room)
+        return notInRoom(roomName);
+
+    const qint64 seq = ++room->lastSeq;
+    const QString event = encode(QJsonObject{
+        {QStringLiteral("type"), QStringLiteral("message")},
+        {QStringLiteral("room"), roomName},
+        {QStringLiteral("seq"), double(seq)},
+        {QStringLiteral("from"), state.rooms.value(roomName)},
+        {QStringLiteral("text"), text},
+        {QStringLiteral("ts"), double(nowMs)},
+    });
+    if (m_settings.historySize > 0) {
+        room->history.push_back({seq, event});
+        while (room->history.size() > size_t(m_settings.historySize))
+            room->history.pop_front();
+    }
+    const QList<SessionId> recipients = sessionsIn(*room);
+    result->outgoing.append({recipients, event});
+    return std::nullopt;
+}
+
+ChatProtocol::Outcome ChatProtocol::privateMessage(SessionId session,
+                                                                  SessionState &state,
+                                                                  const Request &request,
+                                                                  ChatResult *result, qint64 nowMs)
+{
+    QString roomName;
+    QString to;
+    QString text;
+    if (auto problem = readRoom(request, &roomName))
+        return problem;
+    if (auto problem = readString(request.object, QStringLiteral("to"), &to))
+        return problem;
+    if (auto problem = checkName(QStringLiteral("to"), to, m_settings.maxNickLength))
+        return problem;
+    if (auto problem = readText(request, &text))
+        return problem;
+    Room *room = memberRoom(state, roomName);
+    if (!room)
+        return notInRoom(roomName);
+    const auto target = room->members.constFind(nickKey(to));
+    if (target == room->members.cend()) {
+        return Problem{QStringLiteral("no_such_nick"),
+                       QStringLiteral("nobody is called \"%1\" in room \"%2\"").arg(to, roomName),
+                       QStringLiteral("to"), false};
+    }
+
+    const QString event = encode(QJsonObject{
+        {QStringLiteral("type"), QStringLiteral("private")},
+        {QStringLiteral("room"), roomName},
+        {QStringLiteral("from"), state.rooms.value(roomName)},
+        {QStringLiteral("to"), target->nick},
+        {QStringLiteral("text"), text},
+        {QStringLiteral("ts"), double(nowMs)},
+    });
+    // The sender gets a copy as its receipt, except when it wrote to itself.
+    QList<SessionId> recipients{target->session};
+    if (target->session != session)
+        recipients.append(session);
+    result->outgoing.append({recipients, event});
+    return std::nullopt;
+}
+
+ChatProtocol::Outcome ChatProtocol::listRooms(SessionId session,
+                                                             const SessionState &state,
+                                                             const Request &request,
+                                                             ChatResult *result)
+{
+    QStringList names;
+    for (const Room &room : std::as_const(m_rooms)) {
+        if (!room.members.isEmpty())
+            names.append(room.name);
+    }
+    names.sort();
+    QJsonArray rooms;
+    for (const QString &name : std::as_const(names)) {
+        const Room &room = *m_rooms.constFind(name);
+        rooms.append(QJsonObject{
+            {QStringLiteral("room"), name},
+            {QStringLiteral("members"), int(room.members.size())},
+            {QStringLiteral("lastSeq"), double(room.lastSeq)},
+            {QStringLiteral("joined"), state.rooms.contains(name)},
+        });
+    }
+    result->outgoing.append({{session}, encode(withId(QJsonObject{
+                                            {QStringLiteral("type"), QStringLiteral("rooms")},
+                                            {QStringLiteral("rooms"), rooms},
+                                        }, request))});
+    return std::nullopt;
+}
+
+ChatProtocol::Outcome ChatProtocol::listMembers(SessionId session,
+                                                               const SessionState &state,
+                                                               const Request &request,
+                                                               ChatResult *result)
+{
+    QString roomName;
+    if (auto problem = readRoom(request, &roomName))
+        return problem;
+    const Room *room = memberRoom(state, roomName);
+    if (!room)
+        return notInRoom(roomName);
+    QJsonArray members;
+    for (const Member &member : room->members)
+        members.append(member.nick);
+    result->outgoing.append({{session}, encode(withId(QJsonObject{
+                                            {QStringLiteral("type"), QStringLiteral("members")},
+                                            {QStringLiteral("room"), roomName},
+                                            {QStringLiteral("members"), members},
+                                        }, request))});
+    return std::nullopt;
+}
+
+ChatProtocol::Outcome ChatProtocol::resume(SessionId session,
+                                                          const SessionState &state,
+                                                          const Request &request,
+                                                          ChatResult *result)
+{
+    QString roomName;
+    qint64 lastSeq = -1;
+    if (auto problem = readRoom(request, &roomName))
+        return problem;
+    if (auto problem = readLastSeq(request, true, &lastSeq))
+        return problem;
+    const Room *room = memberRoom(state, roomName);
+    if (!room)
+        return notInRoom(roomName);
+
+    const Replay replay = replayAfter(*room, lastSeq);
+    QJsonObject resumed{
+        {QStringLiteral("type"), QStringLiteral("resumed")},
+        {QStringLiteral("room"), roomName},
+        {QStringLiteral("lastSeq"), double(room->lastSeq)},
+        {QStringLiteral("history"), int(replay.texts.size())},
+        {QStringLiteral("complete"), replay.complete},
+        {QStringLiteral("missed"), double(replay.missed)},
+    };
+    result->outgoing.append({{session}, encode(withId(resumed, request))});
+    for (const QString &text : replay.texts)
+        result->outgoing.append({{session}, text});
+    return std::nullopt;
+}
+
+/*
+ * The kept messages after \a lastSeq; with lastSeq -1, everything kept. History holds
+ * consecutive sequence numbers ending at room.lastSeq, so what a client missed but we
+ * no longer keep is exactly the gap between its lastSeq and our oldest entry.
+ */
+ChatProtocol::Replay ChatProtocol::replayAfter(const Room &room, qint64 lastSeq)
+{
+    Replay replay;
+    if (lastSeq > room.lastSeq) {
+        // The client saw numbers this room never gave out: the room was dropped and its
+        // history expired since. Send everything kept; the client cannot tell what it lacks.
+        replay.complete = false;
+        for (const HistoryEntry &entry : room.history)
+            replay.texts.append(entry.text);
+        return replay;
+    }
+    qint64 from = lastSeq + 1;
+    if (lastSeq >= 0) {
+        const qint64 oldestKept = room.history.empty() ? room.lastSeq + 1 : room.history.front().seq;
+        if (from < oldestKept) {
+            replay.missed = oldestKept - from;
+            replay.complete = false;
+        }
+    }
+    for (const HistoryEntry &entry : room.history) {
+        if (entry.seq >= from)
+            replay.texts.append(entry.text);
+    }
+    return replay;
+}
+
+} // namespace WsPlug
