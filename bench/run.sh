@@ -13,7 +13,9 @@
 #                 fanout to 10,000, 19,900 connections held for a minute
 #   --json FILE   also write the table as JSON
 #   --build DIR   build tree with bin/ and plugins/ (default: ./build of the source tree)
-#   --only LIST   comma-separated groups: echo,idle,fanout,churn,hold
+#   --only LIST   comma-separated groups: echo,idle,fanout,churn,hold, and the ones run
+#                 only by --full or when named: openclose (about 2 min), churnheld
+#                 (about 1.5 min), memory (about 3 min)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -277,6 +279,8 @@ ratio() {   # ratio A B (numbers with optional markers)
 }
 
 want() { [[ -z "$only" || ",$only," == *",$1,"* ]]; }
+# Long groups: with --full, or when --only names them.
+want_long() { [[ ( -z "$only" && $profile == full ) || ",$only," == *",$1,"* ]]; }
 
 if [[ $profile == short ]]; then
     echo_secs=0.8; echo_warm=0.2; echo_reps=1
@@ -382,9 +386,14 @@ fi
 
 if want churn; then
     start_group echo
-    run_case churn "${variants[*]}" "$echo_reps" --mode churn --concurrency 32 --duration "$churn_secs" --warmup 0.3
+    # A cycle: connect, upgrade, one echo, close.
+    run_case churn "wsplug wsplug+admin ${variants[*]:1}" "$echo_reps" --mode churn --concurrency 32 \
+        --duration "$churn_secs" --warmup 0.3
     row churn "32 in flight" "cycles/s" churn cycles_per_s 1 "%.0f"
     row churn "32 in flight" "handshake p99 ms" churn handshake_p99_us 0.001 "%.2f"
+    row churn "32 in flight" "server ms/1000" churn server_cpu_ms_per_1000 1 "%.1f"
+    row "churn +admin" "32 in flight" "cycles/s" churn cycles_per_s 1 "%.0f" wsplug+admin
+    row "churn +admin" "32 in flight" "handshake p99 ms" churn handshake_p99_us 0.001 "%.2f" wsplug+admin
     stop_all
 fi
 
@@ -395,6 +404,82 @@ if [[ $profile == full ]] && want hold; then
     row hold "19900 conns, 60 s" "alive after" hold idle_alive 1 "%.0f"
     row hold "19900 conns, 60 s" "RSS KiB/conn" hold rss_per_conn_kib 1 "%.1f"
     row hold "19900 conns, 60 s" "server CPU % idle" hold hold_server_cpu_pct 1 "%.1f"
+    stop_all
+fi
+
+# Opening N idle connections (32 handshakes in flight), then dropping them all at once:
+# time and server CPU per connection, and the cost per connection with the most open
+# against the fewest (the target: at most 1.3). With ~20,000 connections from one source
+# address the generator's kernel spends longer and longer finding a free ephemeral port
+# for each connect(): the connections come from 16 loopback addresses instead.
+spread=(--source-ips 16)
+oc_list="2000 5000 10000 19900"
+if want_long openclose; then
+    for n in $oc_list; do
+        start_group echo
+        c="openclose-$n"
+        run_case "$c" "wsplug floor" 1 --mode openclose --idle "$n" --gap 1 "${spread[@]}"
+        row openclose "$n conns" "open us/conn" "$c" open_us_per_conn 1 "%.1f"
+        row openclose "$n conns" "close us/conn" "$c" close_us_per_conn 1 "%.1f"
+        row openclose "$n conns" "open CPU us/conn" "$c" open_server_cpu_us_per_conn 1 "%.1f"
+        row openclose "$n conns" "close CPU us/conn" "$c" close_server_cpu_us_per_conn 1 "%.1f"
+    done
+    stop_all
+    lo="openclose-${oc_list%% *}"
+    hi="openclose-${oc_list##* }"
+    for v in wsplug floor; do
+        for k in open_us_per_conn close_us_per_conn open_server_cpu_us_per_conn close_server_cpu_us_per_conn; do
+            a=$(median "${vals["$hi|$v|$k"]:-}")
+            b=$(median "${vals["$lo|$v|$k"]:-}")
+            if [[ -n "$a" && -n "$b" ]]; then
+                vals["ocgrowth|$v|$k"]=$(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.3f", a / b }')
+            fi
+        done
+    done
+    p="${oc_list##* } vs ${oc_list%% *}"
+    row openclose "$p" "open time x" ocgrowth open_us_per_conn 1 "%.2f"
+    row openclose "$p" "close time x" ocgrowth close_us_per_conn 1 "%.2f"
+    row openclose "$p" "open CPU x" ocgrowth open_server_cpu_us_per_conn 1 "%.2f"
+    row openclose "$p" "close CPU x" ocgrowth close_server_cpu_us_per_conn 1 "%.2f"
+fi
+
+# Churn at a fixed rate (2,000 cycles/s, connect, upgrade, one echo, close) with none and
+# with 19,000 connections held: the server's CPU per 1,000 cycles (target: at most 1.3x).
+if want_long churnheld; then
+    for held in 0 19000; do
+        start_group echo
+        c="churnheld-$held"
+        args=(--mode churn --rate 2000 --concurrency 64 --duration 5 --warmup 0.5 "${spread[@]}")
+        (( held > 0 )) && args+=(--idle "$held")
+        run_case "$c" "wsplug floor" 1 "${args[@]}"
+        row churnheld "2000/s, $held held" "cycles/s" "$c" cycles_per_s 1 "%.0f"
+        row churnheld "2000/s, $held held" "server ms/1000" "$c" server_cpu_ms_per_1000 1 "%.1f"
+        row churnheld "2000/s, $held held" "handshake p99 ms" "$c" handshake_p99_us 0.001 "%.2f"
+    done
+    stop_all
+    for v in wsplug floor; do
+        a=$(median "${vals["churnheld-19000|$v|server_cpu_ms_per_1000"]:-}")
+        b=$(median "${vals["churnheld-0|$v|server_cpu_ms_per_1000"]:-}")
+        if [[ -n "$a" && -n "$b" ]]; then
+            vals["chgrowth|$v|r"]=$(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.3f", a / b }')
+        fi
+    done
+    row churnheld "19000 held vs none" "CPU/1000 x" chgrowth r 1 "%.2f"
+fi
+
+# Memory after load: twelve rounds of 5,000 connections opened and dropped, 5 s apart,
+# on a fresh server: resident memory at the start, the highest peak, and at the end
+# (target: the end within the start + 20 MiB).
+if want_long memory; then
+    start_group echo
+    run_case memory "wsplug floor" 1 --mode openclose --idle 5000 --repeat 12 --gap 5 --timeout 900 "${spread[@]}"
+    row memory "12 x 5000, 5 s apart" "RSS start MiB" memory rss_start_mib 1 "%.0f"
+    row memory "12 x 5000, 5 s apart" "RSS peak MiB" memory rss_peak_mib 1 "%.0f"
+    row memory "12 x 5000, 5 s apart" "RSS end MiB" memory rss_end_mib 1 "%.0f"
+    for v in wsplug floor; do
+        a=${vals["memory|$v|rss_afters_mib"]:-}
+        [[ -n "$a" ]] && notes+=("memory, $v: RSS after each round (MiB): ${a% }")
+    done
     stop_all
 fi
 

@@ -38,14 +38,16 @@ void AdminChannel::attach(QWebSocket *socket)
     send(socket, Protocol::encode(Protocol::toJson(m_host->snapshot())));
 }
 
-void AdminChannel::sessionOpened(const Protocol::SessionSnapshot &session)
+void AdminChannel::sessionOpened(Protocol::SessionId id)
 {
-    queueForTick(m_next.opened, m_next.omittedOpened, MaxOpenedPerTick, session);
+    if (queueSession(m_openedIds, m_next.omittedOpened, MaxOpenedPerTick))
+        m_openedIds.append(id);
 }
 
-void AdminChannel::sessionClosed(const Protocol::SessionSnapshot &session)
+void AdminChannel::sessionClosed(const std::function<Protocol::SessionSnapshot()> &view)
 {
-    queueForTick(m_next.closed, m_next.omittedClosed, MaxClosedPerTick, session);
+    if (queueSession(m_next.closed, m_next.omittedClosed, MaxClosedPerTick))
+        m_next.closed.append(view());
 }
 
 void AdminChannel::handshakeLogged(const Protocol::HandshakeRecord &record)
@@ -58,6 +60,12 @@ void AdminChannel::tick(const Protocol::RateSample &sample)
     if (m_clients.isEmpty())
         return;
     Protocol::Tick tick = std::exchange(m_next, {});
+    const QList<Protocol::SessionId> opened = std::exchange(m_openedIds, {});
+    tick.opened.reserve(opened.size());
+    for (Protocol::SessionId id : opened) {
+        if (std::optional<Protocol::SessionSnapshot> s = m_host->findSession(id))
+            tick.opened.append(std::move(*s));
+    }
     tick.sample = sample;
     tick.stats = m_host->currentStats();
     // Session counters travel about once a second, and only for sessions that changed.

@@ -7,6 +7,7 @@
 #include <QList>
 #include <QObject>
 
+#include <functional>
 #include <optional>
 
 class QWebSocket;
@@ -54,8 +55,12 @@ public:
     void attach(QWebSocket *socket);
     int clientCount() const { return int(m_clients.size()); }
 
-    void sessionOpened(const Protocol::SessionSnapshot &session);
-    void sessionClosed(const Protocol::SessionSnapshot &session);
+    //! Session \a id opened. Its snapshot is taken at the tick, if it is still open then
+    //! (one that closed meanwhile travels as closed only).
+    void sessionOpened(Protocol::SessionId id);
+    //! A session closed: \a view makes its snapshot, called only if the next tick will
+    //! carry it.
+    void sessionClosed(const std::function<Protocol::SessionSnapshot()> &view);
     void handshakeLogged(const Protocol::HandshakeRecord &record);
     void tick(const Protocol::RateSample &sample);
 
@@ -63,6 +68,8 @@ public:
     void abortAll();
 
     // Per tick, at most this many of each event travel; the rest are counted as omitted.
+    // Past the limit, no opened (closed) session travels in that tick at all: a client
+    // that sees omitted sessions fetches the list again, which makes them useless.
     static constexpr int MaxOpenedPerTick = 1000;
     static constexpr int MaxClosedPerTick = 1000;
     static constexpr int MaxHandshakesPerTick = 100;
@@ -86,9 +93,32 @@ private:
             ++omitted;
     }
 
+    //! Room for one more session event in a tick's \a list? Once it is full, the whole
+    //! list goes (see MaxOpenedPerTick) and only counts are kept.
+    template <typename T>
+    bool queueSession(QList<T> &list, int &omitted, int max)
+    {
+        if (m_clients.isEmpty())
+            return false;
+        if (omitted == 0 && list.size() < max)
+            return true;
+        if (omitted == 0) {
+            // The client will fetch the sessions again: none of this tick's travel (nor
+            // cost a snapshot and its JSON from here on).
+            omitted = int(list.size());
+            list.clear();
+        }
+        ++omitted;
+        return false;
+    }
+
     AdminHost *const m_host;
     QList<QWebSocket *> m_clients;
     Protocol::Tick m_next;       // what the next tick carries besides rates and totals
+    // The sessions opened since the last tick; their snapshots are taken at the tick.
+    // A connection that comes and goes within a tick so costs one entry (closed), and
+    // no snapshot at all when it opens.
+    QList<Protocol::SessionId> m_openedIds;
     quint64 m_tickCount = 0;
 };
 

@@ -5,6 +5,7 @@
 #include "capturerecorder_p.h"
 
 #include <QTimer>
+#include <QTimerEvent>
 
 #include <cstring>
 
@@ -88,10 +89,21 @@ void ConnectionSocket::close()
     shutdownWriteWhenFlushed();
     // The peer answers our FIN with its own: Qt reads end-of-file, and the socket is
     // then closed for good (disconnected() follows). A peer that never does is cut off.
-    QTimer::singleShot(m_lingerMs, this, [this] {
-        if (state() != QAbstractSocket::UnconnectedState)
-            abort();
-    });
+    // A timer of the socket's own goes with it (a single-shot QTimer object would
+    // outlive it by the whole linger time).
+    m_lingerTimer = startTimer(m_lingerMs);
+}
+
+void ConnectionSocket::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_lingerTimer || m_lingerTimer == 0) {
+        QTcpSocket::timerEvent(event);
+        return;
+    }
+    killTimer(m_lingerTimer);
+    m_lingerTimer = 0;
+    if (state() != QAbstractSocket::UnconnectedState)
+        abort();
 }
 
 void ConnectionSocket::discardInput()
@@ -174,16 +186,29 @@ void ConnectionSocket::filterReceived()
         m_plain.remove(0, m_plainRead);
         m_plainRead = 0;
     }
-    char chunk[16 * 1024];
     m_readingRaw = true;
     while (left > 0) {
-        const qint64 n = QIODevice::read(chunk, qMin<qint64>(left, sizeof chunk));
-        if (n <= 0)
+        // Read as a QByteArray: when all that is buffered is in one block, Qt hands the
+        // block itself over (no copy) and keeps none, where a read into our own buffer
+        // would leave Qt's 16 KiB block with the socket for as long as it is open.
+        const QByteArray raw = QIODevice::read(left);
+        if (raw.isEmpty())
             break;
-        feedFilter(chunk, qsizetype(n));
-        left -= n;
+        feedFilter(raw.constData(), raw.size());
+        left -= raw.size();
     }
     m_readingRaw = false;
+}
+
+void ConnectionSocket::releaseReadBuffer()
+{
+    if (QTcpSocket::bytesAvailable() != 0)
+        return;   // the next read takes the block with the data (filterReceived())
+    // Qt keeps an emptied read block (16 KiB) for the next read, with every idle
+    // connection. Put one byte in it and take it back as a QByteArray: the block goes
+    // with it (see filterReceived()).
+    ungetChar('\0');
+    QIODevice::read(1);
 }
 
 void ConnectionSocket::feedFilter(const char *data, qsizetype size)

@@ -56,6 +56,10 @@ public:
     //! null-pointer check.
     void startCapture(std::unique_ptr<CaptureStream> stream);
 
+    //! Gives back the block Qt keeps for reading when nothing is buffered: an idle
+    //! connection then holds no read buffer at all (Qt allocates one for the next read).
+    void releaseReadBuffer();
+
     //! What QWebSocket may read: once filtering, the filtered frames.
     qint64 bytesAvailable() const override;
 
@@ -72,6 +76,7 @@ public:
     ClientFrameFilter::DataReceived takeDataReceived() { return m_filter.takeDataReceived(); }
 
 protected:
+    void timerEvent(QTimerEvent *event) override;
     qint64 readData(char *data, qint64 maxSize) override;
     qint64 writeData(const char *data, qint64 len) override;
 
@@ -85,6 +90,7 @@ private:
     bool m_recording = true;
     int m_lingerMs = 0;
     bool m_lingering = false;
+    int m_lingerTimer = 0;
 
     // Filtering: Qt's socket buffer holds what came from the kernel (still masked);
     // bytesAvailable() moves it through the frame filter into m_plain, which readData()

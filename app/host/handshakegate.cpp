@@ -15,6 +15,9 @@
 
 #include <limits>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace WsPlug::Internal {
@@ -34,11 +37,6 @@ QString normalizedAddress(const QHostAddress &address)
     return isV4 ? QHostAddress(v4).toString() : address.toString();
 }
 
-QString peerKey(const QString &address, quint16 port)
-{
-    return address + QLatin1Char('|') + QString::number(port);
-}
-
 } // namespace
 
 //! Accepts TCP itself so that the gate sees every connection before Qt's handshake.
@@ -53,8 +51,11 @@ protected:
 };
 
 HandshakeGate::HandshakeGate(const HostConfig &config, GateHost *host, QObject *parent)
-    : QObject(parent), m_config(config), m_host(host)
+    : QObject(parent), m_config(config), m_host(host), m_deadlineTimer(new QTimer(this))
 {
+    m_clock.start();
+    m_deadlineTimer->setSingleShot(true);
+    connect(m_deadlineTimer, &QTimer::timeout, this, [this] { onDeadlines(); });
 }
 
 HandshakeGate::~HandshakeGate() = default;
@@ -75,6 +76,12 @@ bool HandshakeGate::listen(QString *errorString)
         m_listener = nullptr;
         return false;
     }
+    // Sessions write whole frames at once: they go out now, not after Nagle's delay.
+    // Set on the listening socket, every accepted one inherits it (Linux), which
+    // spares a setsockopt() per connection.
+    const int one = 1;
+    if (::setsockopt(int(m_listener->socketDescriptor()), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
+        qCWarning(lcHost) << "cannot set TCP_NODELAY on the listening socket";
     m_webSocketServer = new QWebSocketServer(QStringLiteral("wsplug/" WSPLUG_VERSION),
                                              QWebSocketServer::NonSecureMode, this);
     connect(m_webSocketServer, &QWebSocketServer::newConnection, this, [this] { onUpgraded(); });
@@ -146,7 +153,8 @@ void HandshakeGate::onIncoming(qintptr socketDescriptor)
     }
 
     PendingHandshake p;
-    p.peerAddress = normalizedAddress(socket->peerAddress());
+    p.peerHostAddress = socket->peerAddress();
+    p.peerAddress = normalizedAddress(p.peerHostAddress);
     p.peerPort = socket->peerPort();
     p.sinceAccept.start();
     p.acceptedAt = QDateTime::currentDateTimeUtc();
@@ -173,13 +181,15 @@ void HandshakeGate::onIncoming(qintptr socketDescriptor)
     }
     const int timeout = p.refuseStatus ? std::min(m_config.handshakeTimeoutMs, RefusalLingerMs)
                                        : m_config.handshakeTimeoutMs;
+    p.deadline = m_deadlines.emplace(m_clock.elapsed() + timeout, socket);
+    if (p.deadline == m_deadlines.begin())
+        m_deadlineTimer->start(timeout);
     m_pending.insert(socket, p);
 
     // Never buffer more than a head's worth before deciding.
     socket->setReadBufferSize(m_config.maxRequestHeadBytes + 1);
     connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onReadyRead(socket); });
     connect(socket, &QTcpSocket::disconnected, this, [this, socket] { onGone(socket); });
-    QTimer::singleShot(timeout, socket, [this, socket] { onTimeout(socket); });
     if (socket->bytesAvailable() > 0)
         onReadyRead(socket);
 }
@@ -274,7 +284,7 @@ void HandshakeGate::onReadyRead(ConnectionSocket *socket)
     if (!p.admin && !negotiateSubprotocol(socket, p, head, &headForQt))
         return;
     p.handedOver = true;
-    m_handedOverByPeer.insert(peerKey(p.peerAddress, p.peerPort), socket);
+    m_handedOverByPeer.insert({p.peerHostAddress, p.peerPort}, socket);
     disconnect(socket, &QTcpSocket::readyRead, this, nullptr);
     // Qt must see the head (as the gate left it for Qt) and nothing after it: it would
     // process frames that came with the head before the session exists (and drop
@@ -392,6 +402,30 @@ void HandshakeGate::onTimeout(ConnectionSocket *socket)
     refuse(socket, 408, "request head not received within " + QByteArray::number(m_config.handshakeTimeoutMs) + " ms");
 }
 
+void HandshakeGate::onDeadlines()
+{
+    const qint64 now = m_clock.elapsed();
+    while (!m_deadlines.empty() && m_deadlines.begin()->first <= now) {
+        ConnectionSocket *socket = m_deadlines.begin()->second;
+        m_deadlines.erase(m_deadlines.begin());
+        auto it = m_pending.find(socket);
+        if (it == m_pending.end())
+            continue;
+        it->deadline = m_deadlines.end();
+        onTimeout(socket);
+    }
+    if (!m_deadlines.empty())
+        m_deadlineTimer->start(int(std::max<qint64>(0, m_deadlines.begin()->first - now)));
+}
+
+//! Drops the pending entry \a it (and its deadline).
+void HandshakeGate::forget(QHash<ConnectionSocket *, PendingHandshake>::iterator it)
+{
+    if (it->deadline != m_deadlines.end())
+        m_deadlines.erase(it->deadline);
+    m_pending.erase(it);
+}
+
 void HandshakeGate::onGone(ConnectionSocket *socket)
 {
     auto it = m_pending.find(socket);
@@ -406,7 +440,7 @@ void HandshakeGate::onGone(ConnectionSocket *socket)
         const int status = response.startsWith("HTTP/1.1 ") ? response.mid(9, 3).toInt() : 0;
         log(it.value(), HandshakeRecord::Outcome::Refused, status, response,
             QStringLiteral("refused by Qt WebSockets"));
-        m_handedOverByPeer.remove(peerKey(it->peerAddress, it->peerPort));
+        m_handedOverByPeer.remove({it->peerHostAddress, it->peerPort});
     } else if (!it->responded) {
         if (it->requestHead.isEmpty())
             it->requestHead = socket->peek(qMin<qint64>(socket->bytesAvailable(), m_config.maxRequestHeadBytes));
@@ -414,7 +448,7 @@ void HandshakeGate::onGone(ConnectionSocket *socket)
             QStringLiteral("the client closed the connection before a complete request head"));
     }
     const bool handedOver = it->handedOver;
-    m_pending.erase(it);
+    forget(it);
     // A socket given to Qt is Qt's to delete (it deletes it on disconnect).
     if (!handedOver)
         socket->deleteLater();
@@ -423,8 +457,7 @@ void HandshakeGate::onGone(ConnectionSocket *socket)
 void HandshakeGate::onUpgraded()
 {
     while (QWebSocket *ws = m_webSocketServer->nextPendingConnection()) {
-        const QString key = peerKey(normalizedAddress(ws->peerAddress()), ws->peerPort());
-        ConnectionSocket *socket = m_handedOverByPeer.take(key);
+        ConnectionSocket *socket = m_handedOverByPeer.take({ws->peerAddress(), ws->peerPort()});
         auto it = socket ? m_pending.find(socket) : m_pending.end();
         if (it == m_pending.end() || m_stopping) {
             ws->abort();
@@ -432,8 +465,19 @@ void HandshakeGate::onUpgraded()
             continue;
         }
         PendingHandshake p = it.value();
-        m_pending.erase(it);
+        forget(it);
         disconnect(socket, nullptr, this, nullptr);
+        // Qt keeps the socket connected to its server after the upgrade: the server's
+        // slot deletes it (deleteLater) when it disconnects, and QWebSocket never owns
+        // it. That slot, like the one that reads the handshake, looks up
+        // QObject::sender(), which walks every connection made to the server: with the
+        // socket of every open session still connected, each handshake and each close
+        // cost time in proportion to the sessions open. So the host cuts the socket off
+        // Qt's server and gives it to its QWebSocket, which it outlives by nothing; it
+        // also leaves the gate's children, which only holds connections in handshake.
+        QObject::disconnect(socket, nullptr, m_webSocketServer, nullptr);
+        QObject::disconnect(ws, nullptr, m_webSocketServer, nullptr);
+        socket->setParent(ws);
         // The handshake is done: the connection now counts as a session.
         if (p.counted) {
             --m_pendingCounted;
@@ -441,6 +485,9 @@ void HandshakeGate::onUpgraded()
         }
         qCDebug(lcHandshake).noquote() << "upgraded" << p.peerAddress << p.path
                                        << QString::fromLatin1(socket->responseHead.left(12));
+        // Qt read the head through a 16 KiB block that every idle connection would
+        // otherwise keep.
+        socket->releaseReadBuffer();
         m_host->upgraded(ws, socket, p);
         // Now that the session listens, give Qt what arrived along with the head.
         // Joined text fragments must pass Qt's frame limit (set by the host on upgrade).

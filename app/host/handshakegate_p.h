@@ -9,12 +9,15 @@
 
 #include <QElapsedTimer>
 #include <QHash>
+#include <QHostAddress>
 #include <QObject>
 #include <QTcpServer>
 
 #include <functional>
+#include <map>
 #include <optional>
 
+class QTimer;
 class QWebSocket;
 class QWebSocketServer;
 
@@ -23,11 +26,28 @@ namespace WsPlug::Internal {
 class CaptureRecorder;
 class ConnectionSocket;
 
+//! A peer's address and port as the socket reports them (the key that finds a socket
+//! again from its QWebSocket).
+struct PeerEndpoint
+{
+    QHostAddress address;
+    quint16 port = 0;
+    friend bool operator==(const PeerEndpoint &a, const PeerEndpoint &b)
+    {
+        return a.port == b.port && a.address == b.address;
+    }
+    friend size_t qHash(const PeerEndpoint &key, size_t seed = 0) noexcept
+    {
+        return qHashMulti(seed, key.address, key.port);
+    }
+};
+
 //! A connection whose request head has not been answered yet.
 struct PendingHandshake
 {
     QString peerAddress;
     quint16 peerPort = 0;
+    QHostAddress peerHostAddress;  // as the socket reports it, for PeerEndpoint
     QElapsedTimer sinceAccept;
     bool counted = false;          // counts toward the connection limits
     int refuseStatus = 0;          // decided at accept time (503/429), sent once the head is read
@@ -46,6 +66,8 @@ struct PendingHandshake
     bool admin = false;            // an admin-channel connection: not a user session
     bool http = false;             // a plain HTTP request (/metrics ...): not logged as a handshake
     bool headOnly = false;         // a HEAD request: every answer is sent without its body
+    // Its entry in the gate's deadline queue (HandshakeGate::m_deadlines).
+    std::multimap<qint64, ConnectionSocket *>::iterator deadline;
 };
 
 /*
@@ -110,6 +132,8 @@ private:
     void onReadyRead(ConnectionSocket *socket);
     void onGone(ConnectionSocket *socket);
     void onTimeout(ConnectionSocket *socket);
+    void onDeadlines();
+    void forget(QHash<ConnectionSocket *, PendingHandshake>::iterator it);
     void onUpgraded();
     void refuse(ConnectionSocket *socket, int status, const QByteArray &reason);
     void uncount(PendingHandshake &p);
@@ -131,7 +155,13 @@ private:
     CaptureRecorder *m_capture = nullptr;
 
     QHash<ConnectionSocket *, PendingHandshake> m_pending;
-    QHash<QString, ConnectionSocket *> m_handedOverByPeer;   // "addr|port" -> socket
+    // When each pending handshake times out (ms on m_clock), earliest first: one timer
+    // for all of them, instead of a timer object per connection that outlives its
+    // handshake by the whole timeout.
+    std::multimap<qint64, ConnectionSocket *> m_deadlines;
+    QTimer *m_deadlineTimer = nullptr;
+    QElapsedTimer m_clock;
+    QHash<PeerEndpoint, ConnectionSocket *> m_handedOverByPeer;
     int m_pendingCounted = 0;
     int m_refusing = 0;
     QHash<QString, int> m_connectionsPerIp;   // sessions + counted handshakes

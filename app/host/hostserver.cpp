@@ -55,6 +55,13 @@ HostServer::~HostServer()
         d->stopping = true;
         d->finishStop();
     }
+    // Sessions are not children of the host (see Session): delete those whose
+    // deleteLater() the event loop has not got to.
+    const auto finished = std::exchange(d->finishedSessions, {});
+    for (Session *s : finished) {
+        s->pendingDelete = nullptr;
+        delete s;
+    }
     // The timers are members of d but children of this: detach before QObject
     // deletes children.
     d->heartbeat.setParent(nullptr);
@@ -367,7 +374,7 @@ void HostServerPrivate::logHandshake(const PendingHandshake &p, HandshakeRecord:
     r.admin = p.admin;
     stats.countHandshake(status);
     const HandshakeRecord &kept = handshakeLog.add(std::move(r));
-    if (admin)
+    if (admin && admin->clientCount() > 0)
         admin->handshakeLogged(kept);
     Q_EMIT q->handshakeLogged(kept);
 }

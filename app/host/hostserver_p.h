@@ -11,6 +11,7 @@
 #include "frameencoder_p.h"
 #include "handshakegate_p.h"
 #include "handshakelog_p.h"
+#include "heaptrimmer_p.h"
 #include "plugincontext_p.h"
 #include "session_p.h"
 #include "statscollector_p.h"
@@ -131,6 +132,10 @@ public:
     std::unique_ptr<Internal::CaptureRecorder> capture;   // with --capture only (capturerecorder.cpp)
 
     QHash<SessionId, Internal::Session *> sessions;
+    //! Finished sessions whose deleteLater() is still pending; deleted with the host.
+    QSet<Internal::Session *> finishedSessions;
+    Internal::HeapTrimmer heapTrimmer;
+    bool heapTrimQueued = false;
     std::map<QString, std::unique_ptr<Internal::PluginContext>> contexts;
     QStringList initializedPlugins;     // in initialize order
     QHash<QString, Internal::ProcessHandler *> processHandlers;   // --exec routes, owned by the registry

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "requesthead_p.h"
 
+#include <cstring>
+
 namespace WsPlug::Internal {
 
 namespace {
@@ -22,7 +24,7 @@ bool isTokenChar(char c)
 
 } // namespace
 
-bool RequestHead::isToken(const QByteArray &s)
+bool RequestHead::isToken(QByteArrayView s)
 {
     if (s.isEmpty())
         return false;
@@ -35,7 +37,7 @@ bool RequestHead::isToken(const QByteArray &s)
 
 namespace {
 
-bool hasControlChars(const QByteArray &s)
+bool hasControlChars(QByteArrayView s)
 {
     for (char c : s) {
         const auto u = static_cast<unsigned char>(c);
@@ -43,6 +45,18 @@ bool hasControlChars(const QByteArray &s)
             return true;
     }
     return false;
+}
+
+//! \a s without the ASCII white space QByteArray::trimmed() removes at either end.
+QByteArrayView trimmed(QByteArrayView s)
+{
+    auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; };
+    qsizetype from = 0, to = s.size();
+    while (from < to && space(s.at(from)))
+        ++from;
+    while (to > from && space(s.at(to - 1)))
+        --to;
+    return s.sliced(from, to - from);
 }
 
 } // namespace
@@ -64,20 +78,31 @@ bool RequestHead::parse(const QByteArray &head, QByteArray *errorReason)
     if (!head.endsWith("\r\n\r\n"))
         return fail("request head does not end with an empty line");
 
-    QList<QByteArray> lines = head.chopped(2).split('\n');
-    lines.removeLast();   // the empty piece after the last CRLF
-    for (const QByteArray &line : lines) {
-        if (!line.endsWith('\r'))
+    // Lines are scanned in place (views into head); only what is kept is copied. Every
+    // line before the final empty one must end with CRLF.
+    const char *const data = head.constData();
+    const qsizetype linesEnd = head.size() - 2;   // the final empty line's CRLF
+    auto lineAt = [data, linesEnd](qsizetype from, qsizetype *next) {
+        // head ends with "\r\n\r\n": a '\n' is always found before linesEnd.
+        const auto *lf = static_cast<const char *>(std::memchr(data + from, '\n', size_t(linesEnd - from)));
+        *next = lf - data + 1;
+        return QByteArrayView(data + from, lf - data - from);
+    };
+    for (qsizetype at = 0, next = 0; at < linesEnd; at = next) {
+        const QByteArrayView line = lineAt(at, &next);
+        if (line.isEmpty() || line.back() != '\r')
             return fail("request line or header not ended by CRLF");
     }
 
-    const QByteArray requestLine = lines.first().chopped(1);
-    const QList<QByteArray> parts = requestLine.split(' ');
-    if (parts.size() != 3)
+    qsizetype next = 0;
+    const QByteArrayView requestLine = lineAt(0, &next).chopped(1);
+    const qsizetype sp1 = requestLine.indexOf(' ');
+    const qsizetype sp2 = sp1 < 0 ? -1 : requestLine.indexOf(' ', sp1 + 1);
+    if (sp2 < 0 || requestLine.indexOf(' ', sp2 + 1) >= 0)
         return fail("malformed request line");
-    m_method = parts.at(0);
-    m_target = parts.at(1);
-    const QByteArray version = parts.at(2);
+    m_method = requestLine.first(sp1).toByteArray();
+    m_target = requestLine.sliced(sp1 + 1, sp2 - sp1 - 1).toByteArray();
+    const QByteArrayView version = requestLine.sliced(sp2 + 1);
     if (!isToken(m_method))
         return fail("malformed method");
     // HTTP/1.0 is read for the host's plain endpoints (health checkers speak it); it
@@ -94,22 +119,22 @@ bool RequestHead::parse(const QByteArray &head, QByteArray *errorReason)
     if (fragment >= 0 || m_path.contains('#'))
         return fail("request target must not have a fragment");
 
-    for (qsizetype i = 1; i < lines.size(); ++i) {
-        const QByteArray line = lines.at(i).chopped(1);
+    for (qsizetype at = next; at < linesEnd; at = next) {
+        const QByteArrayView line = lineAt(at, &next).chopped(1);
         if (line.startsWith(' ') || line.startsWith('\t'))
             return fail("obsolete header line folding");
         const qsizetype colon = line.indexOf(':');
         if (colon <= 0)
             return fail("malformed header line");
-        const QByteArray name = line.left(colon);
+        const QByteArrayView name = line.first(colon);
         if (!isToken(name))
             return fail("malformed header name");
-        const QByteArray value = line.mid(colon + 1).trimmed();
+        const QByteArrayView value = trimmed(line.sliced(colon + 1));
         if (hasControlChars(value))
             return fail("control character in header value");
         if (m_headers.size() >= MaxHeaders)
             return fail("too many headers");
-        m_headers.append({name, value});
+        m_headers.append({name.toByteArray(), value.toByteArray()});
     }
     if (!m_http10 && !hasHeader("Host"))
         return fail("missing Host header");   // RFC 9112 3.2: required in HTTP/1.1
@@ -140,9 +165,14 @@ bool RequestHead::headerHasToken(const QByteArray &name, const QByteArray &token
     for (const auto &[key, value] : m_headers) {
         if (key.compare(name, Qt::CaseInsensitive) != 0)
             continue;
-        for (const QByteArray &item : value.split(',')) {
-            if (item.trimmed().compare(token, Qt::CaseInsensitive) == 0)
+        for (QByteArrayView rest(value);;) {
+            const qsizetype comma = rest.indexOf(',');
+            const QByteArrayView item = trimmed(comma < 0 ? rest : rest.first(comma));
+            if (qstrnicmp(item.data(), item.size(), token.constData(), token.size()) == 0)
                 return true;
+            if (comma < 0)
+                break;
+            rest = rest.sliced(comma + 1);
         }
     }
     return false;

@@ -8,6 +8,7 @@
 #include "frameencoder_p.h"
 
 #include <QObject>
+#include <QSet>
 
 #include <memory>
 
@@ -74,7 +75,16 @@ class Session final : public QObject
 public:
     using State = SessionSnapshot::State;
 
-    explicit Session(QObject *parent) : QObject(parent) {}
+    // No QObject parent: one parent for every session would make each close search
+    // its list of children (QObject keeps them in a list). The host owns its sessions:
+    // the registry while open, then deleteLater(), or the host's destructor when the
+    // event loop never got to them (see pendingDelete).
+    Session() = default;
+    ~Session() override
+    {
+        if (pendingDelete)
+            pendingDelete->remove(this);
+    }
 
     //! The one conversion from the host's session to the admin protocol's.
     SessionSnapshot view() const;
@@ -109,6 +119,8 @@ public:
     //! The size of the last message written while nothing was queued: it may pass the
     //! backlog limit (see HostServerPrivate::sendEncoded()).
     qint64 backlogAllowance = 0;
+    //! Set once finished: the host's set of sessions whose deleteLater() is pending.
+    QSet<Session *> *pendingDelete = nullptr;
 };
 
 } // namespace WsPlug::Internal

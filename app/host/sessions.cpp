@@ -9,6 +9,7 @@
 
 #include <wsplug/protocol/adminprotocol.h>
 
+#include <QMetaMethod>
 #include <QRandomGenerator>
 #include <QWebSocket>
 
@@ -27,7 +28,7 @@ QString quotedOrNone(const QString &text)
 
 void HostServerPrivate::openSession(QWebSocket *ws, ConnectionSocket *tcp, const PendingHandshake &p)
 {
-    auto *s = new Session(q);
+    auto *s = new Session;
     WebSocketTransport::Limits limits;
     limits.maxFrameBytes = config.maxFrameBytes;
     limits.maxMessageBytes = config.maxMessageBytes;
@@ -56,6 +57,7 @@ void HostServerPrivate::openSession(QWebSocket *ws, ConnectionSocket *tcp, const
     s->lastPingAtMs = nowMs() - QRandomGenerator::global()->bounded(qMax(config.pingIntervalMs / 2, 1));
 
     sessions.insert(info.id, s);
+    heapTrimmer.opened(int(sessions.size()));
     s->context->sessionIds.insert(info.id);
     qCInfo(lcHost).noquote() << QStringLiteral("session %1 opened: %2 port %3, %4 (plugin %5), subprotocol %6, origin %7")
                                     .arg(info.id).arg(p.peerAddress).arg(p.peerPort)
@@ -64,11 +66,13 @@ void HostServerPrivate::openSession(QWebSocket *ws, ConnectionSocket *tcp, const
 
     callPlugin(s, [s] { s->handler->sessionOpened(s->info); });
     // A session the plugin refused at once (it closed it, or threw) is not announced.
+    // The snapshot is built only for someone who reads it.
+    static const QMetaMethod openedSignal = QMetaMethod::fromSignal(&HostServer::sessionOpened);
     if (s->isOpen()) {
-        const SessionSnapshot view = s->view();
         if (admin)
-            admin->sessionOpened(view);
-        Q_EMIT q->sessionOpened(view);
+            admin->sessionOpened(info.id);
+        if (q->isSignalConnected(openedSignal))
+            Q_EMIT q->sessionOpened(s->view());
     }
 }
 
@@ -153,9 +157,11 @@ void HostServerPrivate::finishSession(Session *s)
 
     const SessionId id = s->info.id;
     stats.countClosed(s);
-    const SessionSnapshot view = s->view();
+    static const QMetaMethod closedSignal = QMetaMethod::fromSignal(&HostServer::sessionClosed);
+    const bool announce = q->isSignalConnected(closedSignal);
+    const SessionSnapshot view = announce ? s->view() : SessionSnapshot();
     if (admin)
-        admin->sessionClosed(view);
+        admin->sessionClosed([s, &view, announce] { return announce ? view : s->view(); });
     sessions.remove(id);
     s->context->sessionIds.remove(id);
     gate->releaseAddress(s->info.peerAddress);
@@ -164,8 +170,22 @@ void HostServerPrivate::finishSession(Session *s)
                                     .arg(id).arg(s->closeCode).arg(quotedOrNone(s->closeReason), closeCauseName(s->closeCause))
                                     .arg(double(QDateTime::currentMSecsSinceEpoch() - s->info.connectedAt.toMSecsSinceEpoch()) / 1000.0, 0, 'f', 3);
     notifyClosed(s);
-    Q_EMIT q->sessionClosed(view);
+    if (announce)
+        Q_EMIT q->sessionClosed(view);
+    finishedSessions.insert(s);
+    s->pendingDelete = &finishedSessions;
     s->deleteLater();
+
+    if (heapTrimmer.closed(int(sessions.size())) && !heapTrimQueued) {
+        // After a large drain: once the drain is over and the deferred deletes have
+        // run, give the freed pages back (see HeapTrimmer). Once per drain, never per close.
+        heapTrimQueued = true;
+        QTimer::singleShot(1000, q, [this] {
+            heapTrimQueued = false;
+            HeapTrimmer::trim();
+            heapTrimmer.trimmed(int(sessions.size()));
+        });
+    }
 
     if (stopping && sessions.isEmpty() && shutdownTimer.isActive()) {
         shutdownTimer.stop();

@@ -14,8 +14,8 @@ WebSocketTransport::WebSocketTransport(Session *session, QWebSocket *socket, Con
 {
     socket->setParent(this);
     tcp->responseHead = QByteArray();   // logged already; do not keep it per connection
-    // Messages are whole frames written at once: send them now, not after Nagle's delay.
-    tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    // TCP_NODELAY (whole frames go out at once) comes from the listening socket (see
+    // HandshakeGate::listen()).
     // Qt answers pings itself: a peer that pings and never reads must meet the same
     // backlog limit as one that is sent messages, so every write is reported.
     tcp->onWritten = [events, session] { events->written(session); };
@@ -30,13 +30,25 @@ WebSocketTransport::WebSocketTransport(Session *session, QWebSocket *socket, Con
             [events, session](quint64 elapsed) { events->pongReceived(session, qint64(elapsed)); });
     connect(socket, &QWebSocket::aboutToClose, this, [this, lingerMs = limits.lingerMs] {
         m_session->closingSeen = true;
-        // Qt sends the close frame and then closes TCP: linger so the peer can read it.
-        if (m_tcp && !m_session->finished)
+        // Qt sends the close frame and then closes TCP: linger so the peer can read it,
+        // unless this answers the peer's own close. A peer that sent its close frame
+        // sends nothing after it (RFC 6455 5.5.1), so nothing can arrive to turn the
+        // close into a reset, and a plain close spares a shutdown, a wake-up for the
+        // peer's FIN and a timer per connection.
+        if (m_tcp && !m_session->finished && m_tcp->peerCloseCode() == ClientFrameFilter::NoClose)
             m_tcp->armLingeringClose(lingerMs);
     });
     connect(socket, &QWebSocket::disconnected, this, [events, session] {
         events->disconnected(session);
     });
+}
+
+WebSocketTransport::~WebSocketTransport()
+{
+    // The socket outlives this object by a moment (it goes with the QWebSocket, a
+    // child): nothing it writes then may reach the session, which is being deleted.
+    if (m_tcp)
+        m_tcp->onWritten = nullptr;
 }
 
 bool WebSocketTransport::isWritable() const

@@ -46,6 +46,7 @@ public:
     //! Takes \a socket (and through it \a tcp) over, as a child of \a session.
     WebSocketTransport(Session *session, QWebSocket *socket, ConnectionSocket *tcp,
                        const Limits &limits, SessionEvents *events);
+    ~WebSocketTransport() override;
 
     bool isWritable() const override;
     int directWriteFd() const override;
@@ -61,7 +62,7 @@ public:
 private:
     Session *const m_session;
     QWebSocket *const m_socket;
-    QPointer<ConnectionSocket> m_tcp;   // owned by the QWebSocket
+    QPointer<ConnectionSocket> m_tcp;   // a child of the QWebSocket (see HandshakeGate::onUpgraded)
 };
 
 } // namespace WsPlug::Internal

@@ -17,6 +17,9 @@
 #include <cstdio>
 
 #include <sys/socket.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <unistd.h>
 
 namespace {
@@ -74,6 +77,13 @@ int main(int argc, char *argv[])
     // An unknown name installs nothing; it is refused once the parser has run.
     const WsPlug::EventDispatcherKind dispatcherInUse =
         requested ? WsPlug::installEventDispatcher(*requested) : WsPlug::EventDispatcherKind::Qt;
+#if defined(__GLIBC__)
+    // glibc gives the top of the heap back whenever 128 KiB of it is free, and takes it
+    // again on the next allocations: with connections opening and closing all the time
+    // that is a brk() and fresh page faults every few connections. The host returns
+    // memory itself after a large drain (HeapTrimmer); between those, keep up to 8 MiB.
+    mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024);
+#endif
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("wsplug-host"));
     QCoreApplication::setApplicationVersion(QStringLiteral(WSPLUG_VERSION));

@@ -70,7 +70,14 @@ Modes:
   echo-under-idle  hold --idle N connections, then run echo on --connections N (default 10).
   fanout           --subscribers K on PATH?mode=subscribe plus one publisher on PATH; one
                    message at a time: p50/p99 until all K have it, deliveries/s.
-  churn            --concurrency C slots that connect, handshake, close (1000), repeat.
+  churn            --concurrency C slots that connect, handshake, send one message and
+                   check its echo, close (1000), repeat; with --rate R, R cycles a
+                   second at most; with --idle N, N connections held throughout.
+                   cycles/s, handshake p50/p99, server CPU per 1,000 cycles.
+  openclose        open --idle N connections, then drop them all at once (shutdown, so
+                   the server's close is seen); --repeat R rounds, --gap S seconds
+                   apart. Time and server CPU to open all and until the server closed
+                   all, server RSS before, at the peak and after each round.
   probe            one handshake on PATH; exit 0 on 101, 3 otherwise (prints the status).
 
 Options:
@@ -92,6 +99,11 @@ Options:
   --quickack             ACK every read at once (TCP_QUICKACK) instead of delaying ACKs
                          like an ordinary client
   --concurrency C        churn slots (default 32)
+  --rate R               churn: start at most R cycles a second (default 0: no limit)
+  --no-echo              churn: close right after the handshake, without the echo
+  --repeat R             openclose: rounds (default 1)
+  --gap S                openclose: seconds between rounds, and before the last RSS
+                         reading (default 1)
   --connect-concurrency N  handshakes in flight while opening connections (default 32)
   --source-ips K         spread connections over source 127.0.0.1..K (default 1)
   --attach PATH          hold one extra connection on PATH (e.g. /_admin?token=T) that
@@ -129,6 +141,10 @@ struct Options
     bool json = false;
     bool quickAck = false;
     double gapMs = 0;
+    double rate = 0;
+    bool churnEcho = true;
+    int repeat = 1;
+    double gapS = 1;
 };
 
 enum class Role { Busy, Idle, Subscriber, Publisher, Sink, Churn, Probe };
@@ -162,6 +178,8 @@ struct Connection
     std::uint64_t nextSeq = 0;
     // ping check
     bool pingAwaited = false;
+    // openclose: shut down by us, waiting for the server's end
+    bool dropped = false;
 };
 
 struct CpuSample
@@ -348,6 +366,8 @@ public:
             rc = runFanout();
         else if (m_options.mode == "churn")
             rc = runChurn();
+        else if (m_options.mode == "openclose")
+            rc = runOpenClose();
         else if (m_options.mode == "probe")
             rc = runProbe();
         if (m_attach) {
@@ -458,6 +478,11 @@ private:
 
     void failConnection(Connection *c, const std::string &why)
     {
+        if (c->dropped) {
+            // Shut down by us (openclose): whatever ended it, the server let it go.
+            onEof(c, why);
+            return;
+        }
         const bool wasPending = c->state == State::Connecting || c->state == State::Handshaking;
         if (wasPending) {
             --m_inFlight;
@@ -655,6 +680,12 @@ private:
 
     void onEof(Connection *c, const std::string &why)
     {
+        if (c->dropped) {
+            c->state = State::Closed;
+            closeFd(c);
+            ++m_dropClosed;
+            return;
+        }
         if (c->state == State::Closing || (c->closeSent && c->closeReceived)) {
             c->state = State::Closed;
             closeFd(c);
@@ -701,7 +732,8 @@ private:
     {
         switch (header.opcode) {
         case Opcode::Ping:
-            sendFrame(c, Opcode::Pong, payload);
+            if (!c->dropped)   // nothing can be sent after our shutdown
+                sendFrame(c, Opcode::Pong, payload);
             return;
         case Opcode::Pong:
             if (c->pingAwaited) {
@@ -858,6 +890,10 @@ private:
     void onOpen(Connection *c)
     {
         if (c->role == Role::Churn) {
+            if (m_options.churnEcho) {
+                sendEcho(c);
+                return;
+            }
             sendClose(c, 1000);
             c->state = State::Closing;
             c->closingSinceNs = nowNs();
@@ -876,9 +912,11 @@ private:
         case Role::Sink:
             ++m_attachMessages;
             return;
+        case Role::Churn:
+            onChurnEcho(c, opcode, payload);
+            return;
         case Role::Publisher:
         case Role::Idle:
-        case Role::Churn:
         case Role::Probe:
             ++m_otherMessages;
             return;
@@ -1174,34 +1212,73 @@ private:
 
     // ---- churn -------------------------------------------------------------------------
 
+    void onChurnEcho(Connection *c, Opcode opcode, std::string_view payload)
+    {
+        const Opcode want = m_options.binary ? Opcode::Binary : Opcode::Text;
+        if (!c->awaiting || opcode != want || payload != std::string_view(c->expected)) {
+            ++m_verifyErrors;
+            if (m_firstFailure.empty())
+                m_firstFailure = "churn: echo differs from the message sent";
+        }
+        c->awaiting = false;
+        sendClose(c, 1000);
+        c->state = State::Closing;
+        c->closingSinceNs = nowNs();
+    }
+
     void onChurnDone(Connection *c, bool clean)
     {
         if (m_measuring) {
-            if (clean)
+            if (clean && !c->awaiting)
                 ++m_churnCycles;
             else
                 ++m_churnFailures;
         }
         c->role = Role::Probe;   // counted once
-        if (m_churnRunning)
+        --m_churnActive;
+        // Without a rate, each slot starts again at once; with one, the pacer does.
+        if (m_churnRunning && m_options.rate <= 0) {
+            ++m_churnActive;
             queueConnect(Role::Churn, m_churnPath, 1);
-        else
-            --m_churnActive;
+        }
     }
 
     int runChurn()
     {
         m_churnPath = m_options.path.empty() ? "/echo" : m_options.path;
         m_results.addInt("concurrency", m_options.concurrency);
+        m_results.addInt("echo", m_options.churnEcho ? 1 : 0);
+        if (m_options.idle > 0 && !openIdle(m_options.idle, m_churnPath))
+            return 1;
         const int savedLimit = m_options.connectConcurrency;
         m_options.connectConcurrency = std::max(m_options.connectConcurrency, m_options.concurrency);
         m_churnRunning = true;
-        m_churnActive = m_options.concurrency;
-        queueConnect(Role::Churn, m_churnPath, m_options.concurrency);
+        std::uint64_t paceStart = nowNs();
+        std::uint64_t paced = 0;      // cycles the pacer started
+        std::uint64_t overrun = 0;    // cycles due while all slots were busy
+        if (m_options.rate <= 0) {
+            m_churnActive = m_options.concurrency;
+            queueConnect(Role::Churn, m_churnPath, m_options.concurrency);
+        }
         // A close that never finishes would stall a slot: give up on it after 2 s.
         std::uint64_t nextSweep = 0;
         m_tick = [&] {
             const std::uint64_t now = nowNs();
+            if (m_options.rate > 0 && m_churnRunning) {
+                // Fixed rate: start what is due, within the slots; what cannot start is
+                // skipped (and counted), not made up later in a burst.
+                const std::uint64_t due = std::uint64_t(double(now - paceStart) / 1e9 * m_options.rate);
+                while (paced < due) {
+                    ++paced;
+                    if (m_churnActive >= m_options.concurrency) {
+                        if (m_measuring)
+                            ++overrun;
+                        continue;
+                    }
+                    ++m_churnActive;
+                    queueConnect(Role::Churn, m_churnPath, 1);
+                }
+            }
             if (now < nextSweep)
                 return;
             nextSweep = now + 100'000'000;
@@ -1214,12 +1291,17 @@ private:
                 }
             }
             // Closed connections are done with; keep the list short.
-            if (m_connections.size() > 4096) {
+            if (m_connections.size() > 4096 + std::size_t(m_options.idle)) {
                 m_connections.erase(std::remove_if(m_connections.begin(), m_connections.end(), [&](const auto &c) {
                     return c->fd < 0 && c.get() != m_attach;
                 }), m_connections.end());
             }
         };
+        if (m_options.rate > 0) {
+            // The pacer ran already while the idle connections opened: start from now.
+            paceStart = nowNs();
+            paced = 0;
+        }
         sleepFor(m_options.warmup);
         m_handshakeSamples.clear();
         m_measuring = true;
@@ -1232,6 +1314,13 @@ private:
         runUntil([&] { return m_inFlight == 0; }, nowNs() + secondsToNs(5));
         m_tick = nullptr;
         m_options.connectConcurrency = savedLimit;
+        if (m_options.rate > 0) {
+            m_results.add("rate", m_options.rate, 0);
+            m_results.addInt("rate_overrun", (long long)overrun);
+        }
+        if (before.serverSeconds >= 0 && m_churnCycles > 0)
+            m_results.add("server_cpu_ms_per_1000", 1e6 * (after.serverSeconds - before.serverSeconds)
+                          / double(m_churnCycles), 1);
 
         const double seconds = double(after.wallNs - before.wallNs) / 1e9;
         const Percentiles p = percentiles(m_handshakeSamples);
@@ -1241,11 +1330,137 @@ private:
         m_results.add("handshake_p50_us", p.p50Us);
         m_results.add("handshake_p99_us", p.p99Us);
         m_results.addInt("failures", (long long)(m_churnFailures + m_connectFailures));
+        m_results.addInt("verify_errors", (long long)m_verifyErrors);
         addCpu(before, after);
-        if (m_connectFailures > 0)
-            std::fprintf(stderr, "wsplug-loadgen: churn: %d connects failed, first: %s\n", m_connectFailures,
+        if (m_options.idle > 0)
+            addIdleAliveCount();
+        if (m_connectFailures > 0 || m_verifyErrors > 0)
+            std::fprintf(stderr, "wsplug-loadgen: churn: %d connects failed, first failure: %s\n", m_connectFailures,
                          m_firstFailure.c_str());
-        return m_churnCycles > 0 && m_connectFailures == 0 && m_churnFailures == 0 ? 0 : 1;
+        const bool idleOk = m_options.idle == 0 || m_pongs == std::uint64_t(m_options.idle);
+        return m_churnCycles > 0 && m_connectFailures == 0 && m_churnFailures == 0 && m_verifyErrors == 0
+                && m_unexpectedCloses == 0 && idleOk ? 0 : 1;
+    }
+
+    // ---- openclose ---------------------------------------------------------------------
+
+    // Waits until the server's CPU time stops moving (two readings 100 ms apart equal
+    // within a tick), at most maxSeconds; returns false if it never did.
+    bool waitServerQuiet(double maxSeconds)
+    {
+        const std::uint64_t until = nowNs() + secondsToNs(maxSeconds);
+        double last = readProcessCpuSeconds(m_options.serverPid);
+        while (nowNs() < until) {
+            sleepFor(0.1);
+            const double now = readProcessCpuSeconds(m_options.serverPid);
+            if (now - last <= 0.011)
+                return true;
+            last = now;
+        }
+        return false;
+    }
+
+    int runOpenClose()
+    {
+        const std::string path = m_options.path.empty() ? "/echo" : m_options.path;
+        const int n = m_options.idle;
+        if (n <= 0)
+            usageError("openclose needs --idle N");
+        m_results.addInt("idle", n);
+        m_results.addInt("repeat", m_options.repeat);
+        const long rssStart = readVmRssKiB(m_options.serverPid);
+        long rssPeak = rssStart;
+        std::string peaks, afters, opens, closes;
+        double openSum = 0, closeSum = 0, openCpuSum = 0, closeCpuSum = 0;
+        bool ok = true;
+        for (int round = 0; round < m_options.repeat && ok; ++round) {
+            // Open N, at most --connect-concurrency handshakes in flight.
+            m_handshakeSamples.clear();
+            double openSeconds = 0;
+            const CpuSample beforeOpen = cpuNow();
+            if (!openAll(Role::Idle, path, n, std::max(120.0, n / 50.0), &openSeconds)) {
+                ok = false;
+                break;
+            }
+            const CpuSample afterOpen = cpuNow();
+            const long rss = readVmRssKiB(m_options.serverPid);
+            rssPeak = std::max(rssPeak, rss);
+            waitServerQuiet(5);
+
+            // Drop them all at once. shutdown() rather than close(): the server's end of
+            // each connection (its FIN) then shows when it has let the connection go.
+            m_dropClosed = 0;
+            const CpuSample beforeClose = cpuNow();
+            int dropped = 0;
+            for (auto &c : m_connections) {
+                if (c->role == Role::Idle && c->fd >= 0 && c->state == State::Open) {
+                    c->dropped = true;
+                    ::shutdown(c->fd, SHUT_WR);
+                    ++dropped;
+                }
+            }
+            const bool closedAll = runUntil([&] { return m_dropClosed >= dropped; },
+                                            nowNs() + secondsToNs(std::max(60.0, n / 100.0)));
+            const CpuSample afterClose = cpuNow();
+            // What the server does after its last close (deferred deletes) is part of
+            // closing too: its CPU counts until it is quiet again.
+            waitServerQuiet(10);
+            const double tailCpu = readProcessCpuSeconds(m_options.serverPid) - afterClose.serverSeconds;
+            if (!closedAll) {
+                std::fprintf(stderr, "wsplug-loadgen: openclose: %d of %d connections closed by the server\n",
+                             m_dropClosed, dropped);
+                ok = false;
+            }
+            const double closeSeconds = double(afterClose.wallNs - beforeClose.wallNs) / 1e9;
+            const double openCpu = afterOpen.serverSeconds - beforeOpen.serverSeconds;
+            const double closeCpu = afterClose.serverSeconds - beforeClose.serverSeconds + tailCpu;
+            m_connections.erase(std::remove_if(m_connections.begin(), m_connections.end(),
+                                               [&](const auto &c) { return c->fd < 0 && c.get() != m_attach; }),
+                                m_connections.end());
+            if (m_options.gapS > 0)
+                sleepFor(m_options.gapS);
+            const long rssAfter = readVmRssKiB(m_options.serverPid);
+            auto join = [](std::string &list, const std::string &item) { list += (list.empty() ? "" : ",") + item; };
+            char buf[64];
+            std::snprintf(buf, sizeof buf, "%.3f", openSeconds);
+            join(opens, buf);
+            std::snprintf(buf, sizeof buf, "%.3f", closeSeconds);
+            join(closes, buf);
+            join(peaks, std::to_string(rss / 1024));
+            join(afters, std::to_string(rssAfter / 1024));
+            openSum += openSeconds;
+            closeSum += closeSeconds;
+            openCpuSum += openCpu;
+            closeCpuSum += closeCpu;
+            if (round == 0) {
+                const Percentiles p = percentiles(m_handshakeSamples);
+                m_results.add("handshake_p99_us", p.p99Us);
+            }
+            std::fprintf(stderr, "openclose round %d: open %.3f s (server CPU %.3f s), close %.3f s (server CPU %.3f s), "
+                         "RSS peak %ld MiB, after %ld MiB\n", round + 1, openSeconds, openCpu, closeSeconds, closeCpu,
+                         rss / 1024, rssAfter / 1024);
+        }
+        const double rounds = double(m_options.repeat);
+        m_results.add("open_s", openSum / rounds, 3);
+        m_results.add("open_us_per_conn", 1e6 * openSum / rounds / n, 1);
+        m_results.add("open_server_cpu_s", openCpuSum / rounds, 3);
+        m_results.add("open_server_cpu_us_per_conn", 1e6 * openCpuSum / rounds / n, 1);
+        m_results.add("close_s", closeSum / rounds, 3);
+        m_results.add("close_us_per_conn", 1e6 * closeSum / rounds / n, 1);
+        m_results.add("close_server_cpu_s", closeCpuSum / rounds, 3);
+        m_results.add("close_server_cpu_us_per_conn", 1e6 * closeCpuSum / rounds / n, 1);
+        if (rssStart >= 0) {
+            m_results.addInt("rss_start_mib", rssStart / 1024);
+            m_results.addInt("rss_peak_mib", rssPeak / 1024);
+            m_results.addInt("rss_end_mib", readVmRssKiB(m_options.serverPid) / 1024);
+            m_results.add("rss_peaks_mib", peaks);
+            m_results.add("rss_afters_mib", afters);
+        }
+        if (m_options.repeat > 1) {
+            m_results.add("open_s_rounds", opens);
+            m_results.add("close_s_rounds", closes);
+        }
+        return ok && m_unexpectedCloses == 0 ? 0 : 1;
     }
 
     // ---- probe -------------------------------------------------------------------------
@@ -1316,6 +1531,8 @@ private:
     int m_churnActive = 0;
     std::uint64_t m_churnCycles = 0;
     std::uint64_t m_churnFailures = 0;
+
+    int m_dropClosed = 0;
 };
 
 bool isLoopback(const std::string &host)
@@ -1404,6 +1621,14 @@ Options parseOptions(int argc, char **argv)
             o.timeout = number(i, 1, MaxSeconds * 2);
         } else if (arg == "--gap-ms") {
             o.gapMs = number(i, 0, 10000);
+        } else if (arg == "--rate") {
+            o.rate = number(i, 0, 1e6);
+        } else if (arg == "--no-echo") {
+            o.churnEcho = false;
+        } else if (arg == "--repeat") {
+            o.repeat = int(number(i, 1, 1000));
+        } else if (arg == "--gap") {
+            o.gapS = number(i, 0, 600);
         } else if (arg == "--quickack") {
             o.quickAck = true;
         } else if (arg == "--json") {
@@ -1412,9 +1637,9 @@ Options parseOptions(int argc, char **argv)
             usageError("unknown option \"" + arg + "\"");
         }
     }
-    static const char *modes[] = {"echo", "idle", "echo-under-idle", "fanout", "churn", "probe"};
+    static const char *modes[] = {"echo", "idle", "echo-under-idle", "fanout", "churn", "openclose", "probe"};
     if (std::find(std::begin(modes), std::end(modes), o.mode) == std::end(modes))
-        usageError("--mode must be echo, idle, echo-under-idle, fanout, churn or probe");
+        usageError("--mode must be echo, idle, echo-under-idle, fanout, churn, openclose or probe");
     if (o.port == 0)
         usageError("--port is required");
     if (!isLoopback(o.host))
@@ -1460,7 +1685,9 @@ int main(int argc, char **argv)
     else if (options.mode == "fanout")
         needed += options.subscribers + 1;
     else if (options.mode == "churn")
-        needed += options.concurrency;
+        needed += options.concurrency + options.idle;
+    else if (options.mode == "openclose")
+        needed += options.idle;
     if (limit.rlim_cur != RLIM_INFINITY && needed > (long long)limit.rlim_cur) {
         std::fprintf(stderr, "wsplug-loadgen: %lld descriptors needed, the limit is %llu\n", needed,
                      (unsigned long long)limit.rlim_cur);

@@ -115,6 +115,7 @@ private Q_SLOTS:
     void endpointsAnswerAsHttpMeansIt_data();
     void endpointsAnswerAsHttpMeansIt();
     void coalescesUpdatesUnderLoad();
+    void sessionWithinOneTickTravelsOnlyAsClosed();
     void rateHistoryIsBounded();
     void handshakeLogIsBounded();
     void shutdownClosesAdminWith1001();
@@ -372,6 +373,39 @@ void tst_Admin::closeCommandAsTheClientSeesIt()
     QCOMPARE(closed.closeReason, QStringLiteral("class is over"));
     QCOMPARE(closed.closeCause, CloseCause::Server);
     QCOMPARE(closed.state, SessionSnapshot::State::Closed);
+}
+
+void tst_Admin::sessionWithinOneTickTravelsOnlyAsClosed()
+{
+    // A connection that comes and goes between two ticks costs one entry (closed), not
+    // an opened entry that the same tick's closed entry takes away again.
+    HostConfig config = testConfig();
+    config.adminToken = token;
+    config.statsTickMs = 2000;
+    HostServer host;
+    host.setConfig(config);
+    QVERIFY(host.start());
+    AdminClient admin(host.serverPort());
+    QVERIFY(!admin.waitFor(QStringLiteral("snapshot")).isEmpty());
+    QVERIFY(!admin.waitFor(QStringLiteral("tick"), {}, 5000).isEmpty());   // just after a tick
+    QSignalSpy closedSpy(&host, &HostServer::sessionClosed);
+    {
+        QTcpSocket raw;
+        QVERIFY(upgradeRaw(raw, host.serverPort(), QStringLiteral("/echo")));
+        raw.write(clientFrame(0x8, closePayload(1000)));
+        QVERIFY(waitForDisconnect(raw));
+    }
+    QTRY_COMPARE(closedSpy.size(), 1);
+    const SessionId id = closedSpy.first().first().value<SessionSnapshot>().id;
+    const QJsonObject tick = admin.waitFor(QStringLiteral("tick"), [](const QJsonObject &m) {
+        return m.contains(QStringLiteral("closed"));
+    }, 5000);
+    QVERIFY(!tick.isEmpty());
+    const QJsonArray closed = tick.value(QStringLiteral("closed")).toArray();
+    QCOMPARE(closed.size(), 1);
+    QCOMPARE(Protocol::sessionFromJson(closed.first().toObject()).id, id);
+    QVERIFY2(!tick.contains(QStringLiteral("opened")), "the session also travelled as opened");
+    QVERIFY(!tick.contains(QStringLiteral("omitted")));
 }
 
 void tst_Admin::kickCommandAsTheClientSeesIt()
