@@ -7,6 +7,8 @@
 #include "monitorclient.h"
 #include "monitoroptions.h"
 
+#include <wsplug/hostoptions.h>
+
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QTabWidget>
@@ -18,8 +20,7 @@
 namespace {
 [[noreturn]] void fail(const QString &message, int code = 2)
 {
-    std::fprintf(stderr, "wsplug-monitor: %s\n", qPrintable(message));
-    std::exit(code);
+    WsPlug::exitWithError(message, code);
 }
 
 //! Whether a window can be shown: a platform was chosen, or an X or Wayland display is set.
@@ -48,12 +49,14 @@ int main(int argc, char *argv[])
         "By default it starts an embedded host with the bundled plugins and attaches to it."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption portOption(QStringLiteral("port"),
-        QStringLiteral("Port of the embedded host (default 8765; a free one if taken)."), QStringLiteral("n"));
-    const QCommandLineOption addressOption(QStringLiteral("address"),
-        QStringLiteral("Address of the embedded host (default 127.0.0.1; 0.0.0.0 lets a class connect)."), QStringLiteral("ip"));
-    const QCommandLineOption pluginDirOption(QStringLiteral("plugin-dir"),
-        QStringLiteral("Plugin directory for the embedded host; repeatable."), QStringLiteral("dir"));
+    // The embedded host takes wsplug-host's own options (one table, HostOptions): --port
+    // (a free one if it is taken), --address (0.0.0.0 lets a class connect), --config,
+    // every limit. Its defaults suit a window: a short shutdown grace, pings every 5 s.
+    WsPlug::HostConfig embeddedDefaults;
+    embeddedDefaults.shutdownGraceMs = 1000;   // closing the window should not linger
+    embeddedDefaults.pingIntervalMs = 5000;    // ping RTTs show up soon in a classroom
+    const WsPlug::HostOptions hostOptions(embeddedDefaults);
+    hostOptions.addTo(parser);
     const QCommandLineOption remoteOption(QStringLiteral("remote"),
         QStringLiteral("Attach to this host instead, e.g. ws://10.0.0.5:8765 (with --token)."), QStringLiteral("url"));
     const QCommandLineOption tokenOption(QStringLiteral("token"),
@@ -69,8 +72,8 @@ int main(int argc, char *argv[])
         QStringLiteral("Milliseconds to wait before the screenshot (default 3000)."), QStringLiteral("ms"));
     const QCommandLineOption tabOption(QStringLiteral("tab"),
         QStringLiteral("Open this tab: dashboard, clients, handshakes, closes or plugins."), QStringLiteral("name"));
-    parser.addOptions({portOption, addressOption, pluginDirOption, remoteOption, tokenOption, presentationOption,
-                       demoOption, screenshotOption, delayOption, tabOption});
+    parser.addOptions({remoteOption, tokenOption, presentationOption, demoOption, screenshotOption, delayOption,
+                       tabOption});
     if (!parser.parse(QApplication::arguments()))
         fail(parser.errorText() + QStringLiteral(" (see --help)"));
     if (parser.isSet(QStringLiteral("help")))
@@ -84,19 +87,10 @@ int main(int argc, char *argv[])
     }
 
     WsPlug::MonitorOptions options;
-    options.hostConfig.shutdownGraceMs = 1000;   // closing the window should not linger
-    options.hostConfig.pingIntervalMs = 5000;    // ping RTTs show up soon in a classroom
-    if (parser.isSet(portOption)) {
-        bool ok = false;
-        const uint port = parser.value(portOption).toUInt(&ok);
-        if (!ok || port > 65535)
-            fail(QStringLiteral("--port: expected 0-65535, got \"%1\"").arg(parser.value(portOption)));
-        options.hostConfig.port = quint16(port);
-    }
-    if (parser.isSet(addressOption) && !options.hostConfig.address.setAddress(parser.value(addressOption)))
-        fail(QStringLiteral("--address: \"%1\" is not an IP address").arg(parser.value(addressOption)));
-    if (parser.isSet(pluginDirOption))
-        options.hostConfig.pluginDirs = parser.values(pluginDirOption);
+    const WsPlug::HostOptions::Result host = hostOptions.apply(parser);
+    if (!host.error.isEmpty())
+        fail(host.error, host.exitCode);
+    options.hostConfig = host.config;
     if (parser.isSet(remoteOption)) {
         QUrl url = QUrl::fromUserInput(parser.value(remoteOption));
         if (!url.isValid() || url.host().isEmpty())

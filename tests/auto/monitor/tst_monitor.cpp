@@ -44,6 +44,7 @@
 #include <QTemporaryDir>
 #include <QCheckBox>
 #include <QChartView>
+#include <QFile>
 #include <QTest>
 #include <QWebSocketHandshakeOptions>
 #include <QWebSocket>
@@ -147,6 +148,7 @@ private Q_SLOTS:
     void chartTicksFallOnRoundNumbersAndFollowPresentationMode();
     void closesEverySessionOfAPluginsRoutes();
     void commandLogStartsAfreshOnAnotherHost();
+    void embeddedHostTakesTheHostsFlagsAndConfig();
 };
 
 namespace {
@@ -921,6 +923,52 @@ void tst_Monitor::closingTheWindowLeavesTheHostToDrainInTheBackground()
     QVERIFY(close);
     QCOMPARE(closeCodeOf(*close), 1001);
     QTRY_VERIFY(QTcpServer().listen(QHostAddress::LocalHost, port));
+}
+
+// wsplug-monitor takes wsplug-host's flags and config file for its embedded host (one
+// option table): a class behind one NAT address can raise the per-address limit.
+void tst_Monitor::embeddedHostTakesTheHostsFlagsAndConfig()
+{
+    quint16 port = 0;
+    {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        port = probe.serverPort();
+    }
+    QTemporaryDir dir;
+    QFile config(dir.filePath(QStringLiteral("host.json")));
+    QVERIFY(config.open(QIODevice::WriteOnly));
+    config.write(R"({"maxConnectionsPerIp": 1000, "handshakeLogSize": 77})");
+    config.close();
+    QProcess monitor;
+    monitor.start(QStringLiteral(WSPLUG_MONITOR_PROGRAM),
+                  {QStringLiteral("--port"), QString::number(port), QStringLiteral("--plugin-dir"),
+                   QStringLiteral(WSPLUG_PLUGIN_DIR), QStringLiteral("--config"), config.fileName(),
+                   QStringLiteral("--max-connections"), QStringLiteral("1500"), QStringLiteral("--admin-token"),
+                   QStringLiteral("class-token-1"), QStringLiteral("--screenshot"), dir.filePath(QStringLiteral("m.png")),
+                   QStringLiteral("--screenshot-delay"), QStringLiteral("4000")});
+    QVERIFY(monitor.waitForStarted(5000));
+    QWebSocket admin;
+    QSignalSpy messages(&admin, &QWebSocket::textMessageReceived);
+    QVERIFY(QTest::qWaitFor([&] {
+        if (admin.state() == QAbstractSocket::UnconnectedState)
+            admin.open(wsUrl(port, QStringLiteral("/_admin?token=class-token-1")));
+        return !messages.isEmpty();
+    }, 10000));
+    const Protocol::Snapshot snapshot = Protocol::snapshotFromJson(Protocol::decode(messages.first().first().toString().toUtf8()));
+    QCOMPARE(snapshot.host.limits.value(QStringLiteral("maxConnectionsPerIp")), 1000);   // from the file
+    QCOMPARE(snapshot.host.limits.value(QStringLiteral("handshakeLogSize")), 77);          // config-only
+    QCOMPARE(snapshot.host.limits.value(QStringLiteral("maxConnections")), 1500);         // the flag
+    QCOMPARE(snapshot.host.limits.value(QStringLiteral("shutdownGraceMs")), 1000);        // the monitor's default
+    admin.close();
+    QVERIFY(monitor.waitForFinished(15000));
+    QCOMPARE(monitor.exitCode(), 0);
+    // A bad one is one line and exit code 2, as with wsplug-host.
+    QProcess bad;
+    bad.start(QStringLiteral(WSPLUG_MONITOR_PROGRAM), {QStringLiteral("--max-connections-per-ip"), QStringLiteral("0")});
+    QVERIFY(bad.waitForFinished(10000));
+    QCOMPARE(bad.exitCode(), 2);
+    QVERIFY(bad.readAllStandardError().contains("wsplug-monitor: --max-connections-per-ip: expected an integer"));
 }
 
 void tst_Monitor::programExitJoinsTheDrainingHost()
