@@ -11,7 +11,7 @@
 #   3. a short bounded libFuzzer run of every parser (clang), FUZZ_SECONDS each,
 #   4. build again with AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer
 #      on) and run the whole suite there, the monitor's GUI tests included.
-# Takes about 8 minutes on 2 cores (measured from a fresh clone, packages present). Set WSPLUG_QUICK=1 to stop after step 2.
+# Takes about 15 minutes on 2 cores (measured from a fresh clone, packages present). Set WSPLUG_QUICK=1 to stop after step 2.
 set -eu
 cd "$(dirname "$0")/.."
 jobs=${JOBS:-2}
