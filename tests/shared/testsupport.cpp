@@ -2,11 +2,15 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "testsupport.h"
 
+#include <wsplug/hostserver.h>
+
 #include <QSignalSpy>
 
 #include <QCryptographicHash>
 #include <QDeadlineTimer>
 #include <QDir>
+#include <QFileInfo>
+#include <QStandardPaths>
 #include <QRandomGenerator>
 #include <QTest>
 #include <QtEndian>
@@ -230,6 +234,29 @@ bool waitForDisconnect(QTcpSocket &socket, int timeoutMs, QByteArray *received)
     }
     sink += socket.readAll();
     return true;
+}
+
+std::unique_ptr<HostServer> startedHost(const HostConfig &config)
+{
+    auto host = std::make_unique<HostServer>();
+    host->setConfig(config);
+    if (!host->start())
+        return nullptr;
+    return host;
+}
+
+QString missingBrowserPeers(const QString &browserTestsDir)
+{
+    QStringList missing;
+    if (QStandardPaths::findExecutable(QStringLiteral("node")).isEmpty())
+        missing << QStringLiteral("node");
+    if (!QFileInfo::exists(qEnvironmentVariable("WSPLUG_CHROMIUM", QStringLiteral("/usr/bin/chromium"))))
+        missing << QStringLiteral("Debian's chromium");
+    for (const char *package : {"playwright-core", "ws"}) {
+        if (!QFileInfo::exists(browserTestsDir + QStringLiteral("/node_modules/") + QLatin1String(package)))
+            missing << QStringLiteral("tests/browser/node_modules/%1 (npm ci)").arg(QLatin1String(package));
+    }
+    return missing.join(QStringLiteral(", "));
 }
 
 } // namespace WsPlug::Test

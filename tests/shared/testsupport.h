@@ -12,10 +12,22 @@
 #include <memory>
 #include <optional>
 
+namespace WsPlug {
+class HostServer;
+}
+
 namespace WsPlug::Test {
 
 //! A config for tests: loopback, ephemeral port, the build's plugins, quiet heartbeats.
 HostConfig testConfig();
+
+//! A HostServer started with \a config, or nullptr if it did not start.
+std::unique_ptr<HostServer> startedHost(const HostConfig &config = testConfig());
+
+//! Empty when node, Debian's chromium (or $WSPLUG_CHROMIUM) and tests/browser's npm
+//! packages are all there; else what is missing. The browser tests skip on it, or fail
+//! where tests/run-all.sh asks for them (WSPLUG_REQUIRE_BROWSER=1).
+QString missingBrowserPeers(const QString &browserTestsDir);
 
 //! A WebSocket URL on the host under test.
 QUrl wsUrl(quint16 port, const QString &pathAndQuery);

@@ -20,24 +20,12 @@ class tst_Page : public QObject
 {
     Q_OBJECT
 
-private:
-    static std::unique_ptr<HostServer> startHost(const HostConfig &config = testConfig());
-
 private Q_SLOTS:
     void servesThePage_data();
     void servesThePage();
     void canBeTurnedOff();
     void worksInChromium();
 };
-
-std::unique_ptr<HostServer> tst_Page::startHost(const HostConfig &config)
-{
-    auto host = std::make_unique<HostServer>();
-    host->setConfig(config);
-    if (!host->start())
-        return nullptr;
-    return host;
-}
 
 void tst_Page::servesThePage_data()
 {
@@ -53,7 +41,7 @@ void tst_Page::servesThePage()
 {
     QFETCH(QByteArray, request);
     QFETCH(bool, body);
-    auto host = startHost();
+    auto host = startedHost();
     QVERIFY(host);
     QTcpSocket http;
     QVERIFY(connectRaw(http, host->serverPort()));
@@ -87,7 +75,7 @@ void tst_Page::canBeTurnedOff()
 {
     HostConfig config = testConfig();
     config.pageEnabled = false;
-    auto host = startHost(config);
+    auto host = startedHost(config);
     QVERIFY(host);
     QCOMPARE(statusCode(rawRequest(host->serverPort(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n")), 404);
     // The other endpoints are not affected.
@@ -98,18 +86,15 @@ void tst_Page::canBeTurnedOff()
 // come back, the close code and reason are shown, another route, a refused route.
 void tst_Page::worksInChromium()
 {
-    const QString node = QStandardPaths::findExecutable(QStringLiteral("node"));
-    const QString chromium = qEnvironmentVariable("WSPLUG_CHROMIUM", QStringLiteral("/usr/bin/chromium"));
     const QString dir = QStringLiteral(WSPLUG_BROWSER_TESTS_DIR);
-    const bool ready = !node.isEmpty() && QFileInfo::exists(chromium)
-            && QFileInfo::exists(dir + QStringLiteral("/node_modules/playwright-core"));
-    if (!ready) {
-        // tests/run-all.sh installs all three and asks for them: there, a missing one fails.
+    if (const QString missing = missingBrowserPeers(dir); !missing.isEmpty()) {
+        // tests/run-all.sh installs them and asks for them: there, a missing one fails.
         if (qEnvironmentVariableIntValue("WSPLUG_REQUIRE_BROWSER"))
-            QFAIL("node, Debian's chromium or tests/browser/node_modules is missing (tests/run-all.sh installs them)");
-        QSKIP("needs node, Debian's chromium and `npm ci` in tests/browser (tests/run-all.sh does all three)");
+            QFAIL(qPrintable(missing + QStringLiteral(" missing (tests/run-all.sh installs them)")));
+        QSKIP(qPrintable(missing + QStringLiteral(" missing (tests/run-all.sh installs them)")));
     }
-    auto host = startHost();
+    const QString node = QStandardPaths::findExecutable(QStringLiteral("node"));
+    auto host = startedHost();
     QVERIFY(host);
     QProcess browser;
     browser.setWorkingDirectory(dir);

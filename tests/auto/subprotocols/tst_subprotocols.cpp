@@ -25,7 +25,6 @@ class tst_Subprotocols : public QObject
     Q_OBJECT
 
 private:
-    static std::unique_ptr<HostServer> startHost(const HostConfig &config = testConfig());
     //! Runs \a program with \a args while the host (on this thread) keeps serving; its output.
     static QByteArray run(const QString &program, const QStringList &args, const QString &dir = {});
 
@@ -37,15 +36,6 @@ private Q_SLOTS:
     void pythonWebsockets();
     void nodeWsAndChromium();
 };
-
-std::unique_ptr<HostServer> tst_Subprotocols::startHost(const HostConfig &config)
-{
-    auto host = std::make_unique<HostServer>();
-    host->setConfig(config);
-    if (!host->start())
-        return nullptr;
-    return host;
-}
 
 QByteArray tst_Subprotocols::run(const QString &program, const QStringList &args, const QString &dir)
 {
@@ -101,7 +91,7 @@ void tst_Subprotocols::negotiatesOverRawHttp()
     QFETCH(QByteArray, headers);
     QFETCH(int, status);
     QFETCH(QByteArray, answered);
-    auto host = startHost();
+    auto host = startedHost();
     QVERIFY(host);
     QSignalSpy opened(host.get(), &HostServer::sessionOpened);
     QTcpSocket socket;
@@ -136,7 +126,7 @@ void tst_Subprotocols::canUpgradeWithoutOne()
 {
     HostConfig config = testConfig();
     config.upgradeWithoutSubprotocol = true;
-    auto host = startHost(config);
+    auto host = startedHost(config);
     QVERIFY(host);
     QTcpSocket socket;
     QVERIFY(connectRaw(socket, host->serverPort()));
@@ -148,7 +138,7 @@ void tst_Subprotocols::canUpgradeWithoutOne()
 
 void tst_Subprotocols::qtClientGetsTheOneItAskedFor()
 {
-    auto host = startHost();
+    auto host = startedHost();
     QVERIFY(host);
     QWebSocket client;
     QSignalSpy connected(&client, &QWebSocket::connected);
@@ -169,7 +159,7 @@ void tst_Subprotocols::pythonWebsockets()
             QFAIL("Debian's python3-websockets is missing (tests/run-all.sh installs it)");
         QSKIP("needs Debian's python3-websockets");
     }
-    auto host = startHost();
+    auto host = startedHost();
     QVERIFY(host);
     const QString script = QStringLiteral(R"(
 import asyncio, sys, websockets
@@ -190,15 +180,14 @@ asyncio.run(main(sys.argv[1]))
 
 void tst_Subprotocols::nodeWsAndChromium()
 {
-    const QString node = QStandardPaths::findExecutable(QStringLiteral("node"));
     const QString dir = QStringLiteral(WSPLUG_BROWSER_TESTS_DIR);
-    if (node.isEmpty() || !QFileInfo::exists(dir + QStringLiteral("/node_modules/ws"))
-        || !QFileInfo::exists(qEnvironmentVariable("WSPLUG_CHROMIUM", QStringLiteral("/usr/bin/chromium")))) {
+    if (const QString missing = missingBrowserPeers(dir); !missing.isEmpty()) {
         if (qEnvironmentVariableIntValue("WSPLUG_REQUIRE_BROWSER"))
-            QFAIL("node, Debian's chromium or tests/browser/node_modules is missing (tests/run-all.sh installs them)");
-        QSKIP("needs node, Debian's chromium and `npm ci` in tests/browser");
+            QFAIL(qPrintable(missing + QStringLiteral(" missing (tests/run-all.sh installs them)")));
+        QSKIP(qPrintable(missing + QStringLiteral(" missing (tests/run-all.sh installs them)")));
     }
-    auto host = startHost();
+    const QString node = QStandardPaths::findExecutable(QStringLiteral("node"));
+    auto host = startedHost();
     QVERIFY(host);
     const QByteArray out = run(node, {QStringLiteral("subprotocols.mjs"), QString::number(host->serverPort())}, dir);
     for (const char *client : {"node", "chromium"}) {
