@@ -129,6 +129,8 @@ void ProcessHandler::messageReceived(SessionId session, const Message &message)
 
 void ProcessHandler::onOutput(SessionId session, QProcess *process)
 {
+    if (m_processes.value(session) != process)
+        return;   // its session ended: the rest of its output goes nowhere
     process->setReadChannel(QProcess::StandardOutput);
     if (m_route.binary) {
         const QByteArray data = process->readAllStandardOutput();
@@ -140,7 +142,7 @@ void ProcessHandler::onOutput(SessionId session, QProcess *process)
         QByteArray line = process->readLine(m_maxLineBytes + 2);
         if (!line.endsWith('\n')) {
             m_context->closeSession(session, 1009, QStringLiteral("the handler wrote a line longer than %1 bytes").arg(m_maxLineBytes));
-            stop(process);
+            stop(m_processes.take(session));
             return;
         }
         line.chop(line.endsWith("\r\n") ? 2 : 1);
@@ -148,7 +150,7 @@ void ProcessHandler::onOutput(SessionId session, QProcess *process)
     }
     if (process->bytesAvailable() > m_maxLineBytes) {
         m_context->closeSession(session, 1009, QStringLiteral("the handler wrote a line longer than %1 bytes").arg(m_maxLineBytes));
-        stop(process);
+        stop(m_processes.take(session));
     }
 }
 
@@ -180,14 +182,9 @@ void ProcessHandler::sessionClosed(SessionId session, quint16, const QString &)
 
 void ProcessHandler::stop(QProcess *process)
 {
-    // The client left: the child gets end of input and SIGTERM, then SIGKILL if it lingers.
-    for (auto it = m_processes.begin(); it != m_processes.end(); ++it) {
-        if (it.value() == process) {
-            m_processes.erase(it);
-            break;
-        }
-    }
-    if (process->state() == QProcess::NotRunning)
+    // The child gets end of input and SIGTERM, then SIGKILL if it lingers. The caller
+    // took it out of m_processes: its end no longer closes the session.
+    if (!process || process->state() == QProcess::NotRunning)
         return;
     process->closeWriteChannel();
     process->terminate();
