@@ -31,6 +31,8 @@ void AdminChannel::attach(QWebSocket *socket)
     });
     connect(socket, &QWebSocket::disconnected, this, [this, socket] {
         m_clients.removeOne(socket);
+        if (m_watchers.remove(socket))
+            m_host->updateFrameWatches();
         socket->deleteLater();
         qCInfo(lcHost) << "admin client left;" << m_clients.size() << "attached";
     });
@@ -55,8 +57,100 @@ void AdminChannel::handshakeLogged(const Protocol::HandshakeRecord &record)
     queueForTick(m_next.handshakes, m_next.omittedHandshakes, MaxHandshakesPerTick, record);
 }
 
+bool AdminChannel::wantsFrames(Protocol::SessionId id, const QString &route) const
+{
+    for (const Watcher &w : m_watchers) {
+        if (w.wants(id, route))
+            return true;
+    }
+    return false;
+}
+
+void AdminChannel::sessionEnded(Protocol::SessionId id)
+{
+    for (Watcher &w : m_watchers)
+        w.sessions.remove(id);
+}
+
+void AdminChannel::frameSeen(Protocol::FrameRecord &&frame)
+{
+    // Usually one watcher: the last one takes the frame, the others share its bytes.
+    Watcher *last = nullptr;
+    for (Watcher &w : m_watchers) {
+        if (!w.wants(frame.session, frame.route))
+            continue;
+        if (w.frames.size() >= MaxFramesPerTick) {
+            w.omit(frame.session, frame.payloadLength);
+            continue;
+        }
+        if (last)
+            last->frames.append(frame);
+        last = &w;
+    }
+    if (last)
+        last->frames.append(std::move(frame));
+}
+
+void AdminChannel::frameOmitted(Protocol::SessionId session, const QString &route, quint64 payloadBytes)
+{
+    for (Watcher &w : m_watchers) {
+        if (w.wants(session, route))
+            w.omit(session, payloadBytes);
+    }
+}
+
+void AdminChannel::sendFrames()
+{
+    for (auto it = m_watchers.begin(); it != m_watchers.end(); ++it) {
+        Watcher &w = it.value();
+        if (w.frames.isEmpty() && w.omitted.isEmpty())
+            continue;
+        Protocol::FramesReport report;
+        report.frames = std::exchange(w.frames, {});
+        report.omitted = std::exchange(w.omitted, {}).values();
+        send(it.key(), Protocol::encode(Protocol::toJson(report)));
+    }
+}
+
+QByteArray AdminChannel::watch(QWebSocket *client, const Protocol::Command &cmd)
+{
+    using Kind = Protocol::Command::Kind;
+    if (cmd.kind == Kind::Watch) {
+        Watcher &w = m_watchers[client];
+        if (cmd.session != 0) {
+            if (!m_host->findSession(cmd.session))
+                return Protocol::replyError(cmd.id, QStringLiteral("no open session %1").arg(cmd.session));
+            if (w.sessions.size() >= MaxWatchedSessions && !w.sessions.contains(cmd.session))
+                return Protocol::replyError(cmd.id, QStringLiteral("a client watches at most %1 sessions").arg(MaxWatchedSessions));
+            w.sessions.insert(cmd.session);
+        } else {
+            if (!m_host->servesRoute(cmd.route))
+                return Protocol::replyError(cmd.id, QStringLiteral("no plugin serves %1").arg(Protocol::oneLine(cmd.route)));
+            if (w.routes.size() >= MaxWatchedRoutes && !w.routes.contains(cmd.route))
+                return Protocol::replyError(cmd.id, QStringLiteral("a client watches at most %1 routes").arg(MaxWatchedRoutes));
+            w.routes.insert(cmd.route);
+        }
+    } else {
+        auto it = m_watchers.find(client);
+        if (it != m_watchers.end()) {
+            if (cmd.session != 0)
+                it->sessions.remove(cmd.session);
+            else if (!cmd.route.isEmpty())
+                it->routes.remove(cmd.route);
+            else
+                *it = Watcher{{}, {}, it->frames, it->omitted};
+            // Frames already seen still travel with the next tick.
+            if (it->sessions.isEmpty() && it->routes.isEmpty() && it->frames.isEmpty() && it->omitted.isEmpty())
+                m_watchers.erase(it);
+        }
+    }
+    m_host->updateFrameWatches();
+    return Protocol::replyOk(cmd.id);
+}
+
 void AdminChannel::tick(const Protocol::RateSample &sample)
 {
+    sendFrames();
     if (m_clients.isEmpty())
         return;
     Protocol::Tick tick = std::exchange(m_next, {});
@@ -97,9 +191,10 @@ void AdminChannel::onCommand(QWebSocket *client, const QString &text)
         send(client, Protocol::replyError(command.id, error));
         return;
     }
-    const QByteArray reply = answer(command);
-    // Operator actions are logged with who did them; reads are not.
     using Kind = Protocol::Command::Kind;
+    const QByteArray reply = command.kind == Kind::Watch || command.kind == Kind::Unwatch ? watch(client, command)
+                                                                                          : answer(command);
+    // Operator actions are logged with who did them; reads are not.
     if (command.kind == Kind::Close || command.kind == Kind::Kick || command.kind == Kind::CloseRoute
         || command.kind == Kind::Send) {
         const Protocol::Reply result = Protocol::replyFromJson(Protocol::decode(reply));
@@ -154,6 +249,9 @@ QByteArray AdminChannel::answer(const Protocol::Command &cmd)
     }
     case Kind::Snapshot:
         return Protocol::replyOk(cmd.id, Protocol::toJson(m_host->snapshot()));
+    case Kind::Watch:
+    case Kind::Unwatch:
+        break;   // per client: watch()
     }
     return Protocol::replyError(cmd.id, QStringLiteral("unknown command"));
 }
@@ -167,6 +265,10 @@ void AdminChannel::closeAll(quint16 code, const QString &reason)
 
 void AdminChannel::abortAll()
 {
+    if (!m_watchers.isEmpty()) {
+        m_watchers.clear();
+        m_host->updateFrameWatches();
+    }
     const auto clients = m_clients;
     m_clients.clear();
     for (QWebSocket *client : clients) {

@@ -4,7 +4,11 @@
 
 #include <wsplug/protocol/adminprotocol.h>
 
+#include "framewatch_p.h"
+
+#include <QHash>
 #include <QList>
+#include <QSet>
 #include <QObject>
 
 #include <functional>
@@ -34,6 +38,11 @@ public:
     //! if no plugin serves \a route.
     virtual int closeRoute(const QString &route, quint16 code, const QString &reason) = 0;
     virtual bool sendText(Protocol::SessionId id, const QString &text) = 0;
+    //! True if a plugin declares \a route (or one serves the path \a route).
+    virtual bool servesRoute(const QString &route) const = 0;
+    //! Watches the frames of every open session the admin channel wants (see
+    //! AdminChannel::wantsFrames()) and of no other.
+    virtual void updateFrameWatches() = 0;
 
 protected:
     ~AdminHost() = default;
@@ -46,7 +55,7 @@ protected:
  * sessions that changed. So a client sees a bounded number of messages per second
  * however busy the host is. Admin connections are not user sessions.
  */
-class AdminChannel final : public QObject
+class AdminChannel final : public QObject, public FrameSink
 {
 public:
     AdminChannel(AdminHost *host, QObject *parent);
@@ -62,6 +71,15 @@ public:
     //! carry it.
     void sessionClosed(const std::function<Protocol::SessionSnapshot()> &view);
     void handshakeLogged(const Protocol::HandshakeRecord &record);
+
+    //! Whether a client watches the frames of session \a id (itself, or its plugin \a route).
+    bool wantsFrames(Protocol::SessionId id, const QString &route) const;
+    bool watchesFrames() const { return !m_watchers.isEmpty(); }
+    //! Session \a id has ended: its frames so far still travel, it is no longer watched.
+    void sessionEnded(Protocol::SessionId id);
+    // FrameSink
+    void frameSeen(Protocol::FrameRecord &&frame) override;
+    void frameOmitted(Protocol::SessionId session, const QString &route, quint64 payloadBytes) override;
     void tick(const Protocol::RateSample &sample);
 
     void closeAll(quint16 code, const QString &reason);
@@ -73,6 +91,10 @@ public:
     static constexpr int MaxOpenedPerTick = 1000;
     static constexpr int MaxClosedPerTick = 1000;
     static constexpr int MaxHandshakesPerTick = 100;
+    // Frames per tick and client (beyond: counted as omitted), and what one client may watch.
+    static constexpr int MaxFramesPerTick = 400;
+    static constexpr int MaxWatchedSessions = 1000;
+    static constexpr int MaxWatchedRoutes = 100;
     // An admin client with more unsent data than this is not reading: it is dropped.
     static constexpr qint64 MaxClientBacklog = 32 * 1024 * 1024;
 
@@ -80,6 +102,28 @@ private:
     void onCommand(QWebSocket *client, const QString &text);
     QByteArray answer(const Protocol::Command &command);
     void send(QWebSocket *client, const QByteArray &message);
+    QByteArray watch(QWebSocket *client, const Protocol::Command &command);
+    void sendFrames();
+
+    //! A client that watches frames: what it watches and what the next tick brings it.
+    struct Watcher
+    {
+        QSet<Protocol::SessionId> sessions;
+        QSet<QString> routes;
+        QList<Protocol::FrameRecord> frames;
+        QHash<Protocol::SessionId, Protocol::FrameOmission> omitted;
+        bool wants(Protocol::SessionId id, const QString &route) const
+        {
+            return sessions.contains(id) || (!route.isEmpty() && routes.contains(route));
+        }
+        void omit(Protocol::SessionId id, quint64 payloadBytes)
+        {
+            Protocol::FrameOmission &o = omitted[id];
+            o.session = id;
+            ++o.frames;
+            o.payloadBytes += payloadBytes;
+        }
+    };
     //! Adds \a event to a tick's \a list, or only counts it once the list holds \a max.
     //! Nothing is kept while no client is attached.
     template <typename T>
@@ -114,6 +158,7 @@ private:
 
     AdminHost *const m_host;
     QList<QWebSocket *> m_clients;
+    QHash<QWebSocket *, Watcher> m_watchers;
     Protocol::Tick m_next;       // what the next tick carries besides rates and totals
     // The sessions opened since the last tick; their snapshots are taken at the tick.
     // A connection that comes and goes within a tick so costs one entry (closed), and

@@ -91,12 +91,28 @@ bool HostServerPrivate::kickSession(SessionId id)
     return true;
 }
 
-int HostServerPrivate::closeRoute(const QString &route, quint16 code, const QString &reason)
+bool HostServerPrivate::servesRoute(const QString &route) const
 {
     const QList<PluginMetadata> plugins = registry.loaded();
     const bool declared = std::any_of(plugins.cbegin(), plugins.cend(),
                                       [&route](const PluginMetadata &md) { return md.routes.contains(route); });
-    if (!declared && routeFor(route).first.isEmpty())
+    return declared || !routeFor(route).first.isEmpty();
+}
+
+void HostServerPrivate::updateFrameWatches()
+{
+    for (Session *s : std::as_const(sessions)) {
+        const bool wanted = admin && !s->finished && admin->wantsFrames(s->info.id, s->info.route);
+        if (wanted && !s->transport->frameWatch())
+            s->transport->watchFrames(s->info.id, s->info.route, admin);
+        else if (!wanted && s->transport->frameWatch())
+            s->transport->unwatchFrames();
+    }
+}
+
+int HostServerPrivate::closeRoute(const QString &route, quint16 code, const QString &reason)
+{
+    if (!servesRoute(route))
         return -1;
     QList<SessionId> targets;
     for (const Session *s : std::as_const(sessions)) {

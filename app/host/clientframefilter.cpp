@@ -175,6 +175,19 @@ void ClientFrameFilter::startFrame(int keyAt, QByteArray *out)
         endFrame(out);   // empty: nothing to check, nothing held
 }
 
+ClientFrameFilter::Position ClientFrameFilter::position() const
+{
+    switch (m_state) {
+    case State::Header:
+        return {QByteArray(reinterpret_cast<const char *>(m_header), m_headerHave), 0};
+    case State::Payload:
+        return {{}, m_payloadLeft};
+    case State::Failed:
+        break;
+    }
+    return {};   // nothing goes through a failed filter: start at the next byte
+}
+
 void ClientFrameFilter::releaseHeldHeader(QByteArray *out)
 {
     m_holdingHeader = false;

@@ -69,6 +69,16 @@ public:
     //! fragments were joined, and text as QString, whose length is not the bytes'.
     DataReceived takeDataReceived() { return std::exchange(m_dataReceived, DataReceived()); }
 
+    //! Where in the client's stream of frames the filter is: the bytes of a header under
+    //! way, or how much payload is left of the frame under way (for the frame inspector,
+    //! which may start watching in the middle of a frame).
+    struct Position
+    {
+        QByteArray headerSoFar;
+        quint64 payloadLeft = 0;
+    };
+    Position position() const;
+
 private:
     enum class State { Header, Payload, Failed };
     //! Decides where the frame whose header is complete goes; writes its header if out.

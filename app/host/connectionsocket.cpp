@@ -3,6 +3,7 @@
 #include "connectionsocket_p.h"
 
 #include "capturerecorder_p.h"
+#include "framewatch_p.h"
 
 #include <QTimer>
 #include <QTimerEvent>
@@ -23,6 +24,8 @@ qint64 ConnectionSocket::writeData(const char *data, qint64 len)
     // What the kernel or Qt's buffer took, in the order written: the stream's order.
     if (m_capture && written > 0)
         m_capture->serverSent(data, qsizetype(written));
+    if (m_watch && written > 0)
+        m_watch->hostSent(data, qsizetype(written));
     if (onWritten)
         onWritten();
     return written;
@@ -108,13 +111,31 @@ void ConnectionSocket::timerEvent(QTimerEvent *event)
 
 void ConnectionSocket::discardInput()
 {
-    if (!m_capture) {
+    if (!m_capture && !m_watch) {
         skip(bytesAvailable());
         return;
     }
-    // The peer still sent it (its answer to our close frame, often): keep it in the capture.
+    // The peer still sent it (its answer to our close frame, often): keep it in the
+    // capture, show it in the inspector.
     const QByteArray input = read(bytesAvailable());
-    m_capture->clientSent(input.constData(), input.size());
+    if (m_capture)
+        m_capture->clientSent(input.constData(), input.size());
+    if (m_watch)
+        m_watch->clientSent(input.constData(), input.size());
+}
+
+void ConnectionSocket::watchFrames(quint64 session, const QString &route, FrameSink *sink)
+{
+    if (m_watch)
+        return;
+    // Once the filter has stopped (closing), whatever still comes starts a frame.
+    const ClientFrameFilter::Position at = m_filtering ? m_filter.position() : ClientFrameFilter::Position();
+    m_watch = std::make_unique<FrameWatch>(session, route, sink, at.headerSoFar, at.payloadLeft);
+}
+
+void ConnectionSocket::unwatchFrames()
+{
+    m_watch.reset();
 }
 
 void ConnectionSocket::startCapture(std::unique_ptr<CaptureStream> stream)
@@ -216,6 +237,8 @@ void ConnectionSocket::feedFilter(const char *data, qsizetype size)
     // Every byte the client sends after its request head passes here, still masked.
     if (m_capture)
         m_capture->clientSent(data, size);
+    if (m_watch)
+        m_watch->clientSent(data, size);
     if (size == 0 || m_filter.failed())
         return;
     if (!m_filter.feed(data, size, &m_plain) && m_onFilterFailed) {

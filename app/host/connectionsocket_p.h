@@ -3,6 +3,7 @@
 #pragma once
 
 #include "clientframefilter_p.h"
+#include "framewatch_p.h"
 
 #include <QTcpSocket>
 
@@ -56,6 +57,13 @@ public:
     //! null-pointer check.
     void startCapture(std::unique_ptr<CaptureStream> stream);
 
+    //! The frame inspector: from now on both directions' frames go to \a sink, as for a
+    //! capture, until unwatchFrames() or the end of the connection (see FrameWatch).
+    void watchFrames(quint64 session, const QString &route, FrameSink *sink);
+    void unwatchFrames();
+    //! The frame inspector's watch, or nullptr when nobody watches (for the fan-out's direct sends).
+    FrameWatch *frameWatch() const { return m_watch.get(); }
+
     //! Gives back the block Qt keeps for reading when nothing is buffered: an idle
     //! connection then holds no read buffer at all (Qt allocates one for the next read).
     void releaseReadBuffer();
@@ -103,6 +111,7 @@ private:
     qsizetype m_plainRead = 0;
 
     std::unique_ptr<CaptureStream> m_capture;   // only with --capture
+    std::unique_ptr<FrameWatch> m_watch;        // only while watched
 };
 
 } // namespace WsPlug::Internal

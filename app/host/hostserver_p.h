@@ -78,6 +78,8 @@ public:
     bool kickSession(SessionId id) override;
     int closeRoute(const QString &route, quint16 code, const QString &reason) override;
     bool sendText(SessionId id, const QString &text) override;
+    bool servesRoute(const QString &route) const override;
+    void updateFrameWatches() override;
 
     // Session lifecycle and heartbeat (sessions.cpp)
     void openSession(QWebSocket *socket, Internal::ConnectionSocket *tcp, const Internal::PendingHandshake &p);

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "hostserver_p.h"
 
+#include "framewatch_p.h"
 #include "logging_p.h"
 
 #include <algorithm>
@@ -92,6 +93,16 @@ int HostServerPrivate::sendEncodedToMany(const PluginContext *context, const QLi
         for (const FanoutTarget &t : targets) {
             if (t.sent > 0)
                 capture->sentDirect(t.fd, data, qsizetype(t.sent));
+        }
+    }
+    // The frame inspector, in the same order (a watched session is rare: the check is
+    // per recipient only while some session is watched).
+    if (admin && admin->watchesFrames()) {
+        for (const FanoutTarget &t : targets) {
+            if (t.sent <= 0)
+                continue;
+            if (FrameWatch *watch = t.session->transport->frameWatch())
+                watch->hostSent(data, qsizetype(t.sent));
         }
     }
     const qint64 now = QDateTime::currentMSecsSinceEpoch();

@@ -18,6 +18,8 @@ class MessageHandlerInterface;
 
 namespace WsPlug::Internal {
 
+class FrameSink;
+class FrameWatch;
 class PluginContext;
 
 /*
@@ -62,6 +64,12 @@ public:
     virtual Received takeReceived() = 0;
     //! For a connection that ended without the host asking: who closed it and how.
     virtual PeerClose peerClose() const = 0;
+    //! The frame inspector (see FrameWatch): \a sink gets this connection's frames
+    //! until unwatchFrames(); frameWatch() is the watch, for what the host sends past
+    //! the transport (the fan-out), or nullptr.
+    virtual void watchFrames(SessionId session, const QString &route, FrameSink *sink) = 0;
+    virtual void unwatchFrames() = 0;
+    virtual FrameWatch *frameWatch() const = 0;
 };
 
 /*

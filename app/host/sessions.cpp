@@ -64,6 +64,9 @@ void HostServerPrivate::openSession(QWebSocket *ws, ConnectionSocket *tcp, const
                                     .arg(Protocol::oneLine(p.path), p.pluginId, quotedOrNone(info.subprotocol),
                                          quotedOrNone(p.origin));
 
+    // Watched from its first frame on (a greeting the plugin sends as it opens, too).
+    if (admin && admin->wantsFrames(info.id, info.route))
+        s->transport->watchFrames(info.id, info.route, admin);
     callPlugin(s, [s] { s->handler->sessionOpened(s->info); });
     // A session the plugin refused at once (it closed it, or threw) is not announced.
     // The snapshot is built only for someone who reads it.
@@ -160,8 +163,12 @@ void HostServerPrivate::finishSession(Session *s)
     static const QMetaMethod closedSignal = QMetaMethod::fromSignal(&HostServer::sessionClosed);
     const bool announce = q->isSignalConnected(closedSignal);
     const SessionSnapshot view = announce ? s->view() : SessionSnapshot();
-    if (admin)
+    if (admin) {
         admin->sessionClosed([s, &view, announce] { return announce ? view : s->view(); });
+        // The connection is over: its last frames (the close handshake) were seen.
+        s->transport->unwatchFrames();
+        admin->sessionEnded(id);
+    }
     sessions.remove(id);
     s->context->sessionIds.remove(id);
     gate->releaseAddress(s->info.peerAddress);

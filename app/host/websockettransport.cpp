@@ -56,6 +56,23 @@ bool WebSocketTransport::isWritable() const
     return m_tcp && m_socket->state() == QAbstractSocket::ConnectedState;
 }
 
+void WebSocketTransport::watchFrames(SessionId session, const QString &route, FrameSink *sink)
+{
+    if (m_tcp)
+        m_tcp->watchFrames(session, route, sink);
+}
+
+void WebSocketTransport::unwatchFrames()
+{
+    if (m_tcp)
+        m_tcp->unwatchFrames();
+}
+
+FrameWatch *WebSocketTransport::frameWatch() const
+{
+    return m_tcp ? m_tcp->frameWatch() : nullptr;
+}
+
 int WebSocketTransport::directWriteFd() const
 {
     return m_tcp && m_tcp->bytesToWrite() == 0 ? int(m_tcp->socketDescriptor()) : -1;

@@ -58,6 +58,9 @@ public:
     void abort() override;
     Received takeReceived() override;
     PeerClose peerClose() const override;
+    void watchFrames(SessionId session, const QString &route, FrameSink *sink) override;
+    void unwatchFrames() override;
+    FrameWatch *frameWatch() const override;
 
 private:
     Session *const m_session;

@@ -19,6 +19,7 @@ constexpr KindName kindNames[] = {
     {Command::Kind::CloseRoute, "closeRoute"}, {Command::Kind::Send, "send"},
     {Command::Kind::List, "list"},           {Command::Kind::Get, "get"},
     {Command::Kind::Handshake, "handshake"}, {Command::Kind::Snapshot, "snapshot"},
+    {Command::Kind::Watch, "watch"},         {Command::Kind::Unwatch, "unwatch"},
 };
 
 } // namespace
@@ -154,6 +155,25 @@ bool parseCommand(const QByteArray &json, Command *command, QString *errorString
         command->handshake = quint64(v.toDouble());
         return true;
     }
+    case Command::Kind::Watch:
+    case Command::Kind::Unwatch: {
+        // One session or one route; "unwatch" with neither stops every watch of the client.
+        const QJsonValue route = o.value(QStringLiteral("route"));
+        const bool hasSession = o.contains(QStringLiteral("session"));
+        if (hasSession && !route.isUndefined())
+            return fail(QStringLiteral("\"%1\" takes \"session\" or \"route\", not both").arg(name));
+        if (hasSession)
+            return requireSession();
+        if (!route.isUndefined()) {
+            if (!route.isString() || !route.toString().startsWith(QLatin1Char('/')))
+                return fail(QStringLiteral("\"route\" must be a route string starting with /"));
+            command->route = route.toString();
+            return true;
+        }
+        if (command->kind == Command::Kind::Watch)
+            return fail(QStringLiteral("\"watch\" needs \"session\": a session id, or \"route\": a route"));
+        return true;
+    }
     case Command::Kind::List:
     case Command::Kind::Snapshot:
         return true;
@@ -185,6 +205,13 @@ QByteArray serialize(const Command &c)
         break;
     case Command::Kind::Handshake:
         o.insert(QStringLiteral("handshake"), double(c.handshake));
+        break;
+    case Command::Kind::Watch:
+    case Command::Kind::Unwatch:
+        if (c.session != 0)
+            o.insert(QStringLiteral("session"), double(c.session));
+        else if (!c.route.isEmpty())
+            o.insert(QStringLiteral("route"), c.route);
         break;
     case Command::Kind::List:
     case Command::Kind::Snapshot:

@@ -386,6 +386,8 @@ MessageType messageType(const QJsonObject &message)
         return MessageType::Tick;
     if (type == QLatin1String(TypeReply))
         return MessageType::Reply;
+    if (type == QLatin1String(TypeFrames))
+        return MessageType::Frames;
     return MessageType::Unknown;
 }
 

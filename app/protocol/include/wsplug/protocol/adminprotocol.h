@@ -20,6 +20,7 @@ inline constexpr char AdminPath[] = "/_admin";
 inline constexpr char TypeSnapshot[] = "snapshot";
 inline constexpr char TypeTick[] = "tick";
 inline constexpr char TypeReply[] = "reply";
+inline constexpr char TypeFrames[] = "frames";
 
 // ---- values ------------------------------------------------------------------
 
@@ -53,7 +54,7 @@ HostInfo hostInfoFromJson(const QJsonObject &object);
 
 // ---- server -> client messages -----------------------------------------------
 
-enum class MessageType { Snapshot, Tick, Reply, Unknown };
+enum class MessageType { Snapshot, Tick, Reply, Frames, Unknown };
 //! The type of a server message (its "type" key).
 MessageType messageType(const QJsonObject &message);
 
@@ -64,6 +65,12 @@ Snapshot snapshotFromJson(const QJsonObject &message);
 //! The "tick" message: lists that are empty are left out.
 QJsonObject toJson(const Tick &tick);
 Tick tickFromJson(const QJsonObject &message);
+
+//! The "frames" message, sent with a tick to a client that watches sessions.
+QJsonObject toJson(const FramesReport &report);
+FramesReport framesFromJson(const QJsonObject &message);
+QJsonObject toJson(const FrameRecord &frame);
+FrameRecord frameFromJson(const QJsonObject &object);
 
 //! A reply to a command.
 struct Reply
@@ -87,14 +94,14 @@ QJsonObject decode(const QByteArray &message);
 //! A client -> server command.
 struct Command
 {
-    enum class Kind { Close, Kick, CloseRoute, Send, List, Get, Handshake, Snapshot };
+    enum class Kind { Close, Kick, CloseRoute, Send, List, Get, Handshake, Snapshot, Watch, Unwatch };
 
     qint64 id = 0;            //!< echoed in the reply
     Kind kind = Kind::List;
-    SessionId session = 0;    //!< close, kick, send, get
+    SessionId session = 0;    //!< close, kick, send, get; watch, unwatch (or a route)
     quint16 code = 1000;      //!< close, closeRoute
     QString reason;           //!< close, closeRoute
-    QString route;            //!< closeRoute
+    QString route;            //!< closeRoute; watch, unwatch (instead of a session)
     QString text;             //!< send
     quint64 handshake = 0;    //!< handshake
 };
@@ -122,5 +129,31 @@ QString truncatedCloseReason(const QString &reason);
 bool isSendableCloseCode(int code);
 //! The codes isSendableCloseCode() accepts, as people read them.
 inline constexpr char SendableCloseCodes[] = "1000-1003, 1007-1014, 3000-4999";
+
+// ---- frames ------------------------------------------------------------------
+
+//! A frame's payload travels cut to this many bytes (its length is always whole).
+inline constexpr int MaxFramePayloadShown = 1024;
+
+//! A frame header's fields (RFC 6455 5.2).
+struct FrameHeader
+{
+    bool fin = false;
+    int rsv = 0;                //!< RSV1-3 as bits 2, 1, 0
+    int opcode = 0;
+    bool masked = false;
+    QByteArray maskingKey;      //!< 4 bytes when masked
+    int lengthBits = 7;         //!< the form the length took: 7, 16 (126) or 64 (127)
+    quint64 payloadLength = 0;
+    int size = 0;               //!< header bytes: 2 to 14
+};
+/*! The header at the start of \a bytes, or false if they do not hold a whole one.
+    Any bits are accepted (a reserved opcode, RSV bits, a length not in its shortest
+    form): the inspector shows frames as they were, valid or not. */
+bool parseFrameHeader(const QByteArray &bytes, FrameHeader *header);
+//! "text", "binary", "continuation", "close", "ping", "pong", or "reserved (0x3)".
+QString opcodeName(int opcode);
+//! True for a length in more bytes than it needs (RFC 6455 5.2: the minimal form must be used).
+bool isNonMinimalLength(const FrameHeader &header);
 
 } // namespace WsPlug::Protocol

@@ -240,8 +240,49 @@ struct Tick
     int omittedHandshakes = 0;
 };
 
+//! Which way a frame went.
+enum class Direction { ClientToHost, HostToClient };
+
+/*!
+ * One WebSocket frame of a watched session, as it crossed the wire (the frame
+ * inspector; docs/admin-protocol.md "Watching frames"). The header travels as the
+ * bytes it was (parseFrameHeader() reads its fields), the payload unmasked and cut
+ * to MaxFramePayloadShown bytes.
+ */
+struct FrameRecord
+{
+    SessionId session = 0;
+    QString route;                   //!< the session's plugin route
+    qint64 timeUs = 0;               //!< microseconds since the epoch, when its first byte passed
+    Direction direction = Direction::ClientToHost;
+    QByteArray header;               //!< 2 to 14 bytes: flags, opcode, length, masking key
+    quint64 payloadLength = 0;       //!< the whole payload's length
+    QByteArray payload;              //!< unmasked; its first MaxFramePayloadShown bytes at most
+    //! Data frames only: the message it belongs to (numbered from 1 per direction of a
+    //! session) and its place in it (0 for the first frame); 0 and -1 for control frames.
+    quint64 message = 0;
+    int fragment = -1;
+};
+
+//! Frames of a session that the inspector left out (sampling: a watched session that
+//! floods), since the last report.
+struct FrameOmission
+{
+    SessionId session = 0;
+    quint64 frames = 0;
+    quint64 payloadBytes = 0;
+};
+
+//! The "frames" message: what the watched sessions sent and received since the last one.
+struct FramesReport
+{
+    QList<FrameRecord> frames;
+    QList<FrameOmission> omitted;
+};
+
 } // namespace WsPlug::Protocol
 
+Q_DECLARE_METATYPE(WsPlug::Protocol::FrameRecord)
 Q_DECLARE_METATYPE(WsPlug::Protocol::SessionSnapshot)
 Q_DECLARE_METATYPE(WsPlug::Protocol::HandshakeRecord)
 Q_DECLARE_METATYPE(WsPlug::Protocol::RateSample)

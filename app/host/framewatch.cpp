@@ -1,0 +1,50 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include "framewatch_p.h"
+
+#include <chrono>
+
+namespace WsPlug::Internal {
+
+FrameWatch::FrameWatch(Protocol::SessionId session, const QString &route, FrameSink *sink,
+                       const QByteArray &clientHeaderSoFar, quint64 clientPayloadLeft)
+    : m_session(session),
+      m_route(route),
+      m_sink(sink),
+      m_fromClient(Protocol::Direction::ClientToHost, [this](Protocol::FrameRecord &&f) { report(std::move(f)); },
+                   [this](quint64 length) { return admit(length); }),
+      m_fromHost(Protocol::Direction::HostToClient, [this](Protocol::FrameRecord &&f) { report(std::move(f)); },
+                 [this](quint64 length) { return admit(length); })
+{
+    m_fromClient.resume(clientHeaderSoFar, clientPayloadLeft, nowUs());
+}
+
+qint64 FrameWatch::nowUs()
+{
+    using namespace std::chrono;
+    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+bool FrameWatch::admit(quint64 payloadLength)
+{
+    const qint64 now = nowUs();
+    if (now - m_windowStartUs >= 1000000) {
+        m_windowStartUs = now;
+        m_inWindow = 0;
+    }
+    if (m_inWindow < MaxFramesPerSecond) {
+        ++m_inWindow;
+        return true;
+    }
+    m_sink->frameOmitted(m_session, m_route, payloadLength);
+    return false;
+}
+
+void FrameWatch::report(Protocol::FrameRecord &&frame)
+{
+    frame.session = m_session;
+    frame.route = m_route;
+    m_sink->frameSeen(std::move(frame));
+}
+
+} // namespace WsPlug::Internal

@@ -1,0 +1,63 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#pragma once
+
+#include "framedecoder_p.h"
+
+namespace WsPlug::Internal {
+
+//! Where the frames of watched sessions go (the admin channel).
+class FrameSink
+{
+public:
+    virtual void frameSeen(Protocol::FrameRecord &&frame) = 0;
+    //! A frame of \a session was left out by sampling.
+    virtual void frameOmitted(Protocol::SessionId session, const QString &route, quint64 payloadBytes) = 0;
+
+protected:
+    ~FrameSink() = default;
+};
+
+/*
+ * The frame inspector on one connection: both directions of its byte stream cut into
+ * frames and reported to a FrameSink. Its ConnectionSocket owns it and feeds it the
+ * same bytes as a capture (what the client sent, before the frame filter; what the
+ * host handed over to be sent, including Qt's pongs and close frames); the fan-out
+ * feeds it what it sent directly. A connection nobody watches has none and pays a
+ * null-pointer check per read and write.
+ *
+ * Sampling: a session reports at most MaxFramesPerSecond frames a second; the rest
+ * are counted as omitted, so a watched flood costs the host a header parse per frame
+ * and the admin channel nothing.
+ */
+class FrameWatch
+{
+public:
+    static constexpr int MaxFramesPerSecond = 100;
+
+    //! Watching starts where the streams are: the host's side at a frame boundary (no
+    //! frame is ever half written while the host's code runs), the client's where the
+    //! frame filter is (\a clientHeaderSoFar, \a clientPayloadLeft; see FrameDecoder::resume()).
+    FrameWatch(Protocol::SessionId session, const QString &route, FrameSink *sink,
+               const QByteArray &clientHeaderSoFar, quint64 clientPayloadLeft);
+    FrameWatch(const FrameWatch &) = delete;
+    FrameWatch &operator=(const FrameWatch &) = delete;
+
+    void clientSent(const char *data, qsizetype size) { m_fromClient.feed(data, size, nowUs()); }
+    void hostSent(const char *data, qsizetype size) { m_fromHost.feed(data, size, nowUs()); }
+
+private:
+    static qint64 nowUs();
+    bool admit(quint64 payloadLength);
+    void report(Protocol::FrameRecord &&frame);
+
+    const Protocol::SessionId m_session;
+    const QString m_route;
+    FrameSink *const m_sink;
+    FrameDecoder m_fromClient;
+    FrameDecoder m_fromHost;
+    qint64 m_windowStartUs = 0;
+    int m_inWindow = 0;
+};
+
+} // namespace WsPlug::Internal
