@@ -37,7 +37,8 @@ ClientsPanel::ClientsPanel(MonitorClient *client, QWidget *parent)
       m_client(client),
       m_closeAction(new QAction(tr("Close gracefully…"), this)),
       m_kickAction(new QAction(tr("Kick"), this)),
-      m_sendAction(new QAction(tr("Send message…"), this))
+      m_sendAction(new QAction(tr("Send message…"), this)),
+      m_watchAction(new QAction(tr("Watch frames"), this))
 {
     m_closeAction->setObjectName(QStringLiteral("closeAction"));
     m_closeAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
@@ -50,6 +51,16 @@ ClientsPanel::ClientsPanel(MonitorClient *client, QWidget *parent)
     m_sendAction->setObjectName(QStringLiteral("sendAction"));
     m_sendAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_M));
     connect(m_sendAction, &QAction::triggered, this, &ClientsPanel::sendToSelected);
+    m_watchAction->setObjectName(QStringLiteral("watchAction"));
+    m_watchAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_I));
+    m_watchAction->setToolTip(tr("Show every frame of the selected clients, both ways, in the Frames tab (Ctrl+I)"));
+    connect(m_watchAction, &QAction::triggered, this, [this] {
+        const QList<SessionId> ids = selectedSessions();
+        if (ids.isEmpty())
+            return;
+        m_client->watchSessions(ids);
+        Q_EMIT watchRequested();
+    });
     for (QAction *a : sessionActions()) {
         a->setShortcutContext(Qt::WindowShortcut);
         a->setEnabled(false);
@@ -127,7 +138,7 @@ QList<SessionId> ClientsPanel::selectedSessions() const
 
 QList<QAction *> ClientsPanel::sessionActions() const
 {
-    return {m_closeAction, m_kickAction, m_sendAction};
+    return {m_closeAction, m_kickAction, m_sendAction, m_watchAction};
 }
 
 void ClientsPanel::focusFilter()
@@ -150,7 +161,7 @@ void ClientsPanel::setColumnWidths(qreal scale)
 void ClientsPanel::onSelectionChanged()
 {
     const int n = int(selectedSessions().size());
-    for (QAction *a : {m_closeAction, m_kickAction})
+    for (QAction *a : {m_closeAction, m_kickAction, m_watchAction})
         a->setEnabled(n > 0);
     m_sendAction->setEnabled(n == 1);
     m_selectionLabel->setText(n == 0 ? tr("Select clients to close, kick or message them.")

@@ -47,6 +47,8 @@ public Q_SLOTS:
 Q_SIGNALS:
     //! A command's result, as written to the log.
     void commandLogged(const QString &text);
+    //! Sessions were picked for the frame inspector.
+    void watchRequested();
 
 private:
     void onSelectionChanged();
@@ -59,6 +61,7 @@ private:
     QAction *m_closeAction;
     QAction *m_kickAction;
     QAction *m_sendAction;
+    QAction *m_watchAction;
     QLineEdit *m_filter = nullptr;
     QSortFilterProxyModel *m_proxy = nullptr;
     QTableView *m_view = nullptr;

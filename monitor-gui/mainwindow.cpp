@@ -7,6 +7,7 @@
 #include "dashboardpanel.h"
 #include "demotraffic.h"
 #include "embeddedhost.h"
+#include "framespanel.h"
 #include "closespanel.h"
 #include "handshakespanel.h"
 #include "monitorclient.h"
@@ -142,11 +143,13 @@ void MainWindow::buildTabs()
     m_clients = new ClientsPanel(m_client, m_tabs);
     m_handshakes = new HandshakesPanel(m_client, m_tabs);
     m_closes = new ClosesPanel(m_client, m_tabs);
+    m_frames = new FramesPanel(m_client, m_tabs);
     m_plugins = new PluginsPanel(m_client, m_tabs);
     m_tabs->addTab(m_dashboard, tr("&Dashboard"));
     m_tabs->addTab(m_clients, tr("&Clients"));
     m_tabs->addTab(m_handshakes, tr("&Handshakes"));
     m_tabs->addTab(m_closes, tr("Cl&oses"));
+    m_tabs->addTab(m_frames, tr("&Frames"));
     m_tabs->addTab(m_plugins, tr("&Plugins"));
     setCentralWidget(m_tabs);
     connect(m_window, &QComboBox::currentIndexChanged, this,
@@ -154,6 +157,7 @@ void MainWindow::buildTabs()
 
     // Window-wide, so that they work from every tab.
     addActions(m_clients->sessionActions());
+    connect(m_clients, &ClientsPanel::watchRequested, this, [this] { m_tabs->setCurrentWidget(m_frames); });
     auto *find = new QAction(this);
     find->setShortcut(QKeySequence::Find);
     connect(find, &QAction::triggered, this, [this] {
@@ -235,6 +239,7 @@ void MainWindow::setPresentationMode(bool on)
     m_clients->followFont(f, scale);
     m_handshakes->followFont(f, scale);
     m_closes->followFont(f, scale);
+    m_frames->followFont(f, scale);
 }
 
 void MainWindow::setDemoTraffic(bool on)

@@ -20,6 +20,7 @@ class DashboardPanel;
 class DemoTraffic;
 class EmbeddedHost;
 class ClosesPanel;
+class FramesPanel;
 class HandshakesPanel;
 class MonitorClient;
 class PluginsPanel;
@@ -68,6 +69,7 @@ private:
     ClientsPanel *m_clients = nullptr;
     HandshakesPanel *m_handshakes = nullptr;
     ClosesPanel *m_closes = nullptr;
+    FramesPanel *m_frames = nullptr;
     PluginsPanel *m_plugins = nullptr;
     QComboBox *m_window = nullptr;
     QLabel *m_hostLabel = nullptr;

@@ -3,6 +3,7 @@
 #include "monitorclient.h"
 
 #include "closesmodel.h"
+#include "framesmodel.h"
 #include "handshakesmodel.h"
 #include "sessionsmodel.h"
 
@@ -20,7 +21,8 @@ MonitorClient::MonitorClient(QObject *parent)
     : QObject(parent),
       m_sessions(new SessionsModel(this)),
       m_handshakes(new HandshakesModel(this)),
-      m_closes(new ClosesModel(this))
+      m_closes(new ClosesModel(this)),
+      m_frames(new FramesModel(this))
 {
     m_reconnect.setSingleShot(true);
     connect(&m_reconnect, &QTimer::timeout, this, [this] {
@@ -46,6 +48,7 @@ MonitorClient::MonitorClient(QObject *parent)
         for (auto it = m_pending.cbegin(); it != m_pending.cend(); ++it)
             Q_EMIT commandFinished(it.value(), false, tr("connection lost before the reply"));
         m_pending.clear();
+        m_watchCommands.clear();
         m_resyncId = 0;   // its reply will never come; the reattach brings a snapshot
         scheduleReconnect();
     });
@@ -83,6 +86,7 @@ void MonitorClient::detach()
     m_state = State::Detached;
     m_socket.abort();
     m_pending.clear();
+    m_watchCommands.clear();
     m_resyncId = 0;
     m_resyncWanted = false;
     m_resyncTimer.stop();
@@ -90,6 +94,12 @@ void MonitorClient::detach()
     m_sessions->reset({});
     m_handshakes->reset({});
     m_closes->clear();   // another host may reuse the ids
+    m_frames->clear();
+    if (!m_watchedSessions.isEmpty() || !m_watchedRoutes.isEmpty()) {
+        m_watchedSessions.clear();
+        m_watchedRoutes.clear();
+        Q_EMIT watchesChanged();
+    }
     m_history.clear();
     m_stats = HostStats();
     m_hostInfo = {};
@@ -136,6 +146,9 @@ void MonitorClient::onMessage(const QString &text)
     case Protocol::MessageType::Reply:
         onReply(Protocol::replyFromJson(message));
         break;
+    case Protocol::MessageType::Frames:
+        m_frames->add(Protocol::framesFromJson(message));
+        break;
     case Protocol::MessageType::Unknown:
         break;   // a newer host's message: version 1 lets a client skip what it does not know
     }
@@ -167,6 +180,14 @@ void MonitorClient::onSnapshot(const Protocol::Snapshot &snapshot)
     trimHistory();
 
     setState(State::Attached);
+    // A reconnection: the host forgot this client's watches. Its routes are watched
+    // again; sessions are not (a restarted host reuses their ids for others).
+    m_watchedSessions.clear();
+    m_watchCommands.clear();
+    const QSet<QString> routes = std::exchange(m_watchedRoutes, {});
+    for (const QString &route : routes)
+        watchRoute(route);
+    Q_EMIT watchesChanged();
     Q_EMIT snapshotReceived();
 }
 
@@ -179,6 +200,11 @@ void MonitorClient::onTick(const Protocol::Tick &tick)
     for (const SessionSnapshot &s : tick.closed)
         closed.append(s.id);
     m_sessions->remove(closed);
+    bool watchEnded = false;
+    for (SessionId id : std::as_const(closed))
+        watchEnded = m_watchedSessions.remove(id) || watchEnded;
+    if (watchEnded)
+        Q_EMIT watchesChanged();
     m_closes->add(tick.closed, QDateTime::fromMSecsSinceEpoch(tick.sample.timeMs, Qt::UTC));
     m_closes->countOmitted(tick.omittedClosed);
     m_handshakes->add(tick.handshakes);
@@ -217,6 +243,13 @@ void MonitorClient::onReply(const Protocol::Reply &reply)
     const QString what = m_pending.take(id);
     if (what.isEmpty())
         return;
+    // A session that ended before the watch reached the host is not watched.
+    const auto watched = m_watchCommands.constFind(id);
+    if (watched != m_watchCommands.cend()) {
+        if (!reply.ok && m_watchedSessions.remove(*watched))
+            Q_EMIT watchesChanged();
+        m_watchCommands.erase(watched);
+    }
     Q_EMIT commandFinished(what, reply.ok, reply.error);
 }
 
@@ -226,19 +259,20 @@ void MonitorClient::trimHistory()
         m_history.pop_front();
 }
 
-void MonitorClient::sendCommand(Protocol::Command command, const QString &what)
+qint64 MonitorClient::sendCommand(Protocol::Command command, const QString &what)
 {
     if (m_state != State::Attached) {
         Q_EMIT commandFinished(what, false, tr("not attached to a host"));
-        return;
+        return 0;
     }
     if (m_pending.size() >= MaxPendingCommands) {
         Q_EMIT commandFinished(what, false, tr("too many commands waiting for a reply"));
-        return;
+        return 0;
     }
     command.id = m_nextCommandId++;
     m_pending.insert(command.id, what);
     m_socket.sendTextMessage(QString::fromUtf8(Protocol::serialize(command)));
+    return command.id;
 }
 
 void MonitorClient::requestSessionResync()
@@ -296,6 +330,40 @@ void MonitorClient::sendText(SessionId id, const QString &text)
     c.session = id;
     c.text = text;
     sendCommand(c, tr("send a message to session %1").arg(id));
+}
+
+void MonitorClient::watchSessions(const QList<SessionId> &ids)
+{
+    for (SessionId id : ids) {
+        Protocol::Command c;
+        c.kind = Protocol::Command::Kind::Watch;
+        c.session = id;
+        if (const qint64 command = sendCommand(c, tr("watch the frames of session %1").arg(id))) {
+            m_watchedSessions.insert(id);
+            m_watchCommands.insert(command, id);
+        }
+    }
+    Q_EMIT watchesChanged();
+}
+
+void MonitorClient::watchRoute(const QString &route)
+{
+    Protocol::Command c;
+    c.kind = Protocol::Command::Kind::Watch;
+    c.route = route;
+    if (sendCommand(c, tr("watch the frames of %1").arg(route)))
+        m_watchedRoutes.insert(route);
+    Q_EMIT watchesChanged();
+}
+
+void MonitorClient::unwatchAll()
+{
+    Protocol::Command c;
+    c.kind = Protocol::Command::Kind::Unwatch;
+    sendCommand(c, tr("stop watching frames"));
+    m_watchedSessions.clear();
+    m_watchedRoutes.clear();
+    Q_EMIT watchesChanged();
 }
 
 } // namespace WsPlug

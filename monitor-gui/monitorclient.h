@@ -7,6 +7,7 @@
 #include <wsplug/protocol/adminprotocol.h>
 
 #include <QObject>
+#include <QSet>
 #include <QTimer>
 #include <QUrl>
 #include <QWebSocket>
@@ -16,6 +17,7 @@
 namespace WsPlug {
 
 class ClosesModel;
+class FramesModel;
 class HandshakesModel;
 class SessionsModel;
 
@@ -48,6 +50,8 @@ public:
     HandshakesModel *handshakes() const { return m_handshakes; }
     //! Sessions that ended since attaching, newest first.
     ClosesModel *closes() const { return m_closes; }
+    //! Frames of the watched sessions (the frame inspector).
+    FramesModel *frames() const { return m_frames; }
     //! Empty (no version) until the first snapshot.
     const Protocol::HostInfo &hostInfo() const { return m_hostInfo; }
     const QList<Protocol::PluginInfo> &loadedPlugins() const { return m_loaded; }
@@ -69,6 +73,14 @@ public:
     void closeRoute(const QString &route, quint16 code, const QString &reason);
     void sendText(SessionId id, const QString &text);
 
+    // The frame inspector. Route watches outlive a reconnection (they are sent again);
+    // session watches end with their session, and every watch with detach().
+    void watchSessions(const QList<SessionId> &ids);
+    void watchRoute(const QString &route);
+    void unwatchAll();
+    const QSet<SessionId> &watchedSessions() const { return m_watchedSessions; }
+    const QSet<QString> &watchedRoutes() const { return m_watchedRoutes; }
+
 Q_SIGNALS:
     void stateChanged(WsPlug::MonitorClient::State state);
     //! A fresh snapshot replaced everything (on attach and on every reattach).
@@ -76,6 +88,7 @@ Q_SIGNALS:
     void sampleAdded(const WsPlug::RateSample &sample);
     void statsChanged();
     void commandFinished(const QString &what, bool ok, const QString &error);
+    void watchesChanged();
 
 private:
     void setState(State state);
@@ -84,7 +97,8 @@ private:
     void onTick(const Protocol::Tick &tick);
     void onReply(const Protocol::Reply &reply);
     //! Numbers \a command, sends it and remembers it for commandFinished().
-    void sendCommand(Protocol::Command command, const QString &what);
+    //! Returns its id, or 0 if it could not be sent (said through commandFinished()).
+    qint64 sendCommand(Protocol::Command command, const QString &what);
     void trimHistory();
     void requestSessionResync();
     void scheduleReconnect();
@@ -102,6 +116,10 @@ private:
     SessionsModel *m_sessions;
     HandshakesModel *m_handshakes;
     ClosesModel *m_closes;
+    FramesModel *m_frames;
+    QSet<SessionId> m_watchedSessions;
+    QSet<QString> m_watchedRoutes;
+    QHash<qint64, SessionId> m_watchCommands;   // watch commands in flight
     Protocol::HostInfo m_hostInfo;
     QList<Protocol::PluginInfo> m_loaded;
     QList<Protocol::PluginRefusal> m_refused;

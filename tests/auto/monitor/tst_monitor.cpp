@@ -5,6 +5,7 @@
 
 #include "charts/chartspanel.h"
 #include "closesmodel.h"
+#include "framesmodel.h"
 #include "senddialog.h"
 #include "closedialog.h"
 #include "embeddedhost.h"
@@ -40,6 +41,7 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
+#include <QTextBrowser>
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QCheckBox>
@@ -149,6 +151,7 @@ private Q_SLOTS:
     void closesEverySessionOfAPluginsRoutes();
     void commandLogStartsAfreshOnAnotherHost();
     void embeddedHostTakesTheHostsFlagsAndConfig();
+    void framesTabShowsTheFramesOfAWatchedClient();
 };
 
 namespace {
@@ -1037,6 +1040,90 @@ void tst_Monitor::attachDialogAttachesAndRemembersTheHostNotTheToken()
     const QStringList recent = QSettings().value(QStringLiteral("recentHosts")).toStringList();
     QCOMPARE(recent.value(0), url);
     QVERIFY(!recent.join(QLatin1Char(' ')).contains(config.adminToken));
+}
+
+
+// The frame inspector driven through its widgets: watch a client from the Clients
+// tab, see its frames both ways, pick one for its fields, see a fragmented message
+// joined; watch a route from the Frames tab.
+void tst_Monitor::framesTabShowsTheFramesOfAWatchedClient()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    auto target = openClient(hostPort(w.get()));
+    auto other = openClient(hostPort(w.get()));
+    QVERIFY(target && other);
+    auto *tabs = w->findChild<QTabWidget *>(QStringLiteral("tabs"));
+    tabs->setCurrentIndex(1);
+    QTRY_COMPARE(w->findChild<QTableView *>(QStringLiteral("clientsView"))->model()->rowCount(), 2);
+    QVERIFY(selectClient(w.get(), target->localPort()));
+    QTest::keyClick(w.get(), Qt::Key_I, Qt::ControlModifier);
+    auto *frames = w->findChild<QTableView *>(QStringLiteral("framesView"));
+    QVERIFY(frames);
+    QTRY_COMPARE(tabs->currentWidget(), frames->parentWidget()->parentWidget());
+    QTRY_VERIFY(w->findChild<QLabel *>(QStringLiteral("watchingLabel"))->text().contains(QStringLiteral("session")));
+    QTest::qWait(300);   // the watch reaches the host
+
+    other->sendTextMessage(QStringLiteral("not watched"));
+    target->sendTextMessage(QStringLiteral("hello class"));
+    QTRY_COMPARE(frames->model()->rowCount(), 2);   // the message and its echo
+    auto cell = [frames](int row, int column) { return frames->model()->index(row, column).data().toString(); };
+    QCOMPARE(cell(0, FramesModel::Direction), QStringLiteral("→"));
+    QCOMPARE(cell(0, FramesModel::Mask), QStringLiteral("1"));
+    QCOMPARE(cell(0, FramesModel::Fin), QStringLiteral("1"));
+    QVERIFY(cell(0, FramesModel::Opcode).contains(QStringLiteral("text")));
+    QCOMPARE(cell(0, FramesModel::Payload), QStringLiteral("hello class"));
+    QCOMPARE(cell(1, FramesModel::Direction), QStringLiteral("←"));
+    QCOMPARE(cell(1, FramesModel::Mask), QStringLiteral("0"));
+    QCOMPARE(cell(1, FramesModel::Key), QString());
+    QCOMPARE(cell(0, FramesModel::Key).size(), 11);   // "xx xx xx xx"
+
+    // Picking a frame shows its header field by field and its payload.
+    frames->selectRow(0);
+    auto *detail = w->findChild<QTextBrowser *>(QStringLiteral("frameDetail"));
+    QTRY_VERIFY(detail->toPlainText().contains(QStringLiteral("Masking key")));
+    const QString text = detail->toPlainText();
+    QVERIFY(text.contains(QStringLiteral("client → host")));
+    QVERIFY(text.contains(QStringLiteral("hello class")));
+    QVERIFY(text.contains(cell(0, FramesModel::Key)));
+    QVERIFY(text.contains(QStringLiteral("7-bit")));
+
+    // A message in fragments: each frame listed, and the message joined.
+    target->setOutgoingFrameSize(4);
+    target->sendTextMessage(QStringLiteral("fragmented!"));
+    QTRY_COMPARE(frames->model()->rowCount(), 2 + 3 + 1);
+    QVERIFY(cell(2, FramesModel::Opcode).contains(QStringLiteral("part 1")));
+    QCOMPARE(cell(2, FramesModel::Fin), QStringLiteral("0"));
+    QVERIFY(cell(4, FramesModel::Opcode).startsWith(QStringLiteral("0 continuation")));
+    QCOMPARE(cell(4, FramesModel::Fin), QStringLiteral("1"));
+    frames->selectRow(4);
+    QTRY_VERIFY(detail->toPlainText().contains(QStringLiteral("joined message")));
+    QVERIFY(detail->toPlainText().contains(QStringLiteral("fragmented!")));
+    QCOMPARE(cell(5, FramesModel::Payload), QStringLiteral("fragmented!"));   // the echo, in one frame
+
+    // A route, from the Frames tab: a client that connects later is seen from its start.
+    auto *routes = w->findChild<QComboBox *>(QStringLiteral("frameRoutes"));
+    QVERIFY(routes->findText(QStringLiteral("/chat")) >= 0);
+    routes->setCurrentText(QStringLiteral("/chat"));
+    QTest::mouseClick(w->findChild<QPushButton *>(QStringLiteral("watchRouteButton")), Qt::LeftButton);
+    QTRY_VERIFY(w->findChild<QLabel *>(QStringLiteral("watchingLabel"))->text().contains(QStringLiteral("route /chat")));
+    QTest::qWait(300);
+    auto chat = openClient(hostPort(w.get()), QStringLiteral("/chat?name=ada"));
+    QVERIFY(chat);
+    chat->sendTextMessage(QStringLiteral("{\"type\":\"message\",\"text\":\"hi\"}"));
+    QTRY_VERIFY(frames->model()->rowCount() > 6);
+    // Stop watching: nothing more arrives.
+    QTest::mouseClick(w->findChild<QPushButton *>(QStringLiteral("stopWatchingButton")), Qt::LeftButton);
+    QTRY_COMPARE(w->findChild<QLabel *>(QStringLiteral("watchingLabel"))->text(), QStringLiteral("Watching nothing."));
+    QTest::qWait(300);
+    const int rows = frames->model()->rowCount();
+    target->sendTextMessage(QStringLiteral("after"));
+    QSignalSpy echoed(target.get(), &QWebSocket::textMessageReceived);
+    QVERIFY(echoed.wait(5000));
+    QTest::qWait(300);
+    QCOMPARE(frames->model()->rowCount(), rows);
+    if (qEnvironmentVariableIsSet("WSPLUG_MONITOR_PNG"))
+        w->grab().save(qEnvironmentVariable("WSPLUG_MONITOR_PNG"), "PNG");
 }
 
 QTEST_MAIN(tst_Monitor)

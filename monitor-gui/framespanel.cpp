@@ -1,0 +1,296 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include "framespanel.h"
+
+#include "framesmodel.h"
+#include "monitorclient.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLocale>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QSplitter>
+#include <QTableView>
+#include <QTextBrowser>
+#include <QVBoxLayout>
+
+#include <iterator>
+
+namespace WsPlug {
+
+namespace {
+
+constexpr int ColumnWidths[] = {100, 60, 40, 40, 45, 150, 50, 100, 110};
+
+// One colour per header field, the same in the bytes and in the table of fields.
+const char *const FinColor = "#f6c7c7";
+const char *const RsvColor = "#f6e3b4";
+const char *const OpcodeColor = "#c9e7c2";
+const char *const MaskColor = "#c4dcf2";
+const char *const LengthColor = "#e2d1f0";
+const char *const KeyColor = "#d7d7d7";
+
+QString span(const QString &text, const char *color)
+{
+    return QStringLiteral("<span style=\"background:%1\">%2</span>").arg(QLatin1String(color), text);
+}
+
+QString bits(unsigned value, int count)
+{
+    QString s;
+    for (int i = count - 1; i >= 0; --i)
+        s += (value >> i) & 1 ? QLatin1Char('1') : QLatin1Char('0');
+    return s;
+}
+
+//! Lines of 16 bytes: offset, hex, and the printable ones.
+QString hexDump(const QByteArray &bytes)
+{
+    QString out;
+    for (qsizetype at = 0; at < bytes.size(); at += 16) {
+        const QByteArray line = bytes.mid(at, 16);
+        QString printable;
+        for (const char c : line)
+            printable += (c >= 0x20 && c < 0x7f) ? QLatin1Char(c) : QLatin1Char('.');
+        out += QStringLiteral("%1  %2  %3\n")
+                   .arg(at, 4, 16, QLatin1Char('0'))
+                   .arg(QString::fromLatin1(line.toHex(' ')), -47)
+                   .arg(printable.toHtmlEscaped());
+    }
+    return out;
+}
+
+} // namespace
+
+FramesPanel::FramesPanel(MonitorClient *client, QWidget *parent)
+    : QWidget(parent), m_client(client)
+{
+    auto *layout = new QVBoxLayout(this);
+    auto *intro = new QLabel(tr("Every frame of the watched sessions, both ways, as it crossed the wire (RFC 6455 5.2) — "
+                                "the pings, pongs and close frames too. Watch a session from the Clients tab "
+                                "(Watch frames), or every session of a route from here."), this);
+    intro->setWordWrap(true);
+    layout->addWidget(intro);
+
+    auto *controls = new QHBoxLayout;
+    m_routes = new QComboBox(this);
+    m_routes->setObjectName(QStringLiteral("frameRoutes"));
+    m_routes->setMinimumContentsLength(14);
+    m_watchRoute = new QPushButton(tr("Watch route"), this);
+    m_watchRoute->setObjectName(QStringLiteral("watchRouteButton"));
+    m_stop = new QPushButton(tr("Stop watching"), this);
+    m_stop->setObjectName(QStringLiteral("stopWatchingButton"));
+    auto *clear = new QPushButton(tr("Clear list"), this);
+    clear->setObjectName(QStringLiteral("clearFramesButton"));
+    m_follow = new QCheckBox(tr("Follow newest"), this);
+    m_follow->setChecked(true);
+    controls->addWidget(m_routes);
+    controls->addWidget(m_watchRoute);
+    controls->addWidget(m_stop);
+    controls->addWidget(clear);
+    controls->addWidget(m_follow);
+    controls->addStretch(1);
+    layout->addLayout(controls);
+    m_watching = new QLabel(this);
+    m_watching->setObjectName(QStringLiteral("watchingLabel"));
+    m_watching->setWordWrap(true);
+    layout->addWidget(m_watching);
+    m_note = new QLabel(this);
+    m_note->setObjectName(QStringLiteral("framesNote"));
+    m_note->setWordWrap(true);
+    m_note->setVisible(false);
+    layout->addWidget(m_note);
+
+    auto *split = new QSplitter(Qt::Vertical, this);
+    m_view = new QTableView(split);
+    m_view->setObjectName(QStringLiteral("framesView"));
+    m_view->setModel(client->frames());
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_view->setAlternatingRowColors(true);
+    m_view->verticalHeader()->hide();
+    m_view->horizontalHeader()->setStretchLastSection(true);
+    m_view->setWordWrap(false);
+    m_detail = new QTextBrowser(split);
+    m_detail->setObjectName(QStringLiteral("frameDetail"));
+    m_detail->setPlaceholderText(tr("Pick a frame to see its header bit by bit and its payload."));
+    split->addWidget(m_view);
+    split->addWidget(m_detail);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    layout->addWidget(split, 1);
+    followFont(font(), 1.0);
+
+    connect(m_watchRoute, &QPushButton::clicked, this, [this] {
+        if (!m_routes->currentText().isEmpty())
+            m_client->watchRoute(m_routes->currentText());
+    });
+    connect(m_stop, &QPushButton::clicked, m_client, &MonitorClient::unwatchAll);
+    connect(clear, &QPushButton::clicked, this, [this] {
+        m_client->frames()->clear();
+        updateControls();
+    });
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &FramesPanel::showDetail);
+    connect(client->frames(), &QAbstractItemModel::rowsInserted, this, &FramesPanel::onRowsInserted);
+    connect(client, &MonitorClient::watchesChanged, this, &FramesPanel::updateControls);
+    connect(client, &MonitorClient::snapshotReceived, this, &FramesPanel::updateControls);
+    connect(client, &MonitorClient::stateChanged, this, &FramesPanel::updateControls);
+    updateControls();
+}
+
+void FramesPanel::followFont(const QFont &font, qreal scale)
+{
+    m_view->setFont(font);
+    m_detail->setFont(font);
+    m_view->verticalHeader()->setDefaultSectionSize(QFontMetrics(font).height() + 8);
+    for (int c = 0; c < int(std::size(ColumnWidths)); ++c)
+        m_view->setColumnWidth(c, int(ColumnWidths[c] * scale));
+}
+
+void FramesPanel::onRowsInserted()
+{
+    if (m_follow->isChecked())
+        m_view->scrollToBottom();
+    updateControls();
+}
+
+void FramesPanel::updateControls()
+{
+    const bool attached = m_client->state() == MonitorClient::State::Attached;
+    const QString current = m_routes->currentText();
+    QStringList routes;
+    for (const Protocol::PluginInfo &p : m_client->loadedPlugins())
+        routes += p.routes;
+    routes.sort();
+    if (routes != QStringList([this] {
+            QStringList items;
+            for (int i = 0; i < m_routes->count(); ++i)
+                items += m_routes->itemText(i);
+            return items;
+        }())) {
+        m_routes->clear();
+        m_routes->addItems(routes);
+        m_routes->setCurrentText(current);
+    }
+    m_routes->setEnabled(attached);
+    m_watchRoute->setEnabled(attached && m_routes->count() > 0);
+    QStringList watched;
+    for (const QString &r : m_client->watchedRoutes())
+        watched += tr("route %1").arg(r);
+    QList<SessionId> ids(m_client->watchedSessions().cbegin(), m_client->watchedSessions().cend());
+    std::sort(ids.begin(), ids.end());
+    for (SessionId id : ids)
+        watched += tr("session %1").arg(id);
+    m_stop->setEnabled(attached && !watched.isEmpty());
+    m_watching->setText(watched.isEmpty() ? tr("Watching nothing.") : tr("Watching: %1.").arg(watched.join(QStringLiteral(", "))));
+
+    const FramesModel *model = m_client->frames();
+    QStringList notes;
+    if (model->omittedByHost() > 0) {
+        notes += tr("%1 frames were sampled out by the host: a watched session shows at most 100 frames a second.")
+                     .arg(QLocale().toString(qulonglong(model->omittedByHost())));
+    }
+    if (model->dropped() > 0) {
+        notes += tr("%1 older frames are no longer listed: the list keeps the latest %2.")
+                     .arg(QLocale().toString(qulonglong(model->dropped())), QLocale().toString(FramesModel::MaxRecords));
+    }
+    m_note->setVisible(!notes.isEmpty());
+    m_note->setText(QStringLiteral("⚠ ") + notes.join(QLatin1Char(' ')));
+}
+
+void FramesPanel::showDetail()
+{
+    const QModelIndex current = m_view->currentIndex();
+    m_detail->setHtml(current.isValid() ? detailHtml(current.row()) : QString());
+}
+
+QString FramesPanel::detailHtml(int row) const
+{
+    const FramesModel *model = m_client->frames();
+    if (row < 0 || row >= model->rowCount())
+        return {};
+    const Protocol::FrameRecord &f = model->frame(row);
+    const Protocol::FrameHeader &h = model->header(row);
+    const QByteArray &hb = f.header;
+    const auto byte = [&hb](int i) { return static_cast<unsigned char>(hb.at(i)); };
+    const bool in = f.direction == Protocol::Direction::ClientToHost;
+
+    // The header, bit by bit for its first two bytes, then byte by byte.
+    // A thin space between fields inside a byte, a wide one between bytes.
+    const QString thin = QStringLiteral("&#8201;");
+    const QString wide = QStringLiteral("&nbsp;&nbsp;");
+    QString bytesLine = span(bits(byte(0) >> 7, 1), FinColor) + thin + span(bits((byte(0) >> 4) & 7, 3), RsvColor)
+            + thin + span(bits(byte(0) & 0xF, 4), OpcodeColor) + wide + span(bits(byte(1) >> 7, 1), MaskColor) + thin
+            + span(bits(byte(1) & 0x7F, 7), LengthColor);
+    const int extended = h.lengthBits == 16 ? 2 : h.lengthBits == 64 ? 8 : 0;
+    if (extended > 0)
+        bytesLine += wide + span(QString::fromLatin1(hb.mid(2, extended).toHex(' ')), LengthColor);
+    if (h.masked)
+        bytesLine += wide + span(QString::fromLatin1(h.maskingKey.toHex(' ')), KeyColor);
+
+    const QString lengthForm = h.lengthBits == 7 ? tr("7-bit (0–125)")
+            : h.lengthBits == 16 ? tr("16-bit (126, then 2 bytes)") : tr("64-bit (127, then 8 bytes)");
+    struct Row { const char *color; QString field; QString value; QString meaning; };
+    const QList<Row> rows = {
+        {FinColor, QStringLiteral("FIN"), QString::number(int(h.fin)),
+         h.fin ? tr("the last frame of its message") : tr("more frames of this message follow (5.4)")},
+        {RsvColor, QStringLiteral("RSV1-3"), bits(unsigned(h.rsv), 3),
+         h.rsv ? tr("set without an extension: a compliant peer fails the connection (5.2)") : tr("no extension")},
+        {OpcodeColor, tr("Opcode"), QStringLiteral("0x%1").arg(h.opcode, 1, 16),
+         Protocol::opcodeName(h.opcode) + (h.opcode >= 0x8 ? tr(" — a control frame (5.5)") : QString())},
+        {MaskColor, QStringLiteral("MASK"), QString::number(int(h.masked)),
+         in ? tr("client frames must be masked (5.3)") : tr("server frames are never masked (5.1)")},
+        {LengthColor, tr("Payload length"), QLocale().toString(qulonglong(f.payloadLength)),
+         lengthForm + (Protocol::isNonMinimalLength(h) ? tr(" — not the shortest form: forbidden (5.2)") : QString())},
+    };
+    QString table = QStringLiteral("<table cellspacing=0 cellpadding=3>");
+    for (const Row &r : rows) {
+        table += QStringLiteral("<tr><td style=\"background:%1\"><b>%2</b></td><td>%3</td><td>%4</td></tr>")
+                     .arg(QLatin1String(r.color), r.field.toHtmlEscaped(), r.value.toHtmlEscaped(), r.meaning.toHtmlEscaped());
+    }
+    if (h.masked) {
+        table += QStringLiteral("<tr><td style=\"background:%1\"><b>%2</b></td><td>%3</td><td>%4</td></tr>")
+                     .arg(QLatin1String(KeyColor), tr("Masking key"), QString::fromLatin1(h.maskingKey.toHex(' ')),
+                          tr("payload byte i is XORed with key byte i mod 4; shown unmasked below (5.3)").toHtmlEscaped());
+    }
+    table += QStringLiteral("</table>");
+
+    QString html = QStringLiteral("<h3>%1 — %2, session %3</h3>")
+                       .arg(Protocol::opcodeName(h.opcode).toHtmlEscaped(),
+                            in ? tr("client → host") : tr("host → client"))
+                       .arg(f.session);
+    html += QStringLiteral("<p>%1 <tt>%2</tt></p>").arg(tr("Header bytes:"), bytesLine);
+    html += table;
+
+    // The payload: a close frame's code and reason, then text and hex.
+    QByteArray payload = f.payload;
+    if (h.opcode == 0x8 && payload.size() >= 2) {
+        const int code = (static_cast<unsigned char>(payload.at(0)) << 8) | static_cast<unsigned char>(payload.at(1));
+        html += QStringLiteral("<p>%1</p>").arg(tr("Close code <b>%1</b>, reason “%2” (5.5.1, 7.4)")
+                                                   .arg(code).arg(QString::fromUtf8(payload.mid(2)).toHtmlEscaped()));
+    }
+    html += QStringLiteral("<h4>%1</h4>").arg(tr("Payload (%1 bytes%2)")
+                                                  .arg(QLocale().toString(qulonglong(f.payloadLength)))
+                                                  .arg(quint64(payload.size()) < f.payloadLength
+                                                           ? tr(", the first %1 shown").arg(payload.size()) : QString()));
+    if (h.opcode == 0x1 || (h.opcode == 0x0 && !payload.isEmpty() && QString::fromUtf8(payload).indexOf(QChar::ReplacementCharacter) < 0))
+        html += QStringLiteral("<pre style=\"white-space:pre-wrap\">%1</pre>").arg(QString::fromUtf8(payload).toHtmlEscaped());
+    if (!payload.isEmpty())
+        html += QStringLiteral("<pre>%1</pre>").arg(hexDump(payload));
+
+    if (f.fragment >= 0 && !(f.fragment == 0 && h.fin)) {
+        bool complete = false;
+        const QByteArray joined = model->joinedMessage(row, &complete);
+        html += QStringLiteral("<h4>%1</h4>").arg(tr("Message %1, fragment %2 — the joined message%3")
+                                                      .arg(f.message).arg(f.fragment + 1)
+                                                      .arg(complete ? QString() : tr(" (so far, or in part: not every fragment is listed whole)")));
+        html += QStringLiteral("<pre style=\"white-space:pre-wrap\">%1</pre>").arg(QString::fromUtf8(joined).toHtmlEscaped());
+    }
+    return html;
+}
+
+} // namespace WsPlug

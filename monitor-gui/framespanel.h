@@ -1,0 +1,53 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#pragma once
+
+#include <QWidget>
+
+QT_BEGIN_NAMESPACE
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QPushButton;
+class QTableView;
+class QTextBrowser;
+QT_END_NAMESPACE
+
+namespace WsPlug {
+
+class MonitorClient;
+
+/*
+ * The Frames tab, the frame inspector: every frame of the watched sessions both ways
+ * as it crossed the wire, and for the frame picked, its header bytes with each field
+ * marked, the fields with their RFC 6455 sections, and the payload (unmasked) as text
+ * and hex, with the whole message when it came in fragments. Sessions are watched
+ * from the Clients tab ("Watch frames"), routes from here.
+ */
+class FramesPanel final : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit FramesPanel(MonitorClient *client, QWidget *parent = nullptr);
+    void followFont(const QFont &font, qreal scale);
+
+    //! The detail pane's HTML for the frame in \a row of the client's frames model.
+    QString detailHtml(int row) const;
+
+private:
+    void updateControls();
+    void showDetail();
+    void onRowsInserted();
+
+    MonitorClient *m_client;
+    QLabel *m_watching = nullptr;
+    QComboBox *m_routes = nullptr;
+    QPushButton *m_watchRoute = nullptr;
+    QPushButton *m_stop = nullptr;
+    QCheckBox *m_follow = nullptr;
+    QLabel *m_note = nullptr;
+    QTableView *m_view = nullptr;
+    QTextBrowser *m_detail = nullptr;
+};
+
+} // namespace WsPlug
