@@ -202,7 +202,7 @@ void ClientsPanel::sendToSelected()
     auto *dialog = new SendDialog(ids.first(), window());
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this, [this, dialog, id = ids.first()] {
-        m_client->sendText(id, dialog->text());
+        m_client->sendMessage(id, dialog->isBinary(), dialog->bytes(), dialog->frames());
     });
     dialog->open();
 }

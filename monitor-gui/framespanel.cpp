@@ -4,11 +4,14 @@
 
 #include "framesmodel.h"
 #include "monitorclient.h"
+#include "senddialog.h"
+#include "sessionsmodel.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLocale>
 #include <QPushButton>
@@ -99,6 +102,7 @@ FramesPanel::FramesPanel(MonitorClient *client, QWidget *parent)
     m_watching->setObjectName(QStringLiteral("watchingLabel"));
     m_watching->setWordWrap(true);
     layout->addWidget(m_watching);
+    layout->addWidget(buildTeachingRow());
     m_note = new QLabel(this);
     m_note->setObjectName(QStringLiteral("framesNote"));
     m_note->setWordWrap(true);
@@ -140,6 +144,146 @@ FramesPanel::FramesPanel(MonitorClient *client, QWidget *parent)
     connect(client, &MonitorClient::snapshotReceived, this, &FramesPanel::updateControls);
     connect(client, &MonitorClient::stateChanged, this, &FramesPanel::updateControls);
     updateControls();
+}
+
+QWidget *FramesPanel::buildTeachingRow()
+{
+    auto *row = new QWidget(this);
+    auto *layout = new QHBoxLayout(row);
+    layout->setContentsMargins(0, 0, 0, 0);
+    m_teachSession = new QComboBox(row);
+    m_teachSession->setObjectName(QStringLiteral("teachSession"));
+    m_teachSession->setToolTip(tr("The watched session the actions act on"));
+    layout->addWidget(new QLabel(tr("Teach on"), row));
+    layout->addWidget(m_teachSession);
+
+    auto *ping = new QPushButton(tr("Ping… (5.5.2)"), row);
+    ping->setObjectName(QStringLiteral("teachPing"));
+    ping->setToolTip(tr("The host sends a ping with a payload of your choice; the client must answer with a pong "
+                        "carrying the same payload (RFC 6455 5.5.2, 5.5.3)"));
+    connect(ping, &QPushButton::clicked, this, [this] {
+        const quint64 id = teachingSession();
+        if (!id)
+            return;
+        // Not exec(): the monitor keeps updating while the dialog is open.
+        auto *dialog = new QInputDialog(window());
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->setWindowTitle(tr("Ping session %1").arg(id));
+        dialog->setLabelText(tr("Ping payload (at most %1 bytes):").arg(Protocol::MaxPingPayload));
+        dialog->setTextValue(tr("are you there?"));
+        connect(dialog, &QInputDialog::textValueSelected, this, [this, id](const QString &payload) {
+            m_client->ping(id, payload.toUtf8().left(Protocol::MaxPingPayload));
+        });
+        dialog->open();
+    });
+    auto *send = new QPushButton(tr("Send… (5.4, 5.6)"), row);
+    send->setObjectName(QStringLiteral("teachSend"));
+    send->setToolTip(tr("A text or binary message, in one frame or fragmented into several (RFC 6455 5.4, 5.6)"));
+    connect(send, &QPushButton::clicked, this, [this] {
+        const quint64 id = teachingSession();
+        if (!id)
+            return;
+        auto *dialog = new SendDialog(id, window());
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(dialog, &QDialog::accepted, this, [this, dialog, id] {
+            m_client->sendMessage(id, dialog->isBinary(), dialog->bytes(), dialog->frames());
+        });
+        dialog->open();
+    });
+    m_holdHostPongs = new QPushButton(tr("Hold back the host's pongs"), row);
+    m_holdHostPongs->setObjectName(QStringLiteral("teachHoldHostPongs"));
+    m_holdHostPongs->setCheckable(true);
+    m_holdHostPongs->setToolTip(tr("The host drops this client's pings unanswered: a client with a heartbeat of its "
+                                   "own sees no pong and gives up on the host (RFC 6455 5.5.2, 5.5.3)"));
+    m_holdClientPongs = new QPushButton(tr("Ignore the client's pongs"), row);
+    m_holdClientPongs->setObjectName(QStringLiteral("teachHoldClientPongs"));
+    m_holdClientPongs->setCheckable(true);
+    m_holdClientPongs->setToolTip(tr("The host drops this client's pongs: its heartbeat hears nothing back and reaps "
+                                     "the session after the pong timeout (closed as \"timeout\", 1006)"));
+    for (QPushButton *button : {m_holdHostPongs, m_holdClientPongs}) {
+        connect(button, &QPushButton::clicked, this, [this, button](bool on) {
+            const quint64 id = teachingSession();
+            if (!id)
+                return;
+            const bool host = button == m_holdHostPongs;
+            auto &held = m_holds[id];
+            (host ? held.first : held.second) = on;
+            m_client->hold(id, host ? Protocol::HoldKind::HostPongs : Protocol::HoldKind::ClientPongs, on);
+        });
+    }
+    m_fault = new QComboBox(row);
+    m_fault->setObjectName(QStringLiteral("teachFault"));
+    const QList<std::pair<Protocol::Fault, QString>> faults = {
+        {Protocol::Fault::OversizedControl, tr("ping of 126 bytes (5.5)")},
+        {Protocol::Fault::FragmentedControl, tr("fragmented ping (5.5)")},
+        {Protocol::Fault::InvalidUtf8, tr("invalid UTF-8 text (8.1)")},
+        {Protocol::Fault::ReservedOpcode, tr("reserved opcode 0x3 (5.2)")},
+        {Protocol::Fault::ReservedBits, tr("RSV1 without extension (5.2)")},
+        {Protocol::Fault::NonMinimalLength, tr("non-minimal length (5.2)")},
+    };
+    for (const auto &[fault, label] : faults)
+        m_fault->addItem(label, int(fault));
+    auto *sendFault = new QPushButton(tr("Send faulty frame"), row);
+    sendFault->setObjectName(QStringLiteral("teachSendFault"));
+    sendFault->setToolTip(tr("A frame a compliant client must fail the connection on (1002, or 1007 for UTF-8): "
+                             "watch its close frame come back"));
+    connect(sendFault, &QPushButton::clicked, this, [this] {
+        if (teachingSession())
+            m_client->sendFault(teachingSession(), Protocol::Fault(m_fault->currentData().toInt()));
+    });
+    layout->addWidget(ping);
+    layout->addWidget(send);
+    layout->addWidget(m_holdHostPongs);
+    layout->addWidget(m_holdClientPongs);
+    layout->addWidget(m_fault);
+    layout->addWidget(sendFault);
+    layout->addStretch(1);
+    m_teachControls = {ping, send, m_holdHostPongs, m_holdClientPongs, m_fault, sendFault};
+    connect(m_teachSession, &QComboBox::currentIndexChanged, this, [this] {
+        const auto held = m_holds.value(teachingSession());
+        m_holdHostPongs->setChecked(held.first);
+        m_holdClientPongs->setChecked(held.second);
+    });
+    return row;
+}
+
+quint64 FramesPanel::teachingSession() const
+{
+    return m_teachSession->currentData().toULongLong();
+}
+
+void FramesPanel::updateTeachingSessions()
+{
+    // The sessions watched by id, and those seen through a route watch that are still open.
+    QSet<quint64> ids(m_client->watchedSessions().cbegin(), m_client->watchedSessions().cend());
+    const FramesModel *model = m_client->frames();
+    for (int row = model->rowCount() - 1; row >= 0 && ids.size() < 200; --row) {
+        const quint64 id = model->frame(row).session;
+        if (m_client->sessions()->rowOf(id) >= 0)
+            ids.insert(id);
+    }
+    QList<quint64> sorted(ids.cbegin(), ids.cend());
+    std::sort(sorted.begin(), sorted.end());
+    QList<quint64> shown;
+    for (int i = 0; i < m_teachSession->count(); ++i)
+        shown.append(m_teachSession->itemData(i).toULongLong());
+    if (shown != sorted) {
+        const quint64 current = teachingSession();
+        QSignalBlocker blocker(m_teachSession);
+        m_teachSession->clear();
+        for (quint64 id : sorted)
+            m_teachSession->addItem(tr("session %1").arg(id), QVariant::fromValue(id));
+        const int at = m_teachSession->findData(QVariant::fromValue(current));
+        m_teachSession->setCurrentIndex(at >= 0 ? at : 0);
+    }
+    const bool usable = m_client->state() == MonitorClient::State::Attached && m_teachSession->count() > 0;
+    for (QWidget *w : std::as_const(m_teachControls))
+        w->setEnabled(usable);
+    m_teachSession->setEnabled(usable);
+    m_teachSession->setPlaceholderText(tr("watch a session first"));
+    const auto held = m_holds.value(teachingSession());
+    m_holdHostPongs->setChecked(held.first);
+    m_holdClientPongs->setChecked(held.second);
 }
 
 void FramesPanel::followFont(const QFont &font, qreal scale)
@@ -200,6 +344,7 @@ void FramesPanel::updateControls()
     }
     m_note->setVisible(!notes.isEmpty());
     m_note->setText(QStringLiteral("⚠ ") + notes.join(QLatin1Char(' ')));
+    updateTeachingSessions();
 }
 
 void FramesPanel::showDetail()

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #pragma once
 
+#include <QHash>
 #include <QWidget>
 
 QT_BEGIN_NAMESPACE
@@ -35,6 +36,10 @@ public:
     QString detailHtml(int row) const;
 
 private:
+    QWidget *buildTeachingRow();
+    //! The session the teaching actions act on, or 0.
+    quint64 teachingSession() const;
+    void updateTeachingSessions();
     void updateControls();
     void showDetail();
     void onRowsInserted();
@@ -48,6 +53,13 @@ private:
     QLabel *m_note = nullptr;
     QTableView *m_view = nullptr;
     QTextBrowser *m_detail = nullptr;
+    // Teaching actions
+    QComboBox *m_teachSession = nullptr;
+    QList<QWidget *> m_teachControls;
+    QPushButton *m_holdHostPongs = nullptr;
+    QPushButton *m_holdClientPongs = nullptr;
+    QComboBox *m_fault = nullptr;
+    QHash<quint64, std::pair<bool, bool>> m_holds;   // session -> (host pongs, client pongs) held
 };
 
 } // namespace WsPlug

@@ -366,4 +366,50 @@ void MonitorClient::unwatchAll()
     Q_EMIT watchesChanged();
 }
 
+void MonitorClient::sendMessage(SessionId id, bool binary, const QByteArray &payload, int frames)
+{
+    Protocol::Command c;
+    c.kind = Protocol::Command::Kind::Send;
+    c.session = id;
+    c.binary = binary;
+    if (binary)
+        c.data = payload;
+    else
+        c.text = QString::fromUtf8(payload);
+    c.frames = frames;
+    sendCommand(c, frames > 1 ? tr("send a %1 message in %2 frames to session %3")
+                                    .arg(binary ? tr("binary") : tr("text")).arg(frames).arg(id)
+                              : tr("send a %1 message to session %2").arg(binary ? tr("binary") : tr("text")).arg(id));
+}
+
+void MonitorClient::ping(SessionId id, const QByteArray &payload)
+{
+    Protocol::Command c;
+    c.kind = Protocol::Command::Kind::Ping;
+    c.session = id;
+    c.data = payload;
+    sendCommand(c, tr("ping session %1").arg(id));
+}
+
+void MonitorClient::hold(SessionId id, Protocol::HoldKind what, bool on)
+{
+    Protocol::Command c;
+    c.kind = Protocol::Command::Kind::Hold;
+    c.session = id;
+    c.hold = what;
+    c.on = on;
+    const QString held = what == Protocol::HoldKind::HostPongs ? tr("the host's pongs") : tr("its pongs");
+    sendCommand(c, on ? tr("hold back %1 for session %2").arg(held).arg(id)
+                      : tr("stop holding back %1 for session %2").arg(held).arg(id));
+}
+
+void MonitorClient::sendFault(SessionId id, Protocol::Fault fault)
+{
+    Protocol::Command c;
+    c.kind = Protocol::Command::Kind::Fault;
+    c.session = id;
+    c.fault = fault;
+    sendCommand(c, tr("send a faulty frame (%1) to session %2").arg(Protocol::faultName(fault)).arg(id));
+}
+
 } // namespace WsPlug

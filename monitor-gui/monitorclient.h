@@ -72,6 +72,12 @@ public:
     //! Every session on \a route (a declared route or a path) gets a close frame.
     void closeRoute(const QString &route, quint16 code, const QString &reason);
     void sendText(SessionId id, const QString &text);
+    //! A text (UTF-8 \a payload) or binary message, cut into \a frames frames.
+    void sendMessage(SessionId id, bool binary, const QByteArray &payload, int frames);
+    // Teaching actions on one session (docs/admin-protocol.md).
+    void ping(SessionId id, const QByteArray &payload);
+    void hold(SessionId id, Protocol::HoldKind what, bool on);
+    void sendFault(SessionId id, Protocol::Fault fault);
 
     // The frame inspector. Route watches outlive a reconnection (they are sent again);
     // session watches end with their session, and every watch with detach().

@@ -196,14 +196,21 @@ void AdminChannel::onCommand(QWebSocket *client, const QString &text)
                                                                                           : answer(command);
     // Operator actions are logged with who did them; reads are not.
     if (command.kind == Kind::Close || command.kind == Kind::Kick || command.kind == Kind::CloseRoute
-        || command.kind == Kind::Send) {
+        || command.kind == Kind::Send || command.kind == Kind::Ping || command.kind == Kind::Hold
+        || command.kind == Kind::Fault) {
         const Protocol::Reply result = Protocol::replyFromJson(Protocol::decode(reply));
         QString what = command.kind == Kind::CloseRoute ? QStringLiteral("route %1").arg(Protocol::oneLine(command.route))
                                                         : QStringLiteral("session %1").arg(command.session);
         if (command.kind == Kind::Close || command.kind == Kind::CloseRoute)
             what += QStringLiteral(" with %1 \"%2\"").arg(command.code).arg(Protocol::oneLine(command.reason));
-        if (command.kind == Kind::Send)
-            what += QStringLiteral(" (%1 characters)").arg(command.text.size());
+        if (command.kind == Kind::Send && command.binary)
+            what += QStringLiteral(" (%1 bytes, binary, %2 frames)").arg(command.data.size()).arg(command.frames);
+        else if (command.kind == Kind::Send)
+            what += QStringLiteral(" (%1 characters, %2 frames)").arg(command.text.size()).arg(command.frames);
+        else if (command.kind == Kind::Hold)
+            what += QStringLiteral(" %1 %2").arg(Protocol::holdName(command.hold), command.on ? QStringLiteral("on") : QStringLiteral("off"));
+        else if (command.kind == Kind::Fault)
+            what += QLatin1Char(' ') + Protocol::faultName(command.fault);
         qCInfo(lcHost).noquote() << QStringLiteral("admin %1 port %2: %3 %4: %5")
                                         .arg(client->peerAddress().toString()).arg(client->peerPort())
                                         .arg(Protocol::commandName(command.kind), what,
@@ -230,8 +237,17 @@ QByteArray AdminChannel::answer(const Protocol::Command &cmd)
             return Protocol::replyError(cmd.id, QStringLiteral("no plugin serves %1").arg(Protocol::oneLine(cmd.route)));
         return Protocol::replyOk(cmd.id, QJsonObject{{QStringLiteral("closed"), closed}});
     }
-    case Kind::Send:
-        return okOr(m_host->sendText(cmd.session, cmd.text), noSession);
+    case Kind::Send: {
+        const int frames = m_host->sendMessage(cmd.session, cmd);
+        return frames < 0 ? Protocol::replyError(cmd.id, noSession)
+                          : Protocol::replyOk(cmd.id, QJsonObject{{QStringLiteral("frames"), frames}});
+    }
+    case Kind::Ping:
+        return okOr(m_host->ping(cmd.session, cmd.data), noSession);
+    case Kind::Hold:
+        return okOr(m_host->hold(cmd.session, cmd.hold, cmd.on), noSession);
+    case Kind::Fault:
+        return okOr(m_host->sendFault(cmd.session, cmd.fault), noSession);
     case Kind::List: {
         QJsonArray sessions;
         for (const Protocol::SessionSnapshot &s : m_host->sessionList())

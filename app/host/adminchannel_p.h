@@ -37,7 +37,13 @@ public:
     //! Closes every session whose route or path is \a route; returns how many, or -1
     //! if no plugin serves \a route.
     virtual int closeRoute(const QString &route, quint16 code, const QString &reason) = 0;
-    virtual bool sendText(Protocol::SessionId id, const QString &text) = 0;
+    //! A text (or binary) message cut into \a frames frames (fewer if it has fewer bytes);
+    //! how many it took, or -1 if there is no such open session.
+    virtual int sendMessage(Protocol::SessionId id, const Protocol::Command &send) = 0;
+    // Teaching actions (docs/admin-protocol.md): false if there is no such open session.
+    virtual bool ping(Protocol::SessionId id, const QByteArray &payload) = 0;
+    virtual bool hold(Protocol::SessionId id, Protocol::HoldKind what, bool on) = 0;
+    virtual bool sendFault(Protocol::SessionId id, Protocol::Fault fault) = 0;
     //! True if a plugin declares \a route (or one serves the path \a route).
     virtual bool servesRoute(const QString &route) const = 0;
     //! Watches the frames of every open session the admin channel wants (see

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "hostserver_p.h"
 
+#include "logging_p.h"
+
 // The admin channel's view of the host: the one place where the host's state becomes
 // protocol values, and where operator commands come in.
 namespace WsPlug {
@@ -125,9 +127,75 @@ int HostServerPrivate::closeRoute(const QString &route, quint16 code, const QStr
     return closed;
 }
 
-bool HostServerPrivate::sendText(SessionId id, const QString &text)
+int HostServerPrivate::sendMessage(SessionId id, const Protocol::Command &cmd)
 {
-    return send(sessions.value(id), &text, nullptr);
+    Session *s = sessions.value(id);
+    if (!canSend(s))
+        return -1;
+    const QByteArray payload = cmd.binary ? cmd.data : cmd.text.toUtf8();
+    // Frames of equal size but the last; a message of n bytes makes at most n frames
+    // (and an empty one, one).
+    const qint64 perFrame = qMax<qint64>(1, (payload.size() + cmd.frames - 1) / cmd.frames);
+    const qint64 frameSize = cmd.frames == 1 ? s->transport->maxFramePayload() : perFrame;
+    const EncodedMessage m = encodeMessage(cmd.binary ? FrameOpcode::Binary : FrameOpcode::Text, payload, frameSize);
+    return sendEncoded(s, m, !cmd.binary) ? m.frames : -1;
+}
+
+bool HostServerPrivate::ping(SessionId id, const QByteArray &payload)
+{
+    Session *s = sessions.value(id);
+    if (!canSend(s))
+        return false;
+    s->transport->ping(payload.left(Protocol::MaxPingPayload));
+    return true;
+}
+
+bool HostServerPrivate::hold(SessionId id, Protocol::HoldKind what, bool on)
+{
+    Session *s = sessions.value(id);
+    if (!canSend(s))
+        return false;
+    (what == Protocol::HoldKind::HostPongs ? s->holdHostPongs : s->holdClientPongs) = on;
+    s->transport->setDropIncoming(s->holdHostPongs, s->holdClientPongs);
+    return true;
+}
+
+bool HostServerPrivate::sendFault(SessionId id, Protocol::Fault fault)
+{
+    Session *s = sessions.value(id);
+    if (!canSend(s))
+        return false;
+    // Each breaks one rule a client must enforce by failing the connection.
+    QByteArray frame;
+    switch (fault) {
+    case Protocol::Fault::OversizedControl:
+        appendFrameHeader(frame, 0x9, true, 126);
+        frame += QByteArray(126, 'p');
+        break;
+    case Protocol::Fault::FragmentedControl:
+        appendFrameHeader(frame, 0x9, false, 4);
+        frame += "frag";
+        break;
+    case Protocol::Fault::InvalidUtf8:
+        appendFrameHeader(frame, 0x1, true, 4);
+        frame += QByteArray::fromHex("c328a0a1");   // a lead byte followed by no continuation
+        break;
+    case Protocol::Fault::ReservedOpcode:
+        appendFrameHeader(frame, 0x3, true, 0);
+        break;
+    case Protocol::Fault::ReservedBits:
+        appendFrameHeader(frame, 0x1, true, 2);
+        frame[0] = char(frame.at(0) | 0x40);   // RSV1
+        frame += "hi";
+        break;
+    case Protocol::Fault::NonMinimalLength:
+        frame += QByteArray::fromHex("817e0002") + "hi";   // 2 in the 16-bit form
+        break;
+    }
+    s->transport->write(frame.constData(), frame.size());
+    qCInfo(lcHost).noquote() << QStringLiteral("session %1: sent a faulty frame on purpose (%2)")
+                                    .arg(id).arg(Protocol::faultName(fault));
+    return true;
 }
 
 } // namespace WsPlug

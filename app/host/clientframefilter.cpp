@@ -59,6 +59,16 @@ bool ClientFrameFilter::feed(const char *data, qsizetype size, QByteArray *out)
         }
         case State::Payload: {
             qsizetype n = qsizetype(qMin<quint64>(m_payloadLeft, quint64(size)));
+            if (m_discarding) {
+                data += n;
+                size -= n;
+                m_payloadLeft -= quint64(n);
+                if (m_payloadLeft == 0) {
+                    m_discarding = false;
+                    m_state = State::Header;
+                }
+                break;
+            }
             if (m_holdingHeader)
                 n = std::min<qsizetype>(n, BomSize - m_heldPayload.size());
             QByteArray *to = m_payloadToJoined ? &m_joined : m_holdingHeader ? &m_heldPayload : out;
@@ -106,6 +116,16 @@ void ClientFrameFilter::startFrame(int keyAt, QByteArray *out)
     const bool minimalLength = keyAt == 2 || (keyAt == 4 ? m_payloadLeft >= 126 : m_payloadLeft > 0xFFFF);
     if (isDataFrame())
         ++m_dataReceived.frames;
+    if ((opcode == 0x9 && m_dropPings) || (opcode == 0xA && m_dropPongs)) {
+        // Dropped whole: neither Qt nor the message under way sees it.
+        m_checkingText = false;
+        m_readingCloseCode = false;
+        m_payloadToJoined = false;
+        m_holdingHeader = false;
+        m_discarding = m_payloadLeft > 0;
+        m_state = m_discarding ? State::Payload : State::Header;
+        return;
+    }
     // Only a close frame Qt takes (final, no RSV bit, at most 125 bytes) is the peer's.
     if (opcode == Close && m_peerCloseCode == NoClose && fin && !rsv && m_payloadLeft <= 125) {
         m_readingCloseCode = m_payloadLeft > 0;

@@ -79,6 +79,15 @@ public:
     };
     Position position() const;
 
+    //! A teaching action (see the admin command "hold"): the client's pings (Qt then
+    //! sends no pong) or pongs (the host's heartbeat then never hears back) are
+    //! dropped here, from the next frame on; nothing else changes.
+    void setDropIncoming(bool pings, bool pongs)
+    {
+        m_dropPings = pings;
+        m_dropPongs = pongs;
+    }
+
 private:
     enum class State { Header, Payload, Failed };
     //! Decides where the frame whose header is complete goes; writes its header if out.
@@ -129,6 +138,9 @@ private:
     unsigned char m_closeCode[2] = {};
     int m_closeCodeHave = 0;
     DataReceived m_dataReceived;
+    bool m_dropPings = false;
+    bool m_dropPongs = false;
+    bool m_discarding = false;         // the frame under way is dropped (setDropIncoming())
 };
 
 } // namespace WsPlug::Internal

@@ -78,6 +78,9 @@ public:
         larger. */
     qint64 unsentBytes() const;
 
+    //! See ClientFrameFilter::setDropIncoming().
+    void setDropIncoming(bool pings, bool pongs) { m_filter.setDropIncoming(pings, pongs); }
+
     //! The code in the client's first close frame (see ClientFrameFilter::peerCloseCode()).
     int peerCloseCode() const { return m_filter.peerCloseCode(); }
     //! Data frames and payload bytes the client sent since the last call.

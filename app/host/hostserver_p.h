@@ -77,7 +77,10 @@ public:
     bool closeSession(SessionId id, quint16 code, const QString &reason) override;
     bool kickSession(SessionId id) override;
     int closeRoute(const QString &route, quint16 code, const QString &reason) override;
-    bool sendText(SessionId id, const QString &text) override;
+    int sendMessage(SessionId id, const Protocol::Command &send) override;
+    bool ping(SessionId id, const QByteArray &payload) override;
+    bool hold(SessionId id, Protocol::HoldKind what, bool on) override;
+    bool sendFault(SessionId id, Protocol::Fault fault) override;
     bool servesRoute(const QString &route) const override;
     void updateFrameWatches() override;
 

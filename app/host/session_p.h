@@ -57,7 +57,11 @@ public:
     virtual qint64 unsentBytes() const = 0;
     //! The largest frame payload a message is cut into.
     virtual qint64 maxFramePayload() const = 0;
-    virtual void ping() = 0;
+    //! A ping with \a payload (at most 125 bytes); its pong arrives as pongReceived().
+    virtual void ping(const QByteArray &payload) = 0;
+    //! Teaching: the client's pings (no pong goes back) or pongs (the host never hears
+    //! back) are dropped on arrival from now on (see ClientFrameFilter::setDropIncoming()).
+    virtual void setDropIncoming(bool pings, bool pongs) = 0;
     virtual void close(quint16 code, const QString &reason) = 0;
     virtual void abort() = 0;
     //! Counts since the last call.
@@ -124,6 +128,8 @@ public:
     bool finished = false;           // removed from the registry, deleteLater() pending
     bool dirty = false;              // counters changed since the last admin update
     bool backlogAbortQueued = false;
+    bool holdHostPongs = false;      // teaching actions (admin "hold")
+    bool holdClientPongs = false;
     //! The size of the last message written while nothing was queued: it may pass the
     //! backlog limit (see HostServerPrivate::sendEncoded()).
     qint64 backlogAllowance = 0;

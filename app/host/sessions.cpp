@@ -217,7 +217,7 @@ void HostServerPrivate::onHeartbeat()
             s->awaitingPong = true;
             s->lastPingAtMs = now;
             stats.countPingSent();
-            s->transport->ping();
+            s->transport->ping({});
         }
     }
 }

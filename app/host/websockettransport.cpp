@@ -96,9 +96,15 @@ qint64 WebSocketTransport::maxFramePayload() const
     return qint64(m_socket->outgoingFrameSize());
 }
 
-void WebSocketTransport::ping()
+void WebSocketTransport::ping(const QByteArray &payload)
 {
-    m_socket->ping();
+    m_socket->ping(payload);
+}
+
+void WebSocketTransport::setDropIncoming(bool pings, bool pongs)
+{
+    if (m_tcp)
+        m_tcp->setDropIncoming(pings, pongs);
 }
 
 void WebSocketTransport::close(quint16 code, const QString &reason)

@@ -53,7 +53,8 @@ public:
     void write(const char *data, qsizetype size) override;
     qint64 unsentBytes() const override;
     qint64 maxFramePayload() const override;
-    void ping() override;
+    void ping(const QByteArray &payload) override;
+    void setDropIncoming(bool pings, bool pongs) override;
     void close(quint16 code, const QString &reason) override;
     void abort() override;
     Received takeReceived() override;

@@ -20,6 +20,19 @@ constexpr KindName kindNames[] = {
     {Command::Kind::List, "list"},           {Command::Kind::Get, "get"},
     {Command::Kind::Handshake, "handshake"}, {Command::Kind::Snapshot, "snapshot"},
     {Command::Kind::Watch, "watch"},         {Command::Kind::Unwatch, "unwatch"},
+    {Command::Kind::Ping, "ping"},           {Command::Kind::Hold, "hold"},
+    {Command::Kind::Fault, "fault"},
+};
+
+struct FaultName
+{
+    Fault fault;
+    const char *name;
+};
+constexpr FaultName faultNames[] = {
+    {Fault::OversizedControl, "oversizedControl"}, {Fault::FragmentedControl, "fragmentedControl"},
+    {Fault::InvalidUtf8, "invalidUtf8"},           {Fault::ReservedOpcode, "reservedOpcode"},
+    {Fault::ReservedBits, "reservedBits"},         {Fault::NonMinimalLength, "nonMinimalLength"},
 };
 
 } // namespace
@@ -59,6 +72,28 @@ QString truncatedCloseReason(const QString &reason)
     if (utf8.size() - lead < length)
         utf8.truncate(lead);
     return QString::fromUtf8(utf8);
+}
+
+QString holdName(HoldKind kind)
+{
+    return kind == HoldKind::HostPongs ? QStringLiteral("hostPongs") : QStringLiteral("clientPongs");
+}
+
+QString faultName(Fault fault)
+{
+    for (const FaultName &f : faultNames) {
+        if (f.fault == fault)
+            return QLatin1String(f.name);
+    }
+    return {};
+}
+
+QList<Fault> allFaults()
+{
+    QList<Fault> all;
+    for (const FaultName &f : faultNames)
+        all.append(f.fault);
+    return all;
 }
 
 QString commandName(Command::Kind kind)
@@ -143,10 +178,71 @@ bool parseCommand(const QByteArray &json, Command *command, QString *errorString
         if (!requireSession())
             return false;
         const QJsonValue text = o.value(QStringLiteral("text"));
-        if (!text.isString())
-            return fail(QStringLiteral("\"send\" needs \"text\": a string"));
-        command->text = text.toString();
+        const QJsonValue binary = o.value(QStringLiteral("binary"));
+        if (text.isUndefined() == binary.isUndefined())
+            return fail(QStringLiteral("\"send\" needs \"text\": a string, or \"binary\": base64 (one of them)"));
+        if (!text.isUndefined()) {
+            if (!text.isString())
+                return fail(QStringLiteral("\"text\" must be a string"));
+            command->text = text.toString();
+        } else {
+            const auto decoded = QByteArray::fromBase64Encoding(binary.toString().toLatin1(),
+                                                                QByteArray::AbortOnBase64DecodingErrors);
+            if (!binary.isString() || !decoded)
+                return fail(QStringLiteral("\"binary\" must be base64"));
+            command->binary = true;
+            command->data = *decoded;
+        }
+        const QJsonValue frames = o.value(QStringLiteral("frames"));
+        if (!frames.isUndefined()) {
+            if (!frames.isDouble() || frames.toDouble() != double(frames.toInt()) || frames.toInt() < 1
+                || frames.toInt() > MaxSendFrames)
+                return fail(QStringLiteral("\"frames\" must be a whole number from 1 to %1").arg(MaxSendFrames));
+            command->frames = frames.toInt();
+        }
         return true;
+    }
+    case Command::Kind::Ping: {
+        if (!requireSession())
+            return false;
+        const QJsonValue payload = o.value(QStringLiteral("payload"));
+        if (!payload.isUndefined() && !payload.isString())
+            return fail(QStringLiteral("\"payload\" must be a string"));
+        command->data = payload.toString().toUtf8();
+        if (command->data.size() > MaxPingPayload)
+            return fail(QStringLiteral("\"payload\" is longer than %1 bytes of UTF-8 (a control frame's limit)").arg(MaxPingPayload));
+        return true;
+    }
+    case Command::Kind::Hold: {
+        if (!requireSession())
+            return false;
+        const QString what = o.value(QStringLiteral("what")).toString();
+        if (what == holdName(HoldKind::HostPongs))
+            command->hold = HoldKind::HostPongs;
+        else if (what == holdName(HoldKind::ClientPongs))
+            command->hold = HoldKind::ClientPongs;
+        else
+            return fail(QStringLiteral("\"what\" must be \"hostPongs\" or \"clientPongs\""));
+        const QJsonValue on = o.value(QStringLiteral("on"));
+        if (!on.isUndefined() && !on.isBool())
+            return fail(QStringLiteral("\"on\" must be true or false"));
+        command->on = on.toBool(true);
+        return true;
+    }
+    case Command::Kind::Fault: {
+        if (!requireSession())
+            return false;
+        const QString kind = o.value(QStringLiteral("kind")).toString();
+        for (const FaultName &f : faultNames) {
+            if (kind == QLatin1String(f.name)) {
+                command->fault = f.fault;
+                return true;
+            }
+        }
+        QStringList names;
+        for (const FaultName &f : faultNames)
+            names += QLatin1String(f.name);
+        return fail(QStringLiteral("\"kind\" must be one of %1").arg(names.join(QStringLiteral(", "))));
     }
     case Command::Kind::Handshake: {
         const QJsonValue v = o.value(QStringLiteral("handshake"));
@@ -201,7 +297,25 @@ QByteArray serialize(const Command &c)
         break;
     case Command::Kind::Send:
         o.insert(QStringLiteral("session"), double(c.session));
-        o.insert(QStringLiteral("text"), c.text);
+        if (c.binary)
+            o.insert(QStringLiteral("binary"), QString::fromLatin1(c.data.toBase64()));
+        else
+            o.insert(QStringLiteral("text"), c.text);
+        if (c.frames != 1)
+            o.insert(QStringLiteral("frames"), c.frames);
+        break;
+    case Command::Kind::Ping:
+        o.insert(QStringLiteral("session"), double(c.session));
+        o.insert(QStringLiteral("payload"), QString::fromUtf8(c.data));
+        break;
+    case Command::Kind::Hold:
+        o.insert(QStringLiteral("session"), double(c.session));
+        o.insert(QStringLiteral("what"), holdName(c.hold));
+        o.insert(QStringLiteral("on"), c.on);
+        break;
+    case Command::Kind::Fault:
+        o.insert(QStringLiteral("session"), double(c.session));
+        o.insert(QStringLiteral("kind"), faultName(c.fault));
         break;
     case Command::Kind::Handshake:
         o.insert(QStringLiteral("handshake"), double(c.handshake));

@@ -165,6 +165,15 @@ private Q_SLOTS:
     void floodIsSampledAndTheHostStaysResponsive();
     void badWatchCommandsGetErrors_data();
     void badWatchCommandsGetErrors();
+    // Teaching actions
+    void pingWithAPayloadAndItsPong();
+    void messagesInFramesAndBinary();
+    void holdingTheHostsPongs();
+    void holdingTheClientsPongsLetsTheHeartbeatReapIt();
+    void faultsMakeACompliantClientFail_data();
+    void faultsMakeACompliantClientFail();
+    void badTeachingCommandsGetErrors_data();
+    void badTeachingCommandsGetErrors();
 };
 
 void tst_Frames::headerFields_data()
@@ -567,6 +576,191 @@ void tst_Frames::badWatchCommandsGetErrors()
     QCOMPARE(reply.value(QStringLiteral("ok")).toBool(true), false);
     const QString got = reply.value(QStringLiteral("error")).toString();
     QVERIFY2(got.contains(error), qPrintable(got));
+}
+
+void tst_Frames::pingWithAPayloadAndItsPong()
+{
+    auto host = startHost();
+    QVERIFY(host);
+    AdminClient admin(host->serverPort());
+    QVERIFY(admin.waitAttached());
+    QTcpSocket client;
+    QVERIFY(upgradeRaw(client, host->serverPort()));
+    QTRY_COMPARE(host->sessionCount(), 1);
+    const Protocol::SessionId id = newestSession(*host);
+    QVERIFY(admin.ok("{\"id\":1,\"cmd\":\"watch\",\"session\":" + QByteArray::number(id) + "}"));
+    QVERIFY(admin.ok("{\"id\":2,\"cmd\":\"ping\",\"session\":" + QByteArray::number(id) + ",\"payload\":\"RFC 6455 5.5.2\"}"));
+    QByteArray buffer;
+    const auto ping = readFrame(client, buffer);
+    QVERIFY(ping);
+    QCOMPARE(ping->opcode, 0x9);
+    QCOMPARE(ping->payload, QByteArray("RFC 6455 5.5.2"));
+    client.write(clientFrame(0xA, ping->payload));
+    QTRY_VERIFY_WITH_TIMEOUT(!admin.of(id, Direction::ClientToHost).isEmpty(), 5000);
+    const FrameRecord out = admin.of(id, Direction::HostToClient).first();
+    const FrameRecord in = admin.of(id, Direction::ClientToHost).first();
+    QCOMPARE(headerOf(out).opcode, 0x9);
+    QCOMPARE(headerOf(in).opcode, 0xA);
+    QCOMPARE(in.payload, QByteArray("RFC 6455 5.5.2"));
+    // The pong is the host's too: it measured the round trip.
+    QTRY_VERIFY(host->sessions().first().pingRttMs >= 0);
+}
+
+void tst_Frames::messagesInFramesAndBinary()
+{
+    auto host = startHost();
+    QVERIFY(host);
+    AdminClient admin(host->serverPort());
+    QVERIFY(admin.waitAttached());
+    QTcpSocket client;
+    QVERIFY(upgradeRaw(client, host->serverPort()));
+    QTRY_COMPARE(host->sessionCount(), 1);
+    const QByteArray id = QByteArray::number(newestSession(*host));
+    const QJsonObject reply = admin.command("{\"id\":1,\"cmd\":\"send\",\"session\":" + id + ",\"text\":\"abcdefghij\",\"frames\":3}");
+    QVERIFY(reply.value(QStringLiteral("ok")).toBool());
+    QCOMPARE(reply.value(QStringLiteral("result")).toObject().value(QStringLiteral("frames")).toInt(), 3);
+    QByteArray buffer;
+    const QList<std::pair<int, QByteArray>> expected = {{0x1, "abcd"}, {0x0, "efgh"}, {0x0, "ij"}};
+    for (int i = 0; i < expected.size(); ++i) {
+        const auto f = readFrame(client, buffer);
+        QVERIFY(f);
+        QCOMPARE(f->opcode, expected.at(i).first);
+        QCOMPARE(f->payload, expected.at(i).second);
+        QCOMPARE(f->fin, i == expected.size() - 1);
+    }
+    // Binary, in one frame: 300 bytes take the 16-bit length form.
+    const QByteArray bytes(300, '\xab');
+    QVERIFY(admin.ok("{\"id\":2,\"cmd\":\"send\",\"session\":" + id + ",\"binary\":\"" + bytes.toBase64() + "\"}"));
+    const auto binary = readFrame(client, buffer);
+    QVERIFY(binary);
+    QCOMPARE(binary->opcode, 0x2);
+    QCOMPARE(binary->payload, bytes);
+    // More frames than bytes: one byte each.
+    const QJsonObject few = admin.command("{\"id\":3,\"cmd\":\"send\",\"session\":" + id + ",\"text\":\"ab\",\"frames\":5}");
+    QCOMPARE(few.value(QStringLiteral("result")).toObject().value(QStringLiteral("frames")).toInt(), 2);
+}
+
+void tst_Frames::holdingTheHostsPongs()
+{
+    auto host = startHost();
+    QVERIFY(host);
+    AdminClient admin(host->serverPort());
+    QVERIFY(admin.waitAttached());
+    auto client = openClient(host->serverPort());
+    QVERIFY(client);
+    QTRY_COMPARE(host->sessionCount(), 1);
+    const QByteArray id = QByteArray::number(newestSession(*host));
+    QSignalSpy pongs(client.get(), &QWebSocket::pong);
+    client->ping("before");
+    QVERIFY(pongs.wait(5000));
+    QVERIFY(admin.ok("{\"id\":1,\"cmd\":\"hold\",\"session\":" + id + ",\"what\":\"hostPongs\"}"));
+    client->ping("held");
+    QVERIFY(!pongs.wait(700));
+    QCOMPARE(pongs.size(), 1);
+    QVERIFY(admin.ok("{\"id\":2,\"cmd\":\"hold\",\"session\":" + id + ",\"what\":\"hostPongs\",\"on\":false}"));
+    client->ping("after");
+    QVERIFY(pongs.wait(5000));
+    QCOMPARE(pongs.last().at(1).toByteArray(), QByteArray("after"));
+    // Messages kept flowing all along.
+    QSignalSpy echoed(client.get(), &QWebSocket::textMessageReceived);
+    client->sendTextMessage(QStringLiteral("still here"));
+    QVERIFY(echoed.wait(5000));
+}
+
+void tst_Frames::holdingTheClientsPongsLetsTheHeartbeatReapIt()
+{
+    HostConfig config = testConfig();
+    config.adminToken = token;
+    config.statsTickMs = 50;
+    config.pingIntervalMs = 200;
+    config.pongTimeoutMs = 300;
+    auto host = startedHost(config);
+    QVERIFY(host);
+    AdminClient admin(host->serverPort());
+    QVERIFY(admin.waitAttached());
+    auto reaped = openClient(host->serverPort());
+    QVERIFY(reaped);
+    QTRY_COMPARE(host->sessionCount(), 1);
+    const Protocol::SessionId id = newestSession(*host);
+    auto kept = openClient(host->serverPort());
+    QVERIFY(kept);
+    QSignalSpy closed(host.get(), &HostServer::sessionClosed);
+    QVERIFY(admin.ok("{\"id\":1,\"cmd\":\"hold\",\"session\":" + QByteArray::number(id) + ",\"what\":\"clientPongs\"}"));
+    QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, 5000);
+    const auto session = closed.first().first().value<SessionSnapshot>();
+    QCOMPARE(session.id, id);
+    QCOMPARE(session.closeCause, Protocol::CloseCause::Timeout);
+    QTest::qWait(800);   // several heartbeats: the other client answers them
+    QCOMPARE(closed.size(), 1);
+    QCOMPARE(kept->state(), QAbstractSocket::ConnectedState);
+}
+
+void tst_Frames::faultsMakeACompliantClientFail_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<int>("clientCloseCode");
+    QTest::newRow("oversized control") << QStringLiteral("oversizedControl") << 1002;
+    QTest::newRow("fragmented control") << QStringLiteral("fragmentedControl") << 1002;
+    QTest::newRow("invalid UTF-8") << QStringLiteral("invalidUtf8") << 1007;
+    QTest::newRow("reserved opcode") << QStringLiteral("reservedOpcode") << 1002;
+    QTest::newRow("reserved bits") << QStringLiteral("reservedBits") << 1002;
+    QTest::newRow("non-minimal length") << QStringLiteral("nonMinimalLength") << 1002;
+}
+
+void tst_Frames::faultsMakeACompliantClientFail()
+{
+    QFETCH(QString, kind);
+    QFETCH(int, clientCloseCode);
+    auto host = startHost();
+    QVERIFY(host);
+    AdminClient admin(host->serverPort());
+    QVERIFY(admin.waitAttached());
+    // Qt's client is the compliant one here: it fails the connection with a close frame.
+    auto client = openClient(host->serverPort());
+    QVERIFY(client);
+    QTRY_COMPARE(host->sessionCount(), 1);
+    const Protocol::SessionId id = newestSession(*host);
+    QVERIFY(admin.ok("{\"id\":1,\"cmd\":\"watch\",\"session\":" + QByteArray::number(id) + "}"));
+    QSignalSpy closed(host.get(), &HostServer::sessionClosed);
+    QVERIFY(admin.ok("{\"id\":2,\"cmd\":\"fault\",\"session\":" + QByteArray::number(id) + ",\"kind\":\"" + kind.toLatin1() + "\"}"));
+    QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, 5000);
+    const auto session = closed.first().first().value<SessionSnapshot>();
+    QCOMPARE(int(session.closeCode), clientCloseCode);
+    QCOMPARE(session.closeCause, Protocol::CloseCause::Client);
+    // The inspector shows the faulty frame going out and the client's close coming back.
+    QTRY_VERIFY_WITH_TIMEOUT(!admin.of(id, Direction::ClientToHost).isEmpty(), 5000);
+    const FrameRecord fault = admin.of(id, Direction::HostToClient).first();
+    const FrameHeader h = headerOf(fault);
+    if (kind == QLatin1String("nonMinimalLength"))
+        QVERIFY(Protocol::isNonMinimalLength(h));
+    if (kind == QLatin1String("reservedBits"))
+        QCOMPARE(h.rsv, 4);
+    if (kind == QLatin1String("reservedOpcode"))
+        QCOMPARE(h.opcode, 0x3);
+    if (kind == QLatin1String("oversizedControl"))
+        QCOMPARE(fault.payloadLength, quint64(126));
+    const FrameRecord answer = admin.of(id, Direction::ClientToHost).first();
+    QCOMPARE(headerOf(answer).opcode, 0x8);
+    QCOMPARE(closeCodeOf(Frame{true, 0x8, answer.payload}), clientCloseCode);
+}
+
+void tst_Frames::badTeachingCommandsGetErrors_data()
+{
+    QTest::addColumn<QByteArray>("command");
+    QTest::addColumn<QString>("error");
+    QTest::newRow("ping too long") << QByteArray(R"({"id":1,"cmd":"ping","session":1,"payload":")") + QByteArray(126, 'x') + "\"}"
+                                   << QStringLiteral("longer than 125 bytes");
+    QTest::newRow("text and binary") << QByteArray(R"({"id":1,"cmd":"send","session":1,"text":"a","binary":"YQ=="})") << QStringLiteral("one of them");
+    QTest::newRow("not base64") << QByteArray(R"({"id":1,"cmd":"send","session":1,"binary":"***"})") << QStringLiteral("must be base64");
+    QTest::newRow("zero frames") << QByteArray(R"({"id":1,"cmd":"send","session":1,"text":"a","frames":0})") << QStringLiteral("from 1 to 1000");
+    QTest::newRow("hold what") << QByteArray(R"({"id":1,"cmd":"hold","session":1,"what":"pings"})") << QStringLiteral("\"hostPongs\" or \"clientPongs\"");
+    QTest::newRow("unknown fault") << QByteArray(R"({"id":1,"cmd":"fault","session":1,"kind":"boom"})") << QStringLiteral("must be one of oversizedControl");
+    QTest::newRow("no such session") << QByteArray(R"({"id":1,"cmd":"fault","session":77,"kind":"invalidUtf8"})") << QStringLiteral("no open session 77");
+}
+
+void tst_Frames::badTeachingCommandsGetErrors()
+{
+    badWatchCommandsGetErrors();
 }
 
 QTEST_GUILESS_MAIN(tst_Frames)

@@ -41,6 +41,7 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
+#include <QInputDialog>
 #include <QTextBrowser>
 #include <QTcpServer>
 #include <QTemporaryDir>
@@ -152,6 +153,7 @@ private Q_SLOTS:
     void commandLogStartsAfreshOnAnotherHost();
     void embeddedHostTakesTheHostsFlagsAndConfig();
     void framesTabShowsTheFramesOfAWatchedClient();
+    void teachingActionsFromTheFramesTab();
 };
 
 namespace {
@@ -1122,6 +1124,65 @@ void tst_Monitor::framesTabShowsTheFramesOfAWatchedClient()
     QVERIFY(echoed.wait(5000));
     QTest::qWait(300);
     QCOMPARE(frames->model()->rowCount(), rows);
+    if (qEnvironmentVariableIsSet("WSPLUG_MONITOR_PNG"))
+        w->grab().save(qEnvironmentVariable("WSPLUG_MONITOR_PNG"), "PNG");
+}
+
+// The teaching actions, through their buttons, against a real (Qt) client: a message
+// in frames, a ping and its pong, a faulty frame and the client's close.
+void tst_Monitor::teachingActionsFromTheFramesTab()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    auto client = openClient(hostPort(w.get()));
+    QVERIFY(client);
+    auto *tabs = w->findChild<QTabWidget *>(QStringLiteral("tabs"));
+    tabs->setCurrentIndex(1);
+    QTRY_COMPARE(w->findChild<QTableView *>(QStringLiteral("clientsView"))->model()->rowCount(), 1);
+    QVERIFY(selectClient(w.get(), client->localPort()));
+    QTest::keyClick(w.get(), Qt::Key_I, Qt::ControlModifier);
+    auto *session = w->findChild<QComboBox *>(QStringLiteral("teachSession"));
+    QTRY_COMPARE(session->count(), 1);
+    QTRY_VERIFY(w->findChild<QPushButton *>(QStringLiteral("teachSend"))->isEnabled());
+    QTest::qWait(300);   // the watch reaches the host
+    auto *frames = w->findChild<QTableView *>(QStringLiteral("framesView"));
+    auto cell = [frames](int row, int column) { return frames->model()->index(row, column).data().toString(); };
+
+    // A text message in three frames: the client gets one message.
+    QSignalSpy texts(client.get(), &QWebSocket::textMessageReceived);
+    QTest::mouseClick(w->findChild<QPushButton *>(QStringLiteral("teachSend")), Qt::LeftButton);
+    QDialog *dialog = waitForDialog(w.get(), QStringLiteral("sendDialog"));
+    QVERIFY(dialog);
+    QTest::keyClicks(dialog->findChild<QPlainTextEdit *>(QStringLiteral("messageEdit")), QStringLiteral("abcdefghij"));
+    dialog->findChild<QSpinBox *>(QStringLiteral("messageFrames"))->setValue(3);
+    QTest::mouseClick(dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok), Qt::LeftButton);
+    QTRY_COMPARE(texts.size(), 1);
+    QCOMPARE(texts.first().first().toString(), QStringLiteral("abcdefghij"));
+    QTRY_COMPARE(frames->model()->rowCount(), 3);
+    QCOMPARE(cell(0, FramesModel::Fin), QStringLiteral("0"));
+    QCOMPARE(cell(2, FramesModel::Fin), QStringLiteral("1"));
+    QVERIFY(cell(2, FramesModel::Opcode).startsWith(QStringLiteral("0 continuation")));
+
+    // A ping with a payload: Qt's client answers with the same payload.
+    QTest::mouseClick(w->findChild<QPushButton *>(QStringLiteral("teachPing")), Qt::LeftButton);
+    QInputDialog *input = nullptr;
+    QTRY_VERIFY((input = w->findChild<QInputDialog *>()) != nullptr);
+    input->setTextValue(QStringLiteral("teacher's ping"));
+    input->accept();
+    QTRY_COMPARE(frames->model()->rowCount(), 5);
+    QVERIFY(cell(3, FramesModel::Opcode).contains(QStringLiteral("ping")));
+    QVERIFY(cell(4, FramesModel::Opcode).contains(QStringLiteral("pong")));
+    QCOMPARE(cell(4, FramesModel::Payload), QStringLiteral("teacher's ping"));
+
+    // A faulty frame: the client fails the connection with 1007.
+    auto *fault = w->findChild<QComboBox *>(QStringLiteral("teachFault"));
+    fault->setCurrentIndex(fault->findData(int(Protocol::Fault::InvalidUtf8)));
+    QSignalSpy disconnected(client.get(), &QWebSocket::disconnected);
+    QTest::mouseClick(w->findChild<QPushButton *>(QStringLiteral("teachSendFault")), Qt::LeftButton);
+    QVERIFY(disconnected.wait(5000));
+    QTRY_VERIFY(frames->model()->rowCount() >= 7);
+    QVERIFY(cell(6, FramesModel::Opcode).contains(QStringLiteral("close")));
+    QVERIFY(cell(6, FramesModel::Payload).startsWith(QStringLiteral("1007")));
     if (qEnvironmentVariableIsSet("WSPLUG_MONITOR_PNG"))
         w->grab().save(qEnvironmentVariable("WSPLUG_MONITOR_PNG"), "PNG");
 }

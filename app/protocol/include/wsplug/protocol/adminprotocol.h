@@ -91,10 +91,34 @@ QJsonObject decode(const QByteArray &message);
 
 // ---- client -> server commands -----------------------------------------------
 
+//! What the "hold" command holds back, to show a heartbeat at work (RFC 6455 5.5.2-3).
+enum class HoldKind {
+    HostPongs,     //!< "hostPongs": the host answers none of the client's pings
+    ClientPongs,   //!< "clientPongs": the host ignores the client's pongs (its heartbeat reaps it)
+};
+//! What the "fault" command sends: a frame a compliant client must fail the connection on.
+enum class Fault {
+    OversizedControl,     //!< "oversizedControl": a ping with 126 bytes (5.5: at most 125)
+    FragmentedControl,    //!< "fragmentedControl": a ping without FIN (5.5: never fragmented)
+    InvalidUtf8,          //!< "invalidUtf8": a text frame that is not UTF-8 (8.1)
+    ReservedOpcode,       //!< "reservedOpcode": opcode 0x3 (5.2)
+    ReservedBits,         //!< "reservedBits": RSV1 set without an extension (5.2)
+    NonMinimalLength,     //!< "nonMinimalLength": 2 bytes in the 16-bit length form (5.2)
+};
+QString holdName(HoldKind kind);
+QString faultName(Fault fault);
+//! Every fault, in the order above.
+QList<Fault> allFaults();
+//! The longest ping payload (RFC 6455 5.5: a control frame carries at most 125 bytes).
+inline constexpr int MaxPingPayload = 125;
+//! The most frames the "send" command cuts one message into.
+inline constexpr int MaxSendFrames = 1000;
+
 //! A client -> server command.
 struct Command
 {
-    enum class Kind { Close, Kick, CloseRoute, Send, List, Get, Handshake, Snapshot, Watch, Unwatch };
+    enum class Kind { Close, Kick, CloseRoute, Send, List, Get, Handshake, Snapshot, Watch, Unwatch,
+                      Ping, Hold, Fault };
 
     qint64 id = 0;            //!< echoed in the reply
     Kind kind = Kind::List;
@@ -102,7 +126,13 @@ struct Command
     quint16 code = 1000;      //!< close, closeRoute
     QString reason;           //!< close, closeRoute
     QString route;            //!< closeRoute; watch, unwatch (instead of a session)
-    QString text;             //!< send
+    QString text;             //!< send (a text message)
+    QByteArray data;          //!< send (a binary message: "binary", base64); ping (its payload)
+    bool binary = false;      //!< send: data, not text
+    int frames = 1;           //!< send: the message cut into this many frames
+    HoldKind hold = HoldKind::HostPongs;   //!< hold
+    bool on = true;           //!< hold
+    Fault fault = Fault::OversizedControl; //!< fault
     quint64 handshake = 0;    //!< handshake
 };
 QString commandName(Command::Kind kind);
