@@ -52,7 +52,8 @@ bool cp(const QByteArray &data, const QString &path)
     return true;
 }
 
-//! The private copies of plugin \a fileName this process has mapped (/proc/self/maps).
+//! The private copies of plugin \a fileName this process has mapped (/proc/self/maps),
+//! removed ones too: a library that was not really unloaded stays mapped "(deleted)".
 QStringList mappedCopies(const QString &fileName)
 {
     QFile maps(QStringLiteral("/proc/self/maps"));
@@ -62,7 +63,9 @@ QStringList mappedCopies(const QString &fileName)
     const QString suffix = QLatin1Char('-') + fileName;
     for (const QByteArray &line : maps.readAll().split('\n')) {
         const qsizetype slash = line.indexOf('/');
-        const QString path = slash < 0 ? QString() : QString::fromLocal8Bit(line.mid(slash)).trimmed();
+        QString path = slash < 0 ? QString() : QString::fromLocal8Bit(line.mid(slash)).trimmed();
+        if (path.endsWith(QLatin1String(" (deleted)")))
+            path.chop(10);
         if (path.endsWith(suffix) && !paths.contains(path))
             paths << path;
     }
