@@ -22,6 +22,10 @@
 #include <algorithm>
 #include <memory>
 
+#include <cerrno>
+
+#include <signal.h>
+
 namespace WsPlug {
 
 namespace {
@@ -173,6 +177,7 @@ struct PluginRegistry::Private
         return it == loaded.cend() ? nullptr : &*it;
     }
     QString copyOf(const QString &filePath, quint64 build, QString *why);
+    static void removeStaleCopies();
     void release(Loaded &plugin)
     {
         // The plugin's objects first, then its code (unload() deletes Qt's root
@@ -192,6 +197,28 @@ struct PluginRegistry::Private
 };
 
 /*!
+    Removes the copy directories that hosts which did not stop (killed, crashed) left in
+    the temporary directory: those named after a process that no longer exists. Another
+    user's are not ours to remove, and removing them fails harmlessly.
+*/
+void PluginRegistry::Private::removeStaleCopies()
+{
+    static const QRegularExpression name(QStringLiteral("^wsplug-plugins-([0-9]+)-[A-Za-z0-9]{6}$"));
+    const QFileInfoList dirs = QDir(QDir::tempPath()).entryInfoList({QStringLiteral("wsplug-plugins-*")},
+                                                                    QDir::Dirs | QDir::NoDotAndDotDot | QDir::NoSymLinks);
+    for (const QFileInfo &dir : dirs) {
+        const QRegularExpressionMatch m = name.match(dir.fileName());
+        if (!m.hasMatch() || !dir.isWritable())
+            continue;
+        const pid_t pid = pid_t(m.captured(1).toLongLong());
+        if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) {
+            qCDebug(lcPlugins).noquote() << "removing plugin copies left by process" << pid << "in" << dir.filePath();
+            QDir(dir.filePath()).removeRecursively();
+        }
+    }
+}
+
+/*!
     Copies \a filePath into this registry's private directory, as build \a build, and
     returns the copy's path; empty with \a why if it cannot, or if the file changed
     while it was copied (a copy of a file being written would be half of each version).
@@ -199,7 +226,9 @@ struct PluginRegistry::Private
 QString PluginRegistry::Private::copyOf(const QString &filePath, quint64 build, QString *why)
 {
     if (!copies) {
-        copies = std::make_unique<QTemporaryDir>(QDir::tempPath() + QStringLiteral("/wsplug-plugins-XXXXXX"));
+        removeStaleCopies();
+        copies = std::make_unique<QTemporaryDir>(QDir::tempPath() + QStringLiteral("/wsplug-plugins-%1-XXXXXX")
+                                                                       .arg(QCoreApplication::applicationPid()));
         if (!copies->isValid()) {
             *why = QStringLiteral("cannot create a directory for the private copies of plugins: %1").arg(copies->errorString());
             copies.reset();

@@ -12,6 +12,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -122,6 +123,7 @@ private Q_SLOTS:
     void unloadAndReloadThroughTheApi();
     void watchOffChangesNothing();
     void privateCopiesAreRemovedAtStop();
+    void copiesLeftByADeadHostAreRemoved();
 
 private:
     //! A host on m_dir holding hot v1 (as hot.so).
@@ -406,6 +408,27 @@ void tst_HotPlugins::privateCopiesAreRemovedAtStop()
     QVERIFY(mappedCopies(QStringLiteral("hot.so")).isEmpty());
     // The file in the plugin directory is the user's: untouched.
     QCOMPARE(contentsOf(m_hot), contentsOf(built(QStringLiteral("hotv1"))));
+}
+
+// A host that was killed could not remove its copies: the next one does.
+void tst_HotPlugins::copiesLeftByADeadHostAreRemoved()
+{
+    // A pid that is gone: a child's, taken while it runs (processId() is 0 after).
+    QProcess sleeper;
+    sleeper.start(QStringLiteral("sleep"), {QStringLiteral("10")});
+    QVERIFY(sleeper.waitForStarted(5000));
+    const qint64 pid = sleeper.processId();
+    sleeper.kill();
+    QVERIFY(sleeper.waitForFinished(5000));
+    const QString stale = QDir::tempPath() + QStringLiteral("/wsplug-plugins-%1-AbC123").arg(pid);
+    const QString alive = QDir::tempPath() + QStringLiteral("/wsplug-plugins-%1-AbC123").arg(QCoreApplication::applicationPid());
+    QVERIFY(QDir().mkpath(stale));
+    QVERIFY(QDir().mkpath(alive));
+    QVERIFY(cp("leftover", stale + QStringLiteral("/1-hot.so")));
+    QVERIFY(startHost(-1));
+    QVERIFY(!QFileInfo::exists(stale));
+    QVERIFY(QFileInfo::exists(alive));   // a living process's, even if it looks like ours
+    QVERIFY(QDir(alive).removeRecursively());
 }
 
 QTEST_GUILESS_MAIN(tst_HotPlugins)
