@@ -60,11 +60,16 @@ const QList<HostConfig::IntSetting> &HostConfig::intSettings()
                            "Milliseconds to wait for a pong before aborting"),
         WSPLUG_INT_SETTING(shutdownGraceMs, int, 0, 600000, "shutdown-grace",
                            "Milliseconds to wait for close handshakes on shutdown"),
+        WSPLUG_INT_SETTING(unloadGraceMs, int, -1, 86400000, "unload-grace",
+                           "Milliseconds a removed or replaced plugin's sessions may stay before they are "
+                           "closed with 1001; 0 at once, -1 until they end"),
         WSPLUG_INT_SETTING(maxExecProcesses, int, 1, 100000, "max-exec-processes",
                            "Handler processes (--exec) at once; over it: HTTP 503"),
         WSPLUG_INT_SETTING(captureMaxBytes, qint64, 4096, qint64(1) << 40, "capture-max-bytes",
                            "Max bytes of the --capture file; recording stops there"),
         WSPLUG_INT_SETTING(maxAdminConnections, int, 1, 1000, nullptr, "Admin clients at once; over it: HTTP 503"),
+        WSPLUG_INT_SETTING(pluginSettleMs, int, 50, 60000, nullptr,
+                           "Milliseconds a new or changed plugin file must stay unchanged before it is loaded"),
         WSPLUG_INT_SETTING(handshakeLogSize, int, 1, 100000, nullptr, "Upgrade attempts kept in the handshake log"),
         WSPLUG_INT_SETTING(statsTickMs, int, 50, 60000, nullptr, "Milliseconds between rate samples"),
         WSPLUG_INT_SETTING(rateHistorySeconds, int, 1, 86400, nullptr, "Seconds of rate samples kept"),
@@ -114,6 +119,7 @@ bool HostConfig::loadJson(const QByteArray &json, QString *errorString)
         if (bool *flag = key == QLatin1String("adminEnabled") ? &next.adminEnabled
                        : key == QLatin1String("metricsEnabled") ? &next.metricsEnabled
                        : key == QLatin1String("pageEnabled") ? &next.pageEnabled
+                       : key == QLatin1String("watchPlugins") ? &next.watchPlugins
                        : key == QLatin1String("upgradeWithoutSubprotocol") ? &next.upgradeWithoutSubprotocol : nullptr) {
             if (!value.isBool()) {
                 if (errorString)

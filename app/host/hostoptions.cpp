@@ -49,6 +49,11 @@ struct HostOptions::Private
         QStringLiteral("A client offering only subprotocols its route does not speak (see the plugins' \"Subprotocols\"): "
                        "off (default) refuses it with 400, on upgrades it without one."),
         QStringLiteral("on|off")};
+    QCommandLineOption watchPlugins{
+        QStringLiteral("watch-plugins"),
+        QStringLiteral("Watch the plugin directories: a new plugin file is loaded once it stops changing, a replaced "
+                       "one reloaded, a removed one drained and unloaded (see --unload-grace): on (default) or off."),
+        QStringLiteral("on|off")};
     QCommandLineOption exec{QStringLiteral("exec"),
         QStringLiteral("Serve ROUTE with a program, one process per connection: each text message is a line on its "
                        "stdin, each line it writes is a message back (websocketd's model). Repeatable. No shell: "
@@ -84,7 +89,7 @@ HostOptions::~HostOptions() = default;
 void HostOptions::addTo(QCommandLineParser &parser) const
 {
     parser.addOptions({d->config, d->address, d->pluginDir, d->adminToken, d->capture, d->admin, d->metrics, d->page,
-                       d->upgradeWithoutSubprotocol, d->exec});
+                       d->upgradeWithoutSubprotocol, d->watchPlugins, d->exec});
     for (const Private::IntOption &o : d->ints)
         parser.addOption(o.option);
 }
@@ -163,7 +168,8 @@ HostOptions::Result HostOptions::apply(const QCommandLineParser &parser) const
     for (const auto &[option, field] : {std::pair{&d->admin, &r.config.adminEnabled},
                                         std::pair{&d->metrics, &r.config.metricsEnabled},
                                         std::pair{&d->page, &r.config.pageEnabled},
-                                        std::pair{&d->upgradeWithoutSubprotocol, &r.config.upgradeWithoutSubprotocol}}) {
+                                        std::pair{&d->upgradeWithoutSubprotocol, &r.config.upgradeWithoutSubprotocol},
+                                        std::pair{&d->watchPlugins, &r.config.watchPlugins}}) {
         if (!parser.isSet(*option))
             continue;
         const QString v = parser.value(*option);

@@ -36,6 +36,7 @@ HostServer::HostServer(QObject *parent)
     qRegisterMetaType<WsPlug::SessionSnapshot>();
     qRegisterMetaType<WsPlug::HandshakeRecord>();
     qRegisterMetaType<WsPlug::RateSample>();
+    qRegisterMetaType<WsPlug::PluginMetadata>();
     d->heartbeat.setParent(this);
     d->shutdownTimer.setParent(this);
     d->shutdownTimer.setSingleShot(true);
@@ -139,8 +140,11 @@ bool HostServer::start()
     }
     d->gate = gate;
 
-    d->registry.load(d->config.pluginDirs.isEmpty() ? PluginRegistry::defaultPluginDirs()
-                                                    : d->config.pluginDirs);
+    // The files as they were before loading: the watcher reports any change after this.
+    const QStringList pluginDirs = d->pluginDirs();
+    const auto pluginFiles = d->config.watchPlugins ? PluginWatcher::scan(pluginDirs)
+                                                    : QList<std::pair<QString, FileSignature>>();
+    d->registry.load(pluginDirs);
     d->addExecRoutes();
     d->initializePlugins();
     QStringList subprotocols;
@@ -169,6 +173,8 @@ bool HostServer::start()
         const int tick = std::clamp(std::min(d->config.pingIntervalMs, d->config.pongTimeoutMs) / 4, 20, 1000);
         d->heartbeat.start(tick);
     }
+    if (d->config.watchPlugins)
+        d->startWatching(pluginFiles);
     qCInfo(lcHost).noquote() << "listening on" << serverAddress().toString() + QLatin1Char(':') + QString::number(serverPort());
     return true;
 }
@@ -295,6 +301,7 @@ void HostServerPrivate::finishStop()
         delete admin;
         admin = nullptr;
     }
+    pluginWatcher.reset();
     shutdownPlugins();
     if (capture) {
         capture->finish();   // after every connection above was aborted: the file is complete
@@ -384,6 +391,16 @@ void HostServerPrivate::upgraded(QWebSocket *socket, ConnectionSocket *tcp, cons
     if (p.admin) {
         logHandshake(p, HandshakeRecord::Outcome::Upgraded, 101, tcp->responseHead, QStringLiteral("admin"), 0);
         admin->attach(socket);
+        return;
+    }
+    if (!contexts.count(p.pluginId)) {
+        // The plugin was unloaded while Qt completed the upgrade: nothing serves it.
+        logHandshake(p, HandshakeRecord::Outcome::Upgraded, 101, tcp->responseHead,
+                     QStringLiteral("plugin unloaded during the upgrade"), 0);
+        gate->releaseAddress(p.peerAddress);
+        QObject::connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
+        QTimer::singleShot(1000, socket, [socket] { socket->abort(); });
+        socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("plugin %1 was unloaded").arg(p.pluginId));
         return;
     }
     logHandshake(p, HandshakeRecord::Outcome::Upgraded, 101, tcp->responseHead, QString(), nextSessionId);

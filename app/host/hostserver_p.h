@@ -13,6 +13,7 @@
 #include "handshakelog_p.h"
 #include "heaptrimmer_p.h"
 #include "plugincontext_p.h"
+#include "pluginwatcher_p.h"
 #include "session_p.h"
 #include "statscollector_p.h"
 #include "websockettransport_p.h"
@@ -25,10 +26,12 @@
 #include <exception>
 #include <map>
 #include <memory>
+#include <vector>
 
 namespace WsPlug {
 
 namespace Internal {
+class PluginWatcher;
 class ProcessHandler;
 }
 
@@ -122,6 +125,29 @@ public:
     void pluginThrew(Internal::Session *s, const QString &what);
     //! Tells the plugin of \a s that it closed, now or, inside a plugin call, right after it.
     void notifyClosed(Internal::Session *s);
+    //! Calls \a handler's initialize(); false with \a why if it fails or throws.
+    static bool initializePlugin(MessageHandlerInterface *handler, Internal::PluginContext *context, QString *why);
+    //! Whether build \a build of a plugin is still initialized (routed or draining).
+    bool isLiveBuild(quint64 build) const;
+
+    // Hot plugins: watching, load, reload, drain and unload (hotplugins.cpp)
+    QStringList pluginDirs() const;
+    //! Watches pluginDirs() from the versions of the files in \a handled on.
+    void startWatching(const QList<std::pair<QString, Internal::FileSignature>> &handled);
+    bool loadPluginFile(const QString &filePath, QString *errorString);
+    bool unloadPlugin(const QString &id, const QString &why, QString *errorString);
+    //! The Id of the routed plugin named by \a idOrFile (its Id or its file), or empty.
+    QString pluginIdFor(const QString &idOrFile) const;
+    //! Keeps the gate's subprotocols and the per-route stats in step with the routes.
+    void pluginRoutesChanged();
+    //! Build \a build of \a md is no longer routed: its sessions finish or are closed
+    //! per unloadGraceMs, then it is shut down and unloaded.
+    void drain(quint64 build, const PluginMetadata &md, std::unique_ptr<Internal::PluginContext> context,
+               const QString &why);
+    void closeDrainingSessions(quint64 build);
+    //! Shuts down and unloads draining build \a build once its last session is gone.
+    void finishDrain(quint64 build);
+    void refusedPlugin(const QString &fileName, const QString &reason);
 
     qint64 nowMs() const { return m_clock.elapsed(); }
 
@@ -144,6 +170,16 @@ public:
     std::map<QString, std::unique_ptr<Internal::PluginContext>> contexts;
     QStringList initializedPlugins;     // in initialize order
     QHash<QString, Internal::ProcessHandler *> processHandlers;   // --exec routes, owned by the registry
+    //! A build no longer routed (its file was removed or replaced) with sessions left.
+    struct DrainingPlugin
+    {
+        PluginMetadata metadata;
+        quint64 build = 0;
+        MessageHandlerInterface *handler = nullptr;
+        std::unique_ptr<Internal::PluginContext> context;
+    };
+    std::vector<DrainingPlugin> drainingPlugins;   // oldest first
+    std::unique_ptr<Internal::PluginWatcher> pluginWatcher;   // with watchPlugins, while running
     int runningProcesses = 0;           // their processes, counted against maxExecProcesses
     SessionId nextSessionId = 1;
 

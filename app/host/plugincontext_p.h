@@ -34,6 +34,8 @@ public:
     const QLoggingCategory &logging() const override { return m_category; }
 
     QSet<SessionId> sessionIds;   // kept by HostServerPrivate
+    quint64 build = 0;            // the plugin build it serves (PluginRegistry)
+    bool draining = false;        // its build is no longer routed: unloaded once sessionIds is empty
 
 private:
     int broadcast(const EncodedMessage &message, bool text, const QList<SessionId> &sessions);

@@ -7,28 +7,40 @@
 
 #include <wsplug/sdk/messagehandlerinterface.h>
 
+#include <algorithm>
+
 // Plugin hosting: initialize in load order, shut down in reverse, and contain what a
 // plugin throws.
 namespace WsPlug {
 
 using namespace Internal;
 
+bool HostServerPrivate::initializePlugin(MessageHandlerInterface *handler, PluginContext *context, QString *why)
+{
+    bool ok = false;
+    try {
+        ok = handler->initialize(context, why);
+    } catch (const std::exception &e) {
+        *why = QStringLiteral("threw %1").arg(QString::fromLocal8Bit(e.what()));
+    } catch (...) {
+        *why = QStringLiteral("threw an unknown exception");
+    }
+    if (!ok)
+        *why = QStringLiteral("initialize() failed: %1").arg(why->isEmpty() ? QStringLiteral("no reason given") : *why);
+    return ok;
+}
+
 void HostServerPrivate::initializePlugins()
 {
+    for (const RefusedPlugin &r : registry.refused())
+        Q_EMIT q->pluginRefused(r.fileName, r.reason);
     for (const PluginMetadata &md : registry.loaded()) {
         auto context = std::make_unique<PluginContext>(this, md.id, config.pluginSettings.value(md.id).toMap());
-        MessageHandlerInterface *handler = registry.handler(md.id);
+        context->build = registry.buildOf(md.id);
         QString why;
-        bool ok = false;
-        try {
-            ok = handler->initialize(context.get(), &why);
-        } catch (const std::exception &e) {
-            why = QStringLiteral("threw %1").arg(QString::fromLocal8Bit(e.what()));
-        } catch (...) {
-            why = QStringLiteral("threw an unknown exception");
-        }
-        if (!ok) {
-            registry.refuse(md.id, QStringLiteral("initialize() failed: %1").arg(why.isEmpty() ? QStringLiteral("no reason given") : why));
+        if (!initializePlugin(registry.handler(md.id), context.get(), &why)) {
+            registry.refuse(md.id, why);
+            Q_EMIT q->pluginRefused(md.fileName, why);
             continue;
         }
         initializedPlugins.append(md.id);
@@ -38,7 +50,18 @@ void HostServerPrivate::initializePlugins()
                                                 md.subprotocols.isEmpty() ? QString()
                                                     : QStringLiteral(", subprotocols ") + md.subprotocols.join(QStringLiteral(", ")),
                                                 md.fileName);
+        Q_EMIT q->pluginLoaded(md);
     }
+}
+
+bool HostServerPrivate::isLiveBuild(quint64 build) const
+{
+    for (const auto &[id, context] : contexts) {
+        if (context->build == build)
+            return true;
+    }
+    return std::any_of(drainingPlugins.cbegin(), drainingPlugins.cend(),
+                       [build](const DrainingPlugin &p) { return p.build == build; });
 }
 
 void HostServerPrivate::addExecRoutes()
@@ -87,16 +110,22 @@ QProcessEnvironment HostServerPrivate::processEnvironment(const SessionInfo &s) 
 
 void HostServerPrivate::shutdownPlugins()
 {
-    for (auto it = initializedPlugins.crbegin(); it != initializedPlugins.crend(); ++it) {
-        if (MessageHandlerInterface *handler = registry.handler(*it)) {
-            try {
-                handler->aboutToShutdown();
-            } catch (...) {
-                qCWarning(lcPlugins).noquote() << "plugin" << *it << "threw in aboutToShutdown()";
-            }
+    auto shutDown = [](MessageHandlerInterface *handler, const QString &id) {
+        try {
+            handler->aboutToShutdown();
+        } catch (...) {
+            qCWarning(lcPlugins).noquote() << "plugin" << id << "threw in aboutToShutdown()";
         }
+    };
+    for (auto it = initializedPlugins.crbegin(); it != initializedPlugins.crend(); ++it) {
+        if (MessageHandlerInterface *handler = registry.handler(*it))
+            shutDown(handler, *it);
     }
+    // Builds still draining were initialized before the ones that replaced them.
+    for (auto it = drainingPlugins.rbegin(); it != drainingPlugins.rend(); ++it)
+        shutDown(it->handler, it->metadata.id);
     initializedPlugins.clear();
+    drainingPlugins.clear();
     registry.unloadAll();
     contexts.clear();
 }
@@ -111,23 +140,28 @@ void HostServerPrivate::pluginThrew(Session *s, const QString &what)
 void HostServerPrivate::notifyClosed(Session *s)
 {
     const SessionId id = s->info.id;
+    PluginContext *context = s->context;
     if (pluginCallDepth == 0) {
         callPlugin(s, [s, id] { s->handler->sessionClosed(id, s->closeCode, s->closeReason); });
-        return;
+    } else {
+        // The session ended inside a plugin call (a send passed the backlog limit, or the
+        // plugin closed it): tell the plugin afterwards, never re-entrantly. Its own
+        // build, which may be a replaced one, still draining.
+        QTimer::singleShot(0, q, [this, handler = s->handler, build = context->build, pluginId = s->pluginId, id,
+                                  code = s->closeCode, reason = s->closeReason] {
+            if (!isLiveBuild(build))
+                return;
+            PluginCallGuard guard(this);
+            try {
+                handler->sessionClosed(id, code, reason);
+            } catch (...) {
+                qCWarning(lcPlugins).noquote() << "plugin" << pluginId << "threw in sessionClosed()";
+            }
+        });
     }
-    // The session ended inside a plugin call (a send passed the backlog limit, or the
-    // plugin closed it): tell the plugin afterwards, never re-entrantly.
-    QTimer::singleShot(0, q, [this, pluginId = s->pluginId, id, code = s->closeCode, reason = s->closeReason] {
-        if (!initializedPlugins.contains(pluginId))
-            return;
-        MessageHandlerInterface *handler = registry.handler(pluginId);
-        PluginCallGuard guard(this);
-        try {
-            handler->sessionClosed(id, code, reason);
-        } catch (...) {
-            qCWarning(lcPlugins).noquote() << "plugin" << pluginId << "threw in sessionClosed()";
-        }
-    });
+    // The last session of a draining build: unload it, after the call queued above.
+    if (context->draining && context->sessionIds.isEmpty())
+        QTimer::singleShot(0, q, [this, build = context->build] { finishDrain(build); });
 }
 
 } // namespace WsPlug

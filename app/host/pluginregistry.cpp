@@ -3,6 +3,7 @@
 #include <wsplug/pluginregistry.h>
 
 #include "logging_p.h"
+#include "pluginwatcher_p.h"
 #include "requesthead_p.h"
 #include "routetable_p.h"
 
@@ -10,16 +11,20 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QLibrary>
-#include <QMutex>
-#include <QSet>
 #include <QPluginLoader>
 #include <QRegularExpression>
+#include <QTemporaryDir>
 
 #include <algorithm>
 #include <memory>
+
+#include <cerrno>
+
+#include <signal.h>
 
 namespace WsPlug {
 
@@ -139,51 +144,50 @@ bool PluginMetadata::isSupportedApiVersion(const QString &apiVersion, int hostMa
     return true;
 }
 
-namespace {
-
-// Root instances in use by a registry, process-wide (hosts may run on several threads).
-Q_GLOBAL_STATIC(QMutex, sharedRootsMutex)
-Q_GLOBAL_STATIC(QSet<QString>, sharedRootsInUse)
-
-bool claimSharedRoot(const QString &file)
-{
-    QMutexLocker lock(sharedRootsMutex());
-    if (sharedRootsInUse->contains(file))
-        return false;
-    sharedRootsInUse->insert(file);
-    return true;
-}
-
-void releaseSharedRoot(const QString &file)
-{
-    QMutexLocker lock(sharedRootsMutex());
-    sharedRootsInUse->remove(file);
-}
-
-} // namespace
-
 struct PluginRegistry::Private
 {
+    enum class State { Staged, Routed, Retired };
     struct Loaded
     {
-        PluginMetadata metadata;
-        std::unique_ptr<QPluginLoader> loader;
-        std::unique_ptr<QObject> ownInstance;   // made for this registry; null when sharing the root
+        PluginMetadata metadata;               // fileName: the file as the user knows it
+        std::unique_ptr<QPluginLoader> loader; // of the private copy; null for a builtin
+        std::unique_ptr<QObject> ownInstance;  // made for this registry; null when using the root
         MessageHandlerInterface *handler = nullptr;
+        quint64 build = 0;
+        QString copyPath;                      // the private copy the code was loaded from
+        QString replaces;                      // staged: the plugin whose routes it takes over
+        State state = State::Routed;
     };
-    std::vector<Loaded> loaded;
+    std::vector<Loaded> loaded;                // in load order
     QList<RefusedPlugin> refused;
     Internal::RouteTable routes;
+    std::unique_ptr<QTemporaryDir> copies;     // made on first use
+    quint64 nextBuild = 1;
 
-    void loadFile(const QString &filePath);
-    // The library stays mapped after release: unmapping code that Qt may still
-    // reference (metatypes, queued calls) is not worth the risk.
+    Loaded *find(quint64 build)
+    {
+        const auto it = std::find_if(loaded.begin(), loaded.end(), [build](const Loaded &p) { return p.build == build; });
+        return it == loaded.end() ? nullptr : &*it;
+    }
+    const Loaded *routed(const QString &id) const
+    {
+        const auto it = std::find_if(loaded.cbegin(), loaded.cend(), [&id](const Loaded &p) {
+            return p.state == State::Routed && p.metadata.id == id;
+        });
+        return it == loaded.cend() ? nullptr : &*it;
+    }
+    QString copyOf(const QString &filePath, quint64 build, QString *why);
+    static void removeStaleCopies();
     void release(Loaded &plugin)
     {
-        if (plugin.ownInstance)
-            plugin.ownInstance.reset();
-        else
-            releaseSharedRoot(plugin.metadata.fileName);
+        // The plugin's objects first, then its code (unload() deletes Qt's root
+        // instance), then the copy the code was mapped from.
+        plugin.ownInstance.reset();
+        if (plugin.loader && plugin.loader->isLoaded() && !plugin.loader->unload())
+            qCDebug(lcPlugins).noquote() << "unloading" << plugin.copyPath << "failed:" << plugin.loader->errorString();
+        plugin.loader.reset();
+        if (!plugin.copyPath.isEmpty())
+            QFile::remove(plugin.copyPath);
     }
     void refuse(const QString &file, const QString &reason)
     {
@@ -191,6 +195,61 @@ struct PluginRegistry::Private
         refused.append({file, reason});
     }
 };
+
+/*!
+    Removes the copy directories that hosts which did not stop (killed, crashed) left in
+    the temporary directory: those named after a process that no longer exists. Another
+    user's are not ours to remove, and removing them fails harmlessly.
+*/
+void PluginRegistry::Private::removeStaleCopies()
+{
+    static const QRegularExpression name(QStringLiteral("^wsplug-plugins-([0-9]+)-[A-Za-z0-9]{6}$"));
+    const QFileInfoList dirs = QDir(QDir::tempPath()).entryInfoList({QStringLiteral("wsplug-plugins-*")},
+                                                                    QDir::Dirs | QDir::NoDotAndDotDot | QDir::NoSymLinks);
+    for (const QFileInfo &dir : dirs) {
+        const QRegularExpressionMatch m = name.match(dir.fileName());
+        if (!m.hasMatch() || !dir.isWritable())
+            continue;
+        const pid_t pid = pid_t(m.captured(1).toLongLong());
+        if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) {
+            qCDebug(lcPlugins).noquote() << "removing plugin copies left by process" << pid << "in" << dir.filePath();
+            QDir(dir.filePath()).removeRecursively();
+        }
+    }
+}
+
+/*!
+    Copies \a filePath into this registry's private directory, as build \a build, and
+    returns the copy's path; empty with \a why if it cannot, or if the file changed
+    while it was copied (a copy of a file being written would be half of each version).
+*/
+QString PluginRegistry::Private::copyOf(const QString &filePath, quint64 build, QString *why)
+{
+    if (!copies) {
+        removeStaleCopies();
+        copies = std::make_unique<QTemporaryDir>(QDir::tempPath() + QStringLiteral("/wsplug-plugins-%1-XXXXXX")
+                                                                       .arg(QCoreApplication::applicationPid()));
+        if (!copies->isValid()) {
+            *why = QStringLiteral("cannot create a directory for the private copies of plugins: %1").arg(copies->errorString());
+            copies.reset();
+            return {};
+        }
+    }
+    const QString copy = copies->filePath(QStringLiteral("%1-%2").arg(build).arg(QFileInfo(filePath).fileName()));
+    const Internal::FileSignature before = Internal::FileSignature::of(filePath);
+    QFile source(filePath);
+    if (!before.exists || !source.copy(copy)) {
+        *why = QStringLiteral("cannot copy it to %1: %2").arg(copy, before.exists ? source.errorString()
+                                                                                   : QStringLiteral("not a regular file"));
+        return {};
+    }
+    if (Internal::FileSignature::of(filePath) != before) {
+        QFile::remove(copy);
+        *why = QStringLiteral("it changed while it was being copied (it is loaded once it stops changing)");
+        return {};
+    }
+    return copy;
+}
 
 PluginRegistry::PluginRegistry()
     : d(std::make_unique<Private>())
@@ -267,69 +326,155 @@ void PluginRegistry::load(const QStringList &dirs)
         }
         const QFileInfoList files = d.entryInfoList(QDir::Files | QDir::Readable, QDir::Name);
         for (const QFileInfo &file : files) {
-            if (QLibrary::isLibrary(file.fileName()))
-                this->d->loadFile(file.absoluteFilePath());
+            if (!QLibrary::isLibrary(file.fileName()))
+                continue;
+            if (const quint64 build = stageFile(file.absoluteFilePath(), QString(), nullptr))
+                activate(build);
         }
     }
 }
 
-void PluginRegistry::Private::loadFile(const QString &filePath)
+quint64 PluginRegistry::stageFile(const QString &filePath, const QString &replacingId, QString *errorString)
 {
-    auto loader = std::make_unique<QPluginLoader>(filePath);
+    // A new attempt at a file replaces what an earlier one said about it.
+    d->refused.removeIf([&filePath](const RefusedPlugin &r) { return r.fileName == filePath; });
+    const quint64 build = d->nextBuild++;
+    QString copyPath;
+    std::unique_ptr<QPluginLoader> loader;
+    auto fail = [&](const QString &why) -> quint64 {
+        if (loader && loader->isLoaded())
+            loader->unload();
+        loader.reset();
+        if (!copyPath.isEmpty())
+            QFile::remove(copyPath);
+        d->refuse(filePath, why);
+        if (errorString)
+            *errorString = why;
+        return 0;
+    };
+    QString why;
+    copyPath = d->copyOf(filePath, build, &why);
+    if (copyPath.isEmpty())
+        return fail(why);
+    loader = std::make_unique<QPluginLoader>(copyPath);
     // Resolve every symbol at load time: a missing one must refuse the plugin
     // here, not crash the host the first time the plugin calls it.
     loader->setLoadHints(QLibrary::ResolveAllSymbolsHint);
     const QJsonObject qtMetaData = loader->metaData();
-    if (qtMetaData.isEmpty()) {
-        refuse(filePath, QStringLiteral("not a Qt plugin (%1)").arg(loader->errorString()));
-        return;
-    }
+    if (qtMetaData.isEmpty())
+        return fail(QStringLiteral("not a Qt plugin (%1)").arg(loader->errorString().replace(copyPath, filePath)));
     PluginMetadata md;
-    QString why;
-    if (!PluginMetadata::fromPluginMetaData(qtMetaData, &md, &why)) {
-        refuse(filePath, why);
-        return;
-    }
+    if (!PluginMetadata::fromPluginMetaData(qtMetaData, &md, &why))
+        return fail(why);
     md.fileName = filePath;
-    for (const Loaded &other : loaded) {
-        if (other.metadata.id == md.id) {
-            refuse(filePath, QStringLiteral("Id \"%1\" is already loaded from %2").arg(md.id, other.metadata.fileName));
-            return;
-        }
+    for (const Private::Loaded &other : d->loaded) {
+        if (other.state != Private::State::Retired && other.metadata.id == md.id && other.metadata.id != replacingId)
+            return fail(QStringLiteral("Id \"%1\" is already loaded from %2").arg(md.id, other.metadata.fileName));
     }
     for (const QString &route : std::as_const(md.routes)) {
-        const QString owner = routes.owner(route);
-        if (!owner.isEmpty()) {
-            refuse(filePath, QStringLiteral("route \"%1\" is already served by plugin \"%2\"").arg(route, owner));
-            return;
-        }
+        const QString owner = d->routes.owner(route);
+        if (!owner.isEmpty() && owner != replacingId)
+            return fail(QStringLiteral("route \"%1\" is already served by plugin \"%2\"").arg(route, owner));
     }
-    if (!loader->load()) {
-        refuse(filePath, QStringLiteral("cannot load: %1").arg(loader->errorString()));
-        return;
-    }
+    if (!loader->load())
+        return fail(QStringLiteral("cannot load: %1").arg(loader->errorString().replace(copyPath, filePath)));
     QObject *root = loader->instance();
     if (!qobject_cast<MessageHandlerInterface *>(root)) {
-        refuse(filePath, QStringLiteral("the plugin object does not implement %1")
-                             .arg(QLatin1String(WsPlugMessageHandlerInterface_iid)));
-        return;
+        return fail(QStringLiteral("the plugin object does not implement %1")
+                        .arg(QLatin1String(WsPlugMessageHandlerInterface_iid)));
     }
-    // Qt keeps one root instance per library and process. A host makes its own
-    // instance when the class allows it, so that hosts never share plugin state.
+    // Every registry loads its own copy, so Qt's root instance is this registry's
+    // alone. A class that allows it still gets an instance made for the host, which the
+    // host deletes itself, on its own thread.
     std::unique_ptr<QObject> own(root->metaObject()->constructorCount() > 0 ? root->metaObject()->newInstance() : nullptr);
-    QObject *object = own ? own.get() : root;
-    if (!own && !claimSharedRoot(filePath)) {
-        refuse(filePath, QStringLiteral("already in use by another host in this process (give the plugin class "
-                                        "a Q_INVOKABLE default constructor to allow several hosts)"));
-        return;
-    }
-    auto *handler = qobject_cast<MessageHandlerInterface *>(object);
-    for (const QString &route : std::as_const(md.routes))
-        routes.add(route, md.id, nullptr);
+    auto *handler = qobject_cast<MessageHandlerInterface *>(own ? own.get() : root);
     // Info-level "serves" comes once initialize() succeeded (pluginhost.cpp), so that a
     // plugin refused there is never announced as loaded first.
-    qCDebug(lcPlugins).noquote() << "loaded plugin file" << filePath << "id" << md.id;
-    loaded.push_back({md, std::move(loader), std::move(own), handler});
+    qCDebug(lcPlugins).noquote() << "loaded plugin file" << filePath << "id" << md.id << "from" << copyPath;
+    d->loaded.push_back({md, std::move(loader), std::move(own), handler, build, copyPath, replacingId,
+                         Private::State::Staged});
+    return build;
+}
+
+quint64 PluginRegistry::activate(quint64 build)
+{
+    Private::Loaded *p = d->find(build);
+    if (!p || p->state != Private::State::Staged)
+        return 0;
+    const QString replaces = std::exchange(p->replaces, QString());
+    const PluginMetadata md = p->metadata;
+    // retire() may not invalidate p: it changes no container, only states and routes.
+    const quint64 retired = replaces.isEmpty() ? 0 : retire(replaces);
+    for (const QString &route : md.routes)
+        d->routes.add(route, md.id, nullptr);
+    p->state = Private::State::Routed;
+    return retired;
+}
+
+quint64 PluginRegistry::retire(const QString &id)
+{
+    for (Private::Loaded &p : d->loaded) {
+        if (p.state == Private::State::Routed && p.metadata.id == id) {
+            d->routes.removePlugin(id);
+            p.state = Private::State::Retired;
+            return p.build;
+        }
+    }
+    return 0;
+}
+
+void PluginRegistry::refuseBuild(quint64 build, const QString &reason)
+{
+    if (Private::Loaded *p = d->find(build)) {
+        d->refuse(p->metadata.fileName, reason);
+        if (p->state == Private::State::Routed)
+            d->routes.removePlugin(p->metadata.id);
+        release(build);
+    }
+}
+
+bool PluginRegistry::release(quint64 build)
+{
+    const auto it = std::find_if(d->loaded.begin(), d->loaded.end(), [build](const auto &p) { return p.build == build; });
+    if (it == d->loaded.end())
+        return false;
+    if (it->state == Private::State::Routed)
+        d->routes.removePlugin(it->metadata.id);
+    d->release(*it);
+    d->loaded.erase(it);
+    return true;
+}
+
+void PluginRegistry::forgetRefused(const QString &filePath)
+{
+    d->refused.removeIf([&filePath](const RefusedPlugin &r) { return r.fileName == filePath; });
+}
+
+quint64 PluginRegistry::buildOf(const QString &id) const
+{
+    const Private::Loaded *p = d->routed(id);
+    return p ? p->build : 0;
+}
+
+PluginMetadata PluginRegistry::metadata(quint64 build) const
+{
+    const Private::Loaded *p = d->find(build);
+    return p ? p->metadata : PluginMetadata();
+}
+
+MessageHandlerInterface *PluginRegistry::handlerOf(quint64 build) const
+{
+    const Private::Loaded *p = d->find(build);
+    return p ? p->handler : nullptr;
+}
+
+QString PluginRegistry::idForFile(const QString &filePath) const
+{
+    for (const auto &p : d->loaded) {
+        if (p.state == Private::State::Routed && p.loader && p.metadata.fileName == filePath)
+            return p.metadata.id;
+    }
+    return {};
 }
 
 bool PluginRegistry::addBuiltin(const PluginMetadata &md, std::unique_ptr<QObject> object)
@@ -339,7 +484,7 @@ bool PluginRegistry::addBuiltin(const PluginMetadata &md, std::unique_ptr<QObjec
     if (!handler)
         why = QStringLiteral("not a message handler");
     for (const auto &other : d->loaded) {
-        if (other.metadata.id == md.id)
+        if (other.state != Private::State::Retired && other.metadata.id == md.id)
             why = QStringLiteral("Id \"%1\" is already loaded from %2").arg(md.id, other.metadata.fileName);
     }
     for (const QString &route : md.routes) {
@@ -352,21 +497,15 @@ bool PluginRegistry::addBuiltin(const PluginMetadata &md, std::unique_ptr<QObjec
     }
     for (const QString &route : md.routes)
         d->routes.add(route, md.id, nullptr);
-    d->loaded.push_back({md, nullptr, std::move(object), handler});
+    d->loaded.push_back({md, nullptr, std::move(object), handler, d->nextBuild++, QString(), QString(),
+                         Private::State::Routed});
     return true;
 }
 
 void PluginRegistry::refuse(const QString &id, const QString &reason)
 {
-    for (auto it = d->loaded.begin(); it != d->loaded.end(); ++it) {
-        if (it->metadata.id == id) {
-            d->refuse(it->metadata.fileName, reason);
-            d->routes.removePlugin(id);
-            d->release(*it);
-            d->loaded.erase(it);
-            return;
-        }
-    }
+    if (const quint64 build = buildOf(id))
+        refuseBuild(build, reason);
 }
 
 void PluginRegistry::unloadAll()
@@ -376,13 +515,18 @@ void PluginRegistry::unloadAll()
         d->loaded.pop_back();
     }
     d->routes = Internal::RouteTable();
+    // Every copy is gone with its build; the directory goes too, so that a host that is
+    // stopped and never destroyed leaves nothing behind.
+    d->copies.reset();
 }
 
 QList<PluginMetadata> PluginRegistry::loaded() const
 {
     QList<PluginMetadata> result;
-    for (const auto &p : d->loaded)
-        result.append(p.metadata);
+    for (const auto &p : d->loaded) {
+        if (p.state == Private::State::Routed)
+            result.append(p.metadata);
+    }
     return result;
 }
 
@@ -391,13 +535,20 @@ QList<RefusedPlugin> PluginRegistry::refused() const
     return d->refused;
 }
 
+QList<PluginMetadata> PluginRegistry::draining() const
+{
+    QList<PluginMetadata> result;
+    for (const auto &p : d->loaded) {
+        if (p.state == Private::State::Retired)
+            result.append(p.metadata);
+    }
+    return result;
+}
+
 MessageHandlerInterface *PluginRegistry::handler(const QString &id) const
 {
-    for (const auto &p : d->loaded) {
-        if (p.metadata.id == id)
-            return p.handler;
-    }
-    return nullptr;
+    const Private::Loaded *p = d->routed(id);
+    return p ? p->handler : nullptr;
 }
 
 std::pair<QString, QString> PluginRegistry::match(const QString &path) const

@@ -148,6 +148,24 @@ int main(int argc, char *argv[])
 
     WsPlug::HostServer host;
     host.setConfig(config);
+    // SIGINT/SIGTERM -> graceful stop (1001 to everyone) -> exit 0. Set up before the host
+    // starts: a signal right after the "listening" line must not kill the host before it
+    // has cleaned up (its private plugin copies, for one).
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, signalFds) != 0)
+        fail(QStringLiteral("cannot set up signal handling"));
+    QSocketNotifier signalNotifier(signalFds[1], QSocketNotifier::Read);
+    QObject::connect(&signalNotifier, &QSocketNotifier::activated, &host, [&] {
+        char byte;
+        [[maybe_unused]] const auto n = ::read(signalFds[1], &byte, 1);
+        std::fprintf(stderr, "wsplug-host: shutting down\n");
+        host.stop();
+    });
+    struct sigaction action = {};
+    action.sa_handler = onSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    ::sigaction(SIGINT, &action, nullptr);
+    ::sigaction(SIGTERM, &action, nullptr);
     if (!host.start())
         fail(host.errorString());
 
@@ -186,22 +204,6 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "wsplug-host: warning: no plugins loaded; every path answers 404\n");
     std::fflush(stdout);
 
-    // SIGINT/SIGTERM -> graceful stop (1001 to everyone) -> exit 0.
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, signalFds) != 0)
-        fail(QStringLiteral("cannot set up signal handling"));
-    QSocketNotifier signalNotifier(signalFds[1], QSocketNotifier::Read);
-    QObject::connect(&signalNotifier, &QSocketNotifier::activated, &host, [&] {
-        char byte;
-        [[maybe_unused]] const auto n = ::read(signalFds[1], &byte, 1);
-        std::fprintf(stderr, "wsplug-host: shutting down\n");
-        host.stop();
-    });
-    struct sigaction action = {};
-    action.sa_handler = onSignal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    ::sigaction(SIGINT, &action, nullptr);
-    ::sigaction(SIGTERM, &action, nullptr);
     QObject::connect(&host, &WsPlug::HostServer::stopped, &app, [] { QCoreApplication::exit(0); },
                      Qt::QueuedConnection);
     return app.exec();

@@ -45,6 +45,13 @@ function(wsplug_add_plugin target)
         LIBRARY_OUTPUT_DIRECTORY ${ARG_OUTPUT_DIRECTORY}
         PREFIX "")
     target_link_libraries(${target} PRIVATE WsPlug::Sdk)
+    # GCC makes inline statics, such as Qt's metatype of the plugin class, STB_GNU_UNIQUE:
+    # glibc then never unloads the library, and a second copy of it loaded beside the
+    # first (the host's hot reload) would use the first one's. Plain weak symbols stay
+    # private to each copy, which Qt loads with RTLD_LOCAL.
+    if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+        target_compile_options(${target} PRIVATE -fno-gnu-unique)
+    endif()
     if(TARGET wsplug_warnings)   # wsplug's own build: warnings are errors
         target_link_libraries(${target} PRIVATE wsplug_warnings)
     endif()

@@ -23,6 +23,12 @@ struct WSPLUG_EXPORT HostConfig
 
     QStringList pluginDirs;               //!< empty = the bundled plugin directory
     QVariantMap pluginSettings;           //!< plugin Id -> its settings object
+    //! Load, reload and unload plugin files as they appear, change and go in pluginDirs.
+    bool watchPlugins = true;
+    int pluginSettleMs = 500;             //!< a new or changed file is loaded once unchanged this long
+    //! A removed or replaced plugin's sessions are closed with 1001 after this;
+    //! 0 = at once, -1 = they may stay until they end.
+    int unloadGraceMs = 10000;
 
     //! A route served by a program, one process per connection (websocketd's model).
     struct ExecRoute

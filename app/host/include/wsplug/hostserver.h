@@ -4,6 +4,7 @@
 
 #include <wsplug/hostconfig.h>
 #include <wsplug/hoststats.h>
+#include <wsplug/pluginregistry.h>
 #include <wsplug/session.h>
 #include <wsplug/wsplug_export.h>
 
@@ -14,7 +15,6 @@
 
 namespace WsPlug {
 
-class PluginRegistry;
 class HostServerPrivate;
 
 /*
@@ -64,6 +64,15 @@ public:
     //! Aborts the TCP connection at once, with no close frame. Recorded as 1006.
     bool kickSession(SessionId id);
 
+    // Hot plugins (the watcher of HostConfig::watchPlugins uses the same steps).
+    //! Loads plugin file \a filePath, or reloads the plugin loaded from it. False with
+    //! \a errorString if it is refused (a reload that is refused leaves the old build serving).
+    bool loadPlugin(const QString &filePath, QString *errorString = nullptr);
+    //! Loads the file of plugin \a idOrFile (its Id or its file) again: a new build.
+    bool reloadPlugin(const QString &idOrFile, QString *errorString = nullptr);
+    //! Stops routing plugin \a idOrFile and drains it (see pluginDraining()), then unloads it.
+    bool unloadPlugin(const QString &idOrFile, QString *errorString = nullptr);
+
 public Q_SLOTS:
     //! Stops accepting, closes every session with 1001 Going Away, waits at most
     //! shutdownGraceMs for the close handshakes, aborts the rest, unloads the plugins
@@ -79,6 +88,17 @@ Q_SIGNALS:
     void handshakeLogged(const WsPlug::HandshakeRecord &record);
     //! One rate sample per statsTickMs.
     void statsSampled(const WsPlug::RateSample &sample);
+    //! A plugin was loaded and its routes are live (at start, or later from its file).
+    void pluginLoaded(const WsPlug::PluginMetadata &plugin);
+    //! A new build of a plugin took over the routes of \a previous, which now drains.
+    void pluginReloaded(const WsPlug::PluginMetadata &plugin, const WsPlug::PluginMetadata &previous);
+    //! A plugin file was not loaded, and why (as in plugins().refused()).
+    void pluginRefused(const QString &fileName, const QString &reason);
+    //! A removed or replaced plugin's routes take no new sessions; its \a sessions still
+    //! open finish on it or are closed with 1001 after HostConfig::unloadGraceMs.
+    void pluginDraining(const WsPlug::PluginMetadata &plugin, int sessions, const QString &reason);
+    //! A drained plugin's last session is gone: it was shut down and its code unloaded.
+    void pluginUnloaded(const WsPlug::PluginMetadata &plugin);
     void stopped();
 
 private:

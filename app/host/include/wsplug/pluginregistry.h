@@ -6,6 +6,7 @@
 
 #include <QJsonObject>
 #include <QList>
+#include <QMetaType>
 #include <QStringList>
 
 #include <memory>
@@ -49,6 +50,11 @@ struct RefusedPlugin
 /*
  * Finds, checks and loads handler plugins. Metadata is checked before the plugin's
  * code is run; a refused plugin never stops the others from loading.
+ *
+ * The code of a plugin file is loaded from a private copy (in a temporary directory
+ * of this registry, removed with it), so the file itself may be overwritten or removed
+ * while it is loaded. One loaded copy is a "build": while a replaced plugin's last
+ * sessions drain, its old build stays loaded beside the new one (see HostServer).
  */
 class WSPLUG_EXPORT PluginRegistry
 {
@@ -70,14 +76,41 @@ public:
     bool addBuiltin(const PluginMetadata &metadata, std::unique_ptr<QObject> handler);
     //! Marks a loaded plugin as refused (e.g. its initialize() failed) and unloads it.
     void refuse(const QString &id, const QString &reason);
-    //! Unloads every plugin, in reverse load order.
+    //! Unloads every plugin, in reverse load order, and removes the private copies.
     void unloadAll();
 
-    QList<PluginMetadata> loaded() const;      //!< in load order
+    QList<PluginMetadata> loaded() const;      //!< routed plugins, in load order
     QList<RefusedPlugin> refused() const;
+    //! Plugins no longer routed (file removed or replaced) still serving their last sessions.
+    QList<PluginMetadata> draining() const;
     MessageHandlerInterface *handler(const QString &id) const;
     //! The plugin id and declared route serving \a path, or empty strings.
     std::pair<QString, QString> match(const QString &path) const;
+    //! The id of the routed plugin loaded from \a filePath, or empty.
+    QString idForFile(const QString &filePath) const;
+
+    // Hot loading, step by step (HostServer drives it). A build number is never reused.
+
+    /*! Loads a private copy of \a filePath without routing it yet. Its Id and routes
+        must be free, except those of plugin \a replacingId, which it is to replace.
+        0 with \a errorString (and an entry in refused()) if it is refused. */
+    quint64 stageFile(const QString &filePath, const QString &replacingId, QString *errorString);
+    //! Routes staged \a build. The routed build of the plugin it replaces is retired
+    //! (no longer routed, still loaded) and returned; 0 if there was none.
+    quint64 activate(quint64 build);
+    //! Stops routing plugin \a id; its build (returned, 0 if none) stays loaded until release().
+    quint64 retire(const QString &id);
+    //! Refuses \a build (staged: e.g. its initialize() failed) with \a reason and releases it.
+    void refuseBuild(quint64 build, const QString &reason);
+    /*! Deletes the instance of \a build, unloads its library and removes its private
+        copy. Call it only once nothing of the plugin runs or exists any more. False if
+        there is no such build. */
+    bool release(quint64 build);
+    //! Forgets the refusal of \a filePath (it was removed).
+    void forgetRefused(const QString &filePath);
+    quint64 buildOf(const QString &id) const;   //!< the routed build of plugin \a id, or 0
+    PluginMetadata metadata(quint64 build) const;
+    MessageHandlerInterface *handlerOf(quint64 build) const;
 
 private:
     struct Private;
@@ -85,3 +118,5 @@ private:
 };
 
 } // namespace WsPlug
+
+Q_DECLARE_METATYPE(WsPlug::PluginMetadata)

@@ -21,9 +21,14 @@ namespace WsPlug {
  * object the plugin owns, for work that waits.
  *
  * Instances: give the plugin class a default constructor marked Q_INVOKABLE. Each
- * host then makes its own instance of the class, on its own thread, so that two
- * hosts in one process never share plugin state. (Without one, the host uses Qt's
- * single root instance, and only one host per process can load the plugin.)
+ * host then makes its own instance of the class, on its own thread. (Without one, the
+ * host uses Qt's root instance.) Each host loads its own copy of the plugin file, so
+ * two hosts in one process never share plugin state, statics included.
+ *
+ * Hot reload: a host may load a new build of the plugin while the old one still
+ * serves its last sessions; the new build's initialize() runs before the old one's
+ * aboutToShutdown(). After aboutToShutdown() the host deletes the instance and unloads
+ * the library: leave no object, timer or thread of the plugin running past it.
  *
  * Lifecycle: the constructor does nothing; initialize() is called once, in load
  * order; then sessionOpened()/messageReceived()/sessionClosed() for each session on
