@@ -167,6 +167,8 @@ void MonitorClient::onSnapshot(const Protocol::Snapshot &snapshot)
     m_hostInfo = snapshot.host;
     m_loaded = snapshot.plugins;
     m_refused = snapshot.refusedPlugins;
+    m_draining = snapshot.drainingPlugins;
+    m_pluginEvents = snapshot.pluginEvents;
     m_stats = snapshot.stats;
     m_sessions->reset(snapshot.sessions);
     m_handshakes->reset(snapshot.handshakes);
@@ -193,6 +195,15 @@ void MonitorClient::onSnapshot(const Protocol::Snapshot &snapshot)
 
 void MonitorClient::onTick(const Protocol::Tick &tick)
 {
+    if (tick.pluginsChanged) {
+        m_loaded = tick.plugins.loaded;
+        m_draining = tick.plugins.draining;
+        m_refused = tick.plugins.refused;
+        m_pluginEvents += tick.plugins.events;
+        if (m_pluginEvents.size() > MaxPluginEvents)
+            m_pluginEvents.remove(0, m_pluginEvents.size() - MaxPluginEvents);
+        Q_EMIT pluginsChanged();
+    }
     m_sessions->add(tick.opened);
     m_sessions->applyUpdates(tick.updated);
     QList<SessionId> closed;
@@ -410,6 +421,30 @@ void MonitorClient::sendFault(SessionId id, Protocol::Fault fault)
     c.session = id;
     c.fault = fault;
     sendCommand(c, tr("send a faulty frame (%1) to session %2").arg(Protocol::faultName(fault)).arg(id));
+}
+
+void MonitorClient::loadPlugin(const QString &fileName)
+{
+    Protocol::Command c;
+    c.kind = Protocol::Command::Kind::LoadPlugin;
+    c.plugin = fileName;
+    sendCommand(c, tr("load plugin file %1").arg(fileName));
+}
+
+void MonitorClient::reloadPlugin(const QString &id)
+{
+    Protocol::Command c;
+    c.kind = Protocol::Command::Kind::ReloadPlugin;
+    c.plugin = id;
+    sendCommand(c, tr("reload plugin %1").arg(id));
+}
+
+void MonitorClient::unloadPlugin(const QString &id)
+{
+    Protocol::Command c;
+    c.kind = Protocol::Command::Kind::UnloadPlugin;
+    c.plugin = id;
+    sendCommand(c, tr("unload plugin %1").arg(id));
 }
 
 } // namespace WsPlug

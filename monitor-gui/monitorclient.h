@@ -56,6 +56,11 @@ public:
     const Protocol::HostInfo &hostInfo() const { return m_hostInfo; }
     const QList<Protocol::PluginInfo> &loadedPlugins() const { return m_loaded; }
     const QList<Protocol::PluginRefusal> &refusedPlugins() const { return m_refused; }
+    //! Plugins removed or replaced whose sessions are still finishing on them.
+    const QList<Protocol::PluginInfo> &drainingPlugins() const { return m_draining; }
+    //! Plugin events, oldest first, at most MaxPluginEvents.
+    const QList<Protocol::PluginEvent> &pluginEvents() const { return m_pluginEvents; }
+    static constexpr int MaxPluginEvents = 200;
     HostStats stats() const { return m_stats; }
     //! Rate samples, oldest first, at most MaxHistorySeconds worth.
     const std::deque<RateSample> &history() const { return m_history; }
@@ -78,6 +83,10 @@ public:
     void ping(SessionId id, const QByteArray &payload);
     void hold(SessionId id, Protocol::HoldKind what, bool on);
     void sendFault(SessionId id, Protocol::Fault fault);
+    // Hot plugins: a file in one of the host's plugin directories; a plugin Id.
+    void loadPlugin(const QString &fileName);
+    void reloadPlugin(const QString &id);
+    void unloadPlugin(const QString &id);
 
     // The frame inspector. Route watches outlive a reconnection (they are sent again);
     // session watches end with their session, and every watch with detach().
@@ -95,6 +104,8 @@ Q_SIGNALS:
     void statsChanged();
     void commandFinished(const QString &what, bool ok, const QString &error);
     void watchesChanged();
+    //! The plugin lists changed between snapshots (a plugin loaded, reloaded, drained...).
+    void pluginsChanged();
 
 private:
     void setState(State state);
@@ -129,6 +140,8 @@ private:
     Protocol::HostInfo m_hostInfo;
     QList<Protocol::PluginInfo> m_loaded;
     QList<Protocol::PluginRefusal> m_refused;
+    QList<Protocol::PluginInfo> m_draining;
+    QList<Protocol::PluginEvent> m_pluginEvents;
     HostStats m_stats;
     int m_tickMs = 250;
     std::deque<RateSample> m_history;

@@ -5,6 +5,7 @@
 #include <QWidget>
 
 QT_BEGIN_NAMESPACE
+class QListWidget;
 class QPushButton;
 class QTableWidget;
 QT_END_NAMESPACE
@@ -13,7 +14,11 @@ namespace WsPlug {
 
 class MonitorClient;
 
-//! The Plugins tab: the plugins the host loaded, with their sessions, and those it refused.
+/*
+ * The Plugins tab: the plugins the host serves (and those draining after an unload
+ * or a reload) with their sessions and settings, those it refused, and what happened
+ * to them while it ran; load a file, reload or unload a plugin, close its routes.
+ */
 class PluginsPanel final : public QWidget
 {
     Q_OBJECT
@@ -21,14 +26,23 @@ public:
     explicit PluginsPanel(MonitorClient *client, QWidget *parent = nullptr);
 
 private:
-    void updatePlugins();    // on a snapshot: both tables
+    void updatePlugins();    // on a snapshot or a change: every table
     void updateSessions();   // on a tick: the Sessions column only
+    void updateButtons();
+    //! The Id of the selected serving plugin, or empty.
+    QString selectedPlugin() const;
     void closeSelectedRoutes();
+    void loadFile();
+    void unloadSelected();
 
     MonitorClient *m_client;
     QTableWidget *m_loaded;
     QTableWidget *m_refused;
+    QListWidget *m_events;
     QPushButton *m_closeRoutes;
+    QPushButton *m_reload;
+    QPushButton *m_unload;
+    QPushButton *m_load;
 };
 
 } // namespace WsPlug

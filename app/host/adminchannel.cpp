@@ -148,12 +148,26 @@ QByteArray AdminChannel::watch(QWebSocket *client, const Protocol::Command &cmd)
     return Protocol::replyOk(cmd.id);
 }
 
+void AdminChannel::pluginEvent(const Protocol::PluginEvent &event)
+{
+    if (m_clients.isEmpty())
+        return;
+    m_next.pluginsChanged = true;
+    if (m_next.plugins.events.size() < MaxPluginEventsPerTick)
+        m_next.plugins.events.append(event);
+}
+
 void AdminChannel::tick(const Protocol::RateSample &sample)
 {
     sendFrames();
     if (m_clients.isEmpty())
         return;
     Protocol::Tick tick = std::exchange(m_next, {});
+    if (tick.pluginsChanged) {
+        Protocol::PluginsState now = m_host->pluginsState();
+        now.events = std::move(tick.plugins.events);
+        tick.plugins = std::move(now);
+    }
     const QList<Protocol::SessionId> opened = std::exchange(m_openedIds, {});
     tick.opened.reserve(opened.size());
     for (Protocol::SessionId id : opened) {
@@ -195,12 +209,15 @@ void AdminChannel::onCommand(QWebSocket *client, const QString &text)
     const QByteArray reply = command.kind == Kind::Watch || command.kind == Kind::Unwatch ? watch(client, command)
                                                                                           : answer(command);
     // Operator actions are logged with who did them; reads are not.
+    const bool pluginCommand = command.kind == Kind::LoadPlugin || command.kind == Kind::ReloadPlugin
+            || command.kind == Kind::UnloadPlugin;
     if (command.kind == Kind::Close || command.kind == Kind::Kick || command.kind == Kind::CloseRoute
         || command.kind == Kind::Send || command.kind == Kind::Ping || command.kind == Kind::Hold
-        || command.kind == Kind::Fault) {
+        || command.kind == Kind::Fault || pluginCommand) {
         const Protocol::Reply result = Protocol::replyFromJson(Protocol::decode(reply));
         QString what = command.kind == Kind::CloseRoute ? QStringLiteral("route %1").arg(Protocol::oneLine(command.route))
-                                                        : QStringLiteral("session %1").arg(command.session);
+                : pluginCommand ? Protocol::oneLine(command.plugin)
+                                : QStringLiteral("session %1").arg(command.session);
         if (command.kind == Kind::Close || command.kind == Kind::CloseRoute)
             what += QStringLiteral(" with %1 \"%2\"").arg(command.code).arg(Protocol::oneLine(command.reason));
         if (command.kind == Kind::Send && command.binary)
@@ -248,6 +265,12 @@ QByteArray AdminChannel::answer(const Protocol::Command &cmd)
         return okOr(m_host->hold(cmd.session, cmd.hold, cmd.on), noSession);
     case Kind::Fault:
         return okOr(m_host->sendFault(cmd.session, cmd.fault), noSession);
+    case Kind::LoadPlugin:
+    case Kind::ReloadPlugin:
+    case Kind::UnloadPlugin: {
+        QString why;
+        return m_host->pluginCommand(cmd, &why) ? Protocol::replyOk(cmd.id) : Protocol::replyError(cmd.id, Protocol::oneLine(why));
+    }
     case Kind::List: {
         QJsonArray sessions;
         for (const Protocol::SessionSnapshot &s : m_host->sessionList())

@@ -49,6 +49,10 @@ public:
     //! Watches the frames of every open session the admin channel wants (see
     //! AdminChannel::wantsFrames()) and of no other.
     virtual void updateFrameWatches() = 0;
+    //! Loaded, draining and refused plugins (no events).
+    virtual Protocol::PluginsState pluginsState() const = 0;
+    //! loadPlugin, reloadPlugin or unloadPlugin; false with \a errorString if refused.
+    virtual bool pluginCommand(const Protocol::Command &command, QString *errorString) = 0;
 
 protected:
     ~AdminHost() = default;
@@ -77,6 +81,8 @@ public:
     //! carry it.
     void sessionClosed(const std::function<Protocol::SessionSnapshot()> &view);
     void handshakeLogged(const Protocol::HandshakeRecord &record);
+    //! A plugin event: the next tick carries the plugins' new state and the event.
+    void pluginEvent(const Protocol::PluginEvent &event);
 
     //! Whether a client watches the frames of session \a id (itself, or its plugin \a route).
     bool wantsFrames(Protocol::SessionId id, const QString &route) const;
@@ -97,6 +103,7 @@ public:
     static constexpr int MaxOpenedPerTick = 1000;
     static constexpr int MaxClosedPerTick = 1000;
     static constexpr int MaxHandshakesPerTick = 100;
+    static constexpr int MaxPluginEventsPerTick = 100;
     // Frames per tick and client (beyond: counted as omitted), and what one client may watch.
     static constexpr int MaxFramesPerTick = 400;
     static constexpr int MaxWatchedSessions = 1000;

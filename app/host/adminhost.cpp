@@ -4,6 +4,9 @@
 
 #include "logging_p.h"
 
+#include <QDir>
+#include <QFileInfo>
+
 // The admin channel's view of the host: the one place where the host's state becomes
 // protocol values, and where operator commands come in.
 namespace WsPlug {
@@ -25,13 +28,11 @@ Protocol::Snapshot HostServerPrivate::snapshot() const
     s.host.startedAt = stats.startedAt();
     for (const HostConfig::IntSetting &setting : HostConfig::intSettings())
         s.host.limits.insert(QLatin1String(setting.key), setting.get(config));
-    for (const PluginMetadata &md : registry.loaded()) {
-        const auto context = contexts.find(md.id);
-        s.plugins.append({md.id, md.name, md.version, md.apiVersion, md.description, md.routes, md.fileName,
-                          context != contexts.end() ? int(context->second->sessionIds.size()) : 0});
-    }
-    for (const RefusedPlugin &r : registry.refused())
-        s.refusedPlugins.append({r.fileName, r.reason});
+    const Protocol::PluginsState plugins = pluginsState();
+    s.plugins = plugins.loaded;
+    s.drainingPlugins = plugins.draining;
+    s.refusedPlugins = plugins.refused;
+    s.pluginEvents = QList<Protocol::PluginEvent>(pluginEvents.cbegin(), pluginEvents.cend());
     s.sessions = sessionList();
     s.handshakes = QList<HandshakeRecord>(handshakeLog.records().cbegin(), handshakeLog.records().cend());
     s.tickMs = config.statsTickMs;
@@ -91,6 +92,64 @@ bool HostServerPrivate::kickSession(SessionId id)
         return false;
     abortSession(s, CloseCause::Kick, QStringLiteral("kicked"));
     return true;
+}
+
+Protocol::PluginInfo HostServerPrivate::pluginInfo(const PluginMetadata &md, const PluginContext *context) const
+{
+    return {md.id, md.name, md.version, md.apiVersion, md.description, md.routes, md.fileName,
+            context ? int(context->sessionIds.size()) : 0,
+            QJsonObject::fromVariantMap(config.pluginSettings.value(md.id).toMap())};
+}
+
+Protocol::PluginsState HostServerPrivate::pluginsState() const
+{
+    Protocol::PluginsState p;
+    for (const PluginMetadata &md : registry.loaded()) {
+        const auto context = contexts.find(md.id);
+        p.loaded.append(pluginInfo(md, context != contexts.end() ? context->second.get() : nullptr));
+    }
+    for (const DrainingPlugin &d : drainingPlugins)
+        p.draining.append(pluginInfo(d.metadata, d.context.get()));
+    for (const RefusedPlugin &r : registry.refused())
+        p.refused.append({r.fileName, r.reason});
+    return p;
+}
+
+bool HostServerPrivate::pluginCommand(const Protocol::Command &cmd, QString *errorString)
+{
+    using Kind = Protocol::Command::Kind;
+    if (cmd.kind == Kind::ReloadPlugin)
+        return q->reloadPlugin(cmd.plugin, errorString);
+    if (cmd.kind == Kind::UnloadPlugin)
+        return q->unloadPlugin(cmd.plugin, errorString);
+    // Only a file of a plugin directory: the admin channel must not be a way to make
+    // the host run any library on the machine.
+    QString file;
+    for (const QString &dir : pluginDirs()) {
+        const QFileInfo candidate(QDir(dir), cmd.plugin);
+        if (candidate.absoluteDir() == QDir(dir).absolutePath() && candidate.isFile()) {
+            file = candidate.absoluteFilePath();
+            break;
+        }
+    }
+    if (file.isEmpty()) {
+        *errorString = QStringLiteral("no file %1 in the plugin directories (%2)")
+                           .arg(cmd.plugin, pluginDirs().join(QStringLiteral(", ")));
+        return false;
+    }
+    return q->loadPlugin(file, errorString);
+}
+
+void HostServerPrivate::notePluginEvent(const QString &kind, const PluginMetadata &md, const QString &fileName,
+                                        const QString &detail)
+{
+    Protocol::PluginEvent e{QDateTime::currentDateTimeUtc(), kind, md.id, md.version,
+                            fileName.isEmpty() ? md.fileName : fileName, detail};
+    pluginEvents.push_back(e);
+    if (int(pluginEvents.size()) > MaxPluginEvents)
+        pluginEvents.pop_front();
+    if (admin)
+        admin->pluginEvent(e);
 }
 
 bool HostServerPrivate::servesRoute(const QString &route) const

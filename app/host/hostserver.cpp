@@ -44,6 +44,22 @@ HostServer::HostServer(QObject *parent)
     connect(&d->heartbeat, &QTimer::timeout, this, [this] { d->onHeartbeat(); });
     connect(&d->statsTimer, &QTimer::timeout, this, [this] { d->onStatsTick(); });
     connect(&d->shutdownTimer, &QTimer::timeout, this, [this] { d->finishStop(); });
+    // Plugin events, for the admin channel's history and ticks.
+    connect(this, &HostServer::pluginLoaded, this, [this](const PluginMetadata &md) {
+        d->notePluginEvent(QStringLiteral("loaded"), md, {}, QStringLiteral("serves %1").arg(md.routes.join(QStringLiteral(", "))));
+    });
+    connect(this, &HostServer::pluginReloaded, this, [this](const PluginMetadata &md, const PluginMetadata &previous) {
+        d->notePluginEvent(QStringLiteral("reloaded"), md, {}, QStringLiteral("replaces %1 %2").arg(previous.id, previous.version));
+    });
+    connect(this, &HostServer::pluginRefused, this, [this](const QString &fileName, const QString &reason) {
+        d->notePluginEvent(QStringLiteral("refused"), {}, fileName, reason);
+    });
+    connect(this, &HostServer::pluginDraining, this, [this](const PluginMetadata &md, int sessions, const QString &why) {
+        d->notePluginEvent(QStringLiteral("draining"), md, {}, QStringLiteral("%1; %2 session(s) open").arg(why).arg(sessions));
+    });
+    connect(this, &HostServer::pluginUnloaded, this, [this](const PluginMetadata &md) {
+        d->notePluginEvent(QStringLiteral("unloaded"), md, {}, {});
+    });
 }
 
 /*!

@@ -23,6 +23,7 @@
 #include <QHash>
 #include <QTimer>
 
+#include <deque>
 #include <exception>
 #include <map>
 #include <memory>
@@ -86,6 +87,12 @@ public:
     bool sendFault(SessionId id, Protocol::Fault fault) override;
     bool servesRoute(const QString &route) const override;
     void updateFrameWatches() override;
+    Protocol::PluginsState pluginsState() const override;
+    bool pluginCommand(const Protocol::Command &command, QString *errorString) override;
+    //! Logs a plugin event for the admin channel (snapshot history and next tick).
+    void notePluginEvent(const QString &kind, const PluginMetadata &plugin, const QString &fileName,
+                         const QString &detail);
+    Protocol::PluginInfo pluginInfo(const PluginMetadata &md, const Internal::PluginContext *context) const;
 
     // Session lifecycle and heartbeat (sessions.cpp)
     void openSession(QWebSocket *socket, Internal::ConnectionSocket *tcp, const Internal::PendingHandshake &p);
@@ -179,6 +186,8 @@ public:
         std::unique_ptr<Internal::PluginContext> context;
     };
     std::vector<DrainingPlugin> drainingPlugins;   // oldest first
+    std::deque<Protocol::PluginEvent> pluginEvents;   // the latest MaxPluginEvents, oldest first
+    static constexpr int MaxPluginEvents = 100;
     std::unique_ptr<Internal::PluginWatcher> pluginWatcher;   // with watchPlugins, while running
     int runningProcesses = 0;           // their processes, counted against maxExecProcesses
     SessionId nextSessionId = 1;

@@ -21,7 +21,8 @@ constexpr KindName kindNames[] = {
     {Command::Kind::Handshake, "handshake"}, {Command::Kind::Snapshot, "snapshot"},
     {Command::Kind::Watch, "watch"},         {Command::Kind::Unwatch, "unwatch"},
     {Command::Kind::Ping, "ping"},           {Command::Kind::Hold, "hold"},
-    {Command::Kind::Fault, "fault"},
+    {Command::Kind::Fault, "fault"},         {Command::Kind::LoadPlugin, "loadPlugin"},
+    {Command::Kind::ReloadPlugin, "reloadPlugin"}, {Command::Kind::UnloadPlugin, "unloadPlugin"},
 };
 
 struct FaultName
@@ -270,6 +271,16 @@ bool parseCommand(const QByteArray &json, Command *command, QString *errorString
             return fail(QStringLiteral("\"watch\" needs \"session\": a session id, or \"route\": a route"));
         return true;
     }
+    case Command::Kind::LoadPlugin:
+    case Command::Kind::ReloadPlugin:
+    case Command::Kind::UnloadPlugin: {
+        const char *field = command->kind == Command::Kind::LoadPlugin ? "file" : "plugin";
+        const QJsonValue v = o.value(QLatin1String(field));
+        if (!v.isString() || v.toString().isEmpty())
+            return fail(QStringLiteral("\"%1\" needs \"%2\": a string").arg(name, QLatin1String(field)));
+        command->plugin = v.toString();
+        return true;
+    }
     case Command::Kind::List:
     case Command::Kind::Snapshot:
         return true;
@@ -326,6 +337,13 @@ QByteArray serialize(const Command &c)
             o.insert(QStringLiteral("session"), double(c.session));
         else if (!c.route.isEmpty())
             o.insert(QStringLiteral("route"), c.route);
+        break;
+    case Command::Kind::LoadPlugin:
+        o.insert(QStringLiteral("file"), c.plugin);
+        break;
+    case Command::Kind::ReloadPlugin:
+    case Command::Kind::UnloadPlugin:
+        o.insert(QStringLiteral("plugin"), c.plugin);
         break;
     case Command::Kind::List:
     case Command::Kind::Snapshot:

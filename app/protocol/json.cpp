@@ -324,7 +324,8 @@ QJsonObject toJson(const PluginInfo &p)
             {key("description"), p.description},
             {key("routes"), QJsonArray::fromStringList(p.routes)},
             {key("file"), p.fileName},
-            {key("sessions"), p.sessions}};
+            {key("sessions"), p.sessions},
+            {key("settings"), p.settings}};
 }
 
 PluginInfo pluginFromJson(const QJsonObject &o)
@@ -339,7 +340,20 @@ PluginInfo pluginFromJson(const QJsonObject &o)
         p.routes.append(route.toString());
     p.fileName = o.value(key("file")).toString();
     p.sessions = o.value(key("sessions")).toInt();
+    p.settings = o.value(key("settings")).toObject();
     return p;
+}
+
+QJsonObject toJson(const PluginEvent &e)
+{
+    return {{key("time"), iso(e.time)}, {key("kind"), e.kind},     {key("plugin"), e.plugin},
+            {key("version"), e.version}, {key("file"), e.fileName}, {key("detail"), e.detail}};
+}
+
+PluginEvent pluginEventFromJson(const QJsonObject &o)
+{
+    return {fromIso(o.value(key("time"))), o.value(key("kind")).toString(), o.value(key("plugin")).toString(),
+            o.value(key("version")).toString(), o.value(key("file")).toString(), o.value(key("detail")).toString()};
 }
 
 QJsonObject toJson(const PluginRefusal &r)
@@ -391,13 +405,34 @@ MessageType messageType(const QJsonObject &message)
     return MessageType::Unknown;
 }
 
+namespace {
+
+QJsonObject pluginsJson(const PluginsState &p)
+{
+    return {{key("loaded"), arrayOf(p.loaded, [](const PluginInfo &i) { return toJson(i); })},
+            {key("draining"), arrayOf(p.draining, [](const PluginInfo &i) { return toJson(i); })},
+            {key("refused"), arrayOf(p.refused, [](const PluginRefusal &r) { return toJson(r); })},
+            {key("events"), arrayOf(p.events, [](const PluginEvent &e) { return toJson(e); })}};
+}
+
+PluginsState pluginsFromJson(const QJsonObject &o)
+{
+    PluginsState p;
+    p.loaded = listOf<PluginInfo>(o.value(key("loaded")), pluginFromJson);
+    p.draining = listOf<PluginInfo>(o.value(key("draining")), pluginFromJson);
+    p.refused = listOf<PluginRefusal>(o.value(key("refused")), refusalFromJson);
+    p.events = listOf<PluginEvent>(o.value(key("events")), pluginEventFromJson);
+    return p;
+}
+
+} // namespace
+
 QJsonObject toJson(const Snapshot &s)
 {
     return {{key("type"), key(TypeSnapshot)},
             {key("protocol"), s.protocol},
             {key("host"), toJson(s.host)},
-            {key("plugins"), QJsonObject{{key("loaded"), arrayOf(s.plugins, [](const PluginInfo &p) { return toJson(p); })},
-                                         {key("refused"), arrayOf(s.refusedPlugins, [](const PluginRefusal &r) { return toJson(r); })}}},
+            {key("plugins"), pluginsJson({s.plugins, s.drainingPlugins, s.refusedPlugins, s.pluginEvents})},
             {key("sessions"), arrayOf(s.sessions, [](const SessionSnapshot &x) { return toJson(x); })},
             {key("handshakes"), arrayOf(s.handshakes, [](const HandshakeRecord &r) { return toJson(r); })},
             {key("rates"), QJsonObject{{key("tickMs"), s.tickMs},
@@ -410,9 +445,11 @@ Snapshot snapshotFromJson(const QJsonObject &o)
     Snapshot s;
     s.protocol = o.value(key("protocol")).toInt();
     s.host = hostInfoFromJson(o.value(key("host")).toObject());
-    const QJsonObject plugins = o.value(key("plugins")).toObject();
-    s.plugins = listOf<PluginInfo>(plugins.value(key("loaded")), pluginFromJson);
-    s.refusedPlugins = listOf<PluginRefusal>(plugins.value(key("refused")), refusalFromJson);
+    const PluginsState plugins = pluginsFromJson(o.value(key("plugins")).toObject());
+    s.plugins = plugins.loaded;
+    s.drainingPlugins = plugins.draining;
+    s.refusedPlugins = plugins.refused;
+    s.pluginEvents = plugins.events;
     s.sessions = sessionsFromJson(o.value(key("sessions")));
     s.handshakes = listOf<HandshakeRecord>(o.value(key("handshakes")), handshakeFromJson);
     const QJsonObject rates = o.value(key("rates")).toObject();
@@ -440,6 +477,8 @@ QJsonObject toJson(const Tick &t)
     }
     if (!t.updated.isEmpty())
         o.insert(key("updated"), arrayOf(t.updated, [](const CounterUpdate &u) { return toJson(u); }));
+    if (t.pluginsChanged)
+        o.insert(key("plugins"), pluginsJson(t.plugins));
     return o;
 }
 
@@ -460,6 +499,9 @@ Tick tickFromJson(const QJsonObject &o)
     t.omittedOpened = omitted.value(key("opened")).toInt();
     t.omittedClosed = omitted.value(key("closed")).toInt();
     t.omittedHandshakes = omitted.value(key("handshakes")).toInt();
+    t.pluginsChanged = o.contains(key("plugins"));
+    if (t.pluginsChanged)
+        t.plugins = pluginsFromJson(o.value(key("plugins")).toObject());
     return t;
 }
 

@@ -5,6 +5,7 @@
 
 #include <wsplug/hostserver.h>
 #include <wsplug/pluginregistry.h>
+#include <wsplug/protocol/adminprotocol.h>
 
 #include "testsupport.h"
 
@@ -12,6 +13,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonDocument>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
@@ -124,6 +126,7 @@ private Q_SLOTS:
     void watchOffChangesNothing();
     void privateCopiesAreRemovedAtStop();
     void copiesLeftByADeadHostAreRemoved();
+    void adminChannelLoadsReloadsUnloadsAndTellsWhatHappened();
 
 private:
     //! A host on m_dir holding hot v1 (as hot.so).
@@ -429,6 +432,117 @@ void tst_HotPlugins::copiesLeftByADeadHostAreRemoved()
     QVERIFY(!QFileInfo::exists(stale));
     QVERIFY(QFileInfo::exists(alive));   // a living process's, even if it looks like ours
     QVERIFY(QDir(alive).removeRecursively());
+}
+
+// The same through the admin channel, as the monitor's Plugins tab does it: commands,
+// then the new state and each event in the ticks, the settings from the config shown.
+void tst_HotPlugins::adminChannelLoadsReloadsUnloadsAndTellsWhatHappened()
+{
+    HostConfig config = testConfig();
+    config.pluginDirs = {m_dir->path()};
+    config.watchPlugins = false;
+    config.unloadGraceMs = 0;
+    config.adminToken = QStringLiteral("hot-admin-token");
+    config.statsTickMs = 50;
+    config.pluginSettings.insert(QStringLiteral("drop"), QVariantMap{{QStringLiteral("greeting"), QStringLiteral("hi")}});
+    m_host = std::make_unique<HostServer>();
+    m_host->setConfig(config);
+    QVERIFY(m_host->start());
+
+    QWebSocket admin;
+    QList<QJsonObject> messages;
+    connect(&admin, &QWebSocket::textMessageReceived, this, [&messages](const QString &text) {
+        messages.append(QJsonDocument::fromJson(text.toUtf8()).object());
+    });
+    admin.open(wsUrl(m_host->serverPort(), QStringLiteral("/_admin?token=hot-admin-token")));
+    QTRY_VERIFY(!messages.isEmpty());
+    auto command = [&](const QByteArray &json) {
+        const qint64 id = QJsonDocument::fromJson(json).object().value(QStringLiteral("id")).toInteger();
+        admin.sendTextMessage(QString::fromUtf8(json));
+        QJsonObject reply;
+        (void)QTest::qWaitFor([&] {
+            for (const QJsonObject &m : std::as_const(messages)) {
+                if (m.value(QStringLiteral("type")) == QLatin1String("reply") && m.value(QStringLiteral("id")).toInteger() == id)
+                    reply = m;
+            }
+            return !reply.isEmpty();
+        }, 5000);
+        return Protocol::replyFromJson(reply);
+    };
+    // The events that reached the admin client so far, as "kind plugin".
+    auto events = [&messages] {
+        QStringList out;
+        for (const QJsonObject &m : std::as_const(messages)) {
+            if (Protocol::messageType(m) != Protocol::MessageType::Tick)
+                continue;
+            const Protocol::Tick t = Protocol::tickFromJson(m);
+            for (const Protocol::PluginEvent &e : t.plugins.events)
+                out << e.kind + QLatin1Char(' ') + (e.plugin.isEmpty() ? QFileInfo(e.fileName).fileName() : e.plugin);
+        }
+        return out;
+    };
+    auto lastPlugins = [&messages] {
+        Protocol::PluginsState state;
+        for (const QJsonObject &m : std::as_const(messages)) {
+            if (Protocol::messageType(m) == Protocol::MessageType::Tick && m.contains(QStringLiteral("plugins")))
+                state = Protocol::tickFromJson(m).plugins;
+        }
+        return state;
+    };
+
+    // Only a file of a plugin directory.
+    Protocol::Reply r = command(R"({"id":1,"cmd":"loadPlugin","file":"/usr/lib/x86_64-linux-gnu/libz.so.1"})");
+    QVERIFY(!r.ok);
+    QVERIFY2(r.error.contains(QStringLiteral("no file")), qPrintable(r.error));
+    r = command(R"({"id":2,"cmd":"loadPlugin","file":"../drop.so"})");
+    QVERIFY(!r.ok);
+    QVERIFY(cp(contentsOf(built(QStringLiteral("drop"))), m_dir->filePath(QStringLiteral("drop.so"))));
+    r = command(R"({"id":3,"cmd":"loadPlugin","file":"drop.so"})");
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QTRY_VERIFY(events().contains(QStringLiteral("loaded drop")));
+    const Protocol::PluginsState afterLoad = lastPlugins();
+    QCOMPARE(afterLoad.loaded.size(), 2);
+    for (const Protocol::PluginInfo &p : afterLoad.loaded) {
+        if (p.id == QLatin1String("drop"))
+            QCOMPARE(p.settings.value(QStringLiteral("greeting")).toString(), QStringLiteral("hi"));
+    }
+
+    Client client;
+    QVERIFY(client.open(m_host->serverPort(), QStringLiteral("/hot")));
+    QVERIFY(cp(contentsOf(built(QStringLiteral("hotv2"))), m_hot));
+    r = command(R"({"id":4,"cmd":"reloadPlugin","plugin":"hot"})");
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QTRY_VERIFY(events().contains(QStringLiteral("reloaded hot")));
+    QTRY_VERIFY(events().contains(QStringLiteral("unloaded hot")));   // the old build, once drained
+    QTRY_COMPARE_WITH_TIMEOUT(client.closed->size(), 1, 5000);
+    r = command(R"({"id":5,"cmd":"unloadPlugin","plugin":"drop"})");
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QTRY_VERIFY(events().contains(QStringLiteral("unloaded drop")));
+    QCOMPARE(lastPlugins().loaded.size(), 1);
+    QCOMPARE(lastPlugins().loaded.first().version, QStringLiteral("2.0.0"));
+    r = command(R"({"id":6,"cmd":"unloadPlugin","plugin":"nosuch"})");
+    QVERIFY(!r.ok);
+    QVERIFY(r.error.contains(QStringLiteral("nosuch")));
+    // A junk file is refused with its reason, as an event too.
+    QVERIFY(cp("not a library", m_dir->filePath(QStringLiteral("junk.so"))));
+    r = command(R"({"id":7,"cmd":"loadPlugin","file":"junk.so"})");
+    QVERIFY(!r.ok);
+    QTRY_VERIFY(events().contains(QStringLiteral("refused junk.so")));
+    QVERIFY(!lastPlugins().refused.isEmpty());
+    // A monitor attaching now gets the history in its snapshot.
+    QWebSocket late;
+    QList<QJsonObject> lateMessages;
+    connect(&late, &QWebSocket::textMessageReceived, this, [&lateMessages](const QString &text) {
+        lateMessages.append(QJsonDocument::fromJson(text.toUtf8()).object());
+    });
+    late.open(wsUrl(m_host->serverPort(), QStringLiteral("/_admin?token=hot-admin-token")));
+    QTRY_VERIFY(!lateMessages.isEmpty());
+    const Protocol::Snapshot snapshot = Protocol::snapshotFromJson(lateMessages.first());
+    QStringList history;
+    for (const Protocol::PluginEvent &e : snapshot.pluginEvents)
+        history << e.kind;
+    QVERIFY2(history.contains(QStringLiteral("reloaded")) && history.contains(QStringLiteral("refused")),
+             qPrintable(history.join(QLatin1Char(','))));
 }
 
 QTEST_GUILESS_MAIN(tst_HotPlugins)

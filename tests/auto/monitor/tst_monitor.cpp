@@ -154,6 +154,7 @@ private Q_SLOTS:
     void embeddedHostTakesTheHostsFlagsAndConfig();
     void framesTabShowsTheFramesOfAWatchedClient();
     void teachingActionsFromTheFramesTab();
+    void pluginsTabReloadsUnloadsAndShowsEvents();
 };
 
 namespace {
@@ -1183,6 +1184,52 @@ void tst_Monitor::teachingActionsFromTheFramesTab()
     QTRY_VERIFY(frames->model()->rowCount() >= 7);
     QVERIFY(cell(6, FramesModel::Opcode).contains(QStringLiteral("close")));
     QVERIFY(cell(6, FramesModel::Payload).startsWith(QStringLiteral("1007")));
+    if (qEnvironmentVariableIsSet("WSPLUG_MONITOR_PNG"))
+        w->grab().save(qEnvironmentVariable("WSPLUG_MONITOR_PNG"), "PNG");
+}
+
+// Hot plugins from the Plugins tab: reload one, unload another (asked first), each
+// event listed, the tables following.
+void tst_Monitor::pluginsTabReloadsUnloadsAndShowsEvents()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
+    auto *tabs = w->findChild<QTabWidget *>(QStringLiteral("tabs"));
+    auto *table = w->findChild<QTableWidget *>(QStringLiteral("pluginsTable"));
+    tabs->setCurrentWidget(table->parentWidget());
+    auto rowOf = [table](const QString &id) {
+        for (int row = 0; row < table->rowCount(); ++row) {
+            if (table->item(row, 0)->text() == id)
+                return row;
+        }
+        return -1;
+    };
+    QTRY_VERIFY(rowOf(QStringLiteral("echo")) >= 0);
+    auto *events = w->findChild<QListWidget *>(QStringLiteral("pluginEvents"));
+    auto eventText = [events] {
+        QStringList lines;
+        for (int i = 0; i < events->count(); ++i)
+            lines << events->item(i)->text();
+        return lines.join(QLatin1Char('\n'));
+    };
+
+    table->selectRow(rowOf(QStringLiteral("echo")));
+    QTest::mouseClick(w->findChild<QPushButton *>(QStringLiteral("reloadPluginButton")), Qt::LeftButton);
+    QTRY_VERIFY(eventText().contains(QStringLiteral("reloaded echo")));
+    auto echo = openClient(hostPort(w.get()));
+    QVERIFY(echo);   // the new build serves
+
+    const int chatRow = rowOf(QStringLiteral("chat"));
+    QVERIFY(chatRow >= 0);
+    table->selectRow(chatRow);
+    QTest::mouseClick(w->findChild<QPushButton *>(QStringLiteral("unloadPluginButton")), Qt::LeftButton);
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY((box = w->findChild<QMessageBox *>(QStringLiteral("unloadPluginQuestion"))) != nullptr);
+    QTest::mouseClick(box->button(QMessageBox::Yes), Qt::LeftButton);
+    QTRY_VERIFY(eventText().contains(QStringLiteral("unloaded chat")));
+    QTRY_COMPARE(rowOf(QStringLiteral("chat")), -1);
+    QCOMPARE(statusCode(rawRequest(hostPort(w.get()), handshakeRequest(QStringLiteral("/chat")))), 404);
     if (qEnvironmentVariableIsSet("WSPLUG_MONITOR_PNG"))
         w->grab().save(qEnvironmentVariable("WSPLUG_MONITOR_PNG"), "PNG");
 }

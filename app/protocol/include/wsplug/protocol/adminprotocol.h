@@ -47,6 +47,8 @@ HostStats statsFromJson(const QJsonObject &object);
 QJsonObject toJson(const PluginInfo &plugin);
 PluginInfo pluginFromJson(const QJsonObject &object);
 QJsonObject toJson(const PluginRefusal &refusal);
+QJsonObject toJson(const PluginEvent &event);
+PluginEvent pluginEventFromJson(const QJsonObject &object);
 PluginRefusal refusalFromJson(const QJsonObject &object);
 
 QJsonObject toJson(const HostInfo &host);
@@ -118,7 +120,7 @@ inline constexpr int MaxSendFrames = 1000;
 struct Command
 {
     enum class Kind { Close, Kick, CloseRoute, Send, List, Get, Handshake, Snapshot, Watch, Unwatch,
-                      Ping, Hold, Fault };
+                      Ping, Hold, Fault, LoadPlugin, ReloadPlugin, UnloadPlugin };
 
     qint64 id = 0;            //!< echoed in the reply
     Kind kind = Kind::List;
@@ -133,6 +135,7 @@ struct Command
     HoldKind hold = HoldKind::HostPongs;   //!< hold
     bool on = true;           //!< hold
     Fault fault = Fault::OversizedControl; //!< fault
+    QString plugin;           //!< loadPlugin (a file in a plugin directory), reloadPlugin, unloadPlugin (an Id)
     quint64 handshake = 0;    //!< handshake
 };
 QString commandName(Command::Kind kind);

@@ -4,6 +4,7 @@
 
 #include <QByteArray>
 #include <QDateTime>
+#include <QJsonObject>
 #include <QList>
 #include <QMap>
 #include <QMetaType>
@@ -192,6 +193,7 @@ struct PluginInfo
     QStringList routes;
     QString fileName;
     int sessions = 0;             //!< open sessions on its routes
+    QJsonObject settings;         //!< its settings from the host's config (read-only)
 };
 
 //! A plugin file the host would not use, and why.
@@ -199,6 +201,27 @@ struct PluginRefusal
 {
     QString fileName;
     QString reason;
+};
+
+//! A plugin loaded, reloaded, refused, draining or unloaded while the host runs.
+struct PluginEvent
+{
+    QDateTime time;
+    QString kind;                 //!< "loaded", "reloaded", "refused", "draining", "unloaded"
+    QString plugin;               //!< its Id (empty for a refused file)
+    QString version;
+    QString fileName;
+    QString detail;               //!< the reason, or what happens to its sessions
+};
+
+//! The host's plugins: routed, draining (no new sessions, the old ones finishing),
+//! refused, and recent events.
+struct PluginsState
+{
+    QList<PluginInfo> loaded;
+    QList<PluginInfo> draining;
+    QList<PluginRefusal> refused;
+    QList<PluginEvent> events;    //!< snapshot: the latest (at most 100); tick: since the last one
 };
 
 //! The host itself: what it is, where it listens, and its effective limits.
@@ -218,6 +241,8 @@ struct Snapshot
     HostInfo host;
     QList<PluginInfo> plugins;
     QList<PluginRefusal> refusedPlugins;
+    QList<PluginInfo> drainingPlugins;
+    QList<PluginEvent> pluginEvents;
     QList<SessionSnapshot> sessions;
     QList<HandshakeRecord> handshakes;
     int tickMs = 250;             //!< the stats tick, one rate sample each
@@ -238,6 +263,10 @@ struct Tick
     int omittedOpened = 0;
     int omittedClosed = 0;
     int omittedHandshakes = 0;
+    //! Set when plugins were loaded, reloaded, refused, drained or unloaded since the
+    //! last tick: then plugins holds the whole new state and those events.
+    bool pluginsChanged = false;
+    PluginsState plugins;
 };
 
 //! Which way a frame went.
