@@ -32,6 +32,7 @@ ClosesPanel::ClosesPanel(MonitorClient *client, QWidget *parent)
     m_note = new QLabel(this);
     m_note->setObjectName(QStringLiteral("closesNote"));
     m_note->setVisible(false);
+    m_note->setWordWrap(true);
     layout->addWidget(m_note);
     m_view = new QTableView(this);
     m_view->setObjectName(QStringLiteral("closesView"));

@@ -148,9 +148,14 @@ FramesPanel::FramesPanel(MonitorClient *client, QWidget *parent)
 
 QWidget *FramesPanel::buildTeachingRow()
 {
+    // Two rows, so that the tab fits a 1024-pixel projector in presentation mode.
     auto *row = new QWidget(this);
-    auto *layout = new QHBoxLayout(row);
-    layout->setContentsMargins(0, 0, 0, 0);
+    auto *rows = new QVBoxLayout(row);
+    rows->setContentsMargins(0, 0, 0, 0);
+    auto *layout = new QHBoxLayout;
+    auto *second = new QHBoxLayout;
+    rows->addLayout(layout);
+    rows->addLayout(second);
     m_teachSession = new QComboBox(row);
     m_teachSession->setObjectName(QStringLiteral("teachSession"));
     m_teachSession->setToolTip(tr("The watched session the actions act on"));
@@ -233,11 +238,12 @@ QWidget *FramesPanel::buildTeachingRow()
     });
     layout->addWidget(ping);
     layout->addWidget(send);
-    layout->addWidget(m_holdHostPongs);
-    layout->addWidget(m_holdClientPongs);
-    layout->addWidget(m_fault);
-    layout->addWidget(sendFault);
     layout->addStretch(1);
+    second->addWidget(m_holdHostPongs);
+    second->addWidget(m_holdClientPongs);
+    second->addWidget(m_fault);
+    second->addWidget(sendFault);
+    second->addStretch(1);
     m_teachControls = {ping, send, m_holdHostPongs, m_holdClientPongs, m_fault, sendFault};
     connect(m_teachSession, &QComboBox::currentIndexChanged, this, [this] {
         const auto held = m_holds.value(teachingSession());

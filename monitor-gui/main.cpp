@@ -71,7 +71,7 @@ int main(int argc, char *argv[])
     const QCommandLineOption delayOption(QStringLiteral("screenshot-delay"),
         QStringLiteral("Milliseconds to wait before the screenshot (default 3000)."), QStringLiteral("ms"));
     const QCommandLineOption tabOption(QStringLiteral("tab"),
-        QStringLiteral("Open this tab: dashboard, clients, handshakes, closes or plugins."), QStringLiteral("name"));
+        QStringLiteral("Open this tab: dashboard, clients, handshakes, closes, frames or plugins."), QStringLiteral("name"));
     parser.addOptions({remoteOption, tokenOption, presentationOption, demoOption, screenshotOption, delayOption,
                        tabOption});
     if (!parser.parse(QApplication::arguments()))
@@ -108,7 +108,8 @@ int main(int argc, char *argv[])
             fail(QStringLiteral("--screenshot-delay: expected milliseconds, got \"%1\"").arg(parser.value(delayOption)));
     }
     static const QStringList tabs = {QStringLiteral("dashboard"), QStringLiteral("clients"),
-                                     QStringLiteral("handshakes"), QStringLiteral("closes"), QStringLiteral("plugins")};
+                                     QStringLiteral("handshakes"), QStringLiteral("closes"), QStringLiteral("frames"),
+                                     QStringLiteral("plugins")};
     const int tab = parser.isSet(tabOption) ? int(tabs.indexOf(parser.value(tabOption))) : 0;
     if (tab < 0)
         fail(QStringLiteral("--tab: expected one of %1").arg(tabs.join(QStringLiteral(", "))));

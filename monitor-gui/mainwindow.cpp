@@ -109,29 +109,32 @@ void MainWindow::buildToolbar()
     m_hostLabel->setContentsMargins(6, 0, 12, 0);
     toolbar->addWidget(m_hostLabel);
 
-    auto *attach = toolbar->addAction(tr("Attach to remote…"), this, &MainWindow::showAttachDialog);
+    auto *attach = toolbar->addAction(tr("Attach…"), this, &MainWindow::showAttachDialog);
+    attach->setToolTip(tr("Attach to a remote host (Ctrl+O)"));
     attach->setObjectName(QStringLiteral("attachAction"));
     attach->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_O));
-    auto *embedded = toolbar->addAction(tr("Use embedded host"), this, [this] { useEmbeddedHost(); });
+    auto *embedded = toolbar->addAction(tr("Embedded host"), this, [this] { useEmbeddedHost(); });
+    embedded->setToolTip(tr("Go back to the host this monitor runs itself"));
     embedded->setObjectName(QStringLiteral("embeddedAction"));
     toolbar->addSeparator();
-    m_demoAction = toolbar->addAction(tr("Demo traffic"));
+    m_demoAction = toolbar->addAction(tr("Demo"));
     m_demoAction->setObjectName(QStringLiteral("demoAction"));
     m_demoAction->setCheckable(true);
     m_demoAction->setToolTip(tr("Start a few real clients on the embedded host: echo, chat, ticker"));
     connect(m_demoAction, &QAction::toggled, this, &MainWindow::setDemoTraffic);
-    m_presentationAction = toolbar->addAction(tr("Presentation mode"));
+    m_presentationAction = toolbar->addAction(tr("Presentation"));
     m_presentationAction->setObjectName(QStringLiteral("presentationAction"));
     m_presentationAction->setCheckable(true);
     m_presentationAction->setShortcut(QKeySequence(Qt::Key_F5));
     m_presentationAction->setToolTip(tr("Larger fonts for a projector (F5)"));
     connect(m_presentationAction, &QAction::toggled, this, &MainWindow::setPresentationMode);
     toolbar->addSeparator();
-    toolbar->addWidget(new QLabel(tr(" Chart window: "), this));
+    toolbar->addWidget(new QLabel(tr(" Charts: "), this));
     m_window = new QComboBox(this);
     m_window->setObjectName(QStringLiteral("windowSelector"));
-    m_window->addItem(tr("1 minute"), 60);
-    m_window->addItem(tr("10 minutes"), 600);
+    m_window->setToolTip(tr("How much time the charts show"));
+    m_window->addItem(tr("1 min"), 60);
+    m_window->addItem(tr("10 min"), 600);
     toolbar->addWidget(m_window);
 }
 
@@ -259,15 +262,18 @@ void MainWindow::setDemoTraffic(bool on)
 void MainWindow::updateStatus()
 {
     const Protocol::HostInfo &host = m_client->hostInfo();
+    // Short: the toolbar must fit a 1024-pixel projector in presentation mode (the
+    // status bar has the whole URL).
     const QString where = host.version.isEmpty() ? m_client->displayUrl()
-                                                 : QStringLiteral("ws://%1:%2").arg(host.address).arg(host.port);
+                                                 : QStringLiteral("%1:%2").arg(host.address).arg(host.port);
     const bool starting = m_usingEmbedded && m_embedded->state() == EmbeddedHost::State::Starting;
     if (!m_usingEmbedded)
-        m_hostLabel->setText(tr("<b>Remote host</b> %1").arg(where));
+        m_hostLabel->setText(tr("<b>Remote</b> %1").arg(where));
     else if (starting)
-        m_hostLabel->setText(tr("<b>Embedded host</b> starting…"));
+        m_hostLabel->setText(tr("<b>Embedded</b> starting…"));
     else
-        m_hostLabel->setText(tr("<b>Embedded host</b> %1").arg(where));
+        m_hostLabel->setText(tr("<b>Embedded</b> %1").arg(where));
+    m_hostLabel->setToolTip(m_usingEmbedded ? tr("The host this monitor runs itself") : tr("A host this monitor attached to"));
 
     // Only the embedded host's own notices: a remote host's troubles show as the client's.
     const QString hostNotice = m_usingEmbedded ? m_embedded->notice() : QString();

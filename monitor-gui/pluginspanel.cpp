@@ -49,9 +49,11 @@ PluginsPanel::PluginsPanel(MonitorClient *client, QWidget *parent)
       m_load(new QPushButton(tr("Load file…"), this))
 {
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(new QLabel(tr("<b>Plugins</b> — the host watches its plugin directories: a file dropped in is "
-                                    "loaded, a new build copied over one is reloaded (old sessions finish on the old "
-                                    "build), a removed one drains and unloads"), this));
+    auto *intro = new QLabel(tr("<b>Plugins</b> — the host watches its plugin directories: a file dropped in is "
+                                "loaded, a new build copied over one is reloaded (old sessions finish on the old "
+                                "build), a removed one drains and unloads"), this);
+    intro->setWordWrap(true);
+    layout->addWidget(intro);
     m_loaded->setObjectName(QStringLiteral("pluginsTable"));
     m_loaded->setHorizontalHeaderLabels({tr("Id"), tr("Name"), tr("Version"), tr("State"), tr("Routes"), tr("Sessions"),
                                          tr("Settings"), tr("Description")});

@@ -8,12 +8,16 @@
 #include <QChartView>
 #include <QDateTime>
 #include <QDateTimeAxis>
+#include <QFontMetrics>
 #include <QGridLayout>
 #include <QBarSeries>
 #include <QHorizontalBarSeries>
 #include <QLineSeries>
+#include <QLogValueAxis>
 #include <QValueAxis>
 
+#include <algorithm>
+#include <cmath>
 #include <optional>
 
 namespace WsPlug {
@@ -56,14 +60,18 @@ void applyChartFont(QChart *chart, const QFont &font)
     title.setBold(true);
     chart->setTitleFont(title);
     chart->legend()->setFont(font);
+    // Category names and the counts on bars a little smaller: whole words in narrow
+    // slots beat large ones cut to "bin…".
+    QFont small = font;
+    small.setPointSizeF(font.pointSizeF() * 0.85);
     for (QAbstractAxis *axis : chart->axes()) {
-        axis->setLabelsFont(font);
+        axis->setLabelsFont(qobject_cast<QBarCategoryAxis *>(axis) ? small : font);
         axis->setTitleFont(font);
     }
     for (QAbstractSeries *series : chart->series()) {
         if (auto *bars = qobject_cast<QAbstractBarSeries *>(series)) {
             for (QBarSet *set : bars->barSets())
-                set->setLabelFont(font);
+                set->setLabelFont(small);
         }
     }
 }
@@ -127,9 +135,14 @@ public:
                 maxY = std::max(maxY, p.y());
         }
         m_x->setRange(QDateTime::fromMSecsSinceEpoch(qint64(from)), QDateTime::fromMSecsSinceEpoch(nowMs));
-        // Four intervals of a nice step: ticks at 0, 25, 50, 75, 100 rather than 0, 63, 126...
-        const double top = 4 * niceStep(maxY * 1.1 / 4, m_integerValues);
-        m_y->setTickCount(5);
+        // Up to four intervals of a nice step: ticks at 0, 25, 50, 75, 100 rather than 0,
+        // 63, 126... Fewer when the plot is too short for five labels of this font (a
+        // projector at 768 lines in presentation mode): Qt would elide them all to "…".
+        const qreal plotHeight = chart()->plotArea().height();
+        const int labelHeight = QFontMetrics(m_y->labelsFont()).height();
+        m_intervals = plotHeight <= 0 ? 4 : std::clamp(int(plotHeight / (labelHeight * 1.4)), 1, 4);
+        const double top = m_intervals * niceStep(maxY * 1.1 / m_intervals, m_integerValues);
+        m_y->setTickCount(m_intervals + 1);
         m_y->setRange(0, top);
         m_y->setLabelFormat(m_integerValues || top >= 20 ? QStringLiteral("%.0f") : QStringLiteral("%.1f"));
     }
@@ -149,9 +162,11 @@ public:
 
     void setChartFont(const QFont &font) { applyChartFont(chart(), font); }
     double axisTop() const { return m_y->max(); }
+    int intervals() const { return m_intervals; }
 
 private:
     const bool m_integerValues;
+    int m_intervals = 4;
     QDateTimeAxis *m_x;
     QValueAxis *m_y;
     QMap<QString, QLineSeries *> m_series;
@@ -198,13 +213,11 @@ public:
             chart()->addSeries(series);
             auto *categoryAxis = new QBarCategoryAxis;
             categoryAxis->append(categories);
-            m_valueAxis = new QValueAxis;
-            m_valueAxis->setLabelFormat(QStringLiteral("%.0f"));
-            m_valueAxis->setTickCount(5);
             chart()->addAxis(categoryAxis, m_horizontal ? Qt::AlignLeft : Qt::AlignBottom);
-            chart()->addAxis(m_valueAxis, m_horizontal ? Qt::AlignBottom : Qt::AlignLeft);
             series->attachAxis(categoryAxis);
-            series->attachAxis(m_valueAxis);
+            m_series = series;
+            m_valueAxis = nullptr;
+            m_logAxis = nullptr;
             if (m_font)
                 applyChartFont(chart(), *m_font);   // the rebuilt axes and labels too
         } else {
@@ -215,20 +228,33 @@ public:
             }
         }
         double maxValue = 0;
+        double minNonZero = 0;
         for (const QList<double> &row : values) {
-            for (double v : row)
+            for (double v : row) {
                 maxValue = std::max(maxValue, v);
+                if (v > 0 && (minNonZero == 0 || v < minNonZero))
+                    minNonZero = v;
+            }
         }
-        // Four intervals of a nice whole step, with room above the longest bar for its label.
-        m_valueAxis->setRange(0, 4 * niceStep(maxValue * 1.2 / 4, true));
+        // A few closes beside thousands of text frames would be bars of no height: past a
+        // ratio of 100 the axis turns logarithmic, so that every count shows.
+        setLogScale(minNonZero > 0 && maxValue / minNonZero >= 100);
+        if (m_logAxis) {
+            m_logAxis->setRange(0.5, std::pow(10.0, std::ceil(std::log10(maxValue * 3))));
+        } else {
+            // Four intervals of a nice whole step, with room above the longest bar for its label.
+            m_valueAxis->setRange(0, 4 * niceStep(maxValue * 1.2 / 4, true));
+        }
     }
+
+    bool isLogScale() const { return m_logAxis != nullptr; }
 
     void setChartFont(const QFont &font)
     {
         m_font = font;
         applyChartFont(chart(), font);
     }
-    double axisTop() const { return m_valueAxis ? m_valueAxis->max() : 0; }
+    double axisTop() const { return m_valueAxis ? m_valueAxis->max() : m_logAxis ? m_logAxis->max() : 0; }
 
 private:
     std::optional<QFont> m_font;
@@ -236,7 +262,40 @@ private:
     bool m_horizontal;
     QStringList m_categories;
     QList<QBarSet *> m_sets;
+    //! Puts a value axis of the kind asked for in place, if it is not already.
+    void setLogScale(bool log)
+    {
+        if (!m_series || (log ? m_logAxis != nullptr : m_valueAxis != nullptr))
+            return;
+        QAbstractAxis *old = log ? static_cast<QAbstractAxis *>(m_valueAxis) : static_cast<QAbstractAxis *>(m_logAxis);
+        if (old) {
+            m_series->detachAxis(old);
+            chart()->removeAxis(old);
+            delete old;
+        }
+        QAbstractAxis *axis = nullptr;
+        if (log) {
+            m_logAxis = new QLogValueAxis;
+            m_logAxis->setBase(10);
+            m_logAxis->setLabelFormat(QStringLiteral("%g"));
+            m_valueAxis = nullptr;
+            axis = m_logAxis;
+        } else {
+            m_valueAxis = new QValueAxis;
+            m_valueAxis->setLabelFormat(QStringLiteral("%.0f"));
+            m_valueAxis->setTickCount(5);
+            m_logAxis = nullptr;
+            axis = m_valueAxis;
+        }
+        chart()->addAxis(axis, m_horizontal ? Qt::AlignBottom : Qt::AlignLeft);
+        m_series->attachAxis(axis);
+        if (m_font)
+            applyChartFont(chart(), *m_font);
+    }
+
+    QAbstractBarSeries *m_series = nullptr;
     QValueAxis *m_valueAxis = nullptr;
+    QLogValueAxis *m_logAxis = nullptr;
 };
 
 ChartsPanel::ChartsPanel(QWidget *parent)
@@ -245,9 +304,9 @@ ChartsPanel::ChartsPanel(QWidget *parent)
       m_frames(new RateChart(tr("Frames/s"), false, this)),
       m_messages(new RateChart(tr("Messages/s"), false, this)),
       m_bytes(new RateChart(tr("Bytes/s"), false, this)),
-      m_kinds(new BreakdownChart(tr("Frames by kind (total)"), {tr("in"), tr("out")}, false, this)),
-      m_closes(new BreakdownChart(tr("Closes by code / cause"), {tr("closes")}, true, this)),
-      m_handshakes(new BreakdownChart(tr("Handshakes by HTTP status"), {tr("handshakes")}, false, this))
+      m_kinds(new BreakdownChart(tr("Frames by kind"), {tr("in"), tr("out")}, false, this)),
+      m_closes(new BreakdownChart(tr("Closes"), {tr("closes")}, true, this)),
+      m_handshakes(new BreakdownChart(tr("Handshakes"), {tr("handshakes")}, false, this))
 {
     auto *grid = new QGridLayout(this);
     grid->setContentsMargins(0, 0, 0, 0);
@@ -261,10 +320,15 @@ ChartsPanel::ChartsPanel(QWidget *parent)
     row->addWidget(m_kinds, 0, 0);
     row->addWidget(m_closes, 0, 1);
     row->addWidget(m_handshakes, 0, 2);
+    // Five kinds of two bars each need the room: their names stay whole on a projector.
+    row->setColumnStretch(0, 2);
+    row->setColumnStretch(1, 1);
+    row->setColumnStretch(2, 1);
     grid->addWidget(breakdowns, 2, 0, 1, 2);
-    grid->setRowStretch(0, 3);
-    grid->setRowStretch(1, 3);
-    grid->setRowStretch(2, 2);
+    // The bars as tall as the rates: a projector at 768 lines leaves them little else.
+    grid->setRowStretch(0, 1);
+    grid->setRowStretch(1, 1);
+    grid->setRowStretch(2, 1);
     m_connections->series(tr("total"));
     for (auto *c : {m_frames, m_messages, m_bytes}) {
         c->series(tr("in"));
@@ -394,6 +458,16 @@ void ChartsPanel::followFont(const QFont &font)
         c->setChartFont(font);
     for (BreakdownChart *c : {m_kinds, m_closes, m_handshakes})
         c->setChartFont(font);
+}
+
+QList<bool> ChartsPanel::breakdownLogScales() const
+{
+    return {m_kinds->isLogScale(), m_closes->isLogScale(), m_handshakes->isLogScale()};
+}
+
+QList<int> ChartsPanel::axisIntervals() const
+{
+    return {m_connections->intervals(), m_frames->intervals(), m_messages->intervals(), m_bytes->intervals(), 4, 4, 4};
 }
 
 QList<double> ChartsPanel::axisTops() const

@@ -43,6 +43,10 @@ public:
     void followFont(const QFont &font);
     //! The top of each chart's value axis (for tests: the ticks are a quarter of it).
     QList<double> axisTops() const;
+    //! How many intervals each axis of axisTops() is cut into.
+    QList<int> axisIntervals() const;
+    //! Whether each bar chart (kinds, closes, handshakes) is on a logarithmic axis now.
+    QList<bool> breakdownLogScales() const;
 
 public Q_SLOTS:
     //! One rate sample (per second rates over one tick).
