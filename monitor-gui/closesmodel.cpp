@@ -35,6 +35,9 @@ QVariant ClosesModel::headerData(int section, Qt::Orientation orientation, int r
     case Code: return tr("Code");
     case Reason: return tr("Reason");
     case FirstClose: return tr("First close frame");
+    case ClientFrame: return tr("Client's close frame");
+    case HostFrame: return tr("Host's close frame");
+    case Apart: return tr("Between");
     case Cause: return tr("Cause");
     case Lasted: return tr("Lasted");
     case MessagesIn: return tr("Msgs in");
@@ -43,8 +46,22 @@ QVariant ClosesModel::headerData(int section, Qt::Orientation orientation, int r
     return {};
 }
 
+QString ClosesModel::closeFrameText(const SessionSnapshot::CloseFrame &f)
+{
+    if (f.code < 0)
+        return tr("none");
+    if (f.code == 1005)
+        return tr("1005 (no code)");
+    return f.reason.isEmpty() ? QString::number(f.code) : QStringLiteral("%1 “%2”").arg(f.code).arg(f.reason);
+}
+
 QString ClosesModel::firstCloseFrame(const SessionSnapshot &s)
 {
+    // As the host saw the frames, when it reports them; else from the cause.
+    if (s.firstClose == QLatin1String("client"))
+        return tr("client");
+    if (s.firstClose == QLatin1String("host"))
+        return s.closeCause == Protocol::CloseCause::Protocol ? tr("host (the client broke the protocol)") : tr("host");
     switch (s.closeCause) {
     case Protocol::CloseCause::Client: return tr("client");
     case Protocol::CloseCause::Server:
@@ -90,6 +107,9 @@ QVariant ClosesModel::data(const QModelIndex &index, int role) const
     case Code: return QString::number(s.closeCode);
     case Reason: return s.closeReason.isEmpty() ? QStringLiteral("–") : s.closeReason;
     case FirstClose: return firstCloseFrame(s);
+    case ClientFrame: return closeFrameText(s.clientClose);
+    case HostFrame: return closeFrameText(s.hostClose);
+    case Apart: return s.closeFramesApartMs < 0 ? QStringLiteral("–") : tr("%1 ms").arg(s.closeFramesApartMs);
     case Cause: return Protocol::closeCauseName(s.closeCause);
     case Lasted: {
         const qint64 ms = std::max<qint64>(0, s.connectedAt.msecsTo(e.closedAt));

@@ -20,7 +20,8 @@ class ClosesModel final : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { Time, Session, Client, Route, Code, Reason, FirstClose, Cause, Lasted, MessagesIn, MessagesOut, ColumnCount };
+    enum Column { Time, Session, Client, Route, Code, Reason, FirstClose, ClientFrame, HostFrame, Apart, Cause, Lasted,
+                  MessagesIn, MessagesOut, ColumnCount };
     static constexpr int MaxRecords = 1000;
 
     explicit ClosesModel(QObject *parent = nullptr);
@@ -39,6 +40,8 @@ public:
 
     //! Who sent the first close frame, in words: "client", "host", or "none (1006)".
     static QString firstCloseFrame(const SessionSnapshot &session);
+    //! One side's close frame in words: "4001 “class is over”", "1005 (no code)", or "none".
+    static QString closeFrameText(const SessionSnapshot::CloseFrame &frame);
 
 private:
     struct Entry

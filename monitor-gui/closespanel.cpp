@@ -17,15 +17,16 @@ namespace WsPlug {
 
 namespace {
 // Column widths at normal size; presentation mode scales them with the font.
-constexpr int ColumnWidths[] = {80, 70, 150, 160, 60, 200, 160, 80, 70, 70};
+constexpr int ColumnWidths[] = {80, 70, 150, 160, 60, 200, 160, 170, 170, 70, 80, 70, 70};
 } // namespace
 
 ClosesPanel::ClosesPanel(MonitorClient *client, QWidget *parent)
     : QWidget(parent), m_client(client)
 {
     auto *layout = new QVBoxLayout(this);
-    auto *intro = new QLabel(tr("Every session that ended, newest first: the close code and reason recorded, who sent "
-                                "the first close frame (RFC 6455 7.1.2), or none — an abnormal end is recorded as "
+    auto *intro = new QLabel(tr("Every session that ended, newest first: the close code and reason recorded, each "
+                                "side's close frame as the host saw it (code and reason), who sent the first and the "
+                                "time between the two (RFC 6455 7.1.2), or none — an abnormal end is recorded as "
                                 "1006 (7.1.5) with its cause."), this);
     intro->setWordWrap(true);
     layout->addWidget(intro);

@@ -268,14 +268,17 @@ void ClientFrameFilter::flushJoined(bool final, QByteArray *out)
 
 void ClientFrameFilter::noteCloseCode(const char *payload, qsizetype size)
 {
-    for (qsizetype i = 0; i < size && m_closeCodeHave < 2; ++i)
+    qsizetype i = 0;
+    for (; i < size && m_closeCodeHave < 2; ++i)
         m_closeCode[m_closeCodeHave++] = static_cast<unsigned char>(payload[i]);
     if (m_closeCodeHave == 2) {
         m_peerCloseCode = qFromBigEndian<quint16>(m_closeCode);
-        m_readingCloseCode = false;
-    } else if (m_payloadLeft == quint64(size)) {
-        m_readingCloseCode = false;   // a one-byte body: already noted as 0
+        // The reason follows, up to the end of the frame (at most 123 bytes: the frame
+        // has at most 125).
+        m_peerCloseReason.append(payload + i, std::min<qsizetype>(size - i, 123 - m_peerCloseReason.size()));
     }
+    if (m_payloadLeft == quint64(size))
+        m_readingCloseCode = false;   // the frame ends here (a one-byte body: noted as 0)
 }
 
 void ClientFrameFilter::unmaskPayload(const char *data, qsizetype size, QByteArray *to)

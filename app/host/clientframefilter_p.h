@@ -59,6 +59,8 @@ public:
     //! payload bytes went through: NoClose before, 1005 for a close without a body
     //! (RFC 6455 7.1.5), 0 for a one-byte body (which is invalid).
     int peerCloseCode() const { return m_peerCloseCode; }
+    //! The reason in that close frame (at most 123 bytes), once the frame went through.
+    QByteArray peerCloseReason() const { return m_peerCloseReason; }
 
     struct DataReceived
     {
@@ -137,6 +139,7 @@ private:
     bool m_readingCloseCode = false;   // the payload under way is the first close frame's
     unsigned char m_closeCode[2] = {};
     int m_closeCodeHave = 0;
+    QByteArray m_peerCloseReason;
     DataReceived m_dataReceived;
     bool m_dropPings = false;
     bool m_dropPongs = false;

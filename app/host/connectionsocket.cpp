@@ -8,6 +8,7 @@
 #include <QTimer>
 #include <QTimerEvent>
 
+#include <chrono>
 #include <cstring>
 
 #include <linux/sockios.h>
@@ -20,6 +21,18 @@ ConnectionSocket::~ConnectionSocket() = default;
 
 qint64 ConnectionSocket::writeData(const char *data, qint64 len)
 {
+    // The host's close frame. Only Qt writes control frames and it writes each frame's
+    // header at the start of a write (the host writes whole encoded messages, which
+    // never start with 0x88): a write that is exactly a close header, or a close
+    // header and its whole payload, is the close frame.
+    if (m_hostCloseAtUs == 0 && len >= 2 && static_cast<unsigned char>(data[0]) == 0x88) {
+        const int length = static_cast<unsigned char>(data[1]);   // a server frame has no mask bit
+        if (length <= 125 && (len == 2 || len == 2 + length)) {
+            m_hostCloseAtUs = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now().time_since_epoch()).count();
+            m_hostClosePayload = QByteArray(data + 2, qsizetype(len - 2));
+        }
+    }
     const qint64 written = writeNow(data, len);
     // What the kernel or Qt's buffer took, in the order written: the stream's order.
     if (m_capture && written > 0)
@@ -111,17 +124,30 @@ void ConnectionSocket::timerEvent(QTimerEvent *event)
 
 void ConnectionSocket::discardInput()
 {
-    if (!m_capture && !m_watch) {
+    const bool closeAwaited = m_peerCloseAtUs == 0 && !m_filter.failed();
+    if (!m_capture && !m_watch && !closeAwaited) {
         skip(bytesAvailable());
         return;
     }
     // The peer still sent it (its answer to our close frame, often): keep it in the
-    // capture, show it in the inspector.
+    // capture, show it in the inspector, note its close frame (code, reason, time).
     const QByteArray input = read(bytesAvailable());
     if (m_capture)
         m_capture->clientSent(input.constData(), input.size());
     if (m_watch)
         m_watch->clientSent(input.constData(), input.size());
+    if (closeAwaited) {
+        QByteArray unused;
+        m_filter.feed(input.constData(), input.size(), &unused);
+        notePeerClose();
+    }
+}
+
+void ConnectionSocket::notePeerClose()
+{
+    if (m_peerCloseAtUs == 0 && m_filter.peerCloseCode() != ClientFrameFilter::NoClose)
+        m_peerCloseAtUs = std::chrono::duration_cast<std::chrono::microseconds>(
+                std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 void ConnectionSocket::watchFrames(quint64 session, const QString &route, FrameSink *sink)
@@ -241,7 +267,10 @@ void ConnectionSocket::feedFilter(const char *data, qsizetype size)
         m_watch->clientSent(data, size);
     if (size == 0 || m_filter.failed())
         return;
-    if (!m_filter.feed(data, size, &m_plain) && m_onFilterFailed) {
+    const bool fed = m_filter.feed(data, size, &m_plain);
+    if (m_peerCloseAtUs == 0)
+        notePeerClose();
+    if (!fed && m_onFilterFailed) {
         // Not from inside QWebSocket's read: it is in the middle of a frame.
         QMetaObject::invokeMethod(this, [this] {
             if (m_filtering && m_onFilterFailed)   // not if closing meanwhile

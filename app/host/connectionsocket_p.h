@@ -83,6 +83,13 @@ public:
 
     //! The code in the client's first close frame (see ClientFrameFilter::peerCloseCode()).
     int peerCloseCode() const { return m_filter.peerCloseCode(); }
+    QByteArray peerCloseReason() const { return m_filter.peerCloseReason(); }
+    //! The host's close frame (Qt writes it, asked for or answering the client's): when
+    //! it was written (steady clock, µs; 0: none) and its payload, if Qt wrote it whole.
+    qint64 hostCloseAtUs() const { return m_hostCloseAtUs; }
+    QByteArray hostClosePayload() const { return m_hostClosePayload; }
+    //! When the client's first close frame came in (steady clock, µs), or 0.
+    qint64 peerCloseAtUs() const { return m_peerCloseAtUs; }
     //! Data frames and payload bytes the client sent since the last call.
     ClientFrameFilter::DataReceived takeDataReceived() { return m_filter.takeDataReceived(); }
 
@@ -98,6 +105,7 @@ private:
     void stopFiltering();
     void feedFilter(const char *data, qsizetype size);
     void discardInput();
+    void notePeerClose();
     bool m_recording = true;
     int m_lingerMs = 0;
     bool m_lingering = false;
@@ -115,6 +123,9 @@ private:
 
     std::unique_ptr<CaptureStream> m_capture;   // only with --capture
     std::unique_ptr<FrameWatch> m_watch;        // only while watched
+    qint64 m_peerCloseAtUs = 0;
+    qint64 m_hostCloseAtUs = 0;
+    QByteArray m_hostClosePayload;
 };
 
 } // namespace WsPlug::Internal

@@ -24,6 +24,18 @@ SessionSnapshot Session::view() const
     s.closeCode = closeCode;
     s.closeReason = closeReason;
     s.closeCause = closeCause;
+    if (clientClose.code >= 0)
+        s.clientClose = {clientClose.code, clientClose.reason};
+    if (hostClose.code >= 0)
+        s.hostClose = {hostClose.code, hostClose.reason};
+    const bool client = clientClose.code >= 0;
+    const bool host = hostClose.code >= 0;
+    if (client && host) {
+        s.firstClose = clientClose.atUs <= hostClose.atUs ? QStringLiteral("client") : QStringLiteral("host");
+        s.closeFramesApartMs = qAbs(hostClose.atUs - clientClose.atUs) / 1000;
+    } else if (client || host) {
+        s.firstClose = client ? QStringLiteral("client") : QStringLiteral("host");
+    }
     return s;
 }
 

@@ -74,6 +74,17 @@ public:
     virtual void watchFrames(SessionId session, const QString &route, FrameSink *sink) = 0;
     virtual void unwatchFrames() = 0;
     virtual FrameWatch *frameWatch() const = 0;
+    //! The client's close frame, as far as one came: code (-1: none), reason, when.
+    struct ClientClose
+    {
+        int code = -1;
+        QString reason;
+        qint64 atUs = 0;         //!< steady clock, microseconds
+    };
+    virtual ClientClose clientClose() const = 0;
+    //! The host's close frame, as far as one was written: code (-1: none), reason, when.
+    using HostClose = ClientClose;
+    virtual HostClose hostClose() const = 0;
 };
 
 /*
@@ -128,6 +139,9 @@ public:
     bool finished = false;           // removed from the registry, deleteLater() pending
     bool dirty = false;              // counters changed since the last admin update
     bool backlogAbortQueued = false;
+    // Each side's close frame, taken from the transport when it ends.
+    SessionTransport::ClientClose clientClose;
+    SessionTransport::HostClose hostClose;
     bool holdHostPongs = false;      // teaching actions (admin "hold")
     bool holdClientPongs = false;
     //! The size of the last message written while nothing was queued: it may pass the

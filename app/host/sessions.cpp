@@ -148,6 +148,8 @@ void HostServerPrivate::finishSession(Session *s)
     s->finished = true;
     // Frames of a message never finished still count, as the client sent them.
     stats.countReceivedFrames(s, s->transport->takeReceived());
+    s->clientClose = s->transport->clientClose();
+    s->hostClose = s->transport->hostClose();
     if (!s->closeRequested) {
         const SessionTransport::PeerClose close = s->transport->peerClose();
         s->closeCode = close.code;

@@ -6,6 +6,7 @@
 
 #include <QWebSocket>
 
+
 namespace WsPlug::Internal {
 
 WebSocketTransport::WebSocketTransport(Session *session, QWebSocket *socket, ConnectionSocket *tcp,
@@ -66,6 +67,31 @@ void WebSocketTransport::unwatchFrames()
 {
     if (m_tcp)
         m_tcp->unwatchFrames();
+}
+
+SessionTransport::HostClose WebSocketTransport::hostClose() const
+{
+    if (!m_tcp || m_tcp->hostCloseAtUs() == 0)
+        return {};
+    const QByteArray payload = m_tcp->hostClosePayload();
+    HostClose close;
+    close.atUs = m_tcp->hostCloseAtUs();
+    if (payload.size() >= 2) {
+        close.code = (static_cast<unsigned char>(payload.at(0)) << 8) | static_cast<unsigned char>(payload.at(1));
+        close.reason = QString::fromUtf8(payload.mid(2));
+    } else {
+        // Written in two parts: Qt's own record of what it sent.
+        close.code = int(m_socket->closeCode());
+        close.reason = m_socket->closeReason();
+    }
+    return close;
+}
+
+SessionTransport::ClientClose WebSocketTransport::clientClose() const
+{
+    if (!m_tcp || m_tcp->peerCloseCode() == ClientFrameFilter::NoClose)
+        return {};
+    return {m_tcp->peerCloseCode(), QString::fromUtf8(m_tcp->peerCloseReason()), m_tcp->peerCloseAtUs()};
 }
 
 FrameWatch *WebSocketTransport::frameWatch() const

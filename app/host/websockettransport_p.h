@@ -62,6 +62,8 @@ public:
     void watchFrames(SessionId session, const QString &route, FrameSink *sink) override;
     void unwatchFrames() override;
     FrameWatch *frameWatch() const override;
+    ClientClose clientClose() const override;
+    HostClose hostClose() const override;
 
 private:
     Session *const m_session;

@@ -104,6 +104,13 @@ QJsonObject toJson(const SessionSnapshot &s)
         o.insert(key("closeCode"), int(s.closeCode));
         o.insert(key("closeReason"), s.closeReason);
         o.insert(key("closeCause"), closeCauseName(s.closeCause));
+        auto frame = [](const SessionSnapshot::CloseFrame &f) {
+            return f.code < 0 ? QJsonValue() : QJsonValue(QJsonObject{{key("code"), f.code}, {key("reason"), f.reason}});
+        };
+        o.insert(key("closeFrames"), QJsonObject{{key("client"), frame(s.clientClose)},
+                                                 {key("host"), frame(s.hostClose)},
+                                                 {key("first"), s.firstClose},
+                                                 {key("apartMs"), double(s.closeFramesApartMs)}});
     }
     return o;
 }
@@ -128,6 +135,16 @@ SessionSnapshot sessionFromJson(const QJsonObject &o)
     s.closeCode = quint16(o.value(key("closeCode")).toInt());
     s.closeReason = o.value(key("closeReason")).toString();
     s.closeCause = closeCauseFromName(o.value(key("closeCause")).toString());
+    const QJsonObject frames = o.value(key("closeFrames")).toObject();
+    auto frame = [](const QJsonValue &v) {
+        const QJsonObject f = v.toObject();
+        return f.isEmpty() ? SessionSnapshot::CloseFrame()
+                           : SessionSnapshot::CloseFrame{f.value(key("code")).toInt(-1), f.value(key("reason")).toString()};
+    };
+    s.clientClose = frame(frames.value(key("client")));
+    s.hostClose = frame(frames.value(key("host")));
+    s.firstClose = frames.value(key("first")).toString();
+    s.closeFramesApartMs = qint64(frames.value(key("apartMs")).toDouble(-1));
     return s;
 }
 

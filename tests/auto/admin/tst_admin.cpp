@@ -102,6 +102,8 @@ private Q_SLOTS:
     void countersAfterKnownExchange();
     void closeCommandAsTheClientSeesIt();
     void kickCommandAsTheClientSeesIt();
+    void closeFramesOfEachSide_data();
+    void closeFramesOfEachSide();
     void otherCommands();
     void badCommandsGetErrorReplies_data();
     void badCommandsGetErrorReplies();
@@ -373,6 +375,76 @@ void tst_Admin::closeCommandAsTheClientSeesIt()
     QCOMPARE(closed.closeReason, QStringLiteral("class is over"));
     QCOMPARE(closed.closeCause, CloseCause::Server);
     QCOMPARE(closed.state, SessionSnapshot::State::Closed);
+    // The closing handshake frame by frame: the host's frame first, Qt's client
+    // answering with the same code and reason (read while the host lingers for it).
+    QCOMPARE(closed.firstClose, QStringLiteral("host"));
+    QCOMPARE(closed.hostClose.code, 4001);
+    QCOMPARE(closed.hostClose.reason, QStringLiteral("class is over"));
+    QCOMPARE(closed.clientClose.code, 4001);
+    QCOMPARE(closed.clientClose.reason, QStringLiteral("class is over"));
+    QVERIFY(closed.closeFramesApartMs >= 0);
+}
+
+// Each side's close frame as the host saw it, for the ways a session ends.
+void tst_Admin::closeFramesOfEachSide_data()
+{
+    QTest::addColumn<QString>("how");
+    QTest::addColumn<QString>("first");
+    QTest::addColumn<int>("clientCode");
+    QTest::addColumn<QString>("clientReason");
+    QTest::addColumn<int>("hostCode");
+    QTest::newRow("client first, host echoes") << QStringLiteral("client") << QStringLiteral("client") << 4002
+                                               << QStringLiteral("bye") << 4002;
+    QTest::newRow("client close without a code") << QStringLiteral("client-empty") << QStringLiteral("client") << 1005
+                                                 << QString() << 1000;
+    QTest::newRow("host first, client never answers") << QStringLiteral("host-silent") << QStringLiteral("host") << -1
+                                                      << QString() << 4003;
+    QTest::newRow("kicked: no frames") << QStringLiteral("kick") << QString() << -1 << QString() << -1;
+}
+
+void tst_Admin::closeFramesOfEachSide()
+{
+    QFETCH(QString, how);
+    QFETCH(QString, first);
+    QFETCH(int, clientCode);
+    QFETCH(QString, clientReason);
+    QFETCH(int, hostCode);
+    HostConfig config = testConfig();
+    config.shutdownGraceMs = 300;   // a client that never answers is cut off soon
+    auto host = startHost(config);
+    QVERIFY(host);
+    QSignalSpy closedSpy(host.get(), &HostServer::sessionClosed);
+    QTcpSocket client;
+    QVERIFY(upgradeRaw(client, host->serverPort()));
+    QTRY_COMPARE(host->sessionCount(), 1);
+    const SessionId id = host->sessions().first().id;
+    QByteArray buffer;
+    if (how == QLatin1String("client")) {
+        client.write(clientFrame(0x8, closePayload(4002, "bye")));
+    } else if (how == QLatin1String("client-empty")) {
+        client.write(clientFrame(0x8, {}));
+    } else if (how == QLatin1String("kick")) {
+        QVERIFY(host->kickSession(id));
+    } else {
+        QVERIFY(host->closeSession(id, 4003, QStringLiteral("maintenance")));
+        const auto frame = readFrame(client, buffer);
+        QVERIFY(frame);
+        QCOMPARE(closeCodeOf(*frame), 4003);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(closedSpy.size(), 1, 5000);
+    const auto closed = closedSpy.first().first().value<SessionSnapshot>();
+    QCOMPARE(closed.firstClose, first);
+    QCOMPARE(closed.clientClose.code, clientCode);
+    QCOMPARE(closed.clientClose.reason, clientReason);
+    QCOMPARE(closed.hostClose.code, hostCode);
+    QCOMPARE(closed.closeFramesApartMs >= 0, clientCode >= 0 && hostCode >= 0);
+    // And it survives the admin protocol's JSON.
+    const SessionSnapshot back = Protocol::sessionFromJson(Protocol::toJson(closed));
+    QCOMPARE(back.firstClose, closed.firstClose);
+    QCOMPARE(back.clientClose.code, closed.clientClose.code);
+    QCOMPARE(back.clientClose.reason, closed.clientClose.reason);
+    QCOMPARE(back.hostClose.code, closed.hostClose.code);
+    QCOMPARE(back.closeFramesApartMs, closed.closeFramesApartMs);
 }
 
 void tst_Admin::sessionWithinOneTickTravelsOnlyAsClosed()

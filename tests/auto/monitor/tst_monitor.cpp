@@ -438,6 +438,11 @@ void tst_Monitor::closesStayVisibleWithHowTheyEnded()
     QCOMPARE(cell(1, ClosesModel::Reason), QStringLiteral("class is over"));
     QCOMPARE(cell(1, ClosesModel::FirstClose), QStringLiteral("client"));
     QCOMPARE(cell(1, ClosesModel::Cause), QStringLiteral("client"));
+    // Each side's close frame: the client's, and the host's answer with the same code.
+    QCOMPARE(cell(1, ClosesModel::ClientFrame), QStringLiteral("4001 “class is over”"));
+    QCOMPARE(cell(1, ClosesModel::HostFrame), QStringLiteral("4001 “class is over”"));
+    QCOMPARE(cell(0, ClosesModel::ClientFrame), QStringLiteral("none"));
+    QCOMPARE(cell(0, ClosesModel::HostFrame), QStringLiteral("none"));
 }
 
 void tst_Monitor::attachesToARemoteHostAndSurvivesItsRestart()

@@ -69,6 +69,18 @@ struct SessionSnapshot
     quint16 closeCode = 0;        //!< set once closed; 1006 for an abnormal end
     QString closeReason;
     CloseCause closeCause = CloseCause::None;
+    //! The closing handshake, frame by frame (RFC 6455 7.1.2): each side's close frame,
+    //! code (-1: it sent none; 1005: one without a code) and reason, who sent the first,
+    //! and the time between the two (-1 unless both were sent).
+    struct CloseFrame
+    {
+        int code = -1;
+        QString reason;
+    };
+    CloseFrame clientClose;
+    CloseFrame hostClose;
+    QString firstClose;           //!< "client", "host", or empty: no close frame at all
+    qint64 closeFramesApartMs = -1;
 };
 QString stateName(SessionSnapshot::State state);
 SessionSnapshot::State stateFromName(const QString &name);   //!< Open if unknown
