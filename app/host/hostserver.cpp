@@ -44,6 +44,9 @@ HostServer::HostServer(QObject *parent)
     connect(&d->heartbeat, &QTimer::timeout, this, [this] { d->onHeartbeat(); });
     connect(&d->statsTimer, &QTimer::timeout, this, [this] { d->onStatsTick(); });
     connect(&d->shutdownTimer, &QTimer::timeout, this, [this] { d->finishStop(); });
+    d->tokenTimer.setParent(this);
+    d->tokenTimer.setSingleShot(true);
+    connect(&d->tokenTimer, &QTimer::timeout, this, [this] { d->onTokenDeadlines(); });
 }
 
 /*!
@@ -123,6 +126,8 @@ bool HostServer::start()
         return false;
     }
     if (!d->config.validate(&d->errorString))
+        return false;
+    if (!d->tokens.configure(d->config, &d->errorString))
         return false;
 
     auto *gate = new HandshakeGate(d->config, d.get(), this);
@@ -280,6 +285,8 @@ void HostServerPrivate::finishStop()
         return;
     shutdownTimer.stop();
     heartbeat.stop();
+    tokenTimer.stop();
+    tokenDeadlines.clear();
     const auto remaining = sessions.values();
     for (Session *s : remaining) {
         if (s->closeRequested) {
@@ -369,7 +376,7 @@ void HostServerPrivate::logHandshake(const PendingHandshake &p, HandshakeRecord:
     r.time = p.acceptedAt;
     r.peerAddress = p.peerAddress;
     r.peerPort = p.peerPort;
-    r.request = p.admin ? HandshakeLog::redactedAdminRequest(p.requestHead) : p.requestHead;
+    r.request = p.admin || p.tokenRequired ? HandshakeLog::redactedRequest(p.requestHead) : p.requestHead;
     r.response = response;
     r.status = status;
     r.outcome = outcome;

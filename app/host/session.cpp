@@ -24,6 +24,8 @@ SessionSnapshot Session::view() const
     s.closeCode = closeCode;
     s.closeReason = closeReason;
     s.closeCause = closeCause;
+    s.subject = info.subject;
+    s.tokenExpiresAt = info.tokenExpiresAt;
     return s;
 }
 

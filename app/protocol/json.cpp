@@ -105,6 +105,10 @@ QJsonObject toJson(const SessionSnapshot &s)
         o.insert(key("closeReason"), s.closeReason);
         o.insert(key("closeCause"), closeCauseName(s.closeCause));
     }
+    if (!s.subject.isEmpty())
+        o.insert(key("subject"), s.subject);
+    if (s.tokenExpiresAt.isValid())
+        o.insert(key("tokenExpiresAt"), iso(s.tokenExpiresAt));
     return o;
 }
 
@@ -128,6 +132,8 @@ SessionSnapshot sessionFromJson(const QJsonObject &o)
     s.closeCode = quint16(o.value(key("closeCode")).toInt());
     s.closeReason = o.value(key("closeReason")).toString();
     s.closeCause = closeCauseFromName(o.value(key("closeCause")).toString());
+    s.subject = o.value(key("subject")).toString();
+    s.tokenExpiresAt = fromIso(o.value(key("tokenExpiresAt")));
     return s;
 }
 

@@ -68,6 +68,8 @@ struct SessionSnapshot
     quint16 closeCode = 0;        //!< set once closed; 1006 for an abnormal end
     QString closeReason;
     CloseCause closeCause = CloseCause::None;
+    QString subject;              //!< the bearer token's "sub", empty without one
+    QDateTime tokenExpiresAt;     //!< the bearer token's "exp"; null without one
 };
 QString stateName(SessionSnapshot::State state);
 SessionSnapshot::State stateFromName(const QString &name);   //!< Open if unknown
