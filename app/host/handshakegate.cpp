@@ -65,6 +65,27 @@ QByteArray bearerToken(const RequestHead &head, QList<QByteArray> *offered)
     return fromSubprotocol;
 }
 
+//! \a query with the value of its "token" parameters masked: the session's query is
+//! shown to plugins, in the admin protocol and in the monitor, which need the claims,
+//! not the credential.
+QString withTokenMasked(QString query)
+{
+    qsizetype at = 0;
+    while (at <= query.size()) {
+        qsizetype end = query.indexOf(QLatin1Char('&'), at);
+        if (end < 0)
+            end = query.size();
+        const qsizetype equals = query.indexOf(QLatin1Char('='), at);
+        if (equals >= 0 && equals < end
+            && QByteArray::fromPercentEncoding(query.mid(at, equals - at).toUtf8()) == "token") {
+            for (qsizetype i = equals + 1; i < end; ++i)
+                query[i] = QLatin1Char('*');
+        }
+        at = end + 1;
+    }
+    return query;
+}
+
 } // namespace
 
 //! Accepts TCP itself so that the gate sees every connection before Qt's handshake.
@@ -329,6 +350,7 @@ void HandshakeGate::onReadyRead(ConnectionSocket *socket)
             refuse(socket, 401, "bearer token refused: " + why.toUtf8(), "a valid bearer token is required");
             return;
         }
+        p.query = withTokenMasked(p.query);
     }
     QByteArray headForQt = p.requestHead;
     if (!p.admin && !negotiateSubprotocol(socket, p, offered, &headForQt))

@@ -282,6 +282,8 @@ void tst_Tokens::acceptsHeaderQueryAndSubprotocol()
     QVERIFY(s.tokenExpiresAt.isValid());
     QVERIFY(qAbs(s.tokenExpiresAt.secsTo(QDateTime::currentDateTimeUtc()) + 300) < 30);
     QVERIFY(!h->handshakeLog().last().request.contains(token.right(20)));
+    // Nor is it in the session's query, which the admin protocol and the monitor show.
+    QVERIFY2(!s.query.contains(QString::fromLatin1(token.right(20))), qPrintable(s.query));
     ws.close();
 }
 
