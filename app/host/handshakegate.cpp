@@ -339,6 +339,7 @@ void HandshakeGate::onReadyRead(ConnectionSocket *socket)
     }
     QList<QByteArray> offered = subprotocolHeader;
     const QByteArray token = bearerToken(head, &offered);
+    p.bearerOffered = offered.size() != subprotocolHeader.size();
     if (!p.admin && m_host->requiresToken(route, path)) {
         // Checked before the upgrade: a client without a valid token never becomes a
         // session. What was wrong goes to the log, not to the client.

@@ -68,6 +68,7 @@ struct PendingHandshake
     bool http = false;             // a plain HTTP request (/metrics ...): not logged as a handshake
     bool headOnly = false;         // a HEAD request: every answer is sent without its body
     bool tokenRequired = false;    // its route takes a bearer token (logged redacted)
+    bool bearerOffered = false;    // a "bearer.<token>" subprotocol came (logged redacted)
     std::optional<TokenClaims> token;   // the verified bearer token, on such a route
     // Its entry in the gate's deadline queue (HandshakeGate::m_deadlines).
     std::multimap<qint64, ConnectionSocket *>::iterator deadline;

@@ -376,7 +376,8 @@ void HostServerPrivate::logHandshake(const PendingHandshake &p, HandshakeRecord:
     r.time = p.acceptedAt;
     r.peerAddress = p.peerAddress;
     r.peerPort = p.peerPort;
-    r.request = p.admin || p.tokenRequired ? HandshakeLog::redactedRequest(p.requestHead) : p.requestHead;
+    r.request = p.admin || p.tokenRequired || p.bearerOffered ? HandshakeLog::redactedRequest(p.requestHead)
+                                                              : p.requestHead;
     r.response = response;
     r.status = status;
     r.outcome = outcome;

@@ -307,6 +307,15 @@ void tst_Tokens::routesWithoutTokenStayOpen()
     QCOMPARE(statusCode(rawRequest(h->serverPort(), handshakeRequest(QStringLiteral("/chat")))), 401);
     QCOMPARE(statusCode(rawRequest(h->serverPort(),
                                    handshakeRequest(QStringLiteral("/chat?token=") + QString::fromLatin1(good(Hs256))))), 101);
+    // A "bearer." subprotocol on a route that takes no token is not negotiated, and
+    // not shown in the handshake log either.
+    const QByteArray token = good(Hs256);
+    const QByteArray response = rawRequest(h->serverPort(), handshakeRequest(
+        QStringLiteral("/echo"), "Sec-WebSocket-Protocol: bearer." + token + "\r\n"));
+    QCOMPARE(statusCode(response), 101);
+    QVERIFY(!response.contains("Sec-WebSocket-Protocol"));
+    QTRY_VERIFY(!h->handshakeLog().isEmpty() && h->handshakeLog().last().request.contains("bearer."));
+    QVERIFY(!h->handshakeLog().last().request.contains(token.right(20)));
 }
 
 namespace {
