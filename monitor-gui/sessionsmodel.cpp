@@ -8,6 +8,8 @@
 #include <QLocale>
 #include <QSet>
 
+#include <limits>
+
 namespace WsPlug {
 
 QString formatBytes(double bytes)
@@ -57,6 +59,8 @@ QVariant SessionsModel::headerData(int section, Qt::Orientation orientation, int
     case Subprotocol: return tr("Subprotocol");
     case PingRtt: return tr("Ping RTT");
     case State: return tr("State");
+    case Subject: return tr("Subject");
+    case Expires: return tr("Token expires");
     }
     return {};
 }
@@ -84,6 +88,8 @@ QVariant SessionsModel::data(const QModelIndex &index, int role) const
         case LastActivity: return s.lastActivity.toMSecsSinceEpoch() * -1;
         case PingRtt: return s.pingRttMs;
         case State: return Protocol::stateName(s.state);
+        case Subject: return s.subject;
+        case Expires: return s.tokenExpiresAt.isValid() ? s.tokenExpiresAt.toMSecsSinceEpoch() : std::numeric_limits<qint64>::max();
         }
         return {};
     }
@@ -113,6 +119,14 @@ QVariant SessionsModel::data(const QModelIndex &index, int role) const
     }
     case PingRtt: return s.pingRttMs < 0 ? QStringLiteral("–") : QStringLiteral("%1 ms").arg(s.pingRttMs);
     case State: return Protocol::stateName(s.state);
+    case Subject: return s.subject.isEmpty() ? QStringLiteral("–") : s.subject;
+    case Expires: {
+        // A session without a bearer token has no expiry.
+        if (!s.tokenExpiresAt.isValid())
+            return QStringLiteral("–");
+        const qint64 left = now.secsTo(s.tokenExpiresAt);
+        return left > 0 ? tr("in %1").arg(formatDuration(left)) : tr("%1 ago").arg(formatDuration(-left));
+    }
     }
     return {};
 }

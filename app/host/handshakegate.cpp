@@ -10,6 +10,7 @@
 
 #include <QPointer>
 #include <QTimer>
+#include <QUrlQuery>
 #include <QWebSocket>
 #include <QWebSocketServer>
 
@@ -35,6 +36,54 @@ QString normalizedAddress(const QHostAddress &address)
     bool isV4 = false;
     const quint32 v4 = address.toIPv4Address(&isV4);
     return isV4 ? QHostAddress(v4).toString() : address.toString();
+}
+
+/*
+ * The bearer token of \a head: from "Authorization: Bearer", else a "token" query
+ * parameter, else a "bearer.<token>" subprotocol (browsers cannot set headers).
+ * The "bearer." entries are taken out of \a offered either way: they are never a
+ * subprotocol to negotiate.
+ */
+QByteArray bearerToken(const RequestHead &head, QList<QByteArray> *offered)
+{
+    QByteArray fromSubprotocol;
+    for (auto it = offered->begin(); it != offered->end();) {
+        if (it->startsWith("bearer.")) {
+            if (fromSubprotocol.isEmpty())
+                fromSubprotocol = it->mid(7);
+            it = offered->erase(it);
+        } else {
+            ++it;
+        }
+    }
+    const QByteArray authorization = head.header("Authorization").trimmed();
+    if (authorization.size() > 7 && authorization.left(7).compare("Bearer ", Qt::CaseInsensitive) == 0)
+        return authorization.mid(7).trimmed();
+    const QUrlQuery query(QString::fromUtf8(head.query()));
+    if (query.hasQueryItem(QStringLiteral("token")))
+        return query.queryItemValue(QStringLiteral("token"), QUrl::FullyDecoded).toUtf8();
+    return fromSubprotocol;
+}
+
+//! \a query with the value of its "token" parameters masked: the session's query is
+//! shown to plugins, in the admin protocol and in the monitor, which need the claims,
+//! not the credential.
+QString withTokenMasked(QString query)
+{
+    qsizetype at = 0;
+    while (at <= query.size()) {
+        qsizetype end = query.indexOf(QLatin1Char('&'), at);
+        if (end < 0)
+            end = query.size();
+        const qsizetype equals = query.indexOf(QLatin1Char('='), at);
+        if (equals >= 0 && equals < end
+            && QByteArray::fromPercentEncoding(query.mid(at, equals - at).toUtf8()) == "token") {
+            for (qsizetype i = equals + 1; i < end; ++i)
+                query[i] = QLatin1Char('*');
+        }
+        at = end + 1;
+    }
+    return query;
 }
 
 } // namespace
@@ -280,9 +329,36 @@ void HandshakeGate::onReadyRead(ConnectionSocket *socket)
     p.origin = QString::fromUtf8(head.header("Origin"));
     p.pluginId = pluginId;
     p.route = route;
+    // The admin channel negotiates nothing: Qt answers it as it is.
+    const QList<QByteArray> subprotocolHeader = p.admin ? QList<QByteArray>() : head.headerList("Sec-WebSocket-Protocol");
+    for (const QByteArray &name : subprotocolHeader) {
+        if (!RequestHead::isToken(name)) {
+            refuse(socket, 400, "Sec-WebSocket-Protocol has a value that is not a token (RFC 6455 4.1)");
+            return;
+        }
+    }
+    QList<QByteArray> offered = subprotocolHeader;
+    const QByteArray token = bearerToken(head, &offered);
+    p.bearerOffered = offered.size() != subprotocolHeader.size();
+    if (!p.admin && m_host->requiresToken(route, path)) {
+        // Checked before the upgrade: a client without a valid token never becomes a
+        // session. What was wrong goes to the log, not to the client.
+        p.tokenRequired = true;
+        QString why = QStringLiteral("no bearer token (Authorization, ?token= or a bearer.<token> subprotocol)");
+        if (!token.isEmpty())
+            p.token = m_host->verifyToken(token, &why);
+        if (!p.token) {
+            refuse(socket, 401, "bearer token refused: " + why.toUtf8(), "a valid bearer token is required");
+            return;
+        }
+        p.query = withTokenMasked(p.query);
+    }
     QByteArray headForQt = p.requestHead;
-    if (!p.admin && !negotiateSubprotocol(socket, p, head, &headForQt))
+    if (!p.admin && !negotiateSubprotocol(socket, p, offered, &headForQt))
         return;
+    // A "bearer." entry alone: Qt must not see it (nor answer with it).
+    if (!p.admin && offered.isEmpty() && !subprotocolHeader.isEmpty())
+        headForQt = RequestHead::withHeader(p.requestHead, "Sec-WebSocket-Protocol", {});
     p.handedOver = true;
     m_handedOverByPeer.insert({p.peerHostAddress, p.peerPort}, socket);
     disconnect(socket, &QTcpSocket::readyRead, this, nullptr);
@@ -308,18 +384,11 @@ void HandshakeGate::setSupportedSubprotocols(const QStringList &subprotocols)
         m_webSocketServer->setSupportedSubprotocols(subprotocols);
 }
 
-bool HandshakeGate::negotiateSubprotocol(ConnectionSocket *socket, PendingHandshake &p, const RequestHead &head,
-                                         QByteArray *headForQt)
+bool HandshakeGate::negotiateSubprotocol(ConnectionSocket *socket, PendingHandshake &p,
+                                         const QList<QByteArray> &offered, QByteArray *headForQt)
 {
-    const QList<QByteArray> offered = head.headerList("Sec-WebSocket-Protocol");
     if (offered.isEmpty())
         return true;
-    for (const QByteArray &name : offered) {
-        if (!RequestHead::isToken(name)) {
-            refuse(socket, 400, "Sec-WebSocket-Protocol has a value that is not a token (RFC 6455 4.1)");
-            return false;
-        }
-    }
     // RFC 6455 4.2.2: the server picks one the client offered, or none. The client's
     // order is its preference: the first one the route speaks wins.
     const QStringList speaks = m_host->subprotocols(p.pluginId);
@@ -350,7 +419,8 @@ int HandshakeGate::adminHandshakesInFlight() const
                              [](const PendingHandshake &o) { return o.admin && o.handedOver; }));
 }
 
-void HandshakeGate::refuse(ConnectionSocket *socket, int status, const QByteArray &reason)
+void HandshakeGate::refuse(ConnectionSocket *socket, int status, const QByteArray &reason,
+                           const QByteArray &publicReason)
 {
     PendingHandshake &p = m_pending[socket];
     if (p.responded)
@@ -362,8 +432,9 @@ void HandshakeGate::refuse(ConnectionSocket *socket, int status, const QByteArra
     uncount(p);
     p.responded = true;
     qCInfo(lcHandshake).noquote() << "refused" << p.peerAddress << status << QString::fromUtf8(reason);
-    const QByteArray response = p.headOnly ? withoutBody(refusalResponse(status, reason))
-                                           : refusalResponse(status, reason);
+    const QByteArray body = publicReason.isEmpty() ? reason : publicReason;
+    const QByteArray response = p.headOnly ? withoutBody(refusalResponse(status, body))
+                                           : refusalResponse(status, body);
     log(p, status == 408 ? HandshakeRecord::Outcome::Timeout : HandshakeRecord::Outcome::Refused,
         status, response, QString::fromUtf8(reason));
     const QString peer = p.peerAddress;

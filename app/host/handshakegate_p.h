@@ -6,6 +6,7 @@
 #include <wsplug/hoststats.h>
 
 #include "requesthead_p.h"
+#include "tokenverifier_p.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -66,6 +67,9 @@ struct PendingHandshake
     bool admin = false;            // an admin-channel connection: not a user session
     bool http = false;             // a plain HTTP request (/metrics ...): not logged as a handshake
     bool headOnly = false;         // a HEAD request: every answer is sent without its body
+    bool tokenRequired = false;    // its route takes a bearer token (logged redacted)
+    bool bearerOffered = false;    // a "bearer.<token>" subprotocol came (logged redacted)
+    std::optional<TokenClaims> token;   // the verified bearer token, on such a route
     // Its entry in the gate's deadline queue (HandshakeGate::m_deadlines).
     std::multimap<qint64, ConnectionSocket *>::iterator deadline;
 };
@@ -90,6 +94,10 @@ public:
         //! The subprotocols the plugin \a pluginId speaks, preferred first.
         virtual QStringList subprotocols(const QString &pluginId) const = 0;
         virtual bool adminAccepts(const RequestHead &head) const = 0;
+        //! Whether a handshake on \a route (for \a path) must carry a valid bearer token.
+        virtual bool requiresToken(const QString &route, const QString &path) const = 0;
+        //! The claims of \a token, or nullopt with the reason in \a why.
+        virtual std::optional<TokenClaims> verifyToken(const QByteArray &token, QString *why) const = 0;
         virtual int adminClientCount() const = 0;
         //! The response to one of the host's own HTTP endpoints, if \a head asks for one.
         virtual std::optional<QByteArray> httpResponse(const RequestHead &head) = 0;
@@ -135,7 +143,9 @@ private:
     void onDeadlines();
     void forget(QHash<ConnectionSocket *, PendingHandshake>::iterator it);
     void onUpgraded();
-    void refuse(ConnectionSocket *socket, int status, const QByteArray &reason);
+    //! Answers \a status; the body says \a reason, or \a publicReason when that is set
+    //! (\a reason, in detail, only goes to the log).
+    void refuse(ConnectionSocket *socket, int status, const QByteArray &reason, const QByteArray &publicReason = {});
     void uncount(PendingHandshake &p);
     void respondAndClose(ConnectionSocket *socket, const QByteArray &response);
     void log(PendingHandshake &p, HandshakeRecord::Outcome outcome, int status,
@@ -144,7 +154,8 @@ private:
     //! Picks the subprotocol for \a p from what \a head offers; false (a 400 sent) if
     //! the client offered only ones the route does not speak and the host refuses those.
     //! \a headForQt gets the head with only the chosen one left for Qt to answer.
-    bool negotiateSubprotocol(ConnectionSocket *socket, PendingHandshake &p, const RequestHead &head,
+    //! \a offered: the client's subprotocols, "bearer.<token>" ones left out.
+    bool negotiateSubprotocol(ConnectionSocket *socket, PendingHandshake &p, const QList<QByteArray> &offered,
                               QByteArray *headForQt);
 
     const HostConfig &m_config;

@@ -27,7 +27,7 @@ std::optional<HandshakeRecord> HandshakeLog::find(quint64 id) const
     return m_records[size_t(id - m_records.front().id)];
 }
 
-QByteArray HandshakeLog::redactedAdminRequest(QByteArray head)
+QByteArray HandshakeLog::redactedRequest(QByteArray head)
 {
     auto mask = [&head](qsizetype from, qsizetype to) {
         for (qsizetype i = from; i < to; ++i)
@@ -64,6 +64,16 @@ QByteArray HandshakeLog::redactedAdminRequest(QByteArray head)
             ++value;
         const qsizetype space = head.indexOf(' ', value);   // keep the scheme ("Bearer")
         mask(space > 0 && space < end ? space + 1 : value, end);
+    }
+    // A browser's token offered as the subprotocol "bearer.<token>".
+    for (qsizetype at = 0; (at = head.indexOf("bearer.", at)) >= 0; at += 7) {
+        const qsizetype lineStart = head.lastIndexOf("\r\n", at) + 2;
+        if (head.mid(lineStart, 23).compare("Sec-WebSocket-Protocol:", Qt::CaseInsensitive) != 0)
+            continue;
+        qsizetype end = at + 7;
+        while (end < head.size() && head[end] != ',' && head[end] != ' ' && head[end] != '\r')
+            ++end;
+        mask(at + 7, end);
     }
     return head;
 }

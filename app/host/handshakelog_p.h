@@ -19,11 +19,12 @@ public:
     const std::deque<HandshakeRecord> &records() const { return m_records; }
     std::optional<HandshakeRecord> find(quint64 id) const;
 
-    //! \a head with the admin token masked (same length, so offsets stay true): the
-    //! value of a "token" query parameter and of an Authorization header. Admin
-    //! requests are logged this way: the log is shown on projectors and sent to every
-    //! admin client.
-    static QByteArray redactedAdminRequest(QByteArray head);
+    //! \a head with its credentials masked (same length, so offsets stay true): the
+    //! value of a "token" query parameter, of an Authorization header and of a
+    //! "bearer.<token>" subprotocol. Admin requests and those on routes that take a
+    //! bearer token are logged this way: the log is shown on projectors and sent to
+    //! every admin client.
+    static QByteArray redactedRequest(QByteArray head);
 
 private:
     std::deque<HandshakeRecord> m_records;

@@ -67,6 +67,10 @@ const QList<HostConfig::IntSetting> &HostConfig::intSettings()
                            "Handler processes (--exec) at once; over it: HTTP 503"),
         WSPLUG_INT_SETTING(captureMaxBytes, qint64, 4096, qint64(1) << 40, "capture-max-bytes",
                            "Max bytes of the --capture file; recording stops there"),
+        WSPLUG_INT_SETTING(tokenGraceMs, int, 0, 86400000, "token-grace",
+                           "Milliseconds a session may stay past its token's exp before it is closed with 4001"),
+        WSPLUG_INT_SETTING(jwtClockSkewSeconds, int, 0, 600, "jwt-clock-skew",
+                           "Seconds of clock skew allowed when checking a token's exp and nbf"),
         WSPLUG_INT_SETTING(maxAdminConnections, int, 1, 1000, nullptr, "Admin clients at once; over it: HTTP 503"),
         WSPLUG_INT_SETTING(pluginSettleMs, int, 50, 60000, nullptr,
                            "Milliseconds a new or changed plugin file must stay unchanged before it is loaded"),
@@ -75,6 +79,22 @@ const QList<HostConfig::IntSetting> &HostConfig::intSettings()
         WSPLUG_INT_SETTING(rateHistorySeconds, int, 1, 86400, nullptr, "Seconds of rate samples kept"),
     };
 #undef WSPLUG_INT_SETTING
+    return settings;
+}
+
+const QList<HostConfig::TextSetting> &HostConfig::textSettings()
+{
+    static const QList<TextSetting> settings = {
+        {"requireToken", "require-token", "route",
+         "Refuse a handshake on ROUTE (a plugin route, or * for all) without a valid bearer token: "
+         "401 before the upgrade. Repeatable.", nullptr, &HostConfig::requireToken},
+        {"jwtHs256SecretFile", "jwt-hs256-secret-file", "file",
+         "File holding the HS256 secret that signs tokens.", &HostConfig::jwtHs256SecretFile, nullptr},
+        {"jwtPublicKeyFile", "jwt-public-key-file", "file",
+         "PEM public key that verifies tokens: RSA (RS256) or EC P-256 (ES256).", &HostConfig::jwtPublicKeyFile, nullptr},
+        {"jwtIssuer", "jwt-issuer", "iss", "A token's \"iss\" must equal this.", &HostConfig::jwtIssuer, nullptr},
+        {"jwtAudience", "jwt-audience", "aud", "A token's \"aud\" must name this.", &HostConfig::jwtAudience, nullptr},
+    };
     return settings;
 }
 
@@ -114,6 +134,29 @@ bool HostConfig::loadJson(const QByteArray &json, QString *errorString)
             if (!readInteger(value, *setting, &v, errorString))
                 return false;
             setting->set(next, v);
+            continue;
+        }
+        const auto text = std::find_if(textSettings().cbegin(), textSettings().cend(),
+                                       [&key](const TextSetting &t) { return key == QLatin1String(t.key); });
+        if (text != textSettings().cend()) {
+            if (text->text && value.isString()) {
+                next.*(text->text) = value.toString();
+                continue;
+            }
+            const QJsonArray array = value.toArray();
+            const bool strings = value.isArray() && std::all_of(array.cbegin(), array.cend(),
+                                                                [](const QJsonValue &v) { return v.isString(); });
+            if (!text->list || !strings) {
+                if (errorString) {
+                    *errorString = QStringLiteral("config key \"%1\" must be %2").arg(key,
+                        text->list ? QStringLiteral("an array of strings") : QStringLiteral("a string"));
+                }
+                return false;
+            }
+            QStringList items;
+            for (const QJsonValue &v : array)
+                items << v.toString();
+            next.*(text->list) = items;
             continue;
         }
         if (bool *flag = key == QLatin1String("adminEnabled") ? &next.adminEnabled
@@ -247,6 +290,12 @@ bool HostConfig::validate(QString *errorString) const
         if (r.command.isEmpty() || r.command.first().isEmpty())
             return fail(QStringLiteral("exec route %1 has no command").arg(Protocol::oneLine(r.route)));
     }
+    for (const QString &route : requireToken) {
+        if (route != QLatin1String("*") && !route.startsWith(QLatin1Char('/')))
+            return fail(QStringLiteral("require-token: \"%1\" is neither * nor a route starting with /").arg(Protocol::oneLine(route)));
+    }
+    if (!requireToken.isEmpty() && jwtHs256SecretFile.isEmpty() && jwtPublicKeyFile.isEmpty())
+        return fail(QStringLiteral("require-token needs a key: --jwt-hs256-secret-file or --jwt-public-key-file"));
     if (!adminToken.isEmpty() && adminToken.size() < 8)
         return fail(QStringLiteral("the admin token must have at least 8 characters"));
     for (QChar c : adminToken) {

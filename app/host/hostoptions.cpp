@@ -65,6 +65,12 @@ struct HostOptions::Private
         const HostConfig::IntSetting *setting;
     };
     QList<IntOption> ints;
+    struct TextOption
+    {
+        QCommandLineOption option;
+        const HostConfig::TextSetting *setting;
+    };
+    QList<TextOption> texts;
 };
 
 HostOptions::HostOptions(const HostConfig &defaults, const QStringList &programKeys)
@@ -82,6 +88,10 @@ HostOptions::HostOptions(const HostConfig &defaults, const QStringList &programK
                                            QStringLiteral("n")),
                         &s});
     }
+    for (const HostConfig::TextSetting &s : HostConfig::textSettings()) {
+        d->texts.append({QCommandLineOption(QLatin1String(s.flag), QLatin1String(s.help), QLatin1String(s.valueName)),
+                         &s});
+    }
 }
 
 HostOptions::~HostOptions() = default;
@@ -91,6 +101,8 @@ void HostOptions::addTo(QCommandLineParser &parser) const
     parser.addOptions({d->config, d->address, d->pluginDir, d->adminToken, d->capture, d->admin, d->metrics, d->page,
                        d->upgradeWithoutSubprotocol, d->watchPlugins, d->exec});
     for (const Private::IntOption &o : d->ints)
+        parser.addOption(o.option);
+    for (const Private::TextOption &o : d->texts)
         parser.addOption(o.option);
 }
 
@@ -188,6 +200,14 @@ HostOptions::Result HostOptions::apply(const QCommandLineParser &parser) const
                             .arg(parser.value(o.option)), 2);
         }
         o.setting->set(r.config, v);
+    }
+    for (const Private::TextOption &o : d->texts) {
+        if (!parser.isSet(o.option))
+            continue;
+        if (o.setting->list)
+            r.config.*(o.setting->list) = parser.values(o.option);
+        else
+            r.config.*(o.setting->text) = parser.value(o.option);
     }
     QString error;
     if (!r.config.validate(&error))

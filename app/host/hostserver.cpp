@@ -60,6 +60,9 @@ HostServer::HostServer(QObject *parent)
     connect(this, &HostServer::pluginUnloaded, this, [this](const PluginMetadata &md) {
         d->notePluginEvent(QStringLiteral("unloaded"), md, {}, {});
     });
+    d->tokenTimer.setParent(this);
+    d->tokenTimer.setSingleShot(true);
+    connect(&d->tokenTimer, &QTimer::timeout, this, [this] { d->onTokenDeadlines(); });
 }
 
 /*!
@@ -139,6 +142,8 @@ bool HostServer::start()
         return false;
     }
     if (!d->config.validate(&d->errorString))
+        return false;
+    if (!d->tokens.configure(d->config, &d->errorString))
         return false;
 
     auto *gate = new HandshakeGate(d->config, d.get(), this);
@@ -296,6 +301,8 @@ void HostServerPrivate::finishStop()
         return;
     shutdownTimer.stop();
     heartbeat.stop();
+    tokenTimer.stop();
+    tokenDeadlines.clear();
     const auto remaining = sessions.values();
     for (Session *s : remaining) {
         if (s->closeRequested) {
@@ -385,7 +392,8 @@ void HostServerPrivate::logHandshake(const PendingHandshake &p, HandshakeRecord:
     r.time = p.acceptedAt;
     r.peerAddress = p.peerAddress;
     r.peerPort = p.peerPort;
-    r.request = p.admin ? HandshakeLog::redactedAdminRequest(p.requestHead) : p.requestHead;
+    r.request = p.admin || p.tokenRequired || p.bearerOffered ? HandshakeLog::redactedRequest(p.requestHead)
+                                                              : p.requestHead;
     r.response = response;
     r.status = status;
     r.outcome = outcome;

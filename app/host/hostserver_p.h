@@ -16,6 +16,7 @@
 #include "pluginwatcher_p.h"
 #include "session_p.h"
 #include "statscollector_p.h"
+#include "tokenverifier_p.h"
 #include "websockettransport_p.h"
 
 #include <QElapsedTimer>
@@ -64,6 +65,8 @@ public:
     bool hasCapacity(const QString &pluginId, QByteArray *why) const override;
     bool adminAccepts(const Internal::RequestHead &head) const override { return adminToken.accepts(head); }
     int adminClientCount() const override { return admin ? admin->clientCount() : 0; }
+    bool requiresToken(const QString &route, const QString &path) const override;
+    std::optional<Internal::TokenClaims> verifyToken(const QByteArray &token, QString *why) const override;
     std::optional<QByteArray> httpResponse(const Internal::RequestHead &head) override;
     void logHandshake(const Internal::PendingHandshake &p, HandshakeRecord::Outcome outcome, int status,
                       const QByteArray &response, const QString &reason, SessionId session) override;
@@ -108,6 +111,13 @@ public:
     void pongReceived(Internal::Session *s, qint64 roundTripMs) override;
     void written(Internal::Session *s) override;
     void disconnected(Internal::Session *s) override { finishSession(s); }
+
+    // Bearer tokens: a session's claims, its expiry and refresh (tokens.cpp)
+    //! Gives \a s the claims of \a token and (re)schedules its expiry.
+    void applyToken(Internal::Session *s, const Internal::TokenClaims &token);
+    bool refreshToken(Internal::Session *s, const QString &token, QString *errorString);
+    void onTokenDeadlines();
+    void scheduleTokenTimer();
 
     // Sending and fan-out (sending.cpp)
     bool send(Internal::Session *s, const QString *text, const QByteArray *data);
@@ -202,6 +212,12 @@ public:
         PluginCallGuard &operator=(const PluginCallGuard &) = delete;
         HostServerPrivate *const d;
     };
+
+    Internal::TokenVerifier tokens;
+    //! When a session's token (plus the grace period) runs out, in ms since the epoch,
+    //! earliest first. Entries of ended or refreshed sessions are skipped when due.
+    std::multimap<qint64, SessionId> tokenDeadlines;
+    QTimer tokenTimer;
 
     QTimer heartbeat;
     QTimer shutdownTimer;

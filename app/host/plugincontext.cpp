@@ -88,4 +88,17 @@ SessionInfo PluginContext::session(SessionId session) const
     return s ? s->info : SessionInfo();
 }
 
+bool PluginContext::refreshToken(SessionId session, const QString &token, QString *errorString)
+{
+    HostServerPrivate::PluginCallGuard guard(m_host);
+    QString why;
+    const bool ok = m_host->refreshToken(m_host->sessionOf(this, session), token, &why);
+    if (!ok) {
+        qCInfo(m_category).noquote() << QStringLiteral("token refresh of session %1 refused: %2").arg(session).arg(why);
+        if (errorString)
+            *errorString = why;
+    }
+    return ok;
+}
+
 } // namespace WsPlug::Internal

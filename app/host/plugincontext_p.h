@@ -30,6 +30,7 @@ public:
     bool closeSession(SessionId session, quint16 code, const QString &reason) override;
     QList<SessionInfo> sessions() const override;
     SessionInfo session(SessionId session) const override;
+    bool refreshToken(SessionId session, const QString &token, QString *errorString) override;
     QVariantMap settings() const override { return m_settings; }
     const QLoggingCategory &logging() const override { return m_category; }
 

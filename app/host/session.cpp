@@ -36,6 +36,8 @@ SessionSnapshot Session::view() const
     } else if (client || host) {
         s.firstClose = client ? QStringLiteral("client") : QStringLiteral("host");
     }
+    s.subject = info.subject;
+    s.tokenExpiresAt = info.tokenExpiresAt;
     return s;
 }
 

@@ -132,6 +132,8 @@ public:
     QString closeReason;
     CloseCause closeCause = CloseCause::None;
 
+    qint64 tokenDeadlineMs = 0;     // token exp + grace, ms since the epoch; 0: none
+    bool tokenRoute = false;         // on a route that takes a bearer token (it may refresh)
     qint64 lastPingAtMs = 0;        // host clock
     bool awaitingPong = false;
     bool closeRequested = false;     // the host (or an operator) started the close

@@ -48,6 +48,9 @@ void HostServerPrivate::openSession(QWebSocket *ws, ConnectionSocket *tcp, const
     info.connectedAt = QDateTime::currentDateTimeUtc();
     s->pluginId = p.pluginId;
     s->origin = p.origin;
+    s->tokenRoute = p.tokenRequired;
+    if (p.token)
+        applyToken(s, *p.token);
     s->lastActivityMs = info.connectedAt.toMSecsSinceEpoch();
     s->routeStats = stats.route(p.route, p.pluginId);
     stats.countOpened(s);

@@ -112,6 +112,10 @@ QJsonObject toJson(const SessionSnapshot &s)
                                                  {key("first"), s.firstClose},
                                                  {key("apartMs"), double(s.closeFramesApartMs)}});
     }
+    if (!s.subject.isEmpty())
+        o.insert(key("subject"), s.subject);
+    if (s.tokenExpiresAt.isValid())
+        o.insert(key("tokenExpiresAt"), iso(s.tokenExpiresAt));
     return o;
 }
 
@@ -145,6 +149,8 @@ SessionSnapshot sessionFromJson(const QJsonObject &o)
     s.hostClose = frame(frames.value(key("host")));
     s.firstClose = frames.value(key("first")).toString();
     s.closeFramesApartMs = qint64(frames.value(key("apartMs")).toDouble(-1));
+    s.subject = o.value(key("subject")).toString();
+    s.tokenExpiresAt = fromIso(o.value(key("tokenExpiresAt")));
     return s;
 }
 

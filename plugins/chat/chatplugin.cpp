@@ -77,6 +77,12 @@ void ChatPlugin::apply(SessionId session, const ChatResult &result)
 {
     for (const ChatOutgoing &out : result.outgoing)
         m_context->broadcastText(out.text, out.recipients);
+    if (result.refresh) {
+        QString why;
+        const bool accepted = m_context->refreshToken(session, result.refresh->token, &why);
+        const QDateTime expiresAt = accepted ? m_context->session(session).tokenExpiresAt : QDateTime();
+        m_context->sendText(session, ChatProtocol::refreshAnswer(*result.refresh, accepted, expiresAt));
+    }
     if (result.close) {
         qCInfo(m_context->logging()).noquote()
             << "closing session" << session << "with" << result.closeCode << result.closeReason;

@@ -222,6 +222,8 @@ ChatProtocol::Outcome ChatProtocol::dispatch(SessionId session, SessionState &st
         return listMembers(session, state, request, result);
     if (type == QLatin1String("resume"))
         return resume(session, state, request, result);
+    if (type == QLatin1String("refresh"))
+        return refresh(request, result);
     return Problem{QStringLiteral("unknown_type"),
                    QStringLiteral("unknown message type \"%1\"").arg(type.left(64)),
                    QStringLiteral("type"), true};

@@ -8,7 +8,9 @@
 #include <wsplug/sdk/message.h>
 
 #include <QHash>
+#include <QDateTime>
 #include <QJsonObject>
+#include <QJsonValue>
 #include <QList>
 #include <QMap>
 #include <QString>
@@ -26,10 +28,18 @@ struct ChatOutgoing
     QString text;
 };
 
+//! A "refresh" request: the host must verify the token (ChatProtocol cannot).
+struct ChatRefresh
+{
+    QString token;
+    QJsonValue id = QJsonValue(QJsonValue::Undefined);   //!< the request's "id", echoed
+};
+
 //! What the plugin must do after one input: send these, in order, then maybe close.
 struct ChatResult
 {
     QList<ChatOutgoing> outgoing;
+    std::optional<ChatRefresh> refresh;   //!< hand this token to the host, then answer
     bool close = false;
     quint16 closeCode = 0;
     QString closeReason;
@@ -63,6 +73,9 @@ public:
 
 
     void sessionOpened(SessionId session, qint64 nowMs);
+    //! The answer to \a refresh: "refreshed" with the new expiry (null: none), or an
+    //! "error" with code "token_refused" when \a accepted is false.
+    static QString refreshAnswer(const ChatRefresh &refresh, bool accepted, const QDateTime &expiresAt);
     ChatResult textReceived(SessionId session, const QString &text, qint64 nowMs);
     ChatResult binaryReceived(SessionId session, qint64 nowMs);
     //! Leaves every room the session was in; the result carries the "left" events.
@@ -137,6 +150,7 @@ private:
                         ChatResult *result);
     Outcome resume(SessionId session, const SessionState &state, const Request &request,
                    ChatResult *result);
+    static Outcome refresh(const Request &request, ChatResult *result);
 
     Outcome readRoom(const Request &request, QString *room) const;
     Outcome readText(const Request &request, QString *text) const;

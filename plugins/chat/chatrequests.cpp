@@ -340,4 +340,35 @@ ChatProtocol::Replay ChatProtocol::replayAfter(const Room &room, qint64 lastSeq)
     return replay;
 }
 
+ChatProtocol::Outcome ChatProtocol::refresh(const Request &request, ChatResult *result)
+{
+    ChatRefresh refresh;
+    if (auto problem = readString(request.object, QStringLiteral("token"), &refresh.token))
+        return problem;
+    if (refresh.token.isEmpty() || refresh.token.size() > 16 * 1024)
+        return badField(QStringLiteral("token"), QStringLiteral("field \"token\" must be a token of at most 16 KiB"));
+    refresh.id = request.id;
+    result->refresh = refresh;
+    return std::nullopt;
+}
+
+QString ChatProtocol::refreshAnswer(const ChatRefresh &refresh, bool accepted, const QDateTime &expiresAt)
+{
+    QJsonObject answer;
+    if (accepted) {
+        answer = {{QStringLiteral("type"), QStringLiteral("refreshed")},
+                  {QStringLiteral("expiresAt"), expiresAt.isValid() ? QJsonValue(expiresAt.toString(Qt::ISODate))
+                                                                    : QJsonValue(QJsonValue::Null)}};
+    } else {
+        // The reason is in the host's log; the client learns only that it was refused.
+        answer = {{QStringLiteral("type"), QStringLiteral("error")},
+                  {QStringLiteral("code"), QStringLiteral("token_refused")},
+                  {QStringLiteral("message"), QStringLiteral("the token was refused")},
+                  {QStringLiteral("request"), QStringLiteral("refresh")}};
+    }
+    if (!refresh.id.isUndefined())
+        answer.insert(QStringLiteral("id"), refresh.id);
+    return encode(answer);
+}
+
 } // namespace WsPlug

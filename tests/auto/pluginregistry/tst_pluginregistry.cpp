@@ -78,16 +78,16 @@ void tst_PluginRegistry::metadataValidation_data()
                                  << QStringLiteral("ApiVersion %1 is not supported").arg(QLatin1String(nextMajor));
     QTest::addRow("api not a version") << md(base + ", \"ApiVersion\": \"one\", \"Routes\": [\"/x\"]") << QStringLiteral("not MAJOR.MINOR");
     QTest::addRow("api a number") << md(base + ", \"ApiVersion\": 1.0, \"Routes\": [\"/x\"]") << QStringLiteral("\"ApiVersion\"");
-    QTest::addRow("no routes") << md(base + ", \"ApiVersion\": \"1.0\"") << QStringLiteral("\"Routes\"");
-    QTest::addRow("empty routes") << md(base + ", \"ApiVersion\": \"1.0\", \"Routes\": []") << QStringLiteral("\"Routes\"");
-    QTest::addRow("relative route") << md(base + ", \"ApiVersion\": \"1.0\", \"Routes\": [\"x\"]") << QStringLiteral("must start with '/'");
-    QTest::addRow("star inside") << md(base + ", \"ApiVersion\": \"1.0\", \"Routes\": [\"/a*b\"]") << QStringLiteral("'*'");
-    QTest::addRow("catch-all") << md(base + ", \"ApiVersion\": \"1.0\", \"Routes\": [\"/*\"]") << QStringLiteral("swallow");
-    QTest::addRow("reserved") << md(base + ", \"ApiVersion\": \"1.0\", \"Routes\": [\"/_admin\"]") << QStringLiteral("reserved");
-    QTest::addRow("duplicate route") << md(base + ", \"ApiVersion\": \"1.0\", \"Routes\": [\"/x\", \"/x\"]") << QStringLiteral("twice");
-    QTest::addRow("uppercase id") << md("\"Id\": \"X\", \"Name\": \"X\", \"Version\": \"1\", \"Description\": \"d\", \"ApiVersion\": \"1.0\", \"Routes\": [\"/x\"]")
+    QTest::addRow("no routes") << md(base + ", " + own) << QStringLiteral("\"Routes\"");
+    QTest::addRow("empty routes") << md(base + ", " + own + ", \"Routes\": []") << QStringLiteral("\"Routes\"");
+    QTest::addRow("relative route") << md(base + ", " + own + ", \"Routes\": [\"x\"]") << QStringLiteral("must start with '/'");
+    QTest::addRow("star inside") << md(base + ", " + own + ", \"Routes\": [\"/a*b\"]") << QStringLiteral("'*'");
+    QTest::addRow("catch-all") << md(base + ", " + own + ", \"Routes\": [\"/*\"]") << QStringLiteral("swallow");
+    QTest::addRow("reserved") << md(base + ", " + own + ", \"Routes\": [\"/_admin\"]") << QStringLiteral("reserved");
+    QTest::addRow("duplicate route") << md(base + ", " + own + ", \"Routes\": [\"/x\", \"/x\"]") << QStringLiteral("twice");
+    QTest::addRow("uppercase id") << md("\"Id\": \"X\", \"Name\": \"X\", \"Version\": \"1\", \"Description\": \"d\", " + own + ", \"Routes\": [\"/x\"]")
                                   << QStringLiteral("lowercase");
-    QTest::addRow("missing name") << md("\"Id\": \"x\", \"Version\": \"1\", \"Description\": \"d\", \"ApiVersion\": \"1.0\", \"Routes\": [\"/x\"]")
+    QTest::addRow("missing name") << md("\"Id\": \"x\", \"Version\": \"1\", \"Description\": \"d\", " + own + ", \"Routes\": [\"/x\"]")
                                   << QStringLiteral("\"Name\"");
     QTest::addRow("wrong iid") << QByteArray("{\"IID\": \"org.other/1.0\", \"MetaData\": {}}") << QStringLiteral("wrong interface id");
     QTest::addRow("iid with a minor") << QByteArray("{\"IID\": \"" WsPlugMessageHandlerInterface_iid ".0\", \"MetaData\": {}}")

@@ -66,6 +66,17 @@ struct WSPLUG_EXPORT HostConfig
     int statsTickMs = 250;                //!< rate sampling period
     int rateHistorySeconds = 600;         //!< rate samples kept
 
+    //! Bearer tokens (docs/security.md). Routes in requireToken ("*": every plugin
+    //! route) refuse a handshake without a valid token with 401 before the upgrade.
+    QStringList requireToken;
+    QString jwtHs256SecretFile;           //!< file holding the HS256 secret (32 bytes or more)
+    QString jwtPublicKeyFile;             //!< PEM public key: RSA (RS256) or EC P-256 (ES256)
+    QString jwtIssuer;                    //!< if set, "iss" must equal it
+    QString jwtAudience;                  //!< if set, "aud" must name it
+    int jwtClockSkewSeconds = 30;         //!< allowance for exp and nbf
+    //! A session whose token expired, and was not refreshed, is closed with 4001 this long after "exp".
+    int tokenGraceMs = 25000;
+
     //! Record every session's bytes, both ways, to this pcapng file (created anew at
     //! start()); empty = no capture. See README "Capturing to Wireshark".
     QString captureFile;
@@ -90,6 +101,20 @@ struct WSPLUG_EXPORT HostConfig
         const char *flag;   //!< nullptr: config file only
         const char *help;
     };
+    //! A text setting (a string, or with \c list a repeatable flag and a JSON array of
+    //! strings): its config key, its flag and help, and where it lives.
+    struct TextSetting
+    {
+        const char *key;
+        const char *flag;
+        const char *valueName;
+        const char *help;
+        QString HostConfig::*text;       //!< or nullptr
+        QStringList HostConfig::*list;   //!< or nullptr
+    };
+    //! Every text setting that has a flag and a config key of the same meaning.
+    static const QList<TextSetting> &textSettings();
+
     //! Every integer setting: the one list validate(), the config file, the programs'
     //! flags and the admin snapshot's limits use.
     static const QList<IntSetting> &intSettings();

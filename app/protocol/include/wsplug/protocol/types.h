@@ -81,6 +81,8 @@ struct SessionSnapshot
     CloseFrame hostClose;
     QString firstClose;           //!< "client", "host", or empty: no close frame at all
     qint64 closeFramesApartMs = -1;
+    QString subject;              //!< the bearer token's "sub", empty without one
+    QDateTime tokenExpiresAt;     //!< the bearer token's "exp"; null without one
 };
 QString stateName(SessionSnapshot::State state);
 SessionSnapshot::State stateFromName(const QString &name);   //!< Open if unknown

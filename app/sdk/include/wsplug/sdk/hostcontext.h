@@ -66,6 +66,14 @@ public:
     //! another plugin's or ended.
     virtual SessionInfo session(SessionId session) const = 0;
 
+    //! Extends \a session with a fresh bearer \a token (e.g. one the client sent in a
+    //! message). The host verifies it as at the handshake (signature, exp, nbf, iss,
+    //! aud) and that its "sub" is the session's; then the session's claims and expiry
+    //! (SessionInfo) are the new token's. Returns false, changing nothing, with the
+    //! reason in \a errorString (for the log: tell the client less) if the token is
+    //! refused, the session is not an open one of this plugin, or its route takes no token.
+    virtual bool refreshToken(SessionId session, const QString &token, QString *errorString) = 0;
+
     //! This plugin's settings: the "plugins": { "<Id>": { ... } } object of the host
     //! config; empty when there is none.
     virtual QVariantMap settings() const = 0;

@@ -5,6 +5,8 @@
 #include <QByteArray>
 #include <QDateTime>
 #include <QString>
+#include <QStringList>
+#include <QVariantMap>
 
 namespace WsPlug {
 
@@ -37,6 +39,15 @@ struct SessionInfo
     quint16 peerPort = 0;
     QString subprotocol;   //!< negotiated Sec-WebSocket-Protocol, empty if none
     QDateTime connectedAt;
+
+    // From the bearer token the session presented (routes that require one, see
+    // --require-token); all empty otherwise. A refresh (HostContext::refreshToken())
+    // updates them: read them again through HostContext::session().
+    QString subject;           //!< the token's "sub" claim
+    QStringList roles;         //!< the token's "roles" claim (an array of strings, or one space-separated string)
+    QVariantMap claims;        //!< every claim of the token, custom ones included
+    QDateTime tokenExpiresAt;  //!< the token's "exp" (UTC); null when it has none. The host closes
+                               //!< the session with 4001 a grace period after it, unless refreshed
 };
 
 } // namespace WsPlug
