@@ -7,6 +7,7 @@
 #include "handshakesmodel.h"
 #include "sessionsmodel.h"
 
+#include <QLocale>
 #include <QRegularExpression>
 #include <QUrlQuery>
 
@@ -14,8 +15,11 @@ namespace WsPlug {
 
 namespace {
 constexpr int MaxRetryDelayMs = 5000;
-// A TCP connect to an address that drops packets would otherwise take minutes to fail.
-constexpr int ConnectTimeoutMs = 10000;
+
+QString seconds(int ms)
+{
+    return QLocale().toString(ms / 1000.0, 'g', 3);
+}
 // Commands waiting for a reply; a host that never answers must not grow this.
 constexpr int MaxPendingCommands = 10000;
 } // namespace
@@ -95,7 +99,7 @@ void MonitorClient::openSocket()
     m_timedOut = false;
     m_socketError = QAbstractSocket::UnknownSocketError;
     m_socketErrorText.clear();
-    m_watchdog.start(ConnectTimeoutMs);
+    m_watchdog.start(m_connectTimeoutMs);
     m_socket.open(m_url);
 }
 
@@ -140,8 +144,8 @@ QString MonitorClient::describeEnd(bool *retry) const
     *retry = true;
     const QString where = m_url.host() + QLatin1Char(':') + QString::number(m_url.port(80));
     if (m_timedOut) {
-        return m_connected ? tr("no news from the host for %1 s (network timeout)").arg(silenceTimeoutMs() / 1000)
-                           : tr("no answer from %1 within %2 s (network timeout)").arg(where).arg(ConnectTimeoutMs / 1000);
+        return m_connected ? tr("no news from the host for %1 s (network timeout)").arg(seconds(silenceTimeoutMs()))
+                           : tr("no answer from %1 within %2 s (network timeout)").arg(where, seconds(m_connectTimeoutMs));
     }
     // A refused handshake: Qt 6.4 tells the HTTP status only inside its error text
     // ("QWebSocketPrivate::processHandshake: Unhandled http status code: 401 (Unauthorized).").

@@ -58,8 +58,13 @@ public:
     bool isStale() const { return m_hasSnapshot && m_state != State::Attached; }
     //! When the connection the stale data came from was lost.
     QDateTime lostAt() const { return m_lostAt; }
-    //! A connection is closed when nothing came from the host for this long (network timeout).
-    void setSilenceTimeoutMs(int ms) { m_silenceTimeoutMs = ms; }
+    //! Network timeouts: an attempt gives up after \a connectMs without an answer, a
+    //! connection after \a silenceMs without a message (0: 20 ticks, at least 10 s).
+    void setTimeouts(int connectMs, int silenceMs)
+    {
+        m_connectTimeoutMs = connectMs;
+        m_silenceTimeoutMs = silenceMs;
+    }
 
     SessionsModel *sessions() const { return m_sessions; }
     HandshakesModel *handshakes() const { return m_handshakes; }
@@ -139,7 +144,8 @@ private:
     State m_state = State::Detached;
     QString m_lastError;
     int m_retryDelayMs = 500;
-    int m_silenceTimeoutMs = 0;   // 0: derived from the tick interval
+    int m_connectTimeoutMs = 10000;   // a connect to an address that drops packets takes minutes to fail
+    int m_silenceTimeoutMs = 0;       // 0: derived from the tick interval
     quint64 m_attempt = 0;        // numbers connection attempts: a late signal of an old one is ignored
     bool m_connected = false;     // this attempt got past the handshake
     bool m_timedOut = false;      // this attempt was aborted by the watchdog

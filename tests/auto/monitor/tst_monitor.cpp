@@ -59,6 +59,9 @@
 #include <QWebSocketHandshakeOptions>
 #include <QWebSocket>
 
+#include <QScopeGuard>
+
+#include <csignal>
 #include <memory>
 
 using namespace WsPlug;
@@ -168,6 +171,7 @@ private Q_SLOTS:
     void exportsParseBackToWhatTheTablesShow();
     void doubleClickShowsEverythingAboutASession();
     void byAddressCountsSessionsAndRefusalsPerAddress();
+    void aSilentHostIsANetworkTimeout();
 };
 
 namespace {
@@ -1638,6 +1642,47 @@ void tst_Monitor::byAddressCountsSessionsAndRefusalsPerAddress()
     QCOMPARE(w.findChild<QTableView *>(QStringLiteral("clientsView"))->model()->rowCount(), 2);
     if (qEnvironmentVariableIsSet("WSPLUG_MONITOR_PNG"))
         w.grab().save(qEnvironmentVariable("WSPLUG_MONITOR_PNG"), "PNG");
+}
+
+// A host that goes silent (a paused process, a pulled cable) sends no FIN: without a
+// watchdog its last state would pass for live forever. Both a handshake never answered
+// and a connection gone quiet are network timeouts, in words.
+void tst_Monitor::aSilentHostIsANetworkTimeout()
+{
+    QTcpServer mute;   // accepts, never answers
+    QVERIFY(mute.listen(QHostAddress::LocalHost, 0));
+    MonitorClient client;
+    client.setTimeouts(300, 1000);
+    client.attach(QUrl(QStringLiteral("ws://127.0.0.1:%1/_admin?token=whatever").arg(mute.serverPort())));
+    QTRY_COMPARE(client.state(), MonitorClient::State::Reconnecting);
+    QVERIFY2(client.lastError().contains(QStringLiteral("no answer from 127.0.0.1:%1 within 0.3 s (network timeout)")
+                                             .arg(mute.serverPort())), qPrintable(client.lastError()));
+    client.detach();
+
+    const quint16 port = freePort();
+    QProcess host;
+    QVERIFY(startHostProgram(host, port, QStringLiteral("silent-token-1")));
+    auto w = openWindow();
+    QVERIFY(w);
+    w->client()->setTimeouts(3000, 1000);
+    w->switchToRemote(QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(port)), QStringLiteral("silent-token-1"),
+                      MainWindow::EmbeddedChoice::Keep);
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
+    auto *banner = w->findChild<QWidget *>(QStringLiteral("staleBanner"));
+    QVERIFY(!banner->isVisible());
+    const auto pid = pid_t(host.processId());
+    ::kill(pid, SIGSTOP);
+    auto resume = qScopeGuard([pid] { ::kill(pid, SIGCONT); });
+    QTRY_VERIFY(banner->isVisible());
+    QVERIFY2(w->client()->lastError().contains(QStringLiteral("no news from the host for 1 s (network timeout)")),
+             qPrintable(w->client()->lastError()));
+    QVERIFY(w->findChild<QLabel *>(QStringLiteral("stateLabel"))->text().contains(QStringLiteral("network timeout")));
+    resume.dismiss();
+    ::kill(pid, SIGCONT);
+    QTRY_COMPARE_WITH_TIMEOUT(w->client()->state(), MonitorClient::State::Attached, 10000);
+    QTRY_VERIFY(!banner->isVisible());
+    host.terminate();
+    QVERIFY(host.waitForFinished(5000));
 }
 
 QTEST_MAIN(tst_Monitor)
