@@ -284,12 +284,11 @@ void MainWindow::switchToRemote(const QUrl &url, const QString &token, EmbeddedC
         box->addButton(QMessageBox::Cancel)->setObjectName(QStringLiteral("cancelButton"));
         box->setDefaultButton(keep);
         box->setAttribute(Qt::WA_DeleteOnClose);
-        connect(box, &QMessageBox::buttonClicked, this, [this, box, keep, stop, url, token](QAbstractButton *button) {
+        connect(box, &QMessageBox::buttonClicked, this, [this, keep, stop, url, token](QAbstractButton *button) {
             if (button == keep)
                 switchToRemote(url, token, EmbeddedChoice::Keep);
             else if (button == stop)
                 switchToRemote(url, token, EmbeddedChoice::Stop);
-            Q_UNUSED(box);
         });
         box->open();
         return;
