@@ -16,6 +16,13 @@ namespace WsPlug {
 namespace {
 constexpr int MaxRetryDelayMs = 5000;
 
+//! Qt's error text without the names of Qt's own functions, which mean nothing to an operator.
+QString plainError(QString text)
+{
+    static const QRegularExpression internal(QStringLiteral("^\\w+::\\w+: "));
+    return text.remove(internal);
+}
+
 QString seconds(int ms)
 {
     return QLocale().toString(ms / 1000.0, 'g', 3);
@@ -177,7 +184,7 @@ QString MonitorClient::describeEnd(bool *retry) const
         }
         if (m_socketError == QAbstractSocket::RemoteHostClosedError)
             return tr("the host dropped the connection without a close frame (it stopped or crashed)");
-        return tr("connection lost: %1").arg(m_socketErrorText);
+        return tr("connection lost: %1").arg(plainError(m_socketErrorText));
     }
     switch (m_socketError) {
     case QAbstractSocket::ConnectionRefusedError:
@@ -185,20 +192,17 @@ QString MonitorClient::describeEnd(bool *retry) const
     case QAbstractSocket::HostNotFoundError:
         return tr("unreachable: the host name %1 is not known").arg(m_url.host());
     case QAbstractSocket::NetworkError:
-        return tr("unreachable: %1 (network error)").arg(m_socketErrorText);
+        return tr("unreachable: %1 (network error)").arg(plainError(m_socketErrorText));
     case QAbstractSocket::SocketTimeoutError:
         return tr("no answer from %1 (network timeout)").arg(where);
     case QAbstractSocket::RemoteHostClosedError:
         return tr("the host closed the connection during the handshake");
     case QAbstractSocket::SslHandshakeFailedError:
-        return tr("TLS handshake failed: %1").arg(m_socketErrorText);
+        return tr("TLS handshake failed: %1").arg(plainError(m_socketErrorText));
     default:
         break;
     }
-    QString text = m_socketErrorText;
-    // Qt's own function names mean nothing to an operator.
-    static const QRegularExpression internal(QStringLiteral("^\\w+::\\w+: "));
-    text.remove(internal);
+    const QString text = plainError(m_socketErrorText);
     return text.isEmpty() ? tr("connection lost") : text;
 }
 
