@@ -271,7 +271,8 @@ void MainWindow::switchToRemote(const QUrl &url, const QString &token, EmbeddedC
     if (clients > 0) {
         // Stopping would close every one of them (1001) and lose their history: ask.
         auto *box = new QMessageBox(QMessageBox::Question, tr("Keep the embedded host running?"),
-                                    tr("The embedded host serves %n client(s).", nullptr, clients),
+                                    clients == 1 ? tr("The embedded host serves 1 client.")
+                                                 : tr("The embedded host serves %1 clients.").arg(clients),
                                     QMessageBox::NoButton, this);
         box->setObjectName(QStringLiteral("embeddedQuestion"));
         box->setInformativeText(tr("Keep it running while you watch %1: its clients stay connected, and "
@@ -447,7 +448,8 @@ void MainWindow::closeEvent(QCloseEvent *event)
     }
     event->ignore();
     auto *box = new QMessageBox(QMessageBox::Question, tr("Close the monitor?"),
-                                tr("%n client(s) are connected to the embedded host.", nullptr, clients),
+                                clients == 1 ? tr("1 client is connected to the embedded host.")
+                                             : tr("%1 clients are connected to the embedded host.").arg(clients),
                                 QMessageBox::NoButton, this);
     box->setObjectName(QStringLiteral("closeQuestion"));
     box->setInformativeText(tr("Closing the window stops the embedded host: they get 1001 (going away)."));
