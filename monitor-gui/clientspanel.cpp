@@ -3,8 +3,10 @@
 #include "clientspanel.h"
 
 #include "closedialog.h"
+#include "handshakesmodel.h"
 #include "monitorclient.h"
 #include "senddialog.h"
+#include "sessiondialog.h"
 #include "sessionsmodel.h"
 
 #include <QAction>
@@ -16,7 +18,11 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
+#include <QSplitter>
 #include <QTableView>
+#include <QTableWidget>
+#include <QTimer>
+#include <QToolButton>
 #include <QTime>
 #include <QVBoxLayout>
 
@@ -82,6 +88,13 @@ ClientsPanel::ClientsPanel(MonitorClient *client, QWidget *parent)
         connect(button, &QPushButton::clicked, a, &QAction::trigger);
         top->addWidget(button);
     }
+    m_byAddress = new QToolButton(this);
+    m_byAddress->setObjectName(QStringLiteral("byAddressButton"));
+    m_byAddress->setText(tr("By address"));
+    m_byAddress->setCheckable(true);
+    m_byAddress->setToolTip(tr("Sessions and refused handshakes per client address: who is hitting a limit"));
+    connect(m_byAddress, &QToolButton::toggled, this, &ClientsPanel::setByAddressVisible);
+    top->addWidget(m_byAddress);
     layout->addLayout(top);
 
     m_proxy = new QSortFilterProxyModel(this);
@@ -108,7 +121,41 @@ ClientsPanel::ClientsPanel(MonitorClient *client, QWidget *parent)
     m_view->addActions(sessionActions());
     setColumnWidths(1.0);
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &ClientsPanel::onSelectionChanged);
-    layout->addWidget(m_view, 1);
+    connect(m_view, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
+        showSession(index.data(SessionsModel::IdRole).value<SessionId>());
+    });
+
+    m_addresses = new QTableWidget(0, 3, this);
+    m_addresses->setObjectName(QStringLiteral("addressesView"));
+    m_addresses->setHorizontalHeaderLabels({tr("Address"), tr("Sessions"), tr("Refused")});
+    m_addresses->horizontalHeaderItem(2)->setToolTip(tr("Handshakes the host refused (429: over the per-address limit, …)"));
+    m_addresses->setColumnWidth(0, 130);
+    m_addresses->setColumnWidth(1, 70);
+    m_addresses->verticalHeader()->hide();
+    m_addresses->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_addresses->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_addresses->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_addresses->setSortingEnabled(true);
+    m_addresses->sortByColumn(1, Qt::DescendingOrder);   // the busiest address first
+    m_addresses->horizontalHeader()->setStretchLastSection(true);
+    m_addresses->setToolTip(tr("Click an address to show only its sessions"));
+    m_addresses->hide();
+    // One address's sessions: its text followed by ':' (the port) matches no other address.
+    connect(m_addresses, &QTableWidget::cellClicked, this, [this](int row) {
+        m_filter->setText(m_addresses->item(row, 0)->text() + QLatin1Char(':'));
+    });
+    auto *addressTimer = new QTimer(this);
+    connect(addressTimer, &QTimer::timeout, this, [this] {
+        if (m_addresses->isVisible())
+            updateAddresses();
+    });
+    addressTimer->start(1000);
+    auto *split = new QSplitter(this);
+    split->addWidget(m_addresses);
+    split->addWidget(m_view);
+    split->setStretchFactor(1, 1);
+    split->setSizes({280, 900});
+    layout->addWidget(split, 1);
 
     m_selectionLabel = new QLabel(tr("Select clients to close, kick or message them."), this);
     layout->addWidget(m_selectionLabel);
@@ -120,6 +167,7 @@ ClientsPanel::ClientsPanel(MonitorClient *client, QWidget *parent)
     connect(client, &MonitorClient::stateChanged, m_commandLog, [this](MonitorClient::State state) {
         if (state == MonitorClient::State::Detached)
             m_commandLog->clear();
+        onSelectionChanged();   // the actions need a live connection
     });
 
     connect(m_client, &MonitorClient::commandFinished, this, [this](const QString &what, bool ok, const QString &error) {
@@ -146,6 +194,56 @@ void ClientsPanel::focusFilter()
     m_filter->setFocus();
 }
 
+void ClientsPanel::showSession(SessionId id)
+{
+    auto *dialog = new SessionDialog(m_client, id, window());
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+}
+
+void ClientsPanel::setByAddressVisible(bool on)
+{
+    m_byAddress->setChecked(on);
+    m_addresses->setVisible(on);
+    if (on)
+        updateAddresses();
+}
+
+void ClientsPanel::updateAddresses()
+{
+    struct Counts
+    {
+        int sessions = 0;
+        int refused = 0;
+    };
+    QHash<QString, Counts> counts;
+    const SessionsModel *sessions = m_client->sessions();
+    for (int r = 0; r < sessions->rowCount(); ++r)
+        ++counts[sessions->at(r).peerAddress].sessions;
+    const HandshakesModel *handshakes = m_client->handshakes();
+    for (int r = 0; r < handshakes->rowCount(); ++r) {
+        const HandshakeRecord &h = handshakes->at(r);
+        if (h.outcome == HandshakeRecord::Outcome::Refused)
+            ++counts[h.peerAddress].refused;
+    }
+    const QString selected = m_addresses->currentItem() ? m_addresses->item(m_addresses->currentRow(), 0)->text() : QString();
+    m_addresses->setSortingEnabled(false);
+    m_addresses->setRowCount(int(counts.size()));
+    int row = 0;
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it, ++row) {
+        m_addresses->setItem(row, 0, new QTableWidgetItem(it.key()));
+        for (int c : {1, 2}) {
+            auto *item = new QTableWidgetItem;
+            item->setData(Qt::DisplayRole, c == 1 ? it->sessions : it->refused);
+            item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            m_addresses->setItem(row, c, item);
+        }
+        if (it.key() == selected)
+            m_addresses->selectRow(row);
+    }
+    m_addresses->setSortingEnabled(true);   // sorts again, by the column the user chose
+}
+
 void ClientsPanel::followFont(const QFont &font, qreal scale)
 {
     m_view->verticalHeader()->setDefaultSectionSize(QFontMetrics(font).height() + 8);
@@ -161,9 +259,11 @@ void ClientsPanel::setColumnWidths(qreal scale)
 void ClientsPanel::onSelectionChanged()
 {
     const int n = int(selectedSessions().size());
+    // Stale rows may be sessions long gone, or ids another session has taken since.
+    const bool live = m_client->state() == MonitorClient::State::Attached;
     for (QAction *a : {m_closeAction, m_kickAction, m_watchAction})
-        a->setEnabled(n > 0);
-    m_sendAction->setEnabled(n == 1);
+        a->setEnabled(live && n > 0);
+    m_sendAction->setEnabled(live && n == 1);
     m_selectionLabel->setText(n == 0 ? tr("Select clients to close, kick or message them.")
                                      : tr("%n client(s) selected", nullptr, n));
 }

@@ -122,6 +122,18 @@ QVariant ClosesModel::data(const QModelIndex &index, int role) const
     return {};
 }
 
+const SessionSnapshot *ClosesModel::find(SessionId id, QDateTime *closedAt) const
+{
+    for (const Entry &e : m_entries) {
+        if (e.session.id == id) {
+            if (closedAt)
+                *closedAt = e.closedAt;
+            return &e.session;
+        }
+    }
+    return nullptr;
+}
+
 void ClosesModel::add(const QList<SessionSnapshot> &closed, const QDateTime &when)
 {
     if (closed.isEmpty())

@@ -38,6 +38,9 @@ public:
     quint64 dropped() const { return m_dropped; }
     void countOmitted(int omitted) { m_dropped += quint64(std::max(omitted, 0)); }
 
+    //! The newest record of session \a id, or nullptr; \a closedAt gets when it closed.
+    const SessionSnapshot *find(SessionId id, QDateTime *closedAt = nullptr) const;
+
     //! Who sent the first close frame, in words: "client", "host", or "none (1006)".
     static QString firstCloseFrame(const SessionSnapshot &session);
     //! One side's close frame in words: "4001 “class is over”", "1005 (no code)", or "none".

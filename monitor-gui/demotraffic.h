@@ -27,6 +27,8 @@ public:
 
     void start(const QUrl &base);   //!< ws://host:port
     void stop();
+    //! The demo's own clients, open or opening.
+    int clientCount() const { return int(m_clients.size()); }
 
 private:
     QWebSocket *open(const QUrl &url);

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "embeddedhost.h"
 
+#include <wsplug/hostserver.h>
 #include <wsplug/hostthread.h>
 
 #include <utility>
@@ -86,6 +87,17 @@ void EmbeddedHost::stop()
     });
     setState(State::Stopping);
     retiring->deleteWhenStopped();
+}
+
+int EmbeddedHost::sessionCount() const
+{
+    HostServer *host = m_state == State::Running && m_thread ? m_thread->host() : nullptr;
+    if (!host)
+        return 0;
+    // The session list belongs to the host thread; only a question, never for long.
+    int count = 0;
+    QMetaObject::invokeMethod(host, [host, &count] { count = host->sessionCount(); }, Qt::BlockingQueuedConnection);
+    return count;
 }
 
 void EmbeddedHost::waitForStoppingHosts()

@@ -45,6 +45,8 @@ public:
     //! Something the user should know: the port used instead of a busy one, or why the
     //! host could not start. Empty otherwise.
     QString notice() const { return m_notice; }
+    //! The running host's sessions, asked of its thread (a short wait); 0 when not running.
+    int sessionCount() const;
 
 Q_SIGNALS:
     void stateChanged(WsPlug::EmbeddedHost::State state);

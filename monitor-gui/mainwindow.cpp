@@ -14,13 +14,26 @@
 #include "monitoroptions.h"
 #include "pluginspanel.h"
 #include "sessionsmodel.h"
+#include "tableexport.h"
+#include "charts/chartspanel.h"
 
 #include <wsplug/protocol/adminprotocol.h>
 
 #include <QAction>
+#include <QCheckBox>
+#include <QCloseEvent>
 #include <QComboBox>
+#include <QFileDialog>
+#include <QHBoxLayout>
 #include <QIcon>
 #include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSettings>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QToolBar>
@@ -61,6 +74,7 @@ MainWindow::MainWindow(const MonitorOptions &options, QWidget *parent)
     m_normalFont = font();
     buildToolbar();
     buildTabs();
+    buildMenu();
     m_stateLabel = new QLabel(this);
     m_stateLabel->setObjectName(QStringLiteral("stateLabel"));
     m_countLabel = new QLabel(this);
@@ -69,13 +83,20 @@ MainWindow::MainWindow(const MonitorOptions &options, QWidget *parent)
     statusBar()->addPermanentWidget(m_countLabel);
 
     connect(m_client, &MonitorClient::stateChanged, this, &MainWindow::updateStatus);
+    connect(m_client, &MonitorClient::stateChanged, this, &MainWindow::updateStaleness);
+    connect(m_client, &MonitorClient::snapshotReceived, this, &MainWindow::updateStaleness);
+    m_countdown = new QTimer(this);
+    m_countdown->setInterval(250);
+    connect(m_countdown, &QTimer::timeout, this, &MainWindow::updateStatus);
     connect(m_client, &MonitorClient::snapshotReceived, this, &MainWindow::updateStatus);
     connect(m_client, &MonitorClient::statsChanged, this, &MainWindow::updateStatus);
     // The session count also changes between ticks (a fetched session list).
     connect(m_client->sessions(), &QAbstractItemModel::rowsInserted, this, &MainWindow::updateStatus);
     connect(m_client->sessions(), &QAbstractItemModel::rowsRemoved, this, &MainWindow::updateStatus);
     connect(m_clients, &ClientsPanel::commandLogged, this, [this](const QString &text) {
-        statusBar()->showMessage(text, 5000);
+        // A temporary message hides the state: never while the state is the news.
+        if (m_client->state() == MonitorClient::State::Attached)
+            statusBar()->showMessage(text, 5000);
     });
     connect(m_embedded, &EmbeddedHost::started, this, &MainWindow::onEmbeddedHostStarted);
     connect(m_embedded, &EmbeddedHost::stateChanged, this, &MainWindow::updateStatus);
@@ -154,7 +175,33 @@ void MainWindow::buildTabs()
     m_tabs->addTab(m_closes, tr("Cl&oses"));
     m_tabs->addTab(m_frames, tr("&Frames"));
     m_tabs->addTab(m_plugins, tr("&Plugins"));
-    setCentralWidget(m_tabs);
+    // What is shown stays readable when the connection is lost, but greyed, under a
+    // banner that says so, until a new snapshot replaces it.
+    m_banner = new QFrame(this);
+    m_banner->setObjectName(QStringLiteral("staleBanner"));
+    m_banner->setFrameShape(QFrame::StyledPanel);
+    m_banner->setAutoFillBackground(true);
+    QPalette warning = m_banner->palette();
+    warning.setColor(QPalette::Window, QColor(0xff, 0xe8, 0xa8));
+    warning.setColor(QPalette::WindowText, QColor(0x4a, 0x34, 0x00));
+    m_banner->setPalette(warning);
+    auto *bannerLayout = new QHBoxLayout(m_banner);
+    m_bannerText = new QLabel(m_banner);
+    m_bannerText->setObjectName(QStringLiteral("staleBannerText"));
+    m_bannerText->setWordWrap(true);
+    bannerLayout->addWidget(m_bannerText, 1);
+    auto *reattach = new QPushButton(tr("Attach…"), m_banner);
+    reattach->setObjectName(QStringLiteral("bannerAttachButton"));
+    connect(reattach, &QPushButton::clicked, this, &MainWindow::showAttachDialog);
+    bannerLayout->addWidget(reattach);
+    m_banner->hide();
+    auto *central = new QWidget(this);
+    auto *centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    centralLayout->setSpacing(0);
+    centralLayout->addWidget(m_banner);
+    centralLayout->addWidget(m_tabs, 1);
+    setCentralWidget(central);
     connect(m_window, &QComboBox::currentIndexChanged, this,
             [this] { m_dashboard->setWindowSeconds(m_window->currentData().toInt()); });
 
@@ -211,13 +258,52 @@ void MainWindow::onEmbeddedHostStarted()
 
 void MainWindow::attachToRemote(const QUrl &url, const QString &token)
 {
+    switchToRemote(url, token, EmbeddedChoice::Ask);
+}
+
+int MainWindow::embeddedClients() const
+{
+    if (m_embedded->state() != EmbeddedHost::State::Running)
+        return 0;
+    return std::max(0, m_embedded->sessionCount() - (m_usingEmbedded ? m_demo->clientCount() : 0));
+}
+
+void MainWindow::switchToRemote(const QUrl &url, const QString &token, EmbeddedChoice choice)
+{
+    const int clients = choice == EmbeddedChoice::Ask && m_usingEmbedded ? embeddedClients() : 0;
+    if (clients > 0) {
+        // Stopping would close every one of them (1001) and lose their history: ask.
+        auto *box = new QMessageBox(QMessageBox::Question, tr("Keep the embedded host running?"),
+                                    clients == 1 ? tr("The embedded host serves 1 client.")
+                                                 : tr("The embedded host serves %1 clients.").arg(clients),
+                                    QMessageBox::NoButton, this);
+        box->setObjectName(QStringLiteral("embeddedQuestion"));
+        box->setInformativeText(tr("Keep it running while you watch %1: its clients stay connected, and "
+                                   "\"Use embedded host\" switches back to it. Or stop it: its clients get 1001 "
+                                   "(going away).").arg(url.toString(QUrl::RemoveQuery)));
+        auto *keep = box->addButton(tr("Keep it running"), QMessageBox::AcceptRole);
+        keep->setObjectName(QStringLiteral("keepEmbeddedButton"));
+        auto *stop = box->addButton(tr("Stop it"), QMessageBox::DestructiveRole);
+        stop->setObjectName(QStringLiteral("stopEmbeddedButton"));
+        box->addButton(QMessageBox::Cancel)->setObjectName(QStringLiteral("cancelButton"));
+        box->setDefaultButton(keep);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        connect(box, &QMessageBox::buttonClicked, this, [this, keep, stop, url, token](QAbstractButton *button) {
+            if (button == keep)
+                switchToRemote(url, token, EmbeddedChoice::Keep);
+            else if (button == stop)
+                switchToRemote(url, token, EmbeddedChoice::Stop);
+        });
+        box->open();
+        return;
+    }
     m_demoAction->setChecked(false);
     m_demoAction->setEnabled(false);
     m_usingEmbedded = false;
     m_client->attach(normalizedAdminUrl(url, token));
-    // The embedded host is no longer watched: stop it so it frees its port, without
-    // waiting here for its clients to answer the close.
-    m_embedded->stop();
+    // Kept by default: nothing is destroyed unasked, and switching back is instant.
+    if (choice == EmbeddedChoice::Stop)
+        m_embedded->stop();   // its clients get 1001; nothing here waits for them
     updateStatus();
 }
 
@@ -267,7 +353,10 @@ void MainWindow::updateStatus()
     const QString where = host.version.isEmpty() ? m_client->displayUrl()
                                                  : QStringLiteral("%1:%2").arg(host.address).arg(host.port);
     const bool starting = m_usingEmbedded && m_embedded->state() == EmbeddedHost::State::Starting;
-    if (!m_usingEmbedded)
+    if (!m_usingEmbedded && m_embedded->state() == EmbeddedHost::State::Running)
+        m_hostLabel->setText(tr("<b>Remote</b> %1 <i>(the embedded host still runs on port %2)</i>")
+                                 .arg(where).arg(m_embedded->serverPort()));
+    else if (!m_usingEmbedded)
         m_hostLabel->setText(tr("<b>Remote</b> %1").arg(where));
     else if (starting)
         m_hostLabel->setText(tr("<b>Embedded</b> starting…"));
@@ -293,14 +382,150 @@ void MainWindow::updateStatus()
         if (!hostNotice.isEmpty())
             state += QStringLiteral(" — ") + hostNotice;
         break;
-    case MonitorClient::State::Reconnecting:
-        state = tr("⚠ Connection lost (%1) — retrying…").arg(m_client->lastError());
+    case MonitorClient::State::Reconnecting: {
+        const int ms = m_client->retryInMs();
+        state = ms < 0 ? tr("⚠ %1 — retrying now…").arg(m_client->lastError())
+                       : tr("⚠ %1 — retrying in %2 s").arg(m_client->lastError()).arg((ms + 999) / 1000);
+        break;
+    }
+    case MonitorClient::State::Failed:
+        state = tr("✘ Not retrying: %1").arg(m_client->lastError());
         break;
     }
     m_stateLabel->setText(state);
+    const bool counting = m_client->state() == MonitorClient::State::Reconnecting;
+    if (counting && !m_countdown->isActive())
+        m_countdown->start();
+    else if (!counting)
+        m_countdown->stop();
     const HostStats st = m_client->stats();
     m_countLabel->setText(tr("%1 sessions · %2 handshakes pending · %3 opened in total")
                               .arg(m_client->sessions()->rowCount()).arg(st.pendingHandshakes).arg(st.opened));
+}
+
+void MainWindow::updateStaleness()
+{
+    const bool failed = m_client->state() == MonitorClient::State::Failed;
+    const bool stale = m_client->isStale();
+    if (m_tabs->property("stale").toBool() != stale) {
+        // Grey text on grey: readable, but plainly not live (a palette, not an effect,
+        // so that it looks the same on every platform and in a screenshot).
+        QPalette greyed = palette();
+        if (stale) {
+            const QColor text(0x8c, 0x8c, 0x8c);
+            for (auto role : {QPalette::Text, QPalette::WindowText, QPalette::ButtonText, QPalette::HighlightedText})
+                greyed.setColor(role, text);
+            greyed.setColor(QPalette::Base, QColor(0xf2, 0xf2, 0xf2));
+            greyed.setColor(QPalette::AlternateBase, QColor(0xea, 0xea, 0xea));
+            greyed.setColor(QPalette::Highlight, QColor(0xd0, 0xd0, 0xd0));
+        }
+        m_tabs->setPalette(greyed);
+        m_tabs->setProperty("stale", stale);
+        if (auto *charts = m_dashboard->findChild<ChartsPanel *>())
+            charts->setGreyed(stale);
+    }
+    // Its buttons act on the host: not while what they would act on is not live.
+    m_plugins->setEnabled(!stale);
+    m_banner->setVisible(stale || failed);
+    if (!stale && !failed)
+        return;
+    const QString where = m_client->displayUrl();
+    QString text;
+    if (stale) {
+        text = tr("<b>Not live since %1</b> — %2. What you see is the last state %3 sent; it is replaced as soon "
+                  "as the host answers again.")
+                   .arg(m_client->lostAt().toString(QStringLiteral("HH:mm:ss")), m_client->lastError().toHtmlEscaped(),
+                        where.toHtmlEscaped());
+    } else {
+        text = tr("<b>Not attached.</b> %1: %2.").arg(where.toHtmlEscaped(), m_client->lastError().toHtmlEscaped());
+    }
+    if (failed)
+        text += tr(" <b>Retrying stopped.</b>");
+    m_bannerText->setText(text);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    // Closing the window stops the embedded host: its clients would get 1001 unasked.
+    const int clients = m_closeConfirmed ? 0 : embeddedClients();
+    if (clients == 0 || !QSettings().value(QLatin1String(ConfirmCloseKey), true).toBool()) {
+        event->accept();
+        return;
+    }
+    event->ignore();
+    auto *box = new QMessageBox(QMessageBox::Question, tr("Close the monitor?"),
+                                clients == 1 ? tr("1 client is connected to the embedded host.")
+                                             : tr("%1 clients are connected to the embedded host.").arg(clients),
+                                QMessageBox::NoButton, this);
+    box->setObjectName(QStringLiteral("closeQuestion"));
+    box->setInformativeText(tr("Closing the window stops the embedded host: they get 1001 (going away)."));
+    auto *dontAsk = new QCheckBox(tr("Don't ask again"), box);
+    dontAsk->setObjectName(QStringLiteral("dontAskAgain"));
+    box->setCheckBox(dontAsk);
+    auto *close = box->addButton(tr("Close and stop the host"), QMessageBox::AcceptRole);
+    close->setObjectName(QStringLiteral("closeAnywayButton"));
+    auto *cancel = box->addButton(QMessageBox::Cancel);
+    cancel->setObjectName(QStringLiteral("cancelButton"));
+    box->setDefaultButton(cancel);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::buttonClicked, this, [this, close, dontAsk](QAbstractButton *button) {
+        if (button != close)
+            return;
+        if (dontAsk->isChecked())
+            QSettings().setValue(QLatin1String(ConfirmCloseKey), false);
+        m_closeConfirmed = true;
+        // Once the box has gone: closing the window from inside its own slot would not.
+        QTimer::singleShot(0, this, &QWidget::close);
+    });
+    box->open();
+}
+
+void MainWindow::buildMenu()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    auto addExport = [this, file](const QString &text, Table table, const QString &name) {
+        QAction *a = file->addAction(text, this, [this, table] { exportTableAs(table); });
+        a->setObjectName(name);
+    };
+    addExport(tr("Export sessions…"), Table::Sessions, QStringLiteral("exportSessionsAction"));
+    addExport(tr("Export handshake log…"), Table::Handshakes, QStringLiteral("exportHandshakesAction"));
+    addExport(tr("Export disconnect history…"), Table::Closes, QStringLiteral("exportClosesAction"));
+    QMenu *charts = file->addMenu(tr("Export chart as PNG"));
+    auto *panel = m_dashboard->findChild<ChartsPanel *>();
+    for (const QString &name : panel->chartNames()) {
+        charts->addAction(name, this, [this, name] {
+            const QString path = QFileDialog::getSaveFileName(this, tr("Export chart"), name + QStringLiteral(".png"),
+                                                              tr("PNG image (*.png)"));
+            if (!path.isEmpty() && !exportChart(name, path))
+                QMessageBox::warning(this, tr("Export"), tr("Could not write %1.").arg(path));
+        });
+    }
+    file->addSeparator();
+    QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+}
+
+bool MainWindow::exportTable(Table table, const QString &path, QString *error) const
+{
+    static const char *const views[] = {"clientsView", "handshakesView", "closesView"};
+    const auto *view = findChild<QTableView *>(QLatin1String(views[int(table)]));
+    return view && WsPlug::exportTable(view->model(), path, error);
+}
+
+bool MainWindow::exportChart(const QString &chart, const QString &path) const
+{
+    const auto *panel = m_dashboard->findChild<ChartsPanel *>();
+    return panel && panel->saveChart(chart, path);
+}
+
+void MainWindow::exportTableAs(Table table)
+{
+    static const char *const names[] = {"sessions", "handshakes", "disconnects"};
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export"), QLatin1String(names[int(table)]) + QStringLiteral(".csv"),
+                                                      tr("CSV (*.csv);;JSON (*.json)"));
+    QString error;
+    if (!path.isEmpty() && !exportTable(table, path, &error))
+        QMessageBox::warning(this, tr("Export"), tr("Could not write %1: %2").arg(path, error));
 }
 
 } // namespace WsPlug

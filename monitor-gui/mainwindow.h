@@ -8,9 +8,12 @@
 
 QT_BEGIN_NAMESPACE
 class QAction;
+class QCloseEvent;
 class QComboBox;
+class QFrame;
 class QLabel;
 class QTabWidget;
+class QTimer;
 QT_END_NAMESPACE
 
 namespace WsPlug {
@@ -45,19 +48,41 @@ public:
     EmbeddedHost *embeddedHost() const { return m_usingEmbedded ? m_embedded : nullptr; }
     QList<SessionId> selectedSessions() const;
 
+    //! What to do with the embedded host when attaching to a remote one.
+    enum class EmbeddedChoice { Ask, Keep, Stop };
+    //! The tables that can be exported.
+    enum class Table { Sessions, Handshakes, Closes };
+    //! Writes \a table as shown (filtered, sorted) to \a path: JSON for *.json, else CSV.
+    bool exportTable(Table table, const QString &path, QString *error = nullptr) const;
+    //! Writes the named chart (see ChartsPanel::chartNames()) to \a path as PNG.
+    bool exportChart(const QString &chart, const QString &path) const;
+    //! The setting that "Don't ask again" clears.
+    static constexpr const char *ConfirmCloseKey = "monitor/confirmCloseWithSessions";
+
 public Q_SLOTS:
     //! Starts the embedded host if need be and attaches to it once it runs.
     void useEmbeddedHost();
+    //! Asks first whether to keep the embedded host running, if it has clients.
     void attachToRemote(const QUrl &url, const QString &token);
+    void switchToRemote(const QUrl &url, const QString &token, WsPlug::MainWindow::EmbeddedChoice choice);
     void setPresentationMode(bool on);
     void setDemoTraffic(bool on);
 
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
 private:
     void buildToolbar();
+    void buildMenu();
+    void exportTableAs(Table table);
+    //! Clients of the embedded host that are not the monitor's own demo clients.
+    int embeddedClients() const;
     void buildTabs();
     void showAttachDialog();
     void onEmbeddedHostStarted();
     void updateStatus();
+    //! The banner, the grey and the disabled actions follow the client's isStale().
+    void updateStaleness();
 
     EmbeddedHost *m_embedded;
     bool m_usingEmbedded = false;
@@ -77,6 +102,10 @@ private:
     QLabel *m_countLabel = nullptr;
     QAction *m_presentationAction = nullptr;
     QAction *m_demoAction = nullptr;
+    QFrame *m_banner = nullptr;          // says that what is shown is not live
+    QLabel *m_bannerText = nullptr;
+    QTimer *m_countdown = nullptr;       // the "retrying in N s" countdown
+    bool m_closeConfirmed = false;
     QFont m_normalFont;
 };
 

@@ -7,12 +7,26 @@
 #include "handshakesmodel.h"
 #include "sessionsmodel.h"
 
+#include <QLocale>
+#include <QRegularExpression>
 #include <QUrlQuery>
 
 namespace WsPlug {
 
 namespace {
 constexpr int MaxRetryDelayMs = 5000;
+
+//! Qt's error text without the names of Qt's own functions, which mean nothing to an operator.
+QString plainError(QString text)
+{
+    static const QRegularExpression internal(QStringLiteral("^\\w+::\\w+: "));
+    return text.remove(internal);
+}
+
+QString seconds(int ms)
+{
+    return QLocale().toString(ms / 1000.0, 'g', 3);
+}
 // Commands waiting for a reply; a host that never answers must not grow this.
 constexpr int MaxPendingCommands = 10000;
 } // namespace
@@ -27,30 +41,35 @@ MonitorClient::MonitorClient(QObject *parent)
     m_reconnect.setSingleShot(true);
     connect(&m_reconnect, &QTimer::timeout, this, [this] {
         setState(State::Reconnecting);
-        m_socket.open(m_url);
+        openSocket();
+    });
+    m_watchdog.setSingleShot(true);
+    connect(&m_watchdog, &QTimer::timeout, this, [this] {
+        // A host that went silent (a cable pulled, a paused process) sends no FIN:
+        // without this the last state would pass for live forever.
+        m_timedOut = true;
+        m_socket.abort();
     });
     connect(&m_socket, &QWebSocket::connected, this, [this] {
+        m_connected = true;
         m_retryDelayMs = 500;
-        m_lastError.clear();
+        m_watchdog.start(silenceTimeoutMs());
     });
     connect(&m_socket, &QWebSocket::textMessageReceived, this, &MonitorClient::onMessage);
-    connect(&m_socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this, [this](QAbstractSocket::SocketError) {
-        m_lastError = m_socket.errorString();
+    connect(&m_socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this, [this](QAbstractSocket::SocketError error) {
+        // The first error says what happened; a refused handshake is followed by a
+        // "remote host closed" that would hide it.
+        if (m_socketErrorText.isEmpty()) {
+            m_socketError = error;
+            m_socketErrorText = m_socket.errorString();
+        }
     });
     connect(&m_socket, &QWebSocket::disconnected, this, [this] {
-        if (m_state == State::Detached)
-            return;
-        if (m_lastError.isEmpty()) {
-            m_lastError = m_socket.closeReason().isEmpty()
-                ? tr("connection lost")
-                : tr("closed by the host: %1 (%2)").arg(m_socket.closeReason()).arg(int(m_socket.closeCode()));
-        }
-        for (auto it = m_pending.cbegin(); it != m_pending.cend(); ++it)
-            Q_EMIT commandFinished(it.value(), false, tr("connection lost before the reply"));
-        m_pending.clear();
-        m_watchCommands.clear();
-        m_resyncId = 0;   // its reply will never come; the reattach brings a snapshot
-        scheduleReconnect();
+        // Queued: for a refused TCP connection Qt 6.4 emits error() after disconnected().
+        QMetaObject::invokeMethod(this, [this, attempt = m_attempt] {
+            if (attempt == m_attempt)
+                onDisconnected();
+        }, Qt::QueuedConnection);
     });
     m_resyncTimer.setSingleShot(true);
     connect(&m_resyncTimer, &QTimer::timeout, this, [this] {
@@ -66,6 +85,7 @@ MonitorClient::~MonitorClient()
 {
     m_state = State::Detached;
     m_socket.disconnect(this);
+    m_watchdog.stop();
     m_socket.abort();
 }
 
@@ -76,12 +96,122 @@ void MonitorClient::attach(const QUrl &adminUrl)
     m_lastError.clear();
     m_retryDelayMs = 500;
     setState(State::Connecting);
+    openSocket();
+}
+
+void MonitorClient::openSocket()
+{
+    ++m_attempt;
+    m_connected = false;
+    m_timedOut = false;
+    m_socketError = QAbstractSocket::UnknownSocketError;
+    m_socketErrorText.clear();
+    m_watchdog.start(m_connectTimeoutMs);
     m_socket.open(m_url);
+}
+
+int MonitorClient::silenceTimeoutMs() const
+{
+    // Ticks come every m_tickMs even when nothing happens; a busy host may lag a little.
+    return m_silenceTimeoutMs > 0 ? m_silenceTimeoutMs : std::max(10000, 20 * m_tickMs);
+}
+
+int MonitorClient::retryInMs() const
+{
+    return m_state == State::Reconnecting && m_reconnect.isActive() ? m_reconnect.remainingTime() : -1;
+}
+
+void MonitorClient::onDisconnected()
+{
+    if (m_state == State::Detached || m_state == State::Failed)
+        return;
+    m_watchdog.stop();
+    if (m_state == State::Attached)
+        m_lostAt = QDateTime::currentDateTime();
+    bool retry = true;
+    m_lastError = describeEnd(&retry);
+    for (auto it = m_pending.cbegin(); it != m_pending.cend(); ++it)
+        Q_EMIT commandFinished(it.value(), false, tr("connection lost before the reply"));
+    m_pending.clear();
+    m_watchCommands.clear();
+    m_resyncId = 0;   // its reply will never come; the reattach brings a snapshot
+    if (retry) {
+        scheduleReconnect();
+    } else {
+        // Retrying would only be refused again (and fill the host's log).
+        m_reconnect.stop();
+        m_state = State::Failed;
+    }
+    // Always: the reason changes from one attempt to the next, the state may not.
+    Q_EMIT stateChanged(m_state);
+}
+
+QString MonitorClient::describeEnd(bool *retry) const
+{
+    *retry = true;
+    const QString where = m_url.host() + QLatin1Char(':') + QString::number(m_url.port(80));
+    if (m_timedOut) {
+        return m_connected ? tr("no news from the host for %1 s (network timeout)").arg(seconds(silenceTimeoutMs()))
+                           : tr("no answer from %1 within %2 s (network timeout)").arg(where, seconds(m_connectTimeoutMs));
+    }
+    // A refused handshake: Qt 6.4 tells the HTTP status only inside its error text
+    // ("QWebSocketPrivate::processHandshake: Unhandled http status code: 401 (Unauthorized).").
+    static const QRegularExpression httpStatus(QStringLiteral("status code: (\\d{3})"));
+    const QRegularExpressionMatch match = httpStatus.match(m_socketErrorText);
+    if (!m_connected && match.hasMatch()) {
+        const int status = match.captured(1).toInt();
+        switch (status) {
+        case 401:
+            *retry = false;
+            return tr("token refused (401) — open the attach dialog to enter the new token");
+        case 403:
+            *retry = false;
+            return tr("admin connection forbidden (403) — the host does not let this address attach");
+        case 404:
+            *retry = false;
+            return tr("no admin channel there (404) — is the host started with --admin off, or is this not a wsplug host?");
+        default:
+            return tr("the host refused the admin connection (HTTP %1)").arg(status);
+        }
+    }
+    if (m_connected) {
+        if (m_socketError == QAbstractSocket::UnknownSocketError || m_socket.closeCode() != QWebSocketProtocol::CloseCodeNormal
+            || !m_socket.closeReason().isEmpty()) {
+            const QString reason = m_socket.closeReason().isEmpty() ? tr("no reason given") : m_socket.closeReason();
+            return m_socket.closeCode() == QWebSocketProtocol::CloseCodeGoingAway
+                ? tr("the host shut down: %1 (1001)").arg(reason)
+                : tr("closed by the host: %1 (%2)").arg(reason).arg(int(m_socket.closeCode()));
+        }
+        if (m_socketError == QAbstractSocket::RemoteHostClosedError)
+            return tr("the host dropped the connection without a close frame (it stopped or crashed)");
+        return tr("connection lost: %1").arg(plainError(m_socketErrorText));
+    }
+    switch (m_socketError) {
+    case QAbstractSocket::ConnectionRefusedError:
+        return tr("unreachable: nothing listens on %1 (connection refused)").arg(where);
+    case QAbstractSocket::HostNotFoundError:
+        return tr("unreachable: the host name %1 is not known").arg(m_url.host());
+    case QAbstractSocket::NetworkError:
+        return tr("unreachable: %1 (network error)").arg(plainError(m_socketErrorText));
+    case QAbstractSocket::SocketTimeoutError:
+        return tr("no answer from %1 (network timeout)").arg(where);
+    case QAbstractSocket::RemoteHostClosedError:
+        return tr("the host closed the connection during the handshake");
+    case QAbstractSocket::SslHandshakeFailedError:
+        return tr("TLS handshake failed: %1").arg(plainError(m_socketErrorText));
+    default:
+        break;
+    }
+    const QString text = plainError(m_socketErrorText);
+    return text.isEmpty() ? tr("connection lost") : text;
 }
 
 void MonitorClient::detach()
 {
     m_reconnect.stop();
+    m_watchdog.stop();
+    m_hasSnapshot = false;
+    m_lostAt = {};
     const State previous = m_state;
     m_state = State::Detached;
     m_socket.abort();
@@ -135,6 +265,7 @@ void MonitorClient::scheduleReconnect()
 
 void MonitorClient::onMessage(const QString &text)
 {
+    m_watchdog.start(silenceTimeoutMs());
     const QJsonObject message = Protocol::decode(text.toUtf8());
     switch (Protocol::messageType(message)) {
     case Protocol::MessageType::Snapshot:
@@ -159,11 +290,13 @@ void MonitorClient::onSnapshot(const Protocol::Snapshot &snapshot)
     if (snapshot.protocol != Protocol::Version) {
         m_lastError = tr("the host speaks admin protocol %1; this monitor speaks %2")
                           .arg(snapshot.protocol).arg(Protocol::Version);
-        // Detached before closing, so that the disconnect does not schedule a retry.
-        setState(State::Detached);
+        // Failed before closing, so that the disconnect does not schedule a retry.
+        setState(State::Failed);
         m_socket.close();
         return;
     }
+    m_hasSnapshot = true;
+    m_lostAt = {};
     m_hostInfo = snapshot.host;
     m_loaded = snapshot.plugins;
     m_refused = snapshot.refusedPlugins;

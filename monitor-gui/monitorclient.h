@@ -6,6 +6,7 @@
 
 #include <wsplug/protocol/adminprotocol.h>
 
+#include <QDateTime>
 #include <QObject>
 #include <QSet>
 #include <QTimer>
@@ -25,13 +26,18 @@ class SessionsModel;
  * The monitor's only window on a host: an admin-channel client (docs/admin-protocol.md).
  * It keeps what the views show (sessions, handshakes, rate history, totals, plugins)
  * and sends operator commands. Local and remote hosts are reached the same way. A
- * lost connection is retried with backoff until detach().
+ * lost connection is retried with backoff until detach(), except when retrying cannot
+ * help (a refused token, another protocol version): then the state is Failed.
+ *
+ * What came from a connection that is gone stays readable but is stale (isStale())
+ * until a new snapshot replaces it.
  */
 class MonitorClient final : public QObject
 {
     Q_OBJECT
 public:
-    enum class State { Detached, Connecting, Attached, Reconnecting };
+    //! Failed: given up, lastError() says why; attach() again to retry.
+    enum class State { Detached, Connecting, Attached, Reconnecting, Failed };
     Q_ENUM(State)
 
     explicit MonitorClient(QObject *parent = nullptr);
@@ -44,7 +50,21 @@ public:
     State state() const { return m_state; }
     //! The URL without the token, for display.
     QString displayUrl() const;
+    //! What ended the last connection or attempt, in words (never Qt's internal text).
     QString lastError() const { return m_lastError; }
+    //! Milliseconds until the next retry while Reconnecting and waiting, else -1.
+    int retryInMs() const;
+    //! The data shown came from a connection that is gone: not live until the next snapshot.
+    bool isStale() const { return m_hasSnapshot && m_state != State::Attached; }
+    //! When the connection the stale data came from was lost.
+    QDateTime lostAt() const { return m_lostAt; }
+    //! Network timeouts: an attempt gives up after \a connectMs without an answer, a
+    //! connection after \a silenceMs without a message (0: 20 ticks, at least 10 s).
+    void setTimeouts(int connectMs, int silenceMs)
+    {
+        m_connectTimeoutMs = connectMs;
+        m_silenceTimeoutMs = silenceMs;
+    }
 
     SessionsModel *sessions() const { return m_sessions; }
     HandshakesModel *handshakes() const { return m_handshakes; }
@@ -119,16 +139,31 @@ private:
     void trimHistory();
     void requestSessionResync();
     void scheduleReconnect();
+    void openSocket();
+    int silenceTimeoutMs() const;
+    void onDisconnected();
+    //! Why the connection or attempt that just ended ended; sets whether to retry.
+    QString describeEnd(bool *retry) const;
 
     QWebSocket m_socket;
     QTimer m_reconnect;
     QTimer m_clock;
+    QTimer m_watchdog;      // no news from the host for too long: a network timeout
     QTimer m_resyncTimer;   // spaces session-list fetches MinResyncIntervalMs apart
     static constexpr int MinResyncIntervalMs = 1000;
     QUrl m_url;
     State m_state = State::Detached;
     QString m_lastError;
     int m_retryDelayMs = 500;
+    int m_connectTimeoutMs = 10000;   // a connect to an address that drops packets takes minutes to fail
+    int m_silenceTimeoutMs = 0;       // 0: derived from the tick interval
+    quint64 m_attempt = 0;        // numbers connection attempts: a late signal of an old one is ignored
+    bool m_connected = false;     // this attempt got past the handshake
+    bool m_timedOut = false;      // this attempt was aborted by the watchdog
+    QAbstractSocket::SocketError m_socketError = QAbstractSocket::UnknownSocketError;
+    QString m_socketErrorText;
+    bool m_hasSnapshot = false;   // the models hold data from this URL's host
+    QDateTime m_lostAt;
 
     SessionsModel *m_sessions;
     HandshakesModel *m_handshakes;

@@ -8,7 +8,10 @@
 #include <QChartView>
 #include <QDateTime>
 #include <QDateTimeAxis>
+#include <QAction>
+#include <QFileDialog>
 #include <QFontMetrics>
+#include <QMessageBox>
 #include <QGridLayout>
 #include <QBarSeries>
 #include <QHorizontalBarSeries>
@@ -335,9 +338,65 @@ ChartsPanel::ChartsPanel(QWidget *parent)
         c->series(tr("out"));
     }
     setTotals(HostStats());
+    for (const QString &name : chartNames()) {
+        QChartView *view = chartView(name);
+        view->setObjectName(name + QStringLiteral("Chart"));
+        auto *save = new QAction(tr("Save chart as PNG…"), view);
+        connect(save, &QAction::triggered, this, [this, name] { saveChartAs(name); });
+        view->addAction(save);
+        view->setContextMenuPolicy(Qt::ActionsContextMenu);
+    }
 }
 
 ChartsPanel::~ChartsPanel() = default;
+
+QStringList ChartsPanel::chartNames() const
+{
+    return {QStringLiteral("connections"), QStringLiteral("messages"), QStringLiteral("frames"), QStringLiteral("bytes"),
+            QStringLiteral("kinds"), QStringLiteral("closes"), QStringLiteral("handshakes")};
+}
+
+void ChartsPanel::setGreyed(bool greyed)
+{
+    m_greyed = greyed;
+    for (const QString &name : chartNames())
+        chartView(name)->chart()->setOpacity(greyed ? 0.35 : 1.0);
+}
+
+QChartView *ChartsPanel::chartView(const QString &name) const
+{
+    const QList<QChartView *> views = {m_connections, m_messages, m_frames, m_bytes, m_kinds, m_closes, m_handshakes};
+    const qsizetype i = chartNames().indexOf(name);
+    return i < 0 ? nullptr : views.at(i);
+}
+
+/*!
+    Renders the chart called \a name to \a path as PNG, at its size on screen (at
+    least 640×400 when it has none yet).
+*/
+bool ChartsPanel::saveChart(const QString &name, const QString &path) const
+{
+    QChartView *view = chartView(name);
+    if (!view)
+        return false;
+    // A chart on a tab never shown has no useful size yet; grab() sends it the resize.
+    const QSize onScreen = view->size();
+    const bool tooSmall = onScreen.width() < 320 || onScreen.height() < 200;
+    if (tooSmall)
+        view->resize(onScreen.expandedTo(QSize(640, 400)));
+    const QPixmap pixmap = view->grab();
+    if (tooSmall)
+        view->resize(onScreen);
+    return pixmap.save(path, "PNG");
+}
+
+void ChartsPanel::saveChartAs(const QString &name)
+{
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save chart as PNG"), name + QStringLiteral(".png"),
+                                                      tr("PNG image (*.png)"));
+    if (!path.isEmpty() && !saveChart(name, path))
+        QMessageBox::warning(this, tr("Save chart"), tr("Could not write %1.").arg(path));
+}
 
 void ChartsPanel::addSample(const RateSample &s)
 {

@@ -41,6 +41,15 @@ public:
 
     //! Titles, axes, legends and labels in \a font (presentation mode).
     void followFont(const QFont &font);
+    //! The charts by name: connections, messages, frames, bytes, kinds, closes, handshakes.
+    QStringList chartNames() const;
+    //! Renders the named chart to a PNG file at \a path (its size on screen).
+    bool saveChart(const QString &name, const QString &path) const;
+
+    //! Faded charts: what they show is not live (the connection to the host is lost).
+    void setGreyed(bool greyed);
+    bool isGreyed() const { return m_greyed; }
+
     //! The top of each chart's value axis (for tests: the ticks are a quarter of it).
     QList<double> axisTops() const;
     //! How many intervals each axis of axisTops() is cut into.
@@ -63,8 +72,12 @@ private:
     void appendPoints(const WsPlug::RateSample &sample);
     //! Trims to the window ending at \a sample, fits the axes, shows its rates in the titles.
     void showLatest(const WsPlug::RateSample &sample);
+    QChartView *chartView(const QString &name) const;
+    //! Asks for a file and saves the named chart there (its context menu).
+    void saveChartAs(const QString &name);
 
     int m_windowSeconds = 60;
+    bool m_greyed = false;
     RateChart *m_connections;
     RateChart *m_frames;
     RateChart *m_messages;

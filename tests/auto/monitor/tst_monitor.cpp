@@ -15,6 +15,7 @@
 #include "monitorclient.h"
 #include "monitoroptions.h"
 #include "sessionsmodel.h"
+#include "sessiondialog.h"
 
 #include <wsplug/hostserver.h>
 #include <wsplug/hostthread.h>
@@ -48,10 +49,19 @@
 #include <QCheckBox>
 #include <QChartView>
 #include <QFile>
+#include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTextBrowser>
+#include <QToolButton>
 #include <QTest>
 #include <QWebSocketHandshakeOptions>
 #include <QWebSocket>
 
+#include <QScopeGuard>
+
+#include <csignal>
 #include <memory>
 
 using namespace WsPlug;
@@ -154,6 +164,14 @@ private Q_SLOTS:
     void embeddedHostTakesTheHostsFlagsAndConfig();
     void framesTabShowsTheFramesOfAWatchedClient();
     void teachingActionsFromTheFramesTab();
+    void aDeadRemoteHostIsShownStaleAndAnotherTokenStopsTheRetries();
+    void attachingElsewhereKeepsTheEmbeddedHostsClientsUnlessToldToStop();
+    void closingTheWindowWithClientsAsksUnlessToldNotTo();
+    void sigtermToTheMonitorGivesItsClients1001();
+    void exportsParseBackToWhatTheTablesShow();
+    void doubleClickShowsEverythingAboutASession();
+    void byAddressCountsSessionsAndRefusalsPerAddress();
+    void aSilentHostIsANetworkTimeout();
     void pluginsTabReloadsUnloadsAndShowsEvents();
     void presentationFitsA1024By768ProjectorAndShowsSmallCounts();
 };
@@ -459,7 +477,7 @@ void tst_Monitor::attachesToARemoteHostAndSurvivesItsRestart()
     QVERIFY(user);
 
     w->attachToRemote(QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(port)), QStringLiteral("remote-secret"));
-    QVERIFY(!w->embeddedHost());   // the embedded host was stopped
+    QVERIFY(!w->embeddedHost());   // the embedded host (without clients) is not watched any more
     QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
     auto *view = w->findChild<QTableView *>(QStringLiteral("clientsView"));
     QTRY_COMPARE(view->model()->rowCount(), 1);
@@ -479,10 +497,10 @@ void tst_Monitor::attachesToARemoteHostAndSurvivesItsRestart()
     QTRY_COMPARE_WITH_TIMEOUT(w->client()->state(), MonitorClient::State::Attached, 10000);
     QTRY_COMPARE(view->model()->rowCount(), 0);   // a fresh snapshot: the old sessions are gone
 
-    // A wrong token is shown, not swallowed.
+    // A wrong token is shown, not swallowed, and not retried.
     w->attachToRemote(QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(port)), QStringLiteral("wrong-token"));
-    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Reconnecting);
-    QVERIFY(!w->client()->lastError().isEmpty());
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Failed);
+    QVERIFY(w->client()->lastError().contains(QStringLiteral("token refused (401)")));
 
     w->useEmbeddedHost();
     QVERIFY(w->embeddedHost());
@@ -1195,6 +1213,486 @@ void tst_Monitor::teachingActionsFromTheFramesTab()
     QVERIFY(cell(6, FramesModel::Payload).startsWith(QStringLiteral("1007")));
     if (qEnvironmentVariableIsSet("WSPLUG_MONITOR_PNG"))
         w->grab().save(qEnvironmentVariable("WSPLUG_MONITOR_PNG"), "PNG");
+}
+
+namespace {
+
+//! A free TCP port on the loopback (free a moment ago, at least).
+quint16 freePort()
+{
+    QTcpServer probe;
+    return probe.listen(QHostAddress::LocalHost, 0) ? probe.serverPort() : 0;
+}
+
+//! A wsplug-host process on \a port with \a token; true once it listens. Its output
+//! so far goes to \a log.
+bool startHostProgram(QProcess &host, quint16 port, const QString &token, QByteArray *log = nullptr)
+{
+    host.setProcessChannelMode(QProcess::MergedChannels);
+    host.start(QStringLiteral(WSPLUG_HOST_PROGRAM),
+               {QStringLiteral("--port"), QString::number(port), QStringLiteral("--plugin-dir"),
+                QStringLiteral(WSPLUG_PLUGIN_DIR), QStringLiteral("--admin-token"), token});
+    if (!host.waitForStarted(5000))
+        return false;
+    QByteArray out;
+    QDeadlineTimer deadline(10000);
+    while (!out.contains("listening on") && !deadline.hasExpired()) {
+        host.waitForReadyRead(100);
+        out += host.readAll();
+    }
+    if (log)
+        *log = out;
+    return out.contains("listening on");
+}
+
+//! RFC 4180 CSV, as tableexport.cpp writes it.
+QList<QStringList> parseCsv(const QString &text)
+{
+    QList<QStringList> rows;
+    QStringList row;
+    QString field;
+    bool quoted = false;
+    for (int i = 0; i < text.size(); ++i) {
+        const QChar c = text.at(i);
+        if (quoted) {
+            if (c == QLatin1Char('"') && i + 1 < text.size() && text.at(i + 1) == QLatin1Char('"')) {
+                field += c;
+                ++i;
+            } else if (c == QLatin1Char('"')) {
+                quoted = false;
+            } else {
+                field += c;
+            }
+        } else if (c == QLatin1Char('"')) {
+            quoted = true;
+        } else if (c == QLatin1Char(',')) {
+            row << field;
+            field.clear();
+        } else if (c == QLatin1Char('\r')) {
+            continue;
+        } else if (c == QLatin1Char('\n')) {
+            row << field;
+            field.clear();
+            rows << row;
+            row.clear();
+        } else {
+            field += c;
+        }
+    }
+    return rows;
+}
+
+QByteArray readAll(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+} // namespace
+
+// A remote host killed while attached: at once the banner, the grey and no actions,
+// with the last state still readable. Restarted with another token: said in words,
+// and no more retries (the host's log gets no more 401s).
+void tst_Monitor::aDeadRemoteHostIsShownStaleAndAnotherTokenStopsTheRetries()
+{
+    const quint16 port = freePort();
+    QProcess host;
+    QVERIFY(startHostProgram(host, port, QStringLiteral("first-token-1")));
+    auto user = openClient(port);
+    QVERIFY(user);
+    auto w = openWindow();
+    QVERIFY(w);
+    const QUrl url(QStringLiteral("ws://127.0.0.1:%1").arg(port));
+    w->switchToRemote(url, QStringLiteral("first-token-1"), MainWindow::EmbeddedChoice::Keep);
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
+    auto *tabs = w->findChild<QTabWidget *>(QStringLiteral("tabs"));
+    tabs->setCurrentIndex(1);
+    auto *view = w->findChild<QTableView *>(QStringLiteral("clientsView"));
+    QTRY_COMPARE(view->model()->rowCount(), 1);
+    view->selectRow(0);
+    auto *kick = w->findChild<QPushButton *>(QStringLiteral("kickActionButton"));
+    auto *banner = w->findChild<QWidget *>(QStringLiteral("staleBanner"));
+    auto *state = w->findChild<QLabel *>(QStringLiteral("stateLabel"));
+    QVERIFY(kick->isEnabled());
+    QVERIFY(!banner->isVisible());
+    QVERIFY(!tabs->property("stale").toBool());
+    auto *charts = w->findChild<ChartsPanel *>();
+    QVERIFY(!charts->isGreyed());
+    const QColor liveText = view->palette().color(QPalette::Text);
+
+    host.kill();
+    QVERIFY(host.waitForFinished(5000));
+    QTRY_VERIFY(banner->isVisible());
+    QVERIFY(w->client()->isStale());
+    QVERIFY(tabs->property("stale").toBool());   // greyed: the table and the charts
+    QVERIFY(view->palette().color(QPalette::Text) != liveText);
+    QVERIFY(charts->isGreyed());
+    QVERIFY(!kick->isEnabled());
+    QVERIFY(!w->findChild<QAction *>(QStringLiteral("closeAction"))->isEnabled());
+    QCOMPARE(view->model()->rowCount(), 1);   // the last known state, still readable
+    QVERIFY(w->findChild<QLabel *>(QStringLiteral("staleBannerText"))->text().contains(QStringLiteral("Not live since")));
+    // Told apart: the refused retries say so, with the time to the next one.
+    QTRY_VERIFY2(state->text().contains(QStringLiteral("connection refused")), qPrintable(state->text()));
+    QTRY_VERIFY2(state->text().contains(QRegularExpression(QStringLiteral("retrying in \\d s"))), qPrintable(state->text()));
+
+    QProcess restarted;
+    QByteArray log;
+    QVERIFY(startHostProgram(restarted, port, QStringLiteral("second-token-2"), &log));
+    QTRY_COMPARE_WITH_TIMEOUT(w->client()->state(), MonitorClient::State::Failed, 10000);
+    const QString expected = QStringLiteral("token refused (401) — open the attach dialog to enter the new token");
+    QVERIFY2(state->text().contains(expected), qPrintable(state->text()));
+    QVERIFY2(!state->text().contains(QStringLiteral("QWebSocket")), qPrintable(state->text()));
+    QVERIFY(banner->isVisible());
+    QVERIFY(w->findChild<QLabel *>(QStringLiteral("staleBannerText"))->text().contains(QStringLiteral("Retrying stopped")));
+    QVERIFY(!kick->isEnabled());
+    QCOMPARE(w->client()->retryInMs(), -1);
+    if (qEnvironmentVariableIsSet("WSPLUG_MONITOR_PNG"))
+        w->grab().save(qEnvironmentVariable("WSPLUG_MONITOR_PNG"), "PNG");
+    // No more tries: the host's log gains no 401 over a few former retry periods.
+    QTRY_VERIFY((log += restarted.readAll()).contains(" 401 "));
+    const qsizetype refusals = log.count(" 401 ");
+    QTest::qWait(2500);
+    log += restarted.readAll();
+    QCOMPARE(log.count(" 401 "), refusals);
+    QCOMPARE(w->client()->state(), MonitorClient::State::Failed);
+
+    // The right token: live again, the table rebuilt from the new host's snapshot.
+    auto newcomer = openClient(port);
+    QVERIFY(newcomer);
+    w->switchToRemote(url, QStringLiteral("second-token-2"), MainWindow::EmbeddedChoice::Keep);
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
+    QTRY_VERIFY(!banner->isVisible());
+    QVERIFY(!tabs->property("stale").toBool());
+    QVERIFY(!charts->isGreyed());
+    QCOMPARE(view->palette().color(QPalette::Text), liveText);
+    QTRY_COMPARE(view->model()->rowCount(), 1);
+    QVERIFY(view->model()->index(0, SessionsModel::Address).data().toString()
+                .endsWith(QLatin1Char(':') + QString::number(newcomer->localPort())));
+    restarted.terminate();
+    QVERIFY(restarted.waitForFinished(5000));
+}
+
+// Attaching to a remote host does not shut the embedded one down unasked: kept (the
+// default), its 20 clients stay connected and "Use embedded host" goes back to them;
+// only "Stop it" closes them, with 1001.
+void tst_Monitor::attachingElsewhereKeepsTheEmbeddedHostsClientsUnlessToldToStop()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
+    std::vector<std::unique_ptr<QWebSocket>> clients;
+    std::vector<std::unique_ptr<QSignalSpy>> gone;
+    for (int i = 0; i < 20; ++i) {
+        clients.push_back(openClient(hostPort(w.get())));
+        QVERIFY(clients.back());
+        gone.push_back(std::make_unique<QSignalSpy>(clients.back().get(), &QWebSocket::disconnected));
+    }
+    auto *view = w->findChild<QTableView *>(QStringLiteral("clientsView"));
+    QTRY_COMPARE(view->model()->rowCount(), 20);
+    HostConfig config = testConfig();
+    config.adminToken = QStringLiteral("remote-secret");
+    HostThread remote;
+    QVERIFY(remote.start(config));
+    const QUrl url(QStringLiteral("ws://127.0.0.1:%1").arg(remote.serverPort()));
+
+    w->attachToRemote(url, config.adminToken);
+    auto *box = qobject_cast<QMessageBox *>(waitForDialog(w.get(), QStringLiteral("embeddedQuestion")));
+    QVERIFY(box);
+    QVERIFY(box->text().contains(QStringLiteral("20 client")));
+    auto *keep = box->findChild<QPushButton *>(QStringLiteral("keepEmbeddedButton"));
+    QCOMPARE(box->defaultButton(), keep);
+    QTest::mouseClick(keep, Qt::LeftButton);
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
+    QTRY_COMPARE(w->client()->hostInfo().port, remote.serverPort());
+    QTRY_COMPARE(view->model()->rowCount(), 0);
+    QVERIFY(w->findChild<QLabel *>(QStringLiteral("hostLabel"))->text().contains(QStringLiteral("still runs")));
+    // Still there, and still served.
+    QSignalSpy echoed(clients.front().get(), &QWebSocket::textMessageReceived);
+    clients.front()->sendTextMessage(QStringLiteral("still here"));
+    QTRY_COMPARE(echoed.size(), 1);
+    for (const auto &spy : gone)
+        QCOMPARE(spy->size(), 0);
+
+    // Back to it: its clients are all there.
+    w->useEmbeddedHost();
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
+    QTRY_COMPARE(view->model()->rowCount(), 20);
+
+    // Cancel changes nothing; "Stop it" gives every client 1001.
+    w->attachToRemote(url, config.adminToken);
+    box = qobject_cast<QMessageBox *>(waitForDialog(w.get(), QStringLiteral("embeddedQuestion")));
+    QVERIFY(box);
+    QTest::mouseClick(box->findChild<QPushButton *>(QStringLiteral("cancelButton")), Qt::LeftButton);
+    QTRY_VERIFY(!w->findChild<QMessageBox *>(QStringLiteral("embeddedQuestion")));
+    QVERIFY(w->embeddedHost());
+    w->attachToRemote(url, config.adminToken);
+    box = qobject_cast<QMessageBox *>(waitForDialog(w.get(), QStringLiteral("embeddedQuestion")));
+    QVERIFY(box);
+    QTest::mouseClick(box->findChild<QPushButton *>(QStringLiteral("stopEmbeddedButton")), Qt::LeftButton);
+    for (size_t i = 0; i < clients.size(); ++i) {
+        QTRY_COMPARE(gone[i]->size(), 1);
+        QCOMPARE(int(clients[i]->closeCode()), 1001);
+    }
+    QTRY_COMPARE(w->client()->hostInfo().port, remote.serverPort());
+}
+
+// Closing the window with clients on the embedded host asks first; "Don't ask again"
+// is remembered.
+void tst_Monitor::closingTheWindowWithClientsAsksUnlessToldNotTo()
+{
+    QSettings().remove(QLatin1String(MainWindow::ConfirmCloseKey));
+    auto w = openWindow();
+    QVERIFY(w);
+    auto client = openClient(hostPort(w.get()));
+    QVERIFY(client);
+    QSignalSpy disconnected(client.get(), &QWebSocket::disconnected);
+
+    QVERIFY(!w->close());
+    auto *box = qobject_cast<QMessageBox *>(waitForDialog(w.get(), QStringLiteral("closeQuestion")));
+    QVERIFY(box);
+    QTest::mouseClick(box->findChild<QPushButton *>(QStringLiteral("cancelButton")), Qt::LeftButton);
+    QTRY_VERIFY(!w->findChild<QMessageBox *>(QStringLiteral("closeQuestion")));
+    QVERIFY(w->isVisible());
+    QVERIFY(w->embeddedHost());
+
+    QVERIFY(!w->close());
+    box = qobject_cast<QMessageBox *>(waitForDialog(w.get(), QStringLiteral("closeQuestion")));
+    QVERIFY(box);
+    QTest::mouseClick(box->findChild<QCheckBox *>(QStringLiteral("dontAskAgain")), Qt::LeftButton);
+    QTest::mouseClick(box->findChild<QPushButton *>(QStringLiteral("closeAnywayButton")), Qt::LeftButton);
+    QTRY_VERIFY(!w->isVisible());
+    QCOMPARE(QSettings().value(QLatin1String(MainWindow::ConfirmCloseKey)).toBool(), false);
+    w.reset();
+    QTRY_COMPARE(disconnected.size(), 1);
+    QCOMPARE(int(client->closeCode()), 1001);
+
+    // Not asked again.
+    w = openWindow();
+    QVERIFY(w);
+    auto another = openClient(hostPort(w.get()));
+    QVERIFY(another);
+    QVERIFY(w->close());
+    QSettings().remove(QLatin1String(MainWindow::ConfirmCloseKey));
+}
+
+// SIGTERM to wsplug-monitor stops its embedded host as wsplug-host does: 1001.
+void tst_Monitor::sigtermToTheMonitorGivesItsClients1001()
+{
+    const quint16 port = freePort();
+    QProcess monitor;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    monitor.setProcessEnvironment(env);
+    monitor.start(QStringLiteral(WSPLUG_MONITOR_PROGRAM),
+                  {QStringLiteral("--port"), QString::number(port), QStringLiteral("--plugin-dir"),
+                   QStringLiteral(WSPLUG_PLUGIN_DIR)});
+    QVERIFY(monitor.waitForStarted(5000));
+    QWebSocket client;
+    QVERIFY(QTest::qWaitFor([&] {
+        if (client.state() == QAbstractSocket::UnconnectedState)
+            client.open(wsUrl(port, QStringLiteral("/echo")));
+        return client.state() == QAbstractSocket::ConnectedState;
+    }, 10000));
+    QSignalSpy disconnected(&client, &QWebSocket::disconnected);
+    monitor.terminate();   // SIGTERM
+    QTRY_COMPARE_WITH_TIMEOUT(disconnected.size(), 1, 5000);
+    QCOMPARE(int(client.closeCode()), 1001);
+    QVERIFY2(monitor.state() == QProcess::NotRunning || monitor.waitForFinished(5000),
+             monitor.readAllStandardError().constData());
+    QCOMPARE(monitor.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(monitor.exitCode(), 0);
+}
+
+// The sessions, the handshake log and the disconnect history export as CSV and JSON
+// that parse back to exactly the rows the tables show; a chart exports as a PNG.
+void tst_Monitor::exportsParseBackToWhatTheTablesShow()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    auto a = openClient(hostPort(w.get()), QStringLiteral("/echo?class=\"7b\",room=2"));
+    auto b = openClient(hostPort(w.get()), QStringLiteral("/chat"));
+    auto c = openClient(hostPort(w.get()));
+    QVERIFY(a && b && c);
+    c->close(QWebSocketProtocol::CloseCode(4001), QStringLiteral("done, \"bye\""));
+    auto *sessions = w->findChild<QTableView *>(QStringLiteral("clientsView"))->model();
+    auto *closes = w->findChild<QTableView *>(QStringLiteral("closesView"))->model();
+    auto *handshakes = w->findChild<QTableView *>(QStringLiteral("handshakesView"))->model();
+    QTRY_COMPARE(sessions->rowCount(), 2);
+    QTRY_COMPARE(closes->rowCount(), 1);
+    QTRY_VERIFY(handshakes->rowCount() >= 3);
+    // The clock moves "connected for": compare against a still table.
+    w->client()->detach();
+    QVERIFY(w->client()->state() == MonitorClient::State::Detached);
+    QTRY_COMPARE(sessions->rowCount(), 0);
+    QCOMPARE(closes->rowCount(), 0);
+    // Detaching empties the tables; attach again and take them as shown then.
+    w->useEmbeddedHost();
+    QTRY_COMPARE(sessions->rowCount(), 2);
+    QTRY_VERIFY(handshakes->rowCount() >= 3);
+    c.reset();
+    a->close(QWebSocketProtocol::CloseCode(4002), QStringLiteral("done, \"bye\""));
+    QTRY_COMPARE(closes->rowCount(), 1);
+    QTRY_COMPARE(sessions->rowCount(), 1);
+
+    QTemporaryDir dir;
+    const struct
+    {
+        MainWindow::Table table;
+        QAbstractItemModel *model;
+    } tables[] = {{MainWindow::Table::Sessions, sessions}, {MainWindow::Table::Handshakes, handshakes},
+                  {MainWindow::Table::Closes, closes}};
+    for (const auto &t : tables) {
+        const QString csv = dir.filePath(QStringLiteral("t%1.csv").arg(int(t.table)));
+        const QString json = dir.filePath(QStringLiteral("t%1.json").arg(int(t.table)));
+        QString error;
+        QVERIFY2(w->exportTable(t.table, csv, &error), qPrintable(error));
+        QVERIFY2(w->exportTable(t.table, json, &error), qPrintable(error));
+        const QList<QStringList> rows = parseCsv(QString::fromUtf8(readAll(csv)));
+        const QJsonArray array = QJsonDocument::fromJson(readAll(json)).array();
+        QCOMPARE(rows.size(), t.model->rowCount() + 1);
+        QCOMPARE(array.size(), t.model->rowCount());
+        QVERIFY(t.model->rowCount() > 0);
+        for (int col = 0; col < t.model->columnCount(); ++col)
+            QCOMPARE(rows[0].value(col), t.model->headerData(col, Qt::Horizontal).toString());
+        for (int r = 0; r < t.model->rowCount(); ++r) {
+            QCOMPARE(rows[r + 1].size(), t.model->columnCount());
+            for (int col = 0; col < t.model->columnCount(); ++col) {
+                const QString shown = t.model->index(r, col).data().toString();
+                const QString header = t.model->headerData(col, Qt::Horizontal).toString();
+                if (t.table == MainWindow::Table::Sessions
+                    && (col == SessionsModel::ConnectedFor || col == SessionsModel::LastActivity))
+                    continue;   // relative to now: may move on between the export and here
+                QCOMPARE(rows[r + 1][col], shown);
+                QCOMPARE(array[r].toObject().value(header).toString(), shown);
+            }
+        }
+    }
+    // The quoted cells came back whole.
+    QVERIFY(QString::fromUtf8(readAll(dir.filePath(QStringLiteral("t2.csv")))).contains(QStringLiteral("\"done, \"\"bye\"\"\"")));
+
+    const QString png = dir.filePath(QStringLiteral("connections.png"));
+    QVERIFY(w->exportChart(QStringLiteral("connections"), png));
+    const QImage image(png);
+    QVERIFY(!image.isNull());
+    QVERIFY(image.width() >= 280 && image.height() >= 180);
+    QVERIFY(!w->exportChart(QStringLiteral("no such chart"), dir.filePath(QStringLiteral("x.png"))));
+}
+
+// A double-click on a client row: all counters, its handshake's headers, its
+// subprotocol; and how it ended, once it has.
+void tst_Monitor::doubleClickShowsEverythingAboutASession()
+{
+    auto w = openWindow();
+    QVERIFY(w);
+    QWebSocket client;
+    QWebSocketHandshakeOptions options;
+    options.setSubprotocols({QStringLiteral("wsplug.chat.v1")});
+    QNetworkRequest request(wsUrl(hostPort(w.get()), QStringLiteral("/chat?room=detail")));
+    request.setRawHeader("X-Classroom", "B12");
+    client.open(request, options);
+    QTRY_COMPARE(client.state(), QAbstractSocket::ConnectedState);
+    client.sendTextMessage(QStringLiteral("hello"));
+    auto *tabs = w->findChild<QTabWidget *>(QStringLiteral("tabs"));
+    tabs->setCurrentIndex(1);
+    auto *view = w->findChild<QTableView *>(QStringLiteral("clientsView"));
+    QTRY_COMPARE(view->model()->rowCount(), 1);
+    QTRY_VERIFY(view->model()->index(0, SessionsModel::MessagesIn).data().toString() == QStringLiteral("1"));
+    const QRect rect = view->visualRect(view->model()->index(0, SessionsModel::Address));
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, rect.center());
+    QTest::mouseDClick(view->viewport(), Qt::LeftButton, {}, rect.center());
+    auto *dialog = qobject_cast<SessionDialog *>(waitForDialog(w.get(), QStringLiteral("sessionDialog")));
+    QVERIFY(dialog);
+    QTRY_VERIFY2(dialog->text().contains(QStringLiteral("X-Classroom: B12")), qPrintable(dialog->text()));
+    QVERIFY(dialog->text().contains(QStringLiteral("Sec-WebSocket-Key")));
+    QVERIFY(dialog->text().contains(QStringLiteral("wsplug.chat.v1")));
+    QVERIFY(dialog->text().contains(QStringLiteral("/chat?room=detail")));
+    QVERIFY(dialog->text().contains(QStringLiteral("1 messages (1 text, 0 binary)")));
+    QVERIFY(dialog->text().contains(QStringLiteral("Ping RTT")));
+
+    client.close(QWebSocketProtocol::CloseCode(4001), QStringLiteral("class is over"));
+    QTRY_VERIFY2(dialog->text().contains(QStringLiteral("Close code")), qPrintable(dialog->text()));
+    QVERIFY(dialog->text().contains(QStringLiteral("4001")));
+    QVERIFY(dialog->text().contains(QStringLiteral("class is over")));
+    QVERIFY(dialog->text().contains(QStringLiteral("client")));
+    if (qEnvironmentVariableIsSet("WSPLUG_MONITOR_PNG"))
+        dialog->grab().save(qEnvironmentVariable("WSPLUG_MONITOR_PNG"), "PNG");
+}
+
+// "By address": sessions and refused handshakes per client address, to find who hits
+// the per-address limit; a click narrows the table to that address.
+void tst_Monitor::byAddressCountsSessionsAndRefusalsPerAddress()
+{
+    MonitorOptions options;
+    options.hostConfig = testConfig();
+    options.hostConfig.statsTickMs = 100;
+    options.hostConfig.maxConnectionsPerIp = 2;
+    MainWindow w(options);
+    w.show();
+    QTRY_COMPARE(w.client()->state(), MonitorClient::State::Attached);
+    const quint16 port = w.embeddedHost()->serverPort();
+    auto a = openClient(port);
+    auto b = openClient(port);
+    QVERIFY(a && b);
+    QTcpSocket refused;
+    QVERIFY(connectRaw(refused, port));
+    refused.write(handshakeRequest(QStringLiteral("/echo")));
+    QCOMPARE(statusCode(readResponseHead(refused)), 429);
+
+    w.findChild<QTabWidget *>(QStringLiteral("tabs"))->setCurrentIndex(1);
+    auto *button = w.findChild<QToolButton *>(QStringLiteral("byAddressButton"));
+    QTest::mouseClick(button, Qt::LeftButton);
+    auto *addresses = w.findChild<QTableWidget *>(QStringLiteral("addressesView"));
+    QVERIFY(addresses->isVisible());
+    QTRY_COMPARE(addresses->rowCount(), 1);
+    QTRY_COMPARE(addresses->item(0, 1)->text(), QStringLiteral("2"));
+    QTRY_VERIFY(addresses->item(0, 2)->data(Qt::DisplayRole).toInt() >= 1);
+    QCOMPARE(addresses->item(0, 0)->text(), QStringLiteral("127.0.0.1"));
+    QTest::mouseClick(addresses->viewport(), Qt::LeftButton, {}, addresses->visualItemRect(addresses->item(0, 0)).center());
+    QCOMPARE(w.findChild<QLineEdit *>(QStringLiteral("clientFilter"))->text(), QStringLiteral("127.0.0.1:"));
+    QCOMPARE(w.findChild<QTableView *>(QStringLiteral("clientsView"))->model()->rowCount(), 2);
+    if (qEnvironmentVariableIsSet("WSPLUG_MONITOR_PNG"))
+        w.grab().save(qEnvironmentVariable("WSPLUG_MONITOR_PNG"), "PNG");
+}
+
+// A host that goes silent (a paused process, a pulled cable) sends no FIN: without a
+// watchdog its last state would pass for live forever. Both a handshake never answered
+// and a connection gone quiet are network timeouts, in words.
+void tst_Monitor::aSilentHostIsANetworkTimeout()
+{
+    QTcpServer mute;   // accepts, never answers
+    QVERIFY(mute.listen(QHostAddress::LocalHost, 0));
+    MonitorClient client;
+    client.setTimeouts(300, 1000);
+    client.attach(QUrl(QStringLiteral("ws://127.0.0.1:%1/_admin?token=whatever").arg(mute.serverPort())));
+    QTRY_COMPARE(client.state(), MonitorClient::State::Reconnecting);
+    QVERIFY2(client.lastError().contains(QStringLiteral("no answer from 127.0.0.1:%1 within 0.3 s (network timeout)")
+                                             .arg(mute.serverPort())), qPrintable(client.lastError()));
+    client.detach();
+
+    const quint16 port = freePort();
+    QProcess host;
+    QVERIFY(startHostProgram(host, port, QStringLiteral("silent-token-1")));
+    auto w = openWindow();
+    QVERIFY(w);
+    w->client()->setTimeouts(3000, 1000);
+    w->switchToRemote(QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(port)), QStringLiteral("silent-token-1"),
+                      MainWindow::EmbeddedChoice::Keep);
+    QTRY_COMPARE(w->client()->state(), MonitorClient::State::Attached);
+    auto *banner = w->findChild<QWidget *>(QStringLiteral("staleBanner"));
+    QVERIFY(!banner->isVisible());
+    const auto pid = pid_t(host.processId());
+    ::kill(pid, SIGSTOP);
+    auto resume = qScopeGuard([pid] { ::kill(pid, SIGCONT); });
+    QTRY_VERIFY(banner->isVisible());
+    QVERIFY2(w->client()->lastError().contains(QStringLiteral("no news from the host for 1 s (network timeout)")),
+             qPrintable(w->client()->lastError()));
+    QVERIFY(w->findChild<QLabel *>(QStringLiteral("stateLabel"))->text().contains(QStringLiteral("network timeout")));
+    resume.dismiss();
+    ::kill(pid, SIGCONT);
+    QTRY_COMPARE_WITH_TIMEOUT(w->client()->state(), MonitorClient::State::Attached, 10000);
+    QTRY_VERIFY(!banner->isVisible());
+    host.terminate();
+    QVERIFY(host.waitForFinished(5000));
 }
 
 // Hot plugins from the Plugins tab: reload one, unload another (asked first), each
