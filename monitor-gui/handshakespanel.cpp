@@ -115,8 +115,10 @@ QString acceptDerivation(const QByteArray &request, const QByteArray &response)
     QString text;
     text += QObject::tr("How the server proves it understood the handshake (RFC 6455, 4.2.2):\n\n");
     text += QObject::tr("1. Sec-WebSocket-Key from the client:\n   %1\n\n").arg(QString::fromLatin1(key));
-    text += QObject::tr("2. Append the fixed GUID 258EAFA5-E914-47DA-95CA-C5AB0DC85B11:\n   %1\n\n")
-                .arg(QString::fromLatin1(key + guid));
+    // The joined string is one line of 60 characters without a space: on a projector it
+    // would break anywhere. It is shown at its seam instead, key above GUID.
+    text += QObject::tr("2. Append the fixed GUID (one string, no space between):\n   %1\n + %2\n\n")
+                .arg(QString::fromLatin1(key), QString::fromLatin1(guid));
     text += QObject::tr("3. SHA-1 of that string (20 bytes, in hex):\n   %1\n\n").arg(QString::fromLatin1(sha1.toHex(' ')));
     text += QObject::tr("4. Base64 of those 20 bytes = Sec-WebSocket-Accept:\n   %1\n\n").arg(QString::fromLatin1(accept));
     if (sent.isEmpty())

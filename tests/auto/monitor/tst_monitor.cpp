@@ -286,6 +286,15 @@ void tst_Monitor::selectingAHandshakeShowsItsRawBytes()
     QVERIFY(accept->toPlainText().contains(QString::fromLatin1(key)));
     QVERIFY(accept->toPlainText().contains(QStringLiteral("258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
     QVERIFY2(accept->toPlainText().contains(QStringLiteral("it matches")), qPrintable(accept->toPlainText()));
+    // No line longer than the longest field: the key and the GUID stand on lines of
+    // their own, the SHA-1 bytes are spaced, so a narrow projector wraps only at seams.
+    for (const QString &line : accept->toPlainText().split(QLatin1Char('\n'))) {
+        if (!line.contains(QLatin1Char(' ')))
+            continue;
+        const QStringList words = line.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+        for (const QString &word : words)
+            QVERIFY2(word.size() <= 36, qPrintable(word));   // the GUID is the longest field
+    }
 }
 
 void tst_Monitor::closeGracefullyActsOnTheSelectedClientOnly()
