@@ -470,6 +470,14 @@ void HandshakeGate::onTimeout(ConnectionSocket *socket)
     }
     qCInfo(lcHandshake).noquote() << "handshake timeout from" << it->peerAddress;
     it->requestHead = socket->peek(qMin<qint64>(socket->bytesAvailable(), m_config.maxRequestHeadBytes));
+    // Where the client was going, if its request line came whole: the log's row says so.
+    const qsizetype lineEnd = it->requestHead.indexOf("\r\n");
+    const QList<QByteArray> requestLine = lineEnd > 0 ? it->requestHead.left(lineEnd).split(' ') : QList<QByteArray>();
+    if (requestLine.size() == 3 && requestLine.at(1).startsWith('/')) {
+        const QByteArray target = requestLine.at(1);
+        const qsizetype query = target.indexOf('?');
+        it->path = QString::fromUtf8(query < 0 ? target : target.left(query));
+    }
     refuse(socket, 408, "request head not received within " + QByteArray::number(m_config.handshakeTimeoutMs) + " ms");
 }
 

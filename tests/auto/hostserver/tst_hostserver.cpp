@@ -273,6 +273,14 @@ void tst_HostServer::dropsIncompleteHandshakeAfterTimeout()
     QVERIFY(waitForDisconnect(partial));
     QVERIFY(waitForDisconnect(silent));
     QTRY_COMPARE(host->pendingHandshakeCount(), 0);
+    // The log row of the partial head names the path of its whole request line.
+    QStringList paths;
+    for (const HandshakeRecord &r : host->handshakeLog()) {
+        if (r.status == 408)
+            paths << r.path;
+    }
+    paths.sort();
+    QCOMPARE(paths, (QStringList{QString(), QStringLiteral("/echo")}));
 }
 
 void tst_HostServer::closesOversizedMessageWith1009_data()
