@@ -69,7 +69,12 @@ void SessionDialog::refresh()
         return;
     }
     const SessionSnapshot &s = r >= 0 ? sessions->at(r) : *closed;
-    if (s.pingRttMs >= 0 && (m_rtts.empty() || m_rtts.back() != s.pingRttMs)) {
+    // The table keeps the round trips of every open session since the monitor saw it;
+    // once it closed, what this dialog collected stays.
+    const QList<qint64> history = r >= 0 ? sessions->rttHistory(m_id) : QList<qint64>();
+    if (!history.isEmpty())
+        m_rtts.assign(history.cbegin(), history.cend());
+    else if (s.pingRttMs >= 0 && (m_rtts.empty() || m_rtts.back() != s.pingRttMs)) {
         m_rtts.push_back(s.pingRttMs);
         if (m_rtts.size() > MaxRtts)
             m_rtts.pop_front();

@@ -136,6 +136,9 @@ void SessionsModel::reset(const QList<SessionSnapshot> &sessions)
     beginResetModel();
     m_sessions.assign(sessions.cbegin(), sessions.cend());
     m_rows.clear();
+    m_rtts.clear();
+    for (const SessionSnapshot &s : m_sessions)
+        noteRtt(s);
     for (int i = 0; i < int(m_sessions.size()); ++i)
         m_rows.insert(m_sessions[size_t(i)].id, i);
     endResetModel();
@@ -155,6 +158,7 @@ void SessionsModel::add(const QList<SessionSnapshot> &sessions)
     for (const SessionSnapshot &s : std::as_const(fresh)) {
         m_rows.insert(s.id, int(m_sessions.size()));
         m_sessions.push_back(s);
+        noteRtt(s);
     }
     endInsertRows();
 }
@@ -165,6 +169,8 @@ void SessionsModel::remove(const QList<SessionId> &ids)
     // persistent index (and so the selection) along with its session, then cut off in
     // one removal: a burst of closes among 10,000 sessions costs one pass, and a
     // selection never passes from a closed session to the one that took its row.
+    for (SessionId id : ids)
+        m_rtts.remove(id);
     const int count = int(m_sessions.size());
     std::vector<bool> doomed(size_t(count), false);
     int dropping = 0;
@@ -215,6 +221,18 @@ void SessionsModel::remove(const QList<SessionId> &ids)
     endRemoveRows();
 }
 
+void SessionsModel::noteRtt(const SessionSnapshot &s)
+{
+    if (s.pingRttMs < 0)
+        return;
+    QList<qint64> &history = m_rtts[s.id];
+    if (!history.isEmpty() && history.last() == s.pingRttMs)
+        return;   // the same pong again (updates carry the latest, not each)
+    history.append(s.pingRttMs);
+    if (history.size() > MaxRttHistory)
+        history.removeFirst();
+}
+
 void SessionsModel::applyUpdates(const QList<Protocol::CounterUpdate> &updates)
 {
     int minRow = int(m_sessions.size());
@@ -224,6 +242,7 @@ void SessionsModel::applyUpdates(const QList<Protocol::CounterUpdate> &updates)
         if (row < 0)
             continue;
         if (update.applyTo(&m_sessions[size_t(row)])) {
+            noteRtt(m_sessions[size_t(row)]);
             minRow = std::min(minRow, row);
             maxRow = std::max(maxRow, row);
         }

@@ -44,11 +44,17 @@ public:
     void refreshTimes();
 
     int rowOf(SessionId id) const { return m_rows.value(id, -1); }
+    //! The session's last ping round trips as the ticks brought them, oldest first (at
+    //! most MaxRttHistory; kept while the session is in the table).
+    QList<qint64> rttHistory(SessionId id) const { return m_rtts.value(id); }
+    static constexpr int MaxRttHistory = 20;
     const SessionSnapshot &at(int row) const { return m_sessions[size_t(row)]; }
 
 private:
     std::vector<SessionSnapshot> m_sessions;
     QHash<SessionId, int> m_rows;
+    QHash<SessionId, QList<qint64>> m_rtts;   // only sessions that answered a ping
+    void noteRtt(const SessionSnapshot &s);
 };
 
 QString formatBytes(double bytes);

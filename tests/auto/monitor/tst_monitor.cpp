@@ -174,6 +174,7 @@ private Q_SLOTS:
     void aSilentHostIsANetworkTimeout();
     void pluginsTabReloadsUnloadsAndShowsEvents();
     void presentationFitsA1024By768ProjectorAndShowsSmallCounts();
+    void rttHistoryIsKeptPerSessionFromTheTicks();
 };
 
 namespace {
@@ -1784,6 +1785,33 @@ void tst_Monitor::presentationFitsA1024By768ProjectorAndShowsSmallCounts()
         QTest::qWait(500);
         w->grab().save(qEnvironmentVariable("WSPLUG_MONITOR_PNG"), "PNG");
     }
+}
+
+// Issue 19: a session's round trips as the ticks brought them, kept by the table (so the
+// detail dialog shows the history from before it opened), bounded, gone with the session.
+void tst_Monitor::rttHistoryIsKeptPerSessionFromTheTicks()
+{
+    SessionsModel model;
+    SessionSnapshot s;
+    s.id = 7;
+    s.pingRttMs = 3;
+    model.reset({s});
+    auto update = [&model](qint64 rtt) {
+        SessionSnapshot next;
+        next.id = 7;
+        next.pingRttMs = rtt;
+        model.applyUpdates({Protocol::CounterUpdate::of(next)});
+    };
+    update(5);
+    update(5);   // the same pong again: not a new round trip
+    update(9);
+    QCOMPARE(model.rttHistory(7), (QList<qint64>{3, 5, 9}));
+    for (int i = 0; i < 50; ++i)
+        update(100 + i);
+    QCOMPARE(model.rttHistory(7).size(), SessionsModel::MaxRttHistory);
+    QCOMPARE(model.rttHistory(7).last(), qint64(149));
+    model.remove({7});
+    QVERIFY(model.rttHistory(7).isEmpty());
 }
 
 QTEST_MAIN(tst_Monitor)
