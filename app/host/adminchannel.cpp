@@ -116,19 +116,20 @@ QByteArray AdminChannel::watch(QWebSocket *client, const Protocol::Command &cmd)
 {
     using Kind = Protocol::Command::Kind;
     if (cmd.kind == Kind::Watch) {
-        Watcher &w = m_watchers[client];
+        // Checked before a watcher exists: a refused watch leaves nothing behind.
+        const Watcher current = m_watchers.value(client);
         if (cmd.session != 0) {
             if (!m_host->findSession(cmd.session))
                 return Protocol::replyError(cmd.id, QStringLiteral("no open session %1").arg(cmd.session));
-            if (w.sessions.size() >= MaxWatchedSessions && !w.sessions.contains(cmd.session))
+            if (current.sessions.size() >= MaxWatchedSessions && !current.sessions.contains(cmd.session))
                 return Protocol::replyError(cmd.id, QStringLiteral("a client watches at most %1 sessions").arg(MaxWatchedSessions));
-            w.sessions.insert(cmd.session);
+            m_watchers[client].sessions.insert(cmd.session);
         } else {
             if (!m_host->servesRoute(cmd.route))
                 return Protocol::replyError(cmd.id, QStringLiteral("no plugin serves %1").arg(Protocol::oneLine(cmd.route)));
-            if (w.routes.size() >= MaxWatchedRoutes && !w.routes.contains(cmd.route))
+            if (current.routes.size() >= MaxWatchedRoutes && !current.routes.contains(cmd.route))
                 return Protocol::replyError(cmd.id, QStringLiteral("a client watches at most %1 routes").arg(MaxWatchedRoutes));
-            w.routes.insert(cmd.route);
+            m_watchers[client].routes.insert(cmd.route);
         }
     } else {
         auto it = m_watchers.find(client);
