@@ -18,8 +18,36 @@ AdminChannel::~AdminChannel()
     abortAll();
 }
 
-void AdminChannel::attach(QWebSocket *socket)
+bool AdminChannel::isReadCommand(Protocol::Command::Kind kind)
 {
+    using Kind = Protocol::Command::Kind;
+    switch (kind) {
+    case Kind::List:
+    case Kind::Get:
+    case Kind::Handshake:
+    case Kind::Snapshot:
+    case Kind::Watch:
+    case Kind::Unwatch:
+        return true;
+    case Kind::Close:
+    case Kind::Kick:
+    case Kind::CloseRoute:
+    case Kind::Send:
+    case Kind::Ping:
+    case Kind::Hold:
+    case Kind::Fault:
+    case Kind::LoadPlugin:
+    case Kind::ReloadPlugin:
+    case Kind::UnloadPlugin:
+        break;
+    }
+    return false;
+}
+
+void AdminChannel::attach(QWebSocket *socket, bool readOnly)
+{
+    if (readOnly)
+        m_readOnly.insert(socket);
     socket->setParent(this);
     // Commands are small; anything bigger is a mistake or an attack.
     socket->setMaxAllowedIncomingMessageSize(64 * 1024);
@@ -31,12 +59,14 @@ void AdminChannel::attach(QWebSocket *socket)
     });
     connect(socket, &QWebSocket::disconnected, this, [this, socket] {
         m_clients.removeOne(socket);
+        m_readOnly.remove(socket);
         if (m_watchers.remove(socket))
             m_host->updateFrameWatches();
         socket->deleteLater();
         qCInfo(lcHost) << "admin client left;" << m_clients.size() << "attached";
     });
-    qCInfo(lcHost).noquote() << "admin client attached from" << socket->peerAddress().toString();
+    qCInfo(lcHost).noquote() << "admin client attached from" << socket->peerAddress().toString()
+                              << (readOnly ? "(read-only token)" : "");
     send(socket, Protocol::encode(Protocol::toJson(m_host->snapshot())));
 }
 
@@ -207,6 +237,12 @@ void AdminChannel::onCommand(QWebSocket *client, const QString &text)
         return;
     }
     using Kind = Protocol::Command::Kind;
+    if (m_readOnly.contains(client) && !isReadCommand(command.kind)) {
+        send(client, Protocol::replyError(command.id, QStringLiteral("\"%1\" needs the full admin token: this client "
+                                                                     "attached with the read-only one")
+                                                          .arg(Protocol::commandName(command.kind))));
+        return;
+    }
     const QByteArray reply = command.kind == Kind::Watch || command.kind == Kind::Unwatch ? watch(client, command)
                                                                                           : answer(command);
     // Operator actions are logged with who did them; reads are not.
@@ -311,6 +347,7 @@ void AdminChannel::abortAll()
     }
     const auto clients = m_clients;
     m_clients.clear();
+    m_readOnly.clear();
     for (QWebSocket *client : clients) {
         client->disconnect(this);
         client->abort();

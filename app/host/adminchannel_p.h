@@ -71,7 +71,10 @@ public:
     AdminChannel(AdminHost *host, QObject *parent);
     ~AdminChannel() override;
 
-    void attach(QWebSocket *socket);
+    //! A \a readOnly client may watch but not act (see isReadCommand()).
+    void attach(QWebSocket *socket, bool readOnly = false);
+    //! Commands a read-only client may send: snapshot, list, get, handshake, watch, unwatch.
+    static bool isReadCommand(Protocol::Command::Kind kind);
     int clientCount() const { return int(m_clients.size()); }
 
     //! Session \a id opened. Its snapshot is taken at the tick, if it is still open then
@@ -172,6 +175,7 @@ private:
     AdminHost *const m_host;
     QList<QWebSocket *> m_clients;
     QHash<QWebSocket *, Watcher> m_watchers;
+    QSet<QWebSocket *> m_readOnly;   // attached with the read-only token
     Protocol::Tick m_next;       // what the next tick carries besides rates and totals
     // The sessions opened since the last tick; their snapshots are taken at the tick.
     // A connection that comes and goes within a tick so costs one entry (closed), and

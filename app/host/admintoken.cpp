@@ -10,7 +10,7 @@
 
 namespace WsPlug::Internal {
 
-void AdminToken::reset(const QString &configured)
+void AdminToken::reset(const QString &configured, const QString &readOnly)
 {
     m_macKey = QByteArray::number(QRandomGenerator::system()->generate64(), 16)
              + QByteArray::number(QRandomGenerator::system()->generate64(), 16);
@@ -21,9 +21,23 @@ void AdminToken::reset(const QString &configured)
         m_token = QString::fromLatin1(random.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
     }
     m_mac = QMessageAuthenticationCode::hash(m_token.toUtf8(), m_macKey, QCryptographicHash::Sha256);
+    m_readMac = readOnly.isEmpty() ? QByteArray()
+                                   : QMessageAuthenticationCode::hash(readOnly.toUtf8(), m_macKey, QCryptographicHash::Sha256);
 }
 
-bool AdminToken::accepts(const RequestHead &head) const
+bool AdminToken::sameMac(const QByteArray &a, const QByteArray &b)
+{
+    // Byte by byte without an early exit: the time taken does not depend on how much
+    // of the token was right.
+    if (a.size() != b.size())
+        return false;
+    unsigned char diff = 0;
+    for (qsizetype i = 0; i < a.size(); ++i)
+        diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+AdminToken::Access AdminToken::access(const RequestHead &head) const
 {
     QByteArray given;
     const QByteArray authorization = head.header("Authorization");
@@ -32,14 +46,12 @@ bool AdminToken::accepts(const RequestHead &head) const
     else
         given = QUrlQuery(QString::fromUtf8(head.query())).queryItemValue(QStringLiteral("token"), QUrl::FullyDecoded).toUtf8();
     if (given.isEmpty() || m_mac.isEmpty())
-        return false;
-    // Compare MACs, byte by byte without an early exit: the time taken does not
-    // depend on how much of the token was right.
+        return Access::None;
     const QByteArray mac = QMessageAuthenticationCode::hash(given, m_macKey, QCryptographicHash::Sha256);
-    unsigned char diff = 0;
-    for (qsizetype i = 0; i < mac.size(); ++i)
-        diff |= static_cast<unsigned char>(mac[i] ^ m_mac[i]);
-    return diff == 0;
+    // Both compared whatever the first gives: no shortcut to time.
+    const bool full = sameMac(mac, m_mac);
+    const bool readOnly = !m_readMac.isEmpty() && sameMac(mac, m_readMac);
+    return full ? Access::Full : readOnly ? Access::ReadOnly : Access::None;
 }
 
 } // namespace WsPlug::Internal

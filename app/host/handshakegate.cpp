@@ -299,10 +299,12 @@ void HandshakeGate::onReadyRead(ConnectionSocket *socket)
         }
         uncount(p);
         p.admin = true;
-        if (!m_host->adminAccepts(head)) {
+        const int access = m_host->adminAccess(head);
+        if (access == 0) {
             refuse(socket, 401, "the admin channel needs a valid token (Authorization: Bearer ... or ?token=...)");
             return;
         }
+        p.adminReadOnly = access == 1;
         if (m_host->adminClientCount() + adminHandshakesInFlight() >= m_config.maxAdminConnections) {
             refuse(socket, 503, "too many admin clients");
             return;

@@ -65,6 +65,7 @@ struct PendingHandshake
     QString subprotocol;           // the one negotiated, if any
     QDateTime acceptedAt;
     bool admin = false;            // an admin-channel connection: not a user session
+    bool adminReadOnly = false;    // ... with the read-only token
     bool http = false;             // a plain HTTP request (/metrics ...): not logged as a handshake
     bool headOnly = false;         // a HEAD request: every answer is sent without its body
     bool tokenRequired = false;    // its route takes a bearer token (logged redacted)
@@ -93,7 +94,8 @@ public:
         virtual bool hasCapacity(const QString &pluginId, QByteArray *why) const = 0;
         //! The subprotocols the plugin \a pluginId speaks, preferred first.
         virtual QStringList subprotocols(const QString &pluginId) const = 0;
-        virtual bool adminAccepts(const RequestHead &head) const = 0;
+        //! 0: the request carries no admin token; 1: the read-only one; 2: the full one.
+        virtual int adminAccess(const RequestHead &head) const = 0;
         //! Whether a handshake on \a route (for \a path) must carry a valid bearer token.
         virtual bool requiresToken(const QString &route, const QString &path) const = 0;
         //! The claims of \a token, or nullopt with the reason in \a why.

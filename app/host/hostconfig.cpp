@@ -94,6 +94,9 @@ const QList<HostConfig::TextSetting> &HostConfig::textSettings()
          "PEM public key that verifies tokens: RSA (RS256) or EC P-256 (ES256).", &HostConfig::jwtPublicKeyFile, nullptr},
         {"jwtIssuer", "jwt-issuer", "iss", "A token's \"iss\" must equal this.", &HostConfig::jwtIssuer, nullptr},
         {"jwtAudience", "jwt-audience", "aud", "A token's \"aud\" must name this.", &HostConfig::jwtAudience, nullptr},
+        {"adminReadToken", "admin-read-token", "token",
+         "A read-only admin token: it may watch the host (snapshot, sessions, handshakes, frames) but not "
+         "close, kick, send or load plugins.", &HostConfig::adminReadToken, nullptr},
     };
     return settings;
 }
@@ -296,15 +299,19 @@ bool HostConfig::validate(QString *errorString) const
     }
     if (!requireToken.isEmpty() && jwtHs256SecretFile.isEmpty() && jwtPublicKeyFile.isEmpty())
         return fail(QStringLiteral("require-token needs a key: --jwt-hs256-secret-file or --jwt-public-key-file"));
-    if (!adminToken.isEmpty() && adminToken.size() < 8)
-        return fail(QStringLiteral("the admin token must have at least 8 characters"));
-    for (QChar c : adminToken) {
-        // It travels in a query string and a header: URL-safe characters only.
-        const bool ok = (c >= QLatin1Char('a') && c <= QLatin1Char('z')) || (c >= QLatin1Char('A') && c <= QLatin1Char('Z'))
-                || (c >= QLatin1Char('0') && c <= QLatin1Char('9')) || QStringLiteral("-._~").contains(c);
-        if (!ok)
-            return fail(QStringLiteral("the admin token may only have letters, digits and - . _ ~"));
+    for (const auto &[token, what] : {std::pair{&adminToken, "the admin token"}, std::pair{&adminReadToken, "the read-only admin token"}}) {
+        if (!token->isEmpty() && token->size() < 8)
+            return fail(QStringLiteral("%1 must have at least 8 characters").arg(QLatin1String(what)));
+        for (QChar c : *token) {
+            // It travels in a query string and a header: URL-safe characters only.
+            const bool ok = (c >= QLatin1Char('a') && c <= QLatin1Char('z')) || (c >= QLatin1Char('A') && c <= QLatin1Char('Z'))
+                    || (c >= QLatin1Char('0') && c <= QLatin1Char('9')) || QStringLiteral("-._~").contains(c);
+            if (!ok)
+                return fail(QStringLiteral("%1 may only have letters, digits and - . _ ~").arg(QLatin1String(what)));
+        }
     }
+    if (!adminReadToken.isEmpty() && adminReadToken == adminToken)
+        return fail(QStringLiteral("the read-only admin token must differ from the admin token"));
     return true;
 }
 

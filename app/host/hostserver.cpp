@@ -182,7 +182,7 @@ bool HostServer::start()
     d->handshakeLog.reset(d->config.handshakeLogSize);
     d->statsTimer.start(d->config.statsTickMs);
 
-    d->adminToken.reset(d->config.adminToken);
+    d->adminToken.reset(d->config.adminToken, d->config.adminReadToken);
     if (d->config.adminEnabled)
         d->admin = new AdminChannel(d.get(), this);
 
@@ -413,8 +413,9 @@ void HostServerPrivate::logHandshake(const PendingHandshake &p, HandshakeRecord:
 void HostServerPrivate::upgraded(QWebSocket *socket, ConnectionSocket *tcp, const PendingHandshake &p)
 {
     if (p.admin) {
-        logHandshake(p, HandshakeRecord::Outcome::Upgraded, 101, tcp->responseHead, QStringLiteral("admin"), 0);
-        admin->attach(socket);
+        logHandshake(p, HandshakeRecord::Outcome::Upgraded, 101, tcp->responseHead,
+                     p.adminReadOnly ? QStringLiteral("admin, read-only") : QStringLiteral("admin"), 0);
+        admin->attach(socket, p.adminReadOnly);
         return;
     }
     if (!contexts.count(p.pluginId)) {

@@ -63,7 +63,7 @@ public:
     std::pair<QString, QString> routeFor(const QString &path) const override;
     QStringList subprotocols(const QString &pluginId) const override;
     bool hasCapacity(const QString &pluginId, QByteArray *why) const override;
-    bool adminAccepts(const Internal::RequestHead &head) const override { return adminToken.accepts(head); }
+    int adminAccess(const Internal::RequestHead &head) const override { return int(adminToken.access(head)); }
     int adminClientCount() const override { return admin ? admin->clientCount() : 0; }
     bool requiresToken(const QString &route, const QString &path) const override;
     std::optional<Internal::TokenClaims> verifyToken(const QByteArray &token, QString *why) const override;

@@ -104,6 +104,7 @@ private Q_SLOTS:
     void kickCommandAsTheClientSeesIt();
     void closeFramesOfEachSide_data();
     void closeFramesOfEachSide();
+    void readOnlyTokenWatchesButCannotAct();
     void otherCommands();
     void badCommandsGetErrorReplies_data();
     void badCommandsGetErrorReplies();
@@ -445,6 +446,62 @@ void tst_Admin::closeFramesOfEachSide()
     QCOMPARE(back.clientClose.reason, closed.clientClose.reason);
     QCOMPARE(back.hostClose.code, closed.hostClose.code);
     QCOMPARE(back.closeFramesApartMs, closed.closeFramesApartMs);
+}
+
+// Issue 14's admin roles: a second, read-only token attaches and watches (snapshot,
+// list, frames) but every action is refused with a reason, and the session is untouched.
+void tst_Admin::readOnlyTokenWatchesButCannotAct()
+{
+    HostConfig config = testConfig();
+    config.adminReadToken = QStringLiteral("watch-only-token");
+    // Bad read-only tokens are refused as bad config.
+    QString why;
+    HostConfig same = config;
+    same.adminToken = same.adminReadToken;
+    QVERIFY(!same.validate(&why));
+    QVERIFY2(why.contains(QStringLiteral("differ")), qPrintable(why));
+    HostConfig shortToken = config;
+    shortToken.adminReadToken = QStringLiteral("short");
+    QVERIFY(!shortToken.validate(&why));
+    QVERIFY2(why.contains(QStringLiteral("read-only")), qPrintable(why));
+
+    auto host = startHost(config);
+    QVERIFY(host);
+    auto user = openClient(host->serverPort());
+    QVERIFY(user);
+    QTRY_COMPARE(host->sessionCount(), 1);
+    const QByteArray id = QByteArray::number(host->sessions().first().id);
+    AdminClient watcher(host->serverPort(), QStringLiteral("?token=watch-only-token"));
+    QVERIFY(!watcher.waitFor(QStringLiteral("snapshot")).isEmpty());
+    QVERIFY(watcher.command(R"({"id":1,"cmd":"list"})").value(QStringLiteral("ok")).toBool());
+    QVERIFY(watcher.command("{\"id\":2,\"cmd\":\"watch\",\"session\":" + id + "}").value(QStringLiteral("ok")).toBool());
+    const QList<QByteArray> actions = {
+        "{\"id\":3,\"cmd\":\"kick\",\"session\":" + id + "}",
+        "{\"id\":4,\"cmd\":\"close\",\"session\":" + id + "}",
+        "{\"id\":5,\"cmd\":\"send\",\"session\":" + id + ",\"text\":\"hi\"}",
+        "{\"id\":6,\"cmd\":\"fault\",\"session\":" + id + ",\"kind\":\"invalidUtf8\"}",
+        R"({"id":7,"cmd":"closeRoute","route":"/echo"})",
+        R"({"id":8,"cmd":"unloadPlugin","plugin":"echo"})",
+    };
+    for (const QByteArray &action : actions) {
+        const QJsonObject reply = watcher.command(action);
+        QVERIFY2(!reply.value(QStringLiteral("ok")).toBool(true), action.constData());
+        QVERIFY2(reply.value(QStringLiteral("error")).toString().contains(QStringLiteral("needs the full admin token")),
+                 qPrintable(reply.value(QStringLiteral("error")).toString()));
+    }
+    QTest::qWait(200);
+    QCOMPARE(user->state(), QAbstractSocket::ConnectedState);
+    QCOMPARE(host->sessionCount(), 1);
+    // The full token still acts.
+    AdminClient operatorClient(host->serverPort());
+    QVERIFY(!operatorClient.waitFor(QStringLiteral("snapshot")).isEmpty());
+    QVERIFY(operatorClient.command("{\"id\":9,\"cmd\":\"kick\",\"session\":" + id + "}").value(QStringLiteral("ok")).toBool());
+    QTRY_COMPARE(host->sessionCount(), 0);
+    // Neither token shows in the handshake log.
+    for (const HandshakeRecord &r : host->handshakeLog()) {
+        QVERIFY(!r.request.contains("watch-only-token"));
+        QVERIFY(!r.request.contains(token.toLatin1()));
+    }
 }
 
 void tst_Admin::sessionWithinOneTickTravelsOnlyAsClosed()

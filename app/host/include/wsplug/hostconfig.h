@@ -56,6 +56,9 @@ struct WSPLUG_EXPORT HostConfig
 
     bool adminEnabled = true;             //!< serve the admin channel at /_admin
     QString adminToken;                   //!< empty = a random one is made at start()
+    //! A second admin token that may watch (snapshot, list, get, handshake, watch) but not
+    //! act (close, kick, send, teaching actions, plugins); empty = none.
+    QString adminReadToken;
     int maxAdminConnections = 8;          //!< admin clients at once; over it: 503
     bool metricsEnabled = true;           //!< answer GET /metrics, /healthz, /readyz
     bool pageEnabled = true;              //!< serve the client page at GET /
