@@ -98,6 +98,8 @@ public:
         virtual int adminAccess(const RequestHead &head) const = 0;
         //! Whether a handshake on \a route (for \a path) must carry a valid bearer token.
         virtual bool requiresToken(const QString &route, const QString &path) const = 0;
+        //! The --allowed-origins policy for a browser's \a origin on \a route or \a path.
+        virtual bool originAllowed(const QString &route, const QString &path, const QString &origin) const = 0;
         //! The claims of \a token, or nullopt with the reason in \a why.
         virtual std::optional<TokenClaims> verifyToken(const QByteArray &token, QString *why) const = 0;
         virtual int adminClientCount() const = 0;

@@ -1,7 +1,10 @@
 // SPDX-FileCopyrightText: 2026 The wsplug authors
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include <wsplug/hostconfig.h>
+
 #include <wsplug/protocol/adminprotocol.h>
+
+#include "originpolicy_p.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -94,6 +97,11 @@ const QList<HostConfig::TextSetting> &HostConfig::textSettings()
          "PEM public key that verifies tokens: RSA (RS256) or EC P-256 (ES256).", &HostConfig::jwtPublicKeyFile, nullptr},
         {"jwtIssuer", "jwt-issuer", "iss", "A token's \"iss\" must equal this.", &HostConfig::jwtIssuer, nullptr},
         {"jwtAudience", "jwt-audience", "aud", "A token's \"aud\" must name this.", &HostConfig::jwtAudience, nullptr},
+        {"allowedOrigins", "allowed-origins", "[route=]origins",
+         "Browser origins that may connect, comma-separated: exact (https://class.example.org), a subdomain "
+         "pattern (https://*.example.org) or *; with ROUTE= for one route only. A refused Origin gets 403 "
+         "before the upgrade; a request without Origin (not a browser) is not refused. Repeatable.",
+         nullptr, &HostConfig::allowedOrigins},
         {"adminReadToken", "admin-read-token", "token",
          "A read-only admin token: it may watch the host (snapshot, sessions, handshakes, frames) but not "
          "close, kick, send or load plugins.", &HostConfig::adminReadToken, nullptr},
@@ -297,6 +305,9 @@ bool HostConfig::validate(QString *errorString) const
         if (route != QLatin1String("*") && !route.startsWith(QLatin1Char('/')))
             return fail(QStringLiteral("require-token: \"%1\" is neither * nor a route starting with /").arg(Protocol::oneLine(route)));
     }
+    QString originError;
+    if (!Internal::OriginPolicy::parse(allowedOrigins, &originError))
+        return fail(originError);
     if (!requireToken.isEmpty() && jwtHs256SecretFile.isEmpty() && jwtPublicKeyFile.isEmpty())
         return fail(QStringLiteral("require-token needs a key: --jwt-hs256-secret-file or --jwt-public-key-file"));
     for (const auto &[token, what] : {std::pair{&adminToken, "the admin token"}, std::pair{&adminReadToken, "the read-only admin token"}}) {

@@ -183,6 +183,8 @@ bool HostServer::start()
     d->statsTimer.start(d->config.statsTickMs);
 
     d->adminToken.reset(d->config.adminToken, d->config.adminReadToken);
+    QString originError;
+    d->originPolicy = Internal::OriginPolicy::parse(d->config.allowedOrigins, &originError).value_or(Internal::OriginPolicy());
     if (d->config.adminEnabled)
         d->admin = new AdminChannel(d.get(), this);
 

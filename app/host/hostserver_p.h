@@ -7,6 +7,7 @@
 
 #include "adminchannel_p.h"
 #include "admintoken_p.h"
+#include "originpolicy_p.h"
 #include "capturerecorder_p.h"
 #include "frameencoder_p.h"
 #include "handshakegate_p.h"
@@ -66,6 +67,10 @@ public:
     int adminAccess(const Internal::RequestHead &head) const override { return int(adminToken.access(head)); }
     int adminClientCount() const override { return admin ? admin->clientCount() : 0; }
     bool requiresToken(const QString &route, const QString &path) const override;
+    bool originAllowed(const QString &route, const QString &path, const QString &origin) const override
+    {
+        return originPolicy.allows(route, path, origin);
+    }
     std::optional<Internal::TokenClaims> verifyToken(const QByteArray &token, QString *why) const override;
     std::optional<QByteArray> httpResponse(const Internal::RequestHead &head) override;
     void logHandshake(const Internal::PendingHandshake &p, HandshakeRecord::Outcome outcome, int status,
@@ -175,6 +180,7 @@ public:
     Internal::HandshakeGate *gate = nullptr;
     Internal::HandshakeLog handshakeLog;
     Internal::AdminToken adminToken;
+    Internal::OriginPolicy originPolicy;   // --allowed-origins, set at start()
     Internal::StatsCollector stats;
     Internal::AdminChannel *admin = nullptr;
     std::unique_ptr<Internal::CaptureRecorder> capture;   // with --capture only (capturerecorder.cpp)

@@ -72,6 +72,9 @@ struct WSPLUG_EXPORT HostConfig
     //! Bearer tokens (docs/security.md). Routes in requireToken ("*": every plugin
     //! route) refuse a handshake without a valid token with 401 before the upgrade.
     QStringList requireToken;
+    //! Browser origins allowed per route ("[ROUTE=]ORIGIN[,ORIGIN...]"; see
+    //! docs/security.md); a refused Origin gets 403 before the upgrade. Empty = any.
+    QStringList allowedOrigins;
     QString jwtHs256SecretFile;           //!< file holding the HS256 secret (32 bytes or more)
     QString jwtPublicKeyFile;             //!< PEM public key: RSA (RS256) or EC P-256 (ES256)
     QString jwtIssuer;                    //!< if set, "iss" must equal it
