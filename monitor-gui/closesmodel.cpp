@@ -65,7 +65,8 @@ QString ClosesModel::firstCloseFrame(const SessionSnapshot &s)
     switch (s.closeCause) {
     case Protocol::CloseCause::Client: return tr("client");
     case Protocol::CloseCause::Server:
-    case Protocol::CloseCause::Shutdown: return tr("host");
+    case Protocol::CloseCause::Shutdown:
+    case Protocol::CloseCause::Limit: return tr("host");
     case Protocol::CloseCause::Protocol: return tr("host (the client broke the protocol)");
     case Protocol::CloseCause::Kick:
     case Protocol::CloseCause::Timeout:
@@ -90,7 +91,7 @@ QVariant ClosesModel::data(const QModelIndex &index, int role) const
         return tr("client: the client sent the first close frame; server: the host, a plugin or an operator "
                   "closed it; kick: aborted by an operator; timeout: no pong in time; backlog: it stopped "
                   "reading; protocol: it broke RFC 6455 or a size limit; error: the connection dropped; "
-                  "shutdown: the host stopped");
+                  "shutdown: the host stopped; limit: it passed a rate limit (1008)");
     }
     if (role == Qt::TextAlignmentRole) {
         const int c = index.column();

@@ -213,6 +213,10 @@ void HandshakeGate::onIncoming(qintptr socketDescriptor)
     } else if (m_connectionsPerIp.value(p.peerAddress) >= m_config.maxConnectionsPerIp) {
         p.refuseStatus = 429;
         p.refuseReason = "too many connections from your address";
+    } else if (!admitConnectRate(p.peerAddress)) {
+        p.refuseStatus = 429;
+        p.refuseReason = "more than " + QByteArray::number(m_config.maxConnectsPerIpPerSecond)
+                + " new connections a second from your address";
     }
     if (p.refuseStatus != 0) {
         if (m_refusing >= MaxRefusing) {
@@ -460,6 +464,26 @@ void HandshakeGate::uncount(PendingHandshake &p)
     p.counted = false;
     --m_pendingCounted;
     releaseAddress(p.peerAddress);
+}
+
+bool HandshakeGate::admitConnectRate(const QString &address)
+{
+    if (m_config.maxConnectsPerIpPerSecond <= 0)
+        return true;
+    const qint64 now = m_clock.elapsed();
+    // Bounded: past MaxRateAddresses, the windows that ended are dropped first (a storm
+    // from many addresses costs a sweep a second at most).
+    if (m_connectRate.size() >= MaxRateAddresses && now - m_connectRateSweptAt >= 1000) {
+        m_connectRateSweptAt = now;
+        for (auto it = m_connectRate.begin(); it != m_connectRate.end();)
+            it = now - it->startMs >= 1000 ? m_connectRate.erase(it) : std::next(it);
+    }
+    ConnectWindow &w = m_connectRate[address];
+    if (now - w.startMs >= 1000) {
+        w.startMs = now;
+        w.count = 0;
+    }
+    return ++w.count <= m_config.maxConnectsPerIpPerSecond;
 }
 
 void HandshakeGate::onTimeout(ConnectionSocket *socket)

@@ -180,6 +180,17 @@ private:
     int m_pendingCounted = 0;
     int m_refusing = 0;
     QHash<QString, int> m_connectionsPerIp;   // sessions + counted handshakes
+    // --max-connects-per-ip-per-s: connections from each address in its current second.
+    struct ConnectWindow
+    {
+        qint64 startMs = -1000000;
+        int count = 0;
+    };
+    //! False if \a address passed its connections a second.
+    bool admitConnectRate(const QString &address);
+    QHash<QString, ConnectWindow> m_connectRate;
+    qint64 m_connectRateSweptAt = 0;
+    static constexpr int MaxRateAddresses = 65536;
 };
 
 } // namespace WsPlug::Internal

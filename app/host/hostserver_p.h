@@ -107,6 +107,10 @@ public:
     void finishSession(Internal::Session *s);
     bool requestClose(Internal::Session *s, quint16 code, const QString &reason, CloseCause cause);
     void abortSession(Internal::Session *s, CloseCause cause, const QString &reason);
+    //! Counts a message of \a s (\a bytes of payload) against --max-messages-per-s and --max-bytes-per-s;
+    //! false (and the session closing with 1008) if it passed one.
+    bool withinRateLimits(Internal::Session *s, quint64 bytes);
+    static quint64 utf8Length(QStringView text);
     void onHeartbeat();
     //! The session \a id if it belongs to the plugin of \a context, else nullptr.
     Internal::Session *sessionOf(const Internal::PluginContext *context, SessionId id) const;

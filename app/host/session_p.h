@@ -144,6 +144,10 @@ public:
     // Each side's close frame, taken from the transport when it ends.
     SessionTransport::ClientClose clientClose;
     SessionTransport::HostClose hostClose;
+    // The rate limits' current one-second window (host clock).
+    qint64 rateWindowStartMs = -1000000;
+    quint64 rateWindowMessages = 0;
+    quint64 rateWindowBytes = 0;
     bool holdHostPongs = false;      // teaching actions (admin "hold")
     bool holdClientPongs = false;
     //! The size of the last message written while nothing was queued: it may pass the

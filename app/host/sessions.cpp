@@ -88,6 +88,8 @@ void HostServerPrivate::textReceived(Session *s, const QString &text)
         return;
     stats.countReceivedFrames(s, s->transport->takeReceived());
     stats.countReceivedMessage(s, true, QDateTime::currentMSecsSinceEpoch());
+    if (!withinRateLimits(s, config.maxBytesPerSecond > 0 ? utf8Length(text) : 0))
+        return;
     const SessionId id = s->info.id;
     callPlugin(s, [s, id, &text] { s->handler->messageReceived(id, Message::fromText(text)); });
 }
@@ -98,8 +100,46 @@ void HostServerPrivate::binaryReceived(Session *s, const QByteArray &data)
         return;
     stats.countReceivedFrames(s, s->transport->takeReceived());
     stats.countReceivedMessage(s, false, QDateTime::currentMSecsSinceEpoch());
+    if (!withinRateLimits(s, quint64(data.size())))
+        return;
     const SessionId id = s->info.id;
     callPlugin(s, [s, id, &data] { s->handler->messageReceived(id, Message::fromBinary(data)); });
+}
+
+quint64 HostServerPrivate::utf8Length(QStringView text)
+{
+    // What the text took as UTF-8 on the wire, without converting it back.
+    quint64 bytes = 0;
+    for (const QChar c : text) {
+        const char16_t u = c.unicode();
+        bytes += u < 0x80 ? 1 : u < 0x800 ? 2 : c.isSurrogate() ? 2 : 3;   // a pair: 4
+    }
+    return bytes;
+}
+
+bool HostServerPrivate::withinRateLimits(Session *s, quint64 bytes)
+{
+    if (config.maxMessagesPerSecond <= 0 && config.maxBytesPerSecond <= 0)
+        return true;
+    const qint64 now = nowMs();
+    if (now - s->rateWindowStartMs >= 1000) {
+        s->rateWindowStartMs = now;
+        s->rateWindowMessages = 0;
+        s->rateWindowBytes = 0;
+    }
+    ++s->rateWindowMessages;
+    s->rateWindowBytes += bytes;
+    QString why;
+    if (config.maxMessagesPerSecond > 0 && s->rateWindowMessages > quint64(config.maxMessagesPerSecond))
+        why = QStringLiteral("more than %1 messages a second").arg(config.maxMessagesPerSecond);
+    else if (config.maxBytesPerSecond > 0 && s->rateWindowBytes > quint64(config.maxBytesPerSecond))
+        why = QStringLiteral("more than %1 bytes a second").arg(config.maxBytesPerSecond);
+    if (why.isEmpty())
+        return true;
+    // The message that passed the limit is not delivered; the client is told why.
+    qCInfo(lcHost).noquote() << QStringLiteral("session %1 closed with 1008: %2").arg(s->info.id).arg(why);
+    requestClose(s, 1008, why, CloseCause::Limit);
+    return false;
 }
 
 void HostServerPrivate::pongReceived(Session *s, qint64 roundTripMs)

@@ -7,7 +7,8 @@ namespace WsPlug::Protocol {
 namespace {
 constexpr CloseCause AllCauses[] = {CloseCause::None, CloseCause::Client, CloseCause::Server,
                                     CloseCause::Kick, CloseCause::Timeout, CloseCause::Backlog,
-                                    CloseCause::Protocol, CloseCause::Error, CloseCause::Shutdown};
+                                    CloseCause::Protocol, CloseCause::Error, CloseCause::Shutdown,
+                                    CloseCause::Limit};
 constexpr HandshakeRecord::Outcome AllOutcomes[] = {
     HandshakeRecord::Outcome::Upgraded, HandshakeRecord::Outcome::Refused,
     HandshakeRecord::Outcome::Timeout, HandshakeRecord::Outcome::Dropped};
@@ -25,6 +26,7 @@ QString closeCauseName(CloseCause cause)
     case CloseCause::Protocol: return QStringLiteral("protocol");
     case CloseCause::Error: return QStringLiteral("error");
     case CloseCause::Shutdown: return QStringLiteral("shutdown");
+    case CloseCause::Limit: return QStringLiteral("limit");
     }
     return QStringLiteral("unknown");
 }

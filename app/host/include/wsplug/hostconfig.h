@@ -43,6 +43,11 @@ struct WSPLUG_EXPORT HostConfig
 
     int maxConnections = 10000;           //!< sessions + handshakes in progress; over it: 503
     int maxConnectionsPerIp = 256;        //!< the same, per client address; over it: 429
+    // Abuse limits, 0 = off: new connections a second from one address (over it: 429),
+    // and messages and payload bytes a second from one session (over it: close 1008).
+    int maxConnectsPerIpPerSecond = 0;
+    int maxMessagesPerSecond = 0;
+    qint64 maxBytesPerSecond = 0;
     int handshakeTimeoutMs = 10000;       //!< a request head must be complete by then
     int maxRequestHeadBytes = 8192;       //!< longer heads get 431
     qint64 maxFrameBytes = 16 * 1024 * 1024;    //!< larger incoming frame: close 1009

@@ -33,6 +33,7 @@ enum class CloseCause {
     Protocol,  //!< the peer broke the protocol or a size limit; Qt sent the close code
     Error,     //!< the connection dropped without a close frame (1006)
     Shutdown,  //!< the host stopped (1001)
+    Limit,     //!< the client passed a rate limit (1008 with the limit as reason)
 };
 QString closeCauseName(CloseCause cause);
 CloseCause closeCauseFromName(const QString &name);   //!< None if unknown
