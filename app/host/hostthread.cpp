@@ -11,6 +11,8 @@
 #include <QSet>
 #include <QThread>
 
+#include <openssl/crypto.h>
+
 #include <utility>
 
 namespace WsPlug {
@@ -61,6 +63,11 @@ HostThread::HostThread(QObject *parent)
     : QObject(parent), d(std::make_unique<Private>())
 {
     d->thread.setObjectName(QStringLiteral("wsplug-host"));
+    // Every QWebSocket makes Qt's TLS backend set up OpenSSL on the host thread, which
+    // keeps per-thread state (random generators) until the thread's exit handlers run,
+    // after QThread::wait() has returned. A program that ends right after its host would
+    // end before them: free it on the thread itself, as it finishes.
+    connect(&d->thread, &QThread::finished, &d->thread, [] { OPENSSL_thread_stop(); }, Qt::DirectConnection);
     const QMutexLocker locker(&instancesMutex);
     instances().insert(this);
 }
