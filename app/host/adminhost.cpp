@@ -75,6 +75,8 @@ QList<Protocol::CounterUpdate> HostServerPrivate::takeCounterUpdates(quint64 sha
         u.bytesOut = s->out.bytes;
         u.lastActivityMs = s->lastActivityMs;
         u.pingRttMs = s->pingRttMs;
+        u.textIn = s->in.textMessages;
+        u.textOut = s->out.textMessages;
         updates.append(u);
     }
     return updates;

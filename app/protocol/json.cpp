@@ -163,12 +163,13 @@ QJsonArray toJson(const CounterUpdate &u)
 {
     return {double(u.id), stateName(u.state), double(u.messagesIn), double(u.messagesOut),
             double(u.framesIn), double(u.framesOut), double(u.bytesIn), double(u.bytesOut),
-            double(u.lastActivityMs), double(u.pingRttMs)};
+            double(u.lastActivityMs), double(u.pingRttMs), double(u.textIn), double(u.textOut)};
 }
 
 bool counterUpdateFromJson(const QJsonArray &a, CounterUpdate *u)
 {
-    if (a.size() != 10 || !a.at(0).isDouble())
+    // Ten fields at first, twelve since the text counts: both are read.
+    if ((a.size() != 10 && a.size() != 12) || !a.at(0).isDouble())
         return false;
     u->id = SessionId(a.at(0).toDouble());
     u->state = stateFromName(a.at(1).toString());
@@ -180,6 +181,11 @@ bool counterUpdateFromJson(const QJsonArray &a, CounterUpdate *u)
     u->bytesOut = quint64(a.at(7).toDouble());
     u->lastActivityMs = qint64(a.at(8).toDouble());
     u->pingRttMs = qint64(a.at(9).toDouble());
+    u->hasTextCounts = a.size() == 12;
+    if (u->hasTextCounts) {
+        u->textIn = quint64(a.at(10).toDouble());
+        u->textOut = quint64(a.at(11).toDouble());
+    }
     return true;
 }
 

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include <wsplug/protocol/types.h>
 
+#include <algorithm>
+
 namespace WsPlug::Protocol {
 
 namespace {
@@ -100,6 +102,8 @@ CounterUpdate CounterUpdate::of(const SessionSnapshot &s)
     u.bytesOut = s.out.bytes;
     u.lastActivityMs = s.lastActivity.toMSecsSinceEpoch();
     u.pingRttMs = s.pingRttMs;
+    u.textIn = s.in.textMessages;
+    u.textOut = s.out.textMessages;
     return u;
 }
 
@@ -116,6 +120,12 @@ bool CounterUpdate::applyTo(SessionSnapshot *s) const
     s->out.bytes = bytesOut;
     s->lastActivity = QDateTime::fromMSecsSinceEpoch(lastActivityMs, Qt::UTC);
     s->pingRttMs = pingRttMs;
+    if (hasTextCounts) {
+        s->in.textMessages = textIn;
+        s->in.binaryMessages = messagesIn - std::min(textIn, messagesIn);
+        s->out.textMessages = textOut;
+        s->out.binaryMessages = messagesOut - std::min(textOut, messagesOut);
+    }
     return true;
 }
 

@@ -105,6 +105,7 @@ private Q_SLOTS:
     void closeFramesOfEachSide_data();
     void closeFramesOfEachSide();
     void readOnlyTokenWatchesButCannotAct();
+    void counterUpdatesCarryTextAndBinaryCounts();
     void otherCommands();
     void badCommandsGetErrorReplies_data();
     void badCommandsGetErrorReplies();
@@ -502,6 +503,46 @@ void tst_Admin::readOnlyTokenWatchesButCannotAct()
         QVERIFY(!r.request.contains("watch-only-token"));
         QVERIFY(!r.request.contains(token.toLatin1()));
     }
+}
+
+// The compact counter update carries how many messages were text (a monitor showed
+// "1 messages (0 text, 0 binary)" when only updates had brought the message), and still
+// reads the ten-field form of older hosts.
+void tst_Admin::counterUpdatesCarryTextAndBinaryCounts()
+{
+    SessionSnapshot s;
+    s.id = 4;
+    s.in.messages = 5;
+    s.in.textMessages = 3;
+    s.out.messages = 2;
+    s.out.textMessages = 2;
+    const QJsonArray json = Protocol::toJson(Protocol::CounterUpdate::of(s));
+    QCOMPARE(json.size(), 12);
+    Protocol::CounterUpdate back;
+    QVERIFY(Protocol::counterUpdateFromJson(json, &back));
+    SessionSnapshot target;
+    target.id = 4;
+    QVERIFY(back.applyTo(&target));
+    QCOMPARE(target.in.textMessages, quint64(3));
+    QCOMPARE(target.in.binaryMessages, quint64(2));
+    QCOMPARE(target.out.textMessages, quint64(2));
+    QCOMPARE(target.out.binaryMessages, quint64(0));
+    // Ten fields: the message counts move, the text counts stay as they were.
+    QJsonArray older = json;
+    older.removeLast();
+    older.removeLast();
+    Protocol::CounterUpdate old;
+    QVERIFY(Protocol::counterUpdateFromJson(older, &old));
+    QVERIFY(!old.hasTextCounts);
+    SessionSnapshot kept;
+    kept.id = 4;
+    kept.in.textMessages = 1;
+    QVERIFY(old.applyTo(&kept));
+    QCOMPARE(kept.in.messages, quint64(5));
+    QCOMPARE(kept.in.textMessages, quint64(1));
+    QJsonArray eleven = json;
+    eleven.removeLast();
+    QVERIFY(!Protocol::counterUpdateFromJson(eleven, &old));
 }
 
 void tst_Admin::sessionWithinOneTickTravelsOnlyAsClosed()

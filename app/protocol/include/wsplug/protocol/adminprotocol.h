@@ -30,7 +30,7 @@ SessionSnapshot sessionFromJson(const QJsonObject &object);
 QList<SessionSnapshot> sessionsFromJson(const QJsonValue &array);
 
 //! The compact per-tick counter update: [id, state, inMsgs, outMsgs, inFrames,
-//! outFrames, inBytes, outBytes, lastActivityMs, pingRttMs].
+//! outFrames, inBytes, outBytes, lastActivityMs, pingRttMs, inText, outText].
 QJsonArray toJson(const CounterUpdate &update);
 //! False if \a array is not a well-formed update.
 bool counterUpdateFromJson(const QJsonArray &array, CounterUpdate *update);

@@ -102,6 +102,11 @@ struct CounterUpdate
     quint64 bytesOut = 0;
     qint64 lastActivityMs = 0;    //!< ms since the epoch
     qint64 pingRttMs = -1;
+    //! Text messages of messagesIn and messagesOut (the rest are binary); a sender
+    //! older than these fields leaves hasTextCounts false.
+    quint64 textIn = 0;
+    quint64 textOut = 0;
+    bool hasTextCounts = true;
 
     static CounterUpdate of(const SessionSnapshot &session);
     //! Applies this update to \a session; false (and nothing changed) if the ids differ.
