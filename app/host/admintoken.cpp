@@ -6,7 +6,6 @@
 
 #include <QMessageAuthenticationCode>
 #include <QRandomGenerator>
-#include <QUrlQuery>
 
 namespace WsPlug::Internal {
 
@@ -39,12 +38,7 @@ bool AdminToken::sameMac(const QByteArray &a, const QByteArray &b)
 
 AdminToken::Access AdminToken::access(const RequestHead &head) const
 {
-    QByteArray given;
-    const QByteArray authorization = head.header("Authorization");
-    if (authorization.size() > 7 && authorization.left(7).compare("Bearer ", Qt::CaseInsensitive) == 0)
-        given = authorization.mid(7).trimmed();
-    else
-        given = QUrlQuery(QString::fromUtf8(head.query())).queryItemValue(QStringLiteral("token"), QUrl::FullyDecoded).toUtf8();
+    const QByteArray given = head.bearerCredential();
     if (given.isEmpty() || m_mac.isEmpty())
         return Access::None;
     const QByteArray mac = QMessageAuthenticationCode::hash(given, m_macKey, QCryptographicHash::Sha256);

@@ -10,7 +10,6 @@
 
 #include <QPointer>
 #include <QTimer>
-#include <QUrlQuery>
 #include <QWebSocket>
 #include <QWebSocketServer>
 
@@ -36,54 +35,6 @@ QString normalizedAddress(const QHostAddress &address)
     bool isV4 = false;
     const quint32 v4 = address.toIPv4Address(&isV4);
     return isV4 ? QHostAddress(v4).toString() : address.toString();
-}
-
-/*
- * The bearer token of \a head: from "Authorization: Bearer", else a "token" query
- * parameter, else a "bearer.<token>" subprotocol (browsers cannot set headers).
- * The "bearer." entries are taken out of \a offered either way: they are never a
- * subprotocol to negotiate.
- */
-QByteArray bearerToken(const RequestHead &head, QList<QByteArray> *offered)
-{
-    QByteArray fromSubprotocol;
-    for (auto it = offered->begin(); it != offered->end();) {
-        if (it->startsWith("bearer.")) {
-            if (fromSubprotocol.isEmpty())
-                fromSubprotocol = it->mid(7);
-            it = offered->erase(it);
-        } else {
-            ++it;
-        }
-    }
-    const QByteArray authorization = head.header("Authorization").trimmed();
-    if (authorization.size() > 7 && authorization.left(7).compare("Bearer ", Qt::CaseInsensitive) == 0)
-        return authorization.mid(7).trimmed();
-    const QUrlQuery query(QString::fromUtf8(head.query()));
-    if (query.hasQueryItem(QStringLiteral("token")))
-        return query.queryItemValue(QStringLiteral("token"), QUrl::FullyDecoded).toUtf8();
-    return fromSubprotocol;
-}
-
-//! \a query with the value of its "token" parameters masked: the session's query is
-//! shown to plugins, in the admin protocol and in the monitor, which need the claims,
-//! not the credential.
-QString withTokenMasked(QString query)
-{
-    qsizetype at = 0;
-    while (at <= query.size()) {
-        qsizetype end = query.indexOf(QLatin1Char('&'), at);
-        if (end < 0)
-            end = query.size();
-        const qsizetype equals = query.indexOf(QLatin1Char('='), at);
-        if (equals >= 0 && equals < end
-            && QByteArray::fromPercentEncoding(query.mid(at, equals - at).toUtf8()) == "token") {
-            for (qsizetype i = equals + 1; i < end; ++i)
-                query[i] = QLatin1Char('*');
-        }
-        at = end + 1;
-    }
-    return query;
 }
 
 } // namespace
@@ -331,46 +282,9 @@ void HandshakeGate::onReadyRead(ConnectionSocket *socket)
         return;
     }
 
-    p.query = QString::fromUtf8(head.query());
-    p.origin = QString::fromUtf8(head.header("Origin"));
-    p.pluginId = pluginId;
-    p.route = route;
-    // The admin channel negotiates nothing: Qt answers it as it is.
-    const QList<QByteArray> subprotocolHeader = p.admin ? QList<QByteArray>() : head.headerList("Sec-WebSocket-Protocol");
-    for (const QByteArray &name : subprotocolHeader) {
-        if (!RequestHead::isToken(name)) {
-            refuse(socket, 400, "Sec-WebSocket-Protocol has a value that is not a token (RFC 6455 4.1)");
-            return;
-        }
-    }
-    QList<QByteArray> offered = subprotocolHeader;
-    const QByteArray token = bearerToken(head, &offered);
-    p.bearerOffered = offered.size() != subprotocolHeader.size();
-    // A browser from an origin the route does not allow: 403, before anything else is
-    // looked at (its token included).
-    if (!p.admin && !m_host->originAllowed(route, path, p.origin)) {
-        refuse(socket, 403, "origin " + head.header("Origin").left(200) + " is not allowed on " + route.toUtf8());
+    QByteArray headForQt;
+    if (!admit(socket, p, head, pluginId, route, &headForQt))
         return;
-    }
-    if (!p.admin && m_host->requiresToken(route, path)) {
-        // Checked before the upgrade: a client without a valid token never becomes a
-        // session. What was wrong goes to the log, not to the client.
-        p.tokenRequired = true;
-        QString why = QStringLiteral("no bearer token (Authorization, ?token= or a bearer.<token> subprotocol)");
-        if (!token.isEmpty())
-            p.token = m_host->verifyToken(token, &why);
-        if (!p.token) {
-            refuse(socket, 401, "bearer token refused: " + why.toUtf8(), "a valid bearer token is required");
-            return;
-        }
-        p.query = withTokenMasked(p.query);
-    }
-    QByteArray headForQt = p.requestHead;
-    if (!p.admin && !negotiateSubprotocol(socket, p, offered, &headForQt))
-        return;
-    // A "bearer." entry alone: Qt must not see it (nor answer with it).
-    if (!p.admin && offered.isEmpty() && !subprotocolHeader.isEmpty())
-        headForQt = RequestHead::withHeader(p.requestHead, "Sec-WebSocket-Protocol", {});
     p.handedOver = true;
     m_handedOverByPeer.insert({p.peerHostAddress, p.peerPort}, socket);
     disconnect(socket, &QTcpSocket::readyRead, this, nullptr);
@@ -394,35 +308,6 @@ void HandshakeGate::setSupportedSubprotocols(const QStringList &subprotocols)
 {
     if (m_webSocketServer)
         m_webSocketServer->setSupportedSubprotocols(subprotocols);
-}
-
-bool HandshakeGate::negotiateSubprotocol(ConnectionSocket *socket, PendingHandshake &p,
-                                         const QList<QByteArray> &offered, QByteArray *headForQt)
-{
-    if (offered.isEmpty())
-        return true;
-    // RFC 6455 4.2.2: the server picks one the client offered, or none. The client's
-    // order is its preference: the first one the route speaks wins.
-    const QStringList speaks = m_host->subprotocols(p.pluginId);
-    for (const QByteArray &name : offered) {
-        if (speaks.contains(QString::fromLatin1(name))) {
-            p.subprotocol = QString::fromLatin1(name);
-            break;
-        }
-    }
-    if (p.subprotocol.isEmpty() && !m_config.upgradeWithoutSubprotocol) {
-        // A client that asked for one fails the connection when the answer has none
-        // (browsers, node ws, python websockets): say why before the upgrade instead.
-        const QByteArray route = p.route.toUtf8();
-        const QByteArray speaksWhat = speaks.isEmpty() ? QByteArray("no subprotocol")
-                                                       : speaks.join(QStringLiteral(", ")).toLatin1();
-        refuse(socket, 400, route + " speaks " + speaksWhat + "; the client offered " + offered.join(", "));
-        return false;
-    }
-    // Qt answers with what the head it reads offers and the server supports: leave it
-    // only the chosen one (or none).
-    *headForQt = RequestHead::withHeader(p.requestHead, "Sec-WebSocket-Protocol", p.subprotocol.toLatin1());
-    return true;
 }
 
 int HandshakeGate::adminHandshakesInFlight() const
@@ -464,26 +349,6 @@ void HandshakeGate::uncount(PendingHandshake &p)
     p.counted = false;
     --m_pendingCounted;
     releaseAddress(p.peerAddress);
-}
-
-bool HandshakeGate::admitConnectRate(const QString &address)
-{
-    if (m_config.maxConnectsPerIpPerSecond <= 0)
-        return true;
-    const qint64 now = m_clock.elapsed();
-    // Bounded: past MaxRateAddresses, the windows that ended are dropped first (a storm
-    // from many addresses costs a sweep a second at most).
-    if (m_connectRate.size() >= MaxRateAddresses && now - m_connectRateSweptAt >= 1000) {
-        m_connectRateSweptAt = now;
-        for (auto it = m_connectRate.begin(); it != m_connectRate.end();)
-            it = now - it->startMs >= 1000 ? m_connectRate.erase(it) : std::next(it);
-    }
-    ConnectWindow &w = m_connectRate[address];
-    if (now - w.startMs >= 1000) {
-        w.startMs = now;
-        w.count = 0;
-    }
-    return ++w.count <= m_config.maxConnectsPerIpPerSecond;
 }
 
 void HandshakeGate::onTimeout(ConnectionSocket *socket)

@@ -155,6 +155,12 @@ private:
     void log(PendingHandshake &p, HandshakeRecord::Outcome outcome, int status,
              const QByteArray &response, const QString &reason, SessionId session = 0);
     int adminHandshakesInFlight() const;
+    // Admission (handshakeadmission.cpp)
+    //! The checks after the route is known: subprotocols well formed and spoken, the
+    //! origin allowed, the bearer token valid where one is required. False once \a p
+    //! was refused; else \a headForQt is the head Qt is to answer.
+    bool admit(ConnectionSocket *socket, PendingHandshake &p, const RequestHead &head, const QString &pluginId,
+               const QString &route, QByteArray *headForQt);
     //! Picks the subprotocol for \a p from what \a head offers; false (a 400 sent) if
     //! the client offered only ones the route does not speak and the host refuses those.
     //! \a headForQt gets the head with only the chosen one left for Qt to answer.

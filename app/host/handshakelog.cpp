@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "handshakelog_p.h"
 
+#include "requesthead_p.h"
+
 namespace WsPlug::Internal {
 
 void HandshakeLog::reset(int capacity)
@@ -45,15 +47,8 @@ QByteArray HandshakeLog::redactedRequest(QByteArray head)
     if (fragment >= 0 && fragment < targetEnd)
         targetEnd = fragment;
     const qsizetype query = head.indexOf('?', targetStart);
-    for (qsizetype at = query + 1; query >= 0 && query < targetEnd && at < targetEnd;) {
-        qsizetype end = head.indexOf('&', at);
-        if (end < 0 || end > targetEnd)
-            end = targetEnd;
-        const qsizetype equals = head.indexOf('=', at);
-        if (equals >= 0 && equals < end && QByteArray::fromPercentEncoding(head.mid(at, equals - at)) == "token")
-            mask(equals + 1, end);
-        at = end + 1;
-    }
+    if (query >= 0 && query < targetEnd)
+        RequestHead::maskQueryParameter(head, query + 1, targetEnd, "token");
     for (qsizetype at = 0; (at = head.indexOf("\r\n", at)) >= 0 && at + 2 < head.size(); at += 2) {
         const qsizetype start = at + 2;
         if (head.mid(start, 14).compare("Authorization:", Qt::CaseInsensitive) != 0)

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "requesthead_p.h"
 
+#include <QUrlQuery>
+
 #include <cstring>
 
 namespace WsPlug::Internal {
@@ -293,6 +295,29 @@ QByteArray withoutBody(const QByteArray &response)
 {
     const qsizetype end = response.indexOf("\r\n\r\n");
     return end < 0 ? response : response.left(end + 4);
+}
+
+QByteArray RequestHead::bearerCredential() const
+{
+    const QByteArray authorization = header("Authorization");
+    if (authorization.size() > 7 && authorization.left(7).compare("Bearer ", Qt::CaseInsensitive) == 0)
+        return authorization.mid(7).trimmed();
+    return QUrlQuery(QString::fromUtf8(m_query)).queryItemValue(QStringLiteral("token"), QUrl::FullyDecoded).toUtf8();
+}
+
+void RequestHead::maskQueryParameter(QByteArray &text, qsizetype from, qsizetype to, QByteArrayView key)
+{
+    for (qsizetype at = from; at < to;) {
+        qsizetype end = text.indexOf('&', at);
+        if (end < 0 || end > to)
+            end = to;
+        const qsizetype equals = text.indexOf('=', at);
+        if (equals >= 0 && equals < end && QByteArray::fromPercentEncoding(text.mid(at, equals - at)) == key) {
+            for (qsizetype i = equals + 1; i < end; ++i)
+                text[i] = '*';
+        }
+        at = end + 1;
+    }
 }
 
 } // namespace WsPlug::Internal

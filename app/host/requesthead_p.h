@@ -38,6 +38,10 @@ public:
     //! True if a comma-separated header has \a token (case-insensitive), e.g. Connection: keep-alive, Upgrade.
     bool headerHasToken(const QByteArray &name, const QByteArray &token) const;
     const QList<QPair<QByteArray, QByteArray>> &headers() const { return m_headers; }
+    //! The credential this request carries: "Authorization: Bearer <it>", else the value
+    //! of a "token" query parameter; empty if neither. (The admin channel and token
+    //! routes read it alike.)
+    QByteArray bearerCredential() const;
 
     //! True if this asks for a WebSocket upgrade at all (Upgrade: websocket).
     bool isWebSocketUpgrade() const;
@@ -54,6 +58,10 @@ public:
     //! \a head (a whole request head) with every \a name header taken out and, if
     //! \a value is not empty, one "name: value" put in. Everything else stays byte for byte.
     static QByteArray withHeader(const QByteArray &head, const QByteArray &name, const QByteArray &value);
+    //! Masks with '*' the value of every \a key parameter of the query string in
+    //! \a text[from, to) (keys compared percent-decoded, as QUrlQuery reads them, so a
+    //! value accepted under "%74oken" is masked too).
+    static void maskQueryParameter(QByteArray &text, qsizetype from, qsizetype to, QByteArrayView key);
 
 private:
     QByteArray m_method;
