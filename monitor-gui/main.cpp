@@ -8,30 +8,18 @@
 #include "monitoroptions.h"
 
 #include <wsplug/hostoptions.h>
+#include <wsplug/stopsignals.h>
 
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QSocketNotifier>
 #include <QTabWidget>
 #include <QTimer>
 
-#include <csignal>
 #include <cstdio>
 #include <memory>
 
-#include <sys/socket.h>
-#include <unistd.h>
 
 namespace {
-int signalFds[2] = {-1, -1};
-
-void onSignal(int)
-{
-    const char byte = 1;
-    // Only async-signal-safe work here; the event loop does the rest.
-    [[maybe_unused]] const auto n = ::write(signalFds[0], &byte, 1);
-}
-
 [[noreturn]] void fail(const QString &message, int code = 2)
 {
     WsPlug::exitWithError(message, code);
@@ -131,21 +119,10 @@ int main(int argc, char *argv[])
     // SIGINT/SIGTERM end the program as closing the window would, without asking: the
     // embedded host's clients get 1001 (as from wsplug-host), not a dropped connection.
     // Set up before the host starts, so that an early signal is not fatal either.
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, signalFds) != 0)
-        fail(QStringLiteral("cannot set up signal handling"), 1);
-    QSocketNotifier signalNotifier(signalFds[1], QSocketNotifier::Read);
-    QObject::connect(&signalNotifier, &QSocketNotifier::activated, &app, [] {
-        char byte;
-        [[maybe_unused]] const auto n = ::read(signalFds[1], &byte, 1);
+    WsPlug::onStopSignal(&app, [] {
         std::fprintf(stderr, "wsplug-monitor: shutting down\n");
         QCoreApplication::exit(0);
     });
-    struct sigaction action = {};
-    action.sa_handler = onSignal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    ::sigaction(SIGINT, &action, nullptr);
-    ::sigaction(SIGTERM, &action, nullptr);
 
     auto window = std::make_unique<WsPlug::MainWindow>(options);
     if (auto *tabWidget = window->findChild<QTabWidget *>(QStringLiteral("tabs")))

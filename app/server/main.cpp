@@ -6,32 +6,20 @@
 #include <wsplug/hostoptions.h>
 #include <wsplug/hostserver.h>
 #include <wsplug/pluginregistry.h>
+#include <wsplug/stopsignals.h>
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QLoggingCategory>
 #include <QNetworkInterface>
-#include <QSocketNotifier>
 
-#include <csignal>
 #include <cstdio>
 
-#include <sys/socket.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
-#include <unistd.h>
 
 namespace {
-
-int signalFds[2] = {-1, -1};
-
-void onSignal(int)
-{
-    const char byte = 1;
-    // Only async-signal-safe work here; the event loop does the rest.
-    [[maybe_unused]] const auto n = ::write(signalFds[0], &byte, 1);
-}
 
 [[noreturn]] void fail(const QString &message, int code = 1)
 {
@@ -151,21 +139,10 @@ int main(int argc, char *argv[])
     // SIGINT/SIGTERM -> graceful stop (1001 to everyone) -> exit 0. Set up before the host
     // starts: a signal right after the "listening" line must not kill the host before it
     // has cleaned up (its private plugin copies, for one).
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, signalFds) != 0)
-        fail(QStringLiteral("cannot set up signal handling"));
-    QSocketNotifier signalNotifier(signalFds[1], QSocketNotifier::Read);
-    QObject::connect(&signalNotifier, &QSocketNotifier::activated, &host, [&] {
-        char byte;
-        [[maybe_unused]] const auto n = ::read(signalFds[1], &byte, 1);
+    WsPlug::onStopSignal(&host, [&host] {
         std::fprintf(stderr, "wsplug-host: shutting down\n");
         host.stop();
     });
-    struct sigaction action = {};
-    action.sa_handler = onSignal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    ::sigaction(SIGINT, &action, nullptr);
-    ::sigaction(SIGTERM, &action, nullptr);
     if (!host.start())
         fail(host.errorString());
 

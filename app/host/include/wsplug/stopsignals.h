@@ -1,0 +1,22 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#pragma once
+
+#include <wsplug/wsplug_export.h>
+
+#include <functional>
+
+class QObject;
+
+namespace WsPlug {
+
+/*!
+    SIGINT and SIGTERM call \a stop on \a context's event loop, the way both programs
+    that run a host end gracefully (their clients get 1001). The handler only writes a
+    byte to a socket pair, the one async-signal-safe step; the event loop does the rest.
+    Set it up before the host starts, so that an early signal is not fatal either. Once
+    per program; exits with a one-line error if it cannot be set up.
+*/
+WSPLUG_EXPORT void onStopSignal(QObject *context, std::function<void()> stop);
+
+} // namespace WsPlug
