@@ -106,6 +106,20 @@ public:
         return reply;
     }
     bool ok(const QByteArray &json) { return command(json).value(QStringLiteral("ok")).toBool(); }
+    //! Command \a cmd with \a fields, numbered here; the reply.
+    QJsonObject ask(const QString &cmd, QJsonObject fields = {})
+    {
+        fields.insert(QStringLiteral("id"), ++m_lastId);
+        fields.insert(QStringLiteral("cmd"), cmd);
+        return command(QJsonDocument(fields).toJson(QJsonDocument::Compact));
+    }
+    bool ok(const QString &cmd, const QJsonObject &fields) { return ask(cmd, fields).value(QStringLiteral("ok")).toBool(); }
+    //! The same for one session: \a cmd with "session" and \a fields.
+    bool ok(const QString &cmd, Protocol::SessionId session, QJsonObject fields = {})
+    {
+        fields.insert(QStringLiteral("session"), double(session));
+        return ok(cmd, fields);
+    }
     QList<FrameRecord> of(Protocol::SessionId session, Direction direction) const
     {
         QList<FrameRecord> out;
@@ -121,6 +135,9 @@ public:
     QList<QJsonObject> rawFrames;
     QList<FrameRecord> frames;
     quint64 omittedFrames = 0;
+
+private:
+    int m_lastId = 100;
 };
 
 } // namespace
@@ -136,6 +153,15 @@ private:
         config.adminToken = token;
         config.statsTickMs = 50;
         return startedHost(config);
+    }
+    //! \a client upgraded on /echo as a raw socket: the id of its session, or 0.
+    static Protocol::SessionId upgradeRawSession(QTcpSocket &client, HostServer &host)
+    {
+        const int before = host.sessionCount();
+        if (!upgradeRaw(client, host.serverPort(), QStringLiteral("/echo"))
+            || !QTest::qWaitFor([&host, before] { return host.sessionCount() > before; }, 5000))
+            return 0;
+        return newestSession(host);
     }
     //! The id of the newest open session.
     static Protocol::SessionId newestSession(HostServer &host)
@@ -348,10 +374,9 @@ void tst_Frames::watchedSessionReportsEveryFrameBothWaysInOrder()
     AdminClient admin(host->serverPort());
     QVERIFY(admin.waitAttached());
     QTcpSocket client;
-    QVERIFY(upgradeRaw(client, host->serverPort(), QStringLiteral("/echo")));
-    QTRY_COMPARE(host->sessionCount(), 1);
-    const Protocol::SessionId id = newestSession(*host);
-    QVERIFY(admin.ok("{\"id\":1,\"cmd\":\"watch\",\"session\":" + QByteArray::number(id) + "}"));
+    const Protocol::SessionId id = upgradeRawSession(client, *host);
+    QVERIFY(id);
+    QVERIFY(admin.ok(QStringLiteral("watch"), id));
 
     // What the client sends: a text message in three fragments, a ping with a payload
     // between them, a 300-byte binary message, and a close with a code and a reason.
@@ -462,11 +487,11 @@ void tst_Frames::unwatchedSessionsAreNotReported()
     const Protocol::SessionId id = newestSession(*host);
     auto b = openClient(host->serverPort());
     QVERIFY(b);
-    QVERIFY(admin.ok("{\"id\":1,\"cmd\":\"watch\",\"session\":" + QByteArray::number(id) + "}"));
+    QVERIFY(admin.ok(QStringLiteral("watch"), id));
     a->sendTextMessage(QStringLiteral("watched"));
     b->sendTextMessage(QStringLiteral("not watched"));
     QTRY_COMPARE_WITH_TIMEOUT(admin.of(id, Direction::HostToClient).size(), 1, 5000);
-    QVERIFY(admin.ok("{\"id\":2,\"cmd\":\"unwatch\",\"session\":" + QByteArray::number(id) + "}"));
+    QVERIFY(admin.ok(QStringLiteral("unwatch"), id));
     const int seen = int(admin.frames.size());
     a->sendTextMessage(QStringLiteral("after unwatch"));
     QSignalSpy echoed(a.get(), &QWebSocket::textMessageReceived);
@@ -484,15 +509,14 @@ void tst_Frames::watchStartedMidFrameFindsTheNextFrame()
     AdminClient admin(host->serverPort());
     QVERIFY(admin.waitAttached());
     QTcpSocket client;
-    QVERIFY(upgradeRaw(client, host->serverPort(), QStringLiteral("/echo")));
-    QTRY_COMPARE(host->sessionCount(), 1);
-    const Protocol::SessionId id = newestSession(*host);
+    const Protocol::SessionId id = upgradeRawSession(client, *host);
+    QVERIFY(id);
     // Half a frame before the watch starts, the rest and another one after.
     const QByteArray first = clientFrame(0x2, QByteArray(400, 'h'));
     client.write(first.left(150));
     client.flush();
     QTest::qWait(100);
-    QVERIFY(admin.ok("{\"id\":1,\"cmd\":\"watch\",\"session\":" + QByteArray::number(id) + "}"));
+    QVERIFY(admin.ok(QStringLiteral("watch"), id));
     client.write(first.mid(150) + clientFrame(0x1, "whole"));
     QTRY_VERIFY_WITH_TIMEOUT(!admin.of(id, Direction::ClientToHost).isEmpty(), 5000);
     QTest::qWait(200);
@@ -514,7 +538,7 @@ void tst_Frames::fanOutToAWatchedSubscriberIsSeen()
     const Protocol::SessionId id = newestSession(*host);
     auto publisher = openClient(host->serverPort(), QStringLiteral("/broadcast/class"));
     QVERIFY(publisher);
-    QVERIFY(admin.ok("{\"id\":1,\"cmd\":\"watch\",\"session\":" + QByteArray::number(id) + "}"));
+    QVERIFY(admin.ok(QStringLiteral("watch"), id));
     QSignalSpy received(subscriber.get(), &QWebSocket::textMessageReceived);
     publisher->sendTextMessage(QStringLiteral("to everyone"));
     QVERIFY(received.wait(5000));
@@ -531,10 +555,9 @@ void tst_Frames::floodIsSampledAndTheHostStaysResponsive()
     AdminClient admin(host->serverPort());
     QVERIFY(admin.waitAttached());
     QTcpSocket flooder;
-    QVERIFY(upgradeRaw(flooder, host->serverPort(), QStringLiteral("/echo")));
-    QTRY_COMPARE(host->sessionCount(), 1);
-    const Protocol::SessionId id = newestSession(*host);
-    QVERIFY(admin.ok("{\"id\":1,\"cmd\":\"watch\",\"session\":" + QByteArray::number(id) + "}"));
+    const Protocol::SessionId id = upgradeRawSession(flooder, *host);
+    QVERIFY(id);
+    QVERIFY(admin.ok(QStringLiteral("watch"), id));
     constexpr int Flood = 5000;
     QByteArray burst;
     for (int i = 0; i < Flood; ++i)
@@ -585,11 +608,10 @@ void tst_Frames::pingWithAPayloadAndItsPong()
     AdminClient admin(host->serverPort());
     QVERIFY(admin.waitAttached());
     QTcpSocket client;
-    QVERIFY(upgradeRaw(client, host->serverPort()));
-    QTRY_COMPARE(host->sessionCount(), 1);
-    const Protocol::SessionId id = newestSession(*host);
-    QVERIFY(admin.ok("{\"id\":1,\"cmd\":\"watch\",\"session\":" + QByteArray::number(id) + "}"));
-    QVERIFY(admin.ok("{\"id\":2,\"cmd\":\"ping\",\"session\":" + QByteArray::number(id) + ",\"payload\":\"RFC 6455 5.5.2\"}"));
+    const Protocol::SessionId id = upgradeRawSession(client, *host);
+    QVERIFY(id);
+    QVERIFY(admin.ok(QStringLiteral("watch"), id));
+    QVERIFY(admin.ok(QStringLiteral("ping"), id, {{QStringLiteral("payload"), QStringLiteral("RFC 6455 5.5.2")}}));
     QByteArray buffer;
     const auto ping = readFrame(client, buffer);
     QVERIFY(ping);
@@ -613,10 +635,13 @@ void tst_Frames::messagesInFramesAndBinary()
     AdminClient admin(host->serverPort());
     QVERIFY(admin.waitAttached());
     QTcpSocket client;
-    QVERIFY(upgradeRaw(client, host->serverPort()));
-    QTRY_COMPARE(host->sessionCount(), 1);
-    const QByteArray id = QByteArray::number(newestSession(*host));
-    const QJsonObject reply = admin.command("{\"id\":1,\"cmd\":\"send\",\"session\":" + id + ",\"text\":\"abcdefghij\",\"frames\":3}");
+    const Protocol::SessionId id = upgradeRawSession(client, *host);
+    QVERIFY(id);
+    auto send = [&admin, id](QJsonObject fields) {
+        fields.insert(QStringLiteral("session"), double(id));
+        return admin.ask(QStringLiteral("send"), fields);
+    };
+    const QJsonObject reply = send({{QStringLiteral("text"), QStringLiteral("abcdefghij")}, {QStringLiteral("frames"), 3}});
     QVERIFY(reply.value(QStringLiteral("ok")).toBool());
     QCOMPARE(reply.value(QStringLiteral("result")).toObject().value(QStringLiteral("frames")).toInt(), 3);
     QByteArray buffer;
@@ -630,13 +655,13 @@ void tst_Frames::messagesInFramesAndBinary()
     }
     // Binary, in one frame: 300 bytes take the 16-bit length form.
     const QByteArray bytes(300, '\xab');
-    QVERIFY(admin.ok("{\"id\":2,\"cmd\":\"send\",\"session\":" + id + ",\"binary\":\"" + bytes.toBase64() + "\"}"));
+    QVERIFY(send({{QStringLiteral("binary"), QString::fromLatin1(bytes.toBase64())}}).value(QStringLiteral("ok")).toBool());
     const auto binary = readFrame(client, buffer);
     QVERIFY(binary);
     QCOMPARE(binary->opcode, 0x2);
     QCOMPARE(binary->payload, bytes);
     // More frames than bytes: one byte each.
-    const QJsonObject few = admin.command("{\"id\":3,\"cmd\":\"send\",\"session\":" + id + ",\"text\":\"ab\",\"frames\":5}");
+    const QJsonObject few = send({{QStringLiteral("text"), QStringLiteral("ab")}, {QStringLiteral("frames"), 5}});
     QCOMPARE(few.value(QStringLiteral("result")).toObject().value(QStringLiteral("frames")).toInt(), 2);
 }
 
@@ -649,15 +674,15 @@ void tst_Frames::holdingTheHostsPongs()
     auto client = openClient(host->serverPort());
     QVERIFY(client);
     QTRY_COMPARE(host->sessionCount(), 1);
-    const QByteArray id = QByteArray::number(newestSession(*host));
+    const Protocol::SessionId id = newestSession(*host);
     QSignalSpy pongs(client.get(), &QWebSocket::pong);
     client->ping("before");
     QVERIFY(pongs.wait(5000));
-    QVERIFY(admin.ok("{\"id\":1,\"cmd\":\"hold\",\"session\":" + id + ",\"what\":\"hostPongs\"}"));
+    QVERIFY(admin.ok(QStringLiteral("hold"), id, {{QStringLiteral("what"), QStringLiteral("hostPongs")}}));
     client->ping("held");
     QVERIFY(!pongs.wait(700));
     QCOMPARE(pongs.size(), 1);
-    QVERIFY(admin.ok("{\"id\":2,\"cmd\":\"hold\",\"session\":" + id + ",\"what\":\"hostPongs\",\"on\":false}"));
+    QVERIFY(admin.ok(QStringLiteral("hold"), id, {{QStringLiteral("what"), QStringLiteral("hostPongs")}, {QStringLiteral("on"), false}}));
     client->ping("after");
     QVERIFY(pongs.wait(5000));
     QCOMPARE(pongs.last().at(1).toByteArray(), QByteArray("after"));
@@ -685,7 +710,7 @@ void tst_Frames::holdingTheClientsPongsLetsTheHeartbeatReapIt()
     auto kept = openClient(host->serverPort());
     QVERIFY(kept);
     QSignalSpy closed(host.get(), &HostServer::sessionClosed);
-    QVERIFY(admin.ok("{\"id\":1,\"cmd\":\"hold\",\"session\":" + QByteArray::number(id) + ",\"what\":\"clientPongs\"}"));
+    QVERIFY(admin.ok(QStringLiteral("hold"), id, {{QStringLiteral("what"), QStringLiteral("clientPongs")}}));
     QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, 5000);
     const auto session = closed.first().first().value<SessionSnapshot>();
     QCOMPARE(session.id, id);
@@ -720,9 +745,9 @@ void tst_Frames::faultsMakeACompliantClientFail()
     QVERIFY(client);
     QTRY_COMPARE(host->sessionCount(), 1);
     const Protocol::SessionId id = newestSession(*host);
-    QVERIFY(admin.ok("{\"id\":1,\"cmd\":\"watch\",\"session\":" + QByteArray::number(id) + "}"));
+    QVERIFY(admin.ok(QStringLiteral("watch"), id));
     QSignalSpy closed(host.get(), &HostServer::sessionClosed);
-    QVERIFY(admin.ok("{\"id\":2,\"cmd\":\"fault\",\"session\":" + QByteArray::number(id) + ",\"kind\":\"" + kind.toLatin1() + "\"}"));
+    QVERIFY(admin.ok(QStringLiteral("fault"), id, {{QStringLiteral("kind"), kind}}));
     QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, 5000);
     const auto session = closed.first().first().value<SessionSnapshot>();
     QCOMPARE(int(session.closeCode), clientCloseCode);
