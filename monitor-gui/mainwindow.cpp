@@ -279,7 +279,7 @@ void MainWindow::switchToRemote(const QUrl &url, const QString &token, EmbeddedC
                                     QMessageBox::NoButton, this);
         box->setObjectName(QStringLiteral("embeddedQuestion"));
         box->setInformativeText(tr("Keep it running while you watch %1: its clients stay connected, and "
-                                   "\"Use embedded host\" switches back to it. Or stop it: its clients get 1001 "
+                                   "\"Embedded host\" switches back to it. Or stop it: its clients get 1001 "
                                    "(going away).").arg(url.toString(QUrl::RemoveQuery)));
         auto *keep = box->addButton(tr("Keep it running"), QMessageBox::AcceptRole);
         keep->setObjectName(QStringLiteral("keepEmbeddedButton"));

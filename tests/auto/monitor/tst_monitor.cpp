@@ -1383,7 +1383,7 @@ void tst_Monitor::aDeadRemoteHostIsShownStaleAndAnotherTokenStopsTheRetries()
 }
 
 // Attaching to a remote host does not shut the embedded one down unasked: kept (the
-// default), its 20 clients stay connected and "Use embedded host" goes back to them;
+// default), its 20 clients stay connected and "Embedded host" goes back to them;
 // only "Stop it" closes them, with 1001.
 void tst_Monitor::attachingElsewhereKeepsTheEmbeddedHostsClientsUnlessToldToStop()
 {
