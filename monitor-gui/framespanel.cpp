@@ -316,12 +316,8 @@ void FramesPanel::updateControls()
     for (const Protocol::PluginInfo &p : m_client->loadedPlugins())
         routes += p.routes;
     routes.sort();
-    if (routes != QStringList([this] {
-            QStringList items;
-            for (int i = 0; i < m_routes->count(); ++i)
-                items += m_routes->itemText(i);
-            return items;
-        }())) {
+    if (routes != m_routeNames) {
+        m_routeNames = routes;
         m_routes->clear();
         m_routes->addItems(routes);
         m_routes->setCurrentText(current);

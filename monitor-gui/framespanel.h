@@ -3,6 +3,7 @@
 #pragma once
 
 #include <QHash>
+#include <QStringList>
 #include <QWidget>
 
 QT_BEGIN_NAMESPACE
@@ -47,6 +48,7 @@ private:
     MonitorClient *m_client;
     QLabel *m_watching = nullptr;
     QComboBox *m_routes = nullptr;
+    QStringList m_routeNames;   // what m_routes lists
     QPushButton *m_watchRoute = nullptr;
     QPushButton *m_stop = nullptr;
     QCheckBox *m_follow = nullptr;
