@@ -6,9 +6,12 @@
 #include "monitorclient.h"
 #include "senddialog.h"
 #include "sessionsmodel.h"
+#include "watchrecorder.h"
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDateTime>
+#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
@@ -91,10 +94,17 @@ FramesPanel::FramesPanel(MonitorClient *client, QWidget *parent)
     clear->setObjectName(QStringLiteral("clearFramesButton"));
     m_follow = new QCheckBox(tr("Follow newest"), this);
     m_follow->setChecked(true);
+    m_recorder = new WatchRecorder(client, this);
+    m_record = new QPushButton(this);
+    m_record->setObjectName(QStringLiteral("recordButton"));
+    m_record->setToolTip(tr("Record every byte of the watched sessions, both ways, as a pcapng file that "
+                            "Wireshark opens as HTTP and WebSocket (at most %1 MiB)")
+                                 .arg(Protocol::DefaultRecordingBytes / (1024 * 1024)));
     controls->addWidget(m_routes);
     controls->addWidget(m_watchRoute);
     controls->addWidget(m_stop);
     controls->addWidget(clear);
+    controls->addWidget(m_record);
     controls->addWidget(m_follow);
     controls->addStretch(1);
     layout->addLayout(controls);
@@ -102,6 +112,11 @@ FramesPanel::FramesPanel(MonitorClient *client, QWidget *parent)
     m_watching->setObjectName(QStringLiteral("watchingLabel"));
     m_watching->setWordWrap(true);
     layout->addWidget(m_watching);
+    m_recording = new QLabel(this);
+    m_recording->setObjectName(QStringLiteral("recordingLabel"));
+    m_recording->setWordWrap(true);
+    m_recording->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_recording);
     layout->addWidget(buildTeachingRow());
     m_note = new QLabel(this);
     m_note->setObjectName(QStringLiteral("framesNote"));
@@ -134,6 +149,18 @@ FramesPanel::FramesPanel(MonitorClient *client, QWidget *parent)
             m_client->watchRoute(m_routes->currentText());
     });
     connect(m_stop, &QPushButton::clicked, m_client, &MonitorClient::unwatchAll);
+    connect(m_record, &QPushButton::clicked, this, &FramesPanel::onRecordClicked);
+    connect(m_recorder, &WatchRecorder::stateChanged, this, &FramesPanel::updateRecording);
+    connect(m_recorder, &WatchRecorder::saved, this, [this](const QString &file, qint64 bytes, int sessions, bool reachedLimit) {
+        m_lastRecording = tr("Saved %1 (%2, %3 sessions)%4 — open it in Wireshark.")
+                                  .arg(file, QLocale().formattedDataSize(bytes)).arg(sessions)
+                                  .arg(reachedLimit ? tr(", cut at its size limit") : QString());
+        updateRecording();
+    });
+    connect(m_recorder, &WatchRecorder::failed, this, [this](const QString &error) {
+        m_lastRecording = tr("⚠ Recording: %1.").arg(error);
+        updateRecording();
+    });
     connect(clear, &QPushButton::clicked, this, [this] {
         m_client->frames()->clear();
         updateControls();
@@ -347,6 +374,40 @@ void FramesPanel::updateControls()
     m_note->setVisible(!notes.isEmpty());
     m_note->setText(QStringLiteral("⚠ ") + notes.join(QLatin1Char(' ')));
     updateTeachingSessions();
+    updateRecording();
+}
+
+void FramesPanel::onRecordClicked()
+{
+    if (m_recorder->state() == WatchRecorder::State::Idle) {
+        m_lastRecording.clear();
+        m_recorder->start(Protocol::DefaultRecordingBytes);
+        return;
+    }
+    const QString name = QStringLiteral("wsplug-%1.pcapng").arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save the recording"), name, tr("pcapng capture (*.pcapng)"));
+    if (!path.isEmpty())
+        m_recorder->stopAndSave(path);   // cancelled: the recording goes on
+}
+
+void FramesPanel::updateRecording()
+{
+    const bool attached = m_client->state() == MonitorClient::State::Attached;
+    const WatchRecorder::State state = m_recorder->state();
+    m_record->setText(state == WatchRecorder::State::Recording ? tr("■ Stop and save…") : tr("● Record"));
+    m_record->setEnabled(attached && (state == WatchRecorder::State::Idle || state == WatchRecorder::State::Recording));
+    QString text = m_lastRecording;
+    if (state == WatchRecorder::State::Recording) {
+        text = tr("● Recording the watched sessions since %1: those watched now from this moment, those that open "
+                  "on a watched route from their upgrade.")
+                       .arg(QLocale().toString(m_recorder->startedAt().time(), QLocale::ShortFormat));
+        if (!m_lastRecording.isEmpty())
+            text += QLatin1Char(' ') + m_lastRecording;   // a file that could not be written
+    } else if (state == WatchRecorder::State::Saving) {
+        text = tr("Saving the recording…");
+    }
+    m_recording->setText(text);
+    m_recording->setVisible(!text.isEmpty());
 }
 
 void FramesPanel::showDetail()

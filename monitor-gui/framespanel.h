@@ -18,6 +18,7 @@ QT_END_NAMESPACE
 namespace WsPlug {
 
 class MonitorClient;
+class WatchRecorder;
 
 /*
  * The Frames tab, the frame inspector: every frame of the watched sessions both ways
@@ -35,6 +36,8 @@ public:
 
     //! The detail pane's HTML for the frame in \a row of the client's frames model.
     QString detailHtml(int row) const;
+    //! Records the watched sessions as pcapng (the Record button).
+    WatchRecorder *recorder() const { return m_recorder; }
 
 private:
     QWidget *buildTeachingRow();
@@ -44,6 +47,8 @@ private:
     void updateControls();
     void showDetail();
     void onRowsInserted();
+    void onRecordClicked();
+    void updateRecording();
 
     MonitorClient *m_client;
     QLabel *m_watching = nullptr;
@@ -52,6 +57,10 @@ private:
     QPushButton *m_watchRoute = nullptr;
     QPushButton *m_stop = nullptr;
     QCheckBox *m_follow = nullptr;
+    WatchRecorder *m_recorder = nullptr;
+    QPushButton *m_record = nullptr;
+    QLabel *m_recording = nullptr;
+    QString m_lastRecording;   // what became of the last recording, until the next one
     QLabel *m_note = nullptr;
     QTableView *m_view = nullptr;
     QTextBrowser *m_detail = nullptr;

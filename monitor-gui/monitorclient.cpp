@@ -394,6 +394,7 @@ void MonitorClient::onReply(const Protocol::Reply &reply)
             Q_EMIT watchesChanged();
         m_watchCommands.erase(watched);
     }
+    Q_EMIT replyReceived(id, reply.ok, reply.result, reply.error);
     Q_EMIT commandFinished(what, reply.ok, reply.error);
 }
 

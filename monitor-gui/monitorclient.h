@@ -113,6 +113,9 @@ public:
     void watchSessions(const QList<SessionId> &ids);
     void watchRoute(const QString &route);
     void unwatchAll();
+    //! Sends any \a command (numbered here); its id, or 0 if it could not be sent. The
+    //! reply arrives as replyReceived() and, described by \a what, commandFinished().
+    qint64 request(Protocol::Command command, const QString &what) { return sendCommand(std::move(command), what); }
     const QSet<SessionId> &watchedSessions() const { return m_watchedSessions; }
     const QSet<QString> &watchedRoutes() const { return m_watchedRoutes; }
 
@@ -123,6 +126,8 @@ Q_SIGNALS:
     void sampleAdded(const WsPlug::RateSample &sample);
     void statsChanged();
     void commandFinished(const QString &what, bool ok, const QString &error);
+    //! The reply to the command numbered \a id (see request()).
+    void replyReceived(qint64 id, bool ok, const QJsonValue &result, const QString &error);
     void watchesChanged();
     //! The plugin lists changed between snapshots (a plugin loaded, reloaded, drained...).
     void pluginsChanged();

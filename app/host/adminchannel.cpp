@@ -28,6 +28,9 @@ bool AdminChannel::isReadCommand(Protocol::Command::Kind kind)
     case Kind::Snapshot:
     case Kind::Watch:
     case Kind::Unwatch:
+    case Kind::Record:
+    case Kind::RecordStop:
+    case Kind::RecordFetch:
         return true;
     case Kind::Close:
     case Kind::Kick:
@@ -60,6 +63,8 @@ void AdminChannel::attach(QWebSocket *socket, bool readOnly)
     connect(socket, &QWebSocket::disconnected, this, [this, socket] {
         m_clients.removeOne(socket);
         m_readOnly.remove(socket);
+        if (socket == m_recordingClient)
+            dropRecording();
         if (m_watchers.remove(socket))
             m_host->updateFrameWatches();
         socket->deleteLater();
@@ -100,6 +105,85 @@ void AdminChannel::sessionEnded(Protocol::SessionId id)
 {
     for (Watcher &w : m_watchers)
         w.sessions.remove(id);
+    recordingEnds(id);
+}
+
+bool AdminChannel::wantsRecording(Protocol::SessionId id, const QString &route) const
+{
+    if (!m_recording || m_recording->isFinished())
+        return false;
+    const auto it = m_watchers.constFind(m_recordingClient);
+    return it != m_watchers.cend() && it->wants(id, route);
+}
+
+void AdminChannel::recordingBegins(const RecordedConnection &connection)
+{
+    if (m_recording)
+        m_recording->begin(connection);
+}
+
+void AdminChannel::recordingEnds(Protocol::SessionId id)
+{
+    if (m_recording)
+        m_recording->end(id);
+}
+
+void AdminChannel::bytesSeen(Protocol::SessionId session, Protocol::Direction from, const char *data, qsizetype size)
+{
+    if (m_recording)
+        m_recording->bytes(session, from, data, size);
+}
+
+void AdminChannel::dropRecording()
+{
+    if (!m_recording)
+        return;
+    const bool wasRecording = !m_recording->isFinished();
+    m_recording.reset();
+    m_recordingClient = nullptr;
+    if (wasRecording)
+        m_host->updateFrameWatches();
+}
+
+QByteArray AdminChannel::record(QWebSocket *client, const Protocol::Command &cmd)
+{
+    using Kind = Protocol::Command::Kind;
+    const bool mine = m_recording && m_recordingClient == client;
+    const QString who = QStringLiteral("admin %1 port %2").arg(client->peerAddress().toString()).arg(client->peerPort());
+    if (cmd.kind == Kind::Record) {
+        if (m_recording && !m_recording->isFinished())
+            return Protocol::replyError(cmd.id, mine ? QStringLiteral("this client is recording already")
+                                                     : QStringLiteral("another admin client is recording (one recording at a time)"));
+        // A finished recording nobody fetched gives way to a new one.
+        dropRecording();
+        m_recording = std::make_unique<WatchRecording>(cmd.maxBytes);
+        m_recordingClient = client;
+        m_host->updateFrameWatches();
+        qCInfo(lcHost).noquote() << QStringLiteral("%1: recording the watched sessions (at most %2 bytes)").arg(who).arg(cmd.maxBytes);
+        return Protocol::replyOk(cmd.id, QJsonObject{{QStringLiteral("maxBytes"), double(cmd.maxBytes)}});
+    }
+    if (cmd.kind == Kind::RecordStop) {
+        if (!mine || m_recording->isFinished())
+            return Protocol::replyError(cmd.id, QStringLiteral("this client is not recording"));
+        m_recording->finish();
+        m_host->updateFrameWatches();
+        const qint64 size = m_recording->data().size();
+        qCInfo(lcHost).noquote() << QStringLiteral("%1: recording stopped: %2 sessions, %3 bytes%4")
+                                        .arg(who).arg(m_recording->sessionCount()).arg(size)
+                                        .arg(m_recording->reachedLimit() ? QStringLiteral(" (limit reached)") : QString());
+        return Protocol::replyOk(cmd.id, QJsonObject{{QStringLiteral("bytes"), double(size)},
+                                                     {QStringLiteral("sessions"), m_recording->sessionCount()},
+                                                     {QStringLiteral("reachedLimit"), m_recording->reachedLimit()}});
+    }
+    if (!mine || !m_recording->isFinished())
+        return Protocol::replyError(cmd.id, QStringLiteral("no finished recording to fetch (\"recordStop\" finishes one)"));
+    const QByteArray &data = m_recording->data();
+    if (cmd.offset > data.size())
+        return Protocol::replyError(cmd.id, QStringLiteral("offset %1 is past the recording's %2 bytes").arg(cmd.offset).arg(data.size()));
+    const QByteArray chunk = data.mid(qsizetype(cmd.offset), qsizetype(Protocol::RecordingChunkBytes));
+    return Protocol::replyOk(cmd.id, QJsonObject{{QStringLiteral("offset"), double(cmd.offset)},
+                                                 {QStringLiteral("bytes"), double(data.size())},
+                                                 {QStringLiteral("data"), QString::fromLatin1(chunk.toBase64())}});
 }
 
 void AdminChannel::frameSeen(Protocol::FrameRecord &&frame)
@@ -243,8 +327,11 @@ void AdminChannel::onCommand(QWebSocket *client, const QString &text)
                                                           .arg(Protocol::commandName(command.kind))));
         return;
     }
+    const bool recordCommand = command.kind == Kind::Record || command.kind == Kind::RecordStop
+            || command.kind == Kind::RecordFetch;
     const QByteArray reply = command.kind == Kind::Watch || command.kind == Kind::Unwatch ? watch(client, command)
-                                                                                          : answer(command);
+            : recordCommand ? record(client, command)
+                            : answer(command);
     // Operator actions are logged with who did them; reads are not.
     const bool pluginCommand = command.kind == Kind::LoadPlugin || command.kind == Kind::ReloadPlugin
             || command.kind == Kind::UnloadPlugin;
@@ -327,7 +414,10 @@ QByteArray AdminChannel::answer(const Protocol::Command &cmd)
         return Protocol::replyOk(cmd.id, Protocol::toJson(m_host->snapshot()));
     case Kind::Watch:
     case Kind::Unwatch:
-        break;   // per client: watch()
+    case Kind::Record:
+    case Kind::RecordStop:
+    case Kind::RecordFetch:
+        break;   // per client: watch(), record()
     }
     return Protocol::replyError(cmd.id, QStringLiteral("unknown command"));
 }
@@ -341,6 +431,8 @@ void AdminChannel::closeAll(quint16 code, const QString &reason)
 
 void AdminChannel::abortAll()
 {
+    m_recording.reset();
+    m_recordingClient = nullptr;
     if (!m_watchers.isEmpty()) {
         m_watchers.clear();
         m_host->updateFrameWatches();

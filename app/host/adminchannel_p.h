@@ -5,6 +5,7 @@
 #include <wsplug/protocol/adminprotocol.h>
 
 #include "framewatch_p.h"
+#include "watchrecording_p.h"
 
 #include <QHash>
 #include <QList>
@@ -12,6 +13,7 @@
 #include <QObject>
 
 #include <functional>
+#include <memory>
 #include <optional>
 
 class QWebSocket;
@@ -92,9 +94,19 @@ public:
     bool watchesFrames() const { return !m_watchers.isEmpty(); }
     //! Session \a id has ended: its frames so far still travel, it is no longer watched.
     void sessionEnded(Protocol::SessionId id);
+
+    // Recording ("record"): one at a time, of what the recording client watches.
+    //! Whether session \a id (of plugin \a route) is to be recorded now.
+    bool wantsRecording(Protocol::SessionId id, const QString &route) const;
+    //! A session joins the recording (before its watch passes it bytes).
+    void recordingBegins(const RecordedConnection &connection);
+    //! A session leaves the recording (its watch stopped, or it stopped recording).
+    void recordingEnds(Protocol::SessionId id);
+
     // FrameSink
     void frameSeen(Protocol::FrameRecord &&frame) override;
     void frameOmitted(Protocol::SessionId session, const QString &route, quint64 payloadBytes) override;
+    void bytesSeen(Protocol::SessionId session, Protocol::Direction from, const char *data, qsizetype size) override;
     void tick(const Protocol::RateSample &sample);
 
     void closeAll(quint16 code, const QString &reason);
@@ -119,6 +131,8 @@ private:
     QByteArray answer(const Protocol::Command &command);
     void send(QWebSocket *client, const QByteArray &message);
     QByteArray watch(QWebSocket *client, const Protocol::Command &command);
+    QByteArray record(QWebSocket *client, const Protocol::Command &command);
+    void dropRecording();
     void sendFrames();
 
     //! A client that watches frames: what it watches and what the next tick brings it.
@@ -182,6 +196,10 @@ private:
     // no snapshot at all when it opens.
     QList<Protocol::SessionId> m_openedIds;
     quint64 m_tickCount = 0;
+    // The recording and the client it belongs to (kept once finished, until that client
+    // records again or leaves, or another client starts one).
+    std::unique_ptr<WatchRecording> m_recording;
+    QWebSocket *m_recordingClient = nullptr;
 };
 
 } // namespace WsPlug::Internal

@@ -166,11 +166,56 @@ void HostServerPrivate::updateFrameWatches()
 {
     for (Session *s : std::as_const(sessions)) {
         const bool wanted = admin && !s->finished && admin->wantsFrames(s->info.id, s->info.route);
-        if (wanted && !s->transport->frameWatch())
+        FrameWatch *watch = s->transport->frameWatch();
+        if (wanted && !watch) {
             s->transport->watchFrames(s->info.id, s->info.route, admin);
-        else if (!wanted && s->transport->frameWatch())
+        } else if (!wanted && watch) {
+            if (watch->isRecorded())
+                admin->recordingEnds(s->info.id);
             s->transport->unwatchFrames();
+        }
+        if (wanted)
+            syncRecording(s);
     }
+}
+
+void HostServerPrivate::syncRecording(Session *s)
+{
+    FrameWatch *watch = s->transport->frameWatch();
+    if (!watch || !admin)
+        return;
+    const bool recorded = admin->wantsRecording(s->info.id, s->info.route);
+    if (recorded == watch->isRecorded())
+        return;
+    if (recorded)
+        admin->recordingBegins(recordedConnection(*s));
+    else
+        admin->recordingEnds(s->info.id);
+    watch->setRecorded(recorded);
+}
+
+RecordedConnection HostServerPrivate::recordedConnection(const Session &s) const
+{
+    RecordedConnection c;
+    c.session = s.info.id;
+    c.client = QHostAddress(s.info.peerAddress);
+    c.clientPort = s.info.peerPort;
+    // The listening address; one that listens on every address is drawn as loopback.
+    c.server = gate->serverAddress();
+    if (c.server == QHostAddress::Any || c.server == QHostAddress::AnyIPv4 || c.server == QHostAddress::AnyIPv6)
+        c.server = c.client.protocol() == QAbstractSocket::IPv6Protocol && c.client.toIPv4Address() == 0
+                ? QHostAddress(QHostAddress::LocalHostIPv6) : QHostAddress(QHostAddress::LocalHost);
+    c.serverPort = gate->serverPort();
+    c.connectedAt = s.info.connectedAt;
+    const auto &records = handshakeLog.records();
+    for (auto it = records.crbegin(); it != records.crend(); ++it) {
+        if (it->sessionId == s.info.id) {
+            c.request = it->request;
+            c.response = it->response;
+            break;
+        }
+    }
+    return c;
 }
 
 int HostServerPrivate::closeRoute(const QString &route, quint16 code, const QString &reason)

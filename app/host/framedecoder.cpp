@@ -26,6 +26,19 @@ void FrameDecoder::resume(const QByteArray &headerSoFar, quint64 payloadLeft, qi
     feed(headerSoFar.constData(), headerSoFar.size(), nowUs);
 }
 
+FrameDecoder::ResumePoint FrameDecoder::resumePoint() const
+{
+    switch (m_state) {
+    case State::Header:
+        return {m_header, 0};
+    case State::Shown:
+        return {{}, m_shownLeft + m_payloadLeft};
+    case State::Skip:
+        break;
+    }
+    return {{}, m_payloadLeft};
+}
+
 void FrameDecoder::feed(const char *data, qsizetype size, qint64 nowUs)
 {
     while (size > 0) {

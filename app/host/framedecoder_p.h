@@ -33,6 +33,14 @@ public:
     //! next frame. \a nowUs is the time the header under way is given.
     void resume(const QByteArray &headerSoFar, quint64 payloadLeft, qint64 nowUs);
 
+    //! Where the stream is now, in resume()'s terms: the bytes of a header under way,
+    //! or the payload bytes left of the frame under way (then headerSoFar is empty).
+    struct ResumePoint
+    {
+        QByteArray headerSoFar;
+        quint64 payloadLeft = 0;
+    };
+    ResumePoint resumePoint() const;
     //! \a size bytes of the stream; \a nowUs is when they passed (microseconds since the epoch).
     void feed(const char *data, qsizetype size, qint64 nowUs);
 

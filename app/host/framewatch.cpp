@@ -47,4 +47,34 @@ void FrameWatch::report(Protocol::FrameRecord &&frame)
     m_sink->frameSeen(std::move(frame));
 }
 
+void FrameWatch::setRecorded(bool recorded)
+{
+    if (recorded == m_recorded)
+        return;
+    m_recorded = recorded;
+    m_clientSkip = 0;
+    if (!recorded)
+        return;
+    // The client's stream is where the decoder is: a header under way (its bytes so
+    // far begin a frame, so they are recorded), or the payload of a frame whose header
+    // was not recorded (left out: a reader could not tell where it ends).
+    const FrameDecoder::ResumePoint at = m_fromClient.resumePoint();
+    m_clientSkip = at.payloadLeft;
+    m_skippedClientBytes += at.payloadLeft;
+    if (!at.headerSoFar.isEmpty())
+        m_sink->bytesSeen(m_session, Protocol::Direction::ClientToHost, at.headerSoFar.constData(), at.headerSoFar.size());
+}
+
+void FrameWatch::recordClient(const char *data, qsizetype size)
+{
+    if (m_clientSkip > 0) {
+        const qsizetype skipped = qsizetype(qMin<quint64>(m_clientSkip, quint64(size)));
+        m_clientSkip -= quint64(skipped);
+        data += skipped;
+        size -= skipped;
+    }
+    if (size > 0)
+        m_sink->bytesSeen(m_session, Protocol::Direction::ClientToHost, data, size);
+}
+
 } // namespace WsPlug::Internal

@@ -13,6 +13,9 @@ public:
     virtual void frameSeen(Protocol::FrameRecord &&frame) = 0;
     //! A frame of \a session was left out by sampling.
     virtual void frameOmitted(Protocol::SessionId session, const QString &route, quint64 payloadBytes) = 0;
+    //! Bytes of a recorded session as they crossed the wire, whole frames from where
+    //! the recording began (see FrameWatch::setRecorded()); never sampled.
+    virtual void bytesSeen(Protocol::SessionId session, Protocol::Direction from, const char *data, qsizetype size) = 0;
 
 protected:
     ~FrameSink() = default;
@@ -43,13 +46,32 @@ public:
     FrameWatch(const FrameWatch &) = delete;
     FrameWatch &operator=(const FrameWatch &) = delete;
 
-    void clientSent(const char *data, qsizetype size) { m_fromClient.feed(data, size, nowUs()); }
-    void hostSent(const char *data, qsizetype size) { m_fromHost.feed(data, size, nowUs()); }
+    void clientSent(const char *data, qsizetype size)
+    {
+        if (m_recorded)
+            recordClient(data, size);
+        m_fromClient.feed(data, size, nowUs());
+    }
+    void hostSent(const char *data, qsizetype size)
+    {
+        if (m_recorded)
+            m_sink->bytesSeen(m_session, Protocol::Direction::HostToClient, data, size);
+        m_fromHost.feed(data, size, nowUs());
+    }
+    /*! Recording (the admin channel's "record"): the bytes both ways also go to the
+        sink's bytesSeen(), unsampled, each direction from a frame boundary on. The
+        host's side is always at one; of a client frame under way, what arrived of its
+        header is passed at once, while the rest of a frame whose header went by before
+        is left out (skippedClientBytes()). */
+    void setRecorded(bool recorded);
+    bool isRecorded() const { return m_recorded; }
+    quint64 skippedClientBytes() const { return m_skippedClientBytes; }
 
 private:
     static qint64 nowUs();
     bool admit(quint64 payloadLength);
     void report(Protocol::FrameRecord &&frame);
+    void recordClient(const char *data, qsizetype size);
 
     const Protocol::SessionId m_session;
     const QString m_route;
@@ -58,6 +80,9 @@ private:
     FrameDecoder m_fromHost;
     qint64 m_windowStartUs = 0;
     int m_inWindow = 0;
+    bool m_recorded = false;
+    quint64 m_clientSkip = 0;          // client bytes to leave out before the next frame
+    quint64 m_skippedClientBytes = 0;
 };
 
 } // namespace WsPlug::Internal

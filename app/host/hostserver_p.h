@@ -95,6 +95,9 @@ public:
     bool sendFault(SessionId id, Protocol::Fault fault) override;
     bool servesRoute(const QString &route) const override;
     void updateFrameWatches() override;
+    //! Starts or stops recording the bytes of \a s, as the admin channel wants (its watch is in place).
+    void syncRecording(Internal::Session *s);
+    Internal::RecordedConnection recordedConnection(const Internal::Session &s) const;
     Protocol::PluginsState pluginsState() const override;
     bool pluginCommand(const Protocol::Command &command, QString *errorString) override;
     //! Logs a plugin event for the admin channel (snapshot history and next tick).

@@ -68,8 +68,10 @@ void HostServerPrivate::openSession(QWebSocket *ws, ConnectionSocket *tcp, const
                                          quotedOrNone(p.origin));
 
     // Watched from its first frame on (a greeting the plugin sends as it opens, too).
-    if (admin && admin->wantsFrames(info.id, info.route))
+    if (admin && admin->wantsFrames(info.id, info.route)) {
         s->transport->watchFrames(info.id, info.route, admin);
+        syncRecording(s);
+    }
     callPlugin(s, [s] { s->handler->sessionOpened(s->info); });
     // A session the plugin refused at once (it closed it, or threw) is not announced.
     // The snapshot is built only for someone who reads it.

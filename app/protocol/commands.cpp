@@ -23,6 +23,8 @@ constexpr KindName kindNames[] = {
     {Command::Kind::Ping, "ping"},           {Command::Kind::Hold, "hold"},
     {Command::Kind::Fault, "fault"},         {Command::Kind::LoadPlugin, "loadPlugin"},
     {Command::Kind::ReloadPlugin, "reloadPlugin"}, {Command::Kind::UnloadPlugin, "unloadPlugin"},
+    {Command::Kind::Record, "record"},       {Command::Kind::RecordStop, "recordStop"},
+    {Command::Kind::RecordFetch, "recordFetch"},
 };
 
 struct FaultName
@@ -281,8 +283,27 @@ bool parseCommand(const QByteArray &json, Command *command, QString *errorString
         command->plugin = v.toString();
         return true;
     }
+    case Command::Kind::Record: {
+        const QJsonValue v = o.value(QStringLiteral("maxBytes"));
+        if (v.isUndefined())
+            return true;
+        if (!v.isDouble() || v.toDouble() != double(qint64(v.toDouble())) || v.toDouble() < double(MinRecordingBytes)
+            || v.toDouble() > double(MaxRecordingBytes))
+            return fail(QStringLiteral("\"maxBytes\" must be a whole number from %1 to %2").arg(MinRecordingBytes).arg(MaxRecordingBytes));
+        command->maxBytes = qint64(v.toDouble());
+        return true;
+    }
+    case Command::Kind::RecordFetch: {
+        const QJsonValue v = o.value(QStringLiteral("offset"));
+        if (!v.isDouble() || v.toDouble() < 0 || v.toDouble() > double(MaxRecordingBytes)
+            || v.toDouble() != double(qint64(v.toDouble())))
+            return fail(QStringLiteral("\"recordFetch\" needs \"offset\": a byte offset into the recording"));
+        command->offset = qint64(v.toDouble());
+        return true;
+    }
     case Command::Kind::List:
     case Command::Kind::Snapshot:
+    case Command::Kind::RecordStop:
         return true;
     }
     return true;
@@ -345,8 +366,16 @@ QByteArray serialize(const Command &c)
     case Command::Kind::UnloadPlugin:
         o.insert(QStringLiteral("plugin"), c.plugin);
         break;
+    case Command::Kind::Record:
+        if (c.maxBytes != DefaultRecordingBytes)
+            o.insert(QStringLiteral("maxBytes"), double(c.maxBytes));
+        break;
+    case Command::Kind::RecordFetch:
+        o.insert(QStringLiteral("offset"), double(c.offset));
+        break;
     case Command::Kind::List:
     case Command::Kind::Snapshot:
+    case Command::Kind::RecordStop:
         break;
     }
     return QJsonDocument(o).toJson(QJsonDocument::Compact);

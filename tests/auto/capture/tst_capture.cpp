@@ -9,6 +9,7 @@
 #include "pcapngwriter_p.h"
 #include "tcpsynthesizer_p.h"
 #include "testsupport.h"
+#include "tsharksupport.h"
 
 #include <QBuffer>
 #include <QDeadlineTimer>
@@ -30,18 +31,6 @@ using namespace WsPlug::Test;
 
 namespace {
 
-const QString Tshark = QStringLiteral("/usr/bin/tshark");
-
-// tests/run-all.sh installs tshark and asks for it: there, a missing one fails.
-#define REQUIRE_TSHARK() \
-    do { \
-        if (!QFileInfo::exists(Tshark)) { \
-            if (qEnvironmentVariableIntValue("WSPLUG_REQUIRE_BROWSER")) \
-                QFAIL("/usr/bin/tshark is missing (tests/run-all.sh installs it)"); \
-            QSKIP("needs Debian's tshark (apt-get install tshark)"); \
-        } \
-    } while (false)
-
 quint32 le32(const QByteArray &data, qsizetype at)
 {
     return qFromLittleEndian<quint32>(data.constData() + at);
@@ -57,72 +46,6 @@ quint32 be32(const QByteArray &data, qsizetype at)
     return qFromBigEndian<quint32>(data.constData() + at);
 }
 
-//! tshark's standard output for \a arguments; if tshark fails (a bad filter, a file
-//! it cannot read to the end), a line that says so, which no comparison accepts. The
-//! host under test runs on this thread: its event loop keeps turning while tshark reads.
-QByteArray tshark(const QStringList &arguments)
-{
-    QProcess process;
-    process.setProcessChannelMode(QProcess::SeparateChannels);
-    process.start(Tshark, arguments);
-    if (!process.waitForStarted(10000))
-        return "tshark did not start";
-    QDeadlineTimer deadline(60000);
-    QByteArray out;
-    while (process.state() != QProcess::NotRunning && !deadline.hasExpired()) {
-        QTest::qWait(10);
-        out += process.readAllStandardOutput();
-    }
-    out += process.readAllStandardOutput();
-    if (process.state() != QProcess::NotRunning || process.exitStatus() != QProcess::NormalExit
-        || process.exitCode() != 0) {
-        return "tshark " + arguments.join(QLatin1Char(' ')).toUtf8() + " failed: "
-                + process.readAllStandardError().simplified();
-    }
-    return out;
-}
-
-//! One row per line of \a output; a field that holds several values (several frames
-//! in one TCP segment) makes one row per value.
-QStringList flattenedRows(const QByteArray &output)
-{
-    QStringList rows;
-    for (const QByteArray &line : output.split('\n')) {
-        if (line.isEmpty())
-            continue;
-        QList<QList<QByteArray>> columns;
-        for (const QByteArray &field : line.split('\t'))
-            columns.append(field.split(','));
-        for (qsizetype i = 0; i < columns.first().size(); ++i) {
-            QStringList row;
-            for (const QList<QByteArray> &column : columns)
-                row << QString::fromUtf8(i < column.size() ? column.at(i) : QByteArray("?"));
-            rows << row.join(QLatin1Char(' '));
-        }
-    }
-    return rows;
-}
-
-//! The brief's command: every WebSocket frame's opcode, FIN, mask bit and length.
-QStringList webSocketFrames(const QString &file, const QStringList &extraFields = {})
-{
-    QStringList arguments = {QStringLiteral("-r"), file, QStringLiteral("-Y"), QStringLiteral("websocket"),
-                             QStringLiteral("-T"), QStringLiteral("fields")};
-    for (const QString &field : extraFields)
-        arguments << QStringLiteral("-e") << field;
-    for (const char *field : {"websocket.opcode", "websocket.fin", "websocket.mask", "websocket.payload_length"})
-        arguments << QStringLiteral("-e") << QLatin1String(field);
-    return flattenedRows(tshark(arguments));
-}
-
-//! A row of webSocketFrames(). websocket.payload_length is the 7-bit length field as
-//! on the wire: 126 and 127 say that a 16- or 64-bit length follows.
-QString frameRow(int opcode, bool fin, bool masked, qsizetype length)
-{
-    const qsizetype field = length < 126 ? length : length <= 0xffff ? 126 : 127;
-    return QStringLiteral("%1 %2 %3 %4").arg(opcode).arg(int(fin)).arg(int(masked)).arg(field);
-}
-
 //! webSocketFrames() until it is \a expected or 10 s have passed. (Not QTRY_COMPARE:
 //! it counts its steps, not the time, and each step here runs tshark.)
 QStringList webSocketFramesOnceThere(const QString &file, const QStringList &expected)
@@ -134,16 +57,6 @@ QStringList webSocketFramesOnceThere(const QString &file, const QStringList &exp
         frames = webSocketFrames(file);
     }
     return frames;
-}
-
-//! Every frame tshark finds something to say about: checksums (validated), TCP
-//! analysis (sequence and acknowledgement numbers, windows), malformed packets.
-QByteArray tsharkComplaints(const QString &file)
-{
-    return tshark({QStringLiteral("-r"), file, QStringLiteral("-o"), QStringLiteral("tcp.check_checksum:TRUE"),
-                   QStringLiteral("-o"), QStringLiteral("ip.check_checksum:TRUE"), QStringLiteral("-Y"),
-                   QStringLiteral("tcp.analysis.flags || tcp.checksum.status != 1 || ip.checksum.status == 0"
-                                  " || _ws.malformed || _ws.expert.severity >= \"warning\"")});
 }
 
 std::unique_ptr<HostServer> startHost(const HostConfig &config)

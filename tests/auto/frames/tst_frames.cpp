@@ -9,9 +9,11 @@
 #include "framedecoder_p.h"
 #include "framewatch_p.h"
 #include "testsupport.h"
+#include "tsharksupport.h"
 
 #include <QJsonDocument>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QWebSocket>
 
@@ -200,6 +202,12 @@ private Q_SLOTS:
     void faultsMakeACompliantClientFail();
     void badTeachingCommandsGetErrors_data();
     void badTeachingCommandsGetErrors();
+    // Recording the watched sessions as pcapng ("record")
+    void recordingOfAWatchedSessionReadsBackInTshark();
+    void routeRecordingHasTheUpgradeAndComesInChunks();
+    void recordingJoinedMidFrameStartsAtTheNextFrame();
+    void recordingStopsAtItsLimit();
+    void oneRecordingAtATime();
 };
 
 void tst_Frames::headerFields_data()
@@ -786,6 +794,227 @@ void tst_Frames::badTeachingCommandsGetErrors_data()
 void tst_Frames::badTeachingCommandsGetErrors()
 {
     badWatchCommandsGetErrors();
+}
+
+
+namespace {
+
+//! Stops \a admin's recording and fetches it chunk by chunk into \a file; the
+//! "recordStop" reply's result, or an empty object if anything failed.
+QJsonObject stopAndFetchRecording(AdminClient &admin, const QString &file)
+{
+    const QJsonObject stop = admin.ask(QStringLiteral("recordStop"));
+    if (!stop.value(QStringLiteral("ok")).toBool()) {
+        qWarning() << "recordStop:" << stop;
+        return {};
+    }
+    const QJsonObject result = stop.value(QStringLiteral("result")).toObject();
+    const qint64 size = result.value(QStringLiteral("bytes")).toInteger();
+    QByteArray data;
+    int chunks = 0;
+    while (data.size() < size) {
+        const QJsonObject r = admin.ask(QStringLiteral("recordFetch"), {{QStringLiteral("offset"), double(data.size())}});
+        const QJsonObject chunk = r.value(QStringLiteral("result")).toObject();
+        if (!r.value(QStringLiteral("ok")).toBool() || chunk.value(QStringLiteral("bytes")).toInteger() != size) {
+            qWarning() << "recordFetch:" << r;
+            return {};
+        }
+        data += QByteArray::fromBase64(chunk.value(QStringLiteral("data")).toString().toLatin1());
+        ++chunks;
+    }
+    QFile out(file);
+    if (data.size() != size || !out.open(QIODevice::WriteOnly) || out.write(data) != size)
+        return {};
+    QJsonObject withChunks = result;
+    withChunks.insert(QStringLiteral("chunks"), chunks);
+    return withChunks;
+}
+
+} // namespace
+
+// A watched raw session recorded while it sends a text message, a 300-byte binary
+// message, a ping and a close: tshark finds exactly those frames both ways, with the
+// upgrade (drawn from the handshake log) in front, and nothing to complain about.
+void tst_Frames::recordingOfAWatchedSessionReadsBackInTshark()
+{
+    REQUIRE_TSHARK();
+    auto host = startHost();
+    QVERIFY(host);
+    AdminClient admin(host->serverPort());
+    QVERIFY(admin.waitAttached());
+    QTcpSocket client;
+    const Protocol::SessionId id = upgradeRawSession(client, *host);
+    QVERIFY(id);
+    QVERIFY(admin.ok(QStringLiteral("watch"), id));
+    const QJsonObject started = admin.ask(QStringLiteral("record"));
+    QVERIFY2(started.value(QStringLiteral("ok")).toBool(), QJsonDocument(started).toJson().constData());
+    QCOMPARE(started.value(QStringLiteral("result")).toObject().value(QStringLiteral("maxBytes")).toInteger(),
+             Protocol::DefaultRecordingBytes);
+
+    QByteArray buffer;
+    const QByteArray binary(300, '\x33');
+    for (const QByteArray &frame : {clientFrame(0x1, "hello"), clientFrame(0x2, binary), clientFrame(0x9, "ping")}) {
+        client.write(frame);
+        QVERIFY2(readFrame(client, buffer, 5000), "the host did not answer");
+    }
+    client.write(clientFrame(0x8, closePayload(1000, "bye")));
+    QVERIFY(waitForDisconnect(client, 5000, &buffer));
+    QTRY_COMPARE(host->sessionCount(), 0);
+
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("watched.pcapng"));
+    const QJsonObject result = stopAndFetchRecording(admin, file);
+    QVERIFY(!result.isEmpty());
+    QCOMPARE(result.value(QStringLiteral("sessions")).toInt(), 1);
+    QCOMPARE(result.value(QStringLiteral("reachedLimit")).toBool(), false);
+    QCOMPARE(webSocketFrames(file), (QStringList{frameRow(1, true, true, 5), frameRow(1, true, false, 5),
+                                                 frameRow(2, true, true, 300), frameRow(2, true, false, 300),
+                                                 frameRow(9, true, true, 4), frameRow(10, true, false, 4),
+                                                 frameRow(8, true, true, 5), frameRow(8, true, false, 5)}));
+    QCOMPARE(tshark({QStringLiteral("-r"), file, QStringLiteral("-Y"), QStringLiteral("http.response"),
+                     QStringLiteral("-T"), QStringLiteral("fields"), QStringLiteral("-e"), QStringLiteral("http.response.code")}),
+             QByteArray("101\n"));
+    QCOMPARE(tshark({QStringLiteral("-r"), file, QStringLiteral("-Y"), QStringLiteral("http.request"),
+                     QStringLiteral("-T"), QStringLiteral("fields"), QStringLiteral("-e"), QStringLiteral("http.request.uri")}),
+             QByteArray("/echo\n"));
+    QCOMPARE(tsharkComplaints(file), QByteArray());
+    // The unmasked payload, as Wireshark shows it.
+    QCOMPARE(tshark({QStringLiteral("-r"), file, QStringLiteral("-Y"), QStringLiteral("websocket.opcode == 1 && websocket.mask == 1"),
+                     QStringLiteral("-T"), QStringLiteral("fields"), QStringLiteral("-e"), QStringLiteral("websocket.payload.text")}),
+             QByteArray("hello\n"));
+}
+
+// A route watch records the sessions that open on it from their upgrade on; a large
+// echo makes a file that travels in several chunks.
+void tst_Frames::routeRecordingHasTheUpgradeAndComesInChunks()
+{
+    REQUIRE_TSHARK();
+    auto host = startHost();
+    QVERIFY(host);
+    AdminClient admin(host->serverPort());
+    QVERIFY(admin.waitAttached());
+    QVERIFY(admin.ok(R"({"id":1,"cmd":"watch","route":"/echo"})"));
+    QVERIFY(admin.ask(QStringLiteral("record")).value(QStringLiteral("ok")).toBool());
+    auto echo = openClient(host->serverPort(), QStringLiteral("/echo?lesson=1"));
+    QVERIFY(echo);
+    const QByteArray big(300 * 1024, 'b');
+    QSignalSpy echoed(echo.get(), &QWebSocket::binaryMessageReceived);
+    echo->sendBinaryMessage(big);
+    QVERIFY(echoed.wait(5000));
+    echo->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("done"));
+    QTRY_COMPARE(host->sessionCount(), 0);
+
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("route.pcapng"));
+    const QJsonObject result = stopAndFetchRecording(admin, file);
+    QVERIFY(!result.isEmpty());
+    QVERIFY(result.value(QStringLiteral("bytes")).toInteger() > 600 * 1024);
+    QVERIFY(result.value(QStringLiteral("chunks")).toInt() >= 3);
+    QCOMPARE(tshark({QStringLiteral("-r"), file, QStringLiteral("-Y"), QStringLiteral("http.request"),
+                     QStringLiteral("-T"), QStringLiteral("fields"), QStringLiteral("-e"), QStringLiteral("http.request.uri")}),
+             QByteArray("/echo?lesson=1\n"));
+    const QStringList frames = webSocketFrames(file, {QStringLiteral("websocket.payload_length_ext_64")});
+    QCOMPARE(frames.size(), 4);
+    QCOMPARE(frames.at(0), QStringLiteral("%1 %2").arg(big.size()).arg(frameRow(2, true, true, big.size())));
+    QCOMPARE(frames.at(1), QStringLiteral("%1 %2").arg(big.size()).arg(frameRow(2, true, false, big.size())));
+    QCOMPARE(tsharkComplaints(file), QByteArray());
+}
+
+// Half of a client frame went by before recording started: the file starts at the
+// next frame (a reader could not tell where the half ends), the host's side at once.
+void tst_Frames::recordingJoinedMidFrameStartsAtTheNextFrame()
+{
+    REQUIRE_TSHARK();
+    auto host = startHost();
+    QVERIFY(host);
+    AdminClient admin(host->serverPort());
+    QVERIFY(admin.waitAttached());
+    QTcpSocket client;
+    const Protocol::SessionId id = upgradeRawSession(client, *host);
+    QVERIFY(id);
+    QVERIFY(admin.ok(QStringLiteral("watch"), id));
+    const QByteArray first = clientFrame(0x2, QByteArray(400, 'h'));
+    client.write(first.left(150));
+    client.flush();
+    QTest::qWait(100);
+    QVERIFY(admin.ask(QStringLiteral("record")).value(QStringLiteral("ok")).toBool());
+    client.write(first.mid(150) + clientFrame(0x1, "whole"));
+    QByteArray buffer;
+    QVERIFY(readFrame(client, buffer, 5000));
+    QVERIFY(readFrame(client, buffer, 5000));
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("mid.pcapng"));
+    QVERIFY(!stopAndFetchRecording(admin, file).isEmpty());
+    // The rest of the binary frame and the text frame came in one segment; then the
+    // host's echoes of both.
+    QCOMPARE(webSocketFrames(file), (QStringList{frameRow(1, true, true, 5), frameRow(2, true, false, 400),
+                                                 frameRow(1, true, false, 5)}));
+}
+
+// The file never passes its limit; the frame that would is cut to its headers, and
+// the reply says the limit was reached.
+void tst_Frames::recordingStopsAtItsLimit()
+{
+    REQUIRE_TSHARK();
+    auto host = startHost();
+    QVERIFY(host);
+    AdminClient admin(host->serverPort());
+    QVERIFY(admin.waitAttached());
+    QVERIFY(admin.ok(R"({"id":1,"cmd":"watch","route":"/echo"})"));
+    QVERIFY(admin.ok(R"({"id":2,"cmd":"record","maxBytes":8192})"));
+    auto echo = openClient(host->serverPort());
+    QVERIFY(echo);
+    QSignalSpy echoed(echo.get(), &QWebSocket::binaryMessageReceived);
+    echo->sendBinaryMessage(QByteArray(20000, 'x'));
+    QVERIFY(echoed.wait(5000));
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("limit.pcapng"));
+    const QJsonObject result = stopAndFetchRecording(admin, file);
+    QVERIFY(!result.isEmpty());
+    QCOMPARE(result.value(QStringLiteral("reachedLimit")).toBool(), true);
+    QVERIFY(result.value(QStringLiteral("bytes")).toInteger() <= 8192);
+    const QByteArray comments = tshark({QStringLiteral("-r"), file, QStringLiteral("-T"), QStringLiteral("fields"),
+                                        QStringLiteral("-e"), QStringLiteral("frame.comment")});
+    QVERIFY2(comments.contains("reached its limit of 8192 bytes"), comments.constData());
+    QVERIFY2(comments.contains("joined this recording"), comments.constData());
+}
+
+// One recording at a time; the commands in the wrong order get errors; a client
+// that leaves gives way; a finished recording nobody fetched gives way too.
+void tst_Frames::oneRecordingAtATime()
+{
+    auto host = startHost();
+    QVERIFY(host);
+    AdminClient first(host->serverPort());
+    QVERIFY(first.waitAttached());
+    auto second = std::make_unique<AdminClient>(host->serverPort());
+    QVERIFY(second->waitAttached());
+    auto errorOf = [](const QJsonObject &reply) {
+        return reply.value(QStringLiteral("ok")).toBool() ? QStringLiteral("(ok)") : reply.value(QStringLiteral("error")).toString();
+    };
+    QCOMPARE(errorOf(first.ask(QStringLiteral("recordStop"))), QStringLiteral("this client is not recording"));
+    QVERIFY(errorOf(first.ask(QStringLiteral("recordFetch"), {{QStringLiteral("offset"), 0}})).startsWith(QLatin1String("no finished recording")));
+    QVERIFY(errorOf(first.ask(QStringLiteral("record"), {{QStringLiteral("maxBytes"), 10}})).contains(QLatin1String("maxBytes")));
+    QVERIFY(errorOf(first.ask(QStringLiteral("record"), {{QStringLiteral("maxBytes"), 1e12}})).contains(QLatin1String("maxBytes")));
+    QVERIFY(errorOf(first.ask(QStringLiteral("recordFetch"))).contains(QLatin1String("offset")));
+
+    QVERIFY(first.ask(QStringLiteral("record")).value(QStringLiteral("ok")).toBool());
+    QCOMPARE(errorOf(first.ask(QStringLiteral("record"))), QStringLiteral("this client is recording already"));
+    QVERIFY(errorOf(second->ask(QStringLiteral("record"))).startsWith(QLatin1String("another admin client is recording")));
+    QVERIFY(errorOf(first.ask(QStringLiteral("recordFetch"), {{QStringLiteral("offset"), 0}})).startsWith(QLatin1String("no finished recording")));
+    // An empty recording is a valid file: the section and interface headers.
+    const QJsonObject stopped = first.ask(QStringLiteral("recordStop"));
+    QVERIFY(stopped.value(QStringLiteral("ok")).toBool());
+    QCOMPARE(stopped.value(QStringLiteral("result")).toObject().value(QStringLiteral("sessions")).toInt(), 0);
+    QVERIFY(errorOf(first.ask(QStringLiteral("recordFetch"), {{QStringLiteral("offset"), 1e6}})).startsWith(QLatin1String("offset 1000000 is past")));
+    // The finished one gives way to another client's; that one ends with its client.
+    QVERIFY(second->ask(QStringLiteral("record")).value(QStringLiteral("ok")).toBool());
+    QVERIFY(first.ask(QStringLiteral("recordFetch"), {{QStringLiteral("offset"), 0}}).value(QStringLiteral("error")).toString().startsWith(QLatin1String("no finished")));
+    QVERIFY(!first.ask(QStringLiteral("record")).value(QStringLiteral("ok")).toBool());
+    second.reset();
+    QString error;
+    const bool recording = QTest::qWaitFor([&] { return (error = errorOf(first.ask(QStringLiteral("record")))) == QLatin1String("(ok)"); }, 5000);
+    QVERIFY2(recording, qPrintable(error));
 }
 
 QTEST_GUILESS_MAIN(tst_Frames)

@@ -16,12 +16,15 @@
 #include "monitoroptions.h"
 #include "sessionsmodel.h"
 #include "sessiondialog.h"
+#include "framespanel.h"
+#include "watchrecorder.h"
 
 #include <wsplug/hostserver.h>
 #include <wsplug/hostthread.h>
 #include <wsplug/protocol/adminprotocol.h>
 
 #include "testsupport.h"
+#include "tsharksupport.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -164,6 +167,7 @@ private Q_SLOTS:
     void embeddedHostTakesTheHostsFlagsAndConfig();
     void framesTabShowsTheFramesOfAWatchedClient();
     void teachingActionsFromTheFramesTab();
+    void recordingTheWatchedSessionsToAFile();
     void aDeadRemoteHostIsShownStaleAndAnotherTokenStopsTheRetries();
     void attachingElsewhereKeepsTheEmbeddedHostsClientsUnlessToldToStop();
     void closingTheWindowWithClientsAsksUnlessToldNotTo();
@@ -1162,6 +1166,62 @@ void tst_Monitor::framesTabShowsTheFramesOfAWatchedClient()
     QVERIFY(echoed.wait(5000));
     QTest::qWait(300);
     QCOMPARE(frames->model()->rowCount(), rows);
+    if (qEnvironmentVariableIsSet("WSPLUG_MONITOR_PNG"))
+        w->grab().save(qEnvironmentVariable("WSPLUG_MONITOR_PNG"), "PNG");
+}
+
+// The Record button records the watched route; the file the monitor saves is what
+// tshark reads back: the upgrade and each frame both ways.
+void tst_Monitor::recordingTheWatchedSessionsToAFile()
+{
+    REQUIRE_TSHARK();
+    auto w = openWindow();
+    QVERIFY(w);
+    auto *panel = w->findChild<FramesPanel *>();
+    QVERIFY(panel);
+    auto *routes = w->findChild<QComboBox *>(QStringLiteral("frameRoutes"));
+    QTRY_VERIFY(routes->findText(QStringLiteral("/echo")) >= 0);
+    routes->setCurrentText(QStringLiteral("/echo"));
+    QTest::mouseClick(w->findChild<QPushButton *>(QStringLiteral("watchRouteButton")), Qt::LeftButton);
+    QTRY_VERIFY(w->findChild<QLabel *>(QStringLiteral("watchingLabel"))->text().contains(QStringLiteral("route /echo")));
+    auto *record = w->findChild<QPushButton *>(QStringLiteral("recordButton"));
+    QVERIFY(record && record->isEnabled());
+    QCOMPARE(record->text(), QStringLiteral("● Record"));
+    QTest::mouseClick(record, Qt::LeftButton);
+    QTRY_COMPARE(panel->recorder()->state(), WatchRecorder::State::Recording);
+    QCOMPARE(record->text(), QStringLiteral("■ Stop and save…"));
+    QVERIFY(w->findChild<QLabel *>(QStringLiteral("recordingLabel"))->text().startsWith(QStringLiteral("● Recording")));
+
+    auto client = openClient(hostPort(w.get()), QStringLiteral("/echo?from=monitor"));
+    QVERIFY(client);
+    QSignalSpy echoed(client.get(), &QWebSocket::textMessageReceived);
+    client->sendTextMessage(QStringLiteral("recorded"));
+    QVERIFY(echoed.wait(5000));
+    client->close(QWebSocketProtocol::CloseCodeNormal, QStringLiteral("bye"));
+    QTRY_COMPARE(client->state(), QAbstractSocket::UnconnectedState);
+
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("lesson.pcapng"));
+    QSignalSpy saved(panel->recorder(), &WatchRecorder::saved);
+    panel->recorder()->stopAndSave(file);   // what the button does once a file is chosen
+    QVERIFY(saved.wait(10000));
+    QCOMPARE(saved.first().at(2).toInt(), 1);
+    QCOMPARE(record->text(), QStringLiteral("● Record"));
+    QVERIFY(w->findChild<QLabel *>(QStringLiteral("recordingLabel"))->text().startsWith(QStringLiteral("Saved ")));
+    QCOMPARE(webSocketFrames(file), (QStringList{frameRow(1, true, true, 8), frameRow(1, true, false, 8),
+                                                 frameRow(8, true, true, 5), frameRow(8, true, false, 5)}));
+    QCOMPARE(tshark({QStringLiteral("-r"), file, QStringLiteral("-Y"), QStringLiteral("http.request"), QStringLiteral("-T"),
+                     QStringLiteral("fields"), QStringLiteral("-e"), QStringLiteral("http.request.uri")}),
+             QByteArray("/echo?from=monitor\n"));
+
+    // A file that cannot be written is said so, and the recording goes on.
+    QTest::mouseClick(record, Qt::LeftButton);
+    QTRY_COMPARE(panel->recorder()->state(), WatchRecorder::State::Recording);
+    QSignalSpy failed(panel->recorder(), &WatchRecorder::failed);
+    panel->recorder()->stopAndSave(dir.filePath(QStringLiteral("no/such/dir/x.pcapng")));
+    QCOMPARE(failed.count(), 1);
+    QCOMPARE(panel->recorder()->state(), WatchRecorder::State::Recording);
+    w->findChild<QTabWidget *>(QStringLiteral("tabs"))->setCurrentIndex(4);
     if (qEnvironmentVariableIsSet("WSPLUG_MONITOR_PNG"))
         w->grab().save(qEnvironmentVariable("WSPLUG_MONITOR_PNG"), "PNG");
 }

@@ -116,11 +116,18 @@ inline constexpr int MaxPingPayload = 125;
 //! The most frames the "send" command cuts one message into.
 inline constexpr int MaxSendFrames = 1000;
 
+// Recording the watched sessions as pcapng ("record", "recordStop", "recordFetch").
+inline constexpr qint64 DefaultRecordingBytes = 16 * 1024 * 1024;
+inline constexpr qint64 MinRecordingBytes = 4096;
+inline constexpr qint64 MaxRecordingBytes = 64 * 1024 * 1024;
+//! The most bytes of a recording one "recordFetch" reply carries (before base64).
+inline constexpr qint64 RecordingChunkBytes = 256 * 1024;
+
 //! A client -> server command.
 struct Command
 {
     enum class Kind { Close, Kick, CloseRoute, Send, List, Get, Handshake, Snapshot, Watch, Unwatch,
-                      Ping, Hold, Fault, LoadPlugin, ReloadPlugin, UnloadPlugin };
+                      Ping, Hold, Fault, LoadPlugin, ReloadPlugin, UnloadPlugin, Record, RecordStop, RecordFetch };
 
     qint64 id = 0;            //!< echoed in the reply
     Kind kind = Kind::List;
@@ -137,6 +144,8 @@ struct Command
     Fault fault = Fault::OversizedControl; //!< fault
     QString plugin;           //!< loadPlugin (a file in a plugin directory), reloadPlugin, unloadPlugin (an Id)
     quint64 handshake = 0;    //!< handshake
+    qint64 maxBytes = DefaultRecordingBytes;   //!< record
+    qint64 offset = 0;        //!< recordFetch
 };
 QString commandName(Command::Kind kind);
 
