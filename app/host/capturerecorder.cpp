@@ -10,8 +10,6 @@
 
 #include <QRandomGenerator>
 
-#include <chrono>
-
 namespace WsPlug::Internal {
 
 namespace {
@@ -139,7 +137,7 @@ void CaptureRecorder::write(const QList<QByteArray> &frames)
     for (const QByteArray &frame : frames) {
         if (!m_recording)
             return;
-        const qint64 timestamp = nextTimestampUs();
+        const qint64 timestamp = PcapngWriter::nextTimestampUs(&m_lastTimestampUs);
         if (m_writer.size() + PcapngWriter::packetBlockSize(frame.size()) + m_limitReserve > m_maxBytes) {
             m_writer.writePacket(timestamp, QByteArrayView(frame).first(TcpSynthesizer::headerLength(frame)),
                                  quint32(frame.size()), m_limitComment);
@@ -192,15 +190,6 @@ void CaptureRecorder::finish()
     m_file.close();
     qCInfo(lcHost).noquote() << QStringLiteral("capture %1 closed: %2 connections, %3 bytes")
                                     .arg(m_file.fileName()).arg(m_connections).arg(m_writer.size());
-}
-
-qint64 CaptureRecorder::nextTimestampUs()
-{
-    // Never backwards: the file's frames stay in time order even if the clock is set back.
-    using namespace std::chrono;
-    const qint64 now = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-    m_lastTimestampUs = qMax(now, m_lastTimestampUs);
-    return m_lastTimestampUs;
 }
 
 } // namespace WsPlug::Internal

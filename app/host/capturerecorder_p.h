@@ -110,7 +110,6 @@ private:
     void detach(CaptureStream *stream);
     void flush();
     void stopRecording();
-    qint64 nextTimestampUs();
 
     QFile m_file;
     PcapngWriter m_writer;

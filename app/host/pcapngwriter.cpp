@@ -5,6 +5,8 @@
 #include <QIODevice>
 #include <QtEndian>
 
+#include <chrono>
+
 namespace WsPlug::Internal {
 
 namespace {
@@ -150,6 +152,14 @@ bool PcapngWriter::flush()
 QString PcapngWriter::errorString() const
 {
     return m_device->errorString();
+}
+
+qint64 PcapngWriter::nextTimestampUs(qint64 *last)
+{
+    using namespace std::chrono;
+    const qint64 now = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+    *last = qMax(now, *last);
+    return *last;
 }
 
 } // namespace WsPlug::Internal

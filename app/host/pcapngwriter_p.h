@@ -41,6 +41,9 @@ public:
     void writePacket(qint64 timestampUs, QByteArrayView frame, quint32 originalLength = 0,
                      QByteArrayView comment = {});
 
+    //! Now in microseconds since the epoch, but never before \a *last, which it
+    //! updates: a file's frames stay in time order even if the clock is set back.
+    static qint64 nextTimestampUs(qint64 *last);
     //! The bytes writePacket() adds for a frame of \a frameLength with a comment of \a commentLength.
     static qint64 packetBlockSize(qsizetype frameLength, qsizetype commentLength = 0);
 

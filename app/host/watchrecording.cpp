@@ -4,8 +4,6 @@
 
 #include <QRandomGenerator>
 
-#include <chrono>
-
 namespace WsPlug::Internal {
 
 namespace {
@@ -96,7 +94,7 @@ void WatchRecording::write(const QList<QByteArray> &frames, const QByteArray &fi
     for (const QByteArray &frame : frames) {
         if (m_reachedLimit)
             return;
-        const qint64 timestamp = nextTimestampUs();
+        const qint64 timestamp = PcapngWriter::nextTimestampUs(&m_lastTimestampUs);
         if (m_writer.size() + PcapngWriter::packetBlockSize(frame.size(), comment.size()) + m_limitReserve > m_maxBytes) {
             m_writer.writePacket(timestamp, QByteArrayView(frame).first(TcpSynthesizer::headerLength(frame)),
                                  quint32(frame.size()), m_limitComment);
@@ -106,15 +104,6 @@ void WatchRecording::write(const QList<QByteArray> &frames, const QByteArray &fi
         m_writer.writePacket(timestamp, frame, 0, comment);
         comment.clear();
     }
-}
-
-qint64 WatchRecording::nextTimestampUs()
-{
-    // Never backwards, as in CaptureRecorder: frames stay in time order.
-    using namespace std::chrono;
-    const qint64 now = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-    m_lastTimestampUs = qMax(now, m_lastTimestampUs);
-    return m_lastTimestampUs;
 }
 
 } // namespace WsPlug::Internal

@@ -68,7 +68,6 @@ public:
 
 private:
     void write(const QList<QByteArray> &frames, const QByteArray &firstComment = {});
-    qint64 nextTimestampUs();
 
     QByteArray m_data;
     QBuffer m_buffer;
