@@ -2,6 +2,9 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "chartspanel.h"
 
+#include "breakdownchart.h"
+#include "chartstyle.h"
+
 #include <QBarCategoryAxis>
 #include <QBarSet>
 #include <QChart>
@@ -37,46 +40,6 @@ QString humanRate(double v)
     if (v >= 1e6) return QString::number(v / 1e6, 'f', 1) + QLatin1Char('M');
     if (v >= 1e3) return QString::number(v / 1e3, 'f', 1) + QLatin1Char('k');
     return QString::number(v, 'f', v < 10 ? 1 : 0);
-}
-//! The smallest of 1, 2, 2.5, 5 × 10^k at least \a raw (whole numbers only when
-//! \a integers): axis ticks on values people read at a glance (0, 50, 100...), never 63.
-double niceStep(double raw, bool integers)
-{
-    raw = std::max(raw, integers ? 1.0 : 1e-9);
-    const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
-    for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
-        const double step = m * magnitude;
-        if (integers && step != std::floor(step))
-            continue;
-        if (step >= raw * (1 - 1e-9))
-            return step;
-    }
-    return 10 * magnitude;
-}
-
-//! Titles, axes, legend and bar labels of \a chart in \a font (the window's, so that
-//! presentation mode reaches the charts too), the title a little larger and bold.
-void applyChartFont(QChart *chart, const QFont &font)
-{
-    QFont title = font;
-    title.setPointSizeF(font.pointSizeF() * 1.1);
-    title.setBold(true);
-    chart->setTitleFont(title);
-    chart->legend()->setFont(font);
-    // Category names and the counts on bars a little smaller: whole words in narrow
-    // slots beat large ones cut to "bin…".
-    QFont small = font;
-    small.setPointSizeF(font.pointSizeF() * 0.85);
-    for (QAbstractAxis *axis : chart->axes()) {
-        axis->setLabelsFont(qobject_cast<QBarCategoryAxis *>(axis) ? small : font);
-        axis->setTitleFont(font);
-    }
-    for (QAbstractSeries *series : chart->series()) {
-        if (auto *bars = qobject_cast<QAbstractBarSeries *>(series)) {
-            for (QBarSet *set : bars->barSets())
-                set->setLabelFont(small);
-        }
-    }
 }
 } // namespace
 
@@ -175,131 +138,6 @@ private:
     QMap<QString, QLineSeries *> m_series;
 };
 
-//! Bars of a few totals by category; one bar set per name in \a sets.
-class BreakdownChart final : public QChartView
-{
-public:
-    BreakdownChart(const QString &title, const QStringList &sets, bool horizontal, QWidget *parent)
-        : QChartView(new QChart, parent), m_setNames(sets), m_horizontal(horizontal)
-    {
-        setRenderHint(QPainter::Antialiasing);
-        setMinimumSize(280, 180);
-        chart()->setTitle(title);
-        chart()->legend()->setVisible(sets.size() > 1);
-        chart()->legend()->setAlignment(Qt::AlignBottom);
-        chart()->setMargins(QMargins(4, 4, 4, 4));
-    }
-
-    //! \a values holds one list per bar set, each with one value per category.
-    void setValues(const QStringList &categories, const QList<QList<double>> &values)
-    {
-        if (categories != m_categories) {
-            // Categories changed: rebuild. Otherwise only the values move.
-            chart()->removeAllSeries();   // deletes the series
-            for (QAbstractAxis *axis : chart()->axes()) {
-                chart()->removeAxis(axis);    // only hands the axis back: delete it
-                delete axis;
-            }
-            m_categories = categories;
-            m_sets.clear();
-            QAbstractBarSeries *series = m_horizontal ? static_cast<QAbstractBarSeries *>(new QHorizontalBarSeries)
-                                                      : static_cast<QAbstractBarSeries *>(new QBarSeries);
-            for (int i = 0; i < m_setNames.size(); ++i) {
-                auto *set = new QBarSet(m_setNames.at(i));
-                for (double v : values.value(i))
-                    *set << v;
-                series->append(set);
-                m_sets.append(set);
-            }
-            series->setLabelsVisible(true);
-            series->setLabelsPosition(QAbstractBarSeries::LabelsOutsideEnd);
-            chart()->addSeries(series);
-            auto *categoryAxis = new QBarCategoryAxis;
-            categoryAxis->append(categories);
-            chart()->addAxis(categoryAxis, m_horizontal ? Qt::AlignLeft : Qt::AlignBottom);
-            series->attachAxis(categoryAxis);
-            m_series = series;
-            m_valueAxis = nullptr;
-            m_logAxis = nullptr;
-            if (m_font)
-                applyChartFont(chart(), *m_font);   // the rebuilt axes and labels too
-        } else {
-            for (int i = 0; i < m_sets.size(); ++i) {
-                const QList<double> row = values.value(i);
-                for (int c = 0; c < row.size(); ++c)
-                    m_sets[i]->replace(c, row.at(c));
-            }
-        }
-        double maxValue = 0;
-        double minNonZero = 0;
-        for (const QList<double> &row : values) {
-            for (double v : row) {
-                maxValue = std::max(maxValue, v);
-                if (v > 0 && (minNonZero == 0 || v < minNonZero))
-                    minNonZero = v;
-            }
-        }
-        // A few closes beside thousands of text frames would be bars of no height: past a
-        // ratio of 100 the axis turns logarithmic, so that every count shows.
-        setLogScale(minNonZero > 0 && maxValue / minNonZero >= 100);
-        if (m_logAxis) {
-            m_logAxis->setRange(0.5, std::pow(10.0, std::ceil(std::log10(maxValue * 3))));
-        } else {
-            // Four intervals of a nice whole step, with room above the longest bar for its label.
-            m_valueAxis->setRange(0, 4 * niceStep(maxValue * 1.2 / 4, true));
-        }
-    }
-
-    bool isLogScale() const { return m_logAxis != nullptr; }
-
-    void setChartFont(const QFont &font)
-    {
-        m_font = font;
-        applyChartFont(chart(), font);
-    }
-    double axisTop() const { return m_valueAxis ? m_valueAxis->max() : m_logAxis ? m_logAxis->max() : 0; }
-
-private:
-    std::optional<QFont> m_font;
-    QStringList m_setNames;
-    bool m_horizontal;
-    QStringList m_categories;
-    QList<QBarSet *> m_sets;
-    //! Puts a value axis of the kind asked for in place, if it is not already.
-    void setLogScale(bool log)
-    {
-        if (!m_series || (log ? m_logAxis != nullptr : m_valueAxis != nullptr))
-            return;
-        QAbstractAxis *old = log ? static_cast<QAbstractAxis *>(m_valueAxis) : static_cast<QAbstractAxis *>(m_logAxis);
-        if (old) {
-            m_series->detachAxis(old);
-            chart()->removeAxis(old);
-            delete old;
-        }
-        QAbstractAxis *axis = nullptr;
-        if (log) {
-            m_logAxis = new QLogValueAxis;
-            m_logAxis->setBase(10);
-            m_logAxis->setLabelFormat(QStringLiteral("%g"));
-            m_valueAxis = nullptr;
-            axis = m_logAxis;
-        } else {
-            m_valueAxis = new QValueAxis;
-            m_valueAxis->setLabelFormat(QStringLiteral("%.0f"));
-            m_valueAxis->setTickCount(5);
-            m_logAxis = nullptr;
-            axis = m_valueAxis;
-        }
-        chart()->addAxis(axis, m_horizontal ? Qt::AlignBottom : Qt::AlignLeft);
-        m_series->attachAxis(axis);
-        if (m_font)
-            applyChartFont(chart(), *m_font);
-    }
-
-    QAbstractBarSeries *m_series = nullptr;
-    QValueAxis *m_valueAxis = nullptr;
-    QLogValueAxis *m_logAxis = nullptr;
-};
 
 ChartsPanel::ChartsPanel(QWidget *parent)
     : QWidget(parent),
