@@ -100,7 +100,8 @@ Protocol::PluginInfo HostServerPrivate::pluginInfo(const PluginMetadata &md, con
 {
     return {md.id, md.name, md.version, md.apiVersion, md.description, md.routes, md.fileName,
             context ? int(context->sessionIds.size()) : 0,
-            QJsonObject::fromVariantMap(config.pluginSettings.value(md.id).toMap())};
+            // As the plugin got them: with its rights and their roles (see PluginRights).
+            QJsonObject::fromVariantMap(context ? context->settings() : config.pluginSettings.value(md.id).toMap())};
 }
 
 Protocol::PluginsState HostServerPrivate::pluginsState() const

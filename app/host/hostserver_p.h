@@ -156,6 +156,9 @@ public:
     void notifyClosed(Internal::Session *s);
     //! Calls \a handler's initialize(); false with \a why if it fails or throws.
     static bool initializePlugin(MessageHandlerInterface *handler, Internal::PluginContext *context, QString *why);
+    //! The context of plugin \a md, with its settings and rights from the config; nullptr
+    //! and \a why if the config's rights for it do not fit its metadata.
+    std::unique_ptr<Internal::PluginContext> makePluginContext(const PluginMetadata &md, quint64 build, QString *why);
     //! Whether build \a build of a plugin is still initialized (routed or draining).
     bool isLiveBuild(quint64 build) const;
 

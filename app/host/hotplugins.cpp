@@ -135,10 +135,9 @@ bool HostServerPrivate::loadPluginFile(const QString &filePath, QString *errorSt
         return false;
     }
     const PluginMetadata md = registry.metadata(build);
-    auto context = std::make_unique<PluginContext>(this, md.id, config.pluginSettings.value(md.id).toMap());
-    context->build = build;
+    auto context = makePluginContext(md, build, &why);
     // The new build starts while the old one still serves: no moment without a handler.
-    if (!initializePlugin(registry.handlerOf(build), context.get(), &why)) {
+    if (!context || !initializePlugin(registry.handlerOf(build), context.get(), &why)) {
         registry.refuseBuild(build, why);
         refusedPlugin(path, why);
         if (errorString)

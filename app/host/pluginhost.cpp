@@ -3,6 +3,7 @@
 #include "hostserver_p.h"
 
 #include "logging_p.h"
+#include "pluginrights_p.h"
 #include "processhandler_p.h"
 
 #include <wsplug/sdk/messagehandlerinterface.h>
@@ -30,15 +31,24 @@ bool HostServerPrivate::initializePlugin(MessageHandlerInterface *handler, Plugi
     return ok;
 }
 
+std::unique_ptr<PluginContext> HostServerPrivate::makePluginContext(const PluginMetadata &md, quint64 build, QString *why)
+{
+    QVariantMap settings;
+    if (!PluginRights::effectiveSettings(md.rights, config.pluginSettings.value(md.id).toMap(), &settings, why))
+        return nullptr;
+    auto context = std::make_unique<PluginContext>(this, md.id, settings);
+    context->build = build;
+    return context;
+}
+
 void HostServerPrivate::initializePlugins()
 {
     for (const RefusedPlugin &r : registry.refused())
         Q_EMIT q->pluginRefused(r.fileName, r.reason);
     for (const PluginMetadata &md : registry.loaded()) {
-        auto context = std::make_unique<PluginContext>(this, md.id, config.pluginSettings.value(md.id).toMap());
-        context->build = registry.buildOf(md.id);
         QString why;
-        if (!initializePlugin(registry.handler(md.id), context.get(), &why)) {
+        auto context = makePluginContext(md, registry.buildOf(md.id), &why);
+        if (!context || !initializePlugin(registry.handler(md.id), context.get(), &why)) {
             registry.refuse(md.id, why);
             Q_EMIT q->pluginRefused(md.fileName, why);
             continue;

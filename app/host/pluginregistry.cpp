@@ -3,6 +3,7 @@
 #include <wsplug/pluginregistry.h>
 
 #include "logging_p.h"
+#include "pluginrights_p.h"
 #include "pluginwatcher_p.h"
 #include "requesthead_p.h"
 #include "routetable_p.h"
@@ -102,6 +103,13 @@ bool PluginMetadata::fromPluginMetaData(const QJsonObject &qtMetaData, PluginMet
             result.subprotocols.append(name);
         }
     }
+
+    // Optional since SDK 2.1: the rights it checks (wsplug/sdk/rights.h reads them).
+    const QJsonValue rights = md.value(QLatin1String("Rights"));
+    if (!rights.isUndefined() && isSupportedApiVersion(result.apiVersion, WSPLUG_SDK_VERSION_MAJOR, 0, nullptr))
+        return fail(QStringLiteral("metadata key \"Rights\" needs ApiVersion %1.1 or newer").arg(WSPLUG_SDK_VERSION_MAJOR));
+    if (!Internal::PluginRights::fromMetadata(rights, result.routes, &result.rights, errorString))
+        return false;
     if (out)
         *out = result;
     return true;

@@ -287,6 +287,12 @@ std::optional<TokenClaims> TokenVerifier::verify(const QByteArray &token, qint64
     }
     if (!verifySignature(t, why))
         return std::nullopt;
+    // A token that claims nothing identifies nobody; and a session's claims being
+    // empty is how a plugin tells that it presented no token (wsplug/sdk/rights.h).
+    if (t.claims.isEmpty()) {
+        *why = QStringLiteral("the token has no claims");
+        return std::nullopt;
+    }
 
     std::optional<qint64> exp;
     std::optional<qint64> nbf;

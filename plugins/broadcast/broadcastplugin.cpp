@@ -27,6 +27,7 @@ bool BroadcastPlugin::initialize(HostContext *context, QString *errorString)
 {
     if (!BroadcastSettings::fromVariantMap(context->settings(), &m_settings, errorString))
         return false;
+    m_rights = Rights::fromSettings(context->settings());
     m_context = context;
     if (m_settings.tickerEnabled) {
         m_ticker = std::make_unique<TickerModel>(m_settings.tickerTopic, m_settings.tickerSymbol,
@@ -54,6 +55,9 @@ void BroadcastPlugin::sessionOpened(const SessionInfo &session)
     // The ticker topic carries only the ticker's samples, so a dashboard can trust them.
     if (m_settings.subscribeOnly || (m_ticker && subscription.topic == m_settings.tickerTopic))
         subscription.subscribeOnly = true;
+    // Checked once, at the open: a token refreshed later with other roles takes effect
+    // on the next connection.
+    subscription.mayPublish = m_rights.allows(session, QStringLiteral("publish"));
     m_topics.add(session.id, subscription);
 }
 
@@ -62,10 +66,11 @@ void BroadcastPlugin::messageReceived(SessionId session, const Message &message)
     const std::optional<Subscription> subscription = m_topics.find(session);
     if (!subscription)
         return;   // refused in sessionOpened() and closing
-    if (subscription->subscribeOnly) {
+    if (subscription->subscribeOnly || !subscription->mayPublish) {
         m_topics.remove(session);
         m_context->closeSession(session, policyViolation,
-                                QStringLiteral("this connection is subscribe-only"));
+                                subscription->subscribeOnly ? QStringLiteral("this connection is subscribe-only")
+                                                            : publishRefusal());
         return;
     }
 
@@ -76,6 +81,13 @@ void BroadcastPlugin::messageReceived(SessionId session, const Message &message)
         m_context->broadcastText(message.text, recipients);
     else
         m_context->broadcastBinary(message.data, recipients);
+}
+
+QString BroadcastPlugin::publishRefusal() const
+{
+    const QStringList roles = m_rights.roles(QStringLiteral("publish"));
+    return roles.isEmpty() ? QStringLiteral("nobody may publish here")
+                           : QStringLiteral("publishing needs the role %1").arg(roles.join(QStringLiteral(" or ")));
 }
 
 void BroadcastPlugin::sessionClosed(SessionId session, quint16 closeCode, const QString &reason)

@@ -6,6 +6,7 @@
 #include "topicregistry.h"
 
 #include <wsplug/sdk/messagehandlerinterface.h>
+#include <wsplug/sdk/rights.h>
 
 #include <QObject>
 
@@ -40,9 +41,11 @@ public:
 
 private:
     void onTickerTimeout();
+    QString publishRefusal() const;
 
     HostContext *m_context = nullptr;
     BroadcastSettings m_settings;
+    Rights m_rights;
     TopicRegistry m_topics;
     std::unique_ptr<TickerModel> m_ticker;
     QTimer *m_tickerTimer = nullptr;

@@ -18,6 +18,7 @@ struct Subscription
 {
     QString topic;
     bool subscribeOnly = false;
+    bool mayPublish = true;   //!< the session holds the "publish" right (see wsplug/sdk/rights.h)
 };
 
 /*

@@ -34,6 +34,7 @@ bool ChatPlugin::initialize(HostContext *context, QString *errorString)
     if (!ChatSettings::fromVariantMap(context->settings(), &settings, errorString))
         return false;
     m_context = context;
+    m_rights = Rights::fromSettings(context->settings());
     m_protocol = std::make_unique<ChatProtocol>(settings);
 
     // Expired histories are also dropped lazily on join; the timer only bounds the
@@ -82,6 +83,18 @@ void ChatPlugin::apply(SessionId session, const ChatResult &result)
         const bool accepted = m_context->refreshToken(session, result.refresh->token, &why);
         const QDateTime expiresAt = accepted ? m_context->session(session).tokenExpiresAt : QDateTime();
         m_context->sendText(session, ChatProtocol::refreshAnswer(*result.refresh, accepted, expiresAt));
+    }
+    if (result.kick) {
+        const ChatKick &kick = *result.kick;
+        const bool allowed = m_rights.allows(m_context->session(session), QStringLiteral("kick"));
+        if (allowed) {
+            qCInfo(m_context->logging()).noquote() << QStringLiteral("%1 kicks %2 (session %3) from %4: %5")
+                                                          .arg(kick.by, kick.name).arg(kick.target).arg(kick.room, kick.reason);
+            m_context->closeSession(kick.target, ChatProtocol::KickedCloseCode,
+                                    QStringLiteral("kicked by %1%2").arg(kick.by, kick.reason.isEmpty() ? QString()
+                                                                                                       : QStringLiteral(": ") + kick.reason));
+        }
+        m_context->sendText(session, ChatProtocol::kickAnswer(kick, allowed, m_rights.roles(QStringLiteral("kick"))));
     }
     if (result.close) {
         qCInfo(m_context->logging()).noquote()

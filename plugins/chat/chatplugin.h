@@ -3,6 +3,7 @@
 #pragma once
 
 #include <wsplug/sdk/messagehandlerinterface.h>
+#include <wsplug/sdk/rights.h>
 
 #include <QObject>
 
@@ -40,6 +41,7 @@ private:
 
     HostContext *m_context = nullptr;
     std::unique_ptr<ChatProtocol> m_protocol;
+    Rights m_rights;
     QTimer *m_expiryTimer = nullptr;
 };
 

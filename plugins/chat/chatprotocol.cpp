@@ -224,6 +224,8 @@ ChatProtocol::Outcome ChatProtocol::dispatch(SessionId session, SessionState &st
         return resume(session, state, request, result);
     if (type == QLatin1String("refresh"))
         return refresh(request, result);
+    if (type == QLatin1String("kick"))
+        return kick(state, request, result);
     return Problem{QStringLiteral("unknown_type"),
                    QStringLiteral("unknown message type \"%1\"").arg(type.left(64)),
                    QStringLiteral("type"), true};

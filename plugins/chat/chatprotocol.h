@@ -35,11 +35,23 @@ struct ChatRefresh
     QJsonValue id = QJsonValue(QJsonValue::Undefined);   //!< the request's "id", echoed
 };
 
+//! A "kick" request: the plugin checks the right (ChatProtocol knows no roles).
+struct ChatKick
+{
+    SessionId target = 0;
+    QString room;
+    QString name;     //!< the target's nick in the room
+    QString by;       //!< the kicker's nick in the room
+    QString reason;
+    QJsonValue id = QJsonValue(QJsonValue::Undefined);   //!< the request's "id", echoed
+};
+
 //! What the plugin must do after one input: send these, in order, then maybe close.
 struct ChatResult
 {
     QList<ChatOutgoing> outgoing;
     std::optional<ChatRefresh> refresh;   //!< hand this token to the host, then answer
+    std::optional<ChatKick> kick;         //!< close the target if the sender holds "kick", then answer
     bool close = false;
     quint16 closeCode = 0;
     QString closeReason;
@@ -76,6 +88,10 @@ public:
     //! The answer to \a refresh: "refreshed" with the new expiry (null: none), or an
     //! "error" with code "token_refused" when \a accepted is false.
     static QString refreshAnswer(const ChatRefresh &refresh, bool accepted, const QDateTime &expiresAt);
+    //! The answer to a kick: "kicked", or an error naming the \a roles it needs.
+    static QString kickAnswer(const ChatKick &kick, bool allowed, const QStringList &roles);
+    //! The close code a kicked member gets (PROTOCOL.md).
+    static constexpr quint16 KickedCloseCode = 4003;
     ChatResult textReceived(SessionId session, const QString &text, qint64 nowMs);
     ChatResult binaryReceived(SessionId session, qint64 nowMs);
     //! Leaves every room the session was in; the result carries the "left" events.
@@ -151,6 +167,7 @@ private:
     Outcome resume(SessionId session, const SessionState &state, const Request &request,
                    ChatResult *result);
     static Outcome refresh(const Request &request, ChatResult *result);
+    Outcome kick(const SessionState &state, const Request &request, ChatResult *result) const;
 
     Outcome readRoom(const Request &request, QString *room) const;
     Outcome readText(const Request &request, QString *text) const;

@@ -352,6 +352,55 @@ ChatProtocol::Outcome ChatProtocol::refresh(const Request &request, ChatResult *
     return std::nullopt;
 }
 
+ChatProtocol::Outcome ChatProtocol::kick(const SessionState &state, const Request &request, ChatResult *result) const
+{
+    ChatKick kick;
+    if (auto problem = readRoom(request, &kick.room))
+        return problem;
+    if (auto problem = readString(request.object, QStringLiteral("name"), &kick.name))
+        return problem;
+    if (auto problem = checkName(QStringLiteral("name"), kick.name, m_settings.maxNickLength))
+        return problem;
+    const QJsonValue reason = request.object.value(QStringLiteral("reason"));
+    if (!reason.isUndefined() && (!reason.isString() || reason.toString().size() > 80))
+        return badField(QStringLiteral("reason"), QStringLiteral("field \"reason\" must be a string of at most 80 characters"));
+    kick.reason = reason.toString();
+    const auto in = m_rooms.constFind(kick.room);
+    if (!state.rooms.contains(kick.room) || in == m_rooms.cend())
+        return notInRoom(kick.room);
+    const auto target = in->members.constFind(nickKey(kick.name));
+    if (target == in->members.cend()) {
+        return Problem{QStringLiteral("no_such_nick"),
+                       QStringLiteral("nobody is called \"%1\" in room \"%2\"").arg(kick.name, kick.room),
+                       QStringLiteral("name"), false};
+    }
+    kick.target = target->session;
+    kick.name = target->nick;
+    kick.by = state.rooms.value(kick.room);
+    kick.id = request.id;
+    result->kick = kick;
+    return std::nullopt;
+}
+
+QString ChatProtocol::kickAnswer(const ChatKick &kick, bool allowed, const QStringList &roles)
+{
+    QJsonObject answer;
+    if (allowed) {
+        answer = {{QStringLiteral("type"), QStringLiteral("kicked")},
+                  {QStringLiteral("room"), kick.room},
+                  {QStringLiteral("name"), kick.name}};
+    } else {
+        answer = {{QStringLiteral("type"), QStringLiteral("error")},
+                  {QStringLiteral("code"), QStringLiteral("forbidden")},
+                  {QStringLiteral("message"), roles.isEmpty() ? QStringLiteral("nobody may kick here")
+                                                              : QStringLiteral("kicking needs the role %1").arg(roles.join(QStringLiteral(" or ")))},
+                  {QStringLiteral("request"), QStringLiteral("kick")}};
+    }
+    if (!kick.id.isUndefined())
+        answer.insert(QStringLiteral("id"), kick.id);
+    return encode(answer);
+}
+
 QString ChatProtocol::refreshAnswer(const ChatRefresh &refresh, bool accepted, const QDateTime &expiresAt)
 {
     QJsonObject answer;

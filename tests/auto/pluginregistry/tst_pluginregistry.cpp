@@ -103,6 +103,22 @@ void tst_PluginRegistry::metadataValidation_data()
     QTest::addRow("subprotocol empty") << md(routed + ", \"Subprotocols\": [\"\"]") << QStringLiteral("HTTP token");
     QTest::addRow("subprotocol not a string") << md(routed + ", \"Subprotocols\": [1]") << QStringLiteral("HTTP token");
     QTest::addRow("subprotocol twice") << md(routed + ", \"Subprotocols\": [\"v\", \"v\"]") << QStringLiteral("twice");
+    // Rights (SDK 2.1)
+    QTest::addRow("rights") << md(routed + ", \"Rights\": {\"publish\": {\"Roles\": [\"publisher\", \"admin\"], \"Routes\": [\"/x\"], "
+                                           "\"Description\": \"d\"}, \"kick\": {\"Roles\": []}}") << QString();
+    QTest::addRow("rights on 2.0") << md(base + ", \"ApiVersion\": \"" + QByteArray::number(WSPLUG_SDK_VERSION_MAJOR)
+                                         + ".0\", \"Routes\": [\"/x\"], \"Rights\": {\"a\": {\"Roles\": []}}")
+                                   << QStringLiteral("\"Rights\" needs ApiVersion");
+    QTest::addRow("rights not an object") << md(routed + ", \"Rights\": [\"publish\"]") << QStringLiteral("\"Rights\" must be an object");
+    QTest::addRow("right name uppercase") << md(routed + ", \"Rights\": {\"Publish\": {\"Roles\": []}}") << QStringLiteral("a right's name");
+    QTest::addRow("right without roles") << md(routed + ", \"Rights\": {\"publish\": {}}") << QStringLiteral("\"Roles\"");
+    QTest::addRow("right not an object") << md(routed + ", \"Rights\": {\"publish\": [\"x\"]}") << QStringLiteral("must be an object");
+    QTest::addRow("role with a space") << md(routed + ", \"Rights\": {\"publish\": {\"Roles\": [\"a b\"]}}") << QStringLiteral("printable");
+    QTest::addRow("role not a string") << md(routed + ", \"Rights\": {\"publish\": {\"Roles\": [1]}}") << QStringLiteral("printable");
+    QTest::addRow("right on another route") << md(routed + ", \"Rights\": {\"publish\": {\"Roles\": [], \"Routes\": [\"/y\"]}}")
+                                            << QStringLiteral("not one of the plugin's routes");
+    QTest::addRow("right with an unknown key") << md(routed + ", \"Rights\": {\"publish\": {\"Roles\": [], \"Role\": []}}")
+                                               << QStringLiteral("unknown key \"Role\"");
 }
 
 void tst_PluginRegistry::metadataValidation()

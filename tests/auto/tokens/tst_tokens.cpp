@@ -5,6 +5,7 @@
 // by an independent implementation, Debian's python3-jwt; keys are made by openssl.
 
 #include <wsplug/hostserver.h>
+#include <wsplug/pluginregistry.h>
 
 #include "testsupport.h"
 
@@ -64,6 +65,8 @@ private Q_SLOTS:
     void expiredSessionIsClosedWith4001();
     void refreshKeepsTheSessionOpen();
     void refreshWithBadTokenIsRefused();
+    void rightsDecideWhoPublishesAndWhoKicks();
+    void rightsTakeTheRolesTheConfigGives();
 
 private:
     enum Keys { Hs256, Rs256, Es256 };
@@ -201,6 +204,8 @@ void tst_Tokens::refusesBeforeTheUpgrade_data()
     QTest::addRow("not yet valid") << int(Hs256) << mint(with("nbf", now + 300), QStringLiteral("HS256"), key("secret"))
                                    << QStringLiteral("not valid for another");
     QTest::addRow("garbage") << int(Hs256) << QByteArray("not.a.token") << QStringLiteral("base64url");
+    QTest::addRow("no claims") << int(Hs256) << mint(QJsonObject(), QStringLiteral("HS256"), key("secret"))
+                               << QStringLiteral("the token has no claims");
 }
 
 void tst_Tokens::refusesBeforeTheUpgrade()
@@ -320,10 +325,10 @@ void tst_Tokens::routesWithoutTokenStayOpen()
 
 namespace {
 
-std::unique_ptr<QWebSocket> openWithToken(quint16 port, const QByteArray &token)
+std::unique_ptr<QWebSocket> openWithToken(quint16 port, const QByteArray &token, const QString &path = QStringLiteral("/chat"))
 {
     auto ws = std::make_unique<QWebSocket>();
-    QNetworkRequest request(wsUrl(port, QStringLiteral("/chat")));
+    QNetworkRequest request(wsUrl(port, path));
     request.setRawHeader("Authorization", "Bearer " + token);
     QSignalSpy connected(ws.get(), &QWebSocket::connected);
     ws->open(request);
@@ -436,6 +441,115 @@ void tst_Tokens::refreshWithBadTokenIsRefused()
     QCOMPARE(h->sessions().first().tokenExpiresAt, before);
     QCOMPARE(h->sessions().first().subject, QStringLiteral("alice"));
     QCOMPARE(ws->state(), QAbstractSocket::ConnectedState);
+}
+
+// Broadcast's "publish" and chat's "kick" (their metadata's Rights), with tokens minted
+// by python3-jwt: the roles decide where tokens are required; elsewhere all may publish.
+void tst_Tokens::rightsDecideWhoPublishesAndWhoKicks()
+{
+    auto h = host(Hs256, {QStringLiteral("/broadcast/*"), QStringLiteral("/chat")});
+    QVERIFY(h);
+    const quint16 port = h->serverPort();
+    const QJsonArray publisher{QStringLiteral("publisher")};
+    auto pub = openWithToken(port, good(Hs256, {{QStringLiteral("roles"), publisher}}), QStringLiteral("/broadcast/news"));
+    auto reader = openWithToken(port, good(Hs256, {{QStringLiteral("sub"), QStringLiteral("reader")}}), QStringLiteral("/broadcast/news"));
+    QVERIFY(pub && reader);
+    QSignalSpy readerGot(reader.get(), &QWebSocket::textMessageReceived);
+    pub->sendTextMessage(QStringLiteral("headline"));
+    QVERIFY(readerGot.wait(5000));
+    QCOMPARE(readerGot.first().first().toString(), QStringLiteral("headline"));
+    // A token without the role subscribes, but may not publish.
+    QSignalSpy readerGone(reader.get(), &QWebSocket::disconnected);
+    reader->sendTextMessage(QStringLiteral("forged headline"));
+    QVERIFY(readerGone.wait(5000));
+    QCOMPARE(int(reader->closeCode()), 1008);
+    QCOMPARE(reader->closeReason(), QStringLiteral("publishing needs the role publisher"));
+    QCOMPARE(readerGot.size(), 1);
+    // Where no token is asked for (/broadcast), nobody is identified: all may publish.
+    auto open = openClient(port, QStringLiteral("/broadcast"));
+    QVERIFY(open);
+    QSignalSpy echoed(open.get(), &QWebSocket::textMessageReceived);
+    open->sendTextMessage(QStringLiteral("anyone"));
+    QVERIFY(echoed.wait(5000));
+
+    // Chat: a member may not kick; a moderator may.
+    auto mod = openWithToken(port, good(Hs256, {{QStringLiteral("sub"), QStringLiteral("mod")},
+                                                {QStringLiteral("roles"), QJsonArray{QStringLiteral("moderator")}}}));
+    auto bob = openWithToken(port, good(Hs256, {{QStringLiteral("sub"), QStringLiteral("bob")}}));
+    QVERIFY(mod && bob);
+    QSignalSpy modGot(mod.get(), &QWebSocket::textMessageReceived);
+    QSignalSpy bobGot(bob.get(), &QWebSocket::textMessageReceived);
+    mod->sendTextMessage(QStringLiteral(R"({"type":"join","room":"lobby","nick":"mod"})"));
+    QVERIFY(!waitForType(modGot, QStringLiteral("joined")).isEmpty());
+    bob->sendTextMessage(QStringLiteral(R"({"type":"join","room":"lobby","nick":"bob"})"));
+    QVERIFY(!waitForType(bobGot, QStringLiteral("joined")).isEmpty());
+    bob->sendTextMessage(QStringLiteral(R"({"type":"kick","room":"lobby","name":"mod","id":7})"));
+    const QJsonObject refused = waitForType(bobGot, QStringLiteral("error"));
+    QCOMPARE(refused.value(QStringLiteral("code")).toString(), QStringLiteral("forbidden"));
+    QCOMPARE(refused.value(QStringLiteral("message")).toString(), QStringLiteral("kicking needs the role moderator"));
+    QCOMPARE(refused.value(QStringLiteral("id")).toInt(), 7);
+    QCOMPARE(mod->state(), QAbstractSocket::ConnectedState);
+    QSignalSpy bobGone(bob.get(), &QWebSocket::disconnected);
+    mod->sendTextMessage(QStringLiteral(R"({"type":"kick","room":"lobby","name":"bob","reason":"spam"})"));
+    const QJsonObject kicked = waitForType(modGot, QStringLiteral("kicked"));
+    QCOMPARE(kicked.value(QStringLiteral("name")).toString(), QStringLiteral("bob"));
+    QTRY_COMPARE(bobGone.count(), 1);
+    QCOMPARE(int(bob->closeCode()), 4003);
+    QCOMPARE(bob->closeReason(), QStringLiteral("kicked by mod: spam"));
+    mod->sendTextMessage(QStringLiteral(R"({"type":"kick","room":"lobby","name":"nobody"})"));
+    QCOMPARE(waitForType(modGot, QStringLiteral("error")).value(QStringLiteral("code")).toString(), QStringLiteral("no_such_nick"));
+}
+
+// The operator gives a right other roles in the config; a right the plugin does not
+// declare refuses the plugin, with the reason, while the others load.
+void tst_Tokens::rightsTakeTheRolesTheConfigGives()
+{
+    HostConfig c = testConfig();
+    c.requireToken = {QStringLiteral("/broadcast/*")};
+    c.jwtHs256SecretFile = key("secret");
+    c.jwtIssuer = QStringLiteral("wsplug-tests");
+    c.jwtAudience = QStringLiteral("wsplug");
+    c.adminToken = QStringLiteral("rights-admin-token");
+    c.pluginSettings.insert(QStringLiteral("broadcast"),
+                            QVariantMap{{QStringLiteral("rights"), QVariantMap{{QStringLiteral("publish"), QVariantList{QStringLiteral("editor")}}}}});
+    c.pluginSettings.insert(QStringLiteral("chat"),
+                            QVariantMap{{QStringLiteral("rights"), QVariantMap{{QStringLiteral("ban"), QVariantList{QStringLiteral("x")}}}}});
+    auto h = startedHost(c);
+    QVERIFY(h);
+    bool chatRefused = false;
+    for (const RefusedPlugin &r : h->plugins().refused()) {
+        if (r.reason.contains(QStringLiteral("settings: the plugin declares no right \"ban\"")))
+            chatRefused = true;
+    }
+    QVERIFY(chatRefused);
+    QCOMPARE(statusCode(rawRequest(h->serverPort(), handshakeRequest(QStringLiteral("/chat")))), 404);
+    // The admin snapshot shows the rights as the plugin got them.
+    QWebSocket admin;
+    QSignalSpy snapshot(&admin, &QWebSocket::textMessageReceived);
+    admin.open(wsUrl(h->serverPort(), QStringLiteral("/_admin?token=") + c.adminToken));
+    QVERIFY(snapshot.wait(5000));
+    QJsonArray rolesShown;
+    const QJsonObject snap = QJsonDocument::fromJson(snapshot.first().first().toString().toUtf8()).object();
+    for (const QJsonValue &p : snap.value(QStringLiteral("plugins")).toObject().value(QStringLiteral("loaded")).toArray()) {
+        if (p.toObject().value(QStringLiteral("id")).toString() == QLatin1String("broadcast"))
+            rolesShown = p.toObject().value(QStringLiteral("settings")).toObject().value(QStringLiteral("rights")).toObject()
+                                 .value(QStringLiteral("publish")).toObject().value(QStringLiteral("roles")).toArray();
+    }
+    QCOMPARE(rolesShown, QJsonArray{QStringLiteral("editor")});
+
+    const quint16 port = h->serverPort();
+    auto publisher = openWithToken(port, good(Hs256, {{QStringLiteral("roles"), QJsonArray{QStringLiteral("publisher")}}}),
+                                   QStringLiteral("/broadcast/news"));
+    auto editor = openWithToken(port, good(Hs256, {{QStringLiteral("roles"), QStringLiteral("editor other")}}),
+                                QStringLiteral("/broadcast/news"));
+    QVERIFY(publisher && editor);
+    QSignalSpy editorGot(editor.get(), &QWebSocket::textMessageReceived);
+    editor->sendTextMessage(QStringLiteral("from the editor"));
+    QVERIFY(editorGot.wait(5000));
+    QSignalSpy publisherGone(publisher.get(), &QWebSocket::disconnected);
+    publisher->sendTextMessage(QStringLiteral("no longer"));
+    QVERIFY(publisherGone.wait(5000));
+    QCOMPARE(publisher->closeReason(), QStringLiteral("publishing needs the role editor"));
 }
 
 QTEST_GUILESS_MAIN(tst_Tokens)

@@ -17,6 +17,16 @@ namespace WsPlug {
 
 class MessageHandlerInterface;
 
+//! A right a plugin checks (its metadata's "Rights"; docs/security.md, "Rights"): the
+//! token roles that hold it, on the routes it governs.
+struct PluginRight
+{
+    QString name;          //!< e.g. "publish"
+    QStringList roles;     //!< a token with any of these roles holds it
+    QStringList routes;    //!< the plugin's routes it governs; empty: all of them
+    QString description;
+};
+
 //! A plugin's metadata, as declared in its <name>.json.
 struct WSPLUG_EXPORT PluginMetadata
 {
@@ -27,6 +37,7 @@ struct WSPLUG_EXPORT PluginMetadata
     QString description;
     QStringList routes;   //!< "/echo" is exact; "/broadcast/*" also matches "/broadcast/<anything>"
     QStringList subprotocols;   //!< Sec-WebSocket-Protocol values it speaks, preferred first (optional)
+    QList<PluginRight> rights;  //!< the rights it checks (optional; SDK 2.1)
     QString fileName;
 
     /*! Validates the metadata object a Qt plugin carries (QPluginLoader::metaData()):

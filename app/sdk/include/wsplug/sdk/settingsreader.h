@@ -44,7 +44,8 @@ public:
     void onlyKeys(const QSet<QString> &known)
     {
         for (auto it = m_map.cbegin(); m_ok && it != m_map.cend(); ++it) {
-            if (!known.contains(it.key()))
+            // "rights" is the host's (SDK 2.1): the plugin's rights, read by wsplug/sdk/rights.h.
+            if (!known.contains(it.key()) && it.key() != QLatin1String("rights"))
                 fail(QStringLiteral("unknown setting \"%1%2\"").arg(m_prefix, it.key()));
         }
     }
