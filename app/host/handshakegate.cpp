@@ -5,6 +5,7 @@
 #include "capturerecorder_p.h"
 #include "connectionsocket_p.h"
 #include "logging_p.h"
+#include "tlslistener_p.h"
 
 #include <wsplug/protocol/adminprotocol.h>
 
@@ -63,8 +64,18 @@ HandshakeGate::~HandshakeGate() = default;
 bool HandshakeGate::listen(QString *errorString)
 {
     m_stopping = false;
-    m_listener = new Listener(this);
-    m_listener->onIncoming = [this](qintptr fd) { onIncoming(fd); };
+    if (m_tls) {
+        // A connection waits for its first byte as long as for its request head.
+        auto *listener = new TlsListener(m_config.handshakeTimeoutMs, m_config.maxConnections, this);
+        listener->setSslConfiguration(*m_tls);
+        listener->onEncrypted = [this](QSslSocket *tls) { onEncrypted(tls); };
+        listener->onFailed = [this](const QString &peer, const QString &why) { m_host->tlsFailed(peer, why); };
+        m_listener = listener;
+    } else {
+        auto *listener = new Listener(this);
+        listener->onIncoming = [this](qintptr fd) { onIncoming(fd); };
+        m_listener = listener;
+    }
     m_listener->setListenBacklogSize(m_config.listenBacklog);
     // Accepting is cheap and the host never pauses it: refusals happen at the HTTP level.
     m_listener->setMaxPendingConnections(std::numeric_limits<int>::max());
@@ -86,6 +97,13 @@ bool HandshakeGate::listen(QString *errorString)
                                              QWebSocketServer::NonSecureMode, this);
     connect(m_webSocketServer, &QWebSocketServer::newConnection, this, [this] { onUpgraded(); });
     return true;
+}
+
+void HandshakeGate::setTlsConfiguration(const QSslConfiguration &configuration)
+{
+    m_tls = configuration;
+    if (auto *listener = qobject_cast<QSslServer *>(m_listener))
+        listener->setSslConfiguration(configuration);   // sessions keep theirs
 }
 
 QHostAddress HandshakeGate::serverAddress() const
@@ -146,6 +164,18 @@ void HandshakeGate::onIncoming(qintptr socketDescriptor)
         delete socket;
         return;
     }
+    onAccepted(socket);
+}
+
+void HandshakeGate::onEncrypted(QSslSocket *tls)
+{
+    auto *socket = new ConnectionSocket(this);
+    socket->adoptTls(tls);
+    onAccepted(socket);
+}
+
+void HandshakeGate::onAccepted(ConnectionSocket *socket)
+{
     if (m_stopping) {
         socket->abort();
         socket->deleteLater();

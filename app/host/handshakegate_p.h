@@ -12,6 +12,7 @@
 #include <QHash>
 #include <QHostAddress>
 #include <QObject>
+#include <QSslConfiguration>
 #include <QTcpServer>
 
 #include <functional>
@@ -110,6 +111,8 @@ public:
         //! Qt upgraded the connection; the host takes \a socket over.
         virtual void upgraded(QWebSocket *socket, ConnectionSocket *tcp, const PendingHandshake &p) = 0;
         virtual void refused(const QString &peerAddress, int status, const QString &reason) = 0;
+        //! A connection to the TLS port that never became a TLS session (to count and log).
+        virtual void tlsFailed(const QString &peerAddress, const QString &reason) = 0;
 
     protected:
         ~GateHost() = default;
@@ -119,7 +122,10 @@ public:
     ~HandshakeGate() override;
 
     //! Listens on the configured address and port; false with \a errorString if it cannot.
+    //! With a TLS configuration set, the port speaks TLS only.
     bool listen(QString *errorString);
+    //! The certificate for new TLS handshakes (before listen(): the port speaks TLS).
+    void setTlsConfiguration(const QSslConfiguration &configuration);
     QHostAddress serverAddress() const;
     quint16 serverPort() const;
     bool isListening() const;
@@ -141,6 +147,8 @@ private:
     class Listener;
 
     void onIncoming(qintptr socketDescriptor);
+    void onEncrypted(QSslSocket *tls);
+    void onAccepted(ConnectionSocket *socket);
     void onReadyRead(ConnectionSocket *socket);
     void onGone(ConnectionSocket *socket);
     void onTimeout(ConnectionSocket *socket);
@@ -170,7 +178,8 @@ private:
 
     const HostConfig &m_config;
     GateHost *const m_host;
-    Listener *m_listener = nullptr;
+    QTcpServer *m_listener = nullptr;   // a Listener, or a TlsListener under TLS
+    std::optional<QSslConfiguration> m_tls;
     QWebSocketServer *m_webSocketServer = nullptr;
     bool m_stopping = false;
     CaptureRecorder *m_capture = nullptr;

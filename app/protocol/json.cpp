@@ -300,6 +300,7 @@ QJsonObject toJson(const HostStats &st)
             {key("pingRttCount"), double(st.pingRttCount)},
             {key("pingRttSumMs"), st.pingRttSumMs},
             {key("httpRequests"), double(st.httpRequests)},
+            {key("tlsHandshakeFailures"), double(st.tlsHandshakeFailures)},
             {key("routes"), routes}};
 }
 
@@ -330,6 +331,7 @@ HostStats statsFromJson(const QJsonObject &o)
     st.pingRttCount = u64(o, "pingRttCount");
     st.pingRttSumMs = o.value(key("pingRttSumMs")).toDouble();
     st.httpRequests = u64(o, "httpRequests");
+    st.tlsHandshakeFailures = u64(o, "tlsHandshakeFailures");
     st.routes = listOf<RouteStats>(o.value(key("routes")), [](const QJsonObject &r) {
         RouteStats rs;
         rs.route = r.value(key("route")).toString();

@@ -178,6 +178,7 @@ struct HostStats
     quint64 pingRttCount = 0;
     double pingRttSumMs = 0;
     quint64 httpRequests = 0;     //!< /metrics, /healthz, /readyz
+    quint64 tlsHandshakeFailures = 0; //!< TLS port: connections that never became a TLS session
     QList<RouteStats> routes;
 };
 
