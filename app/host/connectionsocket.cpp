@@ -80,7 +80,8 @@ qint64 ConnectionSocket::bytesToWrite() const
 
 void ConnectionSocket::disconnectFromHost()
 {
-    if (m_tls && m_tls->state() != QAbstractSocket::UnconnectedState) {
+    // Not while closing: QAbstractSocket::close() calls this too.
+    if (m_tls && !m_closing && m_tls->state() != QAbstractSocket::UnconnectedState) {
         close();
         return;
     }
