@@ -64,6 +64,7 @@ HandshakeGate::~HandshakeGate() = default;
 bool HandshakeGate::listen(QString *errorString)
 {
     m_stopping = false;
+    m_forwardedFor = ForwardedFor::parse(m_config.trustedProxies, nullptr).value_or(ForwardedFor());
     if (m_tls) {
         // A connection waits for its first byte as long as for its request head.
         auto *listener = new TlsListener(m_config.handshakeTimeoutMs, m_config.maxConnections, this);
@@ -186,15 +187,18 @@ void HandshakeGate::onAccepted(ConnectionSocket *socket)
     p.peerHostAddress = socket->peerAddress();
     p.peerAddress = normalizedAddress(p.peerHostAddress);
     p.peerPort = socket->peerPort();
+    // A trusted proxy's connections are all from its address: they are limited per
+    // client once its headers have named the client (resolveForwarded()).
+    p.viaProxy = !m_forwardedFor.isEmpty() && m_forwardedFor.trusts(p.peerHostAddress);
     p.sinceAccept.start();
     p.acceptedAt = QDateTime::currentDateTimeUtc();
     if (m_host->sessionCount() + m_pendingCounted >= m_config.maxConnections) {
         p.refuseStatus = 503;
         p.refuseReason = "the server is at its connection limit";
-    } else if (m_connectionsPerIp.value(p.peerAddress) >= m_config.maxConnectionsPerIp) {
+    } else if (!p.viaProxy && m_connectionsPerIp.value(p.peerAddress) >= m_config.maxConnectionsPerIp) {
         p.refuseStatus = 429;
         p.refuseReason = "too many connections from your address";
-    } else if (!admitConnectRate(p.peerAddress)) {
+    } else if (!p.viaProxy && !admitConnectRate(p.peerAddress)) {
         p.refuseStatus = 429;
         p.refuseReason = "more than " + QByteArray::number(m_config.maxConnectsPerIpPerSecond)
                 + " new connections a second from your address";
@@ -211,7 +215,10 @@ void HandshakeGate::onAccepted(ConnectionSocket *socket)
     } else {
         p.counted = true;
         ++m_pendingCounted;
-        ++m_connectionsPerIp[p.peerAddress];
+        if (!p.viaProxy) {
+            p.ipCounted = true;
+            ++m_connectionsPerIp[p.peerAddress];
+        }
     }
     const int timeout = p.refuseStatus ? std::min(m_config.handshakeTimeoutMs, RefusalLingerMs)
                                        : m_config.handshakeTimeoutMs;
@@ -261,6 +268,8 @@ void HandshakeGate::onReadyRead(ConnectionSocket *socket)
         refuse(socket, 400, why);
         return;
     }
+    if (p.viaProxy)
+        resolveForwarded(p, head);
     const QString path = QString::fromUtf8(head.path());
     p.path = path;
     p.headOnly = head.method() == "HEAD";
@@ -378,7 +387,34 @@ void HandshakeGate::uncount(PendingHandshake &p)
         return;
     p.counted = false;
     --m_pendingCounted;
-    releaseAddress(p.peerAddress);
+    if (p.ipCounted) {
+        p.ipCounted = false;
+        releaseAddress(p.peerAddress);
+    }
+}
+
+void HandshakeGate::resolveForwarded(PendingHandshake &p, const RequestHead &head)
+{
+    const QHostAddress client = m_forwardedFor.clientAddress(p.peerHostAddress, head.headerList("Forwarded"),
+                                                             head.headerList("X-Forwarded-For"));
+    p.proxyAddress = p.peerAddress;
+    p.peerAddress = normalizedAddress(client);
+    qCDebug(lcHandshake).noquote() << "via proxy" << p.proxyAddress << "client" << p.peerAddress;
+    if (!p.counted || p.refuseStatus != 0)
+        return;
+    if (m_connectionsPerIp.value(p.peerAddress) >= m_config.maxConnectionsPerIp) {
+        p.refuseStatus = 429;
+        p.refuseReason = "too many connections from your address";
+    } else if (!admitConnectRate(p.peerAddress)) {
+        p.refuseStatus = 429;
+        p.refuseReason = "more than " + QByteArray::number(m_config.maxConnectsPerIpPerSecond)
+                + " new connections a second from your address";
+    } else {
+        p.ipCounted = true;
+        ++m_connectionsPerIp[p.peerAddress];
+        return;
+    }
+    ++m_refusing;
 }
 
 void HandshakeGate::onTimeout(ConnectionSocket *socket)

@@ -5,6 +5,7 @@
 #include <wsplug/hostconfig.h>
 #include <wsplug/hoststats.h>
 
+#include "forwardedfor_p.h"
 #include "requesthead_p.h"
 #include "tokenverifier_p.h"
 
@@ -47,9 +48,12 @@ struct PeerEndpoint
 //! A connection whose request head has not been answered yet.
 struct PendingHandshake
 {
-    QString peerAddress;
+    QString peerAddress;           // the client: the TCP peer, or whom a trusted proxy named
     quint16 peerPort = 0;
     QHostAddress peerHostAddress;  // as the socket reports it, for PeerEndpoint
+    QString proxyAddress;          // the trusted proxy it came through, if any
+    bool viaProxy = false;         // from a trusted proxy: per-address limits wait for the head
+    bool ipCounted = false;        // counts toward peerAddress's connection limit
     QElapsedTimer sinceAccept;
     bool counted = false;          // counts toward the connection limits
     int refuseStatus = 0;          // decided at accept time (503/429), sent once the head is read
@@ -203,6 +207,10 @@ private:
     };
     //! False if \a address passed its connections a second.
     bool admitConnectRate(const QString &address);
+    //! Behind a trusted proxy: the client its headers name becomes \a p's address, and
+    //! the per-address limits are checked for it.
+    void resolveForwarded(PendingHandshake &p, const RequestHead &head);
+    ForwardedFor m_forwardedFor;
     QHash<QString, ConnectWindow> m_connectRate;
     qint64 m_connectRateSweptAt = 0;
     static constexpr int MaxRateAddresses = 65536;

@@ -430,6 +430,7 @@ void HostServerPrivate::logHandshake(const PendingHandshake &p, HandshakeRecord:
     r.time = p.acceptedAt;
     r.peerAddress = p.peerAddress;
     r.peerPort = p.peerPort;
+    r.viaProxy = p.proxyAddress;
     r.request = p.admin || p.tokenRequired || p.bearerOffered ? HandshakeLog::redactedRequest(p.requestHead)
                                                               : p.requestHead;
     r.response = response;

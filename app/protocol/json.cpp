@@ -203,6 +203,7 @@ QJsonObject toJson(const HandshakeRecord &r)
             {key("plugin"), r.pluginId},
             {key("session"), double(r.sessionId)},
             {key("admin"), r.admin},
+            {key("viaProxy"), r.viaProxy},
             {key("request"), bytesToJson(r.request)},
             {key("response"), bytesToJson(r.response)}};
 }
@@ -223,6 +224,7 @@ HandshakeRecord handshakeFromJson(const QJsonObject &o)
     r.path = o.value(key("path")).toString();
     r.pluginId = o.value(key("plugin")).toString();
     r.sessionId = SessionId(o.value(key("session")).toDouble());
+    r.viaProxy = o.value(key("viaProxy")).toString();
     r.admin = o.value(key("admin")).toBool();
     return r;
 }
