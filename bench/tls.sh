@@ -71,7 +71,11 @@ for scheme in ws wss; do
     before=$(rss_kib "$pid")
     "${pin_client[@]}" "$client" --url "$url" --ca "$work/ca.pem" --mode idle --connections "$idle" --hold 3 > "$work/idle.out" &
     cpid=$!
-    for _ in $(seq 600); do grep -q HELD "$work/idle.out" 2> /dev/null && break; sleep 0.1; done
+    for _ in $(seq 600); do
+        grep -q HELD "$work/idle.out" 2> /dev/null && break
+        kill -0 "$cpid" 2> /dev/null || { echo "tls.sh: idle client failed: $(cat "$work/idle.out")" >&2; exit 1; }
+        sleep 0.1
+    done
     sleep 1
     after=$(rss_kib "$pid")
     wait "$cpid" || true

@@ -102,8 +102,12 @@ void ConnectionSocket::closeTls()
     }
     // Send what is queued and close_notify, then close; this socket follows the TLS
     // socket's state (onTlsStateChanged()). A peer that does not let it end is cut off.
+    // Meanwhile what arrives is read as on a plain lingering close (the peer's close frame).
     m_lingering = true;
     m_closing = true;
+    disconnect(this, &QIODevice::readyRead, nullptr, nullptr);
+    connect(this, &QIODevice::readyRead, this, [this] { discardInput(); });
+    discardInput();
     m_tls->disconnectFromHost();
     if (m_tls->state() != QAbstractSocket::UnconnectedState && m_lingerTimer == 0)
         m_lingerTimer = startTimer(m_lingerMs > 0 ? m_lingerMs : TlsCloseMs);
@@ -147,8 +151,13 @@ qint64 ConnectionSocket::writeNow(const char *data, qint64 len)
             m_recording = false;
         }
     }
-    if (m_tls)
-        return m_tls->write(data, len);   // never to the kernel directly: it must be encrypted
+    if (m_tls) {
+        // Never to the kernel directly: it must be encrypted. QSslSocket would encrypt
+        // and send on a later turn of the event loop (two more per message): do it now.
+        const qint64 n = m_tls->write(data, len);
+        m_tls->flush();
+        return n;
+    }
     // Fast path: with nothing queued in Qt's buffer, hand the bytes to the kernel at
     // once. A buffered write costs a copy and switching the write notifier on and off
     // again (two epoll_ctl calls per message); most writes fit the kernel buffer.

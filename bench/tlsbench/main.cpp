@@ -24,6 +24,8 @@
 #include <memory>
 #include <vector>
 
+#include <sys/resource.h>
+
 namespace {
 
 struct Options
@@ -88,6 +90,9 @@ private:
 
     void fail(const QByteArray &why)
     {
+        if (m_failed)
+            return;   // one line, for the first error
+        m_failed = true;
         std::printf("RESULT mode=%s ok=0 error=\"%s\"\n", qPrintable(m_o.mode), why.constData());
         std::fflush(stdout);
         QCoreApplication::exit(1);
@@ -194,6 +199,7 @@ private:
     }
 
     Options m_o;
+    bool m_failed = false;
     QSslConfiguration m_ssl;
     QElapsedTimer m_clock;
     int m_connected = 0;
@@ -211,6 +217,12 @@ private:
 
 int main(int argc, char **argv)
 {
+    // A thousand connections need more descriptors than the usual soft limit of 1,024.
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     parser.addHelpOption();

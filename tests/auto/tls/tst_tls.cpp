@@ -203,6 +203,18 @@ void tst_Tls::echoesOverWss()
     ws->close(QWebSocketProtocol::CloseCodeNormal, QStringLiteral("bye"));
     QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, 10000);
     QCOMPARE(closed.at(0).at(0).value<SessionSnapshot>().closeCode, 1000);
+
+    // The host closes one: the close frame gets through the TLS session's end
+    // (close_notify after the queued bytes) and the client's answer is seen.
+    auto other = openWss(host->serverPort());
+    QVERIFY(other);
+    QSignalSpy otherClosed(other.get(), &QWebSocket::disconnected);
+    QTRY_COMPARE(host->sessionCount(), 1);
+    QVERIFY(host->closeSession(host->sessions().constFirst().id, 4000, QStringLiteral("from the host")));
+    QVERIFY(otherClosed.wait(10000));
+    QCOMPARE(int(other->closeCode()), 4000);
+    QCOMPARE(other->closeReason(), QStringLiteral("from the host"));
+    QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 2, 10000);
     QCOMPARE(host->stats().tlsHandshakeFailures, quint64(0));
 }
 
