@@ -68,12 +68,13 @@ for scheme in ws wss; do
     stop_host
     # Fresh host for the memory figure.
     start_host "${tls[@]}"
+    url="$scheme://localhost:$port"
     before=$(rss_kib "$pid")
     "${pin_client[@]}" "$client" --url "$url" --ca "$work/ca.pem" --mode idle --connections "$idle" --hold 3 > "$work/idle.out" &
     cpid=$!
     for _ in $(seq 600); do
         grep -q HELD "$work/idle.out" 2> /dev/null && break
-        kill -0 "$cpid" 2> /dev/null || { echo "tls.sh: idle client failed: $(cat "$work/idle.out")" >&2; exit 1; }
+        kill -0 "$cpid" 2> /dev/null || { echo "tls.sh: idle client on $url failed: $(cat "$work/idle.out"); host: $(cat "$work/host.log")" >&2; exit 1; }
         sleep 0.1
     done
     sleep 1
