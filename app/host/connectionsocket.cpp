@@ -5,11 +5,13 @@
 #include "capturerecorder_p.h"
 #include "framewatch_p.h"
 
+#include <QAbstractEventDispatcher>
 #include <QSslSocket>
 #include <QTimer>
 #include <QTimerEvent>
 
 #include <chrono>
+#include <utility>
 #include <cstring>
 
 #include <linux/sockios.h>
@@ -48,6 +50,25 @@ void ConnectionSocket::adoptTls(QSslSocket *tls)
     });
     connect(tls, &QAbstractSocket::stateChanged, this,
             [this](QAbstractSocket::SocketState state) { onTlsStateChanged(state); });
+}
+
+void ConnectionSocket::flushTlsBeforeSleep()
+{
+    // QSslSocket encrypts on a later turn of the event loop, and its TCP socket then
+    // waits for a write notification (an epoll round trip, two epoll_ctl calls) before it
+    // sends. Flushing it before the thread sleeps sends at once, after everything this
+    // turn wrote. Not inside the write itself: a flush also reads and decrypts, which in
+    // the middle of QWebSocket's frame processing corrupted the stream (tests/auto/tls).
+    if (m_tlsFlush)
+        return;
+    auto *dispatcher = QAbstractEventDispatcher::instance(thread());
+    if (!dispatcher)
+        return;
+    m_tlsFlush = connect(dispatcher, &QAbstractEventDispatcher::aboutToBlock, this, [this] {
+        disconnect(std::exchange(m_tlsFlush, {}));
+        if (m_tls && m_tls->state() == QAbstractSocket::ConnectedState)
+            m_tls->flush();
+    });
 }
 
 int ConnectionSocket::descriptor() const
@@ -151,12 +172,10 @@ qint64 ConnectionSocket::writeNow(const char *data, qint64 len)
             m_recording = false;
         }
     }
+    // Never to the kernel directly: it must be encrypted.
     if (m_tls) {
-        // Never to the kernel directly: it must be encrypted. QSslSocket would encrypt
-        // and send on a later turn of the event loop (two more per message): do it now.
-        const qint64 n = m_tls->write(data, len);
-        m_tls->flush();
-        return n;
+        flushTlsBeforeSleep();
+        return m_tls->write(data, len);
     }
     // Fast path: with nothing queued in Qt's buffer, hand the bytes to the kernel at
     // once. A buffered write costs a copy and switching the write notifier on and off

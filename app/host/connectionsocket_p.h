@@ -127,10 +127,12 @@ private:
     void discardInput();
     void notePeerClose();
     qint64 rawAvailable() const;
+    void flushTlsBeforeSleep();
     void closeTls();
     void onTlsStateChanged(QAbstractSocket::SocketState state);
     QSslSocket *m_tls = nullptr;   // only under TLS: the socket that holds the connection
     bool m_closing = false;        // under TLS: close() was called, the TLS session is ending
+    QMetaObject::Connection m_tlsFlush;   // under TLS: a flush waits for the thread to sleep
     bool m_recording = true;
     int m_lingerMs = 0;
     bool m_lingering = false;
