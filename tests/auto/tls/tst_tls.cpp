@@ -23,6 +23,8 @@
 #include <QTest>
 #include <QWebSocket>
 
+#include <csignal>
+
 using namespace WsPlug;
 using namespace WsPlug::Test;
 
@@ -67,6 +69,8 @@ private Q_SLOTS:
     void chromiumOverWss();
     void reloadsChangedFilesWithSessionOpen();
     void badNewCertificateKeepsTheOld();
+    void programRefusesHalfTheFlags();
+    void programReloadsOnSighup();
 
 private:
     HostConfig tlsConfig() const;
@@ -398,6 +402,57 @@ void tst_Tls::badNewCertificateKeepsTheOld()
     QSignalSpy text(ws.get(), &QWebSocket::textMessageReceived);
     ws->sendTextMessage(QStringLiteral("unharmed"));
     QTRY_COMPARE_WITH_TIMEOUT(text.size(), 1, 5000);
+}
+
+void tst_Tls::programRefusesHalfTheFlags()
+{
+    QProcess p;
+    p.start(QStringLiteral(WSPLUG_HOST_PROGRAM), {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--tls-cert"),
+                                                  m_certs->certFile(QStringLiteral("server"))});
+    QVERIFY(p.waitForFinished(10000));
+    QCOMPARE(p.exitCode(), 2);
+    const QByteArray err = p.readAllStandardError().trimmed();
+    QCOMPARE(err.count('\n'), 0);
+    QVERIFY2(err.contains("--tls-key"), err.constData());
+}
+
+void tst_Tls::programReloadsOnSighup()
+{
+    // Its own files, and a settle time longer than the test: only SIGHUP reloads them.
+    TestCertificates certs(m_dir.path());
+    QVERIFY(certs.makeServer(QStringLiteral("hup"), QStringLiteral("6006")).isEmpty());
+    QFile config(m_dir.filePath(QStringLiteral("hup.json")));
+    QVERIFY(config.open(QIODevice::WriteOnly));
+    config.write("{\"pluginSettleMs\": 60000}");
+    config.close();
+    QProcess host;
+    host.start(QStringLiteral(WSPLUG_HOST_PROGRAM),
+               {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--config"), config.fileName(),
+                QStringLiteral("--plugin-dir"), QStringLiteral(WSPLUG_PLUGIN_DIR),
+                QStringLiteral("--tls-cert"), certs.certFile(QStringLiteral("hup")),
+                QStringLiteral("--tls-key"), certs.keyFile(QStringLiteral("hup"))});
+    QVERIFY(host.waitForStarted(10000));
+    QByteArray out;
+    quint16 port = 0;
+    QElapsedTimer t;
+    t.start();
+    while (port == 0 && t.elapsed() < 10000 && host.state() == QProcess::Running) {
+        host.waitForReadyRead(200);
+        out += host.readAllStandardOutput();
+        const qsizetype at = out.indexOf("listening on wss://127.0.0.1:");
+        if (at >= 0 && out.indexOf(' ', at + 29) > 0)
+            port = quint16(out.mid(at + 29, out.indexOf(' ', at + 29) - at - 29).toUInt());
+    }
+    QVERIFY2(port != 0, out.constData());
+    QCOMPARE(servedSerial(port), QByteArray("60:06"));
+    QVERIFY(certs.makeServer(QStringLiteral("hup"), QStringLiteral("7007")).isEmpty());
+    QTest::qWait(300);
+    QCOMPARE(servedSerial(port), QByteArray("60:06"));   // not reloaded by itself
+    QVERIFY(::kill(pid_t(host.processId()), SIGHUP) == 0);
+    QTRY_COMPARE_WITH_TIMEOUT(servedSerial(port), QByteArray("70:07"), 10000);
+    host.terminate();
+    QVERIFY(host.waitForFinished(10000));
+    QCOMPARE(host.exitCode(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_Tls)
