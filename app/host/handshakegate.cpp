@@ -79,7 +79,9 @@ bool HandshakeGate::listen(QString *errorString)
     }
     m_listener->setListenBacklogSize(m_config.listenBacklog);
     // Accepting is cheap and the host never pauses it: refusals happen at the HTTP level.
-    m_listener->setMaxPendingConnections(std::numeric_limits<int>::max());
+    // A TLS handshake is not cheap, and QSslServer counts those in flight as pending:
+    // at most as many as the host takes connections (it pauses accepting past that).
+    m_listener->setMaxPendingConnections(m_tls ? m_config.maxConnections : std::numeric_limits<int>::max());
     if (!m_listener->listen(m_config.address, m_config.port)) {
         *errorString = QStringLiteral("cannot listen on %1:%2: %3")
                            .arg(m_config.address.toString()).arg(m_config.port)
