@@ -153,6 +153,14 @@ void TlsListener::onHandshakeError(QSslSocket *socket, QAbstractSocket::SocketEr
     if (socket->property("wsplugTlsFailed").toBool())
         return;
     socket->setProperty("wsplugTlsFailed", true);
+    // QSslServer pauses accepting while its handshakes in flight reach the maximum; its
+    // source resumes after a timeout or a completed handshake, not after a failure. Once
+    // the failed socket is gone (it counts until then), accept again, whatever the Qt
+    // version does (tests/auto/tls keepsAcceptingAfterFailedHandshakes).
+    connect(socket, &QObject::destroyed, this, [this] {
+        if (isListening())
+            resumeAccepting();
+    });
     bool isV4 = false;
     const quint32 v4 = socket->peerAddress().toIPv4Address(&isV4);
     const QString peer = isV4 ? QHostAddress(v4).toString() : socket->peerAddress().toString();

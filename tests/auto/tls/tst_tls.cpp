@@ -65,6 +65,7 @@ private Q_SLOTS:
     void answersPlainTextHttpWith400();
     void dropsClientThatNeverStartsTls();
     void refusesTls11();
+    void keepsAcceptingAfterFailedHandshakes();
     void pythonWebsocketsOverWss();
     void chromiumOverWss();
     void reloadsChangedFilesWithSessionOpen();
@@ -299,6 +300,33 @@ void tst_Tls::refusesTls11()
     QVERIFY2(out.contains("alert protocol version") || out.contains("alert number 70"), out.constData());
     QTRY_COMPARE(host->stats().tlsHandshakeFailures, quint64(1));
     QCOMPARE(host->sessionCount(), 0);
+}
+
+void tst_Tls::keepsAcceptingAfterFailedHandshakes()
+{
+    // Two handshakes in flight reach the maximum: the listener pauses. They then fail
+    // (a malformed ClientHello), and it must accept again, long before any timeout.
+    HostConfig c = tlsConfig();
+    c.maxConnections = 2;
+    c.handshakeTimeoutMs = 30000;
+    auto host = startedHost(c);
+    QVERIFY(host);
+    QTcpSocket bad[2];
+    for (QTcpSocket &s : bad) {
+        QVERIFY(connectRaw(s, host->serverPort()));
+        s.write(QByteArray::fromHex("160301"));   // a TLS record begins, and stops
+    }
+    QTest::qWait(300);
+    for (QTcpSocket &s : bad)
+        s.write(QByteArray::fromHex("00050100000100"));   // a ClientHello of one byte
+    for (QTcpSocket &s : bad)
+        QVERIFY(waitForDisconnect(s, 5000));
+    QTRY_COMPARE(host->stats().tlsHandshakeFailures, quint64(2));
+    QElapsedTimer t;
+    t.start();
+    auto ws = openWss(host->serverPort());
+    QVERIFY(ws);
+    QVERIFY2(t.elapsed() < 5000, qPrintable(QString::number(t.elapsed())));
 }
 
 void tst_Tls::pythonWebsocketsOverWss()
