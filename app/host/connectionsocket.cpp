@@ -11,8 +11,8 @@
 #include <QTimerEvent>
 
 #include <chrono>
-#include <utility>
 #include <cstring>
+#include <utility>
 
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
@@ -39,10 +39,7 @@ void ConnectionSocket::adoptTls(QSslSocket *tls)
     setLocalPort(tls->localPort());
     setOpenMode(QIODevice::ReadWrite);
     connect(tls, &QIODevice::readyRead, this, [this] { Q_EMIT readyRead(); });
-    connect(tls, &QIODevice::bytesWritten, this, [this](qint64 n) {
-        Q_EMIT bytesWritten(n);
-        // What is left after a graceful close: once flushed, the TLS session can end.
-    });
+    connect(tls, &QIODevice::bytesWritten, this, [this](qint64 n) { Q_EMIT bytesWritten(n); });
     connect(tls, &QAbstractSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
         setSocketError(e);
         setErrorString(m_tls->errorString());
