@@ -51,6 +51,7 @@ private Q_SLOTS:
     void cleanup();
     void throughProxy_data();
     void throughProxy();
+    void limitsCountTheForwardedClient();
 
 private:
     bool startProxy(const QString &kind);
@@ -276,6 +277,42 @@ void tst_Proxies::throughProxy()
         QVERIFY(text.wait(5000));
     }
     QVERIFY2(m_proxy.state() == QProcess::Running, m_proxy.readAll().constData());
+}
+
+// The per-address limits count the client a trusted proxy names, not the proxy: here the
+// test is the proxy (127.0.0.1, trusted) and writes X-Forwarded-For itself.
+void tst_Proxies::limitsCountTheForwardedClient()
+{
+    HostConfig c = testConfig();
+    c.trustedProxies = {QStringLiteral("127.0.0.1")};
+    c.maxConnectionsPerIp = 1;
+    auto host = startedHost(c);
+    QVERIFY(host);
+    auto upgrade = [&host](QTcpSocket &s, const QByteArray &client) {
+        if (!connectRaw(s, host->serverPort()))
+            return -1;
+        s.write(handshakeRequest(QStringLiteral("/echo"), "X-Forwarded-For: " + client + "\r\n"));
+        return statusCode(readResponseHead(s));
+    };
+    QTcpSocket first, second, other;
+    QCOMPARE(upgrade(first, "203.0.113.1"), 101);
+    QCOMPARE(upgrade(second, "203.0.113.1"), 429);   // the same client again: over its limit
+    QCOMPARE(upgrade(other, "203.0.113.2"), 101);    // another client behind the same proxy
+    QTRY_COMPARE(host->sessionCount(), 2);
+    QStringList addresses;
+    for (const SessionSnapshot &s : host->sessions())
+        addresses << s.peerAddress;
+    addresses.sort();
+    QCOMPARE(addresses, QStringList({QStringLiteral("203.0.113.1"), QStringLiteral("203.0.113.2")}));
+    const HandshakeRecord refused = host->handshakeLog().at(1);
+    QCOMPARE(refused.status, 429);
+    QCOMPARE(refused.peerAddress, QStringLiteral("203.0.113.1"));
+    QCOMPARE(refused.viaProxy, QStringLiteral("127.0.0.1"));
+    // Once the first client's session ends, it may connect again.
+    first.abort();
+    QTRY_COMPARE(host->sessionCount(), 1);
+    QTcpSocket again;
+    QCOMPARE(upgrade(again, "203.0.113.1"), 101);
 }
 
 QTEST_GUILESS_MAIN(tst_Proxies)
