@@ -18,7 +18,7 @@ constexpr int MaxRecentHosts = 10;
 } // namespace
 
 AttachDialog::AttachDialog(QWidget *parent)
-    : QDialog(parent), m_urlBox(new QComboBox(this)), m_tokenEdit(new QLineEdit(this))
+    : QDialog(parent), m_urlBox(new QComboBox(this)), m_tokenEdit(new QLineEdit(this)), m_caEdit(new QLineEdit(this))
 {
     setObjectName(QStringLiteral("attachDialog"));
     setWindowTitle(tr("Attach to a remote host"));
@@ -35,11 +35,20 @@ AttachDialog::AttachDialog(QWidget *parent)
     m_tokenEdit->setPlaceholderText(tr("as printed by wsplug-host at start"));
     form->addRow(tr("Host URL:"), m_urlBox);
     form->addRow(tr("Admin token:"), m_tokenEdit);
+    m_caEdit->setObjectName(QStringLiteral("caFileEdit"));
+    m_caEdit->setPlaceholderText(tr("wss:// only: PEM file of the CA that signed the host (else the system's)"));
+    m_caEdit->setText(QSettings().value(QStringLiteral("caFile")).toString());
+    form->addRow(tr("CA file:"), m_caEdit);
     form->addRow(new QLabel(tr("Recent hosts are remembered; tokens are not."), this));
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     form->addRow(buttons);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(buttons, &QDialogButtonBox::accepted, this, &AttachDialog::onAccepted);
+}
+
+QString AttachDialog::caFile() const
+{
+    return m_caEdit->text().trimmed();
 }
 
 void AttachDialog::onAccepted()
@@ -58,6 +67,7 @@ void AttachDialog::onAccepted()
     while (recent.size() > MaxRecentHosts)
         recent.removeLast();
     settings.setValue(QStringLiteral("recentHosts"), recent);
+    settings.setValue(QStringLiteral("caFile"), caFile());
     Q_EMIT attachRequested(url, m_tokenEdit->text());
     accept();
 }

@@ -20,6 +20,8 @@ class AttachDialog final : public QDialog
     Q_OBJECT
 public:
     explicit AttachDialog(QWidget *parent = nullptr);
+    //! The CA file for a wss:// host (empty: the system's CAs).
+    QString caFile() const;
 
 Q_SIGNALS:
     void attachRequested(const QUrl &url, const QString &token);
@@ -29,6 +31,7 @@ private:
 
     QComboBox *m_urlBox;
     QLineEdit *m_tokenEdit;
+    QLineEdit *m_caEdit;
 };
 
 } // namespace WsPlug

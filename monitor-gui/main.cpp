@@ -12,6 +12,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QSslCertificate>
 #include <QTabWidget>
 #include <QTimer>
 
@@ -63,6 +64,8 @@ int main(int argc, char *argv[])
         QStringLiteral("Attach to this host instead, e.g. ws://10.0.0.5:8765 (with --token)."), QStringLiteral("url"));
     const QCommandLineOption tokenOption(QStringLiteral("token"),
         QStringLiteral("Admin token of the remote host."), QStringLiteral("token"));
+    const QCommandLineOption caFileOption(QStringLiteral("ca-file"),
+        QStringLiteral("For a wss:// --remote: trust the CA in this PEM file too."), QStringLiteral("file"));
     const QCommandLineOption presentationOption(QStringLiteral("presentation"),
         QStringLiteral("Start in presentation mode (large fonts)."));
     const QCommandLineOption demoOption(QStringLiteral("demo"),
@@ -74,7 +77,7 @@ int main(int argc, char *argv[])
         QStringLiteral("Milliseconds to wait before the screenshot (default 3000)."), QStringLiteral("ms"));
     const QCommandLineOption tabOption(QStringLiteral("tab"),
         QStringLiteral("Open this tab: dashboard, clients, handshakes, closes, frames or plugins."), QStringLiteral("name"));
-    parser.addOptions({remoteOption, tokenOption, presentationOption, demoOption, screenshotOption, delayOption,
+    parser.addOptions({remoteOption, tokenOption, caFileOption, presentationOption, demoOption, screenshotOption, delayOption,
                        tabOption});
     if (!parser.parse(QApplication::arguments()))
         fail(parser.errorText() + QStringLiteral(" (see --help)"));
@@ -99,6 +102,9 @@ int main(int argc, char *argv[])
             fail(QStringLiteral("--remote: \"%1\" is not a URL").arg(parser.value(remoteOption)));
         options.remoteUrl = url;
         options.remoteToken = parser.value(tokenOption);
+        options.caFile = parser.value(caFileOption);
+        if (!options.caFile.isEmpty() && QSslCertificate::fromPath(options.caFile, QSsl::Pem).isEmpty())
+            fail(QStringLiteral("--ca-file: %1 holds no PEM certificate").arg(options.caFile));
     }
     options.presentation = parser.isSet(presentationOption);
     options.demoTraffic = parser.isSet(demoOption);

@@ -101,6 +101,8 @@ MainWindow::MainWindow(const MonitorOptions &options, QWidget *parent)
     connect(m_embedded, &EmbeddedHost::started, this, &MainWindow::onEmbeddedHostStarted);
     connect(m_embedded, &EmbeddedHost::stateChanged, this, &MainWindow::updateStatus);
 
+    if (!options.caFile.isEmpty())
+        m_client->setCaFile(options.caFile);   // checked by main.cpp
     if (options.remoteUrl.isValid() && !options.remoteUrl.isEmpty())
         attachToRemote(options.remoteUrl, options.remoteToken);
     else
@@ -311,7 +313,14 @@ void MainWindow::showAttachDialog()
 {
     auto *dialog = new AttachDialog(this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    connect(dialog, &AttachDialog::attachRequested, this, &MainWindow::attachToRemote);
+    connect(dialog, &AttachDialog::attachRequested, this, [this, dialog](const QUrl &url, const QString &token) {
+        QString why;
+        if (!m_client->setCaFile(dialog->caFile(), &why)) {
+            QMessageBox::warning(this, tr("Attach"), why);
+            return;
+        }
+        attachToRemote(url, token);
+    });
     dialog->open();
 }
 

@@ -8,6 +8,8 @@
 #include "sessionsmodel.h"
 
 #include <QLocale>
+#include <QSslCertificate>
+#include <QSslConfiguration>
 #include <QRegularExpression>
 #include <QUrlQuery>
 
@@ -97,6 +99,20 @@ void MonitorClient::attach(const QUrl &adminUrl)
     m_retryDelayMs = 500;
     setState(State::Connecting);
     openSocket();
+}
+
+bool MonitorClient::setCaFile(const QString &caFile, QString *errorString)
+{
+    const QList<QSslCertificate> cas = caFile.isEmpty() ? QList<QSslCertificate>() : QSslCertificate::fromPath(caFile);
+    if (!caFile.isEmpty() && cas.isEmpty()) {
+        if (errorString)
+            *errorString = tr("%1 holds no PEM certificate").arg(caFile);
+        return false;
+    }
+    QSslConfiguration c = QSslConfiguration::defaultConfiguration();   // the system's CAs, and these
+    c.addCaCertificates(cas);
+    m_socket.setSslConfiguration(c);
+    return true;
 }
 
 void MonitorClient::openSocket()

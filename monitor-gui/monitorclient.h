@@ -45,6 +45,10 @@ public:
 
     //! Attaches to ws(s)://host:port/_admin?token=... (token in the query).
     void attach(const QUrl &adminUrl);
+    //! wss:// hosts are trusted if a CA of \a caFile (PEM) or of the system signed their
+    //! certificate; empty: the system's CAs only. False with \a errorString if the file
+    //! holds no certificate. Applies from the next attach().
+    bool setCaFile(const QString &caFile, QString *errorString = nullptr);
     void detach();
 
     State state() const { return m_state; }

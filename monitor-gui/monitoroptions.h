@@ -15,6 +15,7 @@ struct MonitorOptions
     HostConfig hostConfig;        //!< for the embedded host (only EmbeddedHost reads it)
     QUrl remoteUrl;               //!< attach here instead of starting the embedded host
     QString remoteToken;          //!< the remote host's admin token
+    QString caFile;               //!< a wss:// remote's CA (PEM), besides the system's
     bool presentation = false;
     bool demoTraffic = false;
 };

@@ -108,7 +108,7 @@ void CaptureRecorder::attach(ConnectionSocket *socket, const PendingHandshake &p
     auto *random = QRandomGenerator::global();
     const TcpSynthesizer tcp(socket->peerAddress(), socket->peerPort(), socket->localAddress(), socket->localPort(),
                              random->generate(), random->generate());
-    auto stream = std::make_unique<CaptureStream>(this, int(socket->socketDescriptor()), tcp);
+    auto stream = std::make_unique<CaptureStream>(this, socket->descriptor(), tcp);
     m_streams.insert(stream.get());
     m_byFd.insert(stream->m_fd, stream.get());
     ++m_connections;

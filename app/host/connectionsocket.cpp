@@ -5,11 +5,14 @@
 #include "capturerecorder_p.h"
 #include "framewatch_p.h"
 
+#include <QAbstractEventDispatcher>
+#include <QSslSocket>
 #include <QTimer>
 #include <QTimerEvent>
 
 #include <chrono>
 #include <cstring>
+#include <utility>
 
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
@@ -18,6 +21,115 @@
 namespace WsPlug::Internal {
 
 ConnectionSocket::~ConnectionSocket() = default;
+
+namespace {
+// Under TLS a graceful close (flush, close_notify) that the peer does not let finish
+// is cut off after this, when close() was not armed with a linger time of its own.
+constexpr int TlsCloseMs = 2000;
+} // namespace
+
+void ConnectionSocket::adoptTls(QSslSocket *tls)
+{
+    m_tls = tls;
+    tls->setParent(this);
+    setSocketState(QAbstractSocket::ConnectedState);
+    setPeerAddress(tls->peerAddress());
+    setPeerPort(tls->peerPort());
+    setLocalAddress(tls->localAddress());
+    setLocalPort(tls->localPort());
+    setOpenMode(QIODevice::ReadWrite);
+    connect(tls, &QIODevice::readyRead, this, [this] { Q_EMIT readyRead(); });
+    connect(tls, &QIODevice::bytesWritten, this, [this](qint64 n) { Q_EMIT bytesWritten(n); });
+    connect(tls, &QAbstractSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
+        setSocketError(e);
+        setErrorString(m_tls->errorString());
+        Q_EMIT errorOccurred(e);
+    });
+    connect(tls, &QAbstractSocket::stateChanged, this,
+            [this](QAbstractSocket::SocketState state) { onTlsStateChanged(state); });
+}
+
+void ConnectionSocket::flushTlsBeforeSleep()
+{
+    // QSslSocket encrypts on a later turn of the event loop, and its TCP socket then
+    // waits for a write notification (an epoll round trip, two epoll_ctl calls) before it
+    // sends. Flushing it before the thread sleeps sends at once, after everything this
+    // turn wrote. Not inside the write itself: a flush also reads and decrypts, which in
+    // the middle of QWebSocket's frame processing corrupted the stream (tests/auto/tls).
+    if (m_tlsFlush)
+        return;
+    auto *dispatcher = QAbstractEventDispatcher::instance(thread());
+    if (!dispatcher)
+        return;
+    m_tlsFlush = connect(dispatcher, &QAbstractEventDispatcher::aboutToBlock, this, [this] {
+        disconnect(std::exchange(m_tlsFlush, {}));
+        if (m_tls && m_tls->state() == QAbstractSocket::ConnectedState)
+            m_tls->flush();
+    });
+}
+
+int ConnectionSocket::descriptor() const
+{
+    return m_tls ? int(m_tls->socketDescriptor()) : int(socketDescriptor());
+}
+
+void ConnectionSocket::onTlsStateChanged(QAbstractSocket::SocketState state)
+{
+    if (state != QAbstractSocket::UnconnectedState || this->state() == QAbstractSocket::UnconnectedState)
+        return;
+    if (m_lingerTimer != 0) {
+        killTimer(m_lingerTimer);
+        m_lingerTimer = 0;
+    }
+    // The TLS session ended: as the host closed it, a full close; as the peer did, end
+    // of file (QAbstractSocket without a socket engine just changes state and signals).
+    if (m_closing)
+        QTcpSocket::close();
+    else
+        QTcpSocket::disconnectFromHost();
+}
+
+qint64 ConnectionSocket::bytesToWrite() const
+{
+    if (m_tls)
+        return m_tls->bytesToWrite() + m_tls->encryptedBytesToWrite();
+    return QTcpSocket::bytesToWrite();
+}
+
+void ConnectionSocket::disconnectFromHost()
+{
+    // Not while closing: QAbstractSocket::close() calls this too.
+    if (m_tls && !m_closing && m_tls->state() != QAbstractSocket::UnconnectedState) {
+        close();
+        return;
+    }
+    QTcpSocket::disconnectFromHost();
+}
+
+void ConnectionSocket::closeTls()
+{
+    // QAbstractSocket::abort() drops the write channel before it calls close().
+    const bool aborting = writeChannelCount() == 0 || m_lingering;
+    if (aborting || m_tls->state() != QAbstractSocket::ConnectedState) {
+        m_lingerMs = 0;
+        m_closing = true;
+        QTcpSocket::close();
+        if (m_tls->state() != QAbstractSocket::UnconnectedState)
+            m_tls->abort();
+        return;
+    }
+    // Send what is queued and close_notify, then close; this socket follows the TLS
+    // socket's state (onTlsStateChanged()). A peer that does not let it end is cut off.
+    // Meanwhile what arrives is read as on a plain lingering close (the peer's close frame).
+    m_lingering = true;
+    m_closing = true;
+    disconnect(this, &QIODevice::readyRead, nullptr, nullptr);
+    connect(this, &QIODevice::readyRead, this, [this] { discardInput(); });
+    discardInput();
+    m_tls->disconnectFromHost();
+    if (m_tls->state() != QAbstractSocket::UnconnectedState && m_lingerTimer == 0)
+        m_lingerTimer = startTimer(m_lingerMs > 0 ? m_lingerMs : TlsCloseMs);
+}
 
 qint64 ConnectionSocket::writeData(const char *data, qint64 len)
 {
@@ -57,6 +169,11 @@ qint64 ConnectionSocket::writeNow(const char *data, qint64 len)
             m_recording = false;
         }
     }
+    // Never to the kernel directly: it must be encrypted.
+    if (m_tls) {
+        flushTlsBeforeSleep();
+        return m_tls->write(data, len);
+    }
     // Fast path: with nothing queued in Qt's buffer, hand the bytes to the kernel at
     // once. A buffered write costs a copy and switching the write notifier on and off
     // again (two epoll_ctl calls per message); most writes fit the kernel buffer.
@@ -75,6 +192,8 @@ qint64 ConnectionSocket::writeNow(const char *data, qint64 len)
 
 qint64 ConnectionSocket::unsentBytes() const
 {
+    if (m_tls)
+        return bytesToWrite();
     const qint64 buffered = bytesToWrite();
     if (buffered == 0)
         return 0;
@@ -89,6 +208,10 @@ void ConnectionSocket::close()
     // Nothing that arrives from now on is for QWebSocket: it has closed. (Filtered
     // bytes left over would also keep bytesAvailable() above 0 on a closed device.)
     stopFiltering();
+    if (m_tls) {
+        closeTls();
+        return;
+    }
     // Not armed, already lingering (a second close() or an abort(), which Qt implements
     // through close()), or not connected: close at once.
     if (m_lingerMs <= 0 || m_lingering || state() != QAbstractSocket::ConnectedState) {
@@ -214,17 +337,22 @@ void ConnectionSocket::stopFiltering()
     m_plainRead = 0;
 }
 
+qint64 ConnectionSocket::rawAvailable() const
+{
+    return QTcpSocket::bytesAvailable() + (m_tls ? m_tls->bytesAvailable() : 0);
+}
+
 qint64 ConnectionSocket::bytesAvailable() const
 {
     if (!m_filtering)
-        return QTcpSocket::bytesAvailable();
+        return rawAvailable();
     const_cast<ConnectionSocket *>(this)->filterReceived();
     return m_plain.size() - m_plainRead;
 }
 
 void ConnectionSocket::filterReceived()
 {
-    qint64 left = QTcpSocket::bytesAvailable();
+    qint64 left = rawAvailable();
     if (left <= 0)
         return;   // the common case: QWebSocket asks again within what it has
     // QWebSocket reads whole frames only, so a read may stop inside one: before adding,
@@ -249,7 +377,7 @@ void ConnectionSocket::filterReceived()
 
 void ConnectionSocket::releaseReadBuffer()
 {
-    if (QTcpSocket::bytesAvailable() != 0)
+    if (rawAvailable() != 0)
         return;   // the next read takes the block with the data (filterReceived())
     // Qt keeps an emptied read block (16 KiB) for the next read, with every idle
     // connection. Put one byte in it and take it back as a QByteArray: the block goes
@@ -281,8 +409,16 @@ void ConnectionSocket::feedFilter(const char *data, qsizetype size)
 
 qint64 ConnectionSocket::readData(char *data, qint64 maxSize)
 {
-    if (!m_filtering || m_readingRaw)
-        return QTcpSocket::readData(data, maxSize);
+    if (!m_filtering || m_readingRaw) {
+        if (!m_tls)
+            return QTcpSocket::readData(data, maxSize);
+        // The read buffer size, with which the gate holds back what comes after the
+        // request head until the session exists, does not reach the QSslSocket. What
+        // came with the head is held back all the same (it counts in bytesAvailable());
+        // a client must wait for the 101 before it sends more (RFC 6455 4.1).
+        const qint64 n = m_tls->read(data, maxSize);
+        return n < 0 ? 0 : n;
+    }
     const qint64 n = qMin<qint64>(maxSize, m_plain.size() - m_plainRead);
     if (n <= 0)
         return 0;

@@ -7,6 +7,10 @@
 
 #include <QTcpSocket>
 
+QT_BEGIN_NAMESPACE
+class QSslSocket;
+QT_END_NAMESPACE
+
 #include <functional>
 #include <memory>
 
@@ -21,12 +25,24 @@ class CaptureStream;
  * bound the unsent data even for what Qt writes on its own (pongs, close frames).
  * Once the upgrade is done, QWebSocket reads the client's frames through it, filtered
  * (see ClientFrameFilter).
+ *
+ * Under TLS (adoptTls()) the kernel socket is the QSslSocket's, which this one then
+ * stands in front of, so that the rest of the host sees one kind of socket: it reads
+ * the decrypted bytes through it (the filter, the capture and the frame inspector see
+ * plain frames), writes through it (never straight to the kernel) and follows its state.
+ * A plain connection pays one null pointer for it.
  */
 class ConnectionSocket final : public QTcpSocket
 {
 public:
     using QTcpSocket::QTcpSocket;
     ~ConnectionSocket() override;
+
+    //! Stands in front of \a tls, an encrypted server socket (it becomes a child of this).
+    void adoptTls(QSslSocket *tls);
+    bool isTls() const { return m_tls != nullptr; }
+    //! The kernel socket's descriptor (under TLS, the QSslSocket's).
+    int descriptor() const;
     QByteArray responseHead;
     //! Called after every write; never from a place where the socket may be deleted.
     std::function<void()> onWritten;
@@ -70,6 +86,10 @@ public:
 
     //! What QWebSocket may read: once filtering, the filtered frames.
     qint64 bytesAvailable() const override;
+    //! Under TLS: what the QSslSocket has not encrypted and sent yet, too.
+    qint64 bytesToWrite() const override;
+    //! Under TLS: closes the TLS session (close_notify); this socket follows its state.
+    void disconnectFromHost() override;
 
     /*! Bytes written that the peer has not taken yet. Writes go straight to the
         kernel, so while the kernel takes them this is 0 at no cost; once Qt has to
@@ -106,6 +126,13 @@ private:
     void feedFilter(const char *data, qsizetype size);
     void discardInput();
     void notePeerClose();
+    qint64 rawAvailable() const;
+    void flushTlsBeforeSleep();
+    void closeTls();
+    void onTlsStateChanged(QAbstractSocket::SocketState state);
+    QSslSocket *m_tls = nullptr;   // only under TLS: the socket that holds the connection
+    bool m_closing = false;        // under TLS: close() was called, the TLS session is ending
+    QMetaObject::Connection m_tlsFlush;   // under TLS: a flush waits for the thread to sleep
     bool m_recording = true;
     int m_lingerMs = 0;
     bool m_lingering = false;

@@ -5,6 +5,7 @@
 #include "capturerecorder_p.h"
 #include "connectionsocket_p.h"
 #include "logging_p.h"
+#include "tlslistener_p.h"
 
 #include <wsplug/protocol/adminprotocol.h>
 
@@ -63,11 +64,24 @@ HandshakeGate::~HandshakeGate() = default;
 bool HandshakeGate::listen(QString *errorString)
 {
     m_stopping = false;
-    m_listener = new Listener(this);
-    m_listener->onIncoming = [this](qintptr fd) { onIncoming(fd); };
+    m_forwardedFor = ForwardedFor::parse(m_config.trustedProxies, nullptr).value_or(ForwardedFor());
+    if (m_tls) {
+        // A connection waits for its first byte as long as for its request head.
+        auto *listener = new TlsListener(m_config.handshakeTimeoutMs, m_config.maxConnections, this);
+        listener->setSslConfiguration(*m_tls);
+        listener->onEncrypted = [this](QSslSocket *tls) { onEncrypted(tls); };
+        listener->onFailed = [this](const QString &peer, const QString &why) { m_host->tlsFailed(peer, why); };
+        m_listener = listener;
+    } else {
+        auto *listener = new Listener(this);
+        listener->onIncoming = [this](qintptr fd) { onIncoming(fd); };
+        m_listener = listener;
+    }
     m_listener->setListenBacklogSize(m_config.listenBacklog);
     // Accepting is cheap and the host never pauses it: refusals happen at the HTTP level.
-    m_listener->setMaxPendingConnections(std::numeric_limits<int>::max());
+    // A TLS handshake is not cheap, and QSslServer counts those in flight as pending:
+    // at most as many as the host takes connections (it pauses accepting past that).
+    m_listener->setMaxPendingConnections(m_tls ? m_config.maxConnections : std::numeric_limits<int>::max());
     if (!m_listener->listen(m_config.address, m_config.port)) {
         *errorString = QStringLiteral("cannot listen on %1:%2: %3")
                            .arg(m_config.address.toString()).arg(m_config.port)
@@ -86,6 +100,13 @@ bool HandshakeGate::listen(QString *errorString)
                                              QWebSocketServer::NonSecureMode, this);
     connect(m_webSocketServer, &QWebSocketServer::newConnection, this, [this] { onUpgraded(); });
     return true;
+}
+
+void HandshakeGate::setTlsConfiguration(const QSslConfiguration &configuration)
+{
+    m_tls = configuration;
+    if (auto *listener = qobject_cast<QSslServer *>(m_listener))
+        listener->setSslConfiguration(configuration);   // sessions keep theirs
 }
 
 QHostAddress HandshakeGate::serverAddress() const
@@ -146,6 +167,18 @@ void HandshakeGate::onIncoming(qintptr socketDescriptor)
         delete socket;
         return;
     }
+    onAccepted(socket);
+}
+
+void HandshakeGate::onEncrypted(QSslSocket *tls)
+{
+    auto *socket = new ConnectionSocket(this);
+    socket->adoptTls(tls);
+    onAccepted(socket);
+}
+
+void HandshakeGate::onAccepted(ConnectionSocket *socket)
+{
     if (m_stopping) {
         socket->abort();
         socket->deleteLater();
@@ -156,15 +189,18 @@ void HandshakeGate::onIncoming(qintptr socketDescriptor)
     p.peerHostAddress = socket->peerAddress();
     p.peerAddress = normalizedAddress(p.peerHostAddress);
     p.peerPort = socket->peerPort();
+    // A trusted proxy's connections are all from its address: they are limited per
+    // client once its headers have named the client (resolveForwarded()).
+    p.viaProxy = !m_forwardedFor.isEmpty() && m_forwardedFor.trusts(p.peerHostAddress);
     p.sinceAccept.start();
     p.acceptedAt = QDateTime::currentDateTimeUtc();
     if (m_host->sessionCount() + m_pendingCounted >= m_config.maxConnections) {
         p.refuseStatus = 503;
         p.refuseReason = "the server is at its connection limit";
-    } else if (m_connectionsPerIp.value(p.peerAddress) >= m_config.maxConnectionsPerIp) {
+    } else if (!p.viaProxy && m_connectionsPerIp.value(p.peerAddress) >= m_config.maxConnectionsPerIp) {
         p.refuseStatus = 429;
         p.refuseReason = "too many connections from your address";
-    } else if (!admitConnectRate(p.peerAddress)) {
+    } else if (!p.viaProxy && !admitConnectRate(p.peerAddress)) {
         p.refuseStatus = 429;
         p.refuseReason = "more than " + QByteArray::number(m_config.maxConnectsPerIpPerSecond)
                 + " new connections a second from your address";
@@ -181,7 +217,10 @@ void HandshakeGate::onIncoming(qintptr socketDescriptor)
     } else {
         p.counted = true;
         ++m_pendingCounted;
-        ++m_connectionsPerIp[p.peerAddress];
+        if (!p.viaProxy) {
+            p.ipCounted = true;
+            ++m_connectionsPerIp[p.peerAddress];
+        }
     }
     const int timeout = p.refuseStatus ? std::min(m_config.handshakeTimeoutMs, RefusalLingerMs)
                                        : m_config.handshakeTimeoutMs;
@@ -231,6 +270,8 @@ void HandshakeGate::onReadyRead(ConnectionSocket *socket)
         refuse(socket, 400, why);
         return;
     }
+    if (p.viaProxy)
+        resolveForwarded(p, head);
     const QString path = QString::fromUtf8(head.path());
     p.path = path;
     p.headOnly = head.method() == "HEAD";
@@ -348,7 +389,34 @@ void HandshakeGate::uncount(PendingHandshake &p)
         return;
     p.counted = false;
     --m_pendingCounted;
-    releaseAddress(p.peerAddress);
+    if (p.ipCounted) {
+        p.ipCounted = false;
+        releaseAddress(p.peerAddress);
+    }
+}
+
+void HandshakeGate::resolveForwarded(PendingHandshake &p, const RequestHead &head)
+{
+    const QHostAddress client = m_forwardedFor.clientAddress(p.peerHostAddress, head.headerList("Forwarded"),
+                                                             head.headerList("X-Forwarded-For"));
+    p.proxyAddress = p.peerAddress;
+    p.peerAddress = normalizedAddress(client);
+    qCDebug(lcHandshake).noquote() << "via proxy" << p.proxyAddress << "client" << p.peerAddress;
+    if (!p.counted || p.refuseStatus != 0)
+        return;
+    if (m_connectionsPerIp.value(p.peerAddress) >= m_config.maxConnectionsPerIp) {
+        p.refuseStatus = 429;
+        p.refuseReason = "too many connections from your address";
+    } else if (!admitConnectRate(p.peerAddress)) {
+        p.refuseStatus = 429;
+        p.refuseReason = "more than " + QByteArray::number(m_config.maxConnectsPerIpPerSecond)
+                + " new connections a second from your address";
+    } else {
+        p.ipCounted = true;
+        ++m_connectionsPerIp[p.peerAddress];
+        return;
+    }
+    ++m_refusing;
 }
 
 void HandshakeGate::onTimeout(ConnectionSocket *socket)

@@ -5,6 +5,7 @@
 #include <wsplug/hostconfig.h>
 #include <wsplug/hoststats.h>
 
+#include "forwardedfor_p.h"
 #include "requesthead_p.h"
 #include "tokenverifier_p.h"
 
@@ -12,6 +13,7 @@
 #include <QHash>
 #include <QHostAddress>
 #include <QObject>
+#include <QSslConfiguration>
 #include <QTcpServer>
 
 #include <functional>
@@ -46,9 +48,12 @@ struct PeerEndpoint
 //! A connection whose request head has not been answered yet.
 struct PendingHandshake
 {
-    QString peerAddress;
+    QString peerAddress;           // the client: the TCP peer, or whom a trusted proxy named
     quint16 peerPort = 0;
     QHostAddress peerHostAddress;  // as the socket reports it, for PeerEndpoint
+    QString proxyAddress;          // the trusted proxy it came through, if any
+    bool viaProxy = false;         // from a trusted proxy: per-address limits wait for the head
+    bool ipCounted = false;        // counts toward peerAddress's connection limit
     QElapsedTimer sinceAccept;
     bool counted = false;          // counts toward the connection limits
     int refuseStatus = 0;          // decided at accept time (503/429), sent once the head is read
@@ -110,6 +115,8 @@ public:
         //! Qt upgraded the connection; the host takes \a socket over.
         virtual void upgraded(QWebSocket *socket, ConnectionSocket *tcp, const PendingHandshake &p) = 0;
         virtual void refused(const QString &peerAddress, int status, const QString &reason) = 0;
+        //! A connection to the TLS port that never became a TLS session (to count and log).
+        virtual void tlsFailed(const QString &peerAddress, const QString &reason) = 0;
 
     protected:
         ~GateHost() = default;
@@ -119,7 +126,10 @@ public:
     ~HandshakeGate() override;
 
     //! Listens on the configured address and port; false with \a errorString if it cannot.
+    //! With a TLS configuration set, the port speaks TLS only.
     bool listen(QString *errorString);
+    //! The certificate for new TLS handshakes (before listen(): the port speaks TLS).
+    void setTlsConfiguration(const QSslConfiguration &configuration);
     QHostAddress serverAddress() const;
     quint16 serverPort() const;
     bool isListening() const;
@@ -141,6 +151,8 @@ private:
     class Listener;
 
     void onIncoming(qintptr socketDescriptor);
+    void onEncrypted(QSslSocket *tls);
+    void onAccepted(ConnectionSocket *socket);
     void onReadyRead(ConnectionSocket *socket);
     void onGone(ConnectionSocket *socket);
     void onTimeout(ConnectionSocket *socket);
@@ -170,7 +182,8 @@ private:
 
     const HostConfig &m_config;
     GateHost *const m_host;
-    Listener *m_listener = nullptr;
+    QTcpServer *m_listener = nullptr;   // a Listener, or a TlsListener under TLS
+    std::optional<QSslConfiguration> m_tls;
     QWebSocketServer *m_webSocketServer = nullptr;
     bool m_stopping = false;
     CaptureRecorder *m_capture = nullptr;
@@ -194,6 +207,10 @@ private:
     };
     //! False if \a address passed its connections a second.
     bool admitConnectRate(const QString &address);
+    //! Behind a trusted proxy: the client its headers name becomes \a p's address, and
+    //! the per-address limits are checked for it.
+    void resolveForwarded(PendingHandshake &p, const RequestHead &head);
+    ForwardedFor m_forwardedFor;
     QHash<QString, ConnectWindow> m_connectRate;
     qint64 m_connectRateSweptAt = 0;
     static constexpr int MaxRateAddresses = 65536;

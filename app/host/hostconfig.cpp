@@ -4,6 +4,7 @@
 
 #include <wsplug/protocol/adminprotocol.h>
 
+#include "forwardedfor_p.h"
 #include "originpolicy_p.h"
 
 #include <QJsonArray>
@@ -111,6 +112,13 @@ const QList<HostConfig::TextSetting> &HostConfig::textSettings()
         {"adminReadToken", "admin-read-token", "token",
          "A read-only admin token: it may watch the host (snapshot, sessions, handshakes, frames) but not "
          "close, kick, send or load plugins.", &HostConfig::adminReadToken, nullptr},
+        {"tlsCertFile", "tls-cert", "file",
+         "PEM certificate (chain, leaf first): with --tls-key the port serves wss:// and https only "
+         "(TLS 1.2 or newer). Reloaded on SIGHUP and when the file changes.", &HostConfig::tlsCertFile, nullptr},
+        {"tlsKeyFile", "tls-key", "file", "PEM private key of --tls-cert.", &HostConfig::tlsKeyFile, nullptr},
+        {"trustedProxies", "trusted-proxy", "cidr",
+         "A proxy (address or CIDR) whose X-Forwarded-For / Forwarded headers name the client; other "
+         "peers' forwarding headers are ignored. Repeatable.", nullptr, &HostConfig::trustedProxies},
     };
     return settings;
 }
@@ -326,6 +334,12 @@ bool HostConfig::validate(QString *errorString) const
             if (!ok)
                 return fail(QStringLiteral("%1 may only have letters, digits and - . _ ~").arg(QLatin1String(what)));
         }
+    }
+    if (tlsCertFile.isEmpty() != tlsKeyFile.isEmpty())
+        return fail(QStringLiteral("--tls-cert and --tls-key go together: give both or neither"));
+    for (const QString &proxy : trustedProxies) {
+        if (!Internal::ForwardedFor::parseRange(proxy))
+            return fail(QStringLiteral("trusted-proxy: \"%1\" is not an address or CIDR range").arg(Protocol::oneLine(proxy)));
     }
     if (!adminReadToken.isEmpty() && adminReadToken == adminToken)
         return fail(QStringLiteral("the read-only admin token must differ from the admin token"));

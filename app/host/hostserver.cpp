@@ -7,6 +7,7 @@
 #include "httpendpoints_p.h"
 #include "processhandler_p.h"
 #include "logging_p.h"
+#include "tlscredentials_p.h"
 
 #include <wsplug/protocol/adminprotocol.h>
 
@@ -146,15 +147,33 @@ bool HostServer::start()
     if (!d->tokens.configure(d->config, &d->errorString))
         return false;
 
+    if (!d->config.tlsCertFile.isEmpty()) {
+        auto *tls = new TlsCredentials(d->config.tlsCertFile, d->config.tlsKeyFile, d->config.pluginSettleMs, this);
+        if (!tls->load(&d->errorString)) {
+            delete tls;
+            return false;
+        }
+        tls->onReloaded = [this](const QSslConfiguration &c) {
+            if (d->gate)
+                d->gate->setTlsConfiguration(c);
+        };
+        d->tls = tls;
+    }
     auto *gate = new HandshakeGate(d->config, d.get(), this);
+    if (d->tls)
+        gate->setTlsConfiguration(d->tls->configuration());
     if (!gate->listen(&d->errorString)) {
         delete gate;
+        delete d->tls;
+        d->tls = nullptr;
         return false;
     }
     if (!d->config.captureFile.isEmpty()) {
         d->capture = CaptureRecorder::open(d->config.captureFile, d->config.captureMaxBytes, &d->errorString);
         if (!d->capture) {
             delete gate;
+            delete d->tls;
+            d->tls = nullptr;
             return false;
         }
         gate->setCapture(d->capture.get());
@@ -249,12 +268,27 @@ QUrl HostServer::adminUrl() const
     else if (address == QHostAddress::AnyIPv6)
         address = QHostAddress::LocalHostIPv6;
     QUrl url;
-    url.setScheme(QStringLiteral("ws"));
+    url.setScheme(d->tls ? QStringLiteral("wss") : QStringLiteral("ws"));
     url.setHost(address.toString());
     url.setPort(serverPort());
     url.setPath(QLatin1String(Protocol::AdminPath));
     url.setQuery(QStringLiteral("token=") + d->adminToken.token());
     return url;
+}
+
+bool HostServer::isTls() const
+{
+    return d->tls != nullptr;
+}
+
+bool HostServer::reloadTlsCertificate(QString *errorString)
+{
+    if (!d->tls) {
+        if (errorString)
+            *errorString = QStringLiteral("the host does not speak TLS");
+        return false;
+    }
+    return d->tls->reload(errorString);
 }
 
 int HostServer::adminClientCount() const
@@ -327,6 +361,8 @@ void HostServerPrivate::finishStop()
         admin = nullptr;
     }
     pluginWatcher.reset();
+    delete tls;
+    tls = nullptr;
     shutdownPlugins();
     if (capture) {
         capture->finish();   // after every connection above was aborted: the file is complete
@@ -394,6 +430,7 @@ void HostServerPrivate::logHandshake(const PendingHandshake &p, HandshakeRecord:
     r.time = p.acceptedAt;
     r.peerAddress = p.peerAddress;
     r.peerPort = p.peerPort;
+    r.viaProxy = p.proxyAddress;
     r.request = p.admin || p.tokenRequired || p.bearerOffered ? HandshakeLog::redactedRequest(p.requestHead)
                                                               : p.requestHead;
     r.response = response;
@@ -437,6 +474,12 @@ void HostServerPrivate::upgraded(QWebSocket *socket, ConnectionSocket *tcp, cons
 void HostServerPrivate::refused(const QString &peerAddress, int status, const QString &reason)
 {
     Q_EMIT q->handshakeRefused(peerAddress, status, reason);
+}
+
+void HostServerPrivate::tlsFailed(const QString &peerAddress, const QString &reason)
+{
+    stats.countTlsFailure();
+    qCInfo(lcHandshake).noquote() << "TLS:" << peerAddress << reason;
 }
 
 } // namespace WsPlug

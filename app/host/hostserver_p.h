@@ -35,6 +35,7 @@ namespace WsPlug {
 
 namespace Internal {
 class PluginWatcher;
+class TlsCredentials;
 class ProcessHandler;
 }
 
@@ -77,6 +78,7 @@ public:
                       const QByteArray &response, const QString &reason, SessionId session) override;
     void upgraded(QWebSocket *socket, Internal::ConnectionSocket *tcp, const Internal::PendingHandshake &p) override;
     void refused(const QString &peerAddress, int status, const QString &reason) override;
+    void tlsFailed(const QString &peerAddress, const QString &reason) override;
 
     // AdminHost: the host's state as protocol values (adminhost.cpp)
     Protocol::Snapshot snapshot() const override;
@@ -188,6 +190,7 @@ public:
     QString errorString;
     PluginRegistry registry;
     Internal::HandshakeGate *gate = nullptr;
+    Internal::TlsCredentials *tls = nullptr;   // with --tls-cert only, while running
     Internal::HandshakeLog handshakeLog;
     Internal::AdminToken adminToken;
     Internal::OriginPolicy originPolicy;   // --allowed-origins, set at start()

@@ -99,6 +99,9 @@ QByteArray renderPrometheus(const HostStats &st)
     w.family("wsplug_handshakes_total", "counter", "Upgrade attempts by HTTP status sent (0 = dropped without a response).");
     for (auto it = st.handshakesByStatus.cbegin(); it != st.handshakesByStatus.cend(); ++it)
         w.sample("wsplug_handshakes_total", "status=\"" + QByteArray::number(it.key()) + '"', it.value());
+    w.family("wsplug_tls_handshake_failures_total", "counter",
+             "Connections to the TLS port that never became a TLS session (failed or timed-out handshakes, plain text).");
+    w.sample("wsplug_tls_handshake_failures_total", {}, st.tlsHandshakeFailures);
     w.family("wsplug_closes_total", "counter", "Session ends by close code and cause.");
     for (auto it = st.closesByCodeAndCause.cbegin(); it != st.closesByCodeAndCause.cend(); ++it) {
         const qsizetype slash = it.key().indexOf(QLatin1Char('/'));

@@ -40,6 +40,7 @@ public:
     void countCloseFrameReceived() { ++m_totals.closeFramesReceived; }
     void countHandshake(int status) { ++m_totals.handshakesByStatus[status]; }
     void countHttpRequest() { ++m_totals.httpRequests; }
+    void countTlsFailure() { ++m_totals.tlsHandshakeFailures; }
 
     //! Every counter now, with the gauges the host knows.
     HostStats current(int sessions, int pendingHandshakes, int adminClients) const;

@@ -16,11 +16,18 @@ namespace WsPlug {
 namespace {
 
 int signalFds[2] = {-1, -1};
+int reloadFds[2] = {-1, -1};
 
 void onSignal(int)
 {
     const char byte = 1;
     [[maybe_unused]] const auto n = ::write(signalFds[0], &byte, 1);
+}
+
+void onReload(int)
+{
+    const char byte = 1;
+    [[maybe_unused]] const auto n = ::write(reloadFds[0], &byte, 1);
 }
 
 } // namespace
@@ -41,6 +48,23 @@ void onStopSignal(QObject *context, std::function<void()> stop)
     action.sa_flags = SA_RESTART;
     ::sigaction(SIGINT, &action, nullptr);
     ::sigaction(SIGTERM, &action, nullptr);
+}
+
+void onReloadSignal(QObject *context, std::function<void()> reload)
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, reloadFds) != 0)
+        exitWithError(QStringLiteral("cannot set up signal handling"), 1);
+    auto *notifier = new QSocketNotifier(reloadFds[1], QSocketNotifier::Read, context);
+    QObject::connect(notifier, &QSocketNotifier::activated, context, [reload = std::move(reload)] {
+        char byte;
+        [[maybe_unused]] const auto n = ::read(reloadFds[1], &byte, 1);
+        reload();
+    });
+    struct sigaction action = {};
+    action.sa_handler = onReload;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    ::sigaction(SIGHUP, &action, nullptr);
 }
 
 } // namespace WsPlug

@@ -101,7 +101,8 @@ FrameWatch *WebSocketTransport::frameWatch() const
 
 int WebSocketTransport::directWriteFd() const
 {
-    return m_tcp && m_tcp->bytesToWrite() == 0 ? int(m_tcp->socketDescriptor()) : -1;
+    // Under TLS every byte goes through the QSslSocket: no descriptor to write to.
+    return m_tcp && !m_tcp->isTls() && m_tcp->bytesToWrite() == 0 ? int(m_tcp->socketDescriptor()) : -1;
 }
 
 void WebSocketTransport::write(const char *data, qsizetype size)

@@ -203,6 +203,7 @@ QJsonObject toJson(const HandshakeRecord &r)
             {key("plugin"), r.pluginId},
             {key("session"), double(r.sessionId)},
             {key("admin"), r.admin},
+            {key("viaProxy"), r.viaProxy},
             {key("request"), bytesToJson(r.request)},
             {key("response"), bytesToJson(r.response)}};
 }
@@ -223,6 +224,7 @@ HandshakeRecord handshakeFromJson(const QJsonObject &o)
     r.path = o.value(key("path")).toString();
     r.pluginId = o.value(key("plugin")).toString();
     r.sessionId = SessionId(o.value(key("session")).toDouble());
+    r.viaProxy = o.value(key("viaProxy")).toString();
     r.admin = o.value(key("admin")).toBool();
     return r;
 }
@@ -300,6 +302,7 @@ QJsonObject toJson(const HostStats &st)
             {key("pingRttCount"), double(st.pingRttCount)},
             {key("pingRttSumMs"), st.pingRttSumMs},
             {key("httpRequests"), double(st.httpRequests)},
+            {key("tlsHandshakeFailures"), double(st.tlsHandshakeFailures)},
             {key("routes"), routes}};
 }
 
@@ -330,6 +333,7 @@ HostStats statsFromJson(const QJsonObject &o)
     st.pingRttCount = u64(o, "pingRttCount");
     st.pingRttSumMs = o.value(key("pingRttSumMs")).toDouble();
     st.httpRequests = u64(o, "httpRequests");
+    st.tlsHandshakeFailures = u64(o, "tlsHandshakeFailures");
     st.routes = listOf<RouteStats>(o.value(key("routes")), [](const QJsonObject &r) {
         RouteStats rs;
         rs.route = r.value(key("route")).toString();

@@ -145,6 +145,15 @@ int main(int argc, char *argv[])
     });
     if (!host.start())
         fail(host.errorString());
+    if (host.isTls()) {
+        WsPlug::onReloadSignal(&host, [&host] {
+            QString why;
+            if (!host.reloadTlsCertificate(&why))
+                std::fprintf(stderr, "wsplug-host: SIGHUP: %s\n", qPrintable(why));
+        });
+    }
+    const QString ws = host.isTls() ? QStringLiteral("wss") : QStringLiteral("ws");
+    const QString http = host.isTls() ? QStringLiteral("https") : QStringLiteral("http");
 
     // A wildcard address is not one a client can use: name the machine's own instead.
     QStringList bases;
@@ -156,12 +165,12 @@ int main(int argc, char *argv[])
             continue;
         const QString address = a.protocol() == QAbstractSocket::IPv6Protocol ? QLatin1Char('[') + a.toString() + QLatin1Char(']')
                                                                               : a.toString();
-        bases << QStringLiteral("ws://%1:%2").arg(address).arg(host.serverPort());
+        bases << QStringLiteral("%1://%2:%3").arg(ws, address).arg(host.serverPort());
     }
     // "listening on ws://ADDRESS:PORT" is what scripts (bench/run.sh, the tests) read.
     const QString address = listening.protocol() == QAbstractSocket::IPv6Protocol
             ? QLatin1Char('[') + listening.toString() + QLatin1Char(']') : listening.toString();
-    std::printf("wsplug-host %s listening on ws://%s:%d (dispatcher: %s)\n", WSPLUG_VERSION, qPrintable(address),
+    std::printf("wsplug-host %s listening on %s://%s:%d (dispatcher: %s)\n", WSPLUG_VERSION, qPrintable(ws), qPrintable(address),
                 int(host.serverPort()), qPrintable(WsPlug::eventDispatcherName(dispatcherInUse)));
     for (const QString &base : std::as_const(bases))
         std::printf("  url        %s\n", qPrintable(base));
@@ -170,8 +179,8 @@ int main(int argc, char *argv[])
     for (const WsPlug::RefusedPlugin &p : host.plugins().refused())
         std::printf("  refused    %s: %s\n", qPrintable(p.fileName), qPrintable(p.reason));
     if (config.metricsEnabled) {
-        const QString http = bases.value(0).replace(QStringLiteral("ws://"), QStringLiteral("http://"));
-        std::printf("  http       %s/metrics  %s/healthz  %s/readyz\n", qPrintable(http), qPrintable(http), qPrintable(http));
+        const QString base = bases.value(0).replace(ws + QStringLiteral("://"), http + QStringLiteral("://"));
+        std::printf("  %-10s %s/metrics  %s/healthz  %s/readyz\n", qPrintable(http), qPrintable(base), qPrintable(base), qPrintable(base));
     }
     if (config.adminEnabled) {
         // Like Jupyter: say how to attach, token included, since it may be random.

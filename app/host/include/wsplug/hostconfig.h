@@ -88,6 +88,14 @@ struct WSPLUG_EXPORT HostConfig
     //! A session whose token expired, and was not refreshed, is closed with 4001 this long after "exp".
     int tokenGraceMs = 25000;
 
+    //! TLS (docs/security.md): with both set the port serves wss:// and https (TLS 1.2 or
+    //! newer); the files are read again on reloadTlsCertificate() and when they change.
+    QString tlsCertFile;                  //!< PEM certificate chain, leaf first
+    QString tlsKeyFile;                   //!< PEM private key of the leaf
+    //! Proxies whose X-Forwarded-For / Forwarded headers are believed (CIDR or address);
+    //! empty = the TCP peer is the client.
+    QStringList trustedProxies;
+
     //! Record every session's bytes, both ways, to this pcapng file (created anew at
     //! start()); empty = no capture. See README "Capturing to Wireshark".
     QString captureFile;

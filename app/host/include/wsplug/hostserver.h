@@ -57,6 +57,12 @@ public:
     QString adminToken() const;
     //! ws://host:port/_admin?token=... for this host; empty when not running or admin is off.
     QUrl adminUrl() const;
+    //! True while the port speaks TLS (HostConfig::tlsCertFile).
+    bool isTls() const;
+    //! Reads the TLS certificate and key again (SIGHUP does it in wsplug-host); new
+    //! handshakes use them, sessions keep theirs. False with \a errorString if they are
+    //! not usable: the previous ones stay in use.
+    bool reloadTlsCertificate(QString *errorString = nullptr);
     int adminClientCount() const;
 
     //! Closing handshake with \a code and \a reason. False if no such open session.

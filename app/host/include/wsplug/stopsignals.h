@@ -19,4 +19,8 @@ namespace WsPlug {
 */
 WSPLUG_EXPORT void onStopSignal(QObject *context, std::function<void()> stop);
 
+//! SIGHUP calls \a reload on \a context's event loop (wsplug-host: the TLS certificate),
+//! the same way. Once per program.
+WSPLUG_EXPORT void onReloadSignal(QObject *context, std::function<void()> reload);
+
 } // namespace WsPlug

@@ -132,6 +132,9 @@ struct HandshakeRecord
     QString pluginId;
     SessionId sessionId = 0;      //!< the session it opened, if upgraded
     bool admin = false;           //!< an admin-channel handshake
+    //! The trusted proxy (--trusted-proxy) the connection came through; peerAddress is
+    //! then the client its forwarding headers named. Empty for a direct connection.
+    QString viaProxy;
 };
 QString outcomeName(HandshakeRecord::Outcome outcome);
 HandshakeRecord::Outcome outcomeFromName(const QString &name);   //!< Dropped if unknown
@@ -178,6 +181,7 @@ struct HostStats
     quint64 pingRttCount = 0;
     double pingRttSumMs = 0;
     quint64 httpRequests = 0;     //!< /metrics, /healthz, /readyz
+    quint64 tlsHandshakeFailures = 0; //!< TLS port: connections that never became a TLS session
     QList<RouteStats> routes;
 };
 
