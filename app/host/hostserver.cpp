@@ -160,6 +160,7 @@ bool HostServer::start()
         gate->setCapture(d->capture.get());
     }
     d->gate = gate;
+    d->engineIo = new EngineIoServer(d->config, d.get(), d.get(), this);
 
     // The files as they were before loading: the watcher reports any change after this.
     const QStringList pluginDirs = d->pluginDirs();
@@ -320,6 +321,9 @@ void HostServerPrivate::finishStop()
     gate->setCapture(nullptr);
     gate->deleteLater();
     gate = nullptr;
+    engineIo->stop();
+    engineIo->deleteLater();
+    engineIo = nullptr;
     statsTimer.stop();
     if (admin) {
         admin->abortAll();
@@ -428,6 +432,12 @@ void HostServerPrivate::upgraded(QWebSocket *socket, ConnectionSocket *tcp, cons
         QObject::connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
         QTimer::singleShot(1000, socket, [socket] { socket->abort(); });
         socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("plugin %1 was unloaded").arg(p.pluginId));
+        return;
+    }
+    if (!p.engineIoPath.isEmpty()) {
+        logHandshake(p, HandshakeRecord::Outcome::Upgraded, 101, tcp->responseHead, QStringLiteral("Engine.IO"),
+                     p.query.contains(QLatin1String("sid=")) ? 0 : nextSessionId);
+        engineIo->upgraded(socket, tcp, p);
         return;
     }
     logHandshake(p, HandshakeRecord::Outcome::Upgraded, 101, tcp->responseHead, QString(), nextSessionId);

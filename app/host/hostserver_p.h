@@ -9,6 +9,7 @@
 #include "admintoken_p.h"
 #include "originpolicy_p.h"
 #include "capturerecorder_p.h"
+#include "engineioserver_p.h"
 #include "frameencoder_p.h"
 #include "handshakegate_p.h"
 #include "handshakelog_p.h"
@@ -49,7 +50,8 @@ class ProcessHandler;
  */
 class HostServerPrivate final : public Internal::HandshakeGate::GateHost,
                                 public Internal::AdminHost,
-                                public Internal::SessionEvents
+                                public Internal::SessionEvents,
+                                public Internal::EngineIoServer::Host
 {
 public:
     explicit HostServerPrivate(HostServer *q);
@@ -77,6 +79,14 @@ public:
                       const QByteArray &response, const QString &reason, SessionId session) override;
     void upgraded(QWebSocket *socket, Internal::ConnectionSocket *tcp, const Internal::PendingHandshake &p) override;
     void refused(const QString &peerAddress, int status, const QString &reason) override;
+    // Engine.IO: the gate's and the Engine.IO server's side (engineiohost.cpp)
+    void engineIoRequest(Internal::ConnectionSocket *socket, const Internal::PendingHandshake &p,
+                         const Internal::RequestHead &head, qsizetype headLength) override;
+    bool engineIoKnows(const QByteArray &sid) const override;
+    Internal::Session *openEngineIoSession(const Internal::PendingHandshake &p, const QString &path,
+                                           const QString &query, const QString &transportName,
+                                           const std::function<Internal::SessionTransport *(Internal::Session *)> &make) override;
+    void keepAlive(Internal::ConnectionSocket *socket) override;
 
     // AdminHost: the host's state as protocol values (adminhost.cpp)
     Protocol::Snapshot snapshot() const override;
@@ -104,6 +114,10 @@ public:
 
     // Session lifecycle and heartbeat (sessions.cpp)
     void openSession(QWebSocket *socket, Internal::ConnectionSocket *tcp, const Internal::PendingHandshake &p);
+    //! Opens a session for \a p on \a path with \a query over the transport \a make creates.
+    Internal::Session *openSession(const Internal::PendingHandshake &p, const QString &path, const QString &query,
+                                   const QString &subprotocol, const QString &transportName,
+                                   const std::function<Internal::SessionTransport *(Internal::Session *)> &make);
     void finishSession(Internal::Session *s);
     bool requestClose(Internal::Session *s, quint16 code, const QString &reason, CloseCause cause);
     void abortSession(Internal::Session *s, CloseCause cause, const QString &reason);
@@ -182,6 +196,7 @@ public:
     QString errorString;
     PluginRegistry registry;
     Internal::HandshakeGate *gate = nullptr;
+    Internal::EngineIoServer *engineIo = nullptr;   // "<route>/engine.io/", while running
     Internal::HandshakeLog handshakeLog;
     Internal::AdminToken adminToken;
     Internal::OriginPolicy originPolicy;   // --allowed-origins, set at start()
