@@ -79,7 +79,7 @@ const scenarios = {
         check(typeof socket.id === "string" && socket.id.length === 20, "sid of 20 characters", socket.id);
         await echoBasics(socket);
         check(socket.transport.name === "polling", "still polling");
-        socket.close();
+        await closeSettled(socket);
     },
 
     async upgrade() {
@@ -106,14 +106,14 @@ const scenarios = {
               `first wrong at ${got.findIndex((m, i) => m !== `u${i}`)}`);
         await echoBasics(socket);
         console.log(`upgraded-after ${upgradedAt}`);
-        socket.close();
+        await closeSettled(socket);
     },
 
     async websocket() {
         const socket = await open("/echo", { transports: ["websocket"] });
         check(socket.transport.name === "websocket", "WebSocket only", socket.transport.name);
         await echoBasics(socket);
-        socket.close();
+        await closeSettled(socket);
     },
 
     async chat() {
@@ -136,7 +136,7 @@ const scenarios = {
         check(said(aliceGot, "hi from polling"), "websocket client got the polling client's message");
         check(said(bobGot, "hi from websocket"), "polling client got the websocket client's message");
         check(bob.transport.name === "polling", "bob stayed on polling");
-        bob.close();
+        await closeSettled(bob);
         await waitFor(() => aliceGot.some((m) => m.type === "left" && m.nick === "bob"));
         check(aliceGot.some((m) => m.type === "left" && m.nick === "bob"), "the polling client's leave was seen");
         alice.close();
@@ -149,6 +149,12 @@ const scenarios = {
         await new Promise(() => {});
     },
 };
+
+// Closes \a socket and lets its close packet (a POST, on polling) leave before exiting.
+async function closeSettled(socket) {
+    socket.close();
+    await new Promise((r) => setTimeout(r, 300));
+}
 
 async function waitFor(cond, ms = 5000) {
     const start = Date.now();
