@@ -286,6 +286,8 @@ void EngineIoServer::reply(const EngineIoExchange &exchange, int status, const Q
     if (!contentType.isEmpty())
         response += "Content-Type: " + contentType + "\r\n";
     response += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
+    // As engine.io: no cache between the client and the host may answer a poll.
+    response += "Cache-Control: no-store\r\n";
     if (!exchange.origin.isEmpty()) {
         // As engine.io: the browser's own origin, with credentials (its cookies, if any).
         response += "Access-Control-Allow-Origin: " + exchange.origin + "\r\n"

@@ -142,6 +142,22 @@ const scenarios = {
         alice.close();
     },
 
+    async teach() {
+        // The exchange docs/fallback.md shows: open, one message each way on polling,
+        // the upgrade, one message on the WebSocket, close.
+        const socket = await open("/echo");
+        let reply = nextMessages(socket, 1);
+        socket.send("hello over polling");
+        await reply;
+        if (socket.transport.name !== "websocket")
+            await new Promise((resolve) => socket.once("upgrade", resolve));
+        reply = nextMessages(socket, 1);
+        socket.send("hello over the WebSocket");
+        await reply;
+        check(socket.transport.name === "websocket", "upgraded");
+        await closeSettled(socket);
+    },
+
     async stall() {
         // Opens a polling session and reports it; the test then stops this process.
         const socket = await open("/echo", { transports: ["polling"] });

@@ -276,7 +276,9 @@ void tst_EngineIo::keepAliveCarriesTheWholeExchange()
         HttpResponse r = readResponse(socket);
         QCOMPARE(r.status, 200);
         QCOMPARE(r.body, QByteArray("ok"));
+        QVERIFY2(r.head.startsWith("HTTP/1.1 200 OK\r\n"), r.head.constData());
         QVERIFY2(r.head.contains("Keep-Alive: timeout="), r.head.constData());
+        QVERIFY2(r.head.contains("Cache-Control: no-store"), r.head.constData());
         socket.write(get(target + "&t=" + QByteArray::number(i)));
         r = readResponse(socket);
         QCOMPARE(r.status, 200);
