@@ -78,7 +78,7 @@ void EngineIoServer::handleRequest(ConnectionSocket *socket, const PendingHandsh
         else if (query.transport != "polling" || head.isWebSocketUpgrade())
             replyError(exchange, EngineIoCodec::BadRequest);
         else
-            openPolling(p, query, EngineIoExchange{socket, origin, exchange.keepAlive});
+            openPolling(p, EngineIoExchange{socket, origin, exchange.keepAlive});
         return;
     }
     EngineIoTransport *transport = m_sessions.value(query.sid);
@@ -116,8 +116,7 @@ void EngineIoServer::handleRequest(ConnectionSocket *socket, const PendingHandsh
     }
 }
 
-void EngineIoServer::openPolling(const PendingHandshake &p, const EngineIoCodec::Query &query,
-                                 const EngineIoExchange &exchange)
+void EngineIoServer::openPolling(const PendingHandshake &p, const EngineIoExchange &exchange)
 {
     const QByteArray sid = EngineIoCodec::newSid();
     const EngineIoTransport::Settings s = settings();
@@ -131,7 +130,6 @@ void EngineIoServer::openPolling(const PendingHandshake &p, const EngineIoCodec:
         m_sessions.insert(sid, transport);
         return transport;
     });
-    Q_UNUSED(query);
     if (!session) {
         replyError(exchange, EngineIoCodec::BadRequest);
         return;
@@ -206,8 +204,7 @@ void EngineIoServer::startUpload(EngineIoTransport *transport, const EngineIoExc
     Upload upload;
     upload.exchange = exchange;
     upload.sid = transport->sid();
-    upload.length = length;
-    upload.body.reserve(qsizetype(length));
+    upload.length = length;   // not reserved: the client may never send it
     m_uploads.insert(socket, upload);
     socket->setReadBufferSize(0);
     connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onUploadData(socket); });

@@ -79,7 +79,7 @@ private:
         qint64 length = 0;
         QByteArray body;
     };
-    void openPolling(const PendingHandshake &p, const EngineIoCodec::Query &query, const EngineIoExchange &exchange);
+    void openPolling(const PendingHandshake &p, const EngineIoExchange &exchange);
     void replyError(const EngineIoExchange &exchange, EngineIoCodec::Error error);
     void startUpload(EngineIoTransport *transport, const EngineIoExchange &exchange, const RequestHead &head);
     void onUploadData(ConnectionSocket *socket);
