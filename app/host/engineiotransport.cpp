@@ -43,6 +43,8 @@ EngineIoTransport::EngineIoTransport(Session *session, EngineIoServer *server, c
         adoptWebSocket(ws, tcp);
         m_mode = Mode::WebSocket;
         sendOnWebSocket(open);
+        // Only now: the host does not know this transport while it is being built.
+        tcp->onWritten = [this] { m_events->written(m_session); };
     } else {
         enqueue(open);
     }
@@ -141,6 +143,8 @@ bool EngineIoTransport::upgrade(QWebSocket *ws, ConnectionSocket *tcp)
         return false;
     m_mode = Mode::Upgrading;
     adoptWebSocket(ws, tcp);
+    // What Qt writes on its own (pongs, close frames) meets the backlog limit too.
+    tcp->onWritten = [this] { m_events->written(m_session); };
     m_upgradeTimer.start(m_settings.upgradeTimeoutMs);
     return true;
 }
@@ -223,8 +227,6 @@ void EngineIoTransport::finishUpgrade()
         if (p.type != EngineIoPacket::Noop)
             sendOnWebSocket(p);
     }
-    if (m_wsTcp)
-        m_wsTcp->onWritten = [this] { m_events->written(m_session); };
     if (m_closeQueued && m_ws)
         m_ws->close(QWebSocketProtocol::CloseCodeNormal);
 }
@@ -235,6 +237,8 @@ void EngineIoTransport::dropProbe()
         return;
     m_mode = Mode::Polling;
     QWebSocket *ws = std::exchange(m_ws, nullptr);
+    if (m_wsTcp)
+        m_wsTcp->onWritten = nullptr;
     m_wsTcp = nullptr;
     m_upgradeTimer.stop();
     ws->abort();
