@@ -111,6 +111,8 @@ private Q_SLOTS:
     void originPolicyAndCors();
     void connectionLimitsApplyToTheHandshake();
     void hostStopEndsPollingSessions();
+    void queueWithoutAGetIsBounded();
+    void failedUpgradeLeavesThePollingSession();
     void nothingLeaks();
 };
 
@@ -530,6 +532,78 @@ void tst_EngineIo::hostStopEndsPollingSessions()
     QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 2, 5000);
     QTRY_VERIFY(!host->isListening());
     QCOMPARE(host->stats().currentSessions, 0);
+}
+
+void tst_EngineIo::queueWithoutAGetIsBounded()
+{
+    HostConfig config = testConfig();
+    config.maxSendBacklogBytes = 16 * 1024;
+    auto host = startedHost(config);
+    QVERIFY(host);
+    QSignalSpy closed(host.get(), &HostServer::sessionClosed);
+    QTcpSocket socket;
+    const QByteArray sid = rawHandshake(socket, host->serverPort());
+    QVERIFY(!sid.isEmpty());
+    // Messages whose echoes nobody fetches: the queue passes the backlog limit.
+    QByteArray body;
+    for (int i = 0; i < 40; ++i)
+        body += (body.isEmpty() ? "" : "\x1e") + ("4" + QByteArray(1000, char('a' + i % 26)));
+    socket.write(post("/echo/engine.io/?EIO=4&transport=polling&sid=" + sid, body));
+    QCOMPARE(readResponse(socket).status, 200);
+    QTRY_COMPARE(closed.size(), 1);
+    const SessionSnapshot s = closed.at(0).at(0).value<SessionSnapshot>();
+    QCOMPARE(s.closeCause, CloseCause::Backlog);
+    QCOMPARE(s.closeReason, QStringLiteral("send backlog limit exceeded"));
+    QVERIFY(s.out.messages < 40);
+}
+
+void tst_EngineIo::failedUpgradeLeavesThePollingSession()
+{
+    auto host = startedHost();
+    QVERIFY(host);
+    QSignalSpy closed(host.get(), &HostServer::sessionClosed);
+    QTcpSocket polling;
+    const QByteArray sid = rawHandshake(polling, host->serverPort());
+    QVERIFY(!sid.isEmpty());
+    const QString upgradePath = QStringLiteral("/echo/engine.io/?EIO=4&transport=websocket&sid=") + QString::fromLatin1(sid);
+    {
+        auto probe = openClient(host->serverPort(), upgradePath);
+        QVERIFY(probe);
+        QSignalSpy texts(probe.get(), &QWebSocket::textMessageReceived);
+        probe->sendTextMessage(QStringLiteral("2probe"));
+        QTRY_COMPARE(texts.size(), 1);
+        QCOMPARE(texts.at(0).at(0).toString(), QStringLiteral("3probe"));
+        // A second upgrade while this one is under way: refused.
+        auto second = openClient(host->serverPort(), upgradePath);
+        if (second)
+            QTRY_COMPARE(second->state(), QAbstractSocket::UnconnectedState);
+        // The client gives the upgrade up (its WebSocket broke) before "5".
+        probe->abort();
+    }
+    // The session goes on by polling, nothing lost.
+    const QByteArray target = "/echo/engine.io/?EIO=4&transport=polling&sid=" + sid;
+    polling.write(post(target, "4still polling"));
+    QCOMPARE(readResponse(polling).status, 200);
+    polling.write(get(target));
+    QCOMPARE(readResponse(polling).body, QByteArray("4still polling"));
+    QCOMPARE(closed.size(), 0);
+    QCOMPARE(host->sessions().value(0).transport, QStringLiteral("polling"));
+    // And a later upgrade still works.
+    auto ws = openClient(host->serverPort(), upgradePath);
+    QVERIFY(ws);
+    QSignalSpy texts(ws.get(), &QWebSocket::textMessageReceived);
+    ws->sendTextMessage(QStringLiteral("2probe"));
+    QTRY_COMPARE(texts.size(), 1);
+    ws->sendTextMessage(QStringLiteral("5"));
+    ws->sendTextMessage(QStringLiteral("4on the WebSocket"));
+    QTRY_COMPARE(texts.size(), 2);
+    QCOMPARE(texts.at(1).at(0).toString(), QStringLiteral("4on the WebSocket"));
+    QCOMPARE(host->sessions().value(0).transport, QStringLiteral("polling→websocket"));
+    // Polling on it now: engine.io's transport mismatch.
+    polling.write(get(target));
+    QCOMPARE(readResponse(polling).body, QByteArray(R"({"code":3,"message":"Bad request"})"));
+    ws->close();
+    QTRY_COMPARE(closed.size(), 1);
 }
 
 void tst_EngineIo::nothingLeaks()
