@@ -56,7 +56,12 @@ void EngineIoServer::handleRequest(ConnectionSocket *socket, const PendingHandsh
     connect(socket, &QTcpSocket::disconnected, this, [this, socket] { onGone(socket); });
     EngineIoExchange exchange;
     exchange.socket = socket;
-    exchange.keepAlive = !head.isHttp10() && !head.headerHasToken("Connection", "close");
+    const bool keepAlive = !head.isHttp10() && !head.headerHasToken("Connection", "close");
+    // A request answered before its body was read leaves the body on the connection,
+    // where it would be read as the next request: such a connection closes.
+    const bool hasBody = head.hasHeader("Transfer-Encoding")
+            || (head.hasHeader("Content-Length") && head.header("Content-Length") != "0");
+    exchange.keepAlive = keepAlive && !hasBody;
     const QByteArray origin = head.header("Origin");
     const EngineIoCodec::Query query = EngineIoCodec::parseQuery(head.query());
 
@@ -110,7 +115,7 @@ void EngineIoServer::handleRequest(ConnectionSocket *socket, const PendingHandsh
                             CloseCause::Protocol);
         }
     } else if (head.method() == "POST") {
-        startUpload(transport, exchange, head);
+        startUpload(transport, exchange, keepAlive, head);
     } else {
         replyError(exchange, EngineIoCodec::BadRequest);
     }
@@ -167,7 +172,7 @@ void EngineIoServer::upgraded(QWebSocket *ws, ConnectionSocket *tcp, const Pendi
     }
 }
 
-void EngineIoServer::startUpload(EngineIoTransport *transport, const EngineIoExchange &exchange,
+void EngineIoServer::startUpload(EngineIoTransport *transport, const EngineIoExchange &exchange, bool keepAlive,
                                  const RequestHead &head)
 {
     ConnectionSocket *socket = exchange.socket;
@@ -193,9 +198,7 @@ void EngineIoServer::startUpload(EngineIoTransport *transport, const EngineIoExc
     }
     if (length > maxPayload) {
         // As engine.io (maxHttpBufferSize): 413, and nothing of it is read.
-        EngineIoExchange closing = exchange;
-        closing.keepAlive = false;
-        reply(closing, 413, {}, {});
+        reply(exchange, 413, {}, {});
         transport->fail(QStringLiteral("POST body of %1 bytes, over maxPayload (%2)").arg(length).arg(maxPayload),
                         CloseCause::Limit);
         return;
@@ -203,6 +206,7 @@ void EngineIoServer::startUpload(EngineIoTransport *transport, const EngineIoExc
     transport->setPostInFlight(true);
     Upload upload;
     upload.exchange = exchange;
+    upload.exchange.keepAlive = keepAlive;   // the body will have been read
     upload.sid = transport->sid();
     upload.length = length;   // not reserved: the client may never send it
     m_uploads.insert(socket, upload);

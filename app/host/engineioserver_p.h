@@ -81,7 +81,8 @@ private:
     };
     void openPolling(const PendingHandshake &p, const EngineIoExchange &exchange);
     void replyError(const EngineIoExchange &exchange, EngineIoCodec::Error error);
-    void startUpload(EngineIoTransport *transport, const EngineIoExchange &exchange, const RequestHead &head);
+    void startUpload(EngineIoTransport *transport, const EngineIoExchange &exchange, bool keepAlive,
+                     const RequestHead &head);
     void onUploadData(ConnectionSocket *socket);
     void onGone(ConnectionSocket *socket);
 

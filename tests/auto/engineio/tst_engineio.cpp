@@ -9,6 +9,7 @@
 
 #include <wsplug/hostserver.h>
 
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QProcess>
 #include <QSignalSpy>
@@ -105,6 +106,8 @@ private Q_SLOTS:
     void errorsAreEngineIos_data();
     void errorsAreEngineIos();
     void secondGetIsRefusedAndEndsTheSession();
+    void secondPostIsRefusedAndEndsTheSession();
+    void keptAliveConnectionMeetsTheHeadLimits();
     void malformedPayloadEndsTheSession_data();
     void malformedPayloadEndsTheSession();
     void oversizedPostGets413();
@@ -372,6 +375,61 @@ void tst_EngineIo::secondGetIsRefusedAndEndsTheSession()
     // The sid is gone.
     second.write(get(target));
     QCOMPARE(readResponse(second).body, QByteArray(R"({"code":1,"message":"Session ID unknown"})"));
+}
+
+void tst_EngineIo::secondPostIsRefusedAndEndsTheSession()
+{
+    auto host = startedHost();
+    QVERIFY(host);
+    QSignalSpy closed(host.get(), &HostServer::sessionClosed);
+    QTcpSocket first;
+    const QByteArray sid = rawHandshake(first, host->serverPort());
+    QVERIFY(!sid.isEmpty());
+    const QByteArray target = "/echo/engine.io/?EIO=4&transport=polling&sid=" + sid;
+    // A POST whose body is still on its way...
+    first.write("POST " + target + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\n4abc");
+    QTest::qWait(100);
+    // ... and a second one meanwhile: refused, and the session ends.
+    QTcpSocket second;
+    QVERIFY(connectRaw(second, host->serverPort()));
+    second.write(post(target, "4second"));
+    const HttpResponse r = readResponse(second);
+    QCOMPARE(r.status, 400);
+    QVERIFY2(r.head.contains("Connection: close"), r.head.constData());   // its body was never read
+    QTRY_COMPARE(closed.size(), 1);
+    const SessionSnapshot s = closed.at(0).at(0).value<SessionSnapshot>();
+    QCOMPARE(s.closeCause, CloseCause::Protocol);
+    QCOMPARE(s.in.messages, quint64(0));
+}
+
+void tst_EngineIo::keptAliveConnectionMeetsTheHeadLimits()
+{
+    HostConfig config = testConfig();
+    config.handshakeTimeoutMs = 1500;
+    auto host = startedHost(config);
+    QVERIFY(host);
+    QTcpSocket socket;
+    const QByteArray sid = rawHandshake(socket, host->serverPort());
+    QVERIFY(!sid.isEmpty());
+    // The next request on the connection is read by the gate, with its limits: a head
+    // larger than --max-request-head gets 431.
+    socket.write("GET /echo/engine.io/?EIO=4&transport=polling&sid=" + sid + " HTTP/1.1\r\nX-Big: "
+                 + QByteArray(config.maxRequestHeadBytes, 'x') + "\r\n\r\n");
+    QCOMPARE(readResponse(socket).status, 431);
+    // An idle kept-alive connection is closed silently after --handshake-timeout.
+    QTcpSocket idle;
+    QVERIFY(!rawHandshake(idle, host->serverPort()).isEmpty());
+    QElapsedTimer t;
+    t.start();
+    QByteArray after;
+    QVERIFY(waitForDisconnect(idle, 5000, &after));
+    QVERIFY2(after.isEmpty(), after.constData());
+    QVERIFY(t.elapsed() >= 1000);
+    // A head that never completes on it: 408, as on a new connection.
+    QTcpSocket slow;
+    QVERIFY(!rawHandshake(slow, host->serverPort()).isEmpty());
+    slow.write("GET /echo/engine.io/?EIO=4");
+    QCOMPARE(readResponse(slow, 5000).status, 408);
 }
 
 void tst_EngineIo::malformedPayloadEndsTheSession_data()
