@@ -14,6 +14,7 @@
 #include <QProcess>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <signal.h>
@@ -113,6 +114,7 @@ private Q_SLOTS:
     void oversizedPostGets413();
     void originPolicyAndCors();
     void connectionLimitsApplyToTheHandshake();
+    void tokenRouteNeedsATokenToOpen();
     void hostStopEndsPollingSessions();
     void queueWithoutAGetIsBounded();
     void failedUpgradeLeavesThePollingSession();
@@ -570,6 +572,58 @@ void tst_EngineIo::connectionLimitsApplyToTheHandshake()
     QTRY_COMPARE(host->stats().currentSessions, 1);
     QTcpSocket again;
     QVERIFY(!rawHandshake(again, host->serverPort()).isEmpty());
+}
+
+void tst_EngineIo::tokenRouteNeedsATokenToOpen()
+{
+    // The token is minted by an independent implementation (Debian's python3-jwt).
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QByteArray secret = "engine-io-test-secret-0123456789-abcdef";
+    QFile file(dir.filePath(QStringLiteral("secret")));
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(secret + '\n');
+    file.close();
+    QProcess python;
+    python.start(QStringLiteral("/usr/bin/python3"), {QStringLiteral("-c"), QStringLiteral(
+        "import jwt, sys, time; print(jwt.encode({'sub': 'alice', 'exp': int(time.time()) + 300}, sys.argv[1], "
+        "algorithm='HS256'))"), QString::fromLatin1(secret)});
+    if (!python.waitForFinished(10000) || python.exitCode() != 0) {
+        if (qEnvironmentVariableIntValue("WSPLUG_REQUIRE_BROWSER"))
+            QFAIL("python3-jwt missing");
+        QSKIP("python3-jwt missing (tests/run-all.sh installs it)");
+    }
+    const QByteArray token = python.readAllStandardOutput().trimmed();
+
+    HostConfig config = testConfig();
+    config.requireToken = {QStringLiteral("/echo")};
+    config.jwtHs256SecretFile = file.fileName();
+    auto host = startedHost(config);
+    QVERIFY(host);
+    QSignalSpy opened(host.get(), &HostServer::sessionOpened);
+    QTcpSocket without;
+    QVERIFY(connectRaw(without, host->serverPort()));
+    without.write(get("/echo/engine.io/?EIO=4&transport=polling"));
+    QCOMPARE(readResponse(without).status, 401);
+    QCOMPARE(opened.size(), 0);
+
+    QTcpSocket with;
+    QVERIFY(connectRaw(with, host->serverPort()));
+    with.write(get("/echo/engine.io/?room=1&EIO=4&transport=polling&token=" + token));
+    const HttpResponse r = readResponse(with);
+    QCOMPARE(r.status, 200);
+    QTRY_COMPARE(opened.size(), 1);
+    const SessionSnapshot s = opened.at(0).at(0).value<SessionSnapshot>();
+    QCOMPARE(s.subject, QStringLiteral("alice"));
+    QCOMPARE(s.path, QStringLiteral("/echo"));
+    QVERIFY2(!s.query.contains(QString::fromLatin1(token)) && s.query.startsWith(QLatin1String("room=1&token=")),
+             qPrintable(s.query));   // the plugin sees its parameters, the credential masked
+    // The sid is the session's credential from then on.
+    const QByteArray target = "/echo/engine.io/?EIO=4&transport=polling&sid=" + sidOf(r.body);
+    with.write(post(target, "4authorized"));
+    QCOMPARE(readResponse(with).status, 200);
+    with.write(get(target));
+    QCOMPARE(readResponse(with).body, QByteArray("4authorized"));
 }
 
 void tst_EngineIo::hostStopEndsPollingSessions()
