@@ -209,13 +209,15 @@ void EngineIoServer::startUpload(EngineIoTransport *transport, const EngineIoExc
     upload.exchange.keepAlive = keepAlive;   // the body will have been read
     upload.sid = transport->sid();
     upload.length = length;   // not reserved: the client may never send it
+    upload.serial = ++m_uploadSerial;
     m_uploads.insert(socket, upload);
     socket->setReadBufferSize(0);
     connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onUploadData(socket); });
     // A body that trickles in is cut off like a slow request head.
-    QTimer::singleShot(m_config.handshakeTimeoutMs, socket, [this, socket] {
+    QTimer::singleShot(m_config.handshakeTimeoutMs, socket, [this, socket, serial = upload.serial] {
+        // This upload's, not a later one's on the same kept-alive connection.
         const auto it = m_uploads.constFind(socket);
-        if (it == m_uploads.cend())
+        if (it == m_uploads.cend() || it->serial != serial)
             return;
         if (EngineIoTransport *t = m_sessions.value(it->sid))
             t->fail(QStringLiteral("POST body not received within %1 ms").arg(m_config.handshakeTimeoutMs),
@@ -247,8 +249,8 @@ void EngineIoServer::onUploadData(ConnectionSocket *socket)
     // The reply comes first: delivering may end the session (a close packet, a plugin
     // that closes it), and the client must still learn that its POST arrived.
     QPointer<EngineIoTransport> alive(transport);
-    QList<EngineIoPacket> check;
-    if (!EngineIoCodec::decodePayload(upload.body, m_config.maxMessageBytes, &check, &why)) {
+    QList<EngineIoPacket> packets;
+    if (!EngineIoCodec::decodePayload(upload.body, m_config.maxMessageBytes, &packets, &why)) {
         replyError(upload.exchange, EngineIoCodec::BadRequest);
         qCInfo(lcHost).noquote() << "Engine.IO session" << transport->session()->info.id
                                  << "sent a malformed payload:" << QString::fromLatin1(why);
@@ -258,7 +260,7 @@ void EngineIoServer::onUploadData(ConnectionSocket *socket)
     // engine.io answers "ok" as text/html.
     reply(upload.exchange, 200, "text/html", "ok");
     if (alive)
-        alive->deliver(upload.body, &why);
+        alive->deliver(packets);
 }
 
 void EngineIoServer::onGone(ConnectionSocket *socket)

@@ -78,6 +78,7 @@ private:
         QByteArray sid;
         qint64 length = 0;
         QByteArray body;
+        quint64 serial = 0;   // which upload its timeout belongs to
     };
     void openPolling(const PendingHandshake &p, const EngineIoExchange &exchange);
     void replyError(const EngineIoExchange &exchange, EngineIoCodec::Error error);
@@ -91,6 +92,7 @@ private:
     SessionEvents *const m_events;
     QHash<QByteArray, EngineIoTransport *> m_sessions;
     QHash<ConnectionSocket *, Upload> m_uploads;
+    quint64 m_uploadSerial = 0;
 };
 
 } // namespace WsPlug::Internal

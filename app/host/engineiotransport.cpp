@@ -86,17 +86,13 @@ bool EngineIoTransport::poll(const EngineIoExchange &get)
     return true;
 }
 
-bool EngineIoTransport::deliver(const QByteArray &body, QByteArray *why)
+void EngineIoTransport::deliver(const QList<EngineIoPacket> &packets)
 {
-    QList<EngineIoPacket> packets;
-    if (!EngineIoCodec::decodePayload(body, m_settings.maxMessageBytes, &packets, why))
-        return false;
     for (const EngineIoPacket &p : packets) {
         if (m_gone)
             break;
         received(p);
     }
-    return true;
 }
 
 void EngineIoTransport::received(const EngineIoPacket &p)

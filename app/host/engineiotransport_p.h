@@ -62,8 +62,8 @@ public:
     bool poll(const EngineIoExchange &get);
     bool postInFlight() const { return m_postInFlight; }
     void setPostInFlight(bool on) { m_postInFlight = on; }
-    //! The body of a POST; false with the reason when it is not a valid payload.
-    bool deliver(const QByteArray &body, QByteArray *why);
+    //! The packets of a POST (decoded and checked by EngineIoCodec::decodePayload()).
+    void deliver(const QList<EngineIoPacket> &packets);
     //! A WebSocket on this sid (transport=websocket&sid=...): the upgrade's probe.
     //! False (and \a ws left to the caller) when one is under way or done already.
     bool upgrade(QWebSocket *ws, ConnectionSocket *tcp);
