@@ -455,10 +455,10 @@ void EngineIoTransport::gone(const PeerClose &close)
         if (m_wsTcp)
             m_wsTcp->onWritten = nullptr;
         disconnect(m_ws, nullptr, this, nullptr);
-        if (m_ws->state() == QAbstractSocket::ConnectedState && !m_closeQueued)
-            m_ws->close(QWebSocketProtocol::CloseCodeGoingAway, close.reason.left(120));
-        else if (m_ws->state() != QAbstractSocket::UnconnectedState && close.code == 1006)
-            m_ws->abort();
+        if (close.code == 1006)
+            m_ws->abort();   // aborted, timed out or lost: no closing handshake
+        else if (m_ws->state() == QAbstractSocket::ConnectedState && !m_closeQueued)
+            m_ws->close(QWebSocketProtocol::CloseCode(close.code), close.reason.left(120));
     }
     m_events->disconnected(m_session);
 }

@@ -118,6 +118,7 @@ private Q_SLOTS:
     void hostStopEndsPollingSessions();
     void queueWithoutAGetIsBounded();
     void failedUpgradeLeavesThePollingSession();
+    void webSocketOnlyByHand();
     void nothingLeaks();
 };
 
@@ -716,6 +717,47 @@ void tst_EngineIo::failedUpgradeLeavesThePollingSession()
     QCOMPARE(readResponse(polling).body, QByteArray(R"({"code":3,"message":"Bad request"})"));
     ws->close();
     QTRY_COMPARE(closed.size(), 1);
+}
+
+void tst_EngineIo::webSocketOnlyByHand()
+{
+    HostConfig config = testConfig();
+    config.pingIntervalMs = 300;
+    config.pongTimeoutMs = 300;
+    auto host = startedHost(config);
+    QVERIFY(host);
+    QSignalSpy closed(host.get(), &HostServer::sessionClosed);
+    // Listening before it connects: the open packet comes right after the 101.
+    auto ws = std::make_unique<QWebSocket>();
+    QSignalSpy texts(ws.get(), &QWebSocket::textMessageReceived);
+    QSignalSpy binaries(ws.get(), &QWebSocket::binaryMessageReceived);
+    ws->open(wsUrl(host->serverPort(), QStringLiteral("/echo/engine.io/?EIO=4&transport=websocket")));
+    // Answer every ping, as a client must.
+    connect(ws.get(), &QWebSocket::textMessageReceived, ws.get(), [&ws](const QString &t) {
+        if (t == QLatin1String("2"))
+            ws->sendTextMessage(QStringLiteral("3"));
+    });
+    QTRY_VERIFY(!texts.isEmpty());
+    const QString open = texts.at(0).at(0).toString();
+    QVERIFY2(open.startsWith(QLatin1String("0{\"sid\":\"")) && open.contains(QLatin1String("\"upgrades\":[]")),
+             qPrintable(open));
+    QVERIFY2(open.contains(QLatin1String("\"pingInterval\":300,\"pingTimeout\":2300")), qPrintable(open));
+    ws->sendTextMessage(QStringLiteral("4hi"));
+    QTRY_VERIFY(std::any_of(texts.cbegin(), texts.cend(), [](const QList<QVariant> &a) { return a.at(0) == QStringLiteral("4hi"); }));
+    ws->sendBinaryMessage(QByteArray("\x00\x01", 2));
+    QTRY_COMPARE(binaries.size(), 1);
+    QCOMPARE(binaries.at(0).at(0).toByteArray(), QByteArray("\x00\x01", 2));   // raw: no prefix, no base64
+    // Pings come and are answered: still open after several rounds.
+    QTest::qWait(1200);
+    QVERIFY(std::any_of(texts.cbegin(), texts.cend(), [](const QList<QVariant> &a) { return a.at(0) == QStringLiteral("2"); }));
+    QCOMPARE(closed.size(), 0);
+    QCOMPARE(host->sessions().value(0).transport, QStringLiteral("engine.io websocket"));
+    QVERIFY(host->sessions().value(0).pingRttMs >= 0);
+    // An operator's kick aborts it.
+    QVERIFY(host->kickSession(host->sessions().value(0).id));
+    QTRY_COMPARE(closed.size(), 1);
+    QCOMPARE(closed.at(0).at(0).value<SessionSnapshot>().closeCause, CloseCause::Kick);
+    QTRY_COMPARE(ws->state(), QAbstractSocket::UnconnectedState);
 }
 
 void tst_EngineIo::nothingLeaks()
