@@ -8,6 +8,7 @@
 #include "testsupport.h"
 
 #include <wsplug/hostserver.h>
+#include <wsplug/protocol/adminprotocol.h>
 
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -119,6 +120,7 @@ private Q_SLOTS:
     void queueWithoutAGetIsBounded();
     void failedUpgradeLeavesThePollingSession();
     void webSocketOnlyByHand();
+    void transportTravelsInTheAdminProtocol();
     void nothingLeaks();
 };
 
@@ -758,6 +760,25 @@ void tst_EngineIo::webSocketOnlyByHand()
     QTRY_COMPARE(closed.size(), 1);
     QCOMPARE(closed.at(0).at(0).value<SessionSnapshot>().closeCause, CloseCause::Kick);
     QTRY_COMPARE(ws->state(), QAbstractSocket::UnconnectedState);
+}
+
+void tst_EngineIo::transportTravelsInTheAdminProtocol()
+{
+    SessionSnapshot s;
+    s.id = 7;
+    s.transport = QStringLiteral("polling→websocket");
+    s.upgradedAt = QDateTime::fromMSecsSinceEpoch(1765000000123, Qt::UTC);
+    const QJsonObject json = Protocol::toJson(s);
+    QCOMPARE(json.value(QStringLiteral("transport")).toString(), QStringLiteral("polling→websocket"));
+    const SessionSnapshot back = Protocol::sessionFromJson(json);
+    QCOMPARE(back.transport, s.transport);
+    QCOMPARE(back.upgradedAt, s.upgradedAt);
+    // A host from before Engine.IO sends neither: its sessions are WebSockets.
+    QJsonObject old = json;
+    old.remove(QStringLiteral("transport"));
+    old.remove(QStringLiteral("upgradedAt"));
+    QCOMPARE(Protocol::sessionFromJson(old).transport, QStringLiteral("websocket"));
+    QVERIFY(!Protocol::sessionFromJson(old).upgradedAt.isValid());
 }
 
 void tst_EngineIo::nothingLeaks()
