@@ -435,8 +435,11 @@ void HostServerPrivate::upgraded(QWebSocket *socket, ConnectionSocket *tcp, cons
         return;
     }
     if (!p.engineIoPath.isEmpty()) {
-        logHandshake(p, HandshakeRecord::Outcome::Upgraded, 101, tcp->responseHead, QStringLiteral("Engine.IO"),
-                     p.query.contains(QLatin1String("sid=")) ? 0 : nextSessionId);
+        // An upgrade of a polling session opens none; a WebSocket-only one does.
+        const bool upgrade = !EngineIoCodec::parseQuery(p.query.toUtf8()).sid.isEmpty();
+        logHandshake(p, HandshakeRecord::Outcome::Upgraded, 101, tcp->responseHead,
+                     upgrade ? QStringLiteral("Engine.IO upgrade") : QStringLiteral("Engine.IO"),
+                     upgrade ? 0 : nextSessionId);
         engineIo->upgraded(socket, tcp, p);
         return;
     }
