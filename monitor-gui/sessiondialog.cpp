@@ -87,6 +87,9 @@ void SessionDialog::refresh()
     html += row(tr("Path"), s.query.isEmpty() ? s.path : s.path + QLatin1Char('?') + s.query);
     html += row(tr("Route"), s.route.isEmpty() ? QStringLiteral("–") : s.route + QStringLiteral(" (") + s.pluginId + QLatin1Char(')'));
     html += row(tr("Subprotocol"), s.subprotocol.isEmpty() ? tr("none") : s.subprotocol);
+    html += row(tr("Transport"), s.upgradedAt.isValid()
+                    ? tr("%1, upgraded at %2").arg(s.transport, s.upgradedAt.toLocalTime().toString(Qt::ISODate))
+                    : s.transport);
     html += row(tr("Connected at"), s.connectedAt.toLocalTime().toString(Qt::ISODate));
     html += row(tr("State"), closed ? tr("closed") : Protocol::stateName(s.state));
     html += row(tr("In"), counters(s.in));

@@ -61,6 +61,7 @@ QVariant SessionsModel::headerData(int section, Qt::Orientation orientation, int
     case State: return tr("State");
     case Subject: return tr("Subject");
     case Expires: return tr("Token expires");
+    case Transport: return tr("Transport");
     }
     return {};
 }
@@ -90,6 +91,7 @@ QVariant SessionsModel::data(const QModelIndex &index, int role) const
         case State: return Protocol::stateName(s.state);
         case Subject: return s.subject;
         case Expires: return s.tokenExpiresAt.isValid() ? s.tokenExpiresAt.toMSecsSinceEpoch() : std::numeric_limits<qint64>::max();
+        case Transport: return s.transport;
         }
         return {};
     }
@@ -127,6 +129,11 @@ QVariant SessionsModel::data(const QModelIndex &index, int role) const
         const qint64 left = now.secsTo(s.tokenExpiresAt);
         return left > 0 ? tr("in %1").arg(formatDuration(left)) : tr("%1 ago").arg(formatDuration(-left));
     }
+    case Transport:
+        // Engine.IO sessions (docs/fallback.md); an upgrade says when it happened.
+        return s.upgradedAt.isValid()
+                ? tr("%1 (at %2)").arg(s.transport, s.upgradedAt.toLocalTime().toString(QStringLiteral("HH:mm:ss")))
+                : s.transport;
     }
     return {};
 }

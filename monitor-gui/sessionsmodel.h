@@ -21,7 +21,7 @@ class SessionsModel final : public QAbstractTableModel
     Q_OBJECT
 public:
     enum Column { Id, Address, Route, Path, Subprotocol, ConnectedFor, MessagesIn, MessagesOut, BytesIn, BytesOut,
-                  LastActivity, PingRtt, State, Subject, Expires, ColumnCount };
+                  LastActivity, PingRtt, State, Subject, Expires, Transport, ColumnCount };
     //! Sort by this role: it holds the raw value (numbers as numbers).
     static constexpr int SortRole = Qt::UserRole;
     static constexpr int IdRole = Qt::UserRole + 1;

@@ -63,13 +63,15 @@ bool HandshakeGate::admit(ConnectionSocket *socket, PendingHandshake &p, const R
     QList<QByteArray> offered = subprotocolHeader;
     const QByteArray token = bearerToken(head, &offered);
     p.bearerOffered = offered.size() != subprotocolHeader.size();
+    // Engine.IO's "<path>/engine.io/" is checked as the path it serves (docs/fallback.md).
+    const QString &path = p.engineIoPath.isEmpty() ? p.path : p.engineIoPath;
     // A browser from an origin the route does not allow: 403, before anything else is
     // looked at (its token included).
-    if (!p.admin && !m_host->originAllowed(route, p.path, p.origin)) {
+    if (!p.admin && !m_host->originAllowed(route, path, p.origin)) {
         refuse(socket, 403, "origin " + head.header("Origin").left(200) + " is not allowed on " + route.toUtf8());
         return false;
     }
-    if (!p.admin && m_host->requiresToken(route, p.path)) {
+    if (!p.admin && m_host->requiresToken(route, path)) {
         // Checked before the upgrade: a client without a valid token never becomes a
         // session. What was wrong goes to the log, not to the client.
         p.tokenRequired = true;

@@ -184,8 +184,24 @@ void HandshakeGate::onAccepted(ConnectionSocket *socket)
         socket->deleteLater();
         return;
     }
+    admitConnection(socket, false);
+}
 
+void HandshakeGate::adopt(ConnectionSocket *socket)
+{
+    socket->setParent(this);
+    if (m_stopping) {
+        socket->abort();
+        socket->deleteLater();
+        return;
+    }
+    admitConnection(socket, true);
+}
+
+void HandshakeGate::admitConnection(ConnectionSocket *socket, bool keptAlive)
+{
     PendingHandshake p;
+    p.keptAlive = keptAlive;
     p.peerHostAddress = socket->peerAddress();
     p.peerAddress = normalizedAddress(p.peerHostAddress);
     p.peerPort = socket->peerPort();
@@ -200,7 +216,7 @@ void HandshakeGate::onAccepted(ConnectionSocket *socket)
     } else if (!p.viaProxy && m_connectionsPerIp.value(p.peerAddress) >= m_config.maxConnectionsPerIp) {
         p.refuseStatus = 429;
         p.refuseReason = "too many connections from your address";
-    } else if (!p.viaProxy && !admitConnectRate(p.peerAddress)) {
+    } else if (!p.viaProxy && !keptAlive && !admitConnectRate(p.peerAddress)) {
         p.refuseStatus = 429;
         p.refuseReason = "more than " + QByteArray::number(m_config.maxConnectsPerIpPerSecond)
                 + " new connections a second from your address";
@@ -233,7 +249,11 @@ void HandshakeGate::onAccepted(ConnectionSocket *socket)
     socket->setReadBufferSize(m_config.maxRequestHeadBytes + 1);
     connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onReadyRead(socket); });
     connect(socket, &QTcpSocket::disconnected, this, [this, socket] { onGone(socket); });
-    if (socket->bytesAvailable() > 0)
+    // A pipelined request on a kept-alive connection waits for the event loop: reading
+    // it here would nest one request's handling in the last one's reply.
+    if (keptAlive && socket->bytesAvailable() > 0)
+        QTimer::singleShot(0, socket, [this, socket] { onReadyRead(socket); });
+    else if (socket->bytesAvailable() > 0)
         onReadyRead(socket);
 }
 
@@ -286,6 +306,9 @@ void HandshakeGate::onReadyRead(ConnectionSocket *socket)
         respondAndClose(socket, *response);
         return;
     }
+    QString routePath = path;
+    if (routeEngineIo(socket, p, head, headLength, &routePath))
+        return;
     if (path == QLatin1String(Protocol::AdminPath) && m_config.adminEnabled) {
         // The operator must be able to attach to a host at its connection limit:
         // admin connections have their own limit and never count as sessions.
@@ -309,7 +332,7 @@ void HandshakeGate::onReadyRead(ConnectionSocket *socket)
         refuse(socket, p.refuseStatus, p.refuseReason);
         return;
     }
-    const auto [pluginId, route] = p.admin ? std::pair<QString, QString>() : m_host->routeFor(path);
+    const auto [pluginId, route] = p.admin ? std::pair<QString, QString>() : m_host->routeFor(routePath);
     if (!p.admin && pluginId.isEmpty()) {
         refuse(socket, 404, "no handler serves " + head.path());
         return;
@@ -428,6 +451,10 @@ void HandshakeGate::onTimeout(ConnectionSocket *socket)
         socket->abort();
         return;
     }
+    if (it->keptAlive && socket->bytesAvailable() == 0) {
+        socket->abort();   // an idle kept-alive connection: no request, nothing to log
+        return;
+    }
     if (it->refuseStatus != 0) {
         // Over a limit and still no complete head: say so without waiting longer.
         refuse(socket, it->refuseStatus, it->refuseReason);
@@ -485,7 +512,7 @@ void HandshakeGate::onGone(ConnectionSocket *socket)
         log(it.value(), HandshakeRecord::Outcome::Refused, status, response,
             QStringLiteral("refused by Qt WebSockets"));
         m_handedOverByPeer.remove({it->peerHostAddress, it->peerPort});
-    } else if (!it->responded) {
+    } else if (!it->responded && !(it->keptAlive && socket->bytesAvailable() == 0)) {
         if (it->requestHead.isEmpty())
             it->requestHead = socket->peek(qMin<qint64>(socket->bytesAvailable(), m_config.maxRequestHeadBytes));
         log(it.value(), HandshakeRecord::Outcome::Dropped, 0, {},

@@ -73,6 +73,8 @@ struct PendingHandshake
     bool adminReadOnly = false;    // ... with the read-only token
     bool http = false;             // a plain HTTP request (/metrics ...): not logged as a handshake
     bool headOnly = false;         // a HEAD request: every answer is sent without its body
+    QString engineIoPath;          // under "<path>/engine.io/": that path (docs/fallback.md), else empty
+    bool keptAlive = false;        // the next request on a kept-alive connection (Engine.IO polling)
     bool tokenRequired = false;    // its route takes a bearer token (logged redacted)
     bool bearerOffered = false;    // a "bearer.<token>" subprotocol came (logged redacted)
     std::optional<TokenClaims> token;   // the verified bearer token, on such a route
@@ -117,6 +119,12 @@ public:
         virtual void refused(const QString &peerAddress, int status, const QString &reason) = 0;
         //! A connection to the TLS port that never became a TLS session (to count and log).
         virtual void tlsFailed(const QString &peerAddress, const QString &reason) = 0;
+        //! An Engine.IO request that is not an upgrade: \a socket (its head, \a headLength
+        //! bytes, still unread) is the host's now.
+        virtual void engineIoRequest(ConnectionSocket *socket, const PendingHandshake &p, const RequestHead &head,
+                                     qsizetype headLength) = 0;
+        //! Whether an Engine.IO session has the id \a sid.
+        virtual bool engineIoKnows(const QByteArray &sid) const = 0;
 
     protected:
         ~GateHost() = default;
@@ -140,6 +148,9 @@ public:
     void finish();
 
     int pendingCount() const { return int(m_pending.size()); }
+    //! A kept-alive connection is back for its next request (Engine.IO polling): read
+    //! and checked as a new connection, except that its idle end is not logged.
+    void adopt(ConnectionSocket *socket);
     //! A session from \a peerAddress ended: it no longer counts toward its address's limit.
     void releaseAddress(const QString &peerAddress);
     //! Every subprotocol some plugin speaks: Qt answers with the one the gate chose.
@@ -153,6 +164,11 @@ private:
     void onIncoming(qintptr socketDescriptor);
     void onEncrypted(QSslSocket *tls);
     void onAccepted(ConnectionSocket *socket);
+    void admitConnection(ConnectionSocket *socket, bool keptAlive);
+    //! Engine.IO under a plugin route (handshakeengineio.cpp): true once \a p was handed
+    //! over or refused; else \a routePath is the path to route and the checks go on.
+    bool routeEngineIo(ConnectionSocket *socket, PendingHandshake &p, const RequestHead &head,
+                       qsizetype headLength, QString *routePath);
     void onReadyRead(ConnectionSocket *socket);
     void onGone(ConnectionSocket *socket);
     void onTimeout(ConnectionSocket *socket);

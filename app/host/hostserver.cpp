@@ -179,6 +179,7 @@ bool HostServer::start()
         gate->setCapture(d->capture.get());
     }
     d->gate = gate;
+    d->engineIo = new EngineIoServer(d->config, d.get(), d.get(), this);
 
     // The files as they were before loading: the watcher reports any change after this.
     const QStringList pluginDirs = d->pluginDirs();
@@ -354,6 +355,9 @@ void HostServerPrivate::finishStop()
     gate->setCapture(nullptr);
     gate->deleteLater();
     gate = nullptr;
+    engineIo->stop();
+    engineIo->deleteLater();
+    engineIo = nullptr;
     statsTimer.stop();
     if (admin) {
         admin->abortAll();
@@ -465,6 +469,15 @@ void HostServerPrivate::upgraded(QWebSocket *socket, ConnectionSocket *tcp, cons
         QObject::connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
         QTimer::singleShot(1000, socket, [socket] { socket->abort(); });
         socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("plugin %1 was unloaded").arg(p.pluginId));
+        return;
+    }
+    if (!p.engineIoPath.isEmpty()) {
+        // An upgrade of a polling session opens none; a WebSocket-only one does.
+        const bool upgrade = !EngineIoCodec::parseQuery(p.query.toUtf8()).sid.isEmpty();
+        logHandshake(p, HandshakeRecord::Outcome::Upgraded, 101, tcp->responseHead,
+                     upgrade ? QStringLiteral("Engine.IO upgrade") : QStringLiteral("Engine.IO"),
+                     upgrade ? 0 : nextSessionId);
+        engineIo->upgraded(socket, tcp, p);
         return;
     }
     logHandshake(p, HandshakeRecord::Outcome::Upgraded, 101, tcp->responseHead, QString(), nextSessionId);

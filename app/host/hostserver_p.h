@@ -9,6 +9,7 @@
 #include "admintoken_p.h"
 #include "originpolicy_p.h"
 #include "capturerecorder_p.h"
+#include "engineioserver_p.h"
 #include "frameencoder_p.h"
 #include "handshakegate_p.h"
 #include "handshakelog_p.h"
@@ -50,7 +51,8 @@ class ProcessHandler;
  */
 class HostServerPrivate final : public Internal::HandshakeGate::GateHost,
                                 public Internal::AdminHost,
-                                public Internal::SessionEvents
+                                public Internal::SessionEvents,
+                                public Internal::EngineIoServer::Host
 {
 public:
     explicit HostServerPrivate(HostServer *q);
@@ -79,6 +81,14 @@ public:
     void upgraded(QWebSocket *socket, Internal::ConnectionSocket *tcp, const Internal::PendingHandshake &p) override;
     void refused(const QString &peerAddress, int status, const QString &reason) override;
     void tlsFailed(const QString &peerAddress, const QString &reason) override;
+    // Engine.IO: the gate's and the Engine.IO server's side (engineiohost.cpp)
+    void engineIoRequest(Internal::ConnectionSocket *socket, const Internal::PendingHandshake &p,
+                         const Internal::RequestHead &head, qsizetype headLength) override;
+    bool engineIoKnows(const QByteArray &sid) const override;
+    Internal::Session *openEngineIoSession(const Internal::PendingHandshake &p, const QString &path,
+                                           const QString &query, const QString &transportName,
+                                           const std::function<Internal::SessionTransport *(Internal::Session *)> &make) override;
+    void keepAlive(Internal::ConnectionSocket *socket) override;
 
     // AdminHost: the host's state as protocol values (adminhost.cpp)
     Protocol::Snapshot snapshot() const override;
@@ -109,6 +119,10 @@ public:
 
     // Session lifecycle and heartbeat (sessions.cpp)
     void openSession(QWebSocket *socket, Internal::ConnectionSocket *tcp, const Internal::PendingHandshake &p);
+    //! Opens a session for \a p on \a path with \a query over the transport \a make creates.
+    Internal::Session *openSession(const Internal::PendingHandshake &p, const QString &path, const QString &query,
+                                   const QString &subprotocol, const QString &transportName,
+                                   const std::function<Internal::SessionTransport *(Internal::Session *)> &make);
     void finishSession(Internal::Session *s);
     bool requestClose(Internal::Session *s, quint16 code, const QString &reason, CloseCause cause);
     void abortSession(Internal::Session *s, CloseCause cause, const QString &reason);
@@ -191,6 +205,7 @@ public:
     PluginRegistry registry;
     Internal::HandshakeGate *gate = nullptr;
     Internal::TlsCredentials *tls = nullptr;   // with --tls-cert only, while running
+    Internal::EngineIoServer *engineIo = nullptr;   // "<route>/engine.io/", while running
     Internal::HandshakeLog handshakeLog;
     Internal::AdminToken adminToken;
     Internal::OriginPolicy originPolicy;   // --allowed-origins, set at start()

@@ -159,9 +159,10 @@ QByteArray httpEndpointResponse(const RequestHead &head, const EndpointState &st
     if (head.path() == "/") {
         body = clientPage();
         contentType = "text/html; charset=utf-8";
-        // The page runs its own inline script and talks to this host's WebSockets only.
+        // The page runs its own inline script and talks to WebSockets, and to this host
+        // itself for its "polling only" switch (Engine.IO, docs/fallback.md).
         headers += "Content-Security-Policy: default-src 'none'; script-src 'unsafe-inline'; "
-                   "style-src 'unsafe-inline'; connect-src ws: wss:; base-uri 'none'; form-action 'none'\r\n"
+                   "style-src 'unsafe-inline'; connect-src ws: wss: 'self'; base-uri 'none'; form-action 'none'\r\n"
                    "X-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n";
     } else if (head.path() == "/metrics") {
         body = renderPrometheus(state.stats());

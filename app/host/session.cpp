@@ -38,6 +38,8 @@ SessionSnapshot Session::view() const
     }
     s.subject = info.subject;
     s.tokenExpiresAt = info.tokenExpiresAt;
+    s.transport = transportName;
+    s.upgradedAt = upgradedAt;
     return s;
 }
 

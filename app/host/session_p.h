@@ -122,6 +122,10 @@ public:
     RouteStats *routeStats = nullptr;        // this session's route aggregate, owned by the stats
 
     State state = State::Open;
+    //! "websocket", "polling", "polling→websocket" (Engine.IO, upgraded at upgradedAt)
+    //! or "engine.io websocket". Not in SessionInfo: its layout is the SDK's ABI.
+    QString transportName = QStringLiteral("websocket");
+    QDateTime upgradedAt;
     TrafficCounters in;
     TrafficCounters out;
     // Last activity as ms since the epoch: reading the clock into a QDateTime on every

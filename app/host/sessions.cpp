@@ -28,23 +28,33 @@ QString quotedOrNone(const QString &text)
 
 void HostServerPrivate::openSession(QWebSocket *ws, ConnectionSocket *tcp, const PendingHandshake &p)
 {
-    auto *s = new Session;
     WebSocketTransport::Limits limits;
     limits.maxFrameBytes = config.maxFrameBytes;
     limits.maxMessageBytes = config.maxMessageBytes;
     limits.lingerMs = std::max(config.shutdownGraceMs, 1000);
-    s->transport = new WebSocketTransport(s, ws, tcp, limits, this);
+    openSession(p, p.path, p.query, ws->subprotocol(), QStringLiteral("websocket"), [&](Session *s) {
+        return new WebSocketTransport(s, ws, tcp, limits, this);
+    });
+}
+
+Session *HostServerPrivate::openSession(const PendingHandshake &p, const QString &path, const QString &query,
+                                        const QString &subprotocol, const QString &transportName,
+                                        const std::function<SessionTransport *(Session *)> &make)
+{
+    auto *s = new Session;
+    s->transport = make(s);
+    s->transportName = transportName;
     s->handler = registry.handler(p.pluginId);
     s->context = contexts.at(p.pluginId).get();
 
     SessionInfo &info = s->info;
     info.id = nextSessionId++;
-    info.path = p.path;
-    info.query = p.query;
+    info.path = path;
+    info.query = query;
     info.route = p.route;
     info.peerAddress = p.peerAddress;
     info.peerPort = p.peerPort;
-    info.subprotocol = ws->subprotocol();
+    info.subprotocol = subprotocol;
     info.connectedAt = QDateTime::currentDateTimeUtc();
     s->pluginId = p.pluginId;
     s->origin = p.origin;
@@ -62,10 +72,10 @@ void HostServerPrivate::openSession(QWebSocket *ws, ConnectionSocket *tcp, const
     sessions.insert(info.id, s);
     heapTrimmer.opened(int(sessions.size()));
     s->context->sessionIds.insert(info.id);
-    qCInfo(lcHost).noquote() << QStringLiteral("session %1 opened: %2 port %3, %4 (plugin %5), subprotocol %6, origin %7")
+    qCInfo(lcHost).noquote() << QStringLiteral("session %1 opened: %2 port %3, %4 (plugin %5), subprotocol %6, origin %7, %8")
                                     .arg(info.id).arg(p.peerAddress).arg(p.peerPort)
                                     .arg(Protocol::oneLine(p.path), p.pluginId, quotedOrNone(info.subprotocol),
-                                         quotedOrNone(p.origin));
+                                         quotedOrNone(p.origin), transportName);
 
     // Watched from its first frame on (a greeting the plugin sends as it opens, too).
     if (admin && admin->wantsFrames(info.id, info.route)) {
@@ -82,6 +92,7 @@ void HostServerPrivate::openSession(QWebSocket *ws, ConnectionSocket *tcp, const
         if (q->isSignalConnected(openedSignal))
             Q_EMIT q->sessionOpened(s->view());
     }
+    return s;
 }
 
 void HostServerPrivate::textReceived(Session *s, const QString &text)

@@ -116,6 +116,9 @@ QJsonObject toJson(const SessionSnapshot &s)
         o.insert(key("subject"), s.subject);
     if (s.tokenExpiresAt.isValid())
         o.insert(key("tokenExpiresAt"), iso(s.tokenExpiresAt));
+    o.insert(key("transport"), s.transport);
+    if (s.upgradedAt.isValid())
+        o.insert(key("upgradedAt"), iso(s.upgradedAt));
     return o;
 }
 
@@ -151,6 +154,9 @@ SessionSnapshot sessionFromJson(const QJsonObject &o)
     s.closeFramesApartMs = qint64(frames.value(key("apartMs")).toDouble(-1));
     s.subject = o.value(key("subject")).toString();
     s.tokenExpiresAt = fromIso(o.value(key("tokenExpiresAt")));
+    // Hosts before Engine.IO send no transport: theirs are all WebSockets.
+    s.transport = o.value(key("transport")).toString(QStringLiteral("websocket"));
+    s.upgradedAt = fromIso(o.value(key("upgradedAt")));
     return s;
 }
 

@@ -67,6 +67,25 @@ try {
     await page.click("#connect");   // disconnects
     await page.waitForFunction(() => document.getElementById("state").textContent.startsWith("closed"), null, { timeout: 5000 });
 
+    step = "polling only: the same echo over Engine.IO long-polling";
+    await page.goto(`${base}/?connect=/echo&transport=polling`);
+    await page.waitForFunction(() => document.getElementById("state").textContent === "open", null, { timeout: 10000 });
+    const openLine = await page.textContent("#log li.event");
+    if (!openLine.includes("Engine.IO polling, sid "))
+        throw new Error(`the polling open is shown as "${openLine}"`);
+    await page.fill("#message", "over polling, ünïcode 👋");
+    await page.click("#sendText");
+    await page.waitForSelector("#log li.in pre:text-is('over polling, ünïcode 👋')", { timeout: 5000 });
+    await page.check("#hex");
+    await page.fill("#message", "00 1e ff");
+    await page.click("#sendBinary");
+    await page.waitForSelector("#log li.in pre:text-is('00 1e ff')", { timeout: 5000 });
+    await page.uncheck("#hex");
+    await page.fill("#code", "1000");
+    await page.fill("#reason", "");
+    await page.click("#close");
+    await page.waitForFunction(() => document.getElementById("state").textContent === "closed 1000", null, { timeout: 5000 });
+
     step = "a route nobody serves";
     await page.goto(`${base}/?connect=/nowhere`);
     await page.waitForFunction(() => document.getElementById("state").textContent === "closed 1006", null, { timeout: 10000 });

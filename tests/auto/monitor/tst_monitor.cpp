@@ -179,6 +179,7 @@ private Q_SLOTS:
     void pluginsTabReloadsUnloadsAndShowsEvents();
     void presentationFitsA1024By768ProjectorAndShowsSmallCounts();
     void rttHistoryIsKeptPerSessionFromTheTicks();
+    void clientsTableShowsTheTransport();
 };
 
 namespace {
@@ -1872,6 +1873,26 @@ void tst_Monitor::rttHistoryIsKeptPerSessionFromTheTicks()
     QCOMPARE(model.rttHistory(7).last(), qint64(149));
     model.remove({7});
     QVERIFY(model.rttHistory(7).isEmpty());
+}
+
+void tst_Monitor::clientsTableShowsTheTransport()
+{
+    // Engine.IO sessions (docs/fallback.md) say what carries them, an upgrade when.
+    SessionsModel model;
+    SessionSnapshot ws;
+    ws.id = 1;
+    SessionSnapshot upgraded;
+    upgraded.id = 2;
+    upgraded.transport = QStringLiteral("polling→websocket");
+    upgraded.upgradedAt = QDateTime::currentDateTimeUtc();
+    model.reset({ws, upgraded});
+    QCOMPARE(model.headerData(SessionsModel::Transport, Qt::Horizontal, Qt::DisplayRole).toString(),
+             QStringLiteral("Transport"));
+    QCOMPARE(model.index(0, SessionsModel::Transport).data().toString(), QStringLiteral("websocket"));
+    const QString shown = model.index(1, SessionsModel::Transport).data().toString();
+    QVERIFY2(shown.startsWith(QStringLiteral("polling→websocket (at ")), qPrintable(shown));
+    QCOMPARE(model.index(1, SessionsModel::Transport).data(SessionsModel::SortRole).toString(),
+             QStringLiteral("polling→websocket"));
 }
 
 QTEST_MAIN(tst_Monitor)

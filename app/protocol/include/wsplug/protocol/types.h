@@ -84,6 +84,10 @@ struct SessionSnapshot
     qint64 closeFramesApartMs = -1;
     QString subject;              //!< the bearer token's "sub", empty without one
     QDateTime tokenExpiresAt;     //!< the bearer token's "exp"; null without one
+    //! What carries it: "websocket", or Engine.IO's "polling", "polling→websocket"
+    //! (upgraded at upgradedAt) or "engine.io websocket" (docs/fallback.md).
+    QString transport = QStringLiteral("websocket");
+    QDateTime upgradedAt;
 };
 QString stateName(SessionSnapshot::State state);
 SessionSnapshot::State stateFromName(const QString &name);   //!< Open if unknown
