@@ -4,7 +4,9 @@
 
 #include <wsplug/protocol/adminprotocol.h>
 
+#include "busenvelope_p.h"
 #include "originpolicy_p.h"
+#include "redisaddress_p.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -80,6 +82,10 @@ const QList<HostConfig::IntSetting> &HostConfig::intSettings()
                            "Milliseconds a session may stay past its token's exp before it is closed with 4001"),
         WSPLUG_INT_SETTING(jwtClockSkewSeconds, int, 0, 600, "jwt-clock-skew",
                            "Seconds of clock skew allowed when checking a token's exp and nbf"),
+        WSPLUG_INT_SETTING(clusterQueueSize, int, 0, 10000000, "cluster-queue",
+                           "Publishes queued while Redis is away; more are refused and counted"),
+        WSPLUG_INT_SETTING(clusterTimeoutMs, int, 50, 600000, "cluster-timeout",
+                           "Milliseconds for a Redis connect or command before the connection is dropped and retried"),
         WSPLUG_INT_SETTING(maxAdminConnections, int, 1, 1000, nullptr, "Admin clients at once; over it: HTTP 503"),
         WSPLUG_INT_SETTING(pluginSettleMs, int, 50, 60000, nullptr,
                            "Milliseconds a new or changed plugin file must stay unchanged before it is loaded"),
@@ -111,6 +117,12 @@ const QList<HostConfig::TextSetting> &HostConfig::textSettings()
         {"adminReadToken", "admin-read-token", "token",
          "A read-only admin token: it may watch the host (snapshot, sessions, handshakes, frames) but not "
          "close, kick, send or load plugins.", &HostConfig::adminReadToken, nullptr},
+        {"redis", "redis", "url",
+         "Join a cluster through Redis at redis://HOST[:PORT][/DB]: plugins' bus channels reach every host "
+         "(docs/scale-out.md).", &HostConfig::redisUrl, nullptr},
+        {"nodeId", "node-id", "name",
+         "This host's name in the cluster, 1-64 of A-Z a-z 0-9 _ . : - (default: host name:port).",
+         &HostConfig::nodeId, nullptr},
     };
     return settings;
 }
@@ -178,6 +190,7 @@ bool HostConfig::loadJson(const QByteArray &json, QString *errorString)
         }
         if (bool *flag = key == QLatin1String("adminEnabled") ? &next.adminEnabled
                        : key == QLatin1String("metricsEnabled") ? &next.metricsEnabled
+                       : key == QLatin1String("readyNeedsCluster") ? &next.readyNeedsCluster
                        : key == QLatin1String("pageEnabled") ? &next.pageEnabled
                        : key == QLatin1String("watchPlugins") ? &next.watchPlugins
                        : key == QLatin1String("upgradeWithoutSubprotocol") ? &next.upgradeWithoutSubprotocol : nullptr) {
@@ -327,6 +340,11 @@ bool HostConfig::validate(QString *errorString) const
                 return fail(QStringLiteral("%1 may only have letters, digits and - . _ ~").arg(QLatin1String(what)));
         }
     }
+    QString redisError;
+    if (!redisUrl.isEmpty() && !Internal::RedisAddress::parse(redisUrl, &redisError))
+        return fail(QStringLiteral("redis: %1").arg(redisError));
+    if (!nodeId.isEmpty() && !Internal::BusEnvelope::isValidName(nodeId.toUtf8()))
+        return fail(QStringLiteral("node-id: 1-64 of A-Z a-z 0-9 _ . : - expected"));
     if (!adminReadToken.isEmpty() && adminReadToken == adminToken)
         return fail(QStringLiteral("the read-only admin token must differ from the admin token"));
     return true;

@@ -9,6 +9,7 @@
 #include "admintoken_p.h"
 #include "originpolicy_p.h"
 #include "capturerecorder_p.h"
+#include "clusterengine_p.h"
 #include "frameencoder_p.h"
 #include "handshakegate_p.h"
 #include "handshakelog_p.h"
@@ -188,6 +189,10 @@ public:
     Internal::StatsCollector stats;
     Internal::AdminChannel *admin = nullptr;
     std::unique_ptr<Internal::CaptureRecorder> capture;   // with --capture only (capturerecorder.cpp)
+    //! The cluster bus under the plugins' ClusterBus, while running; local without --redis.
+    std::unique_ptr<Internal::ClusterEngine> cluster;
+    //! Makes the cluster engine for config (hostserver.cpp); after every plugin context is gone, reset it.
+    void startCluster();
 
     QHash<SessionId, Internal::Session *> sessions;
     //! Finished sessions whose deleteLater() is still pending; deleted with the host.

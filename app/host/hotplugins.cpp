@@ -139,6 +139,7 @@ bool HostServerPrivate::loadPluginFile(const QString &filePath, QString *errorSt
     context->build = build;
     // The new build starts while the old one still serves: no moment without a handler.
     if (!initializePlugin(registry.handlerOf(build), context.get(), &why)) {
+        context->dropBus();   // before refuseBuild() unloads the library
         registry.refuseBuild(build, why);
         refusedPlugin(path, why);
         if (errorString)
