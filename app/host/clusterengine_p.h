@@ -72,6 +72,7 @@ public:
     bool isUp() const { return !isClustered() || m_up; }
     QByteArray nodeId() const { return m_options.nodeId; }
     QString lastError() const { return m_lastError; }
+    QString address() const { return m_options.redis ? m_options.redis->toString() : QString(); }
     int queuedCount() const { return int(m_queue.size()); }
     const Counters &counters() const { return m_counters; }
 

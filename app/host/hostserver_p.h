@@ -82,6 +82,7 @@ public:
     // AdminHost: the host's state as protocol values (adminhost.cpp)
     Protocol::Snapshot snapshot() const override;
     HostStats currentStats() const override;
+    Protocol::ClusterInfo clusterInfo() const override;
     QList<SessionSnapshot> sessionList() const override;
     std::optional<SessionSnapshot> findSession(SessionId id) const override;
     std::optional<HandshakeRecord> handshake(quint64 id) const override { return handshakeLog.find(id); }

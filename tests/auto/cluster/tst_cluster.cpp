@@ -75,6 +75,23 @@ qint64 metric(quint64 port, const char *name)
     return m.hasMatch() ? m.captured(1).toLongLong() : -1;
 }
 
+//! The "cluster" object of the admin channel's snapshot (on attach) or latest tick.
+class AdminWatch : public QObject
+{
+public:
+    explicit AdminWatch(quint16 port)
+    {
+        connect(&socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
+            const QJsonObject o = QJsonDocument::fromJson(text.toUtf8()).object();
+            if (o.contains(QLatin1String("cluster")))
+                cluster = o.value(QLatin1String("cluster")).toObject();
+        });
+        socket.open(wsUrl(port, QStringLiteral("/_admin?token=cluster-admin-token")));
+    }
+    QWebSocket socket;
+    QJsonObject cluster;
+};
+
 int readyStatus(quint16 port)
 {
     return statusCode(httpGet(port, "/readyz"));
@@ -131,6 +148,7 @@ std::unique_ptr<HostServer> tst_Cluster::host(const QString &node, const QVarian
     c.nodeId = node;
     c.clusterQueueSize = queue;
     c.clusterTimeoutMs = 1000;
+    c.adminToken = QStringLiteral("cluster-admin-token");
     QVariantMap settings = broadcast;
     if (!settings.contains(QStringLiteral("ticker")))
         settings.insert(QStringLiteral("ticker"), QVariantMap{{QStringLiteral("enabled"), false}});
@@ -274,9 +292,15 @@ void tst_Cluster::redisAwayKeepsLocalDeliveryAndQueuedMessagesArriveOnceWhenBack
     pubA.socket.sendTextMessage(QStringLiteral("before"));
     QTRY_COMPARE(subB.payloads(), QStringList{QStringLiteral("before")});
 
+    AdminWatch admin(a->serverPort());
+    QTRY_COMPARE(admin.cluster.value(QLatin1String("node")).toString(), QStringLiteral("node-a"));
+    QVERIFY(admin.cluster.value(QLatin1String("up")).toBool());
+
     m_redis->kill();
     QTRY_COMPARE_WITH_TIMEOUT(metric(a->serverPort(), "wsplug_cluster_up"), 0, 5000);
     QCOMPARE(readyStatus(a->serverPort()), 503);
+    QTRY_VERIFY(!admin.cluster.value(QLatin1String("up")).toBool());   // the monitor sees it in the next tick
+    QVERIFY(!admin.cluster.value(QLatin1String("lastError")).toString().isEmpty());
     for (int i = 0; i < 5; ++i)
         pubA.socket.sendTextMessage(QStringLiteral("away %1").arg(i));
     // This host's subscribers still get them; the other host's cannot yet.
