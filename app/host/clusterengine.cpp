@@ -101,8 +101,15 @@ ClusterEngine::ClusterEngine(const Options &options, QObject *parent)
             if (!channel.startsWith("wsplug:"))
                 return;
             if (kind == "subscribe") {
-                if (auto it = m_channels.find(channel.mid(7)); it != m_channels.end() && !it->epoch.isEmpty())
+                const auto it = m_channels.find(channel.mid(7));
+                if (it == m_channels.end())
+                    return;
+                it->confirmed = true;
+                const auto waiting = std::exchange(it->afterConfirm, {});
+                if (!it->epoch.isEmpty())
                     recover(channel.mid(7));
+                for (const auto &call : waiting)
+                    call();
                 return;
             }
             onPush(channel.mid(7), payload);
@@ -167,6 +174,11 @@ void ClusterEngine::onConnectionLost(const QString &why)
     for (Channel &c : m_channels) {
         c.recovering = false;
         c.held.clear();
+        c.confirmed = false;
+        // They would wait for a confirmation that may never come: answered now.
+        const auto waiting = std::exchange(c.afterConfirm, {});
+        for (const auto &call : waiting)
+            later(call);
     }
     if (m_up) {
         m_up = false;
@@ -348,6 +360,9 @@ void ClusterEngine::unsubscribe(quint64 id)
         return;
     it->subscribers.removeOne(id);
     if (it->subscribers.isEmpty()) {
+        const auto waiting = std::exchange(it->afterConfirm, {});
+        for (const auto &call : waiting)
+            later(call);   // read now: nobody here waits for live messages any more
         m_channels.erase(it);
         if (isClustered() && m_up)
             m_pubsub->unsubscribe("wsplug:" + channel);
@@ -432,6 +447,18 @@ void ClusterEngine::history(const QByteArray &channel, const QString &epoch, qui
         BusHistory h;
         h.error = QStringLiteral("cluster unavailable");
         return later([done, h] { done(h); });
+    }
+    if (const auto it = m_channels.find(channel); it != m_channels.end() && !it->confirmed) {
+        it->afterConfirm.append([this, channel, epoch, offset, limit, done] {
+            if (m_up) {
+                readHistory(channel, epoch, offset, limit, done);
+            } else {
+                BusHistory h;
+                h.error = QStringLiteral("cluster unavailable");
+                done(h);
+            }
+        });
+        return;
     }
     readHistory(channel, epoch, offset, limit, std::move(done));
 }

@@ -97,6 +97,10 @@ private:
         quint64 offset = 0;
         bool recovering = false;  // reading what was missed; live messages wait in `held`
         QList<BusMessage> held;
+        bool confirmed = false;   // Redis confirmed the SUBSCRIBE
+        //! history() calls made before that: a read before the subscription is live
+        //! could miss a message published in between.
+        QList<std::function<void()>> afterConfirm;
     };
     struct Queued
     {

@@ -35,10 +35,30 @@ struct ChatRefresh
     QJsonValue id = QJsonValue(QJsonValue::Undefined);   //!< the request's "id", echoed
 };
 
+//! Cluster mode: a room message for the cluster bus, whose offset becomes its seq.
+struct ChatPublish
+{
+    SessionId from = 0;
+    QString room;
+    QByteArray data;   //!< {"from", "text", "ts"}: messageEvent() makes the event of it
+};
+
+//! Cluster mode: a join or resume whose answer waits for the room's history on the bus.
+struct ChatReplay
+{
+    SessionId session = 0;
+    QString room;
+    QJsonObject answer;   //!< "joined" or "resumed" without lastSeq, history, complete, missed
+    qint64 lastSeq = -1;  //!< -1: a plain join (the last historySize messages)
+    QString epoch;        //!< the client's epoch, empty if it sent none
+};
+
 //! What the plugin must do after one input: send these, in order, then maybe close.
 struct ChatResult
 {
     QList<ChatOutgoing> outgoing;
+    QList<ChatPublish> publishes;         //!< cluster mode only
+    std::optional<ChatReplay> replay;     //!< cluster mode only: after outgoing
     std::optional<ChatRefresh> refresh;   //!< hand this token to the host, then answer
     bool close = false;
     quint16 closeCode = 0;
@@ -71,6 +91,20 @@ class ChatProtocol
 public:
     explicit ChatProtocol(const ChatSettings &settings = {});
 
+    /*!
+        Cluster mode (several hosts, PROTOCOL.md "Several hosts"): room messages and their
+        history live on the cluster bus. say gives a ChatPublish instead of a local seq,
+        join and resume give a ChatReplay instead of replaying local history; the plugin
+        hands back what the bus delivers through messageEvent().
+    */
+    void setClustered(bool clustered) { m_clustered = clustered; }
+    //! The "message" event of a bus message (\a data from a ChatPublish) with \a seq;
+    //! byte for byte the same on every host and in every replay. Empty if \a data is not ours.
+    static QString messageEvent(const QString &room, qint64 seq, const QByteArray &data);
+    //! The local sessions in \a room; empty for an unknown room.
+    QList<SessionId> membersOf(const QString &room) const;
+    //! Cluster mode: the room's latest seq as the bus delivered it (for "rooms").
+    void noteSeq(const QString &room, qint64 seq);
 
     void sessionOpened(SessionId session, qint64 nowMs);
     //! The answer to \a refresh: "refreshed" with the new expiry (null: none), or an
@@ -165,7 +199,10 @@ private:
                    qint64 nowMs);
     Room *memberRoom(const SessionState &state, const QString &name);
 
+    static std::optional<Problem> readEpoch(const Request &request, QString *epoch);
+
     ChatSettings m_settings;
+    bool m_clustered = false;
     QHash<SessionId, SessionState> m_sessions;
     QHash<QString, Room> m_rooms;
 };

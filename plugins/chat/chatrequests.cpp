@@ -33,6 +33,9 @@ ChatProtocol::Outcome ChatProtocol::join(SessionId session, SessionState &state,
         return problem;
     if (auto problem = readLastSeq(request, false, &lastSeq))
         return problem;
+    QString epoch;
+    if (auto problem = readEpoch(request, &epoch))
+        return problem;
 
     if (state.rooms.contains(roomName)) {
         return Problem{QStringLiteral("already_in_room"),
@@ -83,6 +86,17 @@ ChatProtocol::Outcome ChatProtocol::join(SessionId session, SessionState &state,
     QJsonArray members;
     for (const Member &member : std::as_const(room.members))
         members.append(member.nick);
+    if (m_clustered) {
+        ChatReplay replay{session, roomName,
+                          withId(QJsonObject{{QStringLiteral("type"), QStringLiteral("joined")},
+                                             {QStringLiteral("room"), roomName},
+                                             {QStringLiteral("nick"), nick},
+                                             {QStringLiteral("self"), true},
+                                             {QStringLiteral("members"), members}}, request),
+                          lastSeq, epoch};
+        result->replay = replay;
+        return std::nullopt;
+    }
     const Replay replay = replayAfter(room, lastSeq);
     QJsonObject joined{
         {QStringLiteral("type"), QStringLiteral("joined")},
@@ -154,7 +168,7 @@ void ChatProtocol::leaveRoom(ChatResult *result, SessionId session, SessionState
     }
 }
 
-ChatProtocol::Outcome ChatProtocol::say(SessionId, SessionState &state,
+ChatProtocol::Outcome ChatProtocol::say(SessionId session, SessionState &state,
                                                        const Request &request, ChatResult *result,
                                                        qint64 nowMs)
 {
@@ -168,6 +182,13 @@ ChatProtocol::Outcome ChatProtocol::say(SessionId, SessionState &state,
     if (!room)
         return notInRoom(roomName);
 
+    if (m_clustered) {
+        const QJsonObject data{{QStringLiteral("from"), state.rooms.value(roomName)},
+                               {QStringLiteral("text"), text},
+                               {QStringLiteral("ts"), double(nowMs)}};
+        result->publishes.append({session, roomName, encode(data).toUtf8()});
+        return std::nullopt;
+    }
     const qint64 seq = ++room->lastSeq;
     const QString event = encode(QJsonObject{
         {QStringLiteral("type"), QStringLiteral("message")},
@@ -290,9 +311,19 @@ ChatProtocol::Outcome ChatProtocol::resume(SessionId session,
         return problem;
     if (auto problem = readLastSeq(request, true, &lastSeq))
         return problem;
+    QString epoch;
+    if (auto problem = readEpoch(request, &epoch))
+        return problem;
     const Room *room = memberRoom(state, roomName);
     if (!room)
         return notInRoom(roomName);
+    if (m_clustered) {
+        result->replay = ChatReplay{session, roomName,
+                                    withId(QJsonObject{{QStringLiteral("type"), QStringLiteral("resumed")},
+                                                       {QStringLiteral("room"), roomName}}, request),
+                                    lastSeq, epoch};
+        return std::nullopt;
+    }
 
     const Replay replay = replayAfter(*room, lastSeq);
     QJsonObject resumed{

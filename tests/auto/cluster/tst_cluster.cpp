@@ -92,6 +92,60 @@ public:
     QJsonObject cluster;
 };
 
+//! A chat client: every event it received, parsed.
+class ChatClient : public QObject
+{
+public:
+    ChatClient(quint16 port)
+    {
+        connect(&socket, &QWebSocket::textMessageReceived, this, [this](const QString &t) {
+            events.append(QJsonDocument::fromJson(t.toUtf8()).object());
+        });
+        socket.open(wsUrl(port, QStringLiteral("/chat")));
+    }
+    bool waitOpen()
+    {
+        return QTest::qWaitFor([this] { return socket.state() == QAbstractSocket::ConnectedState; }, 5000);
+    }
+    void send(const QJsonObject &o) { socket.sendTextMessage(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact))); }
+    QList<QJsonObject> ofType(const QString &type) const
+    {
+        QList<QJsonObject> out;
+        for (const QJsonObject &e : events) {
+            if (e.value(QLatin1String("type")).toString() == type)
+                out.append(e);
+        }
+        return out;
+    }
+    //! The texts of the "message" events, in order.
+    QStringList texts() const
+    {
+        QStringList out;
+        for (const QJsonObject &e : ofType(QStringLiteral("message")))
+            out.append(e.value(QLatin1String("text")).toString());
+        return out;
+    }
+    QList<qint64> seqs() const
+    {
+        QList<qint64> out;
+        for (const QJsonObject &e : ofType(QStringLiteral("message")))
+            out.append(e.value(QLatin1String("seq")).toInteger());
+        return out;
+    }
+    QWebSocket socket;
+    QList<QJsonObject> events;
+};
+
+QJsonObject join(const QString &room, const QString &nick)
+{
+    return {{QStringLiteral("type"), QStringLiteral("join")}, {QStringLiteral("room"), room}, {QStringLiteral("nick"), nick}};
+}
+
+QJsonObject say(const QString &room, const QString &text)
+{
+    return {{QStringLiteral("type"), QStringLiteral("say")}, {QStringLiteral("room"), room}, {QStringLiteral("text"), text}};
+}
+
 int readyStatus(quint16 port)
 {
     return statusCode(httpGet(port, "/readyz"));
@@ -114,6 +168,11 @@ private Q_SLOTS:
     void redisAwayKeepsLocalDeliveryAndQueuedMessagesArriveOnceWhenBack();
     void redisRestartedEmptyIsANewEpoch();
     void badRedisUrlIsRefused();
+
+    void chatRoomIsOneAcrossHosts();
+    void chatClientMovedToAnotherHostResumesExactly();
+    void chatResumeAfterRedisCameBackEmptyIsRefusedClearly();
+    void chatSayWhileRedisIsAwayIsRefused();
 
 private:
     std::unique_ptr<HostServer> host(const QString &node, const QVariantMap &broadcast = {}, int queue = 10000);
@@ -339,6 +398,130 @@ void tst_Cluster::badRedisUrlIsRefused()
     h.setConfig(c);
     QVERIFY(!h.start());
     QVERIFY2(h.errorString().startsWith(QLatin1String("redis: ")), qPrintable(h.errorString()));
+}
+
+void tst_Cluster::chatRoomIsOneAcrossHosts()
+{
+    auto a = host(QStringLiteral("node-a"));
+    auto b = host(QStringLiteral("node-b"));
+    QVERIFY(a && b);
+    ChatClient alice(a->serverPort());
+    ChatClient bob(b->serverPort());
+    QVERIFY(alice.waitOpen() && bob.waitOpen());
+    alice.send(join(QStringLiteral("lobby"), QStringLiteral("alice")));
+    bob.send(join(QStringLiteral("lobby"), QStringLiteral("bob")));
+    QTRY_COMPARE(alice.ofType(QStringLiteral("joined")).size(), 1);
+    QTRY_COMPARE(bob.ofType(QStringLiteral("joined")).size(), 1);
+    for (int i = 0; i < 20; ++i) {
+        alice.send(say(QStringLiteral("lobby"), QStringLiteral("a%1").arg(i)));
+        bob.send(say(QStringLiteral("lobby"), QStringLiteral("b%1").arg(i)));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(alice.texts().size(), 40, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(bob.texts().size(), 40, 10000);
+    // One room: one sequence, 1..40 without a gap, the same order on both hosts.
+    QCOMPARE(alice.texts(), bob.texts());
+    QList<qint64> expected;
+    for (int i = 1; i <= 40; ++i)
+        expected.append(i);
+    QCOMPARE(alice.seqs(), expected);
+    QCOMPARE(bob.seqs(), expected);
+    const QJsonObject joined = alice.ofType(QStringLiteral("joined")).first();
+    QVERIFY(!joined.value(QLatin1String("epoch")).toString().isEmpty());
+}
+
+void tst_Cluster::chatClientMovedToAnotherHostResumesExactly()
+{
+    auto a = host(QStringLiteral("node-a"));
+    auto b = host(QStringLiteral("node-b"));
+    QVERIFY(a && b);
+    auto alice = std::make_unique<ChatClient>(a->serverPort());
+    ChatClient bob(b->serverPort());
+    QVERIFY(alice->waitOpen() && bob.waitOpen());
+    alice->send(join(QStringLiteral("room"), QStringLiteral("alice")));
+    bob.send(join(QStringLiteral("room"), QStringLiteral("bob")));
+    QTRY_COMPARE(alice->ofType(QStringLiteral("joined")).size(), 1);
+    QTRY_COMPARE(bob.ofType(QStringLiteral("joined")).size(), 1);
+    for (int i = 1; i <= 5; ++i)
+        bob.send(say(QStringLiteral("room"), QStringLiteral("m%1").arg(i)));
+    QTRY_COMPARE(alice->texts().size(), 5);
+    const QString epoch = alice->ofType(QStringLiteral("joined")).first().value(QLatin1String("epoch")).toString();
+    const qint64 lastSeq = alice->seqs().last();
+    QCOMPARE(lastSeq, 5);
+    alice.reset();   // gone from host A
+
+    for (int i = 6; i <= 10; ++i)
+        bob.send(say(QStringLiteral("room"), QStringLiteral("m%1").arg(i)));
+    QTRY_COMPARE(bob.texts().size(), 10);
+
+    ChatClient back(b->serverPort());   // on host B now
+    QVERIFY(back.waitOpen());
+    QJsonObject rejoin = join(QStringLiteral("room"), QStringLiteral("alice"));
+    rejoin.insert(QStringLiteral("lastSeq"), lastSeq);
+    rejoin.insert(QStringLiteral("epoch"), epoch);
+    back.send(rejoin);
+    QTRY_COMPARE(back.texts().size(), 5);
+    const QJsonObject joined = back.ofType(QStringLiteral("joined")).first();
+    QCOMPARE(joined.value(QLatin1String("complete")).toBool(), true);
+    QCOMPARE(joined.value(QLatin1String("history")).toInt(), 5);
+    QCOMPARE(back.texts(), QStringList({QStringLiteral("m6"), QStringLiteral("m7"), QStringLiteral("m8"),
+                                        QStringLiteral("m9"), QStringLiteral("m10")}));
+    QCOMPARE(back.seqs(), QList<qint64>({6, 7, 8, 9, 10}));
+    bob.send(say(QStringLiteral("room"), QStringLiteral("m11")));
+    QTRY_COMPARE(back.texts().size(), 6);
+    QTest::qWait(200);
+    QCOMPARE(back.seqs(), QList<qint64>({6, 7, 8, 9, 10, 11}));   // live after the replay, once
+    QVERIFY(back.ofType(QStringLiteral("history_gone")).isEmpty());
+}
+
+void tst_Cluster::chatResumeAfterRedisCameBackEmptyIsRefusedClearly()
+{
+    auto a = host(QStringLiteral("node-a"));
+    QVERIFY(a);
+    ChatClient alice(a->serverPort());
+    QVERIFY(alice.waitOpen());
+    alice.send(join(QStringLiteral("room"), QStringLiteral("alice")));
+    QTRY_COMPARE(alice.ofType(QStringLiteral("joined")).size(), 1);
+    for (int i = 1; i <= 3; ++i)
+        alice.send(say(QStringLiteral("room"), QStringLiteral("m%1").arg(i)));
+    QTRY_COMPARE(alice.texts().size(), 3);
+    const QString epoch = alice.ofType(QStringLiteral("joined")).first().value(QLatin1String("epoch")).toString();
+
+    QVERIFY2(m_redis->restartEmpty(), qPrintable(m_redis->error()));
+    // The members are told at once that what they hold no longer means anything.
+    QTRY_COMPARE_WITH_TIMEOUT(alice.ofType(QStringLiteral("history_gone")).size(), 1, 10000);
+    QCOMPARE(alice.ofType(QStringLiteral("history_gone")).first().value(QLatin1String("reason")).toString(),
+             QStringLiteral("epoch"));
+
+    // A client resuming with the old position gets no history, and is told why.
+    ChatClient back(a->serverPort());
+    QVERIFY(back.waitOpen());
+    QJsonObject rejoin = join(QStringLiteral("room"), QStringLiteral("alice2"));
+    rejoin.insert(QStringLiteral("lastSeq"), 3);
+    rejoin.insert(QStringLiteral("epoch"), epoch);
+    back.send(rejoin);
+    QTRY_COMPARE(back.ofType(QStringLiteral("history_gone")).size(), 1);
+    const QJsonObject joined = back.ofType(QStringLiteral("joined")).first();
+    QCOMPARE(joined.value(QLatin1String("complete")).toBool(), false);
+    QCOMPARE(joined.value(QLatin1String("history")).toInt(), 0);
+    QVERIFY(joined.value(QLatin1String("epoch")).toString() != epoch);
+    QVERIFY(back.texts().isEmpty());
+}
+
+void tst_Cluster::chatSayWhileRedisIsAwayIsRefused()
+{
+    auto a = host(QStringLiteral("node-a"));
+    QVERIFY(a);
+    ChatClient alice(a->serverPort());
+    QVERIFY(alice.waitOpen());
+    alice.send(join(QStringLiteral("room"), QStringLiteral("alice")));
+    QTRY_COMPARE(alice.ofType(QStringLiteral("joined")).size(), 1);
+    m_redis->kill();
+    QTRY_COMPARE_WITH_TIMEOUT(metric(a->serverPort(), "wsplug_cluster_up"), 0, 5000);
+    alice.send(say(QStringLiteral("room"), QStringLiteral("lost?")));
+    QTRY_COMPARE(alice.ofType(QStringLiteral("error")).size(), 1);
+    QCOMPARE(alice.ofType(QStringLiteral("error")).first().value(QLatin1String("code")).toString(),
+             QStringLiteral("cluster_unavailable"));
+    QVERIFY(alice.texts().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_Cluster)

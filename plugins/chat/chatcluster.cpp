@@ -1,0 +1,185 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include "chatcluster.h"
+
+#include "chatfields.h"
+
+#include <QJsonObject>
+
+#include <algorithm>
+
+namespace WsPlug {
+
+namespace {
+// Live messages held for one session while its history is read; more means a replay
+// that cannot keep up, and it is told so rather than sent a partial stream.
+constexpr int MaxBuffered = 10000;
+} // namespace
+
+ChatCluster::ChatCluster(ClusterBus *bus, HostContext *context, ChatProtocol *protocol, const ChatSettings &settings)
+    : m_bus(bus), m_context(context), m_protocol(protocol), m_settings(settings)
+{
+    // Redis came back empty: every seq a client holds belongs to a history that is gone.
+    m_bus->onEpochLost([this] {
+        for (auto it = m_subscriptions.cbegin(); it != m_subscriptions.cend(); ++it) {
+            BusHistory none;
+            const QList<SessionId> members = m_protocol->membersOf(it.key());
+            for (SessionId s : members)
+                tellHistoryGone(s, it.key(), none, QStringLiteral("epoch"));
+        }
+    });
+}
+
+ChatCluster::~ChatCluster()
+{
+    for (quint64 id : std::as_const(m_subscriptions))
+        m_bus->unsubscribe(id);
+}
+
+void ChatCluster::subscribe(const QString &room)
+{
+    if (m_subscriptions.contains(room))
+        return;
+    m_subscriptions.insert(room, m_bus->subscribe(room, [this, room](const BusMessage &m) { onMessage(room, m); }));
+}
+
+void ChatCluster::publish(const ChatPublish &publish)
+{
+    BusPublishOptions options;
+    options.historySize = m_settings.historySize;
+    options.historyTtlSeconds = std::max(60, m_settings.historyKeepSeconds);
+    // A message without a seq cannot be resumed from: refused while Redis is away.
+    options.queueWhenDown = false;
+    m_bus->publish(publish.room, publish.data, options, [this, publish](const BusPublishResult &r) {
+        if (r.ok)
+            return;
+        m_context->sendText(publish.from, ChatFields::encode(QJsonObject{
+            {QStringLiteral("type"), QStringLiteral("error")},
+            {QStringLiteral("code"), QStringLiteral("cluster_unavailable")},
+            {QStringLiteral("message"), QStringLiteral("the message was not sent: %1").arg(r.error)},
+            {QStringLiteral("request"), QStringLiteral("say")},
+        }));
+    });
+}
+
+void ChatCluster::replay(const ChatReplay &replay)
+{
+    subscribe(replay.room);
+    const quint64 id = m_nextPending++;
+    m_pending.insert(id, Pending{replay, {}, false});
+    // The last historySize messages, whatever the client asked: its position is
+    // checked against them (all or nothing), and the bus reads them only once the
+    // room's subscription is live, so nothing falls between the read and the stream.
+    m_bus->history(replay.room, QString(), 0, std::max(1, m_settings.historySize),
+                   [this, id](const BusHistory &h) { finish(id, h); });
+}
+
+void ChatCluster::onMessage(const QString &room, const BusMessage &m)
+{
+    const QString event = ChatProtocol::messageEvent(room, qint64(m.offset), m.data);
+    if (event.isEmpty())
+        return;
+    m_protocol->noteSeq(room, qint64(m.offset));
+    QList<SessionId> recipients = m_protocol->membersOf(room);
+    for (Pending &p : m_pending) {
+        if (p.replay.room != room || !recipients.removeOne(p.replay.session))
+            continue;
+        if (p.buffered.size() >= MaxBuffered)
+            p.overflowed = true;
+        else
+            p.buffered.append({qint64(m.offset), event});
+    }
+    m_context->broadcastText(event, recipients);
+}
+
+void ChatCluster::finish(quint64 id, const BusHistory &h)
+{
+    const auto it = m_pending.find(id);
+    if (it == m_pending.end())
+        return;   // the session closed meanwhile
+    const Pending p = *it;
+    m_pending.erase(it);
+    const ChatReplay &r = p.replay;
+    if (!m_protocol->membersOf(r.room).contains(r.session))
+        return;   // it left the room meanwhile
+
+    QJsonObject answer = r.answer;
+    answer.insert(QStringLiteral("lastSeq"), double(h.topOffset));
+    answer.insert(QStringLiteral("epoch"), h.epoch);
+    QList<BusMessage> messages;
+    bool complete = h.ok && !p.overflowed;
+    QString why = !h.ok ? QStringLiteral("cluster_unavailable") : QStringLiteral("trimmed");
+    if (complete && r.lastSeq >= 0) {
+        const bool sameEpoch = r.epoch.isEmpty() || r.epoch == h.epoch;
+        const quint64 last = quint64(r.lastSeq);
+        for (const BusMessage &m : h.messages) {
+            if (m.offset > last)
+                messages.append(m);
+        }
+        complete = sameEpoch && last <= h.topOffset
+                && (last == h.topOffset || (!messages.isEmpty() && messages.first().offset == last + 1));
+        if (!sameEpoch)
+            why = QStringLiteral("epoch");
+    } else if (complete) {
+        messages = h.messages;
+    }
+    if (!complete)
+        messages.clear();
+    answer.insert(QStringLiteral("history"), int(messages.size()));
+    if (r.lastSeq >= 0 || !complete) {
+        answer.insert(QStringLiteral("complete"), complete);
+        if (complete)
+            answer.insert(QStringLiteral("missed"), 0);
+    }
+    m_context->sendText(r.session, ChatFields::encode(answer));
+    if (!complete && r.lastSeq >= 0)
+        tellHistoryGone(r.session, r.room, h, why);
+    QStringList texts;
+    for (const BusMessage &m : std::as_const(messages))
+        texts.append(ChatProtocol::messageEvent(r.room, qint64(m.offset), m.data));
+    // Live ones that came while the history was read, after what it held.
+    for (const auto &[seq, event] : p.buffered) {
+        if (quint64(seq) > h.topOffset)
+            texts.append(event);
+    }
+    for (const QString &text : std::as_const(texts)) {
+        if (!text.isEmpty())
+            m_context->sendText(r.session, text);
+    }
+}
+
+void ChatCluster::tellHistoryGone(SessionId session, const QString &room, const BusHistory &h, const QString &reason)
+{
+    QJsonObject gone{{QStringLiteral("type"), QStringLiteral("history_gone")},
+                     {QStringLiteral("room"), room},
+                     {QStringLiteral("reason"), reason}};
+    if (h.ok) {
+        gone.insert(QStringLiteral("lastSeq"), double(h.topOffset));
+        gone.insert(QStringLiteral("epoch"), h.epoch);
+    }
+    m_context->sendText(session, ChatFields::encode(gone));
+}
+
+void ChatCluster::roomsMaybeEmpty()
+{
+    for (auto it = m_subscriptions.begin(); it != m_subscriptions.end();) {
+        if (m_protocol->membersOf(it.key()).isEmpty()) {
+            m_bus->unsubscribe(it.value());
+            it = m_subscriptions.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+void ChatCluster::sessionClosed(SessionId session)
+{
+    for (auto it = m_pending.begin(); it != m_pending.end();) {
+        if (it->replay.session == session)
+            it = m_pending.erase(it);
+        else
+            ++it;
+    }
+}
+
+} // namespace WsPlug

@@ -1,0 +1,56 @@
+// SPDX-FileCopyrightText: 2026 The wsplug authors
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#pragma once
+
+#include "chatprotocol.h"
+
+#include <wsplug/sdk/clusterbus.h>
+#include <wsplug/sdk/hostcontext.h>
+
+#include <QHash>
+
+namespace WsPlug {
+
+/*
+ * Chat's rooms across hosts (PROTOCOL.md "Several hosts"): each room is a channel of
+ * the cluster bus, and its seq is the bus offset, so every host numbers a room's
+ * messages alike and its history lives in Redis. A join or resume is answered once
+ * the history has been read: live messages for that session wait meanwhile and follow
+ * the replay without a gap or a repeat (subscribe first, read, merge). Recovery is all
+ * or nothing: a client whose position is gone (trimmed, or another epoch) gets
+ * "history_gone" and no partial history.
+ */
+class ChatCluster
+{
+public:
+    ChatCluster(ClusterBus *bus, HostContext *context, ChatProtocol *protocol, const ChatSettings &settings);
+    ~ChatCluster();
+
+    void publish(const ChatPublish &publish);
+    void replay(const ChatReplay &replay);
+    //! After a leave or a close: drops the room's subscription when no local member is left.
+    void roomsMaybeEmpty();
+    void sessionClosed(SessionId session);
+
+private:
+    struct Pending
+    {
+        ChatReplay replay;
+        QList<std::pair<qint64, QString>> buffered;   // live messages meanwhile: seq, event
+        bool overflowed = false;
+    };
+    void subscribe(const QString &room);
+    void onMessage(const QString &room, const BusMessage &message);
+    void finish(quint64 id, const BusHistory &history);
+    void tellHistoryGone(SessionId session, const QString &room, const BusHistory &history, const QString &reason);
+
+    ClusterBus *const m_bus;
+    HostContext *const m_context;
+    ChatProtocol *const m_protocol;
+    const ChatSettings m_settings;
+    QHash<QString, quint64> m_subscriptions;   // room -> bus subscription
+    QHash<quint64, Pending> m_pending;         // replays waiting for history
+    quint64 m_nextPending = 1;
+};
+
+} // namespace WsPlug
