@@ -4,6 +4,9 @@
 
 #include "chatfields.h"
 
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
 
 #include <algorithm>
@@ -19,6 +22,10 @@ constexpr int MaxBuffered = 10000;
 ChatCluster::ChatCluster(ClusterBus *bus, HostContext *context, ChatProtocol *protocol, const ChatSettings &settings)
     : m_bus(bus), m_context(context), m_protocol(protocol), m_settings(settings)
 {
+    m_protocol->setRemoteMembers([this](const QString &room) { return remoteMembers(room); });
+    m_heartbeat.setInterval(m_settings.presenceTtlSeconds * 1000 / 3);
+    connect(&m_heartbeat, &QTimer::timeout, this, &ChatCluster::onHeartbeat);
+    m_heartbeat.start();
     // Redis came back empty: every seq a client holds belongs to a history that is gone.
     m_bus->onEpochLost([this] {
         for (auto it = m_subscriptions.cbegin(); it != m_subscriptions.cend(); ++it) {
@@ -32,7 +39,10 @@ ChatCluster::ChatCluster(ClusterBus *bus, HostContext *context, ChatProtocol *pr
 
 ChatCluster::~ChatCluster()
 {
+    m_protocol->setRemoteMembers({});
     for (quint64 id : std::as_const(m_subscriptions))
+        m_bus->unsubscribe(id);
+    for (quint64 id : std::as_const(m_presenceSubscriptions))
         m_bus->unsubscribe(id);
 }
 
@@ -162,13 +172,139 @@ void ChatCluster::tellHistoryGone(SessionId session, const QString &room, const 
 
 void ChatCluster::roomsMaybeEmpty()
 {
-    for (auto it = m_subscriptions.begin(); it != m_subscriptions.end();) {
-        if (m_protocol->membersOf(it.key()).isEmpty()) {
-            m_bus->unsubscribe(it.value());
-            it = m_subscriptions.erase(it);
-        } else {
-            ++it;
+    for (auto *subscriptions : {&m_subscriptions, &m_presenceSubscriptions}) {
+        for (auto it = subscriptions->begin(); it != subscriptions->end();) {
+            if (m_protocol->membersOf(it.key()).isEmpty()) {
+                m_bus->unsubscribe(it.value());
+                if (subscriptions == &m_presenceSubscriptions)
+                    m_remote.remove(it.key());   // no one here to tell; learnt again on the next join
+                it = subscriptions->erase(it);
+            } else {
+                ++it;
+            }
         }
+    }
+}
+
+void ChatCluster::publishPresence(const QString &room, const QJsonObject &event)
+{
+    QJsonObject e = event;
+    e.insert(QStringLiteral("node"), m_bus->nodeId());
+    BusPublishOptions options;
+    options.historySize = 0;
+    options.historyTtlSeconds = m_settings.presenceTtlSeconds;
+    m_bus->publish(presenceChannel(room), QJsonDocument(e).toJson(QJsonDocument::Compact), options, {});
+}
+
+void ChatCluster::presenceChanged(const ChatPresence &p)
+{
+    if (p.joined && !m_presenceSubscriptions.contains(p.room)) {
+        m_presenceSubscriptions.insert(p.room, m_bus->subscribe(presenceChannel(p.room), [this, room = p.room](
+                                                                                              const BusMessage &m) {
+            onPresence(room, m);
+        }));
+        // Who is there already: the other hosts answer with their members at once.
+        publishPresence(p.room, {{QStringLiteral("op"), QStringLiteral("who")}});
+    }
+    publishPresence(p.room, {{QStringLiteral("op"), p.joined ? QStringLiteral("join") : QStringLiteral("leave")},
+                             {QStringLiteral("nick"), p.nick},
+                             {QStringLiteral("reason"), p.reason}});
+}
+
+QMap<QString, QString> ChatCluster::remoteMembers(const QString &room) const
+{
+    QMap<QString, QString> out;
+    const auto it = m_remote.constFind(room);
+    if (it != m_remote.cend()) {
+        for (auto m = it->cbegin(); m != it->cend(); ++m)
+            out.insert(m.key(), m->nick);
+    }
+    return out;
+}
+
+void ChatCluster::tellLocal(const QString &room, const QString &nick, bool joined, const QString &reason)
+{
+    QJsonObject event{{QStringLiteral("type"), joined ? QStringLiteral("joined") : QStringLiteral("left")},
+                      {QStringLiteral("room"), room},
+                      {QStringLiteral("nick"), nick}};
+    if (!joined)
+        event.insert(QStringLiteral("reason"), reason);
+    m_context->broadcastText(ChatFields::encode(event), m_protocol->membersOf(room));
+}
+
+void ChatCluster::onPresence(const QString &room, const BusMessage &m)
+{
+    const QJsonObject e = QJsonDocument::fromJson(m.data).object();
+    const QString node = e.value(QLatin1String("node")).toString();
+    const QString op = e.value(QLatin1String("op")).toString();
+    if (node.isEmpty() || node == m_bus->nodeId())
+        return;
+    if (op == QLatin1String("who")) {
+        onHeartbeat();
+        return;
+    }
+    const qint64 expiresAt = QDateTime::currentMSecsSinceEpoch() + qint64(m_settings.presenceTtlSeconds) * 1000;
+    QMap<QString, Remote> &members = m_remote[room];
+    auto upsert = [&](const QString &nick) {
+        if (nick.isEmpty() || nick.size() > m_settings.maxNickLength)
+            return;
+        const QString key = ChatFields::nickKey(nick);
+        const bool isNew = !members.contains(key);
+        members.insert(key, Remote{nick, node, expiresAt});
+        if (isNew)
+            tellLocal(room, nick, true, {});
+    };
+    if (op == QLatin1String("join")) {
+        upsert(e.value(QLatin1String("nick")).toString());
+    } else if (op == QLatin1String("leave")) {
+        const QString nick = e.value(QLatin1String("nick")).toString();
+        if (members.remove(ChatFields::nickKey(nick)))
+            tellLocal(room, nick, false, e.value(QLatin1String("reason")).toString());
+    } else if (op == QLatin1String("alive")) {
+        QSet<QString> listed;
+        for (const QJsonValue &v : e.value(QLatin1String("nicks")).toArray()) {
+            upsert(v.toString());
+            listed.insert(ChatFields::nickKey(v.toString()));
+        }
+        // That host's members it no longer lists have gone (a leave this host missed).
+        for (auto it = members.begin(); it != members.end();) {
+            if (it->node == node && !listed.contains(it.key())) {
+                const QString nick = it->nick;
+                it = members.erase(it);
+                tellLocal(room, nick, false, QStringLiteral("disconnect"));
+            } else {
+                ++it;
+            }
+        }
+    }
+    if (members.isEmpty())
+        m_remote.remove(room);
+}
+
+/*!
+    Publishes this host's members of every room it has members in, and lets go of the
+    other hosts' members not heard of within presenceTtlSeconds.
+*/
+void ChatCluster::onHeartbeat()
+{
+    for (auto it = m_presenceSubscriptions.cbegin(); it != m_presenceSubscriptions.cend(); ++it) {
+        const QStringList nicks = m_protocol->nicksIn(it.key());
+        if (!nicks.isEmpty())
+            publishPresence(it.key(), {{QStringLiteral("op"), QStringLiteral("alive")},
+                                       {QStringLiteral("nicks"), QJsonArray::fromStringList(nicks)}});
+    }
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (auto room = m_remote.begin(); room != m_remote.end();) {
+        for (auto it = room->begin(); it != room->end();) {
+            if (it->expiresAt < now) {
+                const QString nick = it->nick;
+                it = room->erase(it);
+                tellLocal(room.key(), nick, false, QStringLiteral("disconnect"));
+            } else {
+                ++it;
+            }
+        }
+        room = room->isEmpty() ? m_remote.erase(room) : std::next(room);
     }
 }
 

@@ -8,6 +8,8 @@
 #include <wsplug/sdk/hostcontext.h>
 
 #include <QHash>
+#include <QObject>
+#include <QTimer>
 
 namespace WsPlug {
 
@@ -19,8 +21,12 @@ namespace WsPlug {
  * the replay without a gap or a repeat (subscribe first, read, merge). Recovery is all
  * or nothing: a client whose position is gone (trimmed, or another epoch) gets
  * "history_gone" and no partial history.
+ *
+ * Presence: each host publishes its members' joins and leaves on the room's presence
+ * channel, and all of them every third of presenceTtlSeconds; another host's member
+ * that is not heard of for presenceTtlSeconds (its host died) leaves.
  */
-class ChatCluster
+class ChatCluster final : public QObject
 {
 public:
     ChatCluster(ClusterBus *bus, HostContext *context, ChatProtocol *protocol, const ChatSettings &settings);
@@ -31,6 +37,9 @@ public:
     //! After a leave or a close: drops the room's subscription when no local member is left.
     void roomsMaybeEmpty();
     void sessionClosed(SessionId session);
+    void presenceChanged(const ChatPresence &presence);
+    //! Other hosts' members of \a room: nick key -> nick.
+    QMap<QString, QString> remoteMembers(const QString &room) const;
 
 private:
     struct Pending
@@ -43,6 +52,18 @@ private:
     void onMessage(const QString &room, const BusMessage &message);
     void finish(quint64 id, const BusHistory &history);
     void tellHistoryGone(SessionId session, const QString &room, const BusHistory &history, const QString &reason);
+    struct Remote
+    {
+        QString nick;
+        QString node;
+        qint64 expiresAt = 0;
+    };
+    static QString presenceChannel(const QString &room) { return QStringLiteral("\x01presence:") + room; }
+    void publishPresence(const QString &room, const QJsonObject &event);
+    void onPresence(const QString &room, const BusMessage &message);
+    void onHeartbeat();
+    //! Tells this host's members of \a room that \a nick joined or left.
+    void tellLocal(const QString &room, const QString &nick, bool joined, const QString &reason);
 
     ClusterBus *const m_bus;
     HostContext *const m_context;
@@ -51,6 +72,9 @@ private:
     QHash<QString, quint64> m_subscriptions;   // room -> bus subscription
     QHash<quint64, Pending> m_pending;         // replays waiting for history
     quint64 m_nextPending = 1;
+    QHash<QString, quint64> m_presenceSubscriptions;       // room -> bus subscription
+    QHash<QString, QMap<QString, Remote>> m_remote;        // room -> nick key -> member elsewhere
+    QTimer m_heartbeat;
 };
 
 } // namespace WsPlug

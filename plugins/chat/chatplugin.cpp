@@ -92,6 +92,8 @@ void ChatPlugin::apply(SessionId session, const ChatResult &result)
     for (const ChatOutgoing &out : result.outgoing)
         m_context->broadcastText(out.text, out.recipients);
     if (m_cluster) {
+        for (const ChatPresence &p : result.presence)
+            m_cluster->presenceChanged(p);
         for (const ChatPublish &p : result.publishes)
             m_cluster->publish(p);
         if (result.replay)

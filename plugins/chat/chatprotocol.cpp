@@ -128,6 +128,30 @@ QList<SessionId> ChatProtocol::membersOf(const QString &room) const
     return it == m_rooms.cend() ? QList<SessionId>() : sessionsIn(*it);
 }
 
+QStringList ChatProtocol::nicksIn(const QString &room) const
+{
+    QStringList nicks;
+    const auto it = m_rooms.constFind(room);
+    if (it != m_rooms.cend()) {
+        for (const Member &m : it->members)
+            nicks.append(m.nick);
+    }
+    return nicks;
+}
+
+QJsonArray ChatProtocol::memberList(const Room &room) const
+{
+    QMap<QString, QString> all;
+    if (m_remoteMembers)
+        all = m_remoteMembers(room.name);
+    for (auto it = room.members.cbegin(); it != room.members.cend(); ++it)
+        all.insert(it.key(), it->nick);
+    QJsonArray members;
+    for (const QString &nick : std::as_const(all))
+        members.append(nick);
+    return members;
+}
+
 void ChatProtocol::noteSeq(const QString &room, qint64 seq)
 {
     if (auto it = m_rooms.find(room); it != m_rooms.end() && seq > it->lastSeq)

@@ -9,6 +9,7 @@
 
 #include <QHash>
 #include <QDateTime>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QList>
@@ -17,6 +18,7 @@
 #include <QStringList>
 
 #include <deque>
+#include <functional>
 #include <optional>
 
 namespace WsPlug {
@@ -53,12 +55,22 @@ struct ChatReplay
     QString epoch;        //!< the client's epoch, empty if it sent none
 };
 
+//! Cluster mode: a member of this host joined or left a room (for the other hosts).
+struct ChatPresence
+{
+    QString room;
+    QString nick;
+    bool joined = true;
+    QString reason;   //!< for a leave: "leave" or "disconnect"
+};
+
 //! What the plugin must do after one input: send these, in order, then maybe close.
 struct ChatResult
 {
     QList<ChatOutgoing> outgoing;
     QList<ChatPublish> publishes;         //!< cluster mode only
     std::optional<ChatReplay> replay;     //!< cluster mode only: after outgoing
+    QList<ChatPresence> presence;         //!< cluster mode only
     std::optional<ChatRefresh> refresh;   //!< hand this token to the host, then answer
     bool close = false;
     quint16 closeCode = 0;
@@ -105,6 +117,14 @@ public:
     QList<SessionId> membersOf(const QString &room) const;
     //! Cluster mode: the room's latest seq as the bus delivered it (for "rooms").
     void noteSeq(const QString &room, qint64 seq);
+    //! Cluster mode: the members other hosts have in a room (nick key -> nick); they
+    //! count for "members" lists and for a nick being taken.
+    void setRemoteMembers(std::function<QMap<QString, QString>(const QString &room)> remote)
+    {
+        m_remoteMembers = std::move(remote);
+    }
+    //! This host's nicks in \a room.
+    QStringList nicksIn(const QString &room) const;
 
     void sessionOpened(SessionId session, qint64 nowMs);
     //! The answer to \a refresh: "refreshed" with the new expiry (null: none), or an
@@ -203,6 +223,9 @@ private:
 
     ChatSettings m_settings;
     bool m_clustered = false;
+    std::function<QMap<QString, QString>(const QString &room)> m_remoteMembers;
+    //! Local and remote members' nicks of \a room, sorted by nick key.
+    QJsonArray memberList(const Room &room) const;
     QHash<SessionId, SessionState> m_sessions;
     QHash<QString, Room> m_rooms;
 };

@@ -64,6 +64,15 @@ ChatProtocol::Outcome ChatProtocol::join(SessionId session, SessionState &state,
                            .arg(it->members.value(key).nick, roomName),
                        QStringLiteral("nick"), false};
     }
+    if (m_remoteMembers) {
+        // On another host: as far as this host knows (a heartbeat behind at most).
+        const QMap<QString, QString> remote = m_remoteMembers(roomName);
+        if (remote.contains(key)) {
+            return Problem{QStringLiteral("nick_taken"),
+                           QStringLiteral("nick \"%1\" is taken in room \"%2\"").arg(remote.value(key), roomName),
+                           QStringLiteral("nick"), false};
+        }
+    }
     if (it == m_rooms.end()) {
         it = m_rooms.insert(roomName, Room());
         it->name = roomName;
@@ -83,10 +92,9 @@ ChatProtocol::Outcome ChatProtocol::join(SessionId session, SessionState &state,
     room.emptySinceMs = -1;
     state.rooms.insert(roomName, nick);
 
-    QJsonArray members;
-    for (const Member &member : std::as_const(room.members))
-        members.append(member.nick);
+    const QJsonArray members = memberList(room);
     if (m_clustered) {
+        result->presence.append({roomName, nick, true, {}});
         ChatReplay replay{session, roomName,
                           withId(QJsonObject{{QStringLiteral("type"), QStringLiteral("joined")},
                                              {QStringLiteral("room"), roomName},
@@ -143,6 +151,8 @@ void ChatProtocol::leaveRoom(ChatResult *result, SessionId session, SessionState
     Room &room = *it;
     room.members.remove(nickKey(nick));
 
+    if (m_clustered)
+        result->presence.append({roomName, nick, false, reason});
     const QList<SessionId> others = sessionsIn(room);
     QJsonObject left{
         {QStringLiteral("type"), QStringLiteral("left")},
@@ -289,9 +299,7 @@ ChatProtocol::Outcome ChatProtocol::listMembers(SessionId session,
     const Room *room = memberRoom(state, roomName);
     if (!room)
         return notInRoom(roomName);
-    QJsonArray members;
-    for (const Member &member : room->members)
-        members.append(member.nick);
+    const QJsonArray members = memberList(*room);
     result->outgoing.append({{session}, encode(withId(QJsonObject{
                                             {QStringLiteral("type"), QStringLiteral("members")},
                                             {QStringLiteral("room"), roomName},

@@ -6,6 +6,9 @@
 #include <wsplug/hostserver.h>
 
 #include <QJsonDocument>
+#include <QProcess>
+#include <QTemporaryFile>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QRegularExpression>
 #include <QSignalSpy>
@@ -118,6 +121,16 @@ public:
         return out;
     }
     //! The texts of the "message" events, in order.
+    //! The answers to this client's own joins ("self": true).
+    QList<QJsonObject> selfJoined() const
+    {
+        QList<QJsonObject> out;
+        for (const QJsonObject &e : ofType(QStringLiteral("joined"))) {
+            if (e.value(QLatin1String("self")).toBool())
+                out.append(e);
+        }
+        return out;
+    }
     QStringList texts() const
     {
         QStringList out;
@@ -173,6 +186,8 @@ private Q_SLOTS:
     void chatClientMovedToAnotherHostResumesExactly();
     void chatResumeAfterRedisCameBackEmptyIsRefusedClearly();
     void chatSayWhileRedisIsAwayIsRefused();
+    void chatPresenceSpansHostsAndADeadHostsMembersLeave();
+    void hostProgramRefusesABadRedisUrlInOneLine();
 
 private:
     std::unique_ptr<HostServer> host(const QString &node, const QVariantMap &broadcast = {}, int queue = 10000);
@@ -410,8 +425,8 @@ void tst_Cluster::chatRoomIsOneAcrossHosts()
     QVERIFY(alice.waitOpen() && bob.waitOpen());
     alice.send(join(QStringLiteral("lobby"), QStringLiteral("alice")));
     bob.send(join(QStringLiteral("lobby"), QStringLiteral("bob")));
-    QTRY_COMPARE(alice.ofType(QStringLiteral("joined")).size(), 1);
-    QTRY_COMPARE(bob.ofType(QStringLiteral("joined")).size(), 1);
+    QTRY_COMPARE(alice.selfJoined().size(), 1);
+    QTRY_COMPARE(bob.selfJoined().size(), 1);
     for (int i = 0; i < 20; ++i) {
         alice.send(say(QStringLiteral("lobby"), QStringLiteral("a%1").arg(i)));
         bob.send(say(QStringLiteral("lobby"), QStringLiteral("b%1").arg(i)));
@@ -425,7 +440,7 @@ void tst_Cluster::chatRoomIsOneAcrossHosts()
         expected.append(i);
     QCOMPARE(alice.seqs(), expected);
     QCOMPARE(bob.seqs(), expected);
-    const QJsonObject joined = alice.ofType(QStringLiteral("joined")).first();
+    const QJsonObject joined = alice.selfJoined().first();
     QVERIFY(!joined.value(QLatin1String("epoch")).toString().isEmpty());
 }
 
@@ -439,12 +454,12 @@ void tst_Cluster::chatClientMovedToAnotherHostResumesExactly()
     QVERIFY(alice->waitOpen() && bob.waitOpen());
     alice->send(join(QStringLiteral("room"), QStringLiteral("alice")));
     bob.send(join(QStringLiteral("room"), QStringLiteral("bob")));
-    QTRY_COMPARE(alice->ofType(QStringLiteral("joined")).size(), 1);
-    QTRY_COMPARE(bob.ofType(QStringLiteral("joined")).size(), 1);
+    QTRY_COMPARE(alice->selfJoined().size(), 1);
+    QTRY_COMPARE(bob.selfJoined().size(), 1);
     for (int i = 1; i <= 5; ++i)
         bob.send(say(QStringLiteral("room"), QStringLiteral("m%1").arg(i)));
     QTRY_COMPARE(alice->texts().size(), 5);
-    const QString epoch = alice->ofType(QStringLiteral("joined")).first().value(QLatin1String("epoch")).toString();
+    const QString epoch = alice->selfJoined().first().value(QLatin1String("epoch")).toString();
     const qint64 lastSeq = alice->seqs().last();
     QCOMPARE(lastSeq, 5);
     alice.reset();   // gone from host A
@@ -460,7 +475,7 @@ void tst_Cluster::chatClientMovedToAnotherHostResumesExactly()
     rejoin.insert(QStringLiteral("epoch"), epoch);
     back.send(rejoin);
     QTRY_COMPARE(back.texts().size(), 5);
-    const QJsonObject joined = back.ofType(QStringLiteral("joined")).first();
+    const QJsonObject joined = back.selfJoined().first();
     QCOMPARE(joined.value(QLatin1String("complete")).toBool(), true);
     QCOMPARE(joined.value(QLatin1String("history")).toInt(), 5);
     QCOMPARE(back.texts(), QStringList({QStringLiteral("m6"), QStringLiteral("m7"), QStringLiteral("m8"),
@@ -480,11 +495,11 @@ void tst_Cluster::chatResumeAfterRedisCameBackEmptyIsRefusedClearly()
     ChatClient alice(a->serverPort());
     QVERIFY(alice.waitOpen());
     alice.send(join(QStringLiteral("room"), QStringLiteral("alice")));
-    QTRY_COMPARE(alice.ofType(QStringLiteral("joined")).size(), 1);
+    QTRY_COMPARE(alice.selfJoined().size(), 1);
     for (int i = 1; i <= 3; ++i)
         alice.send(say(QStringLiteral("room"), QStringLiteral("m%1").arg(i)));
     QTRY_COMPARE(alice.texts().size(), 3);
-    const QString epoch = alice.ofType(QStringLiteral("joined")).first().value(QLatin1String("epoch")).toString();
+    const QString epoch = alice.selfJoined().first().value(QLatin1String("epoch")).toString();
 
     QVERIFY2(m_redis->restartEmpty(), qPrintable(m_redis->error()));
     // The members are told at once that what they hold no longer means anything.
@@ -500,7 +515,7 @@ void tst_Cluster::chatResumeAfterRedisCameBackEmptyIsRefusedClearly()
     rejoin.insert(QStringLiteral("epoch"), epoch);
     back.send(rejoin);
     QTRY_COMPARE(back.ofType(QStringLiteral("history_gone")).size(), 1);
-    const QJsonObject joined = back.ofType(QStringLiteral("joined")).first();
+    const QJsonObject joined = back.selfJoined().first();
     QCOMPARE(joined.value(QLatin1String("complete")).toBool(), false);
     QCOMPARE(joined.value(QLatin1String("history")).toInt(), 0);
     QVERIFY(joined.value(QLatin1String("epoch")).toString() != epoch);
@@ -514,7 +529,7 @@ void tst_Cluster::chatSayWhileRedisIsAwayIsRefused()
     ChatClient alice(a->serverPort());
     QVERIFY(alice.waitOpen());
     alice.send(join(QStringLiteral("room"), QStringLiteral("alice")));
-    QTRY_COMPARE(alice.ofType(QStringLiteral("joined")).size(), 1);
+    QTRY_COMPARE(alice.selfJoined().size(), 1);
     m_redis->kill();
     QTRY_COMPARE_WITH_TIMEOUT(metric(a->serverPort(), "wsplug_cluster_up"), 0, 5000);
     alice.send(say(QStringLiteral("room"), QStringLiteral("lost?")));
@@ -522,6 +537,96 @@ void tst_Cluster::chatSayWhileRedisIsAwayIsRefused()
     QCOMPARE(alice.ofType(QStringLiteral("error")).first().value(QLatin1String("code")).toString(),
              QStringLiteral("cluster_unavailable"));
     QVERIFY(alice.texts().isEmpty());
+}
+
+namespace {
+//! wsplug-host with \a args; its port, or 0. The process is the caller's (stopped by its PID there).
+quint16 startProgram(QProcess &process, const QStringList &args)
+{
+    process.start(QStringLiteral(WSPLUG_HOST_PROGRAM), args);
+    if (!process.waitForStarted(5000))
+        return 0;
+    QByteArray out;
+    static const QRegularExpression listening(QStringLiteral("listening on ws://[^:]+:(\\d+)"));
+    for (int i = 0; i < 100 && process.state() == QProcess::Running; ++i) {
+        process.waitForReadyRead(100);
+        out += process.readAllStandardOutput();
+        if (const auto m = listening.match(QString::fromUtf8(out)); m.hasMatch())
+            return quint16(m.captured(1).toUInt());
+    }
+    return 0;
+}
+} // namespace
+
+void tst_Cluster::chatPresenceSpansHostsAndADeadHostsMembersLeave()
+{
+    QTemporaryFile config;
+    QVERIFY(config.open());
+    config.write(R"({"plugins": {"chat": {"presenceTtlSeconds": 3}, "broadcast": {"ticker": {"enabled": false}}}})");
+    config.flush();
+    // Host A is a real wsplug-host process, so that it can die as a host dies: SIGKILL.
+    QProcess hostA;
+    const quint16 portA = startProgram(hostA, {QStringLiteral("--port"), QStringLiteral("0"),
+                                                QStringLiteral("--redis"), m_redis->url(),
+                                                QStringLiteral("--node-id"), QStringLiteral("node-a"),
+                                                QStringLiteral("--plugin-dir"), QStringLiteral(WSPLUG_PLUGIN_DIR),
+                                                QStringLiteral("--watch-plugins"), QStringLiteral("off"),
+                                                QStringLiteral("--config"), config.fileName()});
+    QVERIFY(portA);
+    HostConfig c = testConfig();
+    c.redisUrl = m_redis->url();
+    c.nodeId = QStringLiteral("node-b");
+    c.pluginSettings.insert(QStringLiteral("chat"), QVariantMap{{QStringLiteral("presenceTtlSeconds"), 3}});
+    auto b = startedHost(c);
+    QVERIFY(b);
+    QTRY_COMPARE_WITH_TIMEOUT(readyStatus(portA), 200, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(readyStatus(b->serverPort()), 200, 10000);
+
+    ChatClient alice(portA);
+    ChatClient bob(b->serverPort());
+    QVERIFY(alice.waitOpen() && bob.waitOpen());
+    alice.send(join(QStringLiteral("p"), QStringLiteral("alice")));
+    QTRY_COMPARE(alice.ofType(QStringLiteral("joined")).size(), 1);
+    bob.send(join(QStringLiteral("p"), QStringLiteral("bob")));
+    // Each sees the other join, though they are on different hosts.
+    QTRY_VERIFY_WITH_TIMEOUT(!bob.ofType(QStringLiteral("joined")).isEmpty(), 5000);
+    auto joinedOther = [](const ChatClient &c, const QString &nick) {
+        const QList<QJsonObject> joined = c.ofType(QStringLiteral("joined"));
+        return std::any_of(joined.cbegin(), joined.cend(), [&nick](const QJsonObject &e) {
+            return e.value(QLatin1String("nick")).toString() == nick && !e.contains(QLatin1String("self"));
+        });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(joinedOther(alice, QStringLiteral("bob")), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(joinedOther(bob, QStringLiteral("alice")), 5000);
+    bob.send({{QStringLiteral("type"), QStringLiteral("members")}, {QStringLiteral("room"), QStringLiteral("p")}});
+    QTRY_COMPARE(bob.ofType(QStringLiteral("members")).size(), 1);
+    QCOMPARE(bob.ofType(QStringLiteral("members")).first().value(QLatin1String("members")).toArray(),
+             QJsonArray({QStringLiteral("alice"), QStringLiteral("bob")}));
+    // A nick taken on another host is taken.
+    ChatClient carol(b->serverPort());
+    QVERIFY(carol.waitOpen());
+    carol.send(join(QStringLiteral("p"), QStringLiteral("Alice")));
+    QTRY_COMPARE(carol.ofType(QStringLiteral("error")).size(), 1);
+    QCOMPARE(carol.ofType(QStringLiteral("error")).first().value(QLatin1String("code")).toString(), QStringLiteral("nick_taken"));
+
+    hostA.kill();   // no goodbye: its members must expire
+    QVERIFY(hostA.waitForFinished(5000));
+    QTRY_VERIFY_WITH_TIMEOUT(!bob.ofType(QStringLiteral("left")).isEmpty(), 10000);
+    const QJsonObject left = bob.ofType(QStringLiteral("left")).first();
+    QCOMPARE(left.value(QLatin1String("nick")).toString(), QStringLiteral("alice"));
+    QCOMPARE(left.value(QLatin1String("reason")).toString(), QStringLiteral("disconnect"));
+}
+
+void tst_Cluster::hostProgramRefusesABadRedisUrlInOneLine()
+{
+    QProcess p;
+    p.start(QStringLiteral(WSPLUG_HOST_PROGRAM), {QStringLiteral("--port"), QStringLiteral("0"),
+                                                  QStringLiteral("--redis"), QStringLiteral("redis://localhost:99999")});
+    QVERIFY(p.waitForFinished(10000));
+    QVERIFY(p.exitCode() != 0);
+    const QByteArray err = p.readAllStandardError().trimmed();
+    QVERIFY2(err.contains("redis: the port must be a number from 1 to 65535"), err.constData());
+    QCOMPARE(err.count('\n'), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_Cluster)
