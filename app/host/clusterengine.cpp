@@ -168,8 +168,9 @@ void ClusterEngine::onConnectionUp()
 void ClusterEngine::onConnectionLost(const QString &why)
 {
     m_connecting = false;
-    m_commands->close();
-    m_pubsub->close();
+    // Both go together; what either had in flight is failed, never left unanswered.
+    m_commands->abort();
+    m_pubsub->abort();
     m_lastError = why;
     for (Channel &c : m_channels) {
         c.recovering = false;

@@ -78,7 +78,7 @@ RedisConnection::~RedisConnection()
 */
 void RedisConnection::open(const RedisAddress &address, int timeoutMs)
 {
-    close();
+    drop();   // not close(): failures of a connection before still reach their handlers
     m_timeoutMs = timeoutMs;
     const QByteArray host = address.host.toUtf8();
     redisAsyncContext *ac = redisAsyncConnect(host.constData(), address.port);
@@ -116,6 +116,12 @@ void RedisConnection::close()
     drop();
     m_ready.clear();
     m_pushes.clear();
+}
+
+void RedisConnection::abort()
+{
+    drop();
+    QMetaObject::invokeMethod(this, [this] { deliverReady(); }, Qt::QueuedConnection);
 }
 
 void RedisConnection::drop()

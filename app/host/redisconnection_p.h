@@ -42,8 +42,11 @@ public:
     //! Starts connecting; connected() or disconnected() follows. \a timeoutMs bounds
     //! the connect and, from then on, each command.
     void open(const RedisAddress &address, int timeoutMs);
-    //! Drops the connection; pending commands get an error reply (no disconnected()).
+    //! Drops the connection; pending commands are forgotten, their handlers never called.
     void close();
+    //! Drops the connection; pending commands get an error reply from the event loop
+    //! (no disconnected()).
+    void abort();
     bool isConnected() const { return m_connected; }
 
     //! Sends \a argv; \a done gets the reply, or an Error "timeout" / "connection lost".
