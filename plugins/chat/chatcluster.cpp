@@ -198,6 +198,12 @@ void ChatCluster::publishPresence(const QString &room, const QJsonObject &event)
 
 void ChatCluster::presenceChanged(const ChatPresence &p)
 {
+    if (p.joined) {
+        // Here now (a client back from a host that died): no longer another host's.
+        if (auto room = m_remote.find(p.room); room != m_remote.end() && room->remove(ChatFields::nickKey(p.nick))
+            && room->isEmpty())
+            m_remote.erase(room);
+    }
     if (p.joined && !m_presenceSubscriptions.contains(p.room)) {
         m_presenceSubscriptions.insert(p.room, m_bus->subscribe(presenceChannel(p.room), [this, room = p.room](
                                                                                               const BusMessage &m) {

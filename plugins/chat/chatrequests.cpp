@@ -64,8 +64,10 @@ ChatProtocol::Outcome ChatProtocol::join(SessionId session, SessionState &state,
                            .arg(it->members.value(key).nick, roomName),
                        QStringLiteral("nick"), false};
     }
-    if (m_remoteMembers) {
-        // On another host: as far as this host knows (a heartbeat behind at most).
+    // On another host, as far as this host knows (a heartbeat behind at most). A join with
+    // lastSeq is a client coming back, maybe from a host that died and still holds its
+    // nick here until it expires: it takes its nick back.
+    if (m_remoteMembers && lastSeq < 0) {
         const QMap<QString, QString> remote = m_remoteMembers(roomName);
         if (remote.contains(key)) {
             return Problem{QStringLiteral("nick_taken"),

@@ -11,6 +11,9 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QRegularExpression>
+#include <QScopeGuard>
+#include <QStandardPaths>
+#include <QTcpServer>
 #include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTest>
@@ -188,6 +191,7 @@ private Q_SLOTS:
     void chatSayWhileRedisIsAwayIsRefused();
     void chatPresenceSpansHostsAndADeadHostsMembersLeave();
     void hostProgramRefusesABadRedisUrlInOneLine();
+    void chatClientOfAKilledHostResumesThroughHaproxyOnTheOther();
 
 private:
     std::unique_ptr<HostServer> host(const QString &node, const QVariantMap &broadcast = {}, int queue = 10000);
@@ -627,6 +631,83 @@ void tst_Cluster::hostProgramRefusesABadRedisUrlInOneLine()
     const QByteArray err = p.readAllStandardError().trimmed();
     QVERIFY2(err.contains("redis: the port must be a number from 1 to 65535"), err.constData());
     QCOMPARE(err.count('\n'), 0);
+}
+
+void tst_Cluster::chatClientOfAKilledHostResumesThroughHaproxyOnTheOther()
+{
+    const QString haproxy = QStandardPaths::findExecutable(QStringLiteral("haproxy"), {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/bin")});
+    if (haproxy.isEmpty())
+        QSKIP("haproxy is not installed");
+    QProcess hostA;
+    const quint16 portA = startProgram(hostA, {QStringLiteral("--port"), QStringLiteral("0"),
+                                                QStringLiteral("--redis"), m_redis->url(),
+                                                QStringLiteral("--node-id"), QStringLiteral("node-a"),
+                                                QStringLiteral("--plugin-dir"), QStringLiteral(WSPLUG_PLUGIN_DIR),
+                                                QStringLiteral("--watch-plugins"), QStringLiteral("off")});
+    QVERIFY(portA);
+    auto b = host(QStringLiteral("node-b"));
+    QVERIFY(b);
+    QTRY_COMPARE_WITH_TIMEOUT(readyStatus(portA), 200, 10000);
+
+    // docs/scale-out.md's front, with B as a backup so that the first client lands on A.
+    QTcpServer probe;
+    QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+    const quint16 front = probe.serverPort();
+    probe.close();
+    QTemporaryFile config;
+    QVERIFY(config.open());
+    config.write(QStringLiteral(
+        "defaults\n  mode http\n  timeout connect 2s\n  timeout client 60s\n  timeout server 60s\n  timeout tunnel 60s\n"
+        "  option redispatch\n  retries 3\n"
+        "frontend ws\n  bind 127.0.0.1:%1\n  default_backend wsplug\n"
+        "backend wsplug\n  balance leastconn\n  option httpchk GET /readyz\n  http-check expect status 200\n"
+        "  default-server check inter 200ms fall 1 rise 1\n"
+        "  server a 127.0.0.1:%2\n  server b 127.0.0.1:%3 backup\n").arg(front).arg(portA).arg(b->serverPort()).toUtf8());
+    config.flush();
+    QProcess proxy;
+    proxy.setProcessChannelMode(QProcess::ForwardedChannels);
+    proxy.start(haproxy, {QStringLiteral("-db"), QStringLiteral("-f"), config.fileName()});
+    QVERIFY(proxy.waitForStarted(5000));
+    auto stopProxy = qScopeGuard([&proxy] {
+        proxy.kill();
+        proxy.waitForFinished(5000);
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(readyStatus(front), 200, 10000);
+
+    auto alice = std::make_unique<ChatClient>(front);
+    ChatClient bob(b->serverPort());
+    QVERIFY(alice->waitOpen() && bob.waitOpen());
+    alice->send(join(QStringLiteral("h"), QStringLiteral("alice")));
+    bob.send(join(QStringLiteral("h"), QStringLiteral("bob")));
+    QTRY_COMPARE(alice->selfJoined().size(), 1);
+    QTRY_COMPARE(bob.selfJoined().size(), 1);
+    for (int i = 1; i <= 3; ++i)
+        bob.send(say(QStringLiteral("h"), QStringLiteral("m%1").arg(i)));
+    QTRY_COMPARE(alice->texts().size(), 3);
+    const QString epoch = alice->selfJoined().first().value(QLatin1String("epoch")).toString();
+
+    hostA.kill();   // alice's host dies mid-chat
+    QVERIFY(hostA.waitForFinished(5000));
+    QTRY_VERIFY(alice->socket.state() == QAbstractSocket::UnconnectedState);
+    alice.reset();
+    for (int i = 4; i <= 5; ++i)
+        bob.send(say(QStringLiteral("h"), QStringLiteral("m%1").arg(i)));
+    QTRY_COMPARE(bob.texts().size(), 5);
+
+    // It reconnects to the same address; haproxy sends it to B.
+    ChatClient back(front);
+    QVERIFY(back.waitOpen());
+    QJsonObject rejoin = join(QStringLiteral("h"), QStringLiteral("alice"));
+    rejoin.insert(QStringLiteral("lastSeq"), 3);
+    rejoin.insert(QStringLiteral("epoch"), epoch);
+    back.send(rejoin);
+    QTRY_VERIFY2(back.texts().size() == 2, QJsonDocument(back.events.value(0)).toJson().constData());
+    QCOMPARE(back.texts(), QStringList({QStringLiteral("m4"), QStringLiteral("m5")}));
+    QCOMPARE(back.selfJoined().first().value(QLatin1String("complete")).toBool(), true);
+    bob.send(say(QStringLiteral("h"), QStringLiteral("m6")));
+    QTRY_COMPARE(back.texts().size(), 3);
+    QTest::qWait(200);
+    QCOMPARE(back.seqs(), QList<qint64>({4, 5, 6}));
 }
 
 QTEST_GUILESS_MAIN(tst_Cluster)
