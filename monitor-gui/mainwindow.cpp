@@ -370,7 +370,8 @@ void MainWindow::updateStatus()
                              + (cluster.up ? tr(" · cluster up")
                                            : tr(" · <b>Redis away</b> (%1 queued)").arg(cluster.queued)));
         m_hostLabel->setToolTip(m_hostLabel->toolTip() + QLatin1Char('\n') + cluster.redis
-                                + (cluster.lastError.isEmpty() ? QString() : QStringLiteral(": ") + cluster.lastError));
+                                + (cluster.lastError.isEmpty() ? QString() : QStringLiteral(": ") + cluster.lastError)
+                                + QLatin1Char('\n') + tr("Nodes: %1").arg(cluster.nodes.join(QStringLiteral(", "))));
     }
 
     // Only the embedded host's own notices: a remote host's troubles show as the client's.

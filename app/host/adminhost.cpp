@@ -29,6 +29,7 @@ Protocol::ClusterInfo HostServerPrivate::clusterInfo() const
     c.redis = cluster->address();
     c.lastError = cluster->lastError();
     c.queued = cluster->queuedCount();
+    c.nodes = cluster->nodes();
     return c;
 }
 

@@ -85,7 +85,8 @@ qint64 nowMs()
 ClusterEngine::ClusterEngine(const Options &options, QObject *parent)
     : QObject(parent),
       m_options(options),
-      m_local(QString::fromLatin1(newEpoch()), 10000)
+      m_local(QString::fromLatin1(newEpoch()), 10000),
+      m_nodes(options.nodeId, 3 * options.leaseTtlMs)
 {
     m_reconnectTimer.setSingleShot(true);
     connect(&m_reconnectTimer, &QTimer::timeout, this, &ClusterEngine::connectNow);
@@ -559,6 +560,8 @@ void ClusterEngine::onLeaseTick()
 {
     if (!isClustered())
         return;
+    if (m_up)
+        m_nodes.refresh(m_commands);   // the same beat, for the admin channel's list of nodes
     const qint64 now = nowMs();
     QList<quint64> ids;
     for (const auto &[id, lease] : m_leases)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "channellog_p.h"
+#include "clusternodes_p.h"
 #include "redisaddress_p.h"
 
 #include <wsplug/sdk/clusterbus.h>
@@ -73,6 +74,8 @@ public:
     QByteArray nodeId() const { return m_options.nodeId; }
     QString lastError() const { return m_lastError; }
     QString address() const { return m_options.redis ? m_options.redis->toString() : QString(); }
+    //! The cluster's nodes seen lately (this one included); empty without a cluster.
+    QStringList nodes() const { return m_nodes.nodes(); }
     int queuedCount() const { return int(m_queue.size()); }
     const Counters &counters() const { return m_counters; }
 
@@ -137,7 +140,6 @@ private:
     QByteArray newEpoch() const;
     static QByteArray metaKey(const QByteArray &channel) { return "wsplug:{" + channel + "}:meta"; }
     static QByteArray streamKey(const QByteArray &channel) { return "wsplug:{" + channel + "}:stream"; }
-    static QByteArray pubsubChannel(const QByteArray &channel) { return "wsplug:" + channel; }
 
     const Options m_options;
     RedisConnection *m_commands = nullptr;
@@ -150,6 +152,7 @@ private:
     QString m_lastError;
     QByteArray m_clusterEpoch;
     ChannelLog m_local;
+    ClusterNodes m_nodes;
 
     quint64 m_nextId = 1;
     QHash<QByteArray, Channel> m_channels;

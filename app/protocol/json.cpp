@@ -459,7 +459,8 @@ PluginsState pluginsFromJson(const QJsonObject &o)
 QJsonObject toJson(const ClusterInfo &c)
 {
     return {{key("enabled"), c.enabled}, {key("up"), c.up}, {key("node"), c.node}, {key("redis"), c.redis},
-            {key("lastError"), c.lastError}, {key("queued"), c.queued}};
+            {key("lastError"), c.lastError}, {key("queued"), c.queued},
+            {key("nodes"), QJsonArray::fromStringList(c.nodes)}};
 }
 
 ClusterInfo clusterInfoFromJson(const QJsonObject &o)
@@ -471,6 +472,8 @@ ClusterInfo clusterInfoFromJson(const QJsonObject &o)
     c.redis = o.value(key("redis")).toString();
     c.lastError = o.value(key("lastError")).toString();
     c.queued = o.value(key("queued")).toInt();
+    for (const QJsonValue &v : o.value(key("nodes")).toArray())
+        c.nodes.append(v.toString());
     return c;
 }
 

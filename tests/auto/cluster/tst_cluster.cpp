@@ -373,6 +373,9 @@ void tst_Cluster::redisAwayKeepsLocalDeliveryAndQueuedMessagesArriveOnceWhenBack
     AdminWatch admin(a->serverPort());
     QTRY_COMPARE(admin.cluster.value(QLatin1String("node")).toString(), QStringLiteral("node-a"));
     QVERIFY(admin.cluster.value(QLatin1String("up")).toBool());
+    // Every node of the cluster, from Redis.
+    QTRY_COMPARE(admin.cluster.value(QLatin1String("nodes")).toArray(),
+                 QJsonArray({QStringLiteral("node-a"), QStringLiteral("node-b")}));
 
     m_redis->kill();
     QTRY_COMPARE_WITH_TIMEOUT(metric(a->serverPort(), "wsplug_cluster_up"), 0, 5000);

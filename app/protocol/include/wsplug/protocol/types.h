@@ -263,6 +263,7 @@ struct ClusterInfo
     QString redis;          //!< redis://HOST:PORT/DB
     QString lastError;      //!< why it is down, when it is
     int queued = 0;         //!< publishes waiting for Redis
+    QStringList nodes;      //!< the cluster's nodes seen in the last few seconds, this one included
 };
 
 //! Everything a client gets on attach: the state a monitor rebuilds itself from.
