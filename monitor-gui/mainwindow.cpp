@@ -371,7 +371,9 @@ void MainWindow::updateStatus()
                                            : tr(" · <b>Redis away</b> (%1 queued)").arg(cluster.queued)));
         m_hostLabel->setToolTip(m_hostLabel->toolTip() + QLatin1Char('\n') + cluster.redis
                                 + (cluster.lastError.isEmpty() ? QString() : QStringLiteral(": ") + cluster.lastError)
-                                + QLatin1Char('\n') + tr("Nodes: %1").arg(cluster.nodes.join(QStringLiteral(", "))));
+                                + QLatin1Char('\n') + tr("Nodes: %1").arg(cluster.nodes.join(QStringLiteral(", ")))
+                                + (cluster.sessions >= 0 ? QLatin1Char('\n') + tr("Sessions in the cluster: %1").arg(cluster.sessions)
+                                                         : QString()));
     }
 
     // Only the embedded host's own notices: a remote host's troubles show as the client's.

@@ -30,6 +30,7 @@ Protocol::ClusterInfo HostServerPrivate::clusterInfo() const
     c.lastError = cluster->lastError();
     c.queued = cluster->queuedCount();
     c.nodes = cluster->nodes();
+    c.sessions = cluster->clusterSessions();
     return c;
 }
 

@@ -561,7 +561,7 @@ void ClusterEngine::onLeaseTick()
     if (!isClustered())
         return;
     if (m_up)
-        m_nodes.refresh(m_commands);   // the same beat, for the admin channel's list of nodes
+        m_nodes.refresh(m_commands, m_options.sessionCount ? m_options.sessionCount() : 0);   // for the admin channel
     const qint64 now = nowMs();
     QList<quint64> ids;
     for (const auto &[id, lease] : m_leases)

@@ -52,6 +52,7 @@ public:
         int maxHistorySize = 10000;    //!< cap of BusPublishOptions::historySize
         int defaultTtlSeconds = 86400;
         int leaseTtlMs = 3000;
+        std::function<qint64()> sessionCount;   //!< this host's, for the cluster's total
     };
     struct Counters
     {
@@ -76,6 +77,7 @@ public:
     QString address() const { return m_options.redis ? m_options.redis->toString() : QString(); }
     //! The cluster's nodes seen lately (this one included); empty without a cluster.
     QStringList nodes() const { return m_nodes.nodes(); }
+    qint64 clusterSessions() const { return m_nodes.totalSessions(); }
     int queuedCount() const { return int(m_queue.size()); }
     const Counters &counters() const { return m_counters; }
 

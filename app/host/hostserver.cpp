@@ -312,6 +312,7 @@ void HostServerPrivate::startCluster()
         options.nodeId = "node:" + QByteArray::number(q->serverPort());   // an odd host name
     options.timeoutMs = config.clusterTimeoutMs;
     options.maxQueued = config.clusterQueueSize;
+    options.sessionCount = [this] { return qint64(sessions.size()); };
     cluster = std::make_unique<ClusterEngine>(options);
     cluster->start();
 }

@@ -460,7 +460,8 @@ QJsonObject toJson(const ClusterInfo &c)
 {
     return {{key("enabled"), c.enabled}, {key("up"), c.up}, {key("node"), c.node}, {key("redis"), c.redis},
             {key("lastError"), c.lastError}, {key("queued"), c.queued},
-            {key("nodes"), QJsonArray::fromStringList(c.nodes)}};
+            {key("nodes"), QJsonArray::fromStringList(c.nodes)},
+            {key("sessions"), double(c.sessions)}};
 }
 
 ClusterInfo clusterInfoFromJson(const QJsonObject &o)
@@ -474,6 +475,7 @@ ClusterInfo clusterInfoFromJson(const QJsonObject &o)
     c.queued = o.value(key("queued")).toInt();
     for (const QJsonValue &v : o.value(key("nodes")).toArray())
         c.nodes.append(v.toString());
+    c.sessions = qint64(o.value(key("sessions")).toDouble(-1));
     return c;
 }
 

@@ -376,6 +376,9 @@ void tst_Cluster::redisAwayKeepsLocalDeliveryAndQueuedMessagesArriveOnceWhenBack
     // Every node of the cluster, from Redis.
     QTRY_COMPARE(admin.cluster.value(QLatin1String("nodes")).toArray(),
                  QJsonArray({QStringLiteral("node-a"), QStringLiteral("node-b")}));
+    // The whole cluster's sessions next to this host's: 2 on A (and the admin client is no
+    // session), 1 on B.
+    QTRY_COMPARE(admin.cluster.value(QLatin1String("sessions")).toInteger(), 3);
 
     m_redis->kill();
     QTRY_COMPARE_WITH_TIMEOUT(metric(a->serverPort(), "wsplug_cluster_up"), 0, 5000);

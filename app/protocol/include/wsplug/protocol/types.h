@@ -264,6 +264,7 @@ struct ClusterInfo
     QString lastError;      //!< why it is down, when it is
     int queued = 0;         //!< publishes waiting for Redis
     QStringList nodes;      //!< the cluster's nodes seen in the last few seconds, this one included
+    qint64 sessions = -1;   //!< sessions on all of them (each as of its last stamp); -1: not known yet
 };
 
 //! Everything a client gets on attach: the state a monitor rebuilds itself from.
