@@ -85,6 +85,9 @@ qint64 nowMs()
 ClusterEngine::ClusterEngine(const Options &options, QObject *parent)
     : QObject(parent),
       m_options(options),
+      // Pub/sub ignores SELECT: the database goes into the channel name, so clusters on
+      // two databases of one Redis never hear each other.
+      m_pubsubPrefix("wsplug:" + QByteArray::number(options.redis ? options.redis->db : 0) + ':'),
       m_local(QString::fromLatin1(newEpoch()), 10000),
       m_nodes(options.nodeId, 3 * options.leaseTtlMs)
 {
@@ -99,21 +102,22 @@ ClusterEngine::ClusterEngine(const Options &options, QObject *parent)
             connect(c, &RedisConnection::disconnected, this, &ClusterEngine::onConnectionLost);
         }
         m_pubsub->setPushHandler([this](const QByteArray &kind, const QByteArray &channel, const QByteArray &payload) {
-            if (!channel.startsWith("wsplug:"))
+            if (!channel.startsWith(m_pubsubPrefix))
                 return;
+            const QByteArray name = channel.mid(m_pubsubPrefix.size());
             if (kind == "subscribe") {
-                const auto it = m_channels.find(channel.mid(7));
+                const auto it = m_channels.find(name);
                 if (it == m_channels.end())
                     return;
                 it->confirmed = true;
                 const auto waiting = std::exchange(it->afterConfirm, {});
                 if (!it->epoch.isEmpty())
-                    recover(channel.mid(7));
+                    recover(name);
                 for (const auto &call : waiting)
                     call();
                 return;
             }
-            onPush(channel.mid(7), payload);
+            onPush(name, payload);
         });
     }
 }
@@ -235,7 +239,7 @@ void ClusterEngine::becomeUp()
                              << "epoch" << m_clusterEpoch;
     // Subscribed again; what was missed is read once each confirmation is in (onPush).
     for (auto it = m_channels.cbegin(); it != m_channels.cend(); ++it)
-        m_pubsub->subscribe("wsplug:" + it.key());
+        m_pubsub->subscribe(m_pubsubPrefix + it.key());
     // Queued while away, in order; already delivered here, so marked for the others only.
     std::deque<Queued> queue = std::exchange(m_queue, {});
     for (Queued &q : queue) {
@@ -346,7 +350,7 @@ quint64 ClusterEngine::subscribe(const QByteArray &channel, MessageHandler handl
     Channel &c = m_channels[channel];
     c.subscribers.append(id);
     if (c.subscribers.size() == 1 && isClustered() && m_up)
-        m_pubsub->subscribe("wsplug:" + channel);
+        m_pubsub->subscribe(m_pubsubPrefix + channel);
     return id;
 }
 
@@ -367,7 +371,7 @@ void ClusterEngine::unsubscribe(quint64 id)
             later(call);   // read now: nobody here waits for live messages any more
         m_channels.erase(it);
         if (isClustered() && m_up)
-            m_pubsub->unsubscribe("wsplug:" + channel);
+            m_pubsub->unsubscribe(m_pubsubPrefix + channel);
     }
 }
 
@@ -414,7 +418,7 @@ void ClusterEngine::sendPublish(const QByteArray &channel, const QByteArray &dat
     if (!deliveredLocally)
         ++m_counters.published;
     const bool sent = m_commands->command(
-            {"EVAL", PublishScript, "2", metaKey(channel), streamKey(channel), "wsplug:" + channel, data,
+            {"EVAL", PublishScript, "2", metaKey(channel), streamKey(channel), m_pubsubPrefix + channel, data,
              BusEnvelope::originHeader(m_options.nodeId, deliveredLocally), QByteArray::number(size),
              QByteArray::number(ttl), newEpoch()},
             [done](const RedisReply &reply) {

@@ -144,6 +144,7 @@ private:
     static QByteArray streamKey(const QByteArray &channel) { return "wsplug:{" + channel + "}:stream"; }
 
     const Options m_options;
+    const QByteArray m_pubsubPrefix;
     RedisConnection *m_commands = nullptr;
     RedisConnection *m_pubsub = nullptr;
     bool m_up = false;

@@ -184,6 +184,7 @@ private Q_SLOTS:
     void redisAwayKeepsLocalDeliveryAndQueuedMessagesArriveOnceWhenBack();
     void redisRestartedEmptyIsANewEpoch();
     void badRedisUrlIsRefused();
+    void clustersOnTwoDatabasesOfOneRedisDoNotMeet();
 
     void chatRoomIsOneAcrossHosts();
     void chatClientMovedToAnotherHostResumesExactly();
@@ -194,7 +195,8 @@ private Q_SLOTS:
     void chatClientOfAKilledHostResumesThroughHaproxyOnTheOther();
 
 private:
-    std::unique_ptr<HostServer> host(const QString &node, const QVariantMap &broadcast = {}, int queue = 10000);
+    std::unique_ptr<HostServer> host(const QString &node, const QVariantMap &broadcast = {}, int queue = 10000,
+                                     int db = 0);
     //! Publishes warm-up messages from \a publisher until every one of \a clients got one:
     //! then every host's subscription is live in Redis.
     bool warmUp(Client &publisher, const QList<Client *> &clients);
@@ -219,10 +221,10 @@ void tst_Cluster::cleanup()
     m_redis.reset();   // kills its process
 }
 
-std::unique_ptr<HostServer> tst_Cluster::host(const QString &node, const QVariantMap &broadcast, int queue)
+std::unique_ptr<HostServer> tst_Cluster::host(const QString &node, const QVariantMap &broadcast, int queue, int db)
 {
     HostConfig c = testConfig();
-    c.redisUrl = m_redis->url();
+    c.redisUrl = m_redis->url() + QStringLiteral("/%1").arg(db);
     c.nodeId = node;
     c.clusterQueueSize = queue;
     c.clusterTimeoutMs = 1000;
@@ -413,6 +415,24 @@ void tst_Cluster::redisRestartedEmptyIsANewEpoch()
     QVERIFY2(m_redis->restartEmpty(), qPrintable(m_redis->error()));
     QTRY_COMPARE_WITH_TIMEOUT(metric(a->serverPort(), "wsplug_cluster_epoch_losses_total"), 1, 10000);
     QCOMPARE(metric(a->serverPort(), "wsplug_cluster_up"), 1);
+}
+
+void tst_Cluster::clustersOnTwoDatabasesOfOneRedisDoNotMeet()
+{
+    auto a = host(QStringLiteral("node-a"), {}, 10000, 0);
+    auto b = host(QStringLiteral("node-b"), {}, 10000, 0);
+    auto other = host(QStringLiteral("node-x"), {}, 10000, 1);
+    QVERIFY(a && b && other);
+    Client subB(b->serverPort(), QStringLiteral("/broadcast/news?mode=subscribe"));
+    Client subOther(other->serverPort(), QStringLiteral("/broadcast/news?mode=subscribe"));
+    Client pubA(a->serverPort(), QStringLiteral("/broadcast/news"));
+    for (Client *c : {&subB, &subOther, &pubA})
+        QVERIFY(c->waitOpen());
+    QVERIFY(warmUp(pubA, {&subB}));
+    pubA.socket.sendTextMessage(QStringLiteral("db0 only"));
+    QTRY_COMPARE(subB.payloads(), QStringList{QStringLiteral("db0 only")});
+    QTest::qWait(300);
+    QVERIFY(subOther.received.isEmpty());   // Redis pub/sub ignores SELECT; our channel names do not
 }
 
 void tst_Cluster::badRedisUrlIsRefused()
