@@ -217,6 +217,13 @@ void ChatCluster::presenceChanged(const ChatPresence &p)
                              {QStringLiteral("reason"), p.reason}});
 }
 
+void ChatCluster::sendPrivate(const ChatRemotePrivate &message)
+{
+    publishPresence(message.room, {{QStringLiteral("op"), QStringLiteral("private")},
+                                   {QStringLiteral("to"), message.toKey},
+                                   {QStringLiteral("event"), message.event}});
+}
+
 QMap<QString, QString> ChatCluster::remoteMembers(const QString &room) const
 {
     QMap<QString, QString> out;
@@ -247,6 +254,14 @@ void ChatCluster::onPresence(const QString &room, const BusMessage &m)
         return;
     if (op == QLatin1String("who")) {
         onHeartbeat();
+        return;
+    }
+    if (op == QLatin1String("private")) {
+        // Only the host that has the target delivers it; the event was encoded by the sender's host.
+        const SessionId to = m_protocol->sessionOf(room, e.value(QLatin1String("to")).toString());
+        const QString event = e.value(QLatin1String("event")).toString();
+        if (to && !event.isEmpty() && event.size() <= m_settings.maxMessageLength * 2)
+            m_context->sendText(to, event);
         return;
     }
     const qint64 expiresAt = QDateTime::currentMSecsSinceEpoch() + qint64(m_settings.presenceTtlSeconds) * 1000;

@@ -38,6 +38,8 @@ public:
     void roomsMaybeEmpty();
     void sessionClosed(SessionId session);
     void presenceChanged(const ChatPresence &presence);
+    //! Sends a "private" event to a member on another host (on the room's presence channel).
+    void sendPrivate(const ChatRemotePrivate &message);
     //! Other hosts' members of \a room: nick key -> nick.
     QMap<QString, QString> remoteMembers(const QString &room) const;
 

@@ -96,6 +96,8 @@ void ChatPlugin::apply(SessionId session, const ChatResult &result)
             m_cluster->presenceChanged(p);
         for (const ChatPublish &p : result.publishes)
             m_cluster->publish(p);
+        for (const ChatRemotePrivate &p : result.remotePrivates)
+            m_cluster->sendPrivate(p);
         if (result.replay)
             m_cluster->replay(*result.replay);
     }

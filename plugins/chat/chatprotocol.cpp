@@ -139,6 +139,12 @@ QStringList ChatProtocol::nicksIn(const QString &room) const
     return nicks;
 }
 
+SessionId ChatProtocol::sessionOf(const QString &room, const QString &key) const
+{
+    const auto it = m_rooms.constFind(room);
+    return it == m_rooms.cend() ? 0 : it->members.value(key).session;
+}
+
 QJsonArray ChatProtocol::memberList(const Room &room) const
 {
     QMap<QString, QString> all;

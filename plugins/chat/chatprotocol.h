@@ -64,6 +64,14 @@ struct ChatPresence
     QString reason;   //!< for a leave: "leave" or "disconnect"
 };
 
+//! Cluster mode: a "private" event for a member on another host.
+struct ChatRemotePrivate
+{
+    QString room;
+    QString toKey;   //!< the target's nick key
+    QString event;   //!< the encoded "private" event, as the target gets it
+};
+
 //! What the plugin must do after one input: send these, in order, then maybe close.
 struct ChatResult
 {
@@ -71,6 +79,7 @@ struct ChatResult
     QList<ChatPublish> publishes;         //!< cluster mode only
     std::optional<ChatReplay> replay;     //!< cluster mode only: after outgoing
     QList<ChatPresence> presence;         //!< cluster mode only
+    QList<ChatRemotePrivate> remotePrivates;   //!< cluster mode only
     std::optional<ChatRefresh> refresh;   //!< hand this token to the host, then answer
     bool close = false;
     quint16 closeCode = 0;
@@ -125,6 +134,8 @@ public:
     }
     //! This host's nicks in \a room.
     QStringList nicksIn(const QString &room) const;
+    //! The local session that has nick key \a key in \a room, or 0.
+    SessionId sessionOf(const QString &room, const QString &key) const;
 
     void sessionOpened(SessionId session, qint64 nowMs);
     //! The answer to \a refresh: "refreshed" with the new expiry (null: none), or an

@@ -240,6 +240,23 @@ ChatProtocol::Outcome ChatProtocol::privateMessage(SessionId session,
     if (!room)
         return notInRoom(roomName);
     const auto target = room->members.constFind(nickKey(to));
+    if (target == room->members.cend() && m_remoteMembers) {
+        // A member on another host: the event goes there through the bus.
+        const QMap<QString, QString> remote = m_remoteMembers(roomName);
+        if (const auto other = remote.constFind(nickKey(to)); other != remote.cend()) {
+            const QString event = encode(QJsonObject{
+                {QStringLiteral("type"), QStringLiteral("private")},
+                {QStringLiteral("room"), roomName},
+                {QStringLiteral("from"), state.rooms.value(roomName)},
+                {QStringLiteral("to"), *other},
+                {QStringLiteral("text"), text},
+                {QStringLiteral("ts"), double(nowMs)},
+            });
+            result->remotePrivates.append({roomName, nickKey(to), event});
+            result->outgoing.append({{session}, event});
+            return std::nullopt;
+        }
+    }
     if (target == room->members.cend()) {
         return Problem{QStringLiteral("no_such_nick"),
                        QStringLiteral("nobody is called \"%1\" in room \"%2\"").arg(to, roomName),

@@ -226,6 +226,15 @@ void tst_ClusterChat::chatPresenceSpansHostsAndADeadHostsMembersLeave()
     };
     QTRY_VERIFY_WITH_TIMEOUT(joinedOther(alice, QStringLiteral("bob")), 5000);
     QTRY_VERIFY_WITH_TIMEOUT(joinedOther(bob, QStringLiteral("alice")), 5000);
+    // A private message to a member on the other host reaches it, and only it.
+    bob.send({{QStringLiteral("type"), QStringLiteral("private")}, {QStringLiteral("room"), QStringLiteral("p")},
+              {QStringLiteral("to"), QStringLiteral("ALICE")}, {QStringLiteral("text"), QStringLiteral("psst")}});
+    QTRY_COMPARE(alice.ofType(QStringLiteral("private")).size(), 1);
+    const QJsonObject psst = alice.ofType(QStringLiteral("private")).first();
+    QCOMPARE(psst.value(QLatin1String("from")).toString(), QStringLiteral("bob"));
+    QCOMPARE(psst.value(QLatin1String("to")).toString(), QStringLiteral("alice"));
+    QCOMPARE(psst.value(QLatin1String("text")).toString(), QStringLiteral("psst"));
+    QCOMPARE(bob.ofType(QStringLiteral("private")).size(), 1);   // the sender's receipt
     bob.send({{QStringLiteral("type"), QStringLiteral("members")}, {QStringLiteral("room"), QStringLiteral("p")}});
     QTRY_COMPARE(bob.ofType(QStringLiteral("members")).size(), 1);
     QCOMPARE(bob.ofType(QStringLiteral("members")).first().value(QLatin1String("members")).toArray(),
