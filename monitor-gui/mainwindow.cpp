@@ -372,6 +372,18 @@ void MainWindow::updateStatus()
     else
         m_hostLabel->setText(tr("<b>Embedded</b> %1").arg(where));
     m_hostLabel->setToolTip(m_usingEmbedded ? tr("The host this monitor runs itself") : tr("A host this monitor attached to"));
+    const Protocol::ClusterInfo &cluster = m_client->clusterInfo();
+    if (cluster.enabled && m_client->state() == MonitorClient::State::Attached) {
+        // Which host of a cluster this is, and whether it still reaches the others.
+        m_hostLabel->setText(m_hostLabel->text() + tr(" · node <b>%1</b>").arg(cluster.node.toHtmlEscaped())
+                             + (cluster.up ? tr(" · cluster up")
+                                           : tr(" · <b>Redis away</b> (%1 queued)").arg(cluster.queued)));
+        m_hostLabel->setToolTip(m_hostLabel->toolTip() + QLatin1Char('\n') + cluster.redis
+                                + (cluster.lastError.isEmpty() ? QString() : QStringLiteral(": ") + cluster.lastError)
+                                + QLatin1Char('\n') + tr("Nodes: %1").arg(cluster.nodes.join(QStringLiteral(", ")))
+                                + (cluster.sessions >= 0 ? QLatin1Char('\n') + tr("Sessions in the cluster: %1").arg(cluster.sessions)
+                                                         : QString()));
+    }
 
     // Only the embedded host's own notices: a remote host's troubles show as the client's.
     const QString hostNotice = m_usingEmbedded ? m_embedded->notice() : QString();

@@ -249,6 +249,7 @@ void MonitorClient::detach()
     m_history.clear();
     m_stats = HostStats();
     m_hostInfo = {};
+    m_cluster = {};
     m_loaded = {};
     m_refused = {};
     if (previous != State::Detached)
@@ -314,6 +315,7 @@ void MonitorClient::onSnapshot(const Protocol::Snapshot &snapshot)
     m_hasSnapshot = true;
     m_lostAt = {};
     m_hostInfo = snapshot.host;
+    m_cluster = snapshot.cluster;
     m_loaded = snapshot.plugins;
     m_refused = snapshot.refusedPlugins;
     m_draining = snapshot.drainingPlugins;
@@ -344,6 +346,7 @@ void MonitorClient::onSnapshot(const Protocol::Snapshot &snapshot)
 
 void MonitorClient::onTick(const Protocol::Tick &tick)
 {
+    m_cluster = tick.cluster;
     if (tick.pluginsChanged) {
         m_loaded = tick.plugins.loaded;
         m_draining = tick.plugins.draining;

@@ -78,6 +78,8 @@ public:
     FramesModel *frames() const { return m_frames; }
     //! Empty (no version) until the first snapshot.
     const Protocol::HostInfo &hostInfo() const { return m_hostInfo; }
+    //! The host's place in a cluster, as of the latest snapshot or tick.
+    const Protocol::ClusterInfo &clusterInfo() const { return m_cluster; }
     const QList<Protocol::PluginInfo> &loadedPlugins() const { return m_loaded; }
     const QList<Protocol::PluginRefusal> &refusedPlugins() const { return m_refused; }
     //! Plugins removed or replaced whose sessions are still finishing on them.
@@ -182,6 +184,7 @@ private:
     QSet<QString> m_watchedRoutes;
     QHash<qint64, SessionId> m_watchCommands;   // watch commands in flight
     Protocol::HostInfo m_hostInfo;
+    Protocol::ClusterInfo m_cluster;
     QList<Protocol::PluginInfo> m_loaded;
     QList<Protocol::PluginRefusal> m_refused;
     QList<Protocol::PluginInfo> m_draining;

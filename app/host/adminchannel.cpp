@@ -278,6 +278,7 @@ void AdminChannel::tick(const Protocol::RateSample &sample)
     if (m_clients.isEmpty())
         return;
     Protocol::Tick tick = std::exchange(m_next, {});
+    tick.cluster = m_host->clusterInfo();
     if (tick.pluginsChanged) {
         Protocol::PluginsState now = m_host->pluginsState();
         now.events = std::move(tick.plugins.events);

@@ -26,6 +26,7 @@ class AdminHost
 public:
     virtual Protocol::Snapshot snapshot() const = 0;
     virtual Protocol::HostStats currentStats() const = 0;
+    virtual Protocol::ClusterInfo clusterInfo() const = 0;
     virtual QList<Protocol::SessionSnapshot> sessionList() const = 0;
     virtual std::optional<Protocol::SessionSnapshot> findSession(Protocol::SessionId id) const = 0;
     virtual std::optional<Protocol::HandshakeRecord> handshake(quint64 id) const = 0;

@@ -18,9 +18,26 @@ HostStats HostServerPrivate::currentStats() const
     return stats.current(int(sessions.size()), gate ? gate->pendingCount() : 0, adminClientCount());
 }
 
+Protocol::ClusterInfo HostServerPrivate::clusterInfo() const
+{
+    Protocol::ClusterInfo c;
+    if (!cluster || !cluster->isClustered())
+        return c;
+    c.enabled = true;
+    c.up = cluster->isUp();
+    c.node = QString::fromUtf8(cluster->nodeId());
+    c.redis = cluster->address();
+    c.lastError = cluster->lastError();
+    c.queued = cluster->queuedCount();
+    c.nodes = cluster->nodes();
+    c.sessions = cluster->clusterSessions();
+    return c;
+}
+
 Protocol::Snapshot HostServerPrivate::snapshot() const
 {
     Protocol::Snapshot s;
+    s.cluster = clusterInfo();
     s.protocol = Protocol::Version;
     s.host.version = QStringLiteral(WSPLUG_VERSION);
     s.host.address = q->serverAddress().toString();

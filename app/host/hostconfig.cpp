@@ -5,7 +5,9 @@
 #include <wsplug/protocol/adminprotocol.h>
 
 #include "forwardedfor_p.h"
+#include "busenvelope_p.h"
 #include "originpolicy_p.h"
+#include "redisaddress_p.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -81,6 +83,10 @@ const QList<HostConfig::IntSetting> &HostConfig::intSettings()
                            "Milliseconds a session may stay past its token's exp before it is closed with 4001"),
         WSPLUG_INT_SETTING(jwtClockSkewSeconds, int, 0, 600, "jwt-clock-skew",
                            "Seconds of clock skew allowed when checking a token's exp and nbf"),
+        WSPLUG_INT_SETTING(clusterQueueSize, int, 0, 10000000, "cluster-queue",
+                           "Publishes queued while Redis is away; more are refused and counted"),
+        WSPLUG_INT_SETTING(clusterTimeoutMs, int, 50, 600000, "cluster-timeout",
+                           "Milliseconds for a Redis connect or command before the connection is dropped and retried"),
         WSPLUG_INT_SETTING(maxAdminConnections, int, 1, 1000, nullptr, "Admin clients at once; over it: HTTP 503"),
         WSPLUG_INT_SETTING(pluginSettleMs, int, 50, 60000, nullptr,
                            "Milliseconds a new or changed plugin file must stay unchanged before it is loaded"),
@@ -119,6 +125,12 @@ const QList<HostConfig::TextSetting> &HostConfig::textSettings()
         {"trustedProxies", "trusted-proxy", "cidr",
          "A proxy (address or CIDR) whose X-Forwarded-For / Forwarded headers name the client; other "
          "peers' forwarding headers are ignored. Repeatable.", nullptr, &HostConfig::trustedProxies},
+        {"redis", "redis", "url",
+         "Join a cluster through Redis at redis://HOST[:PORT][/DB]: plugins' bus channels reach every host "
+         "(docs/scale-out.md).", &HostConfig::redisUrl, nullptr},
+        {"nodeId", "node-id", "name",
+         "This host's name in the cluster, 1-64 of A-Z a-z 0-9 _ . : - (default: host name:port).",
+         &HostConfig::nodeId, nullptr},
     };
     return settings;
 }
@@ -186,6 +198,7 @@ bool HostConfig::loadJson(const QByteArray &json, QString *errorString)
         }
         if (bool *flag = key == QLatin1String("adminEnabled") ? &next.adminEnabled
                        : key == QLatin1String("metricsEnabled") ? &next.metricsEnabled
+                       : key == QLatin1String("readyNeedsCluster") ? &next.readyNeedsCluster
                        : key == QLatin1String("pageEnabled") ? &next.pageEnabled
                        : key == QLatin1String("watchPlugins") ? &next.watchPlugins
                        : key == QLatin1String("upgradeWithoutSubprotocol") ? &next.upgradeWithoutSubprotocol : nullptr) {
@@ -341,6 +354,11 @@ bool HostConfig::validate(QString *errorString) const
         if (!Internal::ForwardedFor::parseRange(proxy))
             return fail(QStringLiteral("trusted-proxy: \"%1\" is not an address or CIDR range").arg(Protocol::oneLine(proxy)));
     }
+    QString redisError;
+    if (!redisUrl.isEmpty() && !Internal::RedisAddress::parse(redisUrl, &redisError))
+        return fail(QStringLiteral("redis: %1").arg(redisError));
+    if (!nodeId.isEmpty() && !Internal::BusEnvelope::isValidName(nodeId.toUtf8()))
+        return fail(QStringLiteral("node-id: 1-64 of A-Z a-z 0-9 _ . : - expected"));
     if (!adminReadToken.isEmpty() && adminReadToken == adminToken)
         return fail(QStringLiteral("the read-only admin token must differ from the admin token"));
     return true;

@@ -59,6 +59,10 @@ struct HostOptions::Private
                        "stdin, each line it writes is a message back (websocketd's model). Repeatable. No shell: "
                        "quote arguments as on a command line; in a config file \"exec\" also has \"shell\" and \"binary\"."),
         QStringLiteral("ROUTE=COMMAND")};
+    QCommandLineOption readyNeedsCluster{
+        QStringLiteral("ready-needs-cluster"),
+        QStringLiteral("With --redis, /readyz fails (503) while Redis is away: on (default) or off."),
+        QStringLiteral("on|off")};
     struct IntOption
     {
         QCommandLineOption option;
@@ -99,7 +103,7 @@ HostOptions::~HostOptions() = default;
 void HostOptions::addTo(QCommandLineParser &parser) const
 {
     parser.addOptions({d->config, d->address, d->pluginDir, d->adminToken, d->capture, d->admin, d->metrics, d->page,
-                       d->upgradeWithoutSubprotocol, d->watchPlugins, d->exec});
+                       d->upgradeWithoutSubprotocol, d->watchPlugins, d->exec, d->readyNeedsCluster});
     for (const Private::IntOption &o : d->ints)
         parser.addOption(o.option);
     for (const Private::TextOption &o : d->texts)
@@ -181,7 +185,8 @@ HostOptions::Result HostOptions::apply(const QCommandLineParser &parser) const
                                         std::pair{&d->metrics, &r.config.metricsEnabled},
                                         std::pair{&d->page, &r.config.pageEnabled},
                                         std::pair{&d->upgradeWithoutSubprotocol, &r.config.upgradeWithoutSubprotocol},
-                                        std::pair{&d->watchPlugins, &r.config.watchPlugins}}) {
+                                        std::pair{&d->watchPlugins, &r.config.watchPlugins},
+                                        std::pair{&d->readyNeedsCluster, &r.config.readyNeedsCluster}}) {
         if (!parser.isSet(*option))
             continue;
         const QString v = parser.value(*option);

@@ -5,12 +5,14 @@
 #include "connectionsocket_p.h"
 #include "hostserver_p.h"
 #include "httpendpoints_p.h"
+#include "busenvelope_p.h"
 #include "processhandler_p.h"
 #include "logging_p.h"
 #include "tlscredentials_p.h"
 
 #include <wsplug/protocol/adminprotocol.h>
 
+#include <QHostInfo>
 #include <QWebSocket>
 
 // HostServer's public functions, start and stop, and what the handshake gate asks of
@@ -185,6 +187,7 @@ bool HostServer::start()
     const QStringList pluginDirs = d->pluginDirs();
     const auto pluginFiles = d->config.watchPlugins ? PluginWatcher::scan(pluginDirs)
                                                     : QList<std::pair<QString, FileSignature>>();
+    d->startCluster();
     d->registry.load(pluginDirs);
     d->addExecRoutes();
     d->initializePlugins();
@@ -332,6 +335,23 @@ void HostServer::stop()
         d->shutdownTimer.start(d->config.shutdownGraceMs);
 }
 
+void HostServerPrivate::startCluster()
+{
+    ClusterEngine::Options options;
+    if (!config.redisUrl.isEmpty())
+        options.redis = RedisAddress::parse(config.redisUrl, nullptr);   // validated by start()
+    options.nodeId = config.nodeId.isEmpty()
+            ? (QHostInfo::localHostName() + QLatin1Char(':') + QString::number(q->serverPort())).toUtf8()
+            : config.nodeId.toUtf8();
+    if (!BusEnvelope::isValidName(options.nodeId))
+        options.nodeId = "node:" + QByteArray::number(q->serverPort());   // an odd host name
+    options.timeoutMs = config.clusterTimeoutMs;
+    options.maxQueued = config.clusterQueueSize;
+    options.sessionCount = [this] { return qint64(sessions.size()); };
+    cluster = std::make_unique<ClusterEngine>(options);
+    cluster->start();
+}
+
 void HostServerPrivate::finishStop()
 {
     if (!running)
@@ -368,6 +388,7 @@ void HostServerPrivate::finishStop()
     delete tls;
     tls = nullptr;
     shutdownPlugins();
+    cluster.reset();   // after the plugins' buses (their contexts) are gone
     if (capture) {
         capture->finish();   // after every connection above was aborted: the file is complete
         capture.reset();
@@ -422,8 +443,15 @@ std::optional<QByteArray> HostServerPrivate::httpResponse(const RequestHead &hea
         --st.pendingHandshakes;   // not this request
         return st;
     };
-    state.ready = running && !stopping && !contexts.empty();
-    state.notReadyReason = stopping ? "stopping" : "no plugins loaded";
+    const bool clusterReady = !cluster || cluster->isUp() || !config.readyNeedsCluster;
+    state.ready = running && !stopping && !contexts.empty() && clusterReady;
+    state.notReadyReason = stopping ? "stopping" : !clusterReady ? "cluster unavailable" : "no plugins loaded";
+    if (cluster) {
+        const ClusterEngine::Counters &c = cluster->counters();
+        state.extraMetrics = renderClusterMetrics({cluster->isClustered(), cluster->isUp(), cluster->queuedCount(),
+                                                   c.published, c.delivered, c.queued, c.dropped, c.reconnects,
+                                                   c.epochLosses, c.notRecovered});
+    }
     return httpEndpointResponse(head, state);
 }
 

@@ -10,6 +10,7 @@
 #include "originpolicy_p.h"
 #include "capturerecorder_p.h"
 #include "engineioserver_p.h"
+#include "clusterengine_p.h"
 #include "frameencoder_p.h"
 #include "handshakegate_p.h"
 #include "handshakelog_p.h"
@@ -93,6 +94,7 @@ public:
     // AdminHost: the host's state as protocol values (adminhost.cpp)
     Protocol::Snapshot snapshot() const override;
     HostStats currentStats() const override;
+    Protocol::ClusterInfo clusterInfo() const override;
     QList<SessionSnapshot> sessionList() const override;
     std::optional<SessionSnapshot> findSession(SessionId id) const override;
     std::optional<HandshakeRecord> handshake(quint64 id) const override { return handshakeLog.find(id); }
@@ -212,6 +214,10 @@ public:
     Internal::StatsCollector stats;
     Internal::AdminChannel *admin = nullptr;
     std::unique_ptr<Internal::CaptureRecorder> capture;   // with --capture only (capturerecorder.cpp)
+    //! The cluster bus under the plugins' ClusterBus, while running; local without --redis.
+    std::unique_ptr<Internal::ClusterEngine> cluster;
+    //! Makes the cluster engine for config (hostserver.cpp); after every plugin context is gone, reset it.
+    void startCluster();
 
     QHash<SessionId, Internal::Session *> sessions;
     //! Finished sessions whose deleteLater() is still pending; deleted with the host.

@@ -138,6 +138,8 @@ bool HostServerPrivate::loadPluginFile(const QString &filePath, QString *errorSt
     auto context = makePluginContext(md, build, &why);
     // The new build starts while the old one still serves: no moment without a handler.
     if (!context || !initializePlugin(registry.handlerOf(build), context.get(), &why)) {
+        if (context)
+            context->dropBus();   // before refuseBuild() unloads the library
         registry.refuseBuild(build, why);
         refusedPlugin(path, why);
         if (errorString)

@@ -137,6 +137,31 @@ const QByteArray &clientPage()
     return page;
 }
 
+QByteArray renderClusterMetrics(const ClusterMetrics &m)
+{
+    QByteArray out;
+    auto metric = [&out](const char *name, const char *type, const char *help, quint64 value) {
+        out += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + ' ' + type + '\n' + name + ' '
+             + QByteArray::number(value) + '\n';
+    };
+    metric("wsplug_cluster_enabled", "gauge", "1 if this host is part of a cluster (--redis).", m.clustered ? 1 : 0);
+    metric("wsplug_cluster_up", "gauge", "1 if this host reaches the cluster's Redis (always 1 without a cluster).",
+           m.up ? 1 : 0);
+    metric("wsplug_cluster_queue_length", "gauge", "Publishes waiting for Redis to come back.", quint64(m.queued));
+    metric("wsplug_cluster_published_total", "counter", "Bus publishes accepted.", m.published);
+    metric("wsplug_cluster_delivered_total", "counter", "Bus messages handed to subscriptions on this host.",
+           m.delivered);
+    metric("wsplug_cluster_queued_total", "counter", "Publishes queued while Redis was away.", m.queuedTotal);
+    metric("wsplug_cluster_dropped_total", "counter",
+           "Publishes refused (queue full) or lost on their way to Redis.", m.dropped);
+    metric("wsplug_cluster_reconnects_total", "counter", "Reconnect attempts to Redis.", m.reconnects);
+    metric("wsplug_cluster_epoch_losses_total", "counter", "Times Redis came back empty (a new epoch).",
+           m.epochLosses);
+    metric("wsplug_cluster_unrecovered_total", "counter",
+           "Channels whose messages missed while Redis was away were no longer in history.", m.notRecovered);
+    return out;
+}
+
 bool isHttpEndpoint(const RequestHead &head, const EndpointState &state)
 {
     if (head.isWebSocketUpgrade())
@@ -165,7 +190,7 @@ QByteArray httpEndpointResponse(const RequestHead &head, const EndpointState &st
                    "style-src 'unsafe-inline'; connect-src ws: wss: 'self'; base-uri 'none'; form-action 'none'\r\n"
                    "X-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n";
     } else if (head.path() == "/metrics") {
-        body = renderPrometheus(state.stats());
+        body = renderPrometheus(state.stats()) + state.extraMetrics;
         contentType = "text/plain; version=0.0.4; charset=utf-8";
     } else if (head.path() == "/healthz") {
         body = "ok\n";

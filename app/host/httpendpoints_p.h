@@ -23,7 +23,25 @@ struct EndpointState
     std::function<HostStats()> stats;   // for /metrics
     bool ready = false;                 // for /readyz
     QByteArray notReadyReason;
+    QByteArray extraMetrics;            // appended to /metrics (the cluster's)
 };
+
+//! The cluster bus's state and counters for /metrics.
+struct ClusterMetrics
+{
+    bool clustered = false;
+    bool up = true;
+    int queued = 0;          // publishes waiting for Redis now
+    quint64 published = 0;
+    quint64 delivered = 0;
+    quint64 queuedTotal = 0;
+    quint64 dropped = 0;
+    quint64 reconnects = 0;
+    quint64 epochLosses = 0;
+    quint64 notRecovered = 0;
+};
+//! The Prometheus text of \a m (wsplug_cluster_*). No I/O.
+QByteArray renderClusterMetrics(const ClusterMetrics &m);
 
 //! True if \a head asks for one of the served endpoints, with any method, and is not
 //! an upgrade.

@@ -16,6 +16,21 @@ PluginContext::PluginContext(HostServerPrivate *host, const QString &pluginId, c
 {
 }
 
+PluginBus *PluginContext::clusterBus()
+{
+    if (!m_bus && m_host->cluster) {
+        HostServerPrivate *host = m_host;
+        // Bus callbacks count as plugin calls: a session that ends inside one is
+        // reported after it returns, as for any other callback.
+        m_bus = std::make_unique<PluginBus>(m_host->cluster.get(), QString::fromUtf8(m_categoryName.mid(14)),
+                                            m_category, [host](const std::function<void()> &call) {
+            HostServerPrivate::PluginCallGuard guard(host);
+            call();
+        });
+    }
+    return m_bus.get();
+}
+
 bool PluginContext::sendText(SessionId session, const QString &text)
 {
     HostServerPrivate::PluginCallGuard guard(m_host);

@@ -5,9 +5,12 @@
 #include <wsplug/sdk/hostcontext.h>
 
 #include "frameencoder_p.h"
+#include "pluginbus_p.h"
 
 #include <QByteArray>
 #include <QSet>
+
+#include <memory>
 
 namespace WsPlug {
 class HostServerPrivate;
@@ -34,6 +37,11 @@ public:
     QVariantMap settings() const override { return m_settings; }
     const QLoggingCategory &logging() const override { return m_category; }
 
+    //! This plugin's view of the host's cluster bus (made on first use).
+    PluginBus *clusterBus();
+    //! Drops the bus and every callback the plugin gave it: before its library is unloaded.
+    void dropBus() { m_bus.reset(); }
+
     QSet<SessionId> sessionIds;   // kept by HostServerPrivate
     quint64 build = 0;            // the plugin build it serves (PluginRegistry)
     bool draining = false;        // its build is no longer routed: unloaded once sessionIds is empty
@@ -45,6 +53,7 @@ private:
     const QVariantMap m_settings;
     const QByteArray m_categoryName;   // QLoggingCategory keeps the pointer: must outlive it
     QLoggingCategory m_category;
+    std::unique_ptr<PluginBus> m_bus;
 };
 
 } // namespace WsPlug::Internal

@@ -6,6 +6,7 @@
 #include "pluginrights_p.h"
 #include "processhandler_p.h"
 
+#include <wsplug/sdk/clusterbus.h>
 #include <wsplug/sdk/messagehandlerinterface.h>
 
 #include <algorithm>
@@ -20,6 +21,11 @@ bool HostServerPrivate::initializePlugin(MessageHandlerInterface *handler, Plugi
 {
     bool ok = false;
     try {
+        // SDK 2.1: a plugin that asks for the cluster bus gets it before initialize().
+        if (auto *object = dynamic_cast<QObject *>(handler)) {
+            if (auto *client = qobject_cast<ClusterClientInterface *>(object); client && context->clusterBus())
+                client->setClusterBus(context->clusterBus());
+        }
         ok = handler->initialize(context, why);
     } catch (const std::exception &e) {
         *why = QStringLiteral("threw %1").arg(QString::fromLocal8Bit(e.what()));
@@ -49,6 +55,8 @@ void HostServerPrivate::initializePlugins()
         QString why;
         auto context = makePluginContext(md, registry.buildOf(md.id), &why);
         if (!context || !initializePlugin(registry.handler(md.id), context.get(), &why)) {
+            if (context)
+                context->dropBus();   // before refuse() unloads the library
             registry.refuse(md.id, why);
             Q_EMIT q->pluginRefused(md.fileName, why);
             continue;
@@ -120,24 +128,28 @@ QProcessEnvironment HostServerPrivate::processEnvironment(const SessionInfo &s) 
 
 void HostServerPrivate::shutdownPlugins()
 {
-    auto shutDown = [](MessageHandlerInterface *handler, const QString &id) {
+    auto shutDown = [](MessageHandlerInterface *handler, const QString &id, PluginContext *context) {
         try {
             handler->aboutToShutdown();
         } catch (...) {
             qCWarning(lcPlugins).noquote() << "plugin" << id << "threw in aboutToShutdown()";
         }
+        if (context)
+            context->dropBus();
     };
     for (auto it = initializedPlugins.crbegin(); it != initializedPlugins.crend(); ++it) {
+        const auto context = contexts.find(*it);
         if (MessageHandlerInterface *handler = registry.handler(*it))
-            shutDown(handler, *it);
+            shutDown(handler, *it, context != contexts.end() ? context->second.get() : nullptr);
     }
     // Builds still draining were initialized before the ones that replaced them.
     for (auto it = drainingPlugins.rbegin(); it != drainingPlugins.rend(); ++it)
-        shutDown(it->handler, it->metadata.id);
+        shutDown(it->handler, it->metadata.id, it->context.get());
     initializedPlugins.clear();
     drainingPlugins.clear();
-    registry.unloadAll();
+    // Before the libraries go: a context's bus holds the plugin's callbacks, whose code is in them.
     contexts.clear();
+    registry.unloadAll();
 }
 
 void HostServerPrivate::pluginThrew(Session *s, const QString &what)

@@ -466,6 +466,29 @@ PluginsState pluginsFromJson(const QJsonObject &o)
 
 } // namespace
 
+QJsonObject toJson(const ClusterInfo &c)
+{
+    return {{key("enabled"), c.enabled}, {key("up"), c.up}, {key("node"), c.node}, {key("redis"), c.redis},
+            {key("lastError"), c.lastError}, {key("queued"), c.queued},
+            {key("nodes"), QJsonArray::fromStringList(c.nodes)},
+            {key("sessions"), double(c.sessions)}};
+}
+
+ClusterInfo clusterInfoFromJson(const QJsonObject &o)
+{
+    ClusterInfo c;
+    c.enabled = o.value(key("enabled")).toBool();
+    c.up = o.value(key("up")).toBool();
+    c.node = o.value(key("node")).toString();
+    c.redis = o.value(key("redis")).toString();
+    c.lastError = o.value(key("lastError")).toString();
+    c.queued = o.value(key("queued")).toInt();
+    for (const QJsonValue &v : o.value(key("nodes")).toArray())
+        c.nodes.append(v.toString());
+    c.sessions = qint64(o.value(key("sessions")).toDouble(-1));
+    return c;
+}
+
 QJsonObject toJson(const Snapshot &s)
 {
     return {{key("type"), key(TypeSnapshot)},
@@ -476,12 +499,14 @@ QJsonObject toJson(const Snapshot &s)
             {key("handshakes"), arrayOf(s.handshakes, [](const HandshakeRecord &r) { return toJson(r); })},
             {key("rates"), QJsonObject{{key("tickMs"), s.tickMs},
                                        {key("samples"), arrayOf(s.samples, [](const RateSample &r) { return toJson(r); })}}},
-            {key("stats"), toJson(s.stats)}};
+            {key("stats"), toJson(s.stats)},
+            {key("cluster"), toJson(s.cluster)}};
 }
 
 Snapshot snapshotFromJson(const QJsonObject &o)
 {
     Snapshot s;
+    s.cluster = clusterInfoFromJson(o.value(key("cluster")).toObject());
     s.protocol = o.value(key("protocol")).toInt();
     s.host = hostInfoFromJson(o.value(key("host")).toObject());
     const PluginsState plugins = pluginsFromJson(o.value(key("plugins")).toObject());
@@ -502,7 +527,8 @@ QJsonObject toJson(const Tick &t)
 {
     QJsonObject o{{key("type"), key(TypeTick)},
                   {key("sample"), toJson(t.sample)},
-                  {key("stats"), toJson(t.stats)}};
+                  {key("stats"), toJson(t.stats)},
+                  {key("cluster"), toJson(t.cluster)}};
     if (!t.opened.isEmpty())
         o.insert(key("opened"), arrayOf(t.opened, [](const SessionSnapshot &s) { return toJson(s); }));
     if (!t.closed.isEmpty())
@@ -524,6 +550,7 @@ QJsonObject toJson(const Tick &t)
 Tick tickFromJson(const QJsonObject &o)
 {
     Tick t;
+    t.cluster = clusterInfoFromJson(o.value(key("cluster")).toObject());
     t.sample = rateSampleFromJson(o.value(key("sample")).toObject());
     t.stats = statsFromJson(o.value(key("stats")).toObject());
     t.opened = sessionsFromJson(o.value(key("opened")));

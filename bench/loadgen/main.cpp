@@ -93,6 +93,9 @@ Options:
   --messages N           stop echo after N measured messages (default: no limit)
   --hold S               idle: seconds to hold before the ping check (default 0)
   --subscribers K        fanout recipients (default 1000)
+  --subscriber-ports L   fanout over a cluster: subscribers round-robin over these ports
+                         (comma-separated), instead of --port
+  --publisher-port N     fanout over a cluster: the publisher connects here, not --port
   --rounds N             fanout measured rounds (default 200; --duration still bounds)
   --gap-ms MS            fanout: pause between rounds (default 0: the next message goes out
                          as soon as every subscriber has the previous one)
@@ -120,6 +123,8 @@ struct Options
     std::string mode;
     std::string host = "127.0.0.1";
     int port = 0;
+    std::vector<int> subscriberPorts;   // fanout over a cluster: subscribers round-robin over these
+    int publisherPort = 0;              // fanout over a cluster: the publisher's host
     std::string path;
     int connections = 10;
     int idle = 0;
@@ -153,6 +158,7 @@ enum class State { Connecting, Handshaking, Open, Closing, Closed };
 struct Connection
 {
     int fd = -1;
+    int port = 0;
     int index = 0;
     Role role = Role::Idle;
     State state = State::Connecting;
@@ -387,6 +393,17 @@ public:
 private:
     // ---- connections -----------------------------------------------------------------
 
+    // Cluster fan-out: subscribers spread over --subscriber-ports, the publisher on
+    // --publisher-port; everything else, and by default everyone, on --port.
+    int portFor(Role role)
+    {
+        if (role == Role::Publisher && m_options.publisherPort)
+            return m_options.publisherPort;
+        if (role == Role::Subscriber && !m_options.subscriberPorts.empty())
+            return m_options.subscriberPorts[m_nextSubscriberPort++ % m_options.subscriberPorts.size()];
+        return m_options.port;
+    }
+
     Connection *startConnect(Role role, const std::string &path)
     {
         auto owned = std::make_unique<Connection>();
@@ -394,6 +411,7 @@ private:
         c->index = int(m_connections.size());
         c->role = role;
         c->path = path;
+        c->port = portFor(role);
         c->connectStartNs = nowNs();
         m_connections.push_back(std::move(owned));
         ++m_inFlight;
@@ -418,8 +436,12 @@ private:
                 return c;
             }
         }
-        const int rc = m_ipv6 ? connect(c->fd, reinterpret_cast<sockaddr *>(&m_addr6), sizeof m_addr6)
-                              : connect(c->fd, reinterpret_cast<sockaddr *>(&m_addr4), sizeof m_addr4);
+        sockaddr_in6 addr6 = m_addr6;
+        sockaddr_in addr4 = m_addr4;
+        addr6.sin6_port = htons(std::uint16_t(c->port));
+        addr4.sin_port = htons(std::uint16_t(c->port));
+        const int rc = m_ipv6 ? connect(c->fd, reinterpret_cast<sockaddr *>(&addr6), sizeof addr6)
+                              : connect(c->fd, reinterpret_cast<sockaddr *>(&addr4), sizeof addr4);
         if (rc != 0 && errno != EINPROGRESS) {
             failConnection(c, std::string("connect: ") + std::strerror(errno));
             return c;
@@ -507,7 +529,7 @@ private:
             ch = char(random64());
         c->key = base64(nonce);
         std::string request = "GET " + c->path + " HTTP/1.1\r\nHost: " + m_options.host + ":"
-            + std::to_string(m_options.port)
+            + std::to_string(c->port)
             + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + c->key
             + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
         c->state = State::Handshaking;
@@ -1485,6 +1507,7 @@ private:
     Options m_options;
     int m_epoll = -1;
     bool m_ipv6 = false;
+    std::size_t m_nextSubscriberPort = 0;
     sockaddr_in m_addr4 = {};
     sockaddr_in6 m_addr6 = {};
     std::uint64_t m_rng = 0x9E3779B97F4A7C15ull;
@@ -1583,6 +1606,19 @@ Options parseOptions(int argc, char **argv)
             o.host = value(i);
         } else if (arg == "--port") {
             o.port = int(number(i, 1, 65535));
+        } else if (arg == "--publisher-port") {
+            o.publisherPort = int(number(i, 1, 65535));
+        } else if (arg == "--subscriber-ports") {
+            // Comma-separated: the hosts of a cluster (docs/scale-out.md).
+            std::string list = value(i);
+            for (std::size_t at = 0; at <= list.size();) {
+                const std::size_t comma = std::min(list.find(',', at), list.size());
+                const int p = std::atoi(list.substr(at, comma - at).c_str());
+                if (p < 1 || p > 65535)
+                    usageError("--subscriber-ports: a comma-separated list of ports");
+                o.subscriberPorts.push_back(p);
+                at = comma + 1;
+            }
         } else if (arg == "--path") {
             o.path = value(i);
         } else if (arg == "--connections") {

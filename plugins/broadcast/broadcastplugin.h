@@ -5,9 +5,11 @@
 #include "broadcastsettings.h"
 #include "topicregistry.h"
 
+#include <wsplug/sdk/clusterbus.h>
 #include <wsplug/sdk/messagehandlerinterface.h>
 #include <wsplug/sdk/rights.h>
 
+#include <QHash>
 #include <QObject>
 
 #include <memory>
@@ -20,19 +22,22 @@ class TickerModel;
 
 /*
  * The /broadcast plugin: publish/subscribe by path, plus a built-in ticker topic
- * (see PROTOCOL.md). Every message is handed to the host once with the whole
- * subscriber list, so the host encodes one frame however many subscribers there are.
+ * (see PROTOCOL.md). Every message goes through the host's cluster bus, so a publish
+ * on any host of a cluster reaches the topic's subscribers on every host (on a host
+ * alone the bus is local). Each message is handed to the host once with the whole
+ * local subscriber list, so the host encodes one frame however many subscribers there are.
  */
-class BroadcastPlugin final : public QObject, public MessageHandlerInterface
+class BroadcastPlugin final : public QObject, public MessageHandlerInterface, public ClusterClientInterface
 {
     Q_OBJECT
     Q_PLUGIN_METADATA(IID WsPlugMessageHandlerInterface_iid FILE "broadcast.json")
-    Q_INTERFACES(WsPlug::MessageHandlerInterface)
+    Q_INTERFACES(WsPlug::MessageHandlerInterface WsPlug::ClusterClientInterface)
 
 public:
     Q_INVOKABLE BroadcastPlugin();
     ~BroadcastPlugin() override;
 
+    void setClusterBus(ClusterBus *bus) override { m_bus = bus; }
     bool initialize(HostContext *context, QString *errorString) override;
     void sessionOpened(const SessionInfo &session) override;
     void messageReceived(SessionId session, const Message &message) override;
@@ -42,13 +47,21 @@ public:
 private:
     void onTickerTimeout();
     QString publishRefusal() const;
+    void publish(const QString &topic, SessionId from, bool binary, const QByteArray &payload);
+    void onBusMessage(const QString &topic, const BusMessage &message, bool retained, SessionId only);
+    void leave(SessionId session);
 
     HostContext *m_context = nullptr;
+    ClusterBus *m_bus = nullptr;
     BroadcastSettings m_settings;
     Rights m_rights;
     TopicRegistry m_topics;
+    QHash<QString, quint64> m_busSubscriptions;   // topic -> bus subscription, while it has subscribers here
+    //! Sessions still waiting for their topic's retained message; a live one first cancels it.
+    QHash<QString, QSet<SessionId>> m_awaitingRetained;
     std::unique_ptr<TickerModel> m_ticker;
     QTimer *m_tickerTimer = nullptr;
+    quint64 m_refusedPublishes = 0;
 };
 
 } // namespace WsPlug

@@ -20,11 +20,13 @@ bool BroadcastSettings::fromVariantMap(const QVariantMap &map, BroadcastSettings
     SettingsReader top(map, QString(), errorString);
     top.onlyKeys({QStringLiteral("subscribeOnly"), QStringLiteral("echo"),
                   QStringLiteral("defaultTopic"), QStringLiteral("maxTopicLength"),
-                  QStringLiteral("ticker")});
+                  QStringLiteral("ticker"), QStringLiteral("retain"), QStringLiteral("historySize")});
     top.readBool(QStringLiteral("subscribeOnly"), &s.subscribeOnly);
     top.readBool(QStringLiteral("echo"), &s.echo);
     top.readString(QStringLiteral("defaultTopic"), &s.defaultTopic);
     top.readInt(QStringLiteral("maxTopicLength"), 1, 4096, &s.maxTopicLength);
+    top.readBool(QStringLiteral("retain"), &s.retain);
+    top.readInt(QStringLiteral("historySize"), 0, 10000, &s.historySize);
     QVariantMap tickerMap;
     top.readObject(QStringLiteral("ticker"), &tickerMap);
     if (!top.ok())

@@ -17,6 +17,10 @@ struct BroadcastSettings
     bool echo = true;                //!< a publisher that is subscribed gets its own messages
     QString defaultTopic = QStringLiteral("default");   //!< the topic of plain "/broadcast"
     int maxTopicLength = 128;        //!< decoded topic, in UTF-16 code units
+    bool retain = false;             //!< a new subscriber gets the topic's last message at once
+    //! Messages per topic kept on the cluster bus, so a host that lost Redis for a
+    //! moment gets what it missed; at least 1 with retain.
+    int historySize = 100;
 
     bool tickerEnabled = true;
     QString tickerTopic = QStringLiteral("ticker");

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "chatplugin.h"
 
+#include "chatcluster.h"
 #include "chatprotocol.h"
 
 #include <QDateTime>
@@ -36,6 +37,10 @@ bool ChatPlugin::initialize(HostContext *context, QString *errorString)
     m_context = context;
     m_rights = Rights::fromSettings(context->settings());
     m_protocol = std::make_unique<ChatProtocol>(settings);
+    if (m_bus && m_bus->isClustered()) {
+        m_protocol->setClustered(true);
+        m_cluster = std::make_unique<ChatCluster>(m_bus, context, m_protocol.get(), settings);
+    }
 
     // Expired histories are also dropped lazily on join; the timer only bounds the
     // memory held by rooms nobody comes back to.
@@ -57,6 +62,9 @@ void ChatPlugin::messageReceived(SessionId session, const Message &message)
         ? m_protocol->textReceived(session, message.text, nowMs())
         : m_protocol->binaryReceived(session, nowMs());
     apply(session, result);
+    // Only a leave empties a room (or a close, below): no scan for every message.
+    if (m_cluster && message.isText() && message.text.contains(QLatin1String("leave")))
+        m_cluster->roomsMaybeEmpty();
 }
 
 void ChatPlugin::sessionClosed(SessionId session, quint16 closeCode, const QString &reason)
@@ -64,13 +72,19 @@ void ChatPlugin::sessionClosed(SessionId session, quint16 closeCode, const QStri
     Q_UNUSED(closeCode);
     Q_UNUSED(reason);
     apply(session, m_protocol->sessionClosed(session, nowMs()));
+    if (m_cluster) {
+        m_cluster->sessionClosed(session);
+        m_cluster->roomsMaybeEmpty();
+    }
 }
 
 void ChatPlugin::aboutToShutdown()
 {
     delete m_expiryTimer;
     m_expiryTimer = nullptr;
+    m_cluster.reset();
     m_protocol.reset();
+    m_bus = nullptr;
     m_context = nullptr;
 }
 
@@ -78,6 +92,16 @@ void ChatPlugin::apply(SessionId session, const ChatResult &result)
 {
     for (const ChatOutgoing &out : result.outgoing)
         m_context->broadcastText(out.text, out.recipients);
+    if (m_cluster) {
+        for (const ChatPresence &p : result.presence)
+            m_cluster->presenceChanged(p);
+        for (const ChatPublish &p : result.publishes)
+            m_cluster->publish(p);
+        for (const ChatRemotePrivate &p : result.remotePrivates)
+            m_cluster->sendPrivate(p);
+        if (result.replay)
+            m_cluster->replay(*result.replay);
+    }
     if (result.refresh) {
         QString why;
         const bool accepted = m_context->refreshToken(session, result.refresh->token, &why);

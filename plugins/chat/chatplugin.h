@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #pragma once
 
+#include <wsplug/sdk/clusterbus.h>
 #include <wsplug/sdk/messagehandlerinterface.h>
 #include <wsplug/sdk/rights.h>
 
@@ -13,23 +14,26 @@ class QTimer;
 
 namespace WsPlug {
 
+class ChatCluster;
 class ChatProtocol;
 struct ChatResult;
 
 /*
  * The /chat plugin: a thin adapter between the host and ChatProtocol, which holds
- * all the protocol logic (see PROTOCOL.md).
+ * all the protocol logic (see PROTOCOL.md). In a cluster (--redis) ChatCluster carries
+ * room messages and their history over the cluster bus.
  */
-class ChatPlugin final : public QObject, public MessageHandlerInterface
+class ChatPlugin final : public QObject, public MessageHandlerInterface, public ClusterClientInterface
 {
     Q_OBJECT
     Q_PLUGIN_METADATA(IID WsPlugMessageHandlerInterface_iid FILE "chat.json")
-    Q_INTERFACES(WsPlug::MessageHandlerInterface)
+    Q_INTERFACES(WsPlug::MessageHandlerInterface WsPlug::ClusterClientInterface)
 
 public:
     Q_INVOKABLE ChatPlugin();
     ~ChatPlugin() override;
 
+    void setClusterBus(ClusterBus *bus) override { m_bus = bus; }
     bool initialize(HostContext *context, QString *errorString) override;
     void sessionOpened(const SessionInfo &session) override;
     void messageReceived(SessionId session, const Message &message) override;
@@ -42,6 +46,8 @@ private:
     HostContext *m_context = nullptr;
     std::unique_ptr<ChatProtocol> m_protocol;
     Rights m_rights;
+    ClusterBus *m_bus = nullptr;
+    std::unique_ptr<ChatCluster> m_cluster;   // with a cluster only
     QTimer *m_expiryTimer = nullptr;
 };
 

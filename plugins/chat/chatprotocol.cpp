@@ -122,6 +122,78 @@ void ChatProtocol::expireHistory(qint64 nowMs)
     }
 }
 
+QList<SessionId> ChatProtocol::membersOf(const QString &room) const
+{
+    const auto it = m_rooms.constFind(room);
+    return it == m_rooms.cend() ? QList<SessionId>() : sessionsIn(*it);
+}
+
+QStringList ChatProtocol::nicksIn(const QString &room) const
+{
+    QStringList nicks;
+    const auto it = m_rooms.constFind(room);
+    if (it != m_rooms.cend()) {
+        for (const Member &m : it->members)
+            nicks.append(m.nick);
+    }
+    return nicks;
+}
+
+SessionId ChatProtocol::sessionOf(const QString &room, const QString &key) const
+{
+    const auto it = m_rooms.constFind(room);
+    return it == m_rooms.cend() ? 0 : it->members.value(key).session;
+}
+
+QJsonArray ChatProtocol::memberList(const Room &room) const
+{
+    QMap<QString, QString> all;
+    if (m_remoteMembers)
+        all = m_remoteMembers(room.name);
+    for (auto it = room.members.cbegin(); it != room.members.cend(); ++it)
+        all.insert(it.key(), it->nick);
+    QJsonArray members;
+    for (const QString &nick : std::as_const(all))
+        members.append(nick);
+    return members;
+}
+
+void ChatProtocol::noteSeq(const QString &room, qint64 seq)
+{
+    if (auto it = m_rooms.find(room); it != m_rooms.end() && seq > it->lastSeq)
+        it->lastSeq = seq;
+}
+
+QString ChatProtocol::messageEvent(const QString &room, qint64 seq, const QByteArray &data)
+{
+    const QJsonObject o = QJsonDocument::fromJson(data).object();
+    const QJsonValue from = o.value(QLatin1String("from"));
+    const QJsonValue text = o.value(QLatin1String("text"));
+    const QJsonValue ts = o.value(QLatin1String("ts"));
+    if (!from.isString() || !text.isString() || !ts.isDouble())
+        return {};
+    return ChatFields::encode(QJsonObject{
+        {QStringLiteral("type"), QStringLiteral("message")},
+        {QStringLiteral("room"), room},
+        {QStringLiteral("seq"), double(seq)},
+        {QStringLiteral("from"), from},
+        {QStringLiteral("text"), text},
+        {QStringLiteral("ts"), ts},
+    });
+}
+
+// The "epoch" a resuming client sends with its lastSeq (cluster mode); optional.
+std::optional<ChatProblem> ChatProtocol::readEpoch(const Request &request, QString *epoch)
+{
+    const QJsonValue v = request.object.value(QLatin1String("epoch"));
+    if (v.isUndefined() || v.isNull())
+        return std::nullopt;
+    if (!v.isString() || v.toString().isEmpty() || v.toString().size() > 64)
+        return ChatFields::badField(QStringLiteral("epoch"), QStringLiteral("field \"epoch\" must be a string of 1-64 characters"));
+    *epoch = v.toString();
+    return std::nullopt;
+}
+
 int ChatProtocol::roomCount() const
 {
     int count = 0;

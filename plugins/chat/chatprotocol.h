@@ -9,6 +9,7 @@
 
 #include <QHash>
 #include <QDateTime>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QList>
@@ -17,6 +18,7 @@
 #include <QStringList>
 
 #include <deque>
+#include <functional>
 #include <optional>
 
 namespace WsPlug {
@@ -44,12 +46,49 @@ struct ChatKick
     QString by;       //!< the kicker's nick in the room
     QString reason;
     QJsonValue id = QJsonValue(QJsonValue::Undefined);   //!< the request's "id", echoed
+//! Cluster mode: a room message for the cluster bus, whose offset becomes its seq.
+struct ChatPublish
+{
+    SessionId from = 0;
+    QString room;
+    QByteArray data;   //!< {"from", "text", "ts"}: messageEvent() makes the event of it
+};
+
+//! Cluster mode: a join or resume whose answer waits for the room's history on the bus.
+struct ChatReplay
+{
+    SessionId session = 0;
+    QString room;
+    QJsonObject answer;   //!< "joined" or "resumed" without lastSeq, history, complete, missed
+    qint64 lastSeq = -1;  //!< -1: a plain join (the last historySize messages)
+    QString epoch;        //!< the client's epoch, empty if it sent none
+};
+
+//! Cluster mode: a member of this host joined or left a room (for the other hosts).
+struct ChatPresence
+{
+    QString room;
+    QString nick;
+    bool joined = true;
+    QString reason;   //!< for a leave: "leave" or "disconnect"
+};
+
+//! Cluster mode: a "private" event for a member on another host.
+struct ChatRemotePrivate
+{
+    QString room;
+    QString toKey;   //!< the target's nick key
+    QString event;   //!< the encoded "private" event, as the target gets it
 };
 
 //! What the plugin must do after one input: send these, in order, then maybe close.
 struct ChatResult
 {
     QList<ChatOutgoing> outgoing;
+    QList<ChatPublish> publishes;         //!< cluster mode only
+    std::optional<ChatReplay> replay;     //!< cluster mode only: after outgoing
+    QList<ChatPresence> presence;         //!< cluster mode only
+    QList<ChatRemotePrivate> remotePrivates;   //!< cluster mode only
     std::optional<ChatRefresh> refresh;   //!< hand this token to the host, then answer
     std::optional<ChatKick> kick;         //!< close the target if the sender holds "kick", then answer
     bool close = false;
@@ -83,6 +122,30 @@ class ChatProtocol
 public:
     explicit ChatProtocol(const ChatSettings &settings = {});
 
+    /*!
+        Cluster mode (several hosts, PROTOCOL.md "Several hosts"): room messages and their
+        history live on the cluster bus. say gives a ChatPublish instead of a local seq,
+        join and resume give a ChatReplay instead of replaying local history; the plugin
+        hands back what the bus delivers through messageEvent().
+    */
+    void setClustered(bool clustered) { m_clustered = clustered; }
+    //! The "message" event of a bus message (\a data from a ChatPublish) with \a seq;
+    //! byte for byte the same on every host and in every replay. Empty if \a data is not ours.
+    static QString messageEvent(const QString &room, qint64 seq, const QByteArray &data);
+    //! The local sessions in \a room; empty for an unknown room.
+    QList<SessionId> membersOf(const QString &room) const;
+    //! Cluster mode: the room's latest seq as the bus delivered it (for "rooms").
+    void noteSeq(const QString &room, qint64 seq);
+    //! Cluster mode: the members other hosts have in a room (nick key -> nick); they
+    //! count for "members" lists and for a nick being taken.
+    void setRemoteMembers(std::function<QMap<QString, QString>(const QString &room)> remote)
+    {
+        m_remoteMembers = std::move(remote);
+    }
+    //! This host's nicks in \a room.
+    QStringList nicksIn(const QString &room) const;
+    //! The local session that has nick key \a key in \a room, or 0.
+    SessionId sessionOf(const QString &room, const QString &key) const;
 
     void sessionOpened(SessionId session, qint64 nowMs);
     //! The answer to \a refresh: "refreshed" with the new expiry (null: none), or an
@@ -182,7 +245,13 @@ private:
                    qint64 nowMs);
     Room *memberRoom(const SessionState &state, const QString &name);
 
+    static std::optional<Problem> readEpoch(const Request &request, QString *epoch);
+
     ChatSettings m_settings;
+    bool m_clustered = false;
+    std::function<QMap<QString, QString>(const QString &room)> m_remoteMembers;
+    //! Local and remote members' nicks of \a room, sorted by nick key.
+    QJsonArray memberList(const Room &room) const;
     QHash<SessionId, SessionState> m_sessions;
     QHash<QString, Room> m_rooms;
 };

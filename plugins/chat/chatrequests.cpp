@@ -33,6 +33,9 @@ ChatProtocol::Outcome ChatProtocol::join(SessionId session, SessionState &state,
         return problem;
     if (auto problem = readLastSeq(request, false, &lastSeq))
         return problem;
+    QString epoch;
+    if (auto problem = readEpoch(request, &epoch))
+        return problem;
 
     if (state.rooms.contains(roomName)) {
         return Problem{QStringLiteral("already_in_room"),
@@ -61,6 +64,17 @@ ChatProtocol::Outcome ChatProtocol::join(SessionId session, SessionState &state,
                            .arg(it->members.value(key).nick, roomName),
                        QStringLiteral("nick"), false};
     }
+    // On another host, as far as this host knows (a heartbeat behind at most). A join with
+    // lastSeq is a client coming back, maybe from a host that died and still holds its
+    // nick here until it expires: it takes its nick back.
+    if (m_remoteMembers && lastSeq < 0) {
+        const QMap<QString, QString> remote = m_remoteMembers(roomName);
+        if (remote.contains(key)) {
+            return Problem{QStringLiteral("nick_taken"),
+                           QStringLiteral("nick \"%1\" is taken in room \"%2\"").arg(remote.value(key), roomName),
+                           QStringLiteral("nick"), false};
+        }
+    }
     if (it == m_rooms.end()) {
         it = m_rooms.insert(roomName, Room());
         it->name = roomName;
@@ -80,9 +94,19 @@ ChatProtocol::Outcome ChatProtocol::join(SessionId session, SessionState &state,
     room.emptySinceMs = -1;
     state.rooms.insert(roomName, nick);
 
-    QJsonArray members;
-    for (const Member &member : std::as_const(room.members))
-        members.append(member.nick);
+    const QJsonArray members = memberList(room);
+    if (m_clustered) {
+        result->presence.append({roomName, nick, true, {}});
+        ChatReplay replay{session, roomName,
+                          withId(QJsonObject{{QStringLiteral("type"), QStringLiteral("joined")},
+                                             {QStringLiteral("room"), roomName},
+                                             {QStringLiteral("nick"), nick},
+                                             {QStringLiteral("self"), true},
+                                             {QStringLiteral("members"), members}}, request),
+                          lastSeq, epoch};
+        result->replay = replay;
+        return std::nullopt;
+    }
     const Replay replay = replayAfter(room, lastSeq);
     QJsonObject joined{
         {QStringLiteral("type"), QStringLiteral("joined")},
@@ -129,6 +153,8 @@ void ChatProtocol::leaveRoom(ChatResult *result, SessionId session, SessionState
     Room &room = *it;
     room.members.remove(nickKey(nick));
 
+    if (m_clustered)
+        result->presence.append({roomName, nick, false, reason});
     const QList<SessionId> others = sessionsIn(room);
     QJsonObject left{
         {QStringLiteral("type"), QStringLiteral("left")},
@@ -154,7 +180,7 @@ void ChatProtocol::leaveRoom(ChatResult *result, SessionId session, SessionState
     }
 }
 
-ChatProtocol::Outcome ChatProtocol::say(SessionId, SessionState &state,
+ChatProtocol::Outcome ChatProtocol::say(SessionId session, SessionState &state,
                                                        const Request &request, ChatResult *result,
                                                        qint64 nowMs)
 {
@@ -168,6 +194,13 @@ ChatProtocol::Outcome ChatProtocol::say(SessionId, SessionState &state,
     if (!room)
         return notInRoom(roomName);
 
+    if (m_clustered) {
+        const QJsonObject data{{QStringLiteral("from"), state.rooms.value(roomName)},
+                               {QStringLiteral("text"), text},
+                               {QStringLiteral("ts"), double(nowMs)}};
+        result->publishes.append({session, roomName, encode(data).toUtf8()});
+        return std::nullopt;
+    }
     const qint64 seq = ++room->lastSeq;
     const QString event = encode(QJsonObject{
         {QStringLiteral("type"), QStringLiteral("message")},
@@ -207,6 +240,23 @@ ChatProtocol::Outcome ChatProtocol::privateMessage(SessionId session,
     if (!room)
         return notInRoom(roomName);
     const auto target = room->members.constFind(nickKey(to));
+    if (target == room->members.cend() && m_remoteMembers) {
+        // A member on another host: the event goes there through the bus.
+        const QMap<QString, QString> remote = m_remoteMembers(roomName);
+        if (const auto other = remote.constFind(nickKey(to)); other != remote.cend()) {
+            const QString event = encode(QJsonObject{
+                {QStringLiteral("type"), QStringLiteral("private")},
+                {QStringLiteral("room"), roomName},
+                {QStringLiteral("from"), state.rooms.value(roomName)},
+                {QStringLiteral("to"), *other},
+                {QStringLiteral("text"), text},
+                {QStringLiteral("ts"), double(nowMs)},
+            });
+            result->remotePrivates.append({roomName, nickKey(to), event});
+            result->outgoing.append({{session}, event});
+            return std::nullopt;
+        }
+    }
     if (target == room->members.cend()) {
         return Problem{QStringLiteral("no_such_nick"),
                        QStringLiteral("nobody is called \"%1\" in room \"%2\"").arg(to, roomName),
@@ -268,9 +318,7 @@ ChatProtocol::Outcome ChatProtocol::listMembers(SessionId session,
     const Room *room = memberRoom(state, roomName);
     if (!room)
         return notInRoom(roomName);
-    QJsonArray members;
-    for (const Member &member : room->members)
-        members.append(member.nick);
+    const QJsonArray members = memberList(*room);
     result->outgoing.append({{session}, encode(withId(QJsonObject{
                                             {QStringLiteral("type"), QStringLiteral("members")},
                                             {QStringLiteral("room"), roomName},
@@ -290,9 +338,19 @@ ChatProtocol::Outcome ChatProtocol::resume(SessionId session,
         return problem;
     if (auto problem = readLastSeq(request, true, &lastSeq))
         return problem;
+    QString epoch;
+    if (auto problem = readEpoch(request, &epoch))
+        return problem;
     const Room *room = memberRoom(state, roomName);
     if (!room)
         return notInRoom(roomName);
+    if (m_clustered) {
+        result->replay = ChatReplay{session, roomName,
+                                    withId(QJsonObject{{QStringLiteral("type"), QStringLiteral("resumed")},
+                                                       {QStringLiteral("room"), roomName}}, request),
+                                    lastSeq, epoch};
+        return std::nullopt;
+    }
 
     const Replay replay = replayAfter(*room, lastSeq);
     QJsonObject resumed{

@@ -19,7 +19,7 @@ bool ChatSettings::fromVariantMap(const QVariantMap &map, ChatSettings *out, QSt
                   QStringLiteral("maxTextLength"), QStringLiteral("maxMessageLength"),
                   QStringLiteral("maxNickLength"), QStringLiteral("maxRoomNameLength"),
                   QStringLiteral("maxRoomsPerSession"), QStringLiteral("maxBadMessages"),
-                  QStringLiteral("rateLimit")});
+                  QStringLiteral("rateLimit"), QStringLiteral("presenceTtlSeconds")});
     top.readInt(QStringLiteral("historySize"), 0, 100000, &s.historySize);
     top.readInt(QStringLiteral("historyKeepSeconds"), 0, 7 * 24 * 3600, &s.historyKeepSeconds);
     top.readInt(QStringLiteral("maxTextLength"), 1, 1 << 24, &s.maxTextLength);
@@ -28,6 +28,7 @@ bool ChatSettings::fromVariantMap(const QVariantMap &map, ChatSettings *out, QSt
     top.readInt(QStringLiteral("maxRoomNameLength"), 1, 1024, &s.maxRoomNameLength);
     top.readInt(QStringLiteral("maxRoomsPerSession"), 1, 100000, &s.maxRoomsPerSession);
     top.readInt(QStringLiteral("maxBadMessages"), 0, 1000000, &s.maxBadMessages);
+    top.readInt(QStringLiteral("presenceTtlSeconds"), 3, 3600, &s.presenceTtlSeconds);
     QVariantMap rateMap;
     top.readObject(QStringLiteral("rateLimit"), &rateMap);
     if (!top.ok())

@@ -21,6 +21,9 @@ struct ChatSettings
     int maxRoomNameLength = 64;
     int maxRoomsPerSession = 16;
     int maxBadMessages = 5;         //!< malformed messages in a row before close 1008; 0 = never
+    //! Cluster mode: another host's members count as present this long after its last
+    //! heartbeat (sent every third of it), so a dead host's members leave.
+    int presenceTtlSeconds = 15;
 
     double messagesPerSecond = 20;  //!< token refill rate; 0 disables the rate limit
     int burst = 40;                 //!< bucket size

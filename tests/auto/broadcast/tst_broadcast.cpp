@@ -83,6 +83,7 @@ private Q_SLOTS:
     void stalledSubscriberIsCutOffOthersKeepReceiving();
     void pausedSubscriberCatchesUpInOrder();
     void badSettingsRefuseThePlugin();
+    void retainGivesANewSubscriberTheLastMessageOnAHostAlone();
 
 private:
     bool startHost(const QVariantMap &settings, qint64 maxSendBacklogBytes = 0);
@@ -458,6 +459,30 @@ void tst_Broadcast::badSettingsRefuseThePlugin()
     }
     QVERIFY(found);
     QVERIFY(!m_host->plugins().handler(QStringLiteral("broadcast")));
+}
+
+// The same retain as across a cluster (tests/auto/cluster), here on the host's local bus.
+void tst_Broadcast::retainGivesANewSubscriberTheLastMessageOnAHostAlone()
+{
+    QVariantMap settings = noTicker;
+    settings.insert(QStringLiteral("retain"), true);
+    QVERIFY(startHost(settings));
+    BroadcastClient *publisher = openClient(QStringLiteral("/broadcast/state"));
+    QVERIFY(waitOpen({publisher}));
+    publisher->socket.sendTextMessage(QStringLiteral("one"));
+    publisher->socket.sendBinaryMessage(QByteArray("two"));
+    QTRY_COMPARE(publisher->received.size(), 2);
+    BroadcastClient *late = openClient(QStringLiteral("/broadcast/state?mode=subscribe"));
+    QVERIFY(waitOpen({late}));
+    QTRY_COMPARE(late->received.size(), 1);
+    QCOMPARE(late->received.first(), (Received{true, QByteArray("two")}));   // binary stays binary
+    publisher->socket.sendTextMessage(QStringLiteral("three"));
+    QTRY_COMPARE(late->received.size(), 2);
+    QCOMPARE(late->received.last(), (Received{false, QByteArray("three")}));
+    BroadcastClient *elsewhere = openClient(QStringLiteral("/broadcast/empty?mode=subscribe"));
+    QVERIFY(waitOpen({elsewhere}));
+    QTest::qWait(200);
+    QVERIFY(elsewhere->received.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_Broadcast)

@@ -101,6 +101,13 @@ struct WSPLUG_EXPORT HostConfig
     QString captureFile;
     qint64 captureMaxBytes = 256 * 1024 * 1024;  //!< the capture file never grows past this
 
+    //! The cluster (docs/scale-out.md): Redis as redis://HOST[:PORT][/DB]; empty = this host alone.
+    QString redisUrl;
+    QString nodeId;                       //!< this host in the cluster; empty = host name + ":" + port
+    bool readyNeedsCluster = true;        //!< /readyz fails while Redis is away
+    int clusterQueueSize = 10000;         //!< publishes queued while Redis is away; more are refused
+    int clusterTimeoutMs = 2000;          //!< Redis connect and command timeout
+
     /*! Reads a JSON config object into this config; keys that are absent keep their
         current value. Returns false with a one-line \a errorString on a syntax error,
         an unknown key or a value of the wrong type or range. */

@@ -53,6 +53,8 @@ PluginRefusal refusalFromJson(const QJsonObject &object);
 
 QJsonObject toJson(const HostInfo &host);
 HostInfo hostInfoFromJson(const QJsonObject &object);
+QJsonObject toJson(const ClusterInfo &cluster);
+ClusterInfo clusterInfoFromJson(const QJsonObject &object);
 
 // ---- server -> client messages -----------------------------------------------
 

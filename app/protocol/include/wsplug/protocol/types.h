@@ -262,6 +262,19 @@ struct HostInfo
     QMap<QString, qint64> limits;   //!< config key -> value (the host's integer settings)
 };
 
+//! The host's place in a cluster (--redis; docs/scale-out.md), in every snapshot and tick.
+struct ClusterInfo
+{
+    bool enabled = false;   //!< false: a host alone (the rest is empty)
+    bool up = false;        //!< Redis reached now
+    QString node;           //!< this host's node id
+    QString redis;          //!< redis://HOST:PORT/DB
+    QString lastError;      //!< why it is down, when it is
+    int queued = 0;         //!< publishes waiting for Redis
+    QStringList nodes;      //!< the cluster's nodes seen in the last few seconds, this one included
+    qint64 sessions = -1;   //!< sessions on all of them (each as of its last stamp); -1: not known yet
+};
+
 //! Everything a client gets on attach: the state a monitor rebuilds itself from.
 struct Snapshot
 {
@@ -276,6 +289,7 @@ struct Snapshot
     int tickMs = 250;             //!< the stats tick, one rate sample each
     QList<RateSample> samples;    //!< oldest first
     HostStats stats;
+    ClusterInfo cluster;
 };
 
 //! What changed in one stats tick. Events beyond the host's per-tick caps are only
@@ -295,6 +309,7 @@ struct Tick
     //! last tick: then plugins holds the whole new state and those events.
     bool pluginsChanged = false;
     PluginsState plugins;
+    ClusterInfo cluster;
 };
 
 //! Which way a frame went.
