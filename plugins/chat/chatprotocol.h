@@ -46,6 +46,8 @@ struct ChatKick
     QString by;       //!< the kicker's nick in the room
     QString reason;
     QJsonValue id = QJsonValue(QJsonValue::Undefined);   //!< the request's "id", echoed
+};
+
 //! Cluster mode: a room message for the cluster bus, whose offset becomes its seq.
 struct ChatPublish
 {
