@@ -42,6 +42,7 @@ bool AdminChannel::isReadCommand(Protocol::Command::Kind kind)
     case Kind::LoadPlugin:
     case Kind::ReloadPlugin:
     case Kind::UnloadPlugin:
+    case Kind::Drain:
         break;
     }
     return false;
@@ -338,10 +339,11 @@ void AdminChannel::onCommand(QWebSocket *client, const QString &text)
             || command.kind == Kind::UnloadPlugin;
     if (command.kind == Kind::Close || command.kind == Kind::Kick || command.kind == Kind::CloseRoute
         || command.kind == Kind::Send || command.kind == Kind::Ping || command.kind == Kind::Hold
-        || command.kind == Kind::Fault || pluginCommand) {
+        || command.kind == Kind::Fault || command.kind == Kind::Drain || pluginCommand) {
         const Protocol::Reply result = Protocol::replyFromJson(Protocol::decode(reply));
         QString what = command.kind == Kind::CloseRoute ? QStringLiteral("route %1").arg(Protocol::oneLine(command.route))
                 : pluginCommand ? Protocol::oneLine(command.plugin)
+                : command.kind == Kind::Drain ? QStringLiteral("this host")
                                 : QStringLiteral("session %1").arg(command.session);
         if (command.kind == Kind::Close || command.kind == Kind::CloseRoute)
             what += QStringLiteral(" with %1 \"%2\"").arg(command.code).arg(Protocol::oneLine(command.reason));
@@ -395,6 +397,11 @@ QByteArray AdminChannel::answer(const Protocol::Command &cmd)
     case Kind::UnloadPlugin: {
         QString why;
         return m_host->pluginCommand(cmd, &why) ? Protocol::replyOk(cmd.id) : Protocol::replyError(cmd.id, Protocol::oneLine(why));
+    }
+    case Kind::Drain: {
+        const int open = int(m_host->sessionList().size());
+        return m_host->drain(cmd.periodMs) ? Protocol::replyOk(cmd.id, QJsonObject{{QStringLiteral("sessions"), open}})
+                                           : Protocol::replyError(cmd.id, QStringLiteral("the host is draining or stopping already"));
     }
     case Kind::List: {
         QJsonArray sessions;

@@ -52,6 +52,8 @@ public:
     //! Watches the frames of every open session the admin channel wants (see
     //! AdminChannel::wantsFrames()) and of no other.
     virtual void updateFrameWatches() = 0;
+    //! Starts a graceful drain (HostServer::drain()); false if not running or already draining.
+    virtual bool drain(int periodMs) = 0;
     //! Loaded, draining and refused plugins (no events).
     virtual Protocol::PluginsState pluginsState() const = 0;
     //! loadPlugin, reloadPlugin or unloadPlugin; false with \a errorString if refused.

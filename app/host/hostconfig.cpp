@@ -87,6 +87,8 @@ const QList<HostConfig::IntSetting> &HostConfig::intSettings()
                            "Publishes queued while Redis is away; more are refused and counted"),
         WSPLUG_INT_SETTING(clusterTimeoutMs, int, 50, 600000, "cluster-timeout",
                            "Milliseconds for a Redis connect or command before the connection is dropped and retried"),
+        WSPLUG_INT_SETTING(drainPeriodMs, int, 0, 86400000, "drain-period",
+                           "Milliseconds over which a drain (SIGUSR1, admin drain) closes the sessions with 1001"),
         WSPLUG_INT_SETTING(maxAdminConnections, int, 1, 1000, nullptr, "Admin clients at once; over it: HTTP 503"),
         WSPLUG_INT_SETTING(pluginSettleMs, int, 50, 60000, nullptr,
                            "Milliseconds a new or changed plugin file must stay unchanged before it is loaded"),

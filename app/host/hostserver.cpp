@@ -359,6 +359,9 @@ void HostServerPrivate::finishStop()
     shutdownTimer.stop();
     heartbeat.stop();
     tokenTimer.stop();
+    drainTimer.reset();
+    drainQueue.clear();
+    draining = false;
     tokenDeadlines.clear();
     const auto remaining = sessions.values();
     for (Session *s : remaining) {
@@ -417,6 +420,10 @@ std::pair<QString, QString> HostServerPrivate::routeFor(const QString &path) con
 
 bool HostServerPrivate::hasCapacity(const QString &pluginId, QByteArray *why) const
 {
+    if (draining) {
+        *why = "the host is draining";
+        return false;
+    }
     const auto it = processHandlers.find(pluginId);
     return it == processHandlers.end() || it.value()->hasCapacity(why);
 }
@@ -444,8 +451,8 @@ std::optional<QByteArray> HostServerPrivate::httpResponse(const RequestHead &hea
         return st;
     };
     const bool clusterReady = !cluster || cluster->isUp() || !config.readyNeedsCluster;
-    state.ready = running && !stopping && !contexts.empty() && clusterReady;
-    state.notReadyReason = stopping ? "stopping" : !clusterReady ? "cluster unavailable" : "no plugins loaded";
+    state.ready = running && !stopping && !draining && !contexts.empty() && clusterReady;
+    state.notReadyReason = stopping ? "stopping" : draining ? "draining" : !clusterReady ? "cluster unavailable" : "no plugins loaded";
     if (cluster) {
         const ClusterEngine::Counters &c = cluster->counters();
         state.extraMetrics = renderClusterMetrics({cluster->isClustered(), cluster->isUp(), cluster->queuedCount(),

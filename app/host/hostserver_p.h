@@ -109,6 +109,7 @@ public:
     bool sendFault(SessionId id, Protocol::Fault fault) override;
     bool servesRoute(const QString &route) const override;
     void updateFrameWatches() override;
+    bool drain(int periodMs) override { return q->drain(periodMs); }
     //! Starts or stops recording the bytes of \a s, as the admin channel wants (its watch is in place).
     void syncRecording(Internal::Session *s);
     Internal::RecordedConnection recordedConnection(const Internal::Session &s) const;
@@ -258,6 +259,15 @@ public:
     //! earliest first. Entries of ended or refreshed sessions are skipped when due.
     std::multimap<qint64, SessionId> tokenDeadlines;
     QTimer tokenTimer;
+
+    // Graceful drain (drain.cpp): the sessions still to close, oldest first, over the period.
+    bool draining = false;
+    std::unique_ptr<QTimer> drainTimer;
+    QList<SessionId> drainQueue;
+    qsizetype drainTotal = 0;
+    qint64 drainStartMs = 0;
+    int drainPeriodMs = 0;
+    void onDrainTick();
 
     QTimer heartbeat;
     QTimer shutdownTimer;

@@ -7,6 +7,7 @@
 #include <QSocketNotifier>
 
 #include <csignal>
+#include <initializer_list>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -15,56 +16,53 @@ namespace WsPlug {
 
 namespace {
 
-int signalFds[2] = {-1, -1};
-int reloadFds[2] = {-1, -1};
+// Per signal number, the write end of the socket pair its handler wakes the loop through.
+int wakeFds[NSIG];
 
-void onSignal(int)
+void onSignal(int signo)
 {
     const char byte = 1;
-    [[maybe_unused]] const auto n = ::write(signalFds[0], &byte, 1);
+    [[maybe_unused]] const auto n = ::write(wakeFds[signo], &byte, 1);
 }
 
-void onReload(int)
+//! \a signals call \a handler on \a context's event loop: the handler only writes a
+//! byte to a socket pair (the one async-signal-safe step); the loop does the rest.
+void watchSignals(std::initializer_list<int> signals, QObject *context, std::function<void()> handler)
 {
-    const char byte = 1;
-    [[maybe_unused]] const auto n = ::write(reloadFds[0], &byte, 1);
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+        exitWithError(QStringLiteral("cannot set up signal handling"), 1);
+    auto *notifier = new QSocketNotifier(fds[1], QSocketNotifier::Read, context);
+    QObject::connect(notifier, &QSocketNotifier::activated, context, [fd = fds[1], handler = std::move(handler)] {
+        char byte;
+        [[maybe_unused]] const auto n = ::read(fd, &byte, 1);
+        handler();
+    });
+    struct sigaction action = {};
+    action.sa_handler = onSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    for (int signo : signals) {
+        wakeFds[signo] = fds[0];
+        ::sigaction(signo, &action, nullptr);
+    }
 }
 
 } // namespace
 
 void onStopSignal(QObject *context, std::function<void()> stop)
 {
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, signalFds) != 0)
-        exitWithError(QStringLiteral("cannot set up signal handling"), 1);
-    auto *notifier = new QSocketNotifier(signalFds[1], QSocketNotifier::Read, context);
-    QObject::connect(notifier, &QSocketNotifier::activated, context, [stop = std::move(stop)] {
-        char byte;
-        [[maybe_unused]] const auto n = ::read(signalFds[1], &byte, 1);
-        stop();
-    });
-    struct sigaction action = {};
-    action.sa_handler = onSignal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    ::sigaction(SIGINT, &action, nullptr);
-    ::sigaction(SIGTERM, &action, nullptr);
+    watchSignals({SIGINT, SIGTERM}, context, std::move(stop));
 }
 
 void onReloadSignal(QObject *context, std::function<void()> reload)
 {
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, reloadFds) != 0)
-        exitWithError(QStringLiteral("cannot set up signal handling"), 1);
-    auto *notifier = new QSocketNotifier(reloadFds[1], QSocketNotifier::Read, context);
-    QObject::connect(notifier, &QSocketNotifier::activated, context, [reload = std::move(reload)] {
-        char byte;
-        [[maybe_unused]] const auto n = ::read(reloadFds[1], &byte, 1);
-        reload();
-    });
-    struct sigaction action = {};
-    action.sa_handler = onReload;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    ::sigaction(SIGHUP, &action, nullptr);
+    watchSignals({SIGHUP}, context, std::move(reload));
+}
+
+void onDrainSignal(QObject *context, std::function<void()> drain)
+{
+    watchSignals({SIGUSR1}, context, std::move(drain));
 }
 
 } // namespace WsPlug

@@ -24,7 +24,7 @@ constexpr KindName kindNames[] = {
     {Command::Kind::Fault, "fault"},         {Command::Kind::LoadPlugin, "loadPlugin"},
     {Command::Kind::ReloadPlugin, "reloadPlugin"}, {Command::Kind::UnloadPlugin, "unloadPlugin"},
     {Command::Kind::Record, "record"},       {Command::Kind::RecordStop, "recordStop"},
-    {Command::Kind::RecordFetch, "recordFetch"},
+    {Command::Kind::RecordFetch, "recordFetch"}, {Command::Kind::Drain, "drain"},
 };
 
 struct FaultName
@@ -301,6 +301,15 @@ bool parseCommand(const QByteArray &json, Command *command, QString *errorString
         command->offset = qint64(v.toDouble());
         return true;
     }
+    case Command::Kind::Drain: {
+        const QJsonValue v = o.value(QStringLiteral("periodMs"));
+        if (v.isUndefined())
+            return true;
+        if (!v.isDouble() || v.toDouble() != double(v.toInt()) || v.toInt() < 0 || v.toInt() > 86400000)
+            return fail(QStringLiteral("\"periodMs\" must be a whole number of milliseconds from 0 to 86400000"));
+        command->periodMs = v.toInt();
+        return true;
+    }
     case Command::Kind::List:
     case Command::Kind::Snapshot:
     case Command::Kind::RecordStop:
@@ -372,6 +381,10 @@ QByteArray serialize(const Command &c)
         break;
     case Command::Kind::RecordFetch:
         o.insert(QStringLiteral("offset"), double(c.offset));
+        break;
+    case Command::Kind::Drain:
+        if (c.periodMs >= 0)
+            o.insert(QStringLiteral("periodMs"), c.periodMs);
         break;
     case Command::Kind::List:
     case Command::Kind::Snapshot:

@@ -143,6 +143,12 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "wsplug-host: shutting down\n");
         host.stop();
     });
+    // SIGUSR1 -> graceful drain (docs/scale-out.md): no new sessions, the open ones closed
+    // with 1001 over --drain-period; the host runs on until SIGTERM.
+    WsPlug::onDrainSignal(&host, [&host] {
+        if (host.drain())
+            std::fprintf(stderr, "wsplug-host: draining\n");
+    });
     if (!host.start())
         fail(host.errorString());
     if (host.isTls()) {

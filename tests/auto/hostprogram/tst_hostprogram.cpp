@@ -37,6 +37,7 @@ private Q_SLOTS:
     void busyPortIsOneLineOnStderr();
     void runsWithBundledPluginsAndStopsOnSigterm_data();
     void runsWithBundledPluginsAndStopsOnSigterm();
+    void drainsOnSigusr1();
     void flagsOverrideConfigFile();
     void logsSessionsAndAdminActionsAndPrintsUsableUrls();
     void pluginRefusedAtInitializeIsLoggedOnceAsRefused();
@@ -196,6 +197,33 @@ void tst_HostProgram::runsWithBundledPluginsAndStopsOnSigterm()
     QVERIFY(p.state() == QProcess::NotRunning || p.waitForFinished(5000));
     QCOMPARE(p.exitStatus(), QProcess::NormalExit);
     QCOMPARE(p.exitCode(), 0);
+}
+
+// SIGUSR1: a graceful drain (1001 to every client, new ones refused with 503, /readyz
+// failing); the program runs on until SIGTERM.
+void tst_HostProgram::drainsOnSigusr1()
+{
+    QProcess p;
+    const quint16 port = startHost(p, {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--drain-period"),
+                                       QStringLiteral("200")});
+    QVERIFY(port);
+    QWebSocket client;
+    QSignalSpy connected(&client, &QWebSocket::connected);
+    QSignalSpy disconnected(&client, &QWebSocket::disconnected);
+    client.open(wsUrl(port, QStringLiteral("/echo")));
+    QTRY_COMPARE(connected.size(), 1);
+    ::kill(pid_t(p.processId()), SIGUSR1);
+    QTRY_COMPARE(disconnected.size(), 1);
+    QCOMPARE(int(client.closeCode()), 1001);
+    QCOMPARE(client.closeReason(), QStringLiteral("server draining"));
+    QCOMPARE(statusCode(rawRequest(port, handshakeRequest(QStringLiteral("/echo")))), 503);
+    QCOMPARE(statusCode(rawRequest(port, "GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")), 503);
+    QCOMPARE(p.state(), QProcess::Running);
+    ::kill(pid_t(p.processId()), SIGUSR1);   // a second one changes nothing
+    ::kill(pid_t(p.processId()), SIGTERM);
+    QVERIFY(p.waitForFinished(5000));
+    QCOMPARE(p.exitCode(), 0);
+    QVERIFY(p.readAllStandardError().contains("wsplug-host: draining"));
 }
 
 void tst_HostProgram::flagsOverrideConfigFile()

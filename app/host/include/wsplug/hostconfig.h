@@ -107,6 +107,7 @@ struct WSPLUG_EXPORT HostConfig
     bool readyNeedsCluster = true;        //!< /readyz fails while Redis is away
     int clusterQueueSize = 10000;         //!< publishes queued while Redis is away; more are refused
     int clusterTimeoutMs = 2000;          //!< Redis connect and command timeout
+    int drainPeriodMs = 10000;            //!< a drain (SIGUSR1, admin "drain") closes the sessions over this long
 
     /*! Reads a JSON config object into this config; keys that are absent keep their
         current value. Returns false with a one-line \a errorString on a syntax error,

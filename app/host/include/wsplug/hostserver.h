@@ -65,6 +65,15 @@ public:
     bool reloadTlsCertificate(QString *errorString = nullptr);
     int adminClientCount() const;
 
+    /*! Graceful drain of this host (docs/scale-out.md): it takes no new sessions (503,
+        "the host is draining"; /readyz fails) and closes the open ones with 1001 Going
+        Away, spread evenly over \a periodMs (< 0: HostConfig::drainPeriodMs), so that their
+        clients reconnect to the other hosts a few at a time; then drained(). The host
+        keeps running (admin channel, metrics) until stopped. False if it is not running
+        or already draining. */
+    bool drain(int periodMs = -1);
+    bool isDraining() const;
+
     //! Closing handshake with \a code and \a reason. False if no such open session.
     bool closeSession(SessionId id, quint16 code, const QString &reason);
     //! Aborts the TCP connection at once, with no close frame. Recorded as 1006.
@@ -106,6 +115,8 @@ Q_SIGNALS:
     //! A drained plugin's last session is gone: it was shut down and its code unloaded.
     void pluginUnloaded(const WsPlug::PluginMetadata &plugin);
     void stopped();
+    //! A drain closed its last session.
+    void drained();
 
 private:
     friend class HostServerPrivate;

@@ -23,4 +23,8 @@ WSPLUG_EXPORT void onStopSignal(QObject *context, std::function<void()> stop);
 //! the same way. Once per program.
 WSPLUG_EXPORT void onReloadSignal(QObject *context, std::function<void()> reload);
 
+//! SIGUSR1 calls \a drain on \a context's event loop (wsplug-host: HostServer::drain()),
+//! the same way. Once per program.
+WSPLUG_EXPORT void onDrainSignal(QObject *context, std::function<void()> drain);
+
 } // namespace WsPlug

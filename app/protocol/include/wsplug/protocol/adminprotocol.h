@@ -129,7 +129,8 @@ inline constexpr qint64 RecordingChunkBytes = 256 * 1024;
 struct Command
 {
     enum class Kind { Close, Kick, CloseRoute, Send, List, Get, Handshake, Snapshot, Watch, Unwatch,
-                      Ping, Hold, Fault, LoadPlugin, ReloadPlugin, UnloadPlugin, Record, RecordStop, RecordFetch };
+                      Ping, Hold, Fault, LoadPlugin, ReloadPlugin, UnloadPlugin, Record, RecordStop, RecordFetch,
+                      Drain };
 
     qint64 id = 0;            //!< echoed in the reply
     Kind kind = Kind::List;
@@ -148,6 +149,7 @@ struct Command
     quint64 handshake = 0;    //!< handshake
     qint64 maxBytes = DefaultRecordingBytes;   //!< record
     qint64 offset = 0;        //!< recordFetch
+    int periodMs = -1;        //!< drain (-1: the host's --drain-period)
 };
 QString commandName(Command::Kind kind);
 
