@@ -7,6 +7,7 @@
 // open. The certificates are made at test time by openssl on the command line.
 #include "testcertificates.h"
 #include "testsupport.h"
+#include "tsharksupport.h"
 
 #include <wsplug/hostserver.h>
 
@@ -72,6 +73,7 @@ private Q_SLOTS:
     void badNewCertificateKeepsTheOld();
     void programRefusesHalfTheFlags();
     void programReloadsOnSighup();
+    void captureRecordsPlaintext();
 
 private:
     HostConfig tlsConfig() const;
@@ -481,6 +483,34 @@ void tst_Tls::programReloadsOnSighup()
     host.terminate();
     QVERIFY(host.waitForFinished(10000));
     QCOMPARE(host.exitCode(), 0);
+}
+
+// Issue 13: --capture records a wss:// session as plaintext that tshark dissects as
+// WebSocket, as for ws:// (the frame inspector and the admin recording use the same taps).
+void tst_Tls::captureRecordsPlaintext()
+{
+    REQUIRE_TSHARK();
+    HostConfig config = tlsConfig();
+    const QString file = m_dir.filePath(QStringLiteral("tls.pcapng"));
+    config.captureFile = file;
+    config.adminToken = QStringLiteral("tls-capture-token");
+    auto host = startedHost(config);
+    QVERIFY(host);
+    auto ws = openWss(host->serverPort());
+    QVERIFY(ws);
+    QSignalSpy text(ws.get(), &QWebSocket::textMessageReceived);
+    ws->sendTextMessage(QStringLiteral("secret in transit"));
+    QVERIFY(text.wait(5000));
+    ws->close(QWebSocketProtocol::CloseCodeNormal, QStringLiteral("bye"));
+    QTRY_COMPARE(host->sessionCount(), 0);
+    QSignalSpy stopped(host.get(), &HostServer::stopped);
+    host->stop();
+    QVERIFY(stopped.count() > 0 || stopped.wait(10000));
+    QCOMPARE(webSocketFrames(file), (QStringList{frameRow(1, true, true, 17), frameRow(1, true, false, 17),
+                                                 frameRow(8, true, true, 5), frameRow(8, true, false, 5)}));
+    QCOMPARE(tshark({QStringLiteral("-r"), file, QStringLiteral("-Y"), QStringLiteral("websocket.opcode == 1 && websocket.mask == 1"),
+                     QStringLiteral("-T"), QStringLiteral("fields"), QStringLiteral("-e"), QStringLiteral("websocket.payload.text")}),
+             QByteArray("secret in transit\n"));
 }
 
 QTEST_GUILESS_MAIN(tst_Tls)
