@@ -216,6 +216,7 @@ void EngineIoTransport::finishUpgrade()
     m_session->transportName = QStringLiteral("polling→websocket");
     m_session->upgradedAt = QDateTime::currentDateTimeUtc();
     m_session->dirty = true;
+    m_events->transportChanged(m_session);
     // What waited for a GET goes first, in order, on the WebSocket.
     const QList<EngineIoPacket> queued = std::exchange(m_queue, {});
     m_queuedBytes = 0;

@@ -142,6 +142,8 @@ public:
     void pongReceived(Internal::Session *s, qint64 roundTripMs) override;
     void written(Internal::Session *s) override;
     void disconnected(Internal::Session *s) override { finishSession(s); }
+    //! Tells the plugin, if it implements TransportAwareInterface (SDK 2.1).
+    void transportChanged(Internal::Session *s) override;
 
     // Bearer tokens: a session's claims, its expiry and refresh (tokens.cpp)
     //! Gives \a s the claims of \a token and (re)schedules its expiry.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <wsplug/sdk/hostcontext.h>
+#include <wsplug/sdk/transportaware.h>
 
 #include "frameencoder_p.h"
 #include "pluginbus_p.h"
@@ -44,6 +45,7 @@ public:
 
     QSet<SessionId> sessionIds;   // kept by HostServerPrivate
     quint64 build = 0;            // the plugin build it serves (PluginRegistry)
+    TransportAwareInterface *transportAware = nullptr;   // the plugin, if it implements it (SDK 2.1)
     bool draining = false;        // its build is no longer routed: unloaded once sessionIds is empty
 
 private:

@@ -25,6 +25,7 @@ bool HostServerPrivate::initializePlugin(MessageHandlerInterface *handler, Plugi
         if (auto *object = dynamic_cast<QObject *>(handler)) {
             if (auto *client = qobject_cast<ClusterClientInterface *>(object); client && context->clusterBus())
                 client->setClusterBus(context->clusterBus());
+            context->transportAware = qobject_cast<TransportAwareInterface *>(object);
         }
         ok = handler->initialize(context, why);
     } catch (const std::exception &e) {

@@ -83,6 +83,7 @@ Session *HostServerPrivate::openSession(const PendingHandshake &p, const QString
         syncRecording(s);
     }
     callPlugin(s, [s] { s->handler->sessionOpened(s->info); });
+    transportChanged(s);
     // A session the plugin refused at once (it closed it, or threw) is not announced.
     // The snapshot is built only for someone who reads it.
     static const QMetaMethod openedSignal = QMetaMethod::fromSignal(&HostServer::sessionOpened);
@@ -162,6 +163,14 @@ void HostServerPrivate::pongReceived(Session *s, qint64 roundTripMs)
     s->lastPingAtMs = nowMs();
     s->dirty = true;
     stats.countPong(roundTripMs);
+}
+
+void HostServerPrivate::transportChanged(Session *s)
+{
+    TransportAwareInterface *aware = s->context ? s->context->transportAware : nullptr;
+    if (!aware || !s->isOpen() || s->closeRequested)
+        return;
+    callPlugin(s, [s, aware] { aware->sessionTransportChanged(s->info.id, s->transportName, s->upgradedAt); });
 }
 
 bool HostServerPrivate::requestClose(Session *s, quint16 code, const QString &reason, CloseCause cause)

@@ -23,6 +23,8 @@ public:
     virtual void written(Session *session) = 0;
     //! The connection is gone; the session must be finished.
     virtual void disconnected(Session *session) = 0;
+    //! The session's transportName changed (an Engine.IO upgrade).
+    virtual void transportChanged(Session *session) = 0;
 
 protected:
     ~SessionEvents() = default;

@@ -42,6 +42,7 @@ private Q_SLOTS:
     void hostStopEndsPollingSessions();
     void queueWithoutAGetIsBounded();
     void failedUpgradeLeavesThePollingSession();
+    void pluginIsToldTheTransport();
     void webSocketOnlyByHand();
     void transportTravelsInTheAdminProtocol();
     void nothingLeaks();
@@ -272,6 +273,41 @@ void tst_EngineIo::failedUpgradeLeavesThePollingSession()
     QCOMPARE(readResponse(polling).body, QByteArray(R"({"code":3,"message":"Bad request"})"));
     ws->close();
     QTRY_COMPARE(closed.size(), 1);
+}
+
+// SDK 2.1's TransportAwareInterface: the test plugin answers "transport?" with what the
+// host told it, for a plain WebSocket, a polling session, and that session upgraded.
+void tst_EngineIo::pluginIsToldTheTransport()
+{
+    HostConfig config = testConfig();
+    config.pluginDirs = {QStringLiteral(WSPLUG_TEST_PLUGIN_DIR)};
+    auto host = startedHost(config);
+    QVERIFY(host);
+    auto plain = openClient(host->serverPort(), QStringLiteral("/valid"));
+    QVERIFY(plain);
+    QSignalSpy plainTexts(plain.get(), &QWebSocket::textMessageReceived);
+    plain->sendTextMessage(QStringLiteral("transport?"));
+    QVERIFY(plainTexts.wait(5000));
+    QCOMPARE(plainTexts.at(0).at(0).toString(), QStringLiteral("websocket"));
+
+    QTcpSocket polling;
+    const QByteArray sid = rawEngineIoHandshake(polling, host->serverPort(), "/valid");
+    QVERIFY(!sid.isEmpty());
+    const QByteArray target = "/valid/engine.io/?EIO=4&transport=polling&sid=" + sid;
+    polling.write(httpPost(target, "4transport?"));
+    QCOMPARE(readResponse(polling).status, 200);
+    polling.write(httpGet(target));
+    QCOMPARE(readResponse(polling).body, QByteArray("4polling"));
+
+    auto ws = openClient(host->serverPort(), QStringLiteral("/valid/engine.io/?EIO=4&transport=websocket&sid=") + QString::fromLatin1(sid));
+    QVERIFY(ws);
+    QSignalSpy texts(ws.get(), &QWebSocket::textMessageReceived);
+    ws->sendTextMessage(QStringLiteral("2probe"));
+    QTRY_COMPARE(texts.size(), 1);
+    ws->sendTextMessage(QStringLiteral("5"));
+    ws->sendTextMessage(QStringLiteral("4transport?"));
+    QTRY_COMPARE(texts.size(), 2);
+    QCOMPARE(texts.at(1).at(0).toString(), QStringLiteral("4polling→websocket upgraded"));
 }
 
 void tst_EngineIo::webSocketOnlyByHand()

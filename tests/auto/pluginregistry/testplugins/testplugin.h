@@ -5,7 +5,9 @@
 #pragma once
 
 #include <wsplug/sdk/messagehandlerinterface.h>
+#include <wsplug/sdk/transportaware.h>
 
+#include <QHash>
 #include <QObject>
 #include <QThread>
 
@@ -15,11 +17,11 @@
 extern "C" void wsplug_test_symbol_that_does_not_exist();
 #endif
 
-class TestPlugin final : public QObject, public WsPlug::MessageHandlerInterface
+class TestPlugin final : public QObject, public WsPlug::MessageHandlerInterface, public WsPlug::TransportAwareInterface
 {
     Q_OBJECT
     Q_PLUGIN_METADATA(IID TEST_PLUGIN_IID FILE TEST_PLUGIN_JSON)
-    Q_INTERFACES(WsPlug::MessageHandlerInterface)
+    Q_INTERFACES(WsPlug::MessageHandlerInterface WsPlug::TransportAwareInterface)
 
 public:
     Q_INVOKABLE TestPlugin() = default;
@@ -67,14 +69,24 @@ public:
             m_context->sendText(session, QThread::currentThread()->objectName());
             return;
         }
+        if (message.text == QLatin1String("transport?")) {
+            const auto told = m_transports.value(session);
+            m_context->sendText(session, told.first + (told.second.isValid() ? QStringLiteral(" upgraded") : QString()));
+            return;
+        }
         if (message.text == QLatin1String("settings")) {
             m_context->sendText(session, m_context->settings().value(QStringLiteral("greeting")).toString());
             return;
         }
         m_context->sendText(session, message.text);
     }
-    void sessionClosed(WsPlug::SessionId, quint16, const QString &) override
+    void sessionTransportChanged(WsPlug::SessionId session, const QString &transport, const QDateTime &upgradedAt) override
     {
+        m_transports.insert(session, {transport, upgradedAt});
+    }
+    void sessionClosed(WsPlug::SessionId session, quint16, const QString &) override
+    {
+        m_transports.remove(session);
         if (m_inCall)
             m_reentered = true;
         ++m_closedCount;
@@ -83,6 +95,7 @@ public:
 
 private:
     WsPlug::HostContext *m_context = nullptr;
+    QHash<WsPlug::SessionId, std::pair<QString, QDateTime>> m_transports;   // as the host told it
     bool m_inCall = false;
     bool m_reentered = false;
     int m_closedCount = 0;
