@@ -4,7 +4,9 @@
 #
 # The sticky-session settings of docs/fallback.md, checked: two wsplug-host processes behind
 # haproxy (balance source) and nginx (ip_hash), and, as the control, haproxy round-robin
-# without stickiness, which must break polling. Needs haproxy and nginx (Debian 12 packages).
+# without stickiness, which must break polling. Needs haproxy, nginx and node with
+# tests/browser's packages (tests/run-all.sh installs them); CTest runs it as
+# "engineio_sticky", on free loopback ports, stopping what it started by PID.
 #   tests/auto/engineio/sticky.sh BUILD_DIR
 set -u
 build=$(cd "${1:-build}" && pwd)
@@ -14,12 +16,24 @@ pids=""
 cleanup() { for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
 
-a=18801 b=18802 front=18800
-for port in $a $b; do
-    "$build/bin/wsplug-host" --port $port --plugin-dir "$build/plugins" >"$work/host$port.log" 2>&1 &
+# Free loopback ports: the hosts take one each (--port 0, read back from their first
+# line); the front's is one the kernel just handed out and took back.
+freeport() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+hostport() {   # log file: the port of its "listening on ws://ADDR:PORT" line, waiting for it
+    for _ in $(seq 50); do
+        p=$(sed -n 's|.*listening on ws://[^ ]*:\([0-9][0-9]*\).*|\1|p' "$1" | head -n 1)
+        [ -n "$p" ] && { echo "$p"; return; }
+        sleep 0.1
+    done
+    echo "no listening line in $1" >&2; cat "$1" >&2; exit 1
+}
+for name in a b; do
+    "$build/bin/wsplug-host" --address 127.0.0.1 --port 0 --plugin-dir "$build/plugins" >"$work/host-$name.log" 2>&1 &
     pids="$pids $!"
 done
-sleep 1
+a=$(hostport "$work/host-a.log")
+b=$(hostport "$work/host-b.log")
+front=$(freeport)
 
 run() {   # name, expected (PASSED or FAILED)
     out=$(node "$here/eioclient.mjs" "${SCENARIO:-upgrade}" $front 2>&1)
@@ -51,6 +65,7 @@ sed -e 's/balance source/balance roundrobin/' -e '/hash-type/d' "$work/haproxy-s
 for cfg in source rr; do
     haproxy -f "$work/haproxy-$cfg.cfg" -db >"$work/haproxy-$cfg.log" 2>&1 &
     hp=$!
+    pids="$pids $hp"
     sleep 1
     if [ $cfg = source ]; then
         run "haproxy balance source" PASSED
@@ -92,6 +107,7 @@ CFG
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' >"$work/nginx.log" 2>&1 &
 [ -n "${KEEP_LOGS:-}" ] && trap 'for p in $pids; do kill "$p" 2>/dev/null; done; echo "logs in $work"' EXIT
 np=$!
+pids="$pids $np"
 sleep 1
 run "nginx ip_hash" PASSED
 SCENARIO=polling run "nginx ip_hash, polling only" PASSED
