@@ -47,7 +47,7 @@ for _ in $(seq 100); do
     sleep 0.05
 done
 
-echo '{"plugins": {"broadcast": {"ticker": {"enabled": false}}}}' > "$work/config.json"
+echo '{"plugins": {"broadcast": {"ticker": {"enabled": false}}, "chat": {"rateLimit": {"messagesPerSecond": 0}}}}' > "$work/config.json"
 start_host() {   # name, extra args...; prints the port
     local name=$1; shift
     "$build/bin/wsplug-host" --port 0 --log-level warning --config "$work/config.json" \
@@ -79,4 +79,17 @@ echo "fanout to $subscribers subscribers, $rounds rounds per run, $repeat runs e
 for r in $(seq "$repeat"); do
     fanout single --port "$single" --path "/broadcast/single$r"
     fanout cluster --port "$a" --publisher-port "$a" --subscriber-ports "$a,$b" --path "/broadcast/cluster$r"
+done
+
+# Chat: 10 members on one host say 500 messages each (16 in flight each) in one room;
+# 10 members read them on the other host (cluster) or on the same host (single).
+chat() {   # label, sender port, reader port
+    local line
+    line=$(node "$here/chatcluster.mjs" "$2" "$3" 10 10 500 16 | grep '^RESULT' || true)
+    echo "chat $1 $line"
+}
+echo "chat: 10 senders x 500 messages, 10 readers, one room; every reader's copy counted"
+for r in $(seq "$repeat"); do
+    chat single "$single" "$single"
+    chat cluster "$a" "$b"
 done
