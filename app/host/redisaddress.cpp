@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "redisaddress_p.h"
 
+#include <wsplug/protocol/adminprotocol.h>
+
 #include <QHostAddress>
 
 namespace WsPlug::Internal {
@@ -80,7 +82,7 @@ std::optional<RedisAddress> RedisAddress::parse(const QString &url, QString *why
             return fail(QStringLiteral("empty port"));
         QHostAddress ip;
         if (!ip.setAddress(result.host) || ip.protocol() != QAbstractSocket::IPv6Protocol)
-            return fail(QStringLiteral("\"%1\" is not an IPv6 address").arg(result.host.left(64)));
+            return fail(QStringLiteral("\"%1\" is not an IPv6 address").arg(Protocol::oneLine(result.host)));
     } else {
         const qsizetype colon = rest.indexOf(QLatin1Char(':'));
         result.host = colon < 0 ? rest : rest.left(colon);
@@ -90,7 +92,7 @@ std::optional<RedisAddress> RedisAddress::parse(const QString &url, QString *why
                 return fail(QStringLiteral("empty port"));
         }
         if (!isHostName(result.host))
-            return fail(QStringLiteral("\"%1\" is not a host name or address").arg(result.host.left(64)));
+            return fail(QStringLiteral("\"%1\" is not a host name or address").arg(Protocol::oneLine(result.host)));
     }
     if (!portText.isEmpty()) {
         int port = 0;
