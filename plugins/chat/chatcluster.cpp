@@ -14,6 +14,8 @@
 namespace WsPlug {
 
 namespace {
+// The rooms directory's channel (see ChatCluster); no room's name starts with \x01.
+const QString DirectoryChannel = QStringLiteral("\x01rooms");
 // Live messages held for one session while its history is read; more means a replay
 // that cannot keep up, and it is told so rather than sent a partial stream.
 constexpr int MaxBuffered = 10000;
@@ -23,6 +25,13 @@ ChatCluster::ChatCluster(ClusterBus *bus, HostContext *context, ChatProtocol *pr
     : m_bus(bus), m_context(context), m_protocol(protocol), m_settings(settings)
 {
     m_protocol->setRemoteMembers([this](const QString &room) { return remoteMembers(room); });
+    m_protocol->setRemoteRooms([this] { return remoteRooms(); });
+    m_directory = m_bus->subscribe(DirectoryChannel, [this](const BusMessage &m) { onDirectory(m); });
+    m_directoryChanged.setSingleShot(true);
+    m_directoryChanged.setInterval(200);
+    connect(&m_directoryChanged, &QTimer::timeout, this, &ChatCluster::publishDirectory);
+    // What the others have now, not in a third of the presence TTL.
+    publishPresenceTo(DirectoryChannel, {{QStringLiteral("op"), QStringLiteral("who")}});
     m_heartbeat.setInterval(m_settings.presenceTtlSeconds * 1000 / 3);
     connect(&m_heartbeat, &QTimer::timeout, this, &ChatCluster::onHeartbeat);
     m_heartbeat.start();
@@ -40,6 +49,8 @@ ChatCluster::ChatCluster(ClusterBus *bus, HostContext *context, ChatProtocol *pr
 ChatCluster::~ChatCluster()
 {
     m_protocol->setRemoteMembers({});
+    m_protocol->setRemoteRooms({});
+    m_bus->unsubscribe(m_directory);
     for (quint64 id : std::as_const(m_subscriptions))
         m_bus->unsubscribe(id);
     for (quint64 id : std::as_const(m_presenceSubscriptions))
@@ -188,12 +199,17 @@ void ChatCluster::roomsMaybeEmpty()
 
 void ChatCluster::publishPresence(const QString &room, const QJsonObject &event)
 {
+    publishPresenceTo(presenceChannel(room), event);
+}
+
+void ChatCluster::publishPresenceTo(const QString &channel, const QJsonObject &event)
+{
     QJsonObject e = event;
     e.insert(QStringLiteral("node"), m_bus->nodeId());
     BusPublishOptions options;
     options.historySize = 0;
     options.historyTtlSeconds = m_settings.presenceTtlSeconds;
-    m_bus->publish(presenceChannel(room), QJsonDocument(e).toJson(QJsonDocument::Compact), options, {});
+    m_bus->publish(channel, QJsonDocument(e).toJson(QJsonDocument::Compact), options, {});
 }
 
 void ChatCluster::presenceChanged(const ChatPresence &p)
@@ -212,6 +228,8 @@ void ChatCluster::presenceChanged(const ChatPresence &p)
         // Who is there already: the other hosts answer with their members at once.
         publishPresence(p.room, {{QStringLiteral("op"), QStringLiteral("who")}});
     }
+    if (!m_directoryChanged.isActive())
+        m_directoryChanged.start();
     publishPresence(p.room, {{QStringLiteral("op"), p.joined ? QStringLiteral("join") : QStringLiteral("leave")},
                              {QStringLiteral("nick"), p.nick},
                              {QStringLiteral("reason"), p.reason}});
@@ -308,6 +326,10 @@ void ChatCluster::onPresence(const QString &room, const BusMessage &m)
 */
 void ChatCluster::onHeartbeat()
 {
+    publishDirectory();
+    const qint64 expired = QDateTime::currentMSecsSinceEpoch();
+    for (auto host = m_remoteRooms.begin(); host != m_remoteRooms.end();)
+        host = host->expiresAt < expired ? m_remoteRooms.erase(host) : std::next(host);
     for (auto it = m_presenceSubscriptions.cbegin(); it != m_presenceSubscriptions.cend(); ++it) {
         const QStringList nicks = m_protocol->nicksIn(it.key());
         if (!nicks.isEmpty())
@@ -337,6 +359,56 @@ void ChatCluster::sessionClosed(SessionId session)
         else
             ++it;
     }
+}
+
+void ChatCluster::publishDirectory()
+{
+    QJsonObject rooms;
+    const QMap<QString, int> local = m_protocol->localRooms();
+    for (auto it = local.cbegin(); it != local.cend() && rooms.size() < MaxDirectoryRooms; ++it)
+        rooms.insert(it.key(), it.value());
+    if (local.size() > MaxDirectoryRooms) {
+        qCWarning(m_context->logging()).noquote()
+            << QStringLiteral("rooms directory: %1 rooms here, the first %2 listed").arg(local.size()).arg(MaxDirectoryRooms);
+    }
+    publishPresenceTo(DirectoryChannel, {{QStringLiteral("op"), QStringLiteral("rooms")}, {QStringLiteral("rooms"), rooms}});
+}
+
+void ChatCluster::onDirectory(const BusMessage &m)
+{
+    const QJsonObject e = QJsonDocument::fromJson(m.data).object();
+    const QString node = e.value(QLatin1String("node")).toString();
+    if (node.isEmpty() || node == m_bus->nodeId())
+        return;
+    const QString op = e.value(QLatin1String("op")).toString();
+    if (op == QLatin1String("who")) {
+        publishDirectory();
+        return;
+    }
+    if (op != QLatin1String("rooms"))
+        return;
+    RemoteRooms entry;
+    entry.expiresAt = QDateTime::currentMSecsSinceEpoch() + qint64(m_settings.presenceTtlSeconds) * 1000;
+    const QJsonObject rooms = e.value(QLatin1String("rooms")).toObject();
+    for (auto it = rooms.begin(); it != rooms.end() && entry.rooms.size() < MaxDirectoryRooms; ++it) {
+        const int members = it.value().toInt();
+        if (!it.key().isEmpty() && it.key().size() <= m_settings.maxRoomNameLength && members > 0)
+            entry.rooms.insert(it.key(), members);
+    }
+    m_remoteRooms.insert(node, entry);
+}
+
+QMap<QString, int> ChatCluster::remoteRooms() const
+{
+    QMap<QString, int> rooms;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (const RemoteRooms &host : m_remoteRooms) {
+        if (host.expiresAt < now)
+            continue;   // a host not heard of: its rooms are gone with it
+        for (auto it = host.rooms.cbegin(); it != host.rooms.cend(); ++it)
+            rooms[it.key()] += it.value();
+    }
+    return rooms;
 }
 
 } // namespace WsPlug

@@ -22,6 +22,9 @@ namespace WsPlug {
  * or nothing: a client whose position is gone (trimmed, or another epoch) gets
  * "history_gone" and no partial history.
  *
+ * Rooms: each host also lists its rooms on one directory channel, so that "rooms" on
+ * any host names the rooms of every host.
+ *
  * Presence: each host publishes its members' joins and leaves on the room's presence
  * channel, and all of them every third of presenceTtlSeconds; another host's member
  * that is not heard of for presenceTtlSeconds (its host died) leaves.
@@ -42,6 +45,10 @@ public:
     void sendPrivate(const ChatRemotePrivate &message);
     //! Other hosts' members of \a room: nick key -> nick.
     QMap<QString, QString> remoteMembers(const QString &room) const;
+    //! The rooms other hosts have members in, with how many (the rooms directory).
+    QMap<QString, int> remoteRooms() const;
+    //! The most rooms one host lists in the directory (the rest are left out, and said so).
+    static constexpr int MaxDirectoryRooms = 1000;
 
 private:
     struct Pending
@@ -62,8 +69,13 @@ private:
     };
     static QString presenceChannel(const QString &room) { return QStringLiteral("\x01presence:") + room; }
     void publishPresence(const QString &room, const QJsonObject &event);
+    void publishPresenceTo(const QString &channel, const QJsonObject &event);
     void onPresence(const QString &room, const BusMessage &message);
     void onHeartbeat();
+    // The rooms directory: every host lists its rooms (and how many members it has in
+    // each) on one channel, every third of presenceTtlSeconds and when asked.
+    void publishDirectory();
+    void onDirectory(const BusMessage &message);
     //! Tells this host's members of \a room that \a nick joined or left.
     void tellLocal(const QString &room, const QString &nick, bool joined, const QString &reason);
 
@@ -76,6 +88,14 @@ private:
     quint64 m_nextPending = 1;
     QHash<QString, quint64> m_presenceSubscriptions;       // room -> bus subscription
     QHash<QString, QMap<QString, Remote>> m_remote;        // room -> nick key -> member elsewhere
+    struct RemoteRooms
+    {
+        QMap<QString, int> rooms;   // room -> that host's members in it
+        qint64 expiresAt = 0;
+    };
+    QHash<QString, RemoteRooms> m_remoteRooms;             // node -> its rooms
+    quint64 m_directory = 0;                               // the directory's bus subscription
+    QTimer m_directoryChanged;   // a join or leave changed the rooms: listed again shortly (one for a burst)
     QTimer m_heartbeat;
 };
 

@@ -128,6 +128,16 @@ QList<SessionId> ChatProtocol::membersOf(const QString &room) const
     return it == m_rooms.cend() ? QList<SessionId>() : sessionsIn(*it);
 }
 
+QMap<QString, int> ChatProtocol::localRooms() const
+{
+    QMap<QString, int> rooms;
+    for (const Room &room : std::as_const(m_rooms)) {
+        if (!room.members.isEmpty())
+            rooms.insert(room.name, int(room.members.size()));
+    }
+    return rooms;
+}
+
 QStringList ChatProtocol::nicksIn(const QString &room) const
 {
     QStringList nicks;

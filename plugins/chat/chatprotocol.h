@@ -144,6 +144,10 @@ public:
     {
         m_remoteMembers = std::move(remote);
     }
+    //! Cluster mode: the rooms other hosts have members in, with how many (for "rooms").
+    void setRemoteRooms(std::function<QMap<QString, int>()> remote) { m_remoteRooms = std::move(remote); }
+    //! The rooms this host has members in, with how many.
+    QMap<QString, int> localRooms() const;
     //! This host's nicks in \a room.
     QStringList nicksIn(const QString &room) const;
     //! The local session that has nick key \a key in \a room, or 0.
@@ -252,6 +256,7 @@ private:
     ChatSettings m_settings;
     bool m_clustered = false;
     std::function<QMap<QString, QString>(const QString &room)> m_remoteMembers;
+    std::function<QMap<QString, int>()> m_remoteRooms;
     //! Local and remote members' nicks of \a room, sorted by nick key.
     QJsonArray memberList(const Room &room) const;
     QHash<SessionId, SessionState> m_sessions;

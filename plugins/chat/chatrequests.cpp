@@ -284,21 +284,22 @@ ChatProtocol::Outcome ChatProtocol::listRooms(SessionId session,
                                                              const Request &request,
                                                              ChatResult *result)
 {
-    QStringList names;
-    for (const Room &room : std::as_const(m_rooms)) {
-        if (!room.members.isEmpty())
-            names.append(room.name);
+    // This host's rooms, and in a cluster the other hosts' (their members counted too;
+    // a room with no member here has no lastSeq known here).
+    QMap<QString, int> members = localRooms();
+    if (m_remoteRooms) {
+        const QMap<QString, int> remote = m_remoteRooms();
+        for (auto it = remote.cbegin(); it != remote.cend(); ++it)
+            members[it.key()] += it.value();
     }
-    names.sort();
     QJsonArray rooms;
-    for (const QString &name : std::as_const(names)) {
-        const Room &room = *m_rooms.constFind(name);
-        rooms.append(QJsonObject{
-            {QStringLiteral("room"), name},
-            {QStringLiteral("members"), int(room.members.size())},
-            {QStringLiteral("lastSeq"), double(room.lastSeq)},
-            {QStringLiteral("joined"), state.rooms.contains(name)},
-        });
+    for (auto it = members.cbegin(); it != members.cend(); ++it) {
+        QJsonObject entry{{QStringLiteral("room"), it.key()},
+                          {QStringLiteral("members"), it.value()},
+                          {QStringLiteral("joined"), state.rooms.contains(it.key())}};
+        if (const auto room = m_rooms.constFind(it.key()); room != m_rooms.cend() && !room->members.isEmpty())
+            entry.insert(QStringLiteral("lastSeq"), double(room->lastSeq));
+        rooms.append(entry);
     }
     result->outgoing.append({{session}, encode(withId(QJsonObject{
                                             {QStringLiteral("type"), QStringLiteral("rooms")},

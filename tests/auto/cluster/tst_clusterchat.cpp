@@ -36,6 +36,7 @@ private Q_SLOTS:
     void chatResumeAfterRedisCameBackEmptyIsRefusedClearly();
     void chatSayWhileRedisIsAwayIsRefused();
     void chatPresenceSpansHostsAndADeadHostsMembersLeave();
+    void chatRoomsListsEveryHostsRooms();
     void chatClientOfAKilledHostResumesThroughHaproxyOnTheOther();
 
 private:
@@ -254,6 +255,48 @@ void tst_ClusterChat::chatPresenceSpansHostsAndADeadHostsMembersLeave()
     QCOMPARE(left.value(QLatin1String("reason")).toString(), QStringLiteral("disconnect"));
 }
 
+
+// "rooms" on any host names every host's rooms, with every host's members counted.
+void tst_ClusterChat::chatRoomsListsEveryHostsRooms()
+{
+    auto a = host(QStringLiteral("node-a"));
+    auto b = host(QStringLiteral("node-b"));
+    QVERIFY(a && b);
+    ChatClient alice(a->serverPort());
+    ChatClient carol(a->serverPort());
+    ChatClient bob(b->serverPort());
+    QVERIFY(alice.waitOpen() && carol.waitOpen() && bob.waitOpen());
+    alice.send(join(QStringLiteral("only-a"), QStringLiteral("alice")));
+    carol.send(join(QStringLiteral("lobby"), QStringLiteral("carol")));
+    bob.send(join(QStringLiteral("lobby"), QStringLiteral("bob")));
+    bob.send(join(QStringLiteral("only-b"), QStringLiteral("bob")));
+    QTRY_COMPARE(alice.selfJoined().size(), 1);
+    QTRY_COMPARE(carol.selfJoined().size(), 1);
+    QTRY_COMPARE(bob.selfJoined().size(), 2);
+    const QJsonArray expected{
+        QJsonObject{{QStringLiteral("room"), QStringLiteral("lobby")}, {QStringLiteral("members"), 2}, {QStringLiteral("joined"), true}},
+        QJsonObject{{QStringLiteral("room"), QStringLiteral("only-a")}, {QStringLiteral("members"), 1}, {QStringLiteral("joined"), false}},
+        QJsonObject{{QStringLiteral("room"), QStringLiteral("only-b")}, {QStringLiteral("members"), 1}, {QStringLiteral("joined"), true}}};
+    // The directory follows joins within a fraction of a second; asked until it did.
+    QJsonArray listed;
+    const bool same = QTest::qWaitFor([&] {
+        const qsizetype before = bob.ofType(QStringLiteral("rooms")).size();
+        bob.send({{QStringLiteral("type"), QStringLiteral("rooms")}});
+        if (!QTest::qWaitFor([&] { return bob.ofType(QStringLiteral("rooms")).size() > before; }, 2000))
+            return false;
+        listed = QJsonArray();
+        for (const QJsonValue &v : bob.ofType(QStringLiteral("rooms")).last().value(QLatin1String("rooms")).toArray()) {
+            QJsonObject o = v.toObject();
+            o.remove(QStringLiteral("lastSeq"));   // known only for rooms with members here
+            listed.append(o);
+        }
+        return listed == expected;
+    }, 10000);
+    QVERIFY2(same, QJsonDocument(listed).toJson().constData());
+    const QJsonArray raw = bob.ofType(QStringLiteral("rooms")).last().value(QLatin1String("rooms")).toArray();
+    QVERIFY(raw.at(0).toObject().contains(QLatin1String("lastSeq")));    // lobby: bob is in it here
+    QVERIFY(!raw.at(1).toObject().contains(QLatin1String("lastSeq")));   // only-a: nobody here
+}
 
 void tst_ClusterChat::chatClientOfAKilledHostResumesThroughHaproxyOnTheOther()
 {
