@@ -11,7 +11,7 @@
 #   3. a short bounded libFuzzer run of every parser (clang), FUZZ_SECONDS each,
 #   4. build again with AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer
 #      on) and run the whole suite there, the monitor's GUI tests included.
-# Takes about 15 minutes on 2 cores (measured from a fresh clone, packages present). Set WSPLUG_QUICK=1 to stop after step 2.
+# Takes about 22 minutes on 2 cores (measured from a fresh clone, packages present). Set WSPLUG_QUICK=1 to stop after step 2.
 set -eu
 cd "$(dirname "$0")/.."
 jobs=${JOBS:-2}
@@ -22,7 +22,7 @@ apt-get install -y -qq --no-install-recommends \
     cmake ninja-build g++ clang libclang-rt-14-dev iproute2 \
     qt6-base-dev qt6-websockets-dev qt6-charts-dev libqt6svg6 libqt6opengl6-dev libgl-dev \
     libssl-dev openssl chromium python3-websockets python3-jwt tshark \
-    libhiredis-dev redis-server nginx-light haproxy >/dev/null
+    pkgconf libhiredis-dev redis-server nginx-light haproxy >/dev/null
 # Real clients the tests drive (tests/browser/package.json, versions pinned by its lock
 # file): playwright-core for Debian's Chromium, node's ws. Node itself comes with the machine.
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
