@@ -48,7 +48,7 @@ for _ in $(seq 100); do
 done
 
 echo '{"plugins": {"broadcast": {"ticker": {"enabled": false}}, "chat": {"rateLimit": {"messagesPerSecond": 0}}}}' > "$work/config.json"
-start_host() {   # name, extra args...; prints the port
+start_host() {   # name, extra args...; sets port (not run in a command substitution: its PID must reach pids)
     local name=$1; shift
     "$build/bin/wsplug-host" --port 0 --log-level warning --config "$work/config.json" \
         --plugin-dir "$build/plugins" --watch-plugins off --max-connections-per-ip 100000 \
@@ -56,15 +56,15 @@ start_host() {   # name, extra args...; prints the port
     pids+=($!)
     for _ in $(seq 200); do
         port=$(grep -o 'listening on ws://[^:]*:[0-9]*' "$work/$name.out" 2>/dev/null | grep -o '[0-9]*$' || true)
-        [[ -n "$port" ]] && { echo "$port"; return; }
+        [[ -n "$port" ]] && return
         sleep 0.05
     done
     echo "host $name did not start" >&2; cat "$work/$name.out" >&2; exit 1
 }
 
-single=$(start_host single)
-a=$(start_host a --redis "redis://127.0.0.1:$redis_port" --node-id bench-a)
-b=$(start_host b --redis "redis://127.0.0.1:$redis_port" --node-id bench-b)
+start_host single; single=$port
+start_host a --redis "redis://127.0.0.1:$redis_port" --node-id bench-a; a=$port
+start_host b --redis "redis://127.0.0.1:$redis_port" --node-id bench-b; b=$port
 sleep 1   # both cluster hosts connected to Redis
 
 fanout() {   # label, loadgen args...
