@@ -81,7 +81,9 @@ std::optional<RedisAddress> RedisAddress::parse(const QString &url, QString *why
         if (after.startsWith(QLatin1Char(':')) && portText.isEmpty())
             return fail(QStringLiteral("empty port"));
         QHostAddress ip;
-        if (!ip.setAddress(result.host) || ip.protocol() != QAbstractSocket::IPv6Protocol)
+        // No scope (fe80::1%eth0): it would not survive the round trip through hiredis.
+        if (result.host.contains(QLatin1Char('%')) || !ip.setAddress(result.host)
+            || ip.protocol() != QAbstractSocket::IPv6Protocol)
             return fail(QStringLiteral("\"%1\" is not an IPv6 address").arg(Protocol::oneLine(result.host)));
     } else {
         const qsizetype colon = rest.indexOf(QLatin1Char(':'));
