@@ -2,20 +2,15 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include <wsplug/protocol/adminprotocol.h>
 
+#include "jsonfields_p.h"
+
 #include <QtEndian>
 
 // The frame inspector's values: frame headers as RFC 6455 5.2 lays them out, and the
 // "frames" message.
 namespace WsPlug::Protocol {
 
-namespace {
-
-QString key(const char *name)
-{
-    return QLatin1String(name);
-}
-
-} // namespace
+using Json::key;
 
 bool parseFrameHeader(const QByteArray &bytes, FrameHeader *h)
 {

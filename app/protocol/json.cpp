@@ -2,33 +2,15 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include <wsplug/protocol/adminprotocol.h>
 
-#include <QJsonDocument>
+#include "jsonfields_p.h"
 
-// JSON of every value and server message. Numbers travel as JSON doubles: exact up
-// to 2^53, far beyond any counter or id a host reaches.
+// JSON of every value the admin protocol carries (sessions, handshakes, rates, stats,
+// plugins, the host); the messages that carry them are in messages.cpp.
 namespace WsPlug::Protocol {
 
+using namespace Json;
+
 namespace {
-
-QString key(const char *name)
-{
-    return QLatin1String(name);
-}
-
-QString iso(const QDateTime &t)
-{
-    return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString();
-}
-
-QDateTime fromIso(const QJsonValue &v)
-{
-    return QDateTime::fromString(v.toString(), Qt::ISODateWithMs);
-}
-
-quint64 u64(const QJsonObject &o, const char *name)
-{
-    return quint64(o.value(key(name)).toDouble());
-}
 
 QJsonObject toJson(const TrafficCounters &c)
 {
@@ -48,38 +30,6 @@ TrafficCounters countersFromJson(const QJsonObject &o)
     c.frames = u64(o, "frames");
     c.bytes = u64(o, "bytes");
     return c;
-}
-
-// Raw heads may hold any byte; latin-1 keeps every byte as one code point, so the
-// bytes survive JSON exactly (base64 would hide them from a reader of the wire).
-QString bytesToJson(const QByteArray &bytes)
-{
-    return QString::fromLatin1(bytes);
-}
-
-QByteArray bytesFromJson(const QJsonValue &v)
-{
-    return v.toString().toLatin1();
-}
-
-template <typename T, typename Encode>
-QJsonArray arrayOf(const QList<T> &list, Encode encode)
-{
-    QJsonArray a;
-    for (const T &item : list)
-        a.append(encode(item));
-    return a;
-}
-
-template <typename T, typename Decode>
-QList<T> listOf(const QJsonValue &array, Decode decode)
-{
-    QList<T> list;
-    const QJsonArray a = array.toArray();
-    list.reserve(a.size());
-    for (const QJsonValue &v : a)
-        list.append(decode(v.toObject()));
-    return list;
 }
 
 } // namespace
@@ -428,183 +378,6 @@ HostInfo hostInfoFromJson(const QJsonObject &o)
     for (auto it = limits.begin(); it != limits.end(); ++it)
         h.limits.insert(it.key(), qint64(it.value().toDouble()));
     return h;
-}
-
-MessageType messageType(const QJsonObject &message)
-{
-    const QString type = message.value(key("type")).toString();
-    if (type == QLatin1String(TypeSnapshot))
-        return MessageType::Snapshot;
-    if (type == QLatin1String(TypeTick))
-        return MessageType::Tick;
-    if (type == QLatin1String(TypeReply))
-        return MessageType::Reply;
-    if (type == QLatin1String(TypeFrames))
-        return MessageType::Frames;
-    return MessageType::Unknown;
-}
-
-namespace {
-
-QJsonObject pluginsJson(const PluginsState &p)
-{
-    return {{key("loaded"), arrayOf(p.loaded, [](const PluginInfo &i) { return toJson(i); })},
-            {key("draining"), arrayOf(p.draining, [](const PluginInfo &i) { return toJson(i); })},
-            {key("refused"), arrayOf(p.refused, [](const PluginRefusal &r) { return toJson(r); })},
-            {key("events"), arrayOf(p.events, [](const PluginEvent &e) { return toJson(e); })}};
-}
-
-PluginsState pluginsFromJson(const QJsonObject &o)
-{
-    PluginsState p;
-    p.loaded = listOf<PluginInfo>(o.value(key("loaded")), pluginFromJson);
-    p.draining = listOf<PluginInfo>(o.value(key("draining")), pluginFromJson);
-    p.refused = listOf<PluginRefusal>(o.value(key("refused")), refusalFromJson);
-    p.events = listOf<PluginEvent>(o.value(key("events")), pluginEventFromJson);
-    return p;
-}
-
-} // namespace
-
-QJsonObject toJson(const ClusterInfo &c)
-{
-    return {{key("enabled"), c.enabled}, {key("up"), c.up}, {key("node"), c.node}, {key("redis"), c.redis},
-            {key("lastError"), c.lastError}, {key("queued"), c.queued},
-            {key("nodes"), QJsonArray::fromStringList(c.nodes)},
-            {key("sessions"), double(c.sessions)}};
-}
-
-ClusterInfo clusterInfoFromJson(const QJsonObject &o)
-{
-    ClusterInfo c;
-    c.enabled = o.value(key("enabled")).toBool();
-    c.up = o.value(key("up")).toBool();
-    c.node = o.value(key("node")).toString();
-    c.redis = o.value(key("redis")).toString();
-    c.lastError = o.value(key("lastError")).toString();
-    c.queued = o.value(key("queued")).toInt();
-    for (const QJsonValue &v : o.value(key("nodes")).toArray())
-        c.nodes.append(v.toString());
-    c.sessions = qint64(o.value(key("sessions")).toDouble(-1));
-    return c;
-}
-
-QJsonObject toJson(const Snapshot &s)
-{
-    return {{key("type"), key(TypeSnapshot)},
-            {key("protocol"), s.protocol},
-            {key("host"), toJson(s.host)},
-            {key("plugins"), pluginsJson({s.plugins, s.drainingPlugins, s.refusedPlugins, s.pluginEvents})},
-            {key("sessions"), arrayOf(s.sessions, [](const SessionSnapshot &x) { return toJson(x); })},
-            {key("handshakes"), arrayOf(s.handshakes, [](const HandshakeRecord &r) { return toJson(r); })},
-            {key("rates"), QJsonObject{{key("tickMs"), s.tickMs},
-                                       {key("samples"), arrayOf(s.samples, [](const RateSample &r) { return toJson(r); })}}},
-            {key("stats"), toJson(s.stats)},
-            {key("cluster"), toJson(s.cluster)}};
-}
-
-Snapshot snapshotFromJson(const QJsonObject &o)
-{
-    Snapshot s;
-    s.cluster = clusterInfoFromJson(o.value(key("cluster")).toObject());
-    s.protocol = o.value(key("protocol")).toInt();
-    s.host = hostInfoFromJson(o.value(key("host")).toObject());
-    const PluginsState plugins = pluginsFromJson(o.value(key("plugins")).toObject());
-    s.plugins = plugins.loaded;
-    s.drainingPlugins = plugins.draining;
-    s.refusedPlugins = plugins.refused;
-    s.pluginEvents = plugins.events;
-    s.sessions = sessionsFromJson(o.value(key("sessions")));
-    s.handshakes = listOf<HandshakeRecord>(o.value(key("handshakes")), handshakeFromJson);
-    const QJsonObject rates = o.value(key("rates")).toObject();
-    s.tickMs = rates.value(key("tickMs")).toInt(250);
-    s.samples = listOf<RateSample>(rates.value(key("samples")), rateSampleFromJson);
-    s.stats = statsFromJson(o.value(key("stats")).toObject());
-    return s;
-}
-
-QJsonObject toJson(const Tick &t)
-{
-    QJsonObject o{{key("type"), key(TypeTick)},
-                  {key("sample"), toJson(t.sample)},
-                  {key("stats"), toJson(t.stats)},
-                  {key("cluster"), toJson(t.cluster)}};
-    if (!t.opened.isEmpty())
-        o.insert(key("opened"), arrayOf(t.opened, [](const SessionSnapshot &s) { return toJson(s); }));
-    if (!t.closed.isEmpty())
-        o.insert(key("closed"), arrayOf(t.closed, [](const SessionSnapshot &s) { return toJson(s); }));
-    if (!t.handshakes.isEmpty())
-        o.insert(key("handshakes"), arrayOf(t.handshakes, [](const HandshakeRecord &r) { return toJson(r); }));
-    if (t.omittedOpened || t.omittedClosed || t.omittedHandshakes) {
-        o.insert(key("omitted"), QJsonObject{{key("opened"), t.omittedOpened},
-                                             {key("closed"), t.omittedClosed},
-                                             {key("handshakes"), t.omittedHandshakes}});
-    }
-    if (!t.updated.isEmpty())
-        o.insert(key("updated"), arrayOf(t.updated, [](const CounterUpdate &u) { return toJson(u); }));
-    if (t.pluginsChanged)
-        o.insert(key("plugins"), pluginsJson(t.plugins));
-    return o;
-}
-
-Tick tickFromJson(const QJsonObject &o)
-{
-    Tick t;
-    t.cluster = clusterInfoFromJson(o.value(key("cluster")).toObject());
-    t.sample = rateSampleFromJson(o.value(key("sample")).toObject());
-    t.stats = statsFromJson(o.value(key("stats")).toObject());
-    t.opened = sessionsFromJson(o.value(key("opened")));
-    t.closed = sessionsFromJson(o.value(key("closed")));
-    t.handshakes = listOf<HandshakeRecord>(o.value(key("handshakes")), handshakeFromJson);
-    for (const QJsonValue &v : o.value(key("updated")).toArray()) {
-        CounterUpdate u;
-        if (counterUpdateFromJson(v.toArray(), &u))
-            t.updated.append(u);
-    }
-    const QJsonObject omitted = o.value(key("omitted")).toObject();
-    t.omittedOpened = omitted.value(key("opened")).toInt();
-    t.omittedClosed = omitted.value(key("closed")).toInt();
-    t.omittedHandshakes = omitted.value(key("handshakes")).toInt();
-    t.pluginsChanged = o.contains(key("plugins"));
-    if (t.pluginsChanged)
-        t.plugins = pluginsFromJson(o.value(key("plugins")).toObject());
-    return t;
-}
-
-QByteArray replyOk(qint64 id, const QJsonValue &result)
-{
-    QJsonObject o{{key("type"), key(TypeReply)}, {key("id"), double(id)}, {key("ok"), true}};
-    if (!result.isUndefined() && !result.isNull())
-        o.insert(key("result"), result);
-    return encode(o);
-}
-
-QByteArray replyError(qint64 id, const QString &error)
-{
-    return encode({{key("type"), key(TypeReply)},
-                   {key("id"), double(id)},
-                   {key("ok"), false},
-                   {key("error"), error}});
-}
-
-Reply replyFromJson(const QJsonObject &o)
-{
-    Reply r;
-    r.id = qint64(o.value(key("id")).toDouble());
-    r.ok = o.value(key("ok")).toBool();
-    r.result = o.value(key("result"));
-    r.error = o.value(key("error")).toString();
-    return r;
-}
-
-QByteArray encode(const QJsonObject &message)
-{
-    return QJsonDocument(message).toJson(QJsonDocument::Compact);
-}
-
-QJsonObject decode(const QByteArray &message)
-{
-    return QJsonDocument::fromJson(message).object();
 }
 
 } // namespace WsPlug::Protocol
