@@ -221,6 +221,9 @@ void tst_Proxies::throughProxy()
     // A header the client wrote itself is to the left of what the proxy adds: ignored.
     QCOMPARE(echoFromClientAddress(m_heartbeatHost.get(), m_ports.plain, "X-Forwarded-For: 6.6.6.6\r\n"),
              ClientAddress.toString());
+    // Nor a Forwarded header the client wrote (the proxy drops it: it writes none itself).
+    QCOMPARE(echoFromClientAddress(m_heartbeatHost.get(), m_ports.plain, "Forwarded: for=6.6.6.6\r\n"),
+             ClientAddress.toString());
     // Straight to the host (an untrusted peer), the header changes nothing either.
     QCOMPARE(echoFromClientAddress(m_heartbeatHost.get(), m_heartbeatHost->serverPort(),
                                    "X-Forwarded-For: 6.6.6.6\r\nForwarded: for=6.6.6.6\r\n"),
