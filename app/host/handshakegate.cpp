@@ -70,7 +70,9 @@ bool HandshakeGate::listen(QString *errorString)
         auto *listener = new TlsListener(m_config.handshakeTimeoutMs, m_config.maxConnections, this);
         listener->setSslConfiguration(*m_tls);
         listener->onEncrypted = [this](QSslSocket *tls) { onEncrypted(tls); };
-        listener->onFailed = [this](const QString &peer, const QString &why) { m_host->tlsFailed(peer, why); };
+        listener->onFailed = [this](const QHostAddress &peer, const QString &why) {
+            m_host->tlsFailed(peer.isNull() ? QStringLiteral("?") : normalizedAddress(peer), why);
+        };
         m_listener = listener;
     } else {
         auto *listener = new Listener(this);
@@ -167,39 +169,29 @@ void HandshakeGate::onIncoming(qintptr socketDescriptor)
         delete socket;
         return;
     }
-    onAccepted(socket);
+    admitConnection(socket, false);
 }
 
 void HandshakeGate::onEncrypted(QSslSocket *tls)
 {
     auto *socket = new ConnectionSocket(this);
     socket->adoptTls(tls);
-    onAccepted(socket);
-}
-
-void HandshakeGate::onAccepted(ConnectionSocket *socket)
-{
-    if (m_stopping) {
-        socket->abort();
-        socket->deleteLater();
-        return;
-    }
     admitConnection(socket, false);
 }
 
 void HandshakeGate::adopt(ConnectionSocket *socket)
 {
     socket->setParent(this);
-    if (m_stopping) {
-        socket->abort();
-        socket->deleteLater();
-        return;
-    }
     admitConnection(socket, true);
 }
 
 void HandshakeGate::admitConnection(ConnectionSocket *socket, bool keptAlive)
 {
+    if (m_stopping) {
+        socket->abort();
+        socket->deleteLater();
+        return;
+    }
     PendingHandshake p;
     p.keptAlive = keptAlive;
     p.peerHostAddress = socket->peerAddress();
@@ -213,13 +205,8 @@ void HandshakeGate::admitConnection(ConnectionSocket *socket, bool keptAlive)
     if (m_host->sessionCount() + m_pendingCounted >= m_config.maxConnections) {
         p.refuseStatus = 503;
         p.refuseReason = "the server is at its connection limit";
-    } else if (!p.viaProxy && m_connectionsPerIp.value(p.peerAddress) >= m_config.maxConnectionsPerIp) {
-        p.refuseStatus = 429;
-        p.refuseReason = "too many connections from your address";
-    } else if (!p.viaProxy && !keptAlive && !admitConnectRate(p.peerAddress)) {
-        p.refuseStatus = 429;
-        p.refuseReason = "more than " + QByteArray::number(m_config.maxConnectsPerIpPerSecond)
-                + " new connections a second from your address";
+    } else if (!p.viaProxy) {
+        refusedByAddressLimits(p);
     }
     if (p.refuseStatus != 0) {
         if (m_refusing >= MaxRefusing) {
@@ -427,19 +414,25 @@ void HandshakeGate::resolveForwarded(PendingHandshake &p, const RequestHead &hea
     qCDebug(lcHandshake).noquote() << "via proxy" << p.proxyAddress << "client" << p.peerAddress;
     if (!p.counted || p.refuseStatus != 0)
         return;
+    if (refusedByAddressLimits(p)) {
+        ++m_refusing;
+        return;
+    }
+    p.ipCounted = true;
+    ++m_connectionsPerIp[p.peerAddress];
+}
+
+bool HandshakeGate::refusedByAddressLimits(PendingHandshake &p)
+{
     if (m_connectionsPerIp.value(p.peerAddress) >= m_config.maxConnectionsPerIp) {
         p.refuseStatus = 429;
         p.refuseReason = "too many connections from your address";
-    } else if (!admitConnectRate(p.peerAddress)) {
+    } else if (!p.keptAlive && !admitConnectRate(p.peerAddress)) {   // a kept-alive request is no new connection
         p.refuseStatus = 429;
         p.refuseReason = "more than " + QByteArray::number(m_config.maxConnectsPerIpPerSecond)
                 + " new connections a second from your address";
-    } else {
-        p.ipCounted = true;
-        ++m_connectionsPerIp[p.peerAddress];
-        return;
     }
-    ++m_refusing;
+    return p.refuseStatus != 0;
 }
 
 void HandshakeGate::onTimeout(ConnectionSocket *socket)

@@ -163,7 +163,6 @@ private:
 
     void onIncoming(qintptr socketDescriptor);
     void onEncrypted(QSslSocket *tls);
-    void onAccepted(ConnectionSocket *socket);
     void admitConnection(ConnectionSocket *socket, bool keptAlive);
     //! Engine.IO under a plugin route (handshakeengineio.cpp): true once \a p was handed
     //! over or refused; else \a routePath is the path to route and the checks go on.
@@ -225,6 +224,8 @@ private:
     bool admitConnectRate(const QString &address);
     //! Behind a trusted proxy: the client its headers name becomes \a p's address, and
     //! the per-address limits are checked for it.
+    //! The per-address limits for \a p's client: false, or true with the 429 set in \a p.
+    bool refusedByAddressLimits(PendingHandshake &p);
     void resolveForwarded(PendingHandshake &p, const RequestHead &head);
     ForwardedFor m_forwardedFor;
     QHash<QString, ConnectWindow> m_connectRate;

@@ -149,38 +149,34 @@ bool HostServer::start()
     if (!d->tokens.configure(d->config, &d->errorString))
         return false;
 
+    // Kept here until the port is listening: a failed start leaves nothing behind.
+    std::unique_ptr<TlsCredentials> tls;
     if (!d->config.tlsCertFile.isEmpty()) {
-        auto *tls = new TlsCredentials(d->config.tlsCertFile, d->config.tlsKeyFile, d->config.pluginSettleMs, this);
-        if (!tls->load(&d->errorString)) {
-            delete tls;
+        tls = std::make_unique<TlsCredentials>(d->config.tlsCertFile, d->config.tlsKeyFile, d->config.pluginSettleMs);
+        if (!tls->load(&d->errorString))
             return false;
-        }
         tls->onReloaded = [this](const QSslConfiguration &c) {
             if (d->gate)
                 d->gate->setTlsConfiguration(c);
         };
-        d->tls = tls;
     }
     auto *gate = new HandshakeGate(d->config, d.get(), this);
-    if (d->tls)
-        gate->setTlsConfiguration(d->tls->configuration());
+    if (tls)
+        gate->setTlsConfiguration(tls->configuration());
     if (!gate->listen(&d->errorString)) {
         delete gate;
-        delete d->tls;
-        d->tls = nullptr;
         return false;
     }
     if (!d->config.captureFile.isEmpty()) {
         d->capture = CaptureRecorder::open(d->config.captureFile, d->config.captureMaxBytes, &d->errorString);
         if (!d->capture) {
             delete gate;
-            delete d->tls;
-            d->tls = nullptr;
             return false;
         }
         gate->setCapture(d->capture.get());
     }
     d->gate = gate;
+    d->tls = std::move(tls);
     d->engineIo = new EngineIoServer(d->config, d.get(), d.get(), this);
 
     // The files as they were before loading: the watcher reports any change after this.
@@ -388,8 +384,7 @@ void HostServerPrivate::finishStop()
         admin = nullptr;
     }
     pluginWatcher.reset();
-    delete tls;
-    tls = nullptr;
+    tls.reset();
     shutdownPlugins();
     cluster.reset();   // after the plugins' buses (their contexts) are gone
     if (capture) {

@@ -209,7 +209,7 @@ public:
     QString errorString;
     PluginRegistry registry;
     Internal::HandshakeGate *gate = nullptr;
-    Internal::TlsCredentials *tls = nullptr;   // with --tls-cert only, while running
+    std::unique_ptr<Internal::TlsCredentials> tls;   // with --tls-cert only, while running
     Internal::EngineIoServer *engineIo = nullptr;   // "<route>/engine.io/", while running
     Internal::HandshakeLog handshakeLog;
     Internal::AdminToken adminToken;

@@ -10,24 +10,8 @@
 
 #include <algorithm>
 
-#include <sys/stat.h>
 
 namespace WsPlug::Internal {
-
-FileSignature FileSignature::of(const QString &path)
-{
-    FileSignature s;
-    struct stat st;
-    if (::stat(QFile::encodeName(path).constData(), &st) != 0 || !S_ISREG(st.st_mode))
-        return s;
-    s.exists = true;
-    s.device = quint64(st.st_dev);
-    s.inode = quint64(st.st_ino);
-    s.size = qint64(st.st_size);
-    s.mtimeNs = qint64(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-    s.ctimeNs = qint64(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
-    return s;
-}
 
 PluginWatcher::PluginWatcher(const QStringList &dirs, int settleMs, QObject *parent)
     : QObject(parent), m_dirs(dirs), m_settleMs(settleMs)

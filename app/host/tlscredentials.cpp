@@ -54,22 +54,8 @@ bool keyMatchesCertificate(const QByteArray &certPem, const QByteArray &keyPem)
     return cert && key && X509_check_private_key(cert.get(), key.get()) == 1;
 }
 
-} // namespace
-
-TlsCredentials::TlsCredentials(const QString &certFile, const QString &keyFile, int settleMs, QObject *parent)
-    : QObject(parent), m_certFile(certFile), m_keyFile(keyFile)
-{
-    m_settle.setSingleShot(true);
-    m_settle.setInterval(settleMs);
-    connect(&m_settle, &QTimer::timeout, this, [this] { onChanged(); });
-    // Files replaced by a rename (how most tools write a certificate) drop out of the
-    // watch: their directories are watched too.
-    connect(&m_watcher, &QFileSystemWatcher::fileChanged, this, [this] { m_settle.start(); });
-    connect(&m_watcher, &QFileSystemWatcher::directoryChanged, this, [this] { m_settle.start(); });
-}
-
-std::optional<QSslConfiguration> TlsCredentials::fromPem(const QByteArray &certPem, const QByteArray &keyPem,
-                                                         QString *errorString)
+//! \a certPem and \a keyPem as a server configuration, or nothing with \a errorString.
+std::optional<QSslConfiguration> fromPem(const QByteArray &certPem, const QByteArray &keyPem, QString *errorString)
 {
     const QList<QSslCertificate> chain = QSslCertificate::fromData(certPem, QSsl::Pem);
     if (chain.isEmpty() || chain.first().isNull()) {
@@ -100,6 +86,20 @@ std::optional<QSslConfiguration> TlsCredentials::fromPem(const QByteArray &certP
     return c;
 }
 
+} // namespace
+
+TlsCredentials::TlsCredentials(const QString &certFile, const QString &keyFile, int settleMs, QObject *parent)
+    : QObject(parent), m_certFile(certFile), m_keyFile(keyFile)
+{
+    m_settle.setSingleShot(true);
+    m_settle.setInterval(settleMs);
+    connect(&m_settle, &QTimer::timeout, this, [this] { onChanged(); });
+    // Files replaced by a rename (how most tools write a certificate) drop out of the
+    // watch: their directories are watched too.
+    connect(&m_watcher, &QFileSystemWatcher::fileChanged, this, [this] { m_settle.start(); });
+    connect(&m_watcher, &QFileSystemWatcher::directoryChanged, this, [this] { m_settle.start(); });
+}
+
 bool TlsCredentials::load(QString *errorString)
 {
     QString error;
@@ -112,6 +112,7 @@ bool TlsCredentials::load(QString *errorString)
             error = QStringLiteral("%1 and %2: %3").arg(m_certFile, m_keyFile, error);
     }
     m_signature = signature();
+    watch();   // a file replaced while unusable is watched again too
     if (!c) {
         if (errorString)
             *errorString = error;
@@ -121,31 +122,23 @@ bool TlsCredentials::load(QString *errorString)
     const QSslCertificate leaf = m_configuration.localCertificate();
     if (leaf.expiryDate() < QDateTime::currentDateTimeUtc())
         qCWarning(lcHost).noquote() << "TLS certificate" << m_certFile << "expired on" << leaf.expiryDate().toString(Qt::ISODate);
-    watch();
     return true;
 }
 
 bool TlsCredentials::reload(QString *errorString)
 {
-    const QSslConfiguration previous = m_configuration;
     QString error;
-    if (!load(&error)) {
-        m_configuration = previous;
-        watch();
+    if (!load(&error)) {   // the previous configuration stays: load() sets it only on success
         qCWarning(lcHost).noquote() << "TLS certificate not reloaded, the previous one stays in use:" << error;
         if (errorString)
             *errorString = error;
         return false;
     }
-    qCInfo(lcHost).noquote() << "TLS certificate reloaded, serial" << QString::fromLatin1(serialNumber());
+    qCInfo(lcHost).noquote() << "TLS certificate reloaded, serial"
+                              << QString::fromLatin1(m_configuration.localCertificate().serialNumber());
     if (onReloaded)
         onReloaded(m_configuration);
     return true;
-}
-
-QByteArray TlsCredentials::serialNumber() const
-{
-    return m_configuration.localCertificate().serialNumber();
 }
 
 void TlsCredentials::watch()
@@ -159,16 +152,9 @@ void TlsCredentials::watch()
     }
 }
 
-QByteArray TlsCredentials::signature() const
+std::array<FileSignature, 2> TlsCredentials::signature() const
 {
-    QByteArray s;
-    for (const QString &path : {m_certFile, m_keyFile}) {
-        const QFileInfo info(path);
-        s += QByteArray::number(info.size()) + ':'
-                + QByteArray::number(info.lastModified().toMSecsSinceEpoch()) + ':'
-                + QByteArray::number(info.exists() ? qint64(info.metadataChangeTime().toMSecsSinceEpoch()) : 0) + ';';
-    }
-    return s;
+    return {FileSignature::of(m_certFile), FileSignature::of(m_keyFile)};
 }
 
 void TlsCredentials::onChanged()

@@ -2,13 +2,15 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #pragma once
 
+#include "filesignature_p.h"
+
 #include <QFileSystemWatcher>
 #include <QObject>
 #include <QSslConfiguration>
 #include <QTimer>
 
+#include <array>
 #include <functional>
-#include <optional>
 
 namespace WsPlug::Internal {
 
@@ -30,26 +32,20 @@ public:
     //! Reads them again now: true if the new pair is in use.
     bool reload(QString *errorString = nullptr);
     QSslConfiguration configuration() const { return m_configuration; }
-    //! The leaf certificate's serial number, as Qt prints it ("01:a2:...").
-    QByteArray serialNumber() const;
 
     //! After each reload that took: the new configuration.
     std::function<void(const QSslConfiguration &)> onReloaded;
 
-    //! \a certPem and \a keyPem as a server configuration, or nothing with \a errorString.
-    static std::optional<QSslConfiguration> fromPem(const QByteArray &certPem, const QByteArray &keyPem,
-                                                    QString *errorString);
-
 private:
     void watch();
     void onChanged();
-    QByteArray signature() const;
+    std::array<FileSignature, 2> signature() const;
     const QString m_certFile;
     const QString m_keyFile;
     QSslConfiguration m_configuration;
     QFileSystemWatcher m_watcher;
     QTimer m_settle;
-    QByteArray m_signature;   // of the files last loaded (or last found unusable)
+    std::array<FileSignature, 2> m_signature;   // of the files last loaded (or last found unusable)
 };
 
 } // namespace WsPlug::Internal

@@ -3,6 +3,7 @@
 #include "tlslistener_p.h"
 
 #include "logging_p.h"
+#include "requesthead_p.h"
 
 #include <QDeadlineTimer>
 #include <QSocketNotifier>
@@ -25,16 +26,13 @@ qint64 nowMs()
     return QDeadlineTimer::current().deadline();
 }
 
-QString peerOf(int fd)
+QHostAddress peerOf(int fd)
 {
     sockaddr_storage ss = {};
     socklen_t len = sizeof ss;
     if (::getpeername(fd, reinterpret_cast<sockaddr *>(&ss), &len) != 0)
-        return QStringLiteral("?");
-    QHostAddress a(reinterpret_cast<const sockaddr *>(&ss));
-    bool isV4 = false;
-    const quint32 v4 = a.toIPv4Address(&isV4);
-    return isV4 ? QHostAddress(v4).toString() : a.toString();
+        return {};
+    return QHostAddress(reinterpret_cast<const sockaddr *>(&ss));
 }
 
 } // namespace
@@ -121,11 +119,8 @@ bool TlsListener::decide(int fd)
 
 void TlsListener::refusePlainText(int fd)
 {
-    static const QByteArray body = "this port speaks TLS: use https:// or wss://\n";
-    static const QByteArray response = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                                       "Content-Length: " + QByteArray::number(body.size())
-            + "\r\nConnection: close\r\n\r\n" + body;
-    const QString peer = peerOf(fd);
+    static const QByteArray response = refusalResponse(400, "this port speaks TLS: use https:// or wss://");
+    const QHostAddress peer = peerOf(fd);
     // Read what the client sent first: closing a socket with unread input resets the
     // connection, and the client could lose the answer.
     char sink[4096];
@@ -141,7 +136,7 @@ void TlsListener::refusePlainText(int fd)
 
 void TlsListener::drop(int fd, const QString &why)
 {
-    const QString peer = peerOf(fd);
+    const QHostAddress peer = peerOf(fd);
     ::close(fd);
     if (onFailed)
         onFailed(peer, why);
@@ -161,9 +156,7 @@ void TlsListener::onHandshakeError(QSslSocket *socket, QAbstractSocket::SocketEr
         if (isListening())
             resumeAccepting();
     });
-    bool isV4 = false;
-    const quint32 v4 = socket->peerAddress().toIPv4Address(&isV4);
-    const QString peer = isV4 ? QHostAddress(v4).toString() : socket->peerAddress().toString();
+    const QHostAddress peer = socket->peerAddress();
     const QString why = error == QAbstractSocket::SocketTimeoutError
             ? QStringLiteral("TLS handshake not done within %1 ms").arg(m_firstByteTimeoutMs)
             : QStringLiteral("TLS handshake failed: %1").arg(socket->errorString());

@@ -30,10 +30,7 @@ public:
     //! A handshake that completed: the socket is the caller's (still a child of this).
     std::function<void(QSslSocket *)> onEncrypted;
     //! A connection that never became a TLS session: its peer and why (for the count and the log).
-    std::function<void(const QString &peer, const QString &why)> onFailed;
-
-    //! Connections waiting for their first byte.
-    int waitingCount() const { return int(m_waiting.size()); }
+    std::function<void(const QHostAddress &peer, const QString &why)> onFailed;
 
 protected:
     void incomingConnection(qintptr socketDescriptor) override;
