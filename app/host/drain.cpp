@@ -33,9 +33,7 @@ bool HostServer::drain(int periodMs)
     d->drainTotal = d->drainQueue.size();
     qCInfo(lcHost).noquote() << QStringLiteral("draining: no new sessions; %1 open ones closed with 1001 over %2 ms")
                                     .arg(d->drainTotal).arg(d->drainPeriodMs);
-    d->drainTimer = std::make_unique<QTimer>();
-    connect(d->drainTimer.get(), &QTimer::timeout, this, [this] { d->onDrainTick(); });
-    d->drainTimer->start(DrainTickMs);
+    d->drainTimer.start(DrainTickMs);
     d->onDrainTick();
     return true;
 }
@@ -59,7 +57,7 @@ void HostServerPrivate::onDrainTick()
     }
     if (!drainQueue.isEmpty())
         return;
-    drainTimer.release()->deleteLater();   // this runs in its timeout
+    drainTimer.stop();
     qCInfo(lcHost).noquote() << QStringLiteral("drained: %1 sessions closed; the host takes none until it stops")
                                     .arg(drainTotal);
     Q_EMIT q->drained();

@@ -44,6 +44,8 @@ HostServer::HostServer(QObject *parent)
     d->shutdownTimer.setParent(this);
     d->shutdownTimer.setSingleShot(true);
     d->statsTimer.setParent(this);
+    d->drainTimer.setParent(this);
+    connect(&d->drainTimer, &QTimer::timeout, this, [this] { d->onDrainTick(); });
     connect(&d->heartbeat, &QTimer::timeout, this, [this] { d->onHeartbeat(); });
     connect(&d->statsTimer, &QTimer::timeout, this, [this] { d->onStatsTick(); });
     connect(&d->shutdownTimer, &QTimer::timeout, this, [this] { d->finishStop(); });
@@ -90,6 +92,7 @@ HostServer::~HostServer()
     d->heartbeat.setParent(nullptr);
     d->shutdownTimer.setParent(nullptr);
     d->statsTimer.setParent(nullptr);
+    d->drainTimer.setParent(nullptr);
 }
 
 void HostServer::setConfig(const HostConfig &config)
@@ -355,7 +358,7 @@ void HostServerPrivate::finishStop()
     shutdownTimer.stop();
     heartbeat.stop();
     tokenTimer.stop();
-    drainTimer.reset();
+    drainTimer.stop();
     drainQueue.clear();
     draining = false;
     tokenDeadlines.clear();

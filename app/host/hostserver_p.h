@@ -264,7 +264,7 @@ public:
 
     // Graceful drain (drain.cpp): the sessions still to close, oldest first, over the period.
     bool draining = false;
-    std::unique_ptr<QTimer> drainTimer;
+    QTimer drainTimer;
     QList<SessionId> drainQueue;
     qsizetype drainTotal = 0;
     qint64 drainStartMs = 0;

@@ -10,6 +10,7 @@ namespace WsPlug::Internal {
 
 PluginContext::PluginContext(HostServerPrivate *host, const QString &pluginId, const QVariantMap &settings)
     : m_host(host),
+      m_pluginId(pluginId),
       m_settings(settings),
       m_categoryName("wsplug.plugin." + pluginId.toUtf8()),
       m_category(m_categoryName.constData(), QtInfoMsg)
@@ -22,7 +23,7 @@ PluginBus *PluginContext::clusterBus()
         HostServerPrivate *host = m_host;
         // Bus callbacks count as plugin calls: a session that ends inside one is
         // reported after it returns, as for any other callback.
-        m_bus = std::make_unique<PluginBus>(m_host->cluster.get(), QString::fromUtf8(m_categoryName.mid(14)),
+        m_bus = std::make_unique<PluginBus>(m_host->cluster.get(), m_pluginId,
                                             m_category, [host](const std::function<void()> &call) {
             HostServerPrivate::PluginCallGuard guard(host);
             call();

@@ -52,6 +52,7 @@ private:
     int broadcast(const EncodedMessage &message, bool text, const QList<SessionId> &sessions);
 
     HostServerPrivate *const m_host;
+    const QString m_pluginId;
     const QVariantMap m_settings;
     const QByteArray m_categoryName;   // QLoggingCategory keeps the pointer: must outlive it
     QLoggingCategory m_category;

@@ -181,19 +181,18 @@ void ChatCluster::tellHistoryGone(SessionId session, const QString &room, const 
     m_context->sendText(session, ChatFields::encode(gone));
 }
 
-void ChatCluster::roomsMaybeEmpty()
+void ChatCluster::dropRoomIfEmpty(const QString &room)
 {
-    for (auto *subscriptions : {&m_subscriptions, &m_presenceSubscriptions}) {
-        for (auto it = subscriptions->begin(); it != subscriptions->end();) {
-            if (m_protocol->membersOf(it.key()).isEmpty()) {
-                m_bus->unsubscribe(it.value());
-                if (subscriptions == &m_presenceSubscriptions)
-                    m_remote.remove(it.key());   // no one here to tell; learnt again on the next join
-                it = subscriptions->erase(it);
-            } else {
-                ++it;
-            }
-        }
+    if (!m_protocol->membersOf(room).isEmpty())
+        return;
+    if (const auto it = m_subscriptions.find(room); it != m_subscriptions.end()) {
+        m_bus->unsubscribe(it.value());
+        m_subscriptions.erase(it);
+    }
+    if (const auto it = m_presenceSubscriptions.find(room); it != m_presenceSubscriptions.end()) {
+        m_bus->unsubscribe(it.value());
+        m_presenceSubscriptions.erase(it);
+        m_remote.remove(room);   // no one here to tell; learnt again on the next join
     }
 }
 
@@ -233,6 +232,9 @@ void ChatCluster::presenceChanged(const ChatPresence &p)
     publishPresence(p.room, {{QStringLiteral("op"), p.joined ? QStringLiteral("join") : QStringLiteral("leave")},
                              {QStringLiteral("nick"), p.nick},
                              {QStringLiteral("reason"), p.reason}});
+    // A leave (asked for, or a session's end) is the only way a room empties here.
+    if (!p.joined)
+        dropRoomIfEmpty(p.room);
 }
 
 void ChatCluster::sendPrivate(const ChatRemotePrivate &message)

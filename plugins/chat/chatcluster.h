@@ -37,8 +37,6 @@ public:
 
     void publish(const ChatPublish &publish);
     void replay(const ChatReplay &replay);
-    //! After a leave or a close: drops the room's subscription when no local member is left.
-    void roomsMaybeEmpty();
     void sessionClosed(SessionId session);
     void presenceChanged(const ChatPresence &presence);
     //! Sends a "private" event to a member on another host (on the room's presence channel).
@@ -58,6 +56,8 @@ private:
         bool overflowed = false;
     };
     void subscribe(const QString &room);
+    //! Drops \a room's subscriptions when no member is left on this host.
+    void dropRoomIfEmpty(const QString &room);
     void onMessage(const QString &room, const BusMessage &message);
     void finish(quint64 id, const BusHistory &history);
     void tellHistoryGone(SessionId session, const QString &room, const BusHistory &history, const QString &reason);

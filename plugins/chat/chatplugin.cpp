@@ -62,9 +62,6 @@ void ChatPlugin::messageReceived(SessionId session, const Message &message)
         ? m_protocol->textReceived(session, message.text, nowMs())
         : m_protocol->binaryReceived(session, nowMs());
     apply(session, result);
-    // Only a leave empties a room (or a close, below): no scan for every message.
-    if (m_cluster && message.isText() && message.text.contains(QLatin1String("leave")))
-        m_cluster->roomsMaybeEmpty();
 }
 
 void ChatPlugin::sessionClosed(SessionId session, quint16 closeCode, const QString &reason)
@@ -72,10 +69,8 @@ void ChatPlugin::sessionClosed(SessionId session, quint16 closeCode, const QStri
     Q_UNUSED(closeCode);
     Q_UNUSED(reason);
     apply(session, m_protocol->sessionClosed(session, nowMs()));
-    if (m_cluster) {
+    if (m_cluster)
         m_cluster->sessionClosed(session);
-        m_cluster->roomsMaybeEmpty();
-    }
 }
 
 void ChatPlugin::aboutToShutdown()
