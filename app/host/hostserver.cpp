@@ -498,7 +498,8 @@ void HostServerPrivate::upgraded(QWebSocket *socket, ConnectionSocket *tcp, cons
         // The plugin was unloaded while Qt completed the upgrade: nothing serves it.
         logHandshake(p, HandshakeRecord::Outcome::Upgraded, 101, tcp->responseHead,
                      QStringLiteral("plugin unloaded during the upgrade"), 0);
-        gate->releaseAddress(p.peerAddress);
+        if (p.ipCounted)   // not for the upgrade of an Engine.IO session: its count was given back
+            gate->releaseAddress(p.peerAddress);
         QObject::connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
         QTimer::singleShot(1000, socket, [socket] { socket->abort(); });
         socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("plugin %1 was unloaded").arg(p.pluginId));
