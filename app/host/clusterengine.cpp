@@ -237,7 +237,7 @@ void ClusterEngine::becomeUp()
     m_lastError.clear();
     qCInfo(lcHost).noquote() << "cluster up: node" << m_options.nodeId << "on" << m_options.redis->toString()
                              << "epoch" << m_clusterEpoch;
-    // Subscribed again; what was missed is read once each confirmation is in (onPush).
+    // Subscribed again; what was missed is read once each confirmation is in (the push handler).
     for (auto it = m_channels.cbegin(); it != m_channels.cend(); ++it)
         m_pubsub->subscribe(m_pubsubPrefix + it.key());
     // Queued while away, in order; already delivered here, so marked for the others only.

@@ -91,7 +91,7 @@ const QList<HostConfig::IntSetting> &HostConfig::intSettings()
                            "Milliseconds over which a drain (SIGUSR1, admin drain) closes the sessions with 1001"),
         WSPLUG_INT_SETTING(maxAdminConnections, int, 1, 1000, nullptr, "Admin clients at once; over it: HTTP 503"),
         WSPLUG_INT_SETTING(pluginSettleMs, int, 50, 60000, nullptr,
-                           "Milliseconds a new or changed plugin file must stay unchanged before it is loaded"),
+                           "Milliseconds a new or changed plugin file (or TLS certificate or key) must stay unchanged before it is loaded"),
         WSPLUG_INT_SETTING(handshakeLogSize, int, 1, 100000, nullptr, "Upgrade attempts kept in the handshake log"),
         WSPLUG_INT_SETTING(statsTickMs, int, 50, 60000, nullptr, "Milliseconds between rate samples"),
         WSPLUG_INT_SETTING(rateHistorySeconds, int, 1, 86400, nullptr, "Seconds of rate samples kept"),

@@ -121,7 +121,6 @@ public:
         }
         return out;
     }
-    //! The texts of the "message" events, in order.
     //! The answers to this client's own joins ("self": true).
     QList<QJsonObject> selfJoined() const
     {
