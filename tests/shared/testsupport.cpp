@@ -12,6 +12,8 @@
 #include <QFileInfo>
 #include <QStandardPaths>
 #include <QRandomGenerator>
+#include <QRegularExpression>
+#include <QTcpServer>
 #include <QTest>
 #include <QtEndian>
 
@@ -257,6 +259,37 @@ QString missingBrowserPeers(const QString &browserTestsDir)
             missing << QStringLiteral("tests/browser/node_modules/%1 (npm ci)").arg(QLatin1String(package));
     }
     return missing.join(QStringLiteral(", "));
+}
+
+quint16 freePort()
+{
+    QTcpServer probe;
+    return probe.listen(QHostAddress::LocalHost, 0) ? probe.serverPort() : 0;
+}
+
+quint16 startHostProgram(QProcess &process, const QString &program, const QStringList &args, QByteArray *stdoutSeen)
+{
+    process.start(program, args);
+    if (!process.waitForStarted(5000))
+        return 0;
+    static const QRegularExpression listening(QStringLiteral("listening on wss?://\\S+:(\\d+)\\s"));
+    QByteArray out;
+    QDeadlineTimer deadline(10000);
+    while (!deadline.hasExpired()) {
+        process.waitForReadyRead(100);
+        out += process.readAllStandardOutput();
+        if (const auto m = listening.match(QString::fromUtf8(out)); m.hasMatch()) {
+            if (stdoutSeen)
+                *stdoutSeen = out;
+            return quint16(m.captured(1).toUInt());
+        }
+        if (process.state() != QProcess::Running)
+            break;
+    }
+    qWarning() << "no listening line:" << out << process.readAllStandardError();
+    if (stdoutSeen)
+        *stdoutSeen = out;
+    return 0;
 }
 
 } // namespace WsPlug::Test

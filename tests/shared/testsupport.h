@@ -5,6 +5,7 @@
 #include <wsplug/hostconfig.h>
 
 #include <QByteArray>
+#include <QProcess>
 #include <QTcpSocket>
 #include <QUrl>
 #include <QWebSocket>
@@ -31,6 +32,16 @@ QString missingBrowserPeers(const QString &browserTestsDir);
 
 //! A WebSocket URL on the host under test.
 QUrl wsUrl(quint16 port, const QString &pathAndQuery);
+
+//! A free TCP port on the loopback (free a moment ago, at least: whoever binds it next
+//! may lose it to another process in between).
+quint16 freePort();
+
+//! Starts \a program (a wsplug-host) with \a args and waits up to 10 s for its
+//! "listening on ws[s]://ADDRESS:PORT" line: the port, or 0. What it printed so far goes
+//! to \a stdoutSeen. The process is the caller's to stop.
+quint16 startHostProgram(QProcess &process, const QString &program, const QStringList &args,
+                         QByteArray *stdoutSeen = nullptr);
 
 //! A valid RFC 6455 client handshake for \a path, with \a extraHeaders ("Name: value\r\n"...).
 QByteArray handshakeRequest(const QString &path, const QByteArray &extraHeaders = {});

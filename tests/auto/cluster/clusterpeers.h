@@ -168,18 +168,7 @@ inline int readyStatus(quint16 port)
 //! wsplug-host with \a args; its port, or 0. The process is the caller's (stopped by its PID there).
 inline quint16 startProgram(QProcess &process, const QStringList &args)
 {
-    process.start(QStringLiteral(WSPLUG_HOST_PROGRAM), args);
-    if (!process.waitForStarted(5000))
-        return 0;
-    QByteArray out;
-    static const QRegularExpression listening(QStringLiteral("listening on ws://[^:]+:(\\d+)"));
-    for (int i = 0; i < 100 && process.state() == QProcess::Running; ++i) {
-        process.waitForReadyRead(100);
-        out += process.readAllStandardOutput();
-        if (const auto m = listening.match(QString::fromUtf8(out)); m.hasMatch())
-            return quint16(m.captured(1).toUInt());
-    }
-    return 0;
+    return startHostProgram(process, QStringLiteral(WSPLUG_HOST_PROGRAM), args);
 }
 
 //! A host of a cluster on \a redisUrl, started, once /readyz says it reaches Redis (or

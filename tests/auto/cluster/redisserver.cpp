@@ -2,10 +2,11 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "redisserver.h"
 
+#include "testsupport.h"
+
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QStandardPaths>
-#include <QTcpServer>
 #include <QTcpSocket>
 #include <QThread>
 
@@ -27,12 +28,11 @@ bool RedisServer::start()
 {
     if (m_port == 0) {
         // A free port: bound and released; redis-server takes it a moment later.
-        QTcpServer probe;
-        if (!probe.listen(QHostAddress::LocalHost, 0)) {
+        m_port = WsPlug::Test::freePort();
+        if (m_port == 0) {
             m_error = QStringLiteral("no free port");
             return false;
         }
-        m_port = probe.serverPort();
     }
     QStringList args{QStringLiteral("--port"), QString::number(m_port), QStringLiteral("--bind"), QStringLiteral("127.0.0.1"),
                      QStringLiteral("--save"), QString(), QStringLiteral("--dir"), m_dir.path(),

@@ -13,7 +13,6 @@
 #include <QScopeGuard>
 #include <QSignalSpy>
 #include <QStandardPaths>
-#include <QTcpServer>
 #include <QTemporaryFile>
 #include <QTest>
 
@@ -315,10 +314,8 @@ void tst_ClusterChat::chatClientOfAKilledHostResumesThroughHaproxyOnTheOther()
     QTRY_COMPARE_WITH_TIMEOUT(readyStatus(portA), 200, 10000);
 
     // docs/scale-out.md's front, with B as a backup so that the first client lands on A.
-    QTcpServer probe;
-    QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
-    const quint16 front = probe.serverPort();
-    probe.close();
+    const quint16 front = freePort();
+    QVERIFY(front);
     QTemporaryFile config;
     QVERIFY(config.open());
     config.write(QStringLiteral(

@@ -48,25 +48,7 @@ private Q_SLOTS:
 quint16 tst_HostProgram::startHost(QProcess &process, const QStringList &args, const QString &program,
                                    QByteArray *stdoutSeen)
 {
-    process.start(program, args);
-    if (!process.waitForStarted(5000))
-        return 0;
-    QByteArray out;
-    static const QRegularExpression listening(QStringLiteral("listening on ws://[^:]+:(\\d+)"));
-    for (int i = 0; i < 100; ++i) {
-        process.waitForReadyRead(100);
-        out += process.readAllStandardOutput();
-        const auto m = listening.match(QString::fromUtf8(out));
-        if (m.hasMatch()) {
-            if (stdoutSeen)
-                *stdoutSeen = out;
-            return quint16(m.captured(1).toUInt());
-        }
-        if (process.state() != QProcess::Running)
-            break;
-    }
-    qWarning() << "no listening line:" << out << process.readAllStandardError();
-    return 0;
+    return startHostProgram(process, program, args, stdoutSeen);
 }
 
 void tst_HostProgram::echoWorks(quint16 port)

@@ -1288,32 +1288,15 @@ void tst_Monitor::teachingActionsFromTheFramesTab()
 
 namespace {
 
-//! A free TCP port on the loopback (free a moment ago, at least).
-quint16 freePort()
-{
-    QTcpServer probe;
-    return probe.listen(QHostAddress::LocalHost, 0) ? probe.serverPort() : 0;
-}
-
 //! A wsplug-host process on \a port with \a token; true once it listens. Its output
 //! so far goes to \a log.
-bool startHostProgram(QProcess &host, quint16 port, const QString &token, QByteArray *log = nullptr)
+bool startHostOn(QProcess &host, quint16 port, const QString &token, QByteArray *log = nullptr)
 {
     host.setProcessChannelMode(QProcess::MergedChannels);
-    host.start(QStringLiteral(WSPLUG_HOST_PROGRAM),
-               {QStringLiteral("--port"), QString::number(port), QStringLiteral("--plugin-dir"),
-                QStringLiteral(WSPLUG_PLUGIN_DIR), QStringLiteral("--admin-token"), token});
-    if (!host.waitForStarted(5000))
-        return false;
-    QByteArray out;
-    QDeadlineTimer deadline(10000);
-    while (!out.contains("listening on") && !deadline.hasExpired()) {
-        host.waitForReadyRead(100);
-        out += host.readAll();
-    }
-    if (log)
-        *log = out;
-    return out.contains("listening on");
+    return startHostProgram(host, QStringLiteral(WSPLUG_HOST_PROGRAM),
+                            {QStringLiteral("--port"), QString::number(port), QStringLiteral("--plugin-dir"),
+                             QStringLiteral(WSPLUG_PLUGIN_DIR), QStringLiteral("--admin-token"), token},
+                            log) != 0;
 }
 
 //! RFC 4180 CSV, as tableexport.cpp writes it.
@@ -1368,7 +1351,7 @@ void tst_Monitor::aDeadRemoteHostIsShownStaleAndAnotherTokenStopsTheRetries()
 {
     const quint16 port = freePort();
     QProcess host;
-    QVERIFY(startHostProgram(host, port, QStringLiteral("first-token-1")));
+    QVERIFY(startHostOn(host, port, QStringLiteral("first-token-1")));
     auto user = openClient(port);
     QVERIFY(user);
     auto w = openWindow();
@@ -1408,7 +1391,7 @@ void tst_Monitor::aDeadRemoteHostIsShownStaleAndAnotherTokenStopsTheRetries()
 
     QProcess restarted;
     QByteArray log;
-    QVERIFY(startHostProgram(restarted, port, QStringLiteral("second-token-2"), &log));
+    QVERIFY(startHostOn(restarted, port, QStringLiteral("second-token-2"), &log));
     QTRY_COMPARE_WITH_TIMEOUT(w->client()->state(), MonitorClient::State::Failed, 10000);
     const QString expected = QStringLiteral("token refused (401) — open the attach dialog to enter the new token");
     QVERIFY2(state->text().contains(expected), qPrintable(state->text()));
@@ -1742,7 +1725,7 @@ void tst_Monitor::aSilentHostIsANetworkTimeout()
 
     const quint16 port = freePort();
     QProcess host;
-    QVERIFY(startHostProgram(host, port, QStringLiteral("silent-token-1")));
+    QVERIFY(startHostOn(host, port, QStringLiteral("silent-token-1")));
     auto w = openWindow();
     QVERIFY(w);
     w->client()->setTimeouts(3000, 1000);

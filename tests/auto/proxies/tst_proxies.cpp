@@ -18,7 +18,6 @@
 #include <QProcess>
 #include <QSignalSpy>
 #include <QStandardPaths>
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QWebSocket>
@@ -33,12 +32,6 @@ constexpr int ProxyIdleMs = 1000;
 constexpr int PingIntervalMs = 300;
 // The address the test's client connects from: not the proxy's (127.0.0.1).
 const QHostAddress ClientAddress(QStringLiteral("127.0.0.2"));
-
-quint16 freePort()
-{
-    QTcpServer s;
-    return s.listen(QHostAddress::LocalHost, 0) ? s.serverPort() : 0;
-}
 
 } // namespace
 

@@ -456,23 +456,13 @@ void tst_Tls::programReloadsOnSighup()
     config.write("{\"pluginSettleMs\": 60000}");
     config.close();
     QProcess host;
-    host.start(QStringLiteral(WSPLUG_HOST_PROGRAM),
-               {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--config"), config.fileName(),
-                QStringLiteral("--plugin-dir"), QStringLiteral(WSPLUG_PLUGIN_DIR),
-                QStringLiteral("--tls-cert"), certs.certFile(QStringLiteral("hup")),
-                QStringLiteral("--tls-key"), certs.keyFile(QStringLiteral("hup"))});
-    QVERIFY(host.waitForStarted(10000));
     QByteArray out;
-    quint16 port = 0;
-    QElapsedTimer t;
-    t.start();
-    while (port == 0 && t.elapsed() < 10000 && host.state() == QProcess::Running) {
-        host.waitForReadyRead(200);
-        out += host.readAllStandardOutput();
-        const qsizetype at = out.indexOf("listening on wss://127.0.0.1:");
-        if (at >= 0 && out.indexOf(' ', at + 29) > 0)
-            port = quint16(out.mid(at + 29, out.indexOf(' ', at + 29) - at - 29).toUInt());
-    }
+    const quint16 port = startHostProgram(host, QStringLiteral(WSPLUG_HOST_PROGRAM),
+                                          {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--config"), config.fileName(),
+                                           QStringLiteral("--plugin-dir"), QStringLiteral(WSPLUG_PLUGIN_DIR),
+                                           QStringLiteral("--tls-cert"), certs.certFile(QStringLiteral("hup")),
+                                           QStringLiteral("--tls-key"), certs.keyFile(QStringLiteral("hup"))},
+                                          &out);
     QVERIFY2(port != 0, out.constData());
     QCOMPARE(servedSerial(port), QByteArray("60:06"));
     QVERIFY(certs.makeServer(QStringLiteral("hup"), QStringLiteral("7007")).isEmpty());
