@@ -182,19 +182,23 @@ bool HostServerPrivate::servesRoute(const QString &route) const
 
 void HostServerPrivate::updateFrameWatches()
 {
-    for (Session *s : std::as_const(sessions)) {
-        const bool wanted = admin && !s->finished && admin->wantsFrames(s->info.id, s->info.route);
-        FrameWatch *watch = s->transport->frameWatch();
-        if (wanted && !watch) {
-            s->transport->watchFrames(s->info.id, s->info.route, admin);
-        } else if (!wanted && watch) {
-            if (watch->isRecorded())
-                admin->recordingEnds(s->info.id);
-            s->transport->unwatchFrames();
-        }
-        if (wanted)
-            syncRecording(s);
+    for (Session *s : std::as_const(sessions))
+        updateFrameWatch(s);
+}
+
+void HostServerPrivate::updateFrameWatch(Session *s)
+{
+    const bool wanted = admin && !s->finished && admin->wantsFrames(s->info.id, s->info.route);
+    FrameWatch *watch = s->transport->frameWatch();
+    if (wanted && !watch) {
+        s->transport->watchFrames(s->info.id, s->info.route, admin);
+    } else if (!wanted && watch) {
+        if (watch->isRecorded())
+            admin->recordingEnds(s->info.id);
+        s->transport->unwatchFrames();
     }
+    if (wanted)
+        syncRecording(s);
 }
 
 void HostServerPrivate::syncRecording(Session *s)

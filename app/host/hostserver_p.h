@@ -109,6 +109,8 @@ public:
     bool sendFault(SessionId id, Protocol::Fault fault) override;
     bool servesRoute(const QString &route) const override;
     void updateFrameWatches() override;
+    //! Watches \a s's frames (and records them) as the admin channel wants, or stops.
+    void updateFrameWatch(Internal::Session *s);
     bool drain(int periodMs) override { return q->drain(periodMs); }
     //! Starts or stops recording the bytes of \a s, as the admin channel wants (its watch is in place).
     void syncRecording(Internal::Session *s);
@@ -142,8 +144,10 @@ public:
     void pongReceived(Internal::Session *s, qint64 roundTripMs) override;
     void written(Internal::Session *s) override;
     void disconnected(Internal::Session *s) override { finishSession(s); }
-    //! Tells the plugin, if it implements TransportAwareInterface (SDK 2.1).
+    //! An Engine.IO upgrade: the frame watch follows, and the plugin is told.
     void transportChanged(Internal::Session *s) override;
+    //! Tells the plugin \a s's transport, if it implements TransportAwareInterface (SDK 2.1).
+    void tellTransport(Internal::Session *s);
 
     // Bearer tokens: a session's claims, its expiry and refresh (tokens.cpp)
     //! Gives \a s the claims of \a token and (re)schedules its expiry.

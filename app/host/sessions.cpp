@@ -78,12 +78,9 @@ Session *HostServerPrivate::openSession(const PendingHandshake &p, const QString
                                          quotedOrNone(p.origin), transportName);
 
     // Watched from its first frame on (a greeting the plugin sends as it opens, too).
-    if (admin && admin->wantsFrames(info.id, info.route)) {
-        s->transport->watchFrames(info.id, info.route, admin);
-        syncRecording(s);
-    }
+    updateFrameWatch(s);
     callPlugin(s, [s] { s->handler->sessionOpened(s->info); });
-    transportChanged(s);
+    tellTransport(s);
     // A session the plugin refused at once (it closed it, or threw) is not announced.
     // The snapshot is built only for someone who reads it.
     static const QMetaMethod openedSignal = QMetaMethod::fromSignal(&HostServer::sessionOpened);
@@ -166,6 +163,13 @@ void HostServerPrivate::pongReceived(Session *s, qint64 roundTripMs)
 }
 
 void HostServerPrivate::transportChanged(Session *s)
+{
+    // An Engine.IO session on its WebSocket now: a watch asked for while it polled starts.
+    updateFrameWatch(s);
+    tellTransport(s);
+}
+
+void HostServerPrivate::tellTransport(Session *s)
 {
     TransportAwareInterface *aware = s->context ? s->context->transportAware : nullptr;
     if (!aware || !s->isOpen() || s->closeRequested)

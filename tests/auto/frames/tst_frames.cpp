@@ -8,6 +8,7 @@
 
 #include "framedecoder_p.h"
 #include "framewatch_p.h"
+#include "engineiohttp.h"
 #include "testsupport.h"
 #include "tsharksupport.h"
 
@@ -190,6 +191,7 @@ private Q_SLOTS:
     void unwatchedSessionsAreNotReported();
     void watchStartedMidFrameFindsTheNextFrame();
     void fanOutToAWatchedSubscriberIsSeen();
+    void engineIoSessionIsSeenOnceOnItsWebSocket();
     void floodIsSampledAndTheHostStaysResponsive();
     void badWatchCommandsGetErrors_data();
     void badWatchCommandsGetErrors();
@@ -554,6 +556,38 @@ void tst_Frames::fanOutToAWatchedSubscriberIsSeen()
     const FrameRecord f = admin.of(id, Direction::HostToClient).first();
     QVERIFY2(f.payload.contains("to everyone"), f.payload.constData());
     QCOMPARE(f.payloadLength, quint64(f.payload.size()));
+}
+
+// An Engine.IO session watched while it polls (there are no frames to see then) is seen
+// from its upgrade on: the watch follows the session onto its WebSocket.
+void tst_Frames::engineIoSessionIsSeenOnceOnItsWebSocket()
+{
+    auto host = startHost();
+    QVERIFY(host);
+    AdminClient admin(host->serverPort());
+    QVERIFY(admin.waitAttached());
+    QTcpSocket polling;
+    const QByteArray sid = rawEngineIoHandshake(polling, host->serverPort());
+    QVERIFY(!sid.isEmpty());
+    QTRY_COMPARE(host->sessionCount(), 1);
+    const Protocol::SessionId id = newestSession(*host);
+    QVERIFY(admin.ok(QStringLiteral("watch"), id));
+    auto ws = openClient(host->serverPort(), QStringLiteral("/echo/engine.io/?EIO=4&transport=websocket&sid=") + QString::fromLatin1(sid));
+    QVERIFY(ws);
+    QSignalSpy texts(ws.get(), &QWebSocket::textMessageReceived);
+    ws->sendTextMessage(QStringLiteral("2probe"));
+    QTRY_COMPARE(texts.size(), 1);
+    ws->sendTextMessage(QStringLiteral("5"));
+    // The watch starts with the upgrade: what came in the same read as "5" went by before it.
+    QTRY_COMPARE(host->sessions().value(0).transport, QStringLiteral("polling→websocket"));
+    ws->sendTextMessage(QStringLiteral("4watched"));
+    QTRY_COMPARE(texts.size(), 2);
+    QTRY_VERIFY_WITH_TIMEOUT(!admin.of(id, Direction::HostToClient).isEmpty(), 5000);
+    const QList<FrameRecord> out = admin.of(id, Direction::HostToClient);
+    QCOMPARE(out.last().payload, QByteArray("4watched"));
+    const QList<FrameRecord> in = admin.of(id, Direction::ClientToHost);
+    QVERIFY(!in.isEmpty());
+    QCOMPARE(in.last().payload, QByteArray("4watched"));
 }
 
 void tst_Frames::floodIsSampledAndTheHostStaysResponsive()
