@@ -45,15 +45,14 @@ void PluginBus::call(const std::function<void()> &callback)
 
 quint64 PluginBus::subscribe(const QString &channel, MessageHandler handler)
 {
-    const qsizetype prefix = m_prefix.size();
     auto id = std::make_shared<quint64>(0);
     // `this` is safe: the subscription ends in the destructor at the latest.
-    *id = m_engine->subscribe(scoped(channel), [this, id, prefix](const BusMessage &m) {
+    *id = m_engine->subscribe(scoped(channel), [this, id, channel](const BusMessage &m) {
         const MessageHandler handler = m_subscriptions.value(*id);
         if (!handler)
             return;
         BusMessage local = m;
-        local.channel = m.channel.mid(prefix);
+        local.channel = channel;   // the plugin's name for it, without the scope (shared, no copy)
         call([&] { handler(local); });
     });
     m_subscriptions.insert(*id, std::move(handler));

@@ -21,9 +21,9 @@ constexpr quint16 tryAgainLater = 1013;
  * a newline, the payload unchanged. The node and session let echo=false skip the
  * publisher on its own host.
  */
-QByteArray encodeBusData(bool binary, const QString &node, SessionId from, const QByteArray &payload)
+QByteArray encodeBusData(bool binary, const QByteArray &node, SessionId from, const QByteArray &payload)
 {
-    return (binary ? QByteArray("b") : QByteArray("t")) + node.toUtf8() + ' ' + QByteArray::number(from) + '\n'
+    return (binary ? QByteArray("b") : QByteArray("t")) + node + ' ' + QByteArray::number(from) + '\n'
          + payload;
 }
 
@@ -67,6 +67,14 @@ bool BroadcastPlugin::initialize(HostContext *context, QString *errorString)
     }
     m_rights = Rights::fromSettings(context->settings());
     m_context = context;
+    // Fixed while the plugin runs: worked out once, not per message.
+    m_node = m_bus->nodeId().toUtf8();
+    // History serves recovery after a Redis outage, which a host alone never has.
+    const int history = m_bus->isClustered() ? m_settings.historySize : 0;
+    m_publishOptions.historySize = m_settings.retain ? std::max(1, history) : history;
+    m_publishOptions.historyTtlSeconds = 3600;
+    // While Redis is away this host's subscribers still get it; the others once it is back.
+    m_publishOptions.queueWhenDown = true;
     if (m_settings.tickerEnabled) {
         m_ticker = std::make_unique<TickerModel>(m_settings.tickerTopic, m_settings.tickerSymbol,
                                                  m_settings.tickerStartPrice,
@@ -145,14 +153,7 @@ void BroadcastPlugin::messageReceived(SessionId session, const Message &message)
 
 void BroadcastPlugin::publish(const QString &topic, SessionId from, bool binary, const QByteArray &payload)
 {
-    BusPublishOptions options;
-    // History serves recovery after a Redis outage, which a host alone never has.
-    const int history = m_bus->isClustered() ? m_settings.historySize : 0;
-    options.historySize = m_settings.retain ? std::max(1, history) : history;
-    options.historyTtlSeconds = 3600;
-    // While Redis is away this host's subscribers still get it; the others once it is back.
-    options.queueWhenDown = true;
-    m_bus->publish(topic, encodeBusData(binary, m_bus->nodeId(), from, payload), options,
+    m_bus->publish(topic, encodeBusData(binary, m_node, from, payload), m_publishOptions,
                    [this, from](const BusPublishResult &r) {
         if (r.ok)
             return;
@@ -184,7 +185,7 @@ void BroadcastPlugin::onBusMessage(const QString &topic, const BusMessage &m, bo
         recipients = m_topics.subscribers(topic);
         m_awaitingRetained.remove(topic);   // they have a newer one now
     }
-    if (!m_settings.echo && d.node == m_bus->nodeId().toUtf8())
+    if (!m_settings.echo && d.node == m_node)
         recipients.removeOne(d.from);
     if (d.binary)
         m_context->broadcastBinary(d.payload, recipients);

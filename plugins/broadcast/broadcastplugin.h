@@ -55,6 +55,8 @@ private:
     ClusterBus *m_bus = nullptr;
     BroadcastSettings m_settings;
     Rights m_rights;
+    QByteArray m_node;                    // this host's node id, as the bus data carries it
+    BusPublishOptions m_publishOptions;   // the same for every publish
     TopicRegistry m_topics;
     QHash<QString, quint64> m_busSubscriptions;   // topic -> bus subscription, while it has subscribers here
     //! Sessions still waiting for their topic's retained message; a live one first cancels it.
