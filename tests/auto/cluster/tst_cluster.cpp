@@ -36,6 +36,7 @@ private Q_SLOTS:
     void tickerRunsOnOneHostAndMovesWhenItStops();
     void redisAwayKeepsLocalDeliveryAndQueuedMessagesArriveOnceWhenBack();
     void redisRestartedEmptyIsANewEpoch();
+    void fullQueueClosesThePublisherWith1013();
     void badRedisUrlIsRefused();
     void clustersOnTwoDatabasesOfOneRedisDoNotMeet();
     void hostProgramRefusesABadRedisUrlInOneLine();
@@ -234,6 +235,29 @@ void tst_Cluster::redisAwayKeepsLocalDeliveryAndQueuedMessagesArriveOnceWhenBack
     QCOMPARE(subB.payloads(), expected);
     QCOMPARE(metric(a->serverPort(), "wsplug_cluster_epoch_losses_total"), 0);
     QCOMPARE(metric(a->serverPort(), "wsplug_cluster_queue_length"), 0);
+}
+
+// While Redis is away the queue is bounded (--cluster-queue): a publish past it is
+// refused, and broadcast closes its publisher with 1013 rather than lose it quietly.
+void tst_Cluster::fullQueueClosesThePublisherWith1013()
+{
+    auto a = host(QStringLiteral("node-a"), {}, 2);
+    QVERIFY(a);
+    Client sub(a->serverPort(), QStringLiteral("/broadcast/news?mode=subscribe"));
+    Client pub(a->serverPort(), QStringLiteral("/broadcast/news"));
+    QVERIFY(sub.waitOpen() && pub.waitOpen());
+    m_redis->kill();
+    QTRY_COMPARE_WITH_TIMEOUT(metric(a->serverPort(), "wsplug_cluster_up"), 0, 5000);
+    QSignalSpy closed(a.get(), &HostServer::sessionClosed);
+    for (int i = 0; i < 3; ++i)
+        pub.socket.sendTextMessage(QStringLiteral("away %1").arg(i));
+    // The host's side: Qt's client reads 1012-2999 as a protocol error (1002), so ask the host.
+    QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, 5000);
+    const SessionSnapshot s = closed.first().first().value<SessionSnapshot>();
+    QCOMPARE(s.hostClose.code, 1013);
+    QVERIFY(s.hostClose.reason.startsWith(QStringLiteral("cluster unavailable")));
+    QCOMPARE(sub.payloads(), (QStringList{QStringLiteral("away 0"), QStringLiteral("away 1")}));   // queued, delivered here
+    QVERIFY(metric(a->serverPort(), "wsplug_cluster_dropped_total") >= 1);
 }
 
 void tst_Cluster::redisRestartedEmptyIsANewEpoch()
