@@ -375,14 +375,30 @@ void MainWindow::updateStatus()
     const Protocol::ClusterInfo &cluster = m_client->clusterInfo();
     if (cluster.enabled && m_client->state() == MonitorClient::State::Attached) {
         // Which host of a cluster this is, and whether it still reaches the others.
+        // The cluster's totals beside this host's own (the Dashboard's): every node as of its
+        // last stamp in Redis, about a second old.
+        const Protocol::ClusterTraffic &t = cluster.traffic;
+        const QString totals = cluster.sessions < 0
+                ? QString()
+                : (cluster.nodes.size() == 1 ? tr(" · cluster: 1 node, ") : tr(" · cluster: %1 nodes, ").arg(cluster.nodes.size()))
+                  + (cluster.sessions == 1 ? tr("1 session, ") : tr("%1 sessions, ").arg(cluster.sessions))
+                  + tr("%1 msgs/s in, %2 out").arg(t.messagesInPerSecond, 0, 'f', 0).arg(t.messagesOutPerSecond, 0, 'f', 0);
         m_hostLabel->setText(m_hostLabel->text() + tr(" · node <b>%1</b>").arg(cluster.node.toHtmlEscaped())
                              + (cluster.up ? tr(" · cluster up")
-                                           : tr(" · <b>Redis away</b> (%1 queued)").arg(cluster.queued)));
+                                           : tr(" · <b>Redis away</b> (%1 queued)").arg(cluster.queued))
+                             + totals);
         m_hostLabel->setToolTip(m_hostLabel->toolTip() + QLatin1Char('\n') + cluster.redis
                                 + (cluster.lastError.isEmpty() ? QString() : QStringLiteral(": ") + cluster.lastError)
                                 + QLatin1Char('\n') + tr("Nodes: %1").arg(cluster.nodes.join(QStringLiteral(", ")))
-                                + (cluster.sessions >= 0 ? QLatin1Char('\n') + tr("Sessions in the cluster: %1").arg(cluster.sessions)
-                                                         : QString()));
+                                + (cluster.sessions >= 0
+                                   ? QLatin1Char('\n') + tr("Sessions in the cluster: %1").arg(cluster.sessions)
+                                     + QLatin1Char('\n') + tr("Messages in the cluster: %1 in, %2 out (%3, %4)")
+                                           .arg(t.messagesIn).arg(t.messagesOut)
+                                           .arg(formatBytes(double(t.bytesIn)), formatBytes(double(t.bytesOut)))
+                                     + QLatin1Char('\n') + tr("Per second: %1 / %2 messages, %3 / %4 in / out")
+                                           .arg(t.messagesInPerSecond, 0, 'f', 1).arg(t.messagesOutPerSecond, 0, 'f', 1)
+                                           .arg(formatBytes(t.bytesInPerSecond), formatBytes(t.bytesOutPerSecond))
+                                   : QString()));
     }
 
     // Only the embedded host's own notices: a remote host's troubles show as the client's.

@@ -31,6 +31,7 @@ Protocol::ClusterInfo HostServerPrivate::clusterInfo() const
     c.queued = cluster->queuedCount();
     c.nodes = cluster->nodes();
     c.sessions = cluster->clusterSessions();
+    c.traffic = cluster->clusterTraffic();
     return c;
 }
 

@@ -565,7 +565,7 @@ void ClusterEngine::onLeaseTick()
     if (!isClustered())
         return;
     if (m_up)
-        m_nodes.refresh(m_commands, m_options.sessionCount ? m_options.sessionCount() : 0);   // for the admin channel
+        m_nodes.refresh(m_commands, m_options.figures ? m_options.figures() : ClusterNodes::Figures());   // for the admin channel
     const qint64 now = nowMs();
     QList<quint64> ids;
     for (const auto &[id, lease] : m_leases)

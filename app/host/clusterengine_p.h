@@ -52,7 +52,7 @@ public:
         int maxHistorySize = 10000;    //!< cap of BusPublishOptions::historySize
         int defaultTtlSeconds = 86400;
         int leaseTtlMs = 3000;
-        std::function<qint64()> sessionCount;   //!< this host's, for the cluster's total
+        std::function<ClusterNodes::Figures()> figures;   //!< this host's, for the cluster's totals
     };
     struct Counters
     {
@@ -78,6 +78,7 @@ public:
     //! The cluster's nodes seen lately (this one included); empty without a cluster.
     QStringList nodes() const { return m_nodes.nodes(); }
     qint64 clusterSessions() const { return m_nodes.totalSessions(); }
+    const Protocol::ClusterTraffic &clusterTraffic() const { return m_nodes.totalTraffic(); }
     int queuedCount() const { return int(m_queue.size()); }
     const Counters &counters() const { return m_counters; }
 

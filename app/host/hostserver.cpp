@@ -346,7 +346,13 @@ void HostServerPrivate::startCluster()
         options.nodeId = "node:" + QByteArray::number(q->serverPort());   // an odd host name
     options.timeoutMs = config.clusterTimeoutMs;
     options.maxQueued = config.clusterQueueSize;
-    options.sessionCount = [this] { return qint64(sessions.size()); };
+    options.figures = [this] {
+        const HostStats now = currentStats();
+        const RateSample last = stats.history().empty() ? RateSample() : stats.history().back();
+        return ClusterNodes::Figures{qint64(sessions.size()),
+                                     {now.in.messages, now.out.messages, now.in.bytes, now.out.bytes,
+                                      last.messagesIn, last.messagesOut, last.bytesIn, last.bytesOut}};
+    };
     cluster = std::make_unique<ClusterEngine>(options);
     cluster->start();
 }

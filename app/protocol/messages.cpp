@@ -53,7 +53,15 @@ QJsonObject toJson(const ClusterInfo &c)
     return {{key("enabled"), c.enabled}, {key("up"), c.up}, {key("node"), c.node}, {key("redis"), c.redis},
             {key("lastError"), c.lastError}, {key("queued"), c.queued},
             {key("nodes"), QJsonArray::fromStringList(c.nodes)},
-            {key("sessions"), double(c.sessions)}};
+            {key("sessions"), double(c.sessions)},
+            {key("traffic"), QJsonObject{{key("messagesIn"), double(c.traffic.messagesIn)},
+                                         {key("messagesOut"), double(c.traffic.messagesOut)},
+                                         {key("bytesIn"), double(c.traffic.bytesIn)},
+                                         {key("bytesOut"), double(c.traffic.bytesOut)},
+                                         {key("messagesInPerSecond"), c.traffic.messagesInPerSecond},
+                                         {key("messagesOutPerSecond"), c.traffic.messagesOutPerSecond},
+                                         {key("bytesInPerSecond"), c.traffic.bytesInPerSecond},
+                                         {key("bytesOutPerSecond"), c.traffic.bytesOutPerSecond}}}};
 }
 
 ClusterInfo clusterInfoFromJson(const QJsonObject &o)
@@ -68,6 +76,15 @@ ClusterInfo clusterInfoFromJson(const QJsonObject &o)
     for (const QJsonValue &v : o.value(key("nodes")).toArray())
         c.nodes.append(v.toString());
     c.sessions = qint64(o.value(key("sessions")).toDouble(-1));
+    const QJsonObject t = o.value(key("traffic")).toObject();
+    c.traffic.messagesIn = quint64(t.value(key("messagesIn")).toDouble());
+    c.traffic.messagesOut = quint64(t.value(key("messagesOut")).toDouble());
+    c.traffic.bytesIn = quint64(t.value(key("bytesIn")).toDouble());
+    c.traffic.bytesOut = quint64(t.value(key("bytesOut")).toDouble());
+    c.traffic.messagesInPerSecond = t.value(key("messagesInPerSecond")).toDouble();
+    c.traffic.messagesOutPerSecond = t.value(key("messagesOutPerSecond")).toDouble();
+    c.traffic.bytesInPerSecond = t.value(key("bytesInPerSecond")).toDouble();
+    c.traffic.bytesOutPerSecond = t.value(key("bytesOutPerSecond")).toDouble();
     return c;
 }
 

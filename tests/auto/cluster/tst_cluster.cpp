@@ -36,6 +36,7 @@ private Q_SLOTS:
     void tickerRunsOnOneHostAndMovesWhenItStops();
     void redisAwayKeepsLocalDeliveryAndQueuedMessagesArriveOnceWhenBack();
     void redisRestartedEmptyIsANewEpoch();
+    void clusterTotalsAddUpEveryHostsTraffic();
     void fullQueueClosesThePublisherWith1013();
     void badRedisUrlIsRefused();
     void clustersOnTwoDatabasesOfOneRedisDoNotMeet();
@@ -235,6 +236,40 @@ void tst_Cluster::redisAwayKeepsLocalDeliveryAndQueuedMessagesArriveOnceWhenBack
     QCOMPARE(subB.payloads(), expected);
     QCOMPARE(metric(a->serverPort(), "wsplug_cluster_epoch_losses_total"), 0);
     QCOMPARE(metric(a->serverPort(), "wsplug_cluster_queue_length"), 0);
+}
+
+// The admin channel's cluster figures are every host's added up, next to this host's own
+// stats: here all the incoming traffic is on B, and A's admin channel must show it.
+void tst_Cluster::clusterTotalsAddUpEveryHostsTraffic()
+{
+    auto a = host(QStringLiteral("node-a"));
+    auto b = host(QStringLiteral("node-b"));
+    QVERIFY(a && b);
+    Client subA(a->serverPort(), QStringLiteral("/broadcast/news?mode=subscribe"));
+    Client pubB(b->serverPort(), QStringLiteral("/broadcast/news"));
+    QVERIFY(subA.waitOpen() && pubB.waitOpen());
+    AdminWatch admin(a->serverPort());
+    const auto traffic = [&admin](const char *name) {
+        return admin.cluster.value(QLatin1String("traffic")).toObject().value(QLatin1String(name)).toDouble();
+    };
+
+    // While B takes messages, A's admin channel shows a rate A itself does not have.
+    bool rateSeen = false;
+    for (int i = 0; i < 200 && !rateSeen; ++i) {
+        pubB.socket.sendTextMessage(QStringLiteral("tick %1").arg(i));
+        QTest::qWait(25);
+        rateSeen = traffic("messagesInPerSecond") > 0;
+    }
+    QVERIFY2(rateSeen, "the cluster's incoming rate never showed B's messages");
+    QCOMPARE(a->stats().in.messages, 0u);
+
+    // Once quiet, the totals are exactly A's and B's own, added up.
+    QVERIFY(b->stats().in.messages > 0);
+    QTRY_COMPARE_WITH_TIMEOUT(traffic("messagesIn"), double(a->stats().in.messages + b->stats().in.messages), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(traffic("messagesOut"), double(a->stats().out.messages + b->stats().out.messages), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(traffic("bytesIn"), double(a->stats().in.bytes + b->stats().in.bytes), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(traffic("bytesOut"), double(a->stats().out.bytes + b->stats().out.bytes), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(traffic("messagesInPerSecond"), 0.0, 5000);   // rates fall back when traffic stops
 }
 
 // While Redis is away the queue is bounded (--cluster-queue): a publish past it is

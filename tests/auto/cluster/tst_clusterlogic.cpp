@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "busenvelope_p.h"
 #include "channellog_p.h"
+#include "clusternodes_p.h"
 #include "redisaddress_p.h"
 
 #include <QTest>
@@ -22,6 +23,8 @@ private Q_SLOTS:
     void channelLogAssignsOffsetsAndKeepsItsHistorySize();
     void recoveryIsAllOrNothing();
     void channelLogForgetsTheIdlestChannelWhenFull();
+    void nodeStampsRoundTripAndAddUp();
+    void nodeStampOfAnotherNodeIsNotTrusted();
 };
 
 void tst_ClusterLogic::redisAddress_data()
@@ -167,6 +170,44 @@ void tst_ClusterLogic::channelLogForgetsTheIdlestChannelWhenFull()
     QCOMPARE(log.forgottenChannels(), 1u);
     QCOMPARE(log.read("a", QStringLiteral("e"), 0, 10).messages.size(), 2);
     QCOMPARE(log.read("b", QStringLiteral("e"), 0, 10).topOffset, 0u);
+}
+
+void tst_ClusterLogic::nodeStampsRoundTripAndAddUp()
+{
+    const ClusterNodes::Figures mine{42, {1000, 2000, 1'000'000'000'000ull, 5, 12.5, 0.25, 4096, 0}};
+    const ClusterNodes::Figures back = ClusterNodes::decode(ClusterNodes::encode(mine));
+    QCOMPARE(back.sessions, 42);
+    QCOMPARE(back.traffic.messagesIn, 1000u);
+    QCOMPARE(back.traffic.messagesOut, 2000u);
+    QCOMPARE(back.traffic.bytesIn, 1'000'000'000'000ull);
+    QCOMPARE(back.traffic.bytesOut, 5u);
+    QCOMPARE(back.traffic.messagesInPerSecond, 12.5);
+    QCOMPARE(back.traffic.messagesOutPerSecond, 0.25);
+    QCOMPARE(back.traffic.bytesInPerSecond, 4096.0);
+
+    ClusterNodes::Figures total;
+    ClusterNodes::add(&total, mine);
+    ClusterNodes::add(&total, back);
+    QCOMPARE(total.sessions, 84);
+    QCOMPARE(total.traffic.bytesIn, 2'000'000'000'000ull);
+    QCOMPARE(total.traffic.messagesInPerSecond, 25.0);
+}
+
+void tst_ClusterLogic::nodeStampOfAnotherNodeIsNotTrusted()
+{
+    // A stamp of an older version (sessions only), junk, negatives and non-finite rates.
+    QCOMPARE(ClusterNodes::decode("17").sessions, 17);
+    QCOMPARE(ClusterNodes::decode("17").traffic.messagesIn, 0u);
+    const ClusterNodes::Figures junk = ClusterNodes::decode("-5 x -1 3 4 nan inf -2 1e400");
+    QCOMPARE(junk.sessions, 0);
+    QCOMPARE(junk.traffic.messagesIn, 0u);
+    QCOMPARE(junk.traffic.messagesOut, 0u);
+    QCOMPARE(junk.traffic.bytesIn, 3u);
+    QCOMPARE(junk.traffic.messagesInPerSecond, 0.0);
+    QCOMPARE(junk.traffic.messagesOutPerSecond, 0.0);
+    QCOMPARE(junk.traffic.bytesInPerSecond, 0.0);
+    QCOMPARE(junk.traffic.bytesOutPerSecond, 0.0);
+    QCOMPARE(ClusterNodes::decode(QByteArray()).sessions, 0);
 }
 
 QTEST_GUILESS_MAIN(tst_ClusterLogic)

@@ -262,6 +262,21 @@ struct HostInfo
     QMap<QString, qint64> limits;   //!< config key -> value (the host's integer settings)
 };
 
+//! The traffic of every node of a cluster added up, each node as of its last stamp in
+//! Redis (about a second old): totals since each node started, and the rates of its last
+//! second. A node that leaves takes its share with it, so the totals may go down.
+struct ClusterTraffic
+{
+    quint64 messagesIn = 0;
+    quint64 messagesOut = 0;
+    quint64 bytesIn = 0;
+    quint64 bytesOut = 0;
+    double messagesInPerSecond = 0;
+    double messagesOutPerSecond = 0;
+    double bytesInPerSecond = 0;
+    double bytesOutPerSecond = 0;
+};
+
 //! The host's place in a cluster (--redis; docs/scale-out.md), in every snapshot and tick.
 struct ClusterInfo
 {
@@ -273,6 +288,7 @@ struct ClusterInfo
     int queued = 0;         //!< publishes waiting for Redis
     QStringList nodes;      //!< the cluster's nodes seen in the last few seconds, this one included
     qint64 sessions = -1;   //!< sessions on all of them (each as of its last stamp); -1: not known yet
+    ClusterTraffic traffic; //!< messages and bytes on all of them (zero while sessions is -1)
 };
 
 //! Everything a client gets on attach: the state a monitor rebuilds itself from.
