@@ -73,7 +73,7 @@ void AdminChannel::attach(QWebSocket *socket, bool readOnly)
     });
     qCInfo(lcHost).noquote() << "admin client attached from" << socket->peerAddress().toString()
                               << (readOnly ? "(read-only token)" : "");
-    send(socket, Protocol::encode(Protocol::toJson(m_host->snapshot())));
+    send(socket, Protocol::encode(m_host->snapshot()));
 }
 
 void AdminChannel::sessionOpened(Protocol::SessionId id)
@@ -298,7 +298,7 @@ void AdminChannel::tick(const Protocol::RateSample &sample)
     // sessions the work is spread over the second, not one stall of tens of ms.
     const quint64 ticksPerUpdate = quint64(std::max(1, 1000 / m_host->statsTickMs()));
     tick.updated = m_host->takeCounterUpdates(m_tickCount++ % ticksPerUpdate, ticksPerUpdate);
-    const QByteArray bytes = Protocol::encode(Protocol::toJson(tick));
+    const QByteArray bytes = Protocol::encode(tick);
     const auto clients = m_clients;
     for (QWebSocket *client : clients)
         send(client, bytes);

@@ -4,6 +4,8 @@
 
 #include "jsonfields_p.h"
 
+#include <QJsonDocument>
+
 // JSON of every value the admin protocol carries (sessions, handshakes, rates, stats,
 // plugins, the host); the messages that carry them are in messages.cpp.
 namespace WsPlug::Protocol {
@@ -12,13 +14,27 @@ using namespace Json;
 
 namespace {
 
+void write(JsonWriter &w, const TrafficCounters &c)
+{
+    w.beginObject();
+    w.key("messages").value(c.messages);
+    w.key("text").value(c.textMessages);
+    w.key("binary").value(c.binaryMessages);
+    w.key("frames").value(c.frames);
+    w.key("bytes").value(c.bytes);
+    w.endObject();
+}
+
+QJsonObject parsed(const QByteArray &json)
+{
+    return QJsonDocument::fromJson(json).object();
+}
+
 QJsonObject toJson(const TrafficCounters &c)
 {
-    return {{key("messages"), double(c.messages)},
-            {key("text"), double(c.textMessages)},
-            {key("binary"), double(c.binaryMessages)},
-            {key("frames"), double(c.frames)},
-            {key("bytes"), double(c.bytes)}};
+    JsonWriter w(96);
+    write(w, c);
+    return parsed(w.take());
 }
 
 TrafficCounters countersFromJson(const QJsonObject &o)
@@ -34,42 +50,62 @@ TrafficCounters countersFromJson(const QJsonObject &o)
 
 } // namespace
 
-QJsonObject toJson(const SessionSnapshot &s)
+void write(JsonWriter &w, const SessionSnapshot &s)
 {
-    QJsonObject o{{key("id"), double(s.id)},
-                  {key("path"), s.path},
-                  {key("query"), s.query},
-                  {key("route"), s.route},
-                  {key("plugin"), s.pluginId},
-                  {key("peerAddress"), s.peerAddress},
-                  {key("peerPort"), int(s.peerPort)},
-                  {key("subprotocol"), s.subprotocol},
-                  {key("connectedAt"), iso(s.connectedAt)},
-                  {key("lastActivity"), iso(s.lastActivity)},
-                  {key("state"), stateName(s.state)},
-                  {key("in"), toJson(s.in)},
-                  {key("out"), toJson(s.out)},
-                  {key("pingRttMs"), double(s.pingRttMs)}};
+    w.beginObject();
+    w.key("id").value(s.id);
+    w.key("path").value(s.path);
+    w.key("query").value(s.query);
+    w.key("route").value(s.route);
+    w.key("plugin").value(s.pluginId);
+    w.key("peerAddress").value(s.peerAddress);
+    w.key("peerPort").value(int(s.peerPort));
+    w.key("subprotocol").value(s.subprotocol);
+    w.key("connectedAt").time(s.connectedAt);
+    w.key("lastActivity").time(s.lastActivity);
+    w.key("state").value(stateName(s.state));
+    w.key("in");
+    write(w, s.in);
+    w.key("out");
+    write(w, s.out);
+    w.key("pingRttMs").value(s.pingRttMs);
     if (s.state == SessionSnapshot::State::Closed || s.closeCause != CloseCause::None) {
-        o.insert(key("closeCode"), int(s.closeCode));
-        o.insert(key("closeReason"), s.closeReason);
-        o.insert(key("closeCause"), closeCauseName(s.closeCause));
-        auto frame = [](const SessionSnapshot::CloseFrame &f) {
-            return f.code < 0 ? QJsonValue() : QJsonValue(QJsonObject{{key("code"), f.code}, {key("reason"), f.reason}});
+        w.key("closeCode").value(int(s.closeCode));
+        w.key("closeReason").value(s.closeReason);
+        w.key("closeCause").value(closeCauseName(s.closeCause));
+        auto frame = [&w](const SessionSnapshot::CloseFrame &f) {
+            if (f.code < 0)
+                return w.null();
+            w.beginObject();
+            w.key("code").value(f.code);
+            w.key("reason").value(f.reason);
+            w.endObject();
         };
-        o.insert(key("closeFrames"), QJsonObject{{key("client"), frame(s.clientClose)},
-                                                 {key("host"), frame(s.hostClose)},
-                                                 {key("first"), s.firstClose},
-                                                 {key("apartMs"), double(s.closeFramesApartMs)}});
+        w.key("closeFrames");
+        w.beginObject();
+        w.key("client");
+        frame(s.clientClose);
+        w.key("host");
+        frame(s.hostClose);
+        w.key("first").value(s.firstClose);
+        w.key("apartMs").value(s.closeFramesApartMs);
+        w.endObject();
     }
     if (!s.subject.isEmpty())
-        o.insert(key("subject"), s.subject);
+        w.key("subject").value(s.subject);
     if (s.tokenExpiresAt.isValid())
-        o.insert(key("tokenExpiresAt"), iso(s.tokenExpiresAt));
-    o.insert(key("transport"), s.transport);
+        w.key("tokenExpiresAt").time(s.tokenExpiresAt);
+    w.key("transport").value(s.transport);
     if (s.upgradedAt.isValid())
-        o.insert(key("upgradedAt"), iso(s.upgradedAt));
-    return o;
+        w.key("upgradedAt").time(s.upgradedAt);
+    w.endObject();
+}
+
+QJsonObject toJson(const SessionSnapshot &s)
+{
+    JsonWriter w;
+    write(w, s);
+    return parsed(w.take());
 }
 
 SessionSnapshot sessionFromJson(const QJsonObject &o)
@@ -115,11 +151,25 @@ QList<SessionSnapshot> sessionsFromJson(const QJsonValue &array)
     return listOf<SessionSnapshot>(array, sessionFromJson);
 }
 
+void write(JsonWriter &w, const CounterUpdate &u)
+{
+    w.beginArray();
+    w.value(u.id);
+    w.value(stateName(u.state));
+    for (const quint64 n : {u.messagesIn, u.messagesOut, u.framesIn, u.framesOut, u.bytesIn, u.bytesOut})
+        w.value(n);
+    w.value(u.lastActivityMs);
+    w.value(u.pingRttMs);
+    w.value(u.textIn);
+    w.value(u.textOut);
+    w.endArray();
+}
+
 QJsonArray toJson(const CounterUpdate &u)
 {
-    return {double(u.id), stateName(u.state), double(u.messagesIn), double(u.messagesOut),
-            double(u.framesIn), double(u.framesOut), double(u.bytesIn), double(u.bytesOut),
-            double(u.lastActivityMs), double(u.pingRttMs), double(u.textIn), double(u.textOut)};
+    JsonWriter w;
+    write(w, u);
+    return QJsonDocument::fromJson(w.take()).array();
 }
 
 bool counterUpdateFromJson(const QJsonArray &a, CounterUpdate *u)
@@ -145,23 +195,32 @@ bool counterUpdateFromJson(const QJsonArray &a, CounterUpdate *u)
     return true;
 }
 
+void write(JsonWriter &w, const HandshakeRecord &r)
+{
+    w.beginObject();
+    w.key("id").value(r.id);
+    w.key("time").time(r.time);
+    w.key("peerAddress").value(r.peerAddress);
+    w.key("peerPort").value(int(r.peerPort));
+    w.key("status").value(r.status);
+    w.key("outcome").value(outcomeName(r.outcome));
+    w.key("reason").value(r.reason);
+    w.key("durationMs").value(r.durationMs);
+    w.key("path").value(r.path);
+    w.key("plugin").value(r.pluginId);
+    w.key("session").value(r.sessionId);
+    w.key("admin").value(r.admin);
+    w.key("viaProxy").value(r.viaProxy);
+    w.key("request").latin1(r.request);
+    w.key("response").latin1(r.response);
+    w.endObject();
+}
+
 QJsonObject toJson(const HandshakeRecord &r)
 {
-    return {{key("id"), double(r.id)},
-            {key("time"), iso(r.time)},
-            {key("peerAddress"), r.peerAddress},
-            {key("peerPort"), int(r.peerPort)},
-            {key("status"), r.status},
-            {key("outcome"), outcomeName(r.outcome)},
-            {key("reason"), r.reason},
-            {key("durationMs"), double(r.durationMs)},
-            {key("path"), r.path},
-            {key("plugin"), r.pluginId},
-            {key("session"), double(r.sessionId)},
-            {key("admin"), r.admin},
-            {key("viaProxy"), r.viaProxy},
-            {key("request"), bytesToJson(r.request)},
-            {key("response"), bytesToJson(r.response)}};
+    JsonWriter w;
+    write(w, r);
+    return parsed(w.take());
 }
 
 HandshakeRecord handshakeFromJson(const QJsonObject &o)

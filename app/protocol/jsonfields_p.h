@@ -4,6 +4,8 @@
 
 #include <wsplug/protocol/types.h>
 
+#include "jsonwriter_p.h"
+
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonObject>
@@ -67,3 +69,12 @@ QList<T> listOf(const QJsonValue &array, Decode decode)
 }
 
 } // namespace WsPlug::Protocol::Json
+
+namespace WsPlug::Protocol {
+
+// The values written per session (json.cpp), for the messages that carry many of them.
+void write(Json::JsonWriter &w, const SessionSnapshot &session);
+void write(Json::JsonWriter &w, const HandshakeRecord &record);
+void write(Json::JsonWriter &w, const CounterUpdate &update);
+
+} // namespace WsPlug::Protocol

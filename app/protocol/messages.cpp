@@ -28,6 +28,20 @@ MessageType messageType(const QJsonObject &message)
 
 namespace {
 
+QByteArray compact(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+template <typename T>
+void writeArray(JsonWriter &w, const QList<T> &list)
+{
+    w.beginArray();
+    for (const T &item : list)
+        write(w, item);
+    w.endArray();
+}
+
 QJsonObject pluginsJson(const PluginsState &p)
 {
     return {{key("loaded"), arrayOf(p.loaded, [](const PluginInfo &i) { return toJson(i); })},
@@ -88,18 +102,32 @@ ClusterInfo clusterInfoFromJson(const QJsonObject &o)
     return c;
 }
 
+QByteArray encode(const Snapshot &s)
+{
+    // Per session and handshake straight to text (JsonWriter); the parts of which
+    // there is one go through QJsonObject.
+    JsonWriter w(4096 + 640 * (s.sessions.size() + s.handshakes.size()));
+    w.beginObject();
+    w.key("type").value(key(TypeSnapshot));
+    w.key("protocol").value(s.protocol);
+    w.key("host").raw(compact(toJson(s.host)));
+    w.key("plugins").raw(compact(pluginsJson({s.plugins, s.drainingPlugins, s.refusedPlugins, s.pluginEvents})));
+    w.key("sessions");
+    writeArray(w, s.sessions);
+    w.key("handshakes");
+    writeArray(w, s.handshakes);
+    w.key("rates").raw(compact(QJsonObject{
+            {key("tickMs"), s.tickMs},
+            {key("samples"), arrayOf(s.samples, [](const RateSample &r) { return toJson(r); })}}));
+    w.key("stats").raw(compact(toJson(s.stats)));
+    w.key("cluster").raw(compact(toJson(s.cluster)));
+    w.endObject();
+    return w.take();
+}
+
 QJsonObject toJson(const Snapshot &s)
 {
-    return {{key("type"), key(TypeSnapshot)},
-            {key("protocol"), s.protocol},
-            {key("host"), toJson(s.host)},
-            {key("plugins"), pluginsJson({s.plugins, s.drainingPlugins, s.refusedPlugins, s.pluginEvents})},
-            {key("sessions"), arrayOf(s.sessions, [](const SessionSnapshot &x) { return toJson(x); })},
-            {key("handshakes"), arrayOf(s.handshakes, [](const HandshakeRecord &r) { return toJson(r); })},
-            {key("rates"), QJsonObject{{key("tickMs"), s.tickMs},
-                                       {key("samples"), arrayOf(s.samples, [](const RateSample &r) { return toJson(r); })}}},
-            {key("stats"), toJson(s.stats)},
-            {key("cluster"), toJson(s.cluster)}};
+    return decode(encode(s));
 }
 
 Snapshot snapshotFromJson(const QJsonObject &o)
@@ -122,28 +150,47 @@ Snapshot snapshotFromJson(const QJsonObject &o)
     return s;
 }
 
+QByteArray encode(const Tick &t)
+{
+    JsonWriter w(2048 + 640 * (t.opened.size() + t.closed.size() + t.handshakes.size()) + 96 * t.updated.size());
+    w.beginObject();
+    w.key("type").value(key(TypeTick));
+    w.key("sample").raw(compact(toJson(t.sample)));
+    w.key("stats").raw(compact(toJson(t.stats)));
+    w.key("cluster").raw(compact(toJson(t.cluster)));
+    if (!t.opened.isEmpty()) {
+        w.key("opened");
+        writeArray(w, t.opened);
+    }
+    if (!t.closed.isEmpty()) {
+        w.key("closed");
+        writeArray(w, t.closed);
+    }
+    if (!t.handshakes.isEmpty()) {
+        w.key("handshakes");
+        writeArray(w, t.handshakes);
+    }
+    if (t.omittedOpened || t.omittedClosed || t.omittedHandshakes) {
+        w.key("omitted");
+        w.beginObject();
+        w.key("opened").value(t.omittedOpened);
+        w.key("closed").value(t.omittedClosed);
+        w.key("handshakes").value(t.omittedHandshakes);
+        w.endObject();
+    }
+    if (!t.updated.isEmpty()) {
+        w.key("updated");
+        writeArray(w, t.updated);
+    }
+    if (t.pluginsChanged)
+        w.key("plugins").raw(compact(pluginsJson(t.plugins)));
+    w.endObject();
+    return w.take();
+}
+
 QJsonObject toJson(const Tick &t)
 {
-    QJsonObject o{{key("type"), key(TypeTick)},
-                  {key("sample"), toJson(t.sample)},
-                  {key("stats"), toJson(t.stats)},
-                  {key("cluster"), toJson(t.cluster)}};
-    if (!t.opened.isEmpty())
-        o.insert(key("opened"), arrayOf(t.opened, [](const SessionSnapshot &s) { return toJson(s); }));
-    if (!t.closed.isEmpty())
-        o.insert(key("closed"), arrayOf(t.closed, [](const SessionSnapshot &s) { return toJson(s); }));
-    if (!t.handshakes.isEmpty())
-        o.insert(key("handshakes"), arrayOf(t.handshakes, [](const HandshakeRecord &r) { return toJson(r); }));
-    if (t.omittedOpened || t.omittedClosed || t.omittedHandshakes) {
-        o.insert(key("omitted"), QJsonObject{{key("opened"), t.omittedOpened},
-                                             {key("closed"), t.omittedClosed},
-                                             {key("handshakes"), t.omittedHandshakes}});
-    }
-    if (!t.updated.isEmpty())
-        o.insert(key("updated"), arrayOf(t.updated, [](const CounterUpdate &u) { return toJson(u); }));
-    if (t.pluginsChanged)
-        o.insert(key("plugins"), pluginsJson(t.plugins));
-    return o;
+    return decode(encode(t));
 }
 
 Tick tickFromJson(const QJsonObject &o)

@@ -62,11 +62,15 @@ enum class MessageType { Snapshot, Tick, Reply, Frames, Unknown };
 //! The type of a server message (its "type" key).
 MessageType messageType(const QJsonObject &message);
 
-//! The whole "snapshot" message (also the result of the "snapshot" command).
+//! The whole "snapshot" message (also the result of the "snapshot" command), ready to send.
+QByteArray encode(const Snapshot &snapshot);
+//! The same, as an object (parsed back from encode()'s text: one definition).
 QJsonObject toJson(const Snapshot &snapshot);
 Snapshot snapshotFromJson(const QJsonObject &message);
 
-//! The "tick" message: lists that are empty are left out.
+//! The "tick" message, ready to send: lists that are empty are left out.
+QByteArray encode(const Tick &tick);
+//! The same, as an object (parsed back from encode()'s text).
 QJsonObject toJson(const Tick &tick);
 Tick tickFromJson(const QJsonObject &message);
 
