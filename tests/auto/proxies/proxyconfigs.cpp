@@ -30,7 +30,9 @@ QByteArray nginxConfig(const QString &dir, const ProxyPorts &ports, const ProxyU
                "        proxy_buffering off;\n"
                "    }\n";
     };
-    return "daemon off;\nmaster_process off;\nworker_processes 1;\n"
+    // TLS passed through to the host needs the stream module (libnginx-mod-stream).
+    return "load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n"
+           "daemon off;\nmaster_process off;\nworker_processes 1;\n"
            "pid " + d + "/nginx.pid;\nerror_log " + d + "/error.log info;\n"
            "events { worker_connections 128; }\n"
            "http {\n"
@@ -43,6 +45,10 @@ QByteArray nginxConfig(const QString &dir, const ProxyPorts &ports, const ProxyU
            "  server {\n    listen 127.0.0.1:" + n(ports.tls) + " ssl;\n"
            "    ssl_certificate " + certFile.toUtf8() + ";\n    ssl_certificate_key " + keyFile.toUtf8() + ";\n"
            "    ssl_protocols TLSv1.2 TLSv1.3;\n" + location(up.heartbeat) + "  }\n"
+           "}\n"
+           "stream {\n"
+           "  server { listen 127.0.0.1:" + n(ports.passthrough) + "; proxy_pass 127.0.0.1:" + n(up.tlsHost)
+           + "; proxy_timeout " + timeout + "; }\n"
            "}\n";
 }
 

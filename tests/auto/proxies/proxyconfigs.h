@@ -12,7 +12,7 @@ struct ProxyPorts
     quint16 plain = 0;        // ws:// at the proxy -> the host with heartbeats
     quint16 noHeartbeat = 0;  // ws:// at the proxy -> the host without heartbeats
     quint16 tls = 0;          // wss:// terminated at the proxy -> the host with heartbeats
-    quint16 passthrough = 0;  // TCP passthrough -> the host that speaks TLS itself (haproxy only)
+    quint16 passthrough = 0;  // TCP passthrough -> the host that speaks TLS itself
 };
 
 struct ProxyUpstreams

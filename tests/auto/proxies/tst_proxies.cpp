@@ -69,6 +69,8 @@ void tst_Proxies::initTestCase()
         if (QStandardPaths::findExecutable(QLatin1String(program), {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/bin")}).isEmpty())
             missing << QLatin1String(program);
     }
+    if (!QFile::exists(QStringLiteral("/usr/lib/nginx/modules/ngx_stream_module.so")))
+        missing << QStringLiteral("nginx's stream module (libnginx-mod-stream)");
     if (!TestCertificates::missing().isEmpty())
         missing << TestCertificates::missing();
     if (!missing.isEmpty()) {
@@ -259,9 +261,8 @@ void tst_Proxies::throughProxy()
         QCOMPARE(text.first().first().toString(), QStringLiteral("tls at the proxy"));
     }
 
-    // TLS at the host, the proxy passing TCP through (haproxy mode tcp; Debian's
-    // nginx-light has no stream module).
-    if (kind == QLatin1String("haproxy")) {
+    // TLS at the host, the proxy passing TCP through (haproxy's mode tcp, nginx's stream).
+    {
         QWebSocket wss;
         wss.setSslConfiguration(m_certs->clientConfiguration());
         QSignalSpy connected(&wss, &QWebSocket::connected);
