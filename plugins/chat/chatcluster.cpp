@@ -244,6 +244,14 @@ void ChatCluster::sendPrivate(const ChatRemotePrivate &message)
                                    {QStringLiteral("event"), message.event}});
 }
 
+void ChatCluster::sendKick(const ChatKick &kick)
+{
+    // The kicker's host checked the right; the hosts of one cluster trust each other.
+    publishPresence(kick.room, {{QStringLiteral("op"), QStringLiteral("kick")},
+                                {QStringLiteral("to"), ChatFields::nickKey(kick.name)},
+                                {QStringLiteral("reason"), kick.closeReason()}});
+}
+
 QMap<QString, QString> ChatCluster::remoteMembers(const QString &room) const
 {
     QMap<QString, QString> out;
@@ -282,6 +290,17 @@ void ChatCluster::onPresence(const QString &room, const BusMessage &m)
         const QString event = e.value(QLatin1String("event")).toString();
         if (to && !event.isEmpty() && event.size() <= m_settings.maxMessageLength * 2)
             m_context->sendText(to, event);
+        return;
+    }
+    if (op == QLatin1String("kick")) {
+        // Only the host that has the target closes it (the host's close reason limit cuts the reason).
+        const SessionId to = m_protocol->sessionOf(room, e.value(QLatin1String("to")).toString());
+        if (to) {
+            const QString reason = e.value(QLatin1String("reason")).toString();
+            qCInfo(m_context->logging()).noquote()
+                    << QStringLiteral("session %1 kicked from %2 by a member on %3: %4").arg(to).arg(room, node, reason);
+            m_context->closeSession(to, ChatProtocol::KickedCloseCode, reason);
+        }
         return;
     }
     const qint64 expiresAt = QDateTime::currentMSecsSinceEpoch() + qint64(m_settings.presenceTtlSeconds) * 1000;

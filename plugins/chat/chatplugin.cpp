@@ -109,9 +109,10 @@ void ChatPlugin::apply(SessionId session, const ChatResult &result)
         if (allowed) {
             qCInfo(m_context->logging()).noquote() << QStringLiteral("%1 kicks %2 (session %3) from %4: %5")
                                                           .arg(kick.by, kick.name).arg(kick.target).arg(kick.room, kick.reason);
-            m_context->closeSession(kick.target, ChatProtocol::KickedCloseCode,
-                                    QStringLiteral("kicked by %1%2").arg(kick.by, kick.reason.isEmpty() ? QString()
-                                                                                                       : QStringLiteral(": ") + kick.reason));
+            if (kick.target != 0)
+                m_context->closeSession(kick.target, ChatProtocol::KickedCloseCode, kick.closeReason());
+            else if (m_cluster)
+                m_cluster->sendKick(kick);
         }
         m_context->sendText(session, ChatProtocol::kickAnswer(kick, allowed, m_rights.roles(QStringLiteral("kick"))));
     }

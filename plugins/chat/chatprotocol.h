@@ -40,12 +40,18 @@ struct ChatRefresh
 //! A "kick" request: the plugin checks the right (ChatProtocol knows no roles).
 struct ChatKick
 {
-    SessionId target = 0;
+    SessionId target = 0;   //!< 0: the target is on another host (cluster mode)
     QString room;
     QString name;     //!< the target's nick in the room
     QString by;       //!< the kicker's nick in the room
     QString reason;
     QJsonValue id = QJsonValue(QJsonValue::Undefined);   //!< the request's "id", echoed
+
+    //! The close reason the target gets: "kicked by NICK[: REASON]".
+    QString closeReason() const
+    {
+        return reason.isEmpty() ? QStringLiteral("kicked by %1").arg(by) : QStringLiteral("kicked by %1: %2").arg(by, reason);
+    }
 };
 
 //! Cluster mode: a room message for the cluster bus, whose offset becomes its seq.

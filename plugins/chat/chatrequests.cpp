@@ -428,13 +428,16 @@ ChatProtocol::Outcome ChatProtocol::kick(const SessionState &state, const Reques
     if (!state.rooms.contains(kick.room) || in == m_rooms.cend())
         return notInRoom(kick.room);
     const auto target = in->members.constFind(nickKey(kick.name));
-    if (target == in->members.cend()) {
+    // In cluster mode the target may be another host's member: that host closes it.
+    const QString remoteNick = target == in->members.cend() && m_remoteMembers
+            ? m_remoteMembers(kick.room).value(nickKey(kick.name)) : QString();
+    if (target == in->members.cend() && remoteNick.isEmpty()) {
         return Problem{QStringLiteral("no_such_nick"),
                        QStringLiteral("nobody is called \"%1\" in room \"%2\"").arg(kick.name, kick.room),
                        QStringLiteral("name"), false};
     }
-    kick.target = target->session;
-    kick.name = target->nick;
+    kick.target = target != in->members.cend() ? target->session : 0;
+    kick.name = target != in->members.cend() ? target->nick : remoteNick;
     kick.by = state.rooms.value(kick.room);
     kick.id = request.id;
     result->kick = kick;

@@ -36,6 +36,7 @@ private Q_SLOTS:
     void chatSayWhileRedisIsAwayIsRefused();
     void chatPresenceSpansHostsAndADeadHostsMembersLeave();
     void chatRoomsListsEveryHostsRooms();
+    void chatKickReachesAMemberOnAnotherHost();
     void chatClientOfAKilledHostResumesThroughHaproxyOnTheOther();
 
 private:
@@ -254,6 +255,48 @@ void tst_ClusterChat::chatPresenceSpansHostsAndADeadHostsMembersLeave()
     QCOMPARE(left.value(QLatin1String("reason")).toString(), QStringLiteral("disconnect"));
 }
 
+
+// A kick names a member of the room wherever it is: the kicker's host checks the right,
+// the target's host closes it (4003), and nobody else is touched.
+void tst_ClusterChat::chatKickReachesAMemberOnAnotherHost()
+{
+    auto a = host(QStringLiteral("node-a"));
+    auto b = host(QStringLiteral("node-b"));
+    QVERIFY(a && b);
+    ChatClient alice(a->serverPort());
+    ChatClient bob(b->serverPort());
+    ChatClient carol(b->serverPort());
+    QVERIFY(alice.waitOpen() && bob.waitOpen() && carol.waitOpen());
+    alice.send(join(QStringLiteral("k"), QStringLiteral("alice")));
+    bob.send(join(QStringLiteral("k"), QStringLiteral("bob")));
+    carol.send(join(QStringLiteral("k"), QStringLiteral("carol")));
+    // Alice's host knows both of host B's members.
+    const auto members = [&alice] {
+        alice.send({{QStringLiteral("type"), QStringLiteral("members")}, {QStringLiteral("room"), QStringLiteral("k")}});
+        QTest::qWait(100);
+        const QList<QJsonObject> lists = alice.ofType(QStringLiteral("members"));
+        return lists.isEmpty() ? QJsonArray() : lists.last().value(QLatin1String("members")).toArray();
+    };
+    const QJsonArray all{QStringLiteral("alice"), QStringLiteral("bob"), QStringLiteral("carol")};
+    QTRY_COMPARE_WITH_TIMEOUT(members(), all, 5000);
+
+    QSignalSpy bobClosed(&bob.socket, &QWebSocket::disconnected);
+    alice.send({{QStringLiteral("type"), QStringLiteral("kick")}, {QStringLiteral("room"), QStringLiteral("k")},
+                {QStringLiteral("name"), QStringLiteral("BOB")}, {QStringLiteral("reason"), QStringLiteral("spam")},
+                {QStringLiteral("id"), 5}});
+    QTRY_COMPARE(alice.ofType(QStringLiteral("kicked")).size(), 1);
+    const QJsonObject answer = alice.ofType(QStringLiteral("kicked")).first();
+    QCOMPARE(answer.value(QLatin1String("name")).toString(), QStringLiteral("bob"));
+    QCOMPARE(answer.value(QLatin1String("id")).toInt(), 5);
+    QVERIFY(bobClosed.wait(5000));
+    QCOMPARE(int(bob.socket.closeCode()), 4003);
+    QCOMPARE(bob.socket.closeReason(), QStringLiteral("kicked by alice: spam"));
+    // Alice sees bob leave; carol, on bob's host and in the room, stays.
+    QTRY_VERIFY_WITH_TIMEOUT(!alice.ofType(QStringLiteral("left")).isEmpty(), 5000);
+    QCOMPARE(alice.ofType(QStringLiteral("left")).first().value(QLatin1String("nick")).toString(), QStringLiteral("bob"));
+    QCOMPARE(carol.socket.state(), QAbstractSocket::ConnectedState);
+    QTRY_COMPARE_WITH_TIMEOUT(members(), QJsonArray({QStringLiteral("alice"), QStringLiteral("carol")}), 5000);
+}
 
 // "rooms" on any host names every host's rooms, with every host's members counted.
 void tst_ClusterChat::chatRoomsListsEveryHostsRooms()
