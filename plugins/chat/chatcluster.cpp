@@ -244,12 +244,32 @@ void ChatCluster::sendPrivate(const ChatRemotePrivate &message)
                                    {QStringLiteral("event"), message.event}});
 }
 
-void ChatCluster::sendKick(const ChatKick &kick)
+void ChatCluster::sendKick(SessionId kicker, const ChatKick &kick, const QString &answer)
 {
     // The kicker's host checked the right; the hosts of one cluster trust each other.
-    publishPresence(kick.room, {{QStringLiteral("op"), QStringLiteral("kick")},
-                                {QStringLiteral("to"), ChatFields::nickKey(kick.name)},
-                                {QStringLiteral("reason"), kick.closeReason()}});
+    // Not queued while Redis is away (a kick minutes late is no kick): the kicker is told.
+    const QJsonObject event{{QStringLiteral("op"), QStringLiteral("kick")},
+                            {QStringLiteral("to"), ChatFields::nickKey(kick.name)},
+                            {QStringLiteral("reason"), kick.closeReason()},
+                            {QStringLiteral("node"), m_bus->nodeId()}};
+    BusPublishOptions options;
+    options.historySize = 0;
+    options.historyTtlSeconds = m_settings.presenceTtlSeconds;
+    options.queueWhenDown = false;
+    m_bus->publish(presenceChannel(kick.room), QJsonDocument(event).toJson(QJsonDocument::Compact), options,
+                   [this, kicker, answer, kick](const BusPublishResult &r) {
+        if (r.ok) {
+            m_context->sendText(kicker, answer);
+            return;
+        }
+        QJsonObject error{{QStringLiteral("type"), QStringLiteral("error")},
+                          {QStringLiteral("code"), QStringLiteral("cluster_unavailable")},
+                          {QStringLiteral("message"), QStringLiteral("%1 is on another host, which cannot be reached: %2").arg(kick.name, r.error)},
+                          {QStringLiteral("request"), QStringLiteral("kick")}};
+        if (!kick.id.isUndefined())
+            error.insert(QStringLiteral("id"), kick.id);
+        m_context->sendText(kicker, ChatFields::encode(error));
+    });
 }
 
 QMap<QString, QString> ChatCluster::remoteMembers(const QString &room) const

@@ -41,8 +41,9 @@ public:
     void presenceChanged(const ChatPresence &presence);
     //! Sends a "private" event to a member on another host (on the room's presence channel).
     void sendPrivate(const ChatRemotePrivate &message);
-    //! Has the host of another host's member close it (a kick this host allowed).
-    void sendKick(const ChatKick &kick);
+    //! Has the host of another host's member close it (a kick this host allowed), then
+    //! sends \a kicker \a answer, or an error if the other hosts cannot be reached.
+    void sendKick(SessionId kicker, const ChatKick &kick, const QString &answer);
     //! Other hosts' members of \a room: nick key -> nick.
     QMap<QString, QString> remoteMembers(const QString &room) const;
     //! The rooms other hosts have members in, with how many (the rooms directory).

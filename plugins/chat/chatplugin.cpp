@@ -111,10 +111,12 @@ void ChatPlugin::apply(SessionId session, const ChatResult &result)
                                                           .arg(kick.by, kick.name).arg(kick.target).arg(kick.room, kick.reason);
             if (kick.target != 0)
                 m_context->closeSession(kick.target, ChatProtocol::KickedCloseCode, kick.closeReason());
-            else if (m_cluster)
-                m_cluster->sendKick(kick);
         }
-        m_context->sendText(session, ChatProtocol::kickAnswer(kick, allowed, m_rights.roles(QStringLiteral("kick"))));
+        const QString answer = ChatProtocol::kickAnswer(kick, allowed, m_rights.roles(QStringLiteral("kick")));
+        if (allowed && kick.target == 0 && m_cluster)
+            m_cluster->sendKick(session, kick, answer);   // answered once the other hosts have it
+        else
+            m_context->sendText(session, answer);
     }
     if (result.close) {
         qCInfo(m_context->logging()).noquote()
