@@ -39,6 +39,13 @@ bool HostServerPrivate::send(Session *s, const QString *text, const QByteArray *
                        text != nullptr);
 }
 
+bool HostServerPrivate::sendUtf8(Session *s, const QByteArray &utf8)
+{
+    if (!canSend(s))
+        return false;
+    return sendEncoded(s, encodeMessage(FrameOpcode::Text, utf8, s->transport->maxFramePayload()), true);
+}
+
 bool HostServerPrivate::sendEncoded(Session *s, const EncodedMessage &m, bool text, qsizetype offset)
 {
     if (!canSend(s))
