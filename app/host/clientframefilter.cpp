@@ -37,6 +37,17 @@ bool ClientFrameFilter::feed(const char *data, qsizetype size, QByteArray *contr
         case State::Failed:
             return false;
         case State::Header: {
+            if (m_headerHave == 0 && size >= 2 && (data[1] & 0x80)
+                && size >= lengthFieldEnd(static_cast<unsigned char>(data[1])) + 4) {
+                // The whole header is here (nearly always): take it at once.
+                const int keyAt = lengthFieldEnd(static_cast<unsigned char>(data[1]));
+                std::memcpy(m_header, data, size_t(keyAt + 4));
+                data += keyAt + 4;
+                size -= keyAt + 4;
+                if (!startFrame(keyAt, control, messages))
+                    return false;
+                break;
+            }
             m_header[m_headerHave++] = static_cast<unsigned char>(*data++);
             --size;
             if (m_headerHave < 2)

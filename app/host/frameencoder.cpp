@@ -4,6 +4,8 @@
 
 #include <QtEndian>
 
+#include <cstring>
+
 namespace WsPlug::Internal {
 
 void appendFrameHeader(QByteArray &out, quint8 opcode, bool fin, quint64 length)
@@ -28,6 +30,28 @@ EncodedMessage encodeMessage(FrameOpcode opcode, const QByteArray &payload, qint
 {
     EncodedMessage m;
     m.payloadBytes = payload.size();
+    if (payload.size() <= maxFramePayload) {
+        // One frame (nearly every message): header and payload written into one
+        // allocation of the exact size, without QByteArray's append checks.
+        const qsizetype size = payload.size();
+        const qsizetype header = size <= 125 ? 2 : size <= 0xffff ? 4 : 10;
+        m.bytes = QByteArray(header + size, Qt::Uninitialized);
+        auto *out = reinterpret_cast<uchar *>(m.bytes.data());
+        out[0] = uchar(0x80 | quint8(opcode));
+        if (header == 2) {
+            out[1] = uchar(size);
+        } else if (header == 4) {
+            out[1] = 126;
+            qToBigEndian<quint16>(quint16(size), out + 2);
+        } else {
+            out[1] = 127;
+            qToBigEndian<quint64>(quint64(size), out + 2);
+        }
+        if (size > 0)
+            std::memcpy(out + header, payload.constData(), size_t(size));
+        m.frames = 1;
+        return m;
+    }
     const qint64 chunk = std::max<qint64>(1, maxFramePayload);
     const qint64 frames = std::max<qint64>(1, (payload.size() + chunk - 1) / chunk);
     m.bytes.reserve(payload.size() + frames * 10);
