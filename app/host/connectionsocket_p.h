@@ -46,6 +46,9 @@ public:
     QByteArray responseHead;
     //! Called after every write; never from a place where the socket may be deleted.
     std::function<void()> onWritten;
+    //! Writes one frame as its header and its payload: with one sendmsg() of both when
+    //! the kernel takes them at once, else as one write() of the two joined.
+    void writeFrame(const char *header, qsizetype headerSize, const QByteArray &payload);
 
     //! Makes the next close() a lingering close (RFC 6455 7.1.1: the server closes TCP
     //! first, but the peer must get to read the close frame). Without it, closing a

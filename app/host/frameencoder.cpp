@@ -26,6 +26,24 @@ void appendFrameHeader(QByteArray &out, quint8 opcode, bool fin, quint64 length)
     }
 }
 
+int writeFrameHeader(char *out, quint8 opcode, quint64 length)
+{
+    auto *bytes = reinterpret_cast<uchar *>(out);
+    bytes[0] = uchar(0x80 | opcode);
+    if (length <= 125) {
+        bytes[1] = uchar(length);
+        return 2;
+    }
+    if (length <= 0xffff) {
+        bytes[1] = 126;
+        qToBigEndian<quint16>(quint16(length), bytes + 2);
+        return 4;
+    }
+    bytes[1] = 127;
+    qToBigEndian<quint64>(length, bytes + 2);
+    return 10;
+}
+
 EncodedMessage encodeMessage(FrameOpcode opcode, const QByteArray &payload, qint64 maxFramePayload)
 {
     EncodedMessage m;
@@ -34,21 +52,12 @@ EncodedMessage encodeMessage(FrameOpcode opcode, const QByteArray &payload, qint
         // One frame (nearly every message): header and payload written into one
         // allocation of the exact size, without QByteArray's append checks.
         const qsizetype size = payload.size();
-        const qsizetype header = size <= 125 ? 2 : size <= 0xffff ? 4 : 10;
-        m.bytes = QByteArray(header + size, Qt::Uninitialized);
-        auto *out = reinterpret_cast<uchar *>(m.bytes.data());
-        out[0] = uchar(0x80 | quint8(opcode));
-        if (header == 2) {
-            out[1] = uchar(size);
-        } else if (header == 4) {
-            out[1] = 126;
-            qToBigEndian<quint16>(quint16(size), out + 2);
-        } else {
-            out[1] = 127;
-            qToBigEndian<quint64>(quint64(size), out + 2);
-        }
+        char header[MaxFrameHeader];
+        const int headerSize = writeFrameHeader(header, quint8(opcode), quint64(size));
+        m.bytes = QByteArray(headerSize + size, Qt::Uninitialized);
+        std::memcpy(m.bytes.data(), header, size_t(headerSize));
         if (size > 0)
-            std::memcpy(out + header, payload.constData(), size_t(size));
+            std::memcpy(m.bytes.data() + headerSize, payload.constData(), size_t(size));
         m.frames = 1;
         return m;
     }

@@ -159,6 +159,11 @@ public:
     bool send(Internal::Session *s, const QString *text, const QByteArray *data);
     //! send() of a text message given as UTF-8 (SDK 2.2): no conversion.
     bool sendUtf8(Internal::Session *s, const QByteArray &utf8);
+    //! Sends one message to \a s (which canSend()); false if it cannot take it (then or any more).
+    bool sendPayload(Internal::Session *s, Internal::FrameOpcode opcode, const QByteArray &payload);
+    //! After a write to \a s that found \a before bytes unsent: false, and \a s cut off,
+    //! if the write passed the backlog limit.
+    bool withinBacklog(Internal::Session *s, qint64 before);
     //! Writes a pre-encoded message to \a s, from byte \a offset on (the ones before it
     //! are with the kernel already); false if \a s cannot take it (then or any more).
     bool sendEncoded(Internal::Session *s, const Internal::EncodedMessage &message, bool text,

@@ -119,6 +119,12 @@ void WebSocketTransport::write(const char *data, qsizetype size)
         m_tcp->write(data, size);
 }
 
+void WebSocketTransport::writeFrame(const char *header, qsizetype headerSize, const QByteArray &payload)
+{
+    if (m_tcp)
+        m_tcp->writeFrame(header, headerSize, payload);
+}
+
 qint64 WebSocketTransport::unsentBytes() const
 {
     return m_tcp ? m_tcp->unsentBytes() : 0;

@@ -54,6 +54,7 @@ public:
     bool isWritable() const override;
     int directWriteFd() const override;
     void write(const char *data, qsizetype size) override;
+    void writeFrame(const char *header, qsizetype headerSize, const QByteArray &payload) override;
     qint64 unsentBytes() const override;
     qint64 maxFramePayload() const override;
     void ping(const QByteArray &payload) override;
