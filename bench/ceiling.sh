@@ -7,19 +7,24 @@
 # the servers on CPU 0, the generator on CPU 1, the two alternating on every repetition.
 # Prints msgs/s of each (median) and the ratio wsplug/ceiling. See docs/performance.md.
 #
-#   bench/ceiling.sh [--build DIR] [--reps N] [--duration S]
+#   bench/ceiling.sh [--build DIR] [--wsplug DIR] [--reps N] [--duration S]
+#
+#   --wsplug DIR   the build tree whose wsplug-host to measure (default: --build), e.g.
+#                  an older build, against the same ceiling and generator
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build="$(dirname "$here")/build"
+wsplug_build=""
 reps=3
 duration=3
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --build) build=${2:?}; shift ;;
+        --wsplug) wsplug_build=${2:?}; shift ;;
         --reps) reps=${2:?}; shift ;;
         --duration) duration=${2:?}; shift ;;
-        -h|--help) sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '5,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "ceiling.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -54,7 +59,7 @@ start() {   # start NAME COMMAND...
     cat "$work/$name.log" >&2
     exit 1
 }
-start wsplug "$build/bin/wsplug-host" --port 0 --log-level warning --shutdown-grace 0
+start wsplug "${wsplug_build:-$build}/bin/wsplug-host" --port 0 --log-level warning --shutdown-grace 0
 start ceiling "$build/bin/wsplug-echoceiling" --port 0
 
 median() {
