@@ -5,7 +5,9 @@
 # Echo on 10 connections, 32 B and 16 KiB, text and binary, against wsplug-host and the
 # ceiling (wsplug-echoceiling: a minimal epoll echo server that checks UTF-8) in one run:
 # the servers on CPU 0, the generator on CPU 1, the two alternating on every repetition.
-# Prints msgs/s of each (median) and the ratio wsplug/ceiling. See docs/performance.md.
+# Prints msgs/s of each (median) and the ratio wsplug/ceiling, marked "!" when the
+# generator was saturated in a run (the rate is then a lower bound) and "~" when other
+# processes took more than 15% of a core during one. See docs/performance.md.
 #
 #   bench/ceiling.sh [--build DIR] [--wsplug DIR] [--reps N] [--duration S]
 #
@@ -24,7 +26,7 @@ while [[ $# -gt 0 ]]; do
         --wsplug) wsplug_build=${2:?}; shift ;;
         --reps) reps=${2:?}; shift ;;
         --duration) duration=${2:?}; shift ;;
-        -h|--help) sed -n '5,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '5,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "ceiling.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -72,17 +74,24 @@ for size in 32 16384; do
         args=(--mode echo --connections 10 --size "$size" --duration "$duration" --warmup 0.5)
         [[ $kind == binary ]] && args+=(--binary)
         declare -A got=([wsplug]="" [ceiling]="")
+        marks=""
         for (( rep = 1; rep <= reps; rep++ )); do
             order=(wsplug ceiling)
             (( rep % 2 == 0 )) && order=(ceiling wsplug)
             for name in "${order[@]}"; do
-                rate=$("$loadgen" "${gen_pin[@]}" --port "${port[$name]}" "${args[@]}" \
-                       | grep -oE ' msgs_per_s=[0-9.]+' | cut -d= -f2)
-                got[$name]+="$rate "
+                result=$("$loadgen" "${gen_pin[@]}" --port "${port[$name]}" --server-pid "${pid[$name]}" "${args[@]}" \
+                         | grep '^RESULT ')
+                got[$name]+="$(grep -oE ' msgs_per_s=[0-9.]+' <<< "$result" | cut -d= -f2) "
+                [[ "$result" == *" gen_saturated=1"* && "$marks" != *'!'* ]] && marks+="!"
+                foreign=$(grep -oE 'foreign_cpu_pct=[0-9.]+' <<< "$result" | cut -d= -f2 || true)
+                if [[ -n "$foreign" && "$marks" != *'~'* ]] && awk -v f="$foreign" 'BEGIN { exit !(f > 15) }'; then
+                    marks+="~"
+                fi
             done
         done
         w=$(median ${got[wsplug]})
         c=$(median ${got[ceiling]})
-        printf '%-22s %14.0f %14.0f %7.2fx\n' "$size B $kind" "$w" "$c" "$(awk -v w="$w" -v c="$c" 'BEGIN { print w / c }')"
+        printf '%-22s %14.0f %14.0f %7.2fx %s\n' "$size B $kind" "$w" "$c" \
+            "$(awk -v w="$w" -v c="$c" 'BEGIN { print w / c }')" "$marks"
     done
 done
