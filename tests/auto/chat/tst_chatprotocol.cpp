@@ -99,8 +99,6 @@ private Q_SLOTS:
     void listsRoomsAndMembers();
     void badInputIsReported_data();
     void badInputIsReported();
-    void messageLimitCountsCharactersNotBytes_data();
-    void messageLimitCountsCharactersNotBytes();
     void badMessagesInARowClose();
     void semanticErrorsDoNotCountAsBad();
     void rateLimitRejectsAndRecovers();
@@ -528,40 +526,6 @@ void tst_ChatProtocol::badInputIsReported()
         QVERIFY2(message.startsWith(QLatin1String("expected a JSON object, got ")), qPrintable(message));
     if (input.contains(QChar(0x200B)))
         QVERIFY2(message.contains(QLatin1String("control or format character")), qPrintable(message));
-}
-
-void tst_ChatProtocol::messageLimitCountsCharactersNotBytes_data()
-{
-    QTest::addColumn<QString>("character");
-    QTest::addRow("ASCII") << QStringLiteral("a");
-    QTest::addRow("two bytes") << QStringLiteral("\u00e9");
-    QTest::addRow("three bytes") << QStringLiteral("\u20ac");
-    QTest::addRow("four bytes, a surrogate pair") << QString::fromUtf8("\xf0\x9d\x84\x9e");
-}
-
-// The limit counts a message's characters as QString has them (UTF-16 code units), as
-// it did when chat got QString; text now comes as the client's UTF-8 (SDK 2.2).
-void tst_ChatProtocol::messageLimitCountsCharactersNotBytes()
-{
-    QFETCH(QString, character);
-    const int limit = int(ChatSettings().maxMessageLength);
-    const QString head = QStringLiteral("{\"type\":\"say\",\"room\":\"r\",\"text\":\"");
-    const QString tail = QStringLiteral("\"}");
-    const int fill = (limit - int(head.size() + tail.size())) / int(character.size());
-    const QString atLimit = head + character.repeated(fill) + tail;
-    QVERIFY(atLimit.size() <= limit);
-    const QString overLimit = head + character.repeated(fill + 2) + tail;
-    QVERIFY(overLimit.size() > limit);
-    ChatSettings settings = noRateLimit();
-    settings.maxTextLength = settings.maxMessageLength;   // only the message limit applies
-    ChatProtocol chat(settings);
-    chat.textReceived(1, joinJson(QStringLiteral("r"), QStringLiteral("n")), 0);
-    const auto codeOf = [](const ChatResult &r) {
-        return r.outgoing.isEmpty() ? QString() : parse(r.outgoing[0].text).value(QStringLiteral("code")).toString();
-    };
-    QCOMPARE(codeOf(chat.textReceived(1, atLimit.toUtf8(), 0)), QString());
-    QCOMPARE(codeOf(chat.textReceived(1, overLimit.toUtf8(), 0)), QStringLiteral("message_too_long"));
-    QCOMPARE(codeOf(chat.textReceived(1, overLimit, 0)), QStringLiteral("message_too_long"));
 }
 
 void tst_ChatProtocol::badMessagesInARowClose()
