@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "adminchannel_p.h"
 
+#include "connectionsocket_p.h"
 #include "logging_p.h"
 
 #include <QWebSocket>
@@ -48,7 +49,7 @@ bool AdminChannel::isReadCommand(Protocol::Command::Kind kind)
     return false;
 }
 
-void AdminChannel::attach(QWebSocket *socket, bool readOnly)
+void AdminChannel::attach(QWebSocket *socket, ConnectionSocket *tcp, bool readOnly)
 {
     if (readOnly)
         m_readOnly.insert(socket);
@@ -57,10 +58,13 @@ void AdminChannel::attach(QWebSocket *socket, bool readOnly)
     socket->setMaxAllowedIncomingMessageSize(64 * 1024);
     socket->setMaxAllowedIncomingFrameSize(64 * 1024);
     m_clients.append(socket);
-    connect(socket, &QWebSocket::textMessageReceived, this, [this, socket](const QString &text) { onCommand(socket, text); });
-    connect(socket, &QWebSocket::binaryMessageReceived, this, [socket] {
-        socket->close(QWebSocketProtocol::CloseCodeDatatypeNotSupported, QStringLiteral("commands are JSON text"));
-    });
+    // The socket is a child of its QWebSocket, which this channel owns.
+    tcp->onMessage = [this, socket](bool text, const QByteArray &payload) {
+        if (text)
+            onCommand(socket, QString::fromUtf8(payload));
+        else
+            socket->close(QWebSocketProtocol::CloseCodeDatatypeNotSupported, QStringLiteral("commands are JSON text"));
+    };
     connect(socket, &QWebSocket::disconnected, this, [this, socket] {
         m_clients.removeOne(socket);
         m_readOnly.remove(socket);

@@ -20,6 +20,8 @@ class QWebSocket;
 
 namespace WsPlug::Internal {
 
+class ConnectionSocket;
+
 //! What the admin channel may see and do of the host: protocol values in, commands out.
 class AdminHost
 {
@@ -77,7 +79,8 @@ public:
     ~AdminChannel() override;
 
     //! A \a readOnly client may watch but not act (see isReadCommand()).
-    void attach(QWebSocket *socket, bool readOnly = false);
+    //! \a tcp is the socket under \a socket, which reads its messages (see ConnectionSocket::onMessage).
+    void attach(QWebSocket *socket, ConnectionSocket *tcp, bool readOnly = false);
     //! Commands a read-only client may send: snapshot, list, get, handshake, watch, unwatch.
     static bool isReadCommand(Protocol::Command::Kind kind);
     int clientCount() const { return int(m_clients.size()); }

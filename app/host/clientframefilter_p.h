@@ -7,6 +7,7 @@
 #include "utf8validator_p.h"
 
 #include <QByteArray>
+#include <QList>
 #include <QString>
 
 #include <utility>
@@ -14,44 +15,50 @@
 namespace WsPlug::Internal {
 
 /*
- * The client's stream of frames (RFC 6455 5), between the TCP socket and QWebSocket.
- * It is fed bytes as they arrive, in pieces of any size, and appends to its output the
- * frames QWebSocket is to read. It makes up for what Qt 6.4 does slowly or not at all:
+ * The client's stream of frames (RFC 6455 5), read once, between the TCP socket and
+ * QWebSocket. It is fed bytes as they arrive, in pieces of any size:
  *
- *  - Unmasking: every frame comes out unmasked (mask bit clear, key dropped, payload
- *    XORed eight bytes at a time; Qt does one at a time, which was most of the host's
- *    instructions with 16 KiB messages). A frame without a mask fails (5.1; Qt takes it).
- *  - Text fragments: the fragments of a text message come out joined into one frame,
- *    because Qt checks UTF-8 per fragment and fails a valid message whose fragments
- *    split a character (5.6, 8.1). Only up to maxJoinedBytes (Qt's frame limit, so the
- *    joined frame passes it); past that, and for any fragment out of order, what was
- *    joined goes out as a first fragment and the rest as it came.
+ *  - Data messages (text and binary) are the host's: their frames are unmasked eight
+ *    bytes at a time into the message (Qt unmasks one byte at a time), fragments
+ *    joined, and the message handed over whole as bytes, text as the UTF-8 it came in
+ *    (nothing converted, a leading BOM kept). QWebSocket never sees them: it would
+ *    parse every frame a second time and convert text to UTF-16.
+ *  - Their errors fail the connection as RFC 6455 asks: a frame without a mask (5.1),
+ *    RSV bits (5.2), a reserved opcode, a length not in its shortest form, a
+ *    continuation without a message or a new message inside one (5.4) with 1002; a
+ *    frame or message over the limits with 1009, before its payload is stored; text
+ *    that is not UTF-8 with 1007 as soon as the offending byte arrives (8.1).
+ *  - Control frames go out unmasked for QWebSocket to read: Qt answers pings, reports
+ *    pongs and runs the closing handshake (and checks control frames' own rules).
  *  - Close codes: it notes the code of the client's first close frame, which Qt does not
  *    tell apart from its own (and reports as 1000 when the frame had none).
- *  - UTF-8: the text of a text message is checked as it arrives, so that invalid UTF-8
- *    fails the connection (1007) at once, not when the message ends (8.1; Qt checks a
- *    fragment or a joined message only once it is complete).
- *  - U+FEFF: Qt's decoder drops a BOM at the start of a text message. A text message
- *    that begins with one gets a second in front, so that the client's arrives.
  *
- * Control frames and everything else go through unchanged but for the mask; lengths,
- * opcodes, RSV bits and size limits stay Qt's to check (a fragment that Qt would refuse
- * is never joined, so that Qt sees it). No I/O.
+ * No I/O.
  */
 class WSPLUG_EXPORT ClientFrameFilter
 {
 public:
-    explicit ClientFrameFilter(qint64 maxJoinedBytes = 16 * 1024 * 1024) : m_maxJoined(maxJoinedBytes) { }
+    explicit ClientFrameFilter(qint64 maxFrameBytes = 16 * 1024 * 1024, qint64 maxMessageBytes = 16 * 1024 * 1024)
+        : m_maxFrame(maxFrameBytes), m_maxMessage(maxMessageBytes) { }
 
-    //! Appends what QWebSocket is to read of \a size bytes of the client's stream to
-    //! \a out. Returns false once a frame came without a mask, or text that is not
-    //! UTF-8: the frames before it are in \a out (bar text fragments still being joined),
-    //! nothing of the failing frame or after it is, and error() and errorCode() say why.
-    bool feed(const char *data, qsizetype size, QByteArray *out);
+    //! A complete data message, fragments joined.
+    struct DataMessage
+    {
+        bool text = false;
+        QByteArray payload;        //!< as the client sent it: UTF-8 for text (checked)
+        qsizetype controlEnd = 0;  //!< the size of the control output when it was complete
+    };
+
+    //! Appends the control frames (unmasked) of \a size bytes of the client's stream to
+    //! \a control and the data messages they complete to \a messages, in the order they
+    //! came. Returns false once a frame fails the connection: what came before it is in
+    //! \a control and \a messages, nothing of it or after it is, and error() and
+    //! errorCode() say why.
+    bool feed(const char *data, qsizetype size, QByteArray *control, QList<DataMessage> *messages);
 
     bool failed() const { return m_state == State::Failed; }
     QString error() const { return m_error; }
-    //! The close code to fail the connection with: 1002 or 1007.
+    //! The close code to fail the connection with: 1002, 1007 or 1009.
     int errorCode() const { return m_errorCode; }
 
     static constexpr int NoClose = -1;
@@ -67,8 +74,8 @@ public:
         quint64 frames = 0;   //!< text, binary and continuation frames as they came
         quint64 bytes = 0;    //!< their payload bytes (UTF-8 for text), as they came
     };
-    //! What came in data frames since the last call: Qt sees fewer frames when
-    //! fragments were joined, and text as QString, whose length is not the bytes'.
+    //! What came in data frames since the last call (a message counts once, however
+    //! many frames it came in).
     DataReceived takeDataReceived() { return std::exchange(m_dataReceived, DataReceived()); }
 
     //! Where in the client's stream of frames the filter is: the bytes of a header under
@@ -92,20 +99,13 @@ public:
 
 private:
     enum class State { Header, Payload, Failed };
-    //! Decides where the frame whose header is complete goes; writes its header if out.
-    void startFrame(int keyAt, QByteArray *out);
+    //! Decides where the frame whose header is complete goes; false if it fails.
+    bool startFrame(int keyAt, QByteArray *control, QList<DataMessage> *messages);
     //! False if the frame that ended fails the connection.
-    bool endFrame(QByteArray *out);
-    void flushJoined(bool final, QByteArray *out);
+    bool endFrame(QByteArray *control, QList<DataMessage> *messages);
     void unmaskPayload(const char *data, qsizetype size, QByteArray *to);
     void noteCloseCode(const char *payload, qsizetype size);
     void fail(int code, const QString &why);
-    //! Writes the header held back for the text frame under way, with a second BOM in
-    //! front of its payload when the payload (so far in m_heldPayload) begins with one.
-    void releaseHeldHeader(QByteArray *out);
-
-    //! Of the frame under way, whose header stays in m_header until the next one.
-    bool isDataFrame() const;
 
     State m_state = State::Header;
     unsigned char m_header[14] = {};   // the longest header: 2 + 8 length + 4 key
@@ -115,25 +115,15 @@ private:
     unsigned m_keyPhase = 0;           // payload bytes so far, modulo 4
     QString m_error;
     int m_errorCode = 0;
+    qint64 m_maxFrame;
+    qint64 m_maxMessage;
 
-    // UTF-8 of the text message under way (frames Qt would refuse are left to Qt).
+    // The data message under way.
+    bool m_dataFrame = false;          // the frame under way is one of its frames
     bool m_messageOpen = false;        // a data message has begun and not ended
     bool m_textMessage = false;        // ... and it is text
-    bool m_textChecked = false;        // ... and every frame of it so far was checked
-    bool m_checkingText = false;       // the frame under way is checked
     Utf8Validator m_utf8;
-    // A text message's first frame that goes out as it came: its header waits for the
-    // first three payload bytes, which may be a BOM (see releaseHeldHeader()).
-    bool m_holdingHeader = false;
-    int m_heldKeyAt = 0;
-    QByteArray m_heldPayload;
-
-    // Joining a text message's fragments: m_joined holds its payload so far.
-    qint64 m_maxJoined;
-    bool m_joining = false;
-    bool m_payloadToJoined = false;    // the frame under way is one of the fragments
-    bool m_fragmentedPassing = false;  // a fragmented message is going through unjoined
-    QByteArray m_joined;
+    QByteArray m_message;
 
     int m_peerCloseCode = NoClose;
     bool m_readingCloseCode = false;   // the payload under way is the first close frame's

@@ -6,6 +6,7 @@
 #include "framewatch_p.h"
 
 #include <QAbstractEventDispatcher>
+#include <QPointer>
 #include <QSslSocket>
 #include <QTimer>
 #include <QTimerEvent>
@@ -17,6 +18,7 @@
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 namespace WsPlug::Internal {
 
@@ -156,6 +158,41 @@ qint64 ConnectionSocket::writeData(const char *data, qint64 len)
     return written;
 }
 
+void ConnectionSocket::writeFrame(const char *header, qsizetype headerSize, const QByteArray &payload)
+{
+    // The plain connection's fast path, as in writeNow(), without the copy that joins
+    // header and payload (16 KiB an echo). Under TLS, a capture or a frame watch, or
+    // with data queued, the frame goes the ordinary way.
+    const qsizetype total = headerSize + payload.size();
+    if (!m_tls && !m_capture && !m_watch && !m_recording && bytesToWrite() == 0
+        && state() == QAbstractSocket::ConnectedState) {
+        iovec parts[2] = {{const_cast<char *>(header), size_t(headerSize)},
+                          {const_cast<char *>(payload.constData()), size_t(payload.size())}};
+        msghdr message{};
+        message.msg_iov = parts;
+        message.msg_iovlen = payload.isEmpty() ? 1 : 2;
+        const ssize_t n = ::sendmsg(int(socketDescriptor()), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n == total) {
+            if (onWritten)
+                onWritten();
+            return;
+        }
+        if (n > 0) {
+            // The rest through Qt's buffer (writeData() reports it to onWritten).
+            const QByteArray rest = n < headerSize
+                    ? QByteArray(header + n, headerSize - n) + payload
+                    : payload.mid(n - headerSize);
+            write(rest);
+            return;
+        }
+        // EAGAIN or an error: the ordinary way queues it, or meets and reports the error.
+    }
+    QByteArray frame;
+    frame.reserve(total);
+    frame.append(header, headerSize).append(payload);
+    write(frame);
+}
+
 qint64 ConnectionSocket::writeNow(const char *data, qint64 len)
 {
     if (m_recording) {
@@ -261,7 +298,8 @@ void ConnectionSocket::discardInput()
         m_watch->clientSent(input.constData(), input.size());
     if (closeAwaited) {
         QByteArray unused;
-        m_filter.feed(input.constData(), input.size(), &unused);
+        QList<ClientFrameFilter::DataMessage> unusedMessages;
+        m_filter.feed(input.constData(), input.size(), &unused, &unusedMessages);
         notePeerClose();
     }
 }
@@ -313,12 +351,12 @@ void ConnectionSocket::shutdownWriteWhenFlushed()
     });
 }
 
-void ConnectionSocket::startFiltering(const QByteArray &earlyData, qint64 maxJoinedBytes,
-                                     std::function<void(int, const QString &)> onFilterFailed)
+void ConnectionSocket::startFiltering(const QByteArray &earlyData, qint64 maxFrameBytes, qint64 maxMessageBytes,
+                                      std::function<void(int, const QString &)> onFilterFailed)
 {
     if (m_lingering || state() != QAbstractSocket::ConnectedState)
         return;   // closed already (a plugin may close a session as it opens)
-    m_filter = ClientFrameFilter(maxJoinedBytes);
+    m_filter = ClientFrameFilter(maxFrameBytes, maxMessageBytes);
     m_onFilterFailed = std::move(onFilterFailed);
     m_filtering = true;
     // Reads must come to readData() as they are asked for: a buffering QIODevice would
@@ -335,6 +373,8 @@ void ConnectionSocket::stopFiltering()
     m_filtering = false;
     m_plain = QByteArray();
     m_plainRead = 0;
+    m_plainDropped = 0;
+    m_messages = {};
 }
 
 qint64 ConnectionSocket::rawAvailable() const
@@ -346,8 +386,13 @@ qint64 ConnectionSocket::bytesAvailable() const
 {
     if (!m_filtering)
         return rawAvailable();
-    const_cast<ConnectionSocket *>(this)->filterReceived();
-    return m_plain.size() - m_plainRead;
+    auto *self = const_cast<ConnectionSocket *>(this);
+    self->filterReceived();
+    // QWebSocket asks before each frame it reads: the data messages that came before
+    // the next control frame are due (a plugin may close the session meanwhile).
+    if (!m_messages.isEmpty())
+        self->deliverMessages();
+    return m_filtering ? m_plain.size() - m_plainRead : 0;
 }
 
 void ConnectionSocket::filterReceived()
@@ -359,6 +404,7 @@ void ConnectionSocket::filterReceived()
     // drop what it has read once that is half of the buffer (amortised, not per read).
     if (m_plainRead > 0 && m_plainRead >= m_plain.size() / 2) {
         m_plain.remove(0, m_plainRead);
+        m_plainDropped += m_plainRead;
         m_plainRead = 0;
     }
     m_readingRaw = true;
@@ -395,7 +441,10 @@ void ConnectionSocket::feedFilter(const char *data, qsizetype size)
         m_watch->clientSent(data, size);
     if (size == 0 || m_filter.failed())
         return;
-    const bool fed = m_filter.feed(data, size, &m_plain);
+    const qsizetype before = m_messages.size();
+    const bool fed = m_filter.feed(data, size, &m_plain, &m_messages);
+    for (qsizetype i = before; i < m_messages.size(); ++i)
+        m_messages[i].controlEnd += m_plainDropped;
     if (m_peerCloseAtUs == 0)
         notePeerClose();
     if (!fed && m_onFilterFailed) {
@@ -405,6 +454,24 @@ void ConnectionSocket::feedFilter(const char *data, qsizetype size)
                 m_onFilterFailed(m_filter.errorCode(), m_filter.error());
         }, Qt::QueuedConnection);
     }
+}
+
+void ConnectionSocket::deliverMessages()
+{
+    // Not again from inside a plugin call that reads (nothing does today, but the order
+    // of messages must hold whatever a plugin calls).
+    if (m_delivering)
+        return;
+    QPointer<ConnectionSocket> alive(this);
+    m_delivering = true;
+    while (m_filtering && !m_messages.isEmpty() && m_messages.first().controlEnd <= m_plainDropped + m_plainRead) {
+        const ClientFrameFilter::DataMessage m = m_messages.takeFirst();
+        if (onMessage)
+            onMessage(m.text, m.payload);
+        if (!alive)
+            return;
+    }
+    m_delivering = false;
 }
 
 qint64 ConnectionSocket::readData(char *data, qint64 maxSize)
@@ -424,7 +491,18 @@ qint64 ConnectionSocket::readData(char *data, qint64 maxSize)
         return 0;
     std::memcpy(data, m_plain.constData() + m_plainRead, size_t(n));
     m_plainRead += n;
+    if (!m_messages.isEmpty() && !m_deliveryQueued) {
+        // Due once Qt has handled the control frame it reads (it asks bytesAvailable()
+        // before the next one; this is in case it does not).
+        m_deliveryQueued = true;
+        QMetaObject::invokeMethod(this, [this] {
+            m_deliveryQueued = false;
+            if (!m_messages.isEmpty())
+                deliverMessages();
+        }, Qt::QueuedConnection);
+    }
     if (m_plainRead == m_plain.size()) {
+        m_plainDropped += m_plain.size();
         // Keep a small buffer for the next message; give a big one back (idle
         // connections are most connections).
         if (m_plain.capacity() > 4096)

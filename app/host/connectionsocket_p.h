@@ -46,6 +46,9 @@ public:
     QByteArray responseHead;
     //! Called after every write; never from a place where the socket may be deleted.
     std::function<void()> onWritten;
+    //! Writes one frame as its header and its payload: with one sendmsg() of both when
+    //! the kernel takes them at once, else as one write() of the two joined.
+    void writeFrame(const char *header, qsizetype headerSize, const QByteArray &payload);
 
     //! Makes the next close() a lingering close (RFC 6455 7.1.1: the server closes TCP
     //! first, but the peer must get to read the close frame). Without it, closing a
@@ -59,13 +62,18 @@ public:
     //! arrives, and close for good when the peer closes or after the linger time.
     void close() override;
 
-    //! From now on QWebSocket reads the client's frames through a ClientFrameFilter
-    //! (unmasked, text fragments joined up to \a maxJoinedBytes): \a earlyData (what
-    //! came along with the request head) first, then what arrives. A frame without a
-    //! mask or text that is not UTF-8 ends the input and calls \a onFilterFailed (queued)
-    //! with the close code to fail the connection with (1002, 1007) and the reason.
-    void startFiltering(const QByteArray &earlyData, qint64 maxJoinedBytes,
+    //! From now on the client's stream is read here (see ClientFrameFilter): data
+    //! messages go to onMessage, control frames to QWebSocket. \a earlyData (what came
+    //! along with the request head) first, then what arrives. A frame that fails the
+    //! connection ends the input and calls \a onFilterFailed (queued) with the close
+    //! code (1002, 1007, 1009) and the reason.
+    void startFiltering(const QByteArray &earlyData, qint64 maxFrameBytes, qint64 maxMessageBytes,
                         std::function<void(int, const QString &)> onFilterFailed);
+    //! Each data message the client sends, whole: text as its UTF-8. Called in the order
+    //! of the stream: after QWebSocket has read the control frames that came before it
+    //! (a ping before a message is answered before the message is), never from inside
+    //! QWebSocket's reading of a frame. Without it, data messages are dropped.
+    std::function<void(bool text, const QByteArray &payload)> onMessage;
 
     //! From now on every byte the client sends (from the raw read path, before the
     //! frame filter) and every byte written goes to \a stream too, until the
@@ -124,6 +132,7 @@ private:
     void filterReceived();
     void stopFiltering();
     void feedFilter(const char *data, qsizetype size);
+    void deliverMessages();
     void discardInput();
     void notePeerClose();
     qint64 rawAvailable() const;
@@ -147,6 +156,12 @@ private:
     std::function<void(int, const QString &)> m_onFilterFailed;
     QByteArray m_plain;
     qsizetype m_plainRead = 0;
+    qint64 m_plainDropped = 0;     // bytes of m_plain read and removed, since filtering began
+    // Data messages whose control frames before them QWebSocket has yet to read;
+    // controlEnd counts from the start of filtering.
+    QList<ClientFrameFilter::DataMessage> m_messages;
+    bool m_delivering = false;
+    bool m_deliveryQueued = false;
 
     std::unique_ptr<CaptureStream> m_capture;   // only with --capture
     std::unique_ptr<FrameWatch> m_watch;        // only while watched

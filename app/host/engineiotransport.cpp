@@ -52,8 +52,10 @@ EngineIoTransport::EngineIoTransport(Session *session, EngineIoServer *server, c
 
 EngineIoTransport::~EngineIoTransport()
 {
-    if (m_wsTcp)
+    if (m_wsTcp) {
         m_wsTcp->onWritten = nullptr;
+        m_wsTcp->onMessage = nullptr;
+    }
     if (m_server)
         m_server->forget(m_sid, this);
     if (m_get.socket)
@@ -104,7 +106,7 @@ void EngineIoTransport::received(const EngineIoPacket &p)
         if (p.binary)
             m_events->binaryReceived(m_session, p.data);
         else
-            m_events->textReceived(m_session, QString::fromUtf8(p.data));
+            m_events->textReceived(m_session, p.data);
         break;
     case EngineIoPacket::Pong:
         if (m_awaitingPong) {
@@ -153,20 +155,21 @@ void EngineIoTransport::adoptWebSocket(QWebSocket *ws, ConnectionSocket *tcp)
     tcp->responseHead = QByteArray();
     ws->setMaxAllowedIncomingFrameSize(quint64(m_settings.maxFrameBytes));
     ws->setMaxAllowedIncomingMessageSize(quint64(m_settings.maxMessageBytes));
-    connect(ws, &QWebSocket::textMessageReceived, this, [this, ws](const QString &text) {
-        if (ws == m_ws)
-            onWebSocketText(text);
-    });
-    connect(ws, &QWebSocket::binaryMessageReceived, this, [this, ws](const QByteArray &data) {
-        if (ws == m_ws)
-            onWebSocketBinary(data);
-    });
+    // Data messages come from the host's frame reader (see ClientFrameFilter).
+    tcp->onMessage = [this, ws](bool text, const QByteArray &payload) {
+        if (ws != m_ws)
+            return;
+        if (text)
+            onWebSocketText(payload);
+        else
+            onWebSocketBinary(payload);
+    };
     connect(ws, &QWebSocket::disconnected, this, [this, ws] { onWebSocketGone(ws); });
 }
 
-void EngineIoTransport::onWebSocketText(const QString &text)
+void EngineIoTransport::onWebSocketText(const QByteArray &utf8)
 {
-    const std::optional<EngineIoPacket> p = EngineIoCodec::decodeText(text.toUtf8());
+    const std::optional<EngineIoPacket> p = EngineIoCodec::decodeText(utf8);
     if (m_mode == Mode::Upgrading) {
         if (p && p->type == EngineIoPacket::Ping && p->data == "probe") {
             EngineIoPacket pong;
@@ -234,8 +237,10 @@ void EngineIoTransport::dropProbe()
         return;
     m_mode = Mode::Polling;
     QWebSocket *ws = std::exchange(m_ws, nullptr);
-    if (m_wsTcp)
+    if (m_wsTcp) {
         m_wsTcp->onWritten = nullptr;
+        m_wsTcp->onMessage = nullptr;
+    }
     m_wsTcp = nullptr;
     m_upgradeTimer.stop();
     ws->abort();
@@ -453,8 +458,10 @@ void EngineIoTransport::gone(const PeerClose &close)
     m_queue.clear();
     m_queuedBytes = 0;
     if (m_ws) {
-        if (m_wsTcp)
+        if (m_wsTcp) {
             m_wsTcp->onWritten = nullptr;
+            m_wsTcp->onMessage = nullptr;
+        }
         disconnect(m_ws, nullptr, this, nullptr);
         if (close.code == 1006)
             m_ws->abort();   // aborted, timed out or lost: no closing handshake

@@ -95,7 +95,7 @@ private:
     void answerGet(const QByteArray &payload);
     void received(const EngineIoPacket &packet);
     void adoptWebSocket(QWebSocket *ws, ConnectionSocket *tcp);
-    void onWebSocketText(const QString &text);
+    void onWebSocketText(const QByteArray &utf8);
     void onWebSocketBinary(const QByteArray &data);
     void onWebSocketGone(QWebSocket *ws);
     void dropProbe();

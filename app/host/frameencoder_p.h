@@ -27,6 +27,12 @@ enum class FrameOpcode : quint8 { Text = 0x1, Binary = 0x2 };
 //! the shortest length encoding.
 WSPLUG_EXPORT void appendFrameHeader(QByteArray &out, quint8 opcode, bool fin, quint64 length);
 
+//! The longest frame header a server writes (RFC 6455 5.2: no mask).
+constexpr int MaxFrameHeader = 10;
+//! Writes the header of one whole unmasked frame of \a length payload bytes to \a out;
+//! returns its size (2, 4 or 10).
+WSPLUG_EXPORT int writeFrameHeader(char *out, quint8 opcode, quint64 length);
+
 //! Encodes \a payload as one message, split into frames of at most \a maxFramePayload
 //! bytes (the first frame carries \a opcode, the rest are continuations).
 WSPLUG_EXPORT EncodedMessage encodeMessage(FrameOpcode opcode, const QByteArray &payload,

@@ -553,9 +553,10 @@ void HandshakeGate::onUpgraded()
         // otherwise keep.
         socket->releaseReadBuffer();
         m_host->upgraded(ws, socket, p);
-        // Now that the session listens, give Qt what arrived along with the head.
-        // Joined text fragments must pass Qt's frame limit (set by the host on upgrade).
+        // Now that the session listens, read what arrived along with the head, with
+        // the limits the host set on upgrade.
         socket->startFiltering(p.earlyData, qint64(ws->maxAllowedIncomingFrameSize()),
+                               qint64(ws->maxAllowedIncomingMessageSize()),
                                [ws = QPointer<QWebSocket>(ws)](int code, const QString &why) {
             if (ws && ws->state() == QAbstractSocket::ConnectedState)
                 ws->close(QWebSocketProtocol::CloseCode(code), why);

@@ -497,7 +497,7 @@ void HostServerPrivate::upgraded(QWebSocket *socket, ConnectionSocket *tcp, cons
     if (p.admin) {
         logHandshake(p, HandshakeRecord::Outcome::Upgraded, 101, tcp->responseHead,
                      p.adminReadOnly ? QStringLiteral("admin, read-only") : QStringLiteral("admin"), 0);
-        admin->attach(socket, p.adminReadOnly);
+        admin->attach(socket, tcp, p.adminReadOnly);
         return;
     }
     if (!contexts.count(p.pluginId)) {

@@ -134,12 +134,11 @@ public:
     //! Counts a message of \a s (\a bytes of payload) against --max-messages-per-s and --max-bytes-per-s;
     //! false (and the session closing with 1008) if it passed one.
     bool withinRateLimits(Internal::Session *s, quint64 bytes);
-    static quint64 utf8Length(QStringView text);
     void onHeartbeat();
     //! The session \a id if it belongs to the plugin of \a context, else nullptr.
     Internal::Session *sessionOf(const Internal::PluginContext *context, SessionId id) const;
     // SessionEvents
-    void textReceived(Internal::Session *s, const QString &text) override;
+    void textReceived(Internal::Session *s, const QByteArray &utf8) override;
     void binaryReceived(Internal::Session *s, const QByteArray &data) override;
     void pongReceived(Internal::Session *s, qint64 roundTripMs) override;
     void written(Internal::Session *s) override;
@@ -158,6 +157,13 @@ public:
 
     // Sending and fan-out (sending.cpp)
     bool send(Internal::Session *s, const QString *text, const QByteArray *data);
+    //! send() of a text message given as UTF-8 (SDK 2.2): no conversion.
+    bool sendUtf8(Internal::Session *s, const QByteArray &utf8);
+    //! Sends one message to \a s (which canSend()); false if it cannot take it (then or any more).
+    bool sendPayload(Internal::Session *s, Internal::FrameOpcode opcode, const QByteArray &payload);
+    //! After a write to \a s that found \a before bytes unsent: false, and \a s cut off,
+    //! if the write passed the backlog limit.
+    bool withinBacklog(Internal::Session *s, qint64 before);
     //! Writes a pre-encoded message to \a s, from byte \a offset on (the ones before it
     //! are with the kernel already); false if \a s cannot take it (then or any more).
     bool sendEncoded(Internal::Session *s, const Internal::EncodedMessage &message, bool text,

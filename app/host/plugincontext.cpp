@@ -44,6 +44,24 @@ bool PluginContext::sendBinary(SessionId session, const QByteArray &data)
     return m_host->send(m_host->sessionOf(this, session), nullptr, &data);
 }
 
+bool PluginContext::sendTextUtf8(SessionId session, const QByteArray &utf8)
+{
+    HostServerPrivate::PluginCallGuard guard(m_host);
+    return m_host->sendUtf8(m_host->sessionOf(this, session), utf8);
+}
+
+int PluginContext::broadcastTextUtf8(const QByteArray &utf8, const QList<SessionId> &sessions)
+{
+    if (sessions.isEmpty())
+        return 0;
+    return broadcast(encodeMessage(FrameOpcode::Text, utf8), true, sessions);
+}
+
+int PluginContext::broadcastTextUtf8ToAll(const QByteArray &utf8)
+{
+    return broadcastTextUtf8(utf8, sessionIds.values());
+}
+
 int PluginContext::broadcast(const EncodedMessage &message, bool text, const QList<SessionId> &sessions)
 {
     HostServerPrivate::PluginCallGuard guard(m_host);

@@ -4,6 +4,7 @@
 
 #include <wsplug/sdk/hostcontext.h>
 #include <wsplug/sdk/transportaware.h>
+#include <wsplug/sdk/utf8text.h>
 
 #include "frameencoder_p.h"
 #include "pluginbus_p.h"
@@ -20,7 +21,8 @@ class HostServerPrivate;
 namespace WsPlug::Internal {
 
 //! The HostContext one plugin sees: every call is scoped to the plugin's own sessions.
-class PluginContext final : public HostContext
+//! It is also the plugin's Utf8TextSender (SDK 2.2).
+class PluginContext final : public HostContext, public Utf8TextSender
 {
 public:
     PluginContext(HostServerPrivate *host, const QString &pluginId, const QVariantMap &settings);
@@ -38,6 +40,11 @@ public:
     QVariantMap settings() const override { return m_settings; }
     const QLoggingCategory &logging() const override { return m_category; }
 
+    // Utf8TextSender
+    bool sendTextUtf8(SessionId session, const QByteArray &utf8) override;
+    int broadcastTextUtf8(const QByteArray &utf8, const QList<SessionId> &sessions) override;
+    int broadcastTextUtf8ToAll(const QByteArray &utf8) override;
+
     //! This plugin's view of the host's cluster bus (made on first use).
     PluginBus *clusterBus();
     //! Drops the bus and every callback the plugin gave it: before its library is unloaded.
@@ -46,6 +53,7 @@ public:
     QSet<SessionId> sessionIds;   // kept by HostServerPrivate
     quint64 build = 0;            // the plugin build it serves (PluginRegistry)
     TransportAwareInterface *transportAware = nullptr;   // the plugin, if it implements it (SDK 2.1)
+    Utf8TextInterface *utf8Text = nullptr;               // the plugin, if it implements it (SDK 2.2)
     bool draining = false;        // its build is no longer routed: unloaded once sessionIds is empty
 
 private:

@@ -26,6 +26,10 @@ bool HostServerPrivate::initializePlugin(MessageHandlerInterface *handler, Plugi
             if (auto *client = qobject_cast<ClusterClientInterface *>(object); client && context->clusterBus())
                 client->setClusterBus(context->clusterBus());
             context->transportAware = qobject_cast<TransportAwareInterface *>(object);
+            // SDK 2.2: text as UTF-8 both ways.
+            context->utf8Text = qobject_cast<Utf8TextInterface *>(object);
+            if (context->utf8Text)
+                context->utf8Text->setUtf8TextSender(context);
         }
         ok = handler->initialize(context, why);
     } catch (const std::exception &e) {

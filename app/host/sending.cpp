@@ -33,10 +33,30 @@ bool HostServerPrivate::send(Session *s, const QString *text, const QByteArray *
 {
     if (!canSend(s))
         return false;   // before encoding: nothing is encoded for a session that is gone
+    return text ? sendPayload(s, FrameOpcode::Text, text->toUtf8()) : sendPayload(s, FrameOpcode::Binary, *data);
+}
+
+bool HostServerPrivate::sendUtf8(Session *s, const QByteArray &utf8)
+{
+    if (!canSend(s))
+        return false;
+    return sendPayload(s, FrameOpcode::Text, utf8);
+}
+
+bool HostServerPrivate::sendPayload(Session *s, FrameOpcode opcode, const QByteArray &payload)
+{
     const qint64 frameSize = s->transport->maxFramePayload();
-    return sendEncoded(s, text ? encodeMessage(FrameOpcode::Text, text->toUtf8(), frameSize)
-                               : encodeMessage(FrameOpcode::Binary, *data, frameSize),
-                       text != nullptr);
+    if (payload.size() > frameSize)
+        return sendEncoded(s, encodeMessage(opcode, payload, frameSize), opcode == FrameOpcode::Text);
+    // One frame (nearly always): the payload is written as it is, behind its header,
+    // not copied into an encoded message first.
+    char header[MaxFrameHeader];
+    const int headerSize = writeFrameHeader(header, quint8(opcode), quint64(payload.size()));
+    const qint64 before = s->transport->unsentBytes();
+    s->backlogAllowance = before == 0 ? qint64(headerSize + payload.size()) : s->backlogAllowance;
+    s->transport->writeFrame(header, headerSize, payload);
+    stats.countSent(s, 1, payload.size(), opcode == FrameOpcode::Text, QDateTime::currentMSecsSinceEpoch());
+    return withinBacklog(s, before);
 }
 
 bool HostServerPrivate::sendEncoded(Session *s, const EncodedMessage &m, bool text, qsizetype offset)
@@ -50,6 +70,11 @@ bool HostServerPrivate::sendEncoded(Session *s, const EncodedMessage &m, bool te
     s->backlogAllowance = before == 0 ? qint64(m.bytes.size() - offset) : s->backlogAllowance;
     s->transport->write(m.bytes.constData() + offset, m.bytes.size() - offset);
     stats.countSent(s, m.frames, m.payloadBytes, text, QDateTime::currentMSecsSinceEpoch());
+    return withinBacklog(s, before);
+}
+
+bool HostServerPrivate::withinBacklog(Session *s, qint64 before)
+{
     const qint64 unsent = s->transport->unsentBytes();
     if (unsent > config.maxSendBacklogBytes && before > 0) {
         qCInfo(lcHost) << "session" << s->info.id << "cut off: unsent data" << unsent

@@ -11,6 +11,7 @@
 
 #include <QMetaMethod>
 #include <QRandomGenerator>
+#include <QStringDecoder>
 #include <QWebSocket>
 
 // Session lifecycle: open, messages in, close, abort, finish; and the heartbeat.
@@ -19,6 +20,14 @@ namespace WsPlug {
 using namespace Internal;
 
 namespace {
+//! The client's text as QString: checked UTF-8, a leading U+FEFF kept (QString::fromUtf8()
+//! drops it in Qt 6.4).
+QString textOf(const QByteArray &utf8)
+{
+    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::ConvertInitialBom);
+    return decoder.decode(utf8);
+}
+
 //! Peer input in a log line: quoted, one line, or "none".
 QString quotedOrNone(const QString &text)
 {
@@ -93,16 +102,20 @@ Session *HostServerPrivate::openSession(const PendingHandshake &p, const QString
     return s;
 }
 
-void HostServerPrivate::textReceived(Session *s, const QString &text)
+void HostServerPrivate::textReceived(Session *s, const QByteArray &utf8)
 {
     if (!s->isOpen())
         return;
     stats.countReceivedFrames(s, s->transport->takeReceived());
     stats.countReceivedMessage(s, true, QDateTime::currentMSecsSinceEpoch());
-    if (!withinRateLimits(s, config.maxBytesPerSecond > 0 ? utf8Length(text) : 0))
+    if (!withinRateLimits(s, quint64(utf8.size())))
         return;
     const SessionId id = s->info.id;
-    callPlugin(s, [s, id, &text] { s->handler->messageReceived(id, Message::fromText(text)); });
+    // SDK 2.2: the bytes as they came; a plugin before it gets a QString.
+    if (Utf8TextInterface *bytes = s->context ? s->context->utf8Text : nullptr)
+        callPlugin(s, [bytes, id, &utf8] { bytes->utf8TextReceived(id, utf8); });
+    else
+        callPlugin(s, [s, id, &utf8] { s->handler->messageReceived(id, Message::fromText(textOf(utf8))); });
 }
 
 void HostServerPrivate::binaryReceived(Session *s, const QByteArray &data)
@@ -115,17 +128,6 @@ void HostServerPrivate::binaryReceived(Session *s, const QByteArray &data)
         return;
     const SessionId id = s->info.id;
     callPlugin(s, [s, id, &data] { s->handler->messageReceived(id, Message::fromBinary(data)); });
-}
-
-quint64 HostServerPrivate::utf8Length(QStringView text)
-{
-    // What the text took as UTF-8 on the wire, without converting it back.
-    quint64 bytes = 0;
-    for (const QChar c : text) {
-        const char16_t u = c.unicode();
-        bytes += u < 0x80 ? 1 : u < 0x800 ? 2 : c.isSurrogate() ? 2 : 3;   // a pair: 4
-    }
-    return bytes;
 }
 
 bool HostServerPrivate::withinRateLimits(Session *s, quint64 bytes)

@@ -23,10 +23,14 @@ WebSocketTransport::WebSocketTransport(Session *session, QWebSocket *socket, Con
     socket->setMaxAllowedIncomingFrameSize(quint64(limits.maxFrameBytes));
     socket->setMaxAllowedIncomingMessageSize(quint64(limits.maxMessageBytes));
 
-    connect(socket, &QWebSocket::textMessageReceived, this,
-            [events, session](const QString &text) { events->textReceived(session, text); });
-    connect(socket, &QWebSocket::binaryMessageReceived, this,
-            [events, session](const QByteArray &data) { events->binaryReceived(session, data); });
+    // Data messages come from the host's frame reader as bytes, not through Qt (see
+    // ClientFrameFilter): QWebSocket sees the control frames only.
+    tcp->onMessage = [events, session](bool text, const QByteArray &payload) {
+        if (text)
+            events->textReceived(session, payload);
+        else
+            events->binaryReceived(session, payload);
+    };
     connect(socket, &QWebSocket::pong, this,
             [events, session](quint64 elapsed) { events->pongReceived(session, qint64(elapsed)); });
     connect(socket, &QWebSocket::aboutToClose, this, [this, lingerMs = limits.lingerMs] {
@@ -48,8 +52,10 @@ WebSocketTransport::~WebSocketTransport()
 {
     // The socket outlives this object by a moment (it goes with the QWebSocket, a
     // child): nothing it writes then may reach the session, which is being deleted.
-    if (m_tcp)
+    if (m_tcp) {
         m_tcp->onWritten = nullptr;
+        m_tcp->onMessage = nullptr;
+    }
 }
 
 bool WebSocketTransport::isWritable() const
@@ -111,6 +117,12 @@ void WebSocketTransport::write(const char *data, qsizetype size)
     // with the control frames QWebSocket writes itself.
     if (m_tcp)
         m_tcp->write(data, size);
+}
+
+void WebSocketTransport::writeFrame(const char *header, qsizetype headerSize, const QByteArray &payload)
+{
+    if (m_tcp)
+        m_tcp->writeFrame(header, headerSize, payload);
 }
 
 qint64 WebSocketTransport::unsentBytes() const

@@ -16,7 +16,8 @@ class ConnectionSocket;
 class SessionEvents
 {
 public:
-    virtual void textReceived(Session *session, const QString &text) = 0;
+    //! A text message as the client sent it: UTF-8, checked.
+    virtual void textReceived(Session *session, const QByteArray &utf8) = 0;
     virtual void binaryReceived(Session *session, const QByteArray &data) = 0;
     virtual void pongReceived(Session *session, qint64 roundTripMs) = 0;
     //! Something was written (by the host or by Qt itself: pongs, close frames).
@@ -53,6 +54,7 @@ public:
     bool isWritable() const override;
     int directWriteFd() const override;
     void write(const char *data, qsizetype size) override;
+    void writeFrame(const char *header, qsizetype headerSize, const QByteArray &payload) override;
     qint64 unsentBytes() const override;
     qint64 maxFramePayload() const override;
     void ping(const QByteArray &payload) override;

@@ -134,6 +134,20 @@ void BroadcastPlugin::sessionOpened(const SessionInfo &session)
 
 void BroadcastPlugin::messageReceived(SessionId session, const Message &message)
 {
+    // Text comes to utf8TextReceived() (a host before SDK 2.2 would not load this plugin).
+    if (message.isText())
+        received(session, false, message.text.toUtf8());
+    else
+        received(session, true, message.data);
+}
+
+void BroadcastPlugin::utf8TextReceived(SessionId session, const QByteArray &utf8)
+{
+    received(session, false, utf8);
+}
+
+void BroadcastPlugin::received(SessionId session, bool binary, const QByteArray &payload)
+{
     const std::optional<Subscription> subscription = m_topics.find(session);
     if (!subscription)
         return;   // refused in sessionOpened() and closing
@@ -145,10 +159,7 @@ void BroadcastPlugin::messageReceived(SessionId session, const Message &message)
         return;
     }
 
-    if (message.isText())
-        publish(subscription->topic, session, false, message.text.toUtf8());
-    else
-        publish(subscription->topic, session, true, message.data);
+    publish(subscription->topic, session, binary, payload);
 }
 
 void BroadcastPlugin::publish(const QString &topic, SessionId from, bool binary, const QByteArray &payload)
@@ -190,7 +201,7 @@ void BroadcastPlugin::onBusMessage(const QString &topic, const BusMessage &m, bo
     if (d.binary)
         m_context->broadcastBinary(d.payload, recipients);
     else
-        m_context->broadcastText(QString::fromUtf8(d.payload), recipients);
+        m_utf8->broadcastTextUtf8(d.payload, recipients);   // checked by the publisher's host
 }
 
 void BroadcastPlugin::leave(SessionId session)

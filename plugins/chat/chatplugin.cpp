@@ -64,6 +64,11 @@ void ChatPlugin::messageReceived(SessionId session, const Message &message)
     apply(session, result);
 }
 
+void ChatPlugin::utf8TextReceived(SessionId session, const QByteArray &utf8)
+{
+    apply(session, m_protocol->textReceived(session, utf8, nowMs()));
+}
+
 void ChatPlugin::sessionClosed(SessionId session, quint16 closeCode, const QString &reason)
 {
     Q_UNUSED(closeCode);

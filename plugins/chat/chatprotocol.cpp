@@ -41,6 +41,26 @@ void ChatProtocol::sessionOpened(SessionId session, qint64 nowMs)
 */
 ChatResult ChatProtocol::textReceived(SessionId session, const QString &text, qint64 nowMs)
 {
+    return textReceived(session, text.toUtf8(), nowMs);
+}
+
+namespace {
+//! How long \a utf8 (valid UTF-8) is as QString, without converting it: the message
+//! limit counts QString's characters (UTF-16 code units), as it always has.
+qsizetype utf16Length(const QByteArray &utf8)
+{
+    qsizetype units = 0;
+    for (const char c : utf8) {
+        const auto b = static_cast<unsigned char>(c);
+        units += (b & 0xC0) != 0x80;   // every character starts with a non-continuation byte
+        units += b >= 0xF0;            // and one of four bytes takes a surrogate pair
+    }
+    return units;
+}
+} // namespace
+
+ChatResult ChatProtocol::textReceived(SessionId session, const QByteArray &utf8, qint64 nowMs)
+{
     if (!m_sessions.contains(session))
         sessionOpened(session, nowMs);
     SessionState &state = m_sessions[session];
@@ -53,13 +73,15 @@ ChatResult ChatProtocol::textReceived(SessionId session, const QString &text, qi
 
     Request request;
     std::optional<Problem> problem;
-    if (text.size() > m_settings.maxMessageLength) {
+    // Bytes are at least as many as characters: only a long message is counted.
+    const qsizetype length = utf8.size() > m_settings.maxMessageLength ? utf16Length(utf8) : utf8.size();
+    if (length > m_settings.maxMessageLength) {
         problem = Problem{QStringLiteral("message_too_long"),
                           QStringLiteral("message is %1 characters long; the limit is %2")
-                              .arg(text.size()).arg(m_settings.maxMessageLength),
+                              .arg(length).arg(m_settings.maxMessageLength),
                           {}, true};
     } else {
-        problem = parse(text, &request);
+        problem = parse(utf8, &request);
     }
     if (!problem)
         problem = dispatch(session, state, request, &result, nowMs);
@@ -246,14 +268,14 @@ bool ChatProtocol::admit(SessionId session, SessionState &state, ChatResult *res
 }
 
 
-ChatProtocol::Outcome ChatProtocol::parse(const QString &text, Request *request)
+ChatProtocol::Outcome ChatProtocol::parse(const QByteArray &utf8, Request *request)
 {
     QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(text.toUtf8(), &parseError);
+    const QJsonDocument document = QJsonDocument::fromJson(utf8, &parseError);
     if (parseError.error != QJsonParseError::NoError) {
         // QJsonDocument takes only an object or an array: a lone value (null, 42, "x")
         // is valid JSON all the same, and is told apart here.
-        const QJsonDocument wrapped = QJsonDocument::fromJson('[' + text.toUtf8() + ']');
+        const QJsonDocument wrapped = QJsonDocument::fromJson('[' + utf8 + ']');
         if (wrapped.isArray() && wrapped.array().size() == 1) {
             return Problem{QStringLiteral("bad_json"),
                            QStringLiteral("expected a JSON object, got %1").arg(jsonTypeName(wrapped.array().first())),

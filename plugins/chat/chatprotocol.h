@@ -168,6 +168,8 @@ public:
     //! The close code a kicked member gets (PROTOCOL.md).
     static constexpr quint16 KickedCloseCode = 4003;
     ChatResult textReceived(SessionId session, const QString &text, qint64 nowMs);
+    //! The same for text as the client's UTF-8 (checked by the host), parsed as it is.
+    ChatResult textReceived(SessionId session, const QByteArray &utf8, qint64 nowMs);
     ChatResult binaryReceived(SessionId session, qint64 nowMs);
     //! Leaves every room the session was in; the result carries the "left" events.
     ChatResult sessionClosed(SessionId session, qint64 nowMs);
@@ -221,7 +223,7 @@ private:
     using Outcome = std::optional<Problem>;
 
     bool admit(SessionId session, SessionState &state, ChatResult *result, qint64 nowMs);
-    static Outcome parse(const QString &text, Request *request);
+    static Outcome parse(const QByteArray &utf8, Request *request);
     Outcome dispatch(SessionId session, SessionState &state, const Request &request,
                      ChatResult *result, qint64 nowMs);
     void reject(SessionId session, SessionState &state, const Request &request,

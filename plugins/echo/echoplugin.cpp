@@ -19,10 +19,17 @@ void EchoPlugin::sessionOpened(const SessionInfo &session)
 void EchoPlugin::messageReceived(SessionId session, const Message &message)
 {
     // Fragments were joined by the host, so a fragmented message comes back whole.
+    // Text comes to utf8TextReceived() (a host before SDK 2.2 would not load this plugin).
     if (message.isText())
         m_context->sendText(session, message.text);
     else
         m_context->sendBinary(session, message.data);
+}
+
+void EchoPlugin::utf8TextReceived(SessionId session, const QByteArray &utf8)
+{
+    // Checked by the host, so it goes back as it came: no conversion either way.
+    m_utf8->sendTextUtf8(session, utf8);
 }
 
 void EchoPlugin::sessionClosed(SessionId session, quint16 closeCode, const QString &reason)
@@ -33,6 +40,7 @@ void EchoPlugin::sessionClosed(SessionId session, quint16 closeCode, const QStri
 void EchoPlugin::aboutToShutdown()
 {
     m_context = nullptr;
+    m_utf8 = nullptr;
 }
 
 } // namespace WsPlug

@@ -3,17 +3,20 @@
 #pragma once
 
 #include <wsplug/sdk/messagehandlerinterface.h>
+#include <wsplug/sdk/utf8text.h>
 
 #include <QObject>
 
 namespace WsPlug {
 
-//! The reference plugin: read this one first when writing your own.
-class EchoPlugin final : public QObject, public MessageHandlerInterface
+//! The reference plugin: read this one first when writing your own. It takes text as
+//! UTF-8 (Utf8TextInterface, SDK 2.2), so that an echo sends back the bytes it got
+//! without converting them to QString and back.
+class EchoPlugin final : public QObject, public MessageHandlerInterface, public Utf8TextInterface
 {
     Q_OBJECT
     Q_PLUGIN_METADATA(IID WsPlugMessageHandlerInterface_iid FILE "echo.json")
-    Q_INTERFACES(WsPlug::MessageHandlerInterface)
+    Q_INTERFACES(WsPlug::MessageHandlerInterface WsPlug::Utf8TextInterface)
 
 public:
     // Each host makes its own instance through this constructor (see the SDK header).
@@ -25,8 +28,12 @@ public:
     void sessionClosed(SessionId session, quint16 closeCode, const QString &reason) override;
     void aboutToShutdown() override;
 
+    void setUtf8TextSender(Utf8TextSender *sender) override { m_utf8 = sender; }
+    void utf8TextReceived(SessionId session, const QByteArray &utf8) override;
+
 private:
     HostContext *m_context = nullptr;
+    Utf8TextSender *m_utf8 = nullptr;
 };
 
 } // namespace WsPlug

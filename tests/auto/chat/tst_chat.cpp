@@ -115,6 +115,8 @@ private Q_SLOTS:
     void rateLimitAnswersWithErrors();
     void floodingCloses1008();
     void badSettingsRefuseThePlugin();
+    void messageLimitCountsCharactersNotBytes_data();
+    void messageLimitCountsCharactersNotBytes();
 
 private:
     bool startHost(const QVariantMap &chatSettings = {});
@@ -471,6 +473,36 @@ void tst_Chat::badSettingsRefuseThePlugin()
     }
     QVERIFY(found);
     QVERIFY(!m_host->plugins().handler(QStringLiteral("chat")));
+}
+
+void tst_Chat::messageLimitCountsCharactersNotBytes_data()
+{
+    QTest::addColumn<QString>("character");
+    QTest::addRow("ASCII") << QStringLiteral("a");
+    QTest::addRow("two bytes") << QStringLiteral("\u00e9");
+    QTest::addRow("three bytes") << QStringLiteral("\u20ac");
+    QTest::addRow("four bytes, a surrogate pair") << QString::fromUtf8("\xf0\x9d\x84\x9e");
+}
+
+// Chat parses the client's UTF-8 as it came (SDK 2.2); its message limit still counts
+// characters as QString has them (UTF-16 code units), not bytes.
+void tst_Chat::messageLimitCountsCharactersNotBytes()
+{
+    QFETCH(QString, character);
+    const int limit = 200;
+    QVERIFY(startHost({{QStringLiteral("maxMessageLength"), limit}, {QStringLiteral("maxTextLength"), limit}}));
+    ChatClient *alice = connectClient();
+    QVERIFY(alice);
+    alice->send(joinRequest(lobby, QStringLiteral("alice")));
+    QTRY_COMPARE(alice->count(QStringLiteral("joined")), 1);
+    const int overhead = int(json(sayRequest(lobby, QString())).size());
+    const QString atLimit = character.repeated((limit - overhead) / int(character.size()));
+    QVERIFY(json(sayRequest(lobby, atLimit)).size() <= limit);
+    alice->send(sayRequest(lobby, atLimit));
+    QTRY_COMPARE(alice->count(QStringLiteral("message")), 1);
+    QCOMPARE(alice->ofType(QStringLiteral("message")).first().value(QStringLiteral("text")).toString(), atLimit);
+    alice->send(sayRequest(lobby, atLimit + character + character));
+    QTRY_COMPARE(alice->errorCodes(), QStringList{QStringLiteral("message_too_long")});
 }
 
 QTEST_GUILESS_MAIN(tst_Chat)

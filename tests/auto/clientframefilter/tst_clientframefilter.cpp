@@ -1,8 +1,9 @@
 // SPDX-FileCopyrightText: 2026 The wsplug authors
 // SPDX-License-Identifier: LGPL-3.0-or-later
-// The stream filter that takes the mask off client frames before QWebSocket reads them.
-// End to end (a real host, real and raw clients) it is covered by conformance and
-// hostile; here, every way a stream can be cut into pieces.
+// The host's reader of the client's frames: data messages out as bytes, control frames
+// (unmasked) for QWebSocket. End to end (a real host, real and raw clients) it is
+// covered by conformance, hostile and utf8text; here, every way a stream can be cut
+// into pieces, and every way a frame can fail the connection.
 
 #include "clientframefilter_p.h"
 
@@ -38,6 +39,46 @@ QByteArray textOf(int length, int seed)
     return p;
 }
 
+//! What came out of a filter.
+struct Read
+{
+    QByteArray control;
+    QList<ClientFrameFilter::DataMessage> messages;
+    bool ok = true;
+};
+
+//! Feeds \a stream in pieces of \a piece bytes, until the filter fails.
+Read feedInPieces(ClientFrameFilter &filter, const QByteArray &stream, qsizetype piece, Read r = {})
+{
+    for (qsizetype at = 0; r.ok && at < stream.size(); at += piece)
+        r.ok = filter.feed(stream.constData() + at, qMin<qsizetype>(piece, stream.size() - at), &r.control, &r.messages);
+    return r;
+}
+
+QByteArray text(const QByteArray &payload)
+{
+    return "[T:" + payload + "]";
+}
+
+QByteArray binary(const QByteArray &payload)
+{
+    return "[B:" + payload + "]";
+}
+
+//! The control frames and the messages in the order of the stream, messages as
+//! text() and binary() write them.
+QByteArray inOrder(const Read &r)
+{
+    QByteArray out;
+    qsizetype at = 0;
+    for (const ClientFrameFilter::DataMessage &m : r.messages) {
+        out += r.control.mid(at, m.controlEnd - at);
+        at = m.controlEnd;
+        out += m.text ? text(m.payload) : binary(m.payload);
+    }
+    return out + r.control.mid(at);
+}
+
 } // namespace
 
 class tst_ClientFrameFilter : public QObject
@@ -47,19 +88,17 @@ class tst_ClientFrameFilter : public QObject
 private Q_SLOTS:
     void unmasksEveryLengthEncoding_data();
     void unmasksEveryLengthEncoding();
-    void anySplitOfTheStreamGivesTheSameFrames();
-    void refusesAnUnmaskedFrameAndKeepsTheOnesBefore();
+    void anySplitOfTheStreamGivesTheSameResult();
+    void refusesAnUnmaskedFrameAndKeepsWhatCameBefore();
     void refusesAnUnmaskedFrameAfterPartOfAStream();
     void notesTheCodeOfTheFirstCloseFrame_data();
     void notesTheCodeOfTheFirstCloseFrame();
-    void joinsTheFragmentsOfATextMessage_data();
-    void joinsTheFragmentsOfATextMessage();
-    void joinedStreamsDoNotDependOnHowTheyAreCut();
+    void joinsTheFragmentsOfAMessage_data();
+    void joinsTheFragmentsOfAMessage();
+    void failsProtocolErrors_data();
+    void failsProtocolErrors();
     void failsInvalidUtf8AsSoonAsItArrives_data();
     void failsInvalidUtf8AsSoonAsItArrives();
-    void leavesToQtTheTextOfFramesItRefuses_data();
-    void leavesToQtTheTextOfFramesItRefuses();
-    void keepsALeadingByteOrderMark_data();
     void keepsALeadingByteOrderMark();
 };
 
@@ -75,57 +114,60 @@ void tst_ClientFrameFilter::unmasksEveryLengthEncoding()
     QFETCH(int, length);
     const QByteArray payload = payloadOf(length, length);
     ClientFrameFilter fresh;
-    QByteArray plain;
-    const QByteArray frame = clientFrame(0x2, payload);
-    QVERIFY(fresh.feed(frame.constData(), frame.size(), &plain));
-    QCOMPARE(plain.size(), frame.size() - 4);
-    QVERIFY(plain == plainFrame(0x2, payload));
+    const Read r = feedInPieces(fresh, clientFrame(0x2, payload) + clientFrame(0x9, payload.left(125)), 1 << 20);
+    QVERIFY(r.ok);
+    QCOMPARE(r.messages.size(), 1);
+    QVERIFY(!r.messages.first().text);
+    QVERIFY(r.messages.first().payload == payload);
+    QCOMPARE(r.messages.first().controlEnd, 0);
+    QVERIFY(r.control == plainFrame(0x9, payload.left(125)));
     QVERIFY(!fresh.failed());
 }
 
-void tst_ClientFrameFilter::anySplitOfTheStreamGivesTheSameFrames()
+void tst_ClientFrameFilter::anySplitOfTheStreamGivesTheSameResult()
 {
     // Headers, keys and payloads cut at every point, in pieces of 1..17 bytes and at
-    // every single offset: the key's phase must carry over from piece to piece.
+    // every single offset: the key's phase must carry over from piece to piece, and
+    // each message keep its place among the control frames.
     QByteArray stream;
-    QByteArray expected;
-    const QList<std::pair<int, QByteArray>> frames = {
-        {0x1, "Hel"}, {0x9, "ping"}, {0x0, "lo"}, {0x2, payloadOf(300, 1)}, {0x2, {}},
-        {0x1, textOf(70000, 2)}, {0x8, QByteArray("\x03\xe8", 2)},
-    };
-    for (const auto &f : frames) {
-        stream += clientFrame(f.first, f.second);
-        expected += plainFrame(f.first, f.second);
-    }
+    const QByteArray kappa = QString::fromUtf8("κό € 𝄞 ok").toUtf8();
+    stream += clientFrame(0x1, "Hel", false) + clientFrame(0x9, "ping") + clientFrame(0x0, "lo")
+            + clientFrame(0x2, payloadOf(300, 1)) + clientFrame(0x2, {}) + clientFrame(0x1, textOf(70000, 2))
+            + clientFrame(0x1, kappa.left(5), false) + clientFrame(0x0, kappa.mid(5))
+            + clientFrame(0x8, QByteArray("\x03\xe8", 2));
+    const QByteArray expected = plainFrame(0x9, "ping") + text("Hello") + binary(payloadOf(300, 1)) + binary({})
+            + text(textOf(70000, 2)) + text(kappa) + plainFrame(0x8, QByteArray("\x03\xe8", 2));
     for (int piece = 1; piece <= 17; ++piece) {
         ClientFrameFilter filter;
-        QByteArray out;
-        for (qsizetype at = 0; at < stream.size(); at += piece)
-            QVERIFY(filter.feed(stream.constData() + at, qMin<qsizetype>(piece, stream.size() - at), &out));
-        QVERIFY2(out == expected, qPrintable(QStringLiteral("pieces of %1").arg(piece)));
+        const Read r = feedInPieces(filter, stream, piece);
+        QVERIFY(r.ok);
+        QVERIFY2(inOrder(r) == expected, qPrintable(QStringLiteral("pieces of %1").arg(piece)));
     }
     for (qsizetype cut = 0; cut <= stream.size(); cut += (cut < 400 ? 1 : 997)) {
         ClientFrameFilter filter;
-        QByteArray out;
-        QVERIFY(filter.feed(stream.constData(), cut, &out));
-        QVERIFY(filter.feed(stream.constData() + cut, stream.size() - cut, &out));
-        QVERIFY2(out == expected, qPrintable(QStringLiteral("cut at %1").arg(cut)));
+        Read r = feedInPieces(filter, stream.left(cut), 1 << 20);
+        r = feedInPieces(filter, stream.mid(cut), 1 << 20, r);
+        QVERIFY(r.ok);
+        QVERIFY2(inOrder(r) == expected, qPrintable(QStringLiteral("cut at %1").arg(cut)));
     }
 }
 
-void tst_ClientFrameFilter::refusesAnUnmaskedFrameAndKeepsTheOnesBefore()
+void tst_ClientFrameFilter::refusesAnUnmaskedFrameAndKeepsWhatCameBefore()
 {
-    const QByteArray stream = clientFrame(0x1, "first") + plainFrame(0x1, "not masked") + clientFrame(0x1, "after");
+    const QByteArray stream = clientFrame(0x1, "first") + clientFrame(0x9, "p") + plainFrame(0x1, "not masked")
+            + clientFrame(0x1, "after");
     ClientFrameFilter filter;
-    QByteArray out;
-    QVERIFY(!filter.feed(stream.constData(), stream.size(), &out));
+    Read r = feedInPieces(filter, stream, 1 << 20);
+    QVERIFY(!r.ok);
     QVERIFY(filter.failed());
+    QCOMPARE(filter.errorCode(), 1002);
     QVERIFY(filter.error().contains(QLatin1String("masked")));
-    QVERIFY(out == plainFrame(0x1, "first"));
+    QVERIFY(inOrder(r) == text("first") + plainFrame(0x9, "p"));
     // Nothing more is taken.
-    const QByteArray more = clientFrame(0x1, "more");
-    QVERIFY(!filter.feed(more.constData(), more.size(), &out));
-    QVERIFY(out == plainFrame(0x1, "first"));
+    r.ok = true;
+    r = feedInPieces(filter, clientFrame(0x1, "more"), 1 << 20, r);
+    QVERIFY(!r.ok);
+    QVERIFY(inOrder(r) == text("first") + plainFrame(0x9, "p"));
 }
 
 void tst_ClientFrameFilter::refusesAnUnmaskedFrameAfterPartOfAStream()
@@ -133,11 +175,12 @@ void tst_ClientFrameFilter::refusesAnUnmaskedFrameAfterPartOfAStream()
     // The second header byte (the one with the mask bit) in a piece of its own.
     const QByteArray stream = clientFrame(0x2, payloadOf(10, 3)) + plainFrame(0x9, "p");
     ClientFrameFilter filter;
-    QByteArray out;
     const qsizetype second = stream.size() - 3 + 1;
-    QVERIFY(filter.feed(stream.constData(), second, &out));
-    QVERIFY(!filter.feed(stream.constData() + second, 1, &out));
-    QVERIFY(out == plainFrame(0x2, payloadOf(10, 3)));
+    Read r = feedInPieces(filter, stream.left(second), 1 << 20);
+    QVERIFY(r.ok);
+    r = feedInPieces(filter, stream.mid(second, 1), 1, r);
+    QVERIFY(!r.ok);
+    QVERIFY(inOrder(r) == binary(payloadOf(10, 3)));
 }
 
 void tst_ClientFrameFilter::notesTheCodeOfTheFirstCloseFrame_data()
@@ -153,7 +196,8 @@ void tst_ClientFrameFilter::notesTheCodeOfTheFirstCloseFrame_data()
     QTest::addRow("one byte") << clientFrame(0x8, QByteArray(1, '\x03')) << 0;
     QTest::addRow("the first of two") << clientFrame(0x8, {}) + clientFrame(0x8, closePayload(1001)) << 1005;
     QTest::addRow("a close code in a text frame") << clientFrame(0x1, QByteArray(" A")) << ClientFrameFilter::NoClose;
-    // Close frames Qt refuses (1002) are not the peer's close: Qt's code stands.
+    // Close frames Qt refuses (1002; control frames are Qt's to check) are not the
+    // peer's close: Qt's code stands.
     QTest::addRow("a fragmented close") << clientFrame(0x8, closePayload(1002), false) << ClientFrameFilter::NoClose;
     QTest::addRow("a close with an RSV bit") << clientFrame(0x8, closePayload(1002), true, true, 2) << ClientFrameFilter::NoClose;
     QTest::addRow("a close of 126 bytes") << clientFrame(0x8, closePayload(1002, QByteArray(124, 'r'))) << ClientFrameFilter::NoClose;
@@ -165,118 +209,110 @@ void tst_ClientFrameFilter::notesTheCodeOfTheFirstCloseFrame()
     QFETCH(int, code);
     // Byte by byte, so that the code's two bytes come in separate pieces.
     ClientFrameFilter filter;
-    QByteArray out;
-    for (char c : stream)
-        QVERIFY(filter.feed(&c, 1, &out));
+    QVERIFY(feedInPieces(filter, stream, 1).ok);
     QCOMPARE(filter.peerCloseCode(), code);
     ClientFrameFilter whole;
-    QVERIFY(whole.feed(stream.constData(), stream.size(), &out));
+    QVERIFY(feedInPieces(whole, stream, 1 << 20).ok);
     QCOMPARE(whole.peerCloseCode(), code);
 }
 
-void tst_ClientFrameFilter::joinsTheFragmentsOfATextMessage_data()
+void tst_ClientFrameFilter::joinsTheFragmentsOfAMessage_data()
 {
     QTest::addColumn<QByteArray>("stream");
-    QTest::addColumn<qint64>("maxJoined");
-    QTest::addColumn<QByteArray>("expected");   // what QWebSocket must read
+    QTest::addColumn<QByteArray>("expected");   // inOrder()
     QTest::addColumn<int>("dataFrames");
 
-    const qint64 big = 1 << 20;
     QTest::addRow("three fragments, pings between")
         << clientFrame(0x1, "Hel", false) + clientFrame(0x9, "p1") + clientFrame(0x0, "lo, ", false)
                + clientFrame(0xA, "p2") + clientFrame(0x0, "world")
-        << big << plainFrame(0x9, "p1") + plainFrame(0xA, "p2") + plainFrame(0x1, "Hello, world") << 3;
-    // Qt checks UTF-8 per fragment: a character split between fragments must reach it whole.
-    const QByteArray kappa = QString::fromUtf8("κό € 𝄞 ok").toUtf8();
-    QTest::addRow("a character split between fragments")
-        << clientFrame(0x1, kappa.left(1), false) + clientFrame(0x0, kappa.mid(1, 10), false) + clientFrame(0x0, kappa.mid(11))
-        << big << plainFrame(0x1, kappa) << 3;
+        << plainFrame(0x9, "p1") + plainFrame(0xA, "p2") + text("Hello, world") << 3;
+    const QByteArray clef = QString::fromUtf8("a𝄞b").toUtf8();   // a 4-byte character
+    QTest::addRow("a 4-byte character split over three fragments")
+        << clientFrame(0x1, clef.left(2), false) + clientFrame(0x0, clef.mid(2, 2), false) + clientFrame(0x0, clef.mid(4))
+        << text(clef) << 3;
     QTest::addRow("empty fragments")
-        << clientFrame(0x1, {}, false) + clientFrame(0x0, "x", false) + clientFrame(0x0, {})
-        << big << plainFrame(0x1, "x") << 3;
+        << clientFrame(0x1, {}, false) + clientFrame(0x0, "x", false) + clientFrame(0x0, {}) << text("x") << 3;
     QTest::addRow("joined beyond 125 and 65535 bytes")
         << clientFrame(0x1, QByteArray(100, 'a'), false) + clientFrame(0x0, QByteArray(70000, 'b'))
-        << big << plainFrame(0x1, QByteArray(100, 'a') + QByteArray(70000, 'b')) << 2;
-    QTest::addRow("binary fragments go through as they came")
-        << clientFrame(0x2, "ab", false) + clientFrame(0x0, "cd")
-        << big << plainFrame(0x2, "ab", false) + plainFrame(0x0, "cd") << 2;
-    QTest::addRow("an unfragmented text frame goes through")
-        << clientFrame(0x1, "whole") << big << plainFrame(0x1, "whole") << 1;
-    // Past the limit, what was joined goes out as the first fragment, the rest as it came.
-    QTest::addRow("the limit reached")
-        << clientFrame(0x1, "abcd", false) + clientFrame(0x0, "efgh", false) + clientFrame(0x0, "ij", false)
-               + clientFrame(0x0, "kl")
-        << qint64(8) << plainFrame(0x1, "abcdefgh", false) + plainFrame(0x0, "ij", false) + plainFrame(0x0, "kl") << 4;
-    QTest::addRow("a first fragment over the limit")
-        << clientFrame(0x1, "abcdefghij", false) + clientFrame(0x0, "k")
-        << qint64(8) << plainFrame(0x1, "abcdefghij", false) + plainFrame(0x0, "k") << 2;
-    // Out of order: Qt must see the same sequence, and fail it (1002) as it would have.
-    QTest::addRow("a new text frame before the last fragment")
-        << clientFrame(0x1, "ab", false) + clientFrame(0x1, "cd")
-        << big << plainFrame(0x1, "ab", false) + plainFrame(0x1, "cd") << 2;
-    QTest::addRow("a fragment with an RSV bit")
-        << clientFrame(0x1, "ab", false) + clientFrame(0x0, "cd", true, true, 4)
-        << big << plainFrame(0x1, "ab", false) + clientFrame(0x0, "cd", true, false, 4) << 2;
-    // A text frame inside a fragmented binary message is Qt's to fail: not joined.
-    QTest::addRow("a text frame inside a binary message")
-        << clientFrame(0x2, "ab", false) + clientFrame(0x1, "cd", false) + clientFrame(0x0, "ef")
-        << big << plainFrame(0x2, "ab", false) + plainFrame(0x1, "cd", false) + plainFrame(0x0, "ef") << 3;
-    QTest::addRow("a text message after a binary one is joined")
+        << text(QByteArray(100, 'a') + QByteArray(70000, 'b')) << 2;
+    QTest::addRow("binary fragments")
+        << clientFrame(0x2, "ab", false) + clientFrame(0x9, {}) + clientFrame(0x0, "\xff\xfe")
+        << plainFrame(0x9, {}) + binary("ab\xff\xfe") << 2;
+    QTest::addRow("a text message after a binary one")
         << clientFrame(0x2, "ab", false) + clientFrame(0x0, "cd") + clientFrame(0x1, "ef", false) + clientFrame(0x0, "gh")
-        << big << plainFrame(0x2, "ab", false) + plainFrame(0x0, "cd") + plainFrame(0x1, "efgh") << 4;
-    QTest::addRow("a text frame inside an unjoined text message")
-        << clientFrame(0x1, "abcdefghij", false) + clientFrame(0x1, "x", false) + clientFrame(0x0, "k")
-        << qint64(8) << plainFrame(0x1, "abcdefghij", false) + plainFrame(0x1, "x", false) + plainFrame(0x0, "k") << 3;
-    // Qt refuses a length not in its shortest form: such a fragment is not re-encoded.
-    QTest::addRow("a fragment with a needlessly long length")
-        << clientFrame(0x1, "ab", false) + clientFrameWithLongLength(0x0, "cd")
-        << big << plainFrame(0x1, "ab", false) + clientFrameWithLongLength(0x0, "cd", true, false) << 2;
-    QTest::addRow("a reserved opcode before the last fragment")
-        << clientFrame(0x1, "ab", false) + clientFrame(0x3, "cd")
-        << big << plainFrame(0x1, "ab", false) + plainFrame(0x3, "cd") << 1;
+        << binary("abcd") + text("efgh") << 4;
+    // Control frames are Qt's to check: they go to it as they came, but for the mask.
+    QTest::addRow("a control frame Qt refuses")
+        << clientFrame(0x1, "ab") + clientFrame(0x9, "p", false) + clientFrame(0xB, "x")
+        << text("ab") + plainFrame(0x9, "p", false) + plainFrame(0xB, "x") << 1;
 }
 
-void tst_ClientFrameFilter::joinsTheFragmentsOfATextMessage()
+void tst_ClientFrameFilter::joinsTheFragmentsOfAMessage()
 {
     QFETCH(QByteArray, stream);
-    QFETCH(qint64, maxJoined);
     QFETCH(QByteArray, expected);
     QFETCH(int, dataFrames);
-    ClientFrameFilter filter(maxJoined);
-    QByteArray out;
-    QVERIFY(filter.feed(stream.constData(), stream.size(), &out));
-    QCOMPARE(out.size(), expected.size());
-    QVERIFY(out == expected);
-    const auto received = filter.takeDataReceived();
-    QCOMPARE(received.frames, quint64(dataFrames));
-    QCOMPARE(filter.takeDataReceived().frames, 0u);
-    // Payload bytes of the data frames as they came, control frames' not included.
-    quint64 dataBytes = 0;
-    for (QByteArray rest = stream; !rest.isEmpty();) {
-        const auto frame = takeFrame(rest);
-        QVERIFY(frame);
-        if (frame->opcode <= 0x2)
-            dataBytes += quint64(frame->payload.size());
+    for (int piece : {1, 3, 1 << 20}) {
+        ClientFrameFilter filter;
+        const Read r = feedInPieces(filter, stream, piece);
+        QVERIFY(r.ok);
+        QVERIFY2(inOrder(r) == expected, qPrintable(QStringLiteral("pieces of %1").arg(piece)));
+        const auto received = filter.takeDataReceived();
+        QCOMPARE(received.frames, quint64(dataFrames));
+        QCOMPARE(filter.takeDataReceived().frames, 0u);
+        // Payload bytes of the data frames as they came, control frames' not included.
+        quint64 dataBytes = 0;
+        for (QByteArray rest = stream; !rest.isEmpty();) {
+            const auto frame = takeFrame(rest);
+            QVERIFY(frame);
+            if (frame->opcode <= 0x2)
+                dataBytes += quint64(frame->payload.size());
+        }
+        QCOMPARE(received.bytes, dataBytes);
     }
-    QCOMPARE(received.bytes, dataBytes);
 }
 
-void tst_ClientFrameFilter::joinedStreamsDoNotDependOnHowTheyAreCut()
+void tst_ClientFrameFilter::failsProtocolErrors_data()
 {
-    const QByteArray stream = clientFrame(0x1, "Hel", false) + clientFrame(0x9, "p") + clientFrame(0x0, textOf(300, 4), false)
-            + clientFrame(0x0, "end") + clientFrame(0x2, "b", false) + clientFrame(0x0, "in")
-            + clientFrame(0x1, textOf(40, 5), false) + clientFrame(0x0, textOf(40, 6), false) + clientFrame(0x0, "x");
-    for (const qint64 maxJoined : {qint64(1) << 20, qint64(64)}) {
-        ClientFrameFilter whole(maxJoined);
-        QByteArray expected;
-        QVERIFY(whole.feed(stream.constData(), stream.size(), &expected));
-        for (int piece = 1; piece <= 13; ++piece) {
-            ClientFrameFilter filter(maxJoined);
-            QByteArray out;
-            for (qsizetype at = 0; at < stream.size(); at += piece)
-                QVERIFY(filter.feed(stream.constData() + at, qMin<qsizetype>(piece, stream.size() - at), &out));
-            QVERIFY2(out == expected, qPrintable(QStringLiteral("pieces of %1, limit %2").arg(piece).arg(maxJoined)));
-        }
+    QTest::addColumn<QByteArray>("good");   // what goes through first
+    QTest::addColumn<QByteArray>("bad");    // the frame that fails
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QString>("why");       // in error()
+
+    const QByteArray ok = clientFrame(0x1, "fine") + clientFrame(0x9, "p");
+    QTest::addRow("an RSV bit") << ok << clientFrame(0x1, "x", true, true, 4) << 1002 << "RSV";
+    QTest::addRow("an RSV bit on a fragment") << ok + clientFrame(0x2, "a", false)
+                                              << clientFrame(0x0, "x", true, true, 2) << 1002 << "RSV";
+    QTest::addRow("a reserved opcode") << ok << clientFrame(0x3, "x") << 1002 << "reserved opcode";
+    QTest::addRow("a continuation with no message open") << ok << clientFrame(0x0, "x") << 1002 << "continuation";
+    QTest::addRow("a text frame inside a binary message") << ok + clientFrame(0x2, "a", false)
+                                                          << clientFrame(0x1, "x") << 1002 << "inside";
+    QTest::addRow("a binary frame inside a text message") << ok + clientFrame(0x1, "a", false)
+                                                          << clientFrame(0x2, "x") << 1002 << "inside";
+    QTest::addRow("a length not in its shortest form") << ok << clientFrameWithLongLength(0x2, "x") << 1002 << "shortest";
+    QTest::addRow("a frame over the frame limit") << ok << clientFrame(0x2, QByteArray(101, 'x')) << 1009 << "frame";
+    QTest::addRow("a message over the message limit") << ok + clientFrame(0x1, QByteArray(80, 'x'), false)
+                                                      << clientFrame(0x0, QByteArray(80, 'x')) << 1009 << "message";
+}
+
+// Each fails the connection at its header, before its payload is stored; what came
+// before it was handed over, nothing of it or after it is.
+void tst_ClientFrameFilter::failsProtocolErrors()
+{
+    QFETCH(QByteArray, good);
+    QFETCH(QByteArray, bad);
+    QFETCH(int, code);
+    QFETCH(QString, why);
+    ClientFrameFilter reference(100, 150);
+    const Read before = feedInPieces(reference, good, 1 << 20);
+    QVERIFY(before.ok);
+    for (int piece : {1, 5, 1 << 20}) {
+        ClientFrameFilter filter(100, 150);
+        const Read r = feedInPieces(filter, good + bad + clientFrame(0x1, "after"), piece);
+        QVERIFY(!r.ok);
+        QCOMPARE(filter.errorCode(), code);
+        QVERIFY2(filter.error().contains(why), qPrintable(filter.error()));
+        QVERIFY(inOrder(r) == inOrder(before));
     }
 }
 
@@ -284,104 +320,51 @@ void tst_ClientFrameFilter::failsInvalidUtf8AsSoonAsItArrives_data()
 {
     QTest::addColumn<QByteArray>("good");      // frames that go through first
     QTest::addColumn<QByteArray>("bad");       // the frame (or its start) that fails
-    QTest::addColumn<int>("maxJoined");
 
     const QByteArray ok = clientFrame(0x1, "fine");
-    QTest::addRow("a whole text frame") << ok << clientFrame(0x1, "bad \xff byte") << (1 << 20);
-    QTest::addRow("the first fragment, before the message ends")
-        << ok << clientFrame(0x1, "bad \xc0\xaf", false) << (1 << 20);
-    QTest::addRow("a middle fragment") << ok + clientFrame(0x1, "ok ", false)
-                                       << clientFrame(0x0, "\xed\xa0\x80", false) << (1 << 20);
+    QTest::addRow("a whole text frame") << ok << clientFrame(0x1, "bad \xff byte");
+    QTest::addRow("the first fragment, before the message ends") << ok << clientFrame(0x1, "bad \xc0\xaf", false);
+    QTest::addRow("a middle fragment") << ok + clientFrame(0x1, "ok ", false) << clientFrame(0x0, "\xed\xa0\x80", false);
     QTest::addRow("the start of a long frame") << ok
-        << clientFrame(0x1, QByteArray("\xf5") + QByteArray(70000, 'a')).left(200) << (1 << 20);
-    QTest::addRow("a frame too big to join") << ok + clientFrame(0x1, "abc", false)
-        << clientFrame(0x0, QByteArray(61, 'x') + "\x80", false) << 64;
-    QTest::addRow("a message that ends inside a character")
-        << ok + clientFrame(0x1, "caf\xc3", false) << clientFrame(0x0, {}) << (1 << 20);
-    QTest::addRow("an unfragmented one ending inside a character") << ok << clientFrame(0x1, "\xe2\x82") << (1 << 20);
+        << clientFrame(0x1, QByteArray("\xf5") + QByteArray(70000, 'a')).left(200);
+    QTest::addRow("a message that ends inside a character") << ok + clientFrame(0x1, "caf\xc3", false) << clientFrame(0x0, {});
+    QTest::addRow("an unfragmented one ending inside a character") << ok << clientFrame(0x1, "\xe2\x82");
 }
 
 // RFC 6455 8.1: invalid UTF-8 fails the connection at once (1007), not once the
-// message ends; the frames before it are delivered, nothing of the bad one is.
+// message ends; the messages before it are handed over, nothing of the bad one is.
 void tst_ClientFrameFilter::failsInvalidUtf8AsSoonAsItArrives()
 {
     QFETCH(QByteArray, good);
     QFETCH(QByteArray, bad);
-    QFETCH(int, maxJoined);
     for (int piece : {1, 7, 4096}) {
-        ClientFrameFilter filter(maxJoined);
-        QByteArray out;
-        QVERIFY(filter.feed(good.constData(), good.size(), &out));
-        const QByteArray before = out;
-        bool ok = true;
-        for (qsizetype at = 0; ok && at < bad.size(); at += piece)
-            ok = filter.feed(bad.constData() + at, qMin<qsizetype>(piece, bad.size() - at), &out);
-        QVERIFY2(!ok, qPrintable(QStringLiteral("pieces of %1").arg(piece)));
+        ClientFrameFilter filter;
+        Read r = feedInPieces(filter, good, 1 << 20);
+        QVERIFY(r.ok);
+        const QByteArray before = inOrder(r);
+        r = feedInPieces(filter, bad, piece, r);
+        QVERIFY2(!r.ok, qPrintable(QStringLiteral("pieces of %1").arg(piece)));
         QVERIFY(filter.failed());
         QCOMPARE(filter.errorCode(), 1007);
         QVERIFY(filter.error().contains(QLatin1String("UTF-8")));
-        // Whatever went out after the good frames is an incomplete frame Qt waits on.
-        QVERIFY(out.startsWith(before));
-        QVERIFY(!out.mid(before.size()).contains(QByteArray("\xff")));
-        const QByteArray more = clientFrame(0x1, "after");
-        QVERIFY(!filter.feed(more.constData(), more.size(), &out));
+        QVERIFY(inOrder(r) == before);
+        r.ok = true;
+        QVERIFY(!feedInPieces(filter, clientFrame(0x1, "after"), 1 << 20, r).ok);
     }
 }
 
-void tst_ClientFrameFilter::leavesToQtTheTextOfFramesItRefuses_data()
-{
-    QTest::addColumn<QByteArray>("stream");
-    QTest::addRow("an RSV bit") << clientFrame(0x1, "\xff", true, true, 4);
-    QTest::addRow("a binary frame") << clientFrame(0x2, "\xff\xfe");
-    QTest::addRow("a continuation with no message open") << clientFrame(0x0, "\xff");
-    QTest::addRow("a text frame inside a binary message") << clientFrame(0x2, "a", false) + clientFrame(0x1, "\xff");
-    QTest::addRow("a length not in its shortest form") << clientFrameWithLongLength(0x1, "\xff");
-    QTest::addRow("a frame over the frame limit") << clientFrame(0x1, QByteArray(200, '\xff'));
-}
-
-// Frames Qt refuses for another reason (or that are not text) are not checked here,
-// so that Qt fails them with its own code.
-void tst_ClientFrameFilter::leavesToQtTheTextOfFramesItRefuses()
-{
-    QFETCH(QByteArray, stream);
-    ClientFrameFilter filter(100);
-    QByteArray out;
-    QVERIFY(filter.feed(stream.constData(), stream.size(), &out));
-    QVERIFY(!filter.failed());
-}
-
-void tst_ClientFrameFilter::keepsALeadingByteOrderMark_data()
-{
-    QTest::addColumn<QByteArray>("stream");
-    QTest::addColumn<QByteArray>("expected");
-    const QByteArray bom("\xef\xbb\xbf");
-    QTest::addRow("a text frame") << clientFrame(0x1, bom + "hi") << plainFrame(0x1, bom + bom + "hi");
-    QTest::addRow("only a BOM") << clientFrame(0x1, bom) << plainFrame(0x1, bom + bom);
-    QTest::addRow("two BOMs") << clientFrame(0x1, bom + bom) << plainFrame(0x1, bom + bom + bom);
-    QTest::addRow("a BOM later on") << clientFrame(0x1, "a" + bom) << plainFrame(0x1, "a" + bom);
-    QTest::addRow("joined fragments") << clientFrame(0x1, bom, false) + clientFrame(0x0, "x")
-                                      << plainFrame(0x1, bom + bom + "x");
-    QTest::addRow("a BOM split between fragments") << clientFrame(0x1, bom.left(1), false) + clientFrame(0x0, bom.mid(1))
-                                                   << plainFrame(0x1, bom + bom);
-    QTest::addRow("a BOM in a later fragment") << clientFrame(0x1, "a", false) + clientFrame(0x0, bom)
-                                               << plainFrame(0x1, "a" + bom);
-    QTest::addRow("a binary message") << clientFrame(0x2, bom) << plainFrame(0x2, bom);
-    QTest::addRow("125 bytes: the length form grows")
-        << clientFrame(0x1, bom + QByteArray(122, 'z')) << plainFrame(0x1, bom + bom + QByteArray(122, 'z'));
-}
-
-// Qt's decoder drops a BOM at the start of a text message: the filter puts a second
-// one in front, so the client's arrives (and only at the start of a message).
+// Text is handed over as the bytes that came: a BOM at the start stays (Qt's decoder
+// would drop it).
 void tst_ClientFrameFilter::keepsALeadingByteOrderMark()
 {
-    QFETCH(QByteArray, stream);
-    QFETCH(QByteArray, expected);
+    const QByteArray bom("\xef\xbb\xbf");
+    const QByteArray stream = clientFrame(0x1, bom + "hi") + clientFrame(0x1, bom.left(1), false)
+            + clientFrame(0x0, bom.mid(1) + "x") + clientFrame(0x1, bom);
     for (int piece : {1, 2, 5, 4096}) {
         ClientFrameFilter filter;
-        QByteArray out;
-        for (qsizetype at = 0; at < stream.size(); at += piece)
-            QVERIFY(filter.feed(stream.constData() + at, qMin<qsizetype>(piece, stream.size() - at), &out));
-        QVERIFY2(out == expected, qPrintable(QStringLiteral("pieces of %1: %2").arg(piece).arg(QString::fromLatin1(out.toHex()))));
+        const Read r = feedInPieces(filter, stream, piece);
+        QVERIFY(r.ok);
+        QVERIFY(inOrder(r) == text(bom + "hi") + text(bom + "x") + text(bom));
     }
 }
 

@@ -642,8 +642,8 @@ void tst_HostServer::countsTheFramesOfAMessageNeverFinished()
 
 void tst_HostServer::joinsTextFragmentsOnlyUpToTheFrameLimit()
 {
-    // The host joins a text message's fragments for Qt, but never into a frame over
-    // the frame limit: fragments that each pass it make a message that passes.
+    // The frame limit is per frame: fragments that each pass it make a message that
+    // passes, up to the message limit (the host's frame reader joins them).
     HostConfig config = testConfig();
     config.maxFrameBytes = 200;
     config.maxMessageBytes = 1000;

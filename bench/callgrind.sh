@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The wsplug authors
+# SPDX-License-Identifier: LGPL-3.0-or-later
+#
+# Instructions per echoed message, counted by callgrind: repeatable where wall-clock
+# rates on a shared VM are not. wsplug-host (or the epoll ceiling, --ceiling) runs under
+# valgrind --tool=callgrind twice, echoing N1 and then N2 messages on 10 connections
+# (wsplug-loadgen --messages); the difference of the two totals divided by N2 - N1 is
+# the cost of one message, with start-up, handshakes and shut-down taken out.
+#
+#   bench/callgrind.sh [--build DIR] [--size BYTES] [--binary] [--ceiling]
+#                      [--messages N1,N2] [--keep DIR]
+#
+#   --keep DIR   keep the callgrind.out files (callgrind_annotate them to see each step)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+build="$(dirname "$here")/build"
+size=32
+binary=()
+ceiling=0
+messages="2000,12000"
+keep=""
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --build) build=${2:?}; shift ;;
+        --size) size=${2:?}; shift ;;
+        --binary) binary=(--binary) ;;
+        --ceiling) ceiling=1 ;;
+        --messages) messages=${2:?}; shift ;;
+        --keep) keep=${2:?}; shift ;;
+        -h|--help) sed -n '5,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "callgrind.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+command -v valgrind > /dev/null || { echo "callgrind.sh: valgrind not found (apt-get install valgrind)" >&2; exit 2; }
+work=$(mktemp -d /tmp/wsplug-callgrind.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# total N: callgrind's instruction count for a server that echoed N messages.
+total() {
+    local n=$1 out="$work/callgrind.out.$1" pid port=""
+    local server=("$build/bin/wsplug-host" --port 0 --log-level warning --shutdown-grace 0)
+    [[ $ceiling == 1 ]] && server=("$build/bin/wsplug-echoceiling" --port 0)
+    valgrind --tool=callgrind --callgrind-out-file="$out" "${server[@]}" > "$work/server.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 600); do
+        port=$(grep -oE 'listening on ws://[^ ]+:[0-9]+' "$work/server.log" 2> /dev/null | grep -oE '[0-9]+$' || true)
+        [[ -n "$port" ]] && break
+        sleep 0.1
+    done
+    [[ -n "$port" ]] || { cat "$work/server.log" >&2; kill -KILL "$pid"; return 1; }
+    "$build/bin/wsplug-loadgen" --mode echo --port "$port" --connections 10 --size "$size" "${binary[@]}" \
+        --warmup 0 --duration 600 --messages "$n" > /dev/null
+    kill -INT "$pid"
+    wait "$pid" || true
+    [[ -n "$keep" ]] && mkdir -p "$keep" && cp "$out" "$keep/"
+    grep -E '^summary:|^totals:' "$out" | head -1 | awk '{print $2}'
+}
+
+n1=${messages%,*}
+n2=${messages#*,}
+t1=$(total "$n1")
+t2=$(total "$n2")
+kind=text
+[[ ${#binary[@]} -gt 0 ]] && kind=binary
+name=wsplug
+[[ $ceiling == 1 ]] && name=ceiling
+echo "$name echo $size B $kind x 10: $(( (t2 - t1) / (n2 - n1) )) instructions per message ($t1 for $n1, $t2 for $n2)"
