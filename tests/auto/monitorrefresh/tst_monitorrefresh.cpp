@@ -5,15 +5,25 @@
 // is shown, not how long it took.
 
 #include "charts/chartspanel.h"
+#include "embeddedhost.h"
+#include "mainwindow.h"
+#include "monitorclient.h"
+#include "monitoroptions.h"
+
+#include "testsupport.h"
 
 #include <QChart>
 #include <QChartView>
 #include <QLineSeries>
+#include <QTabWidget>
+#include <QTemporaryDir>
 #include <QTest>
+#include <QWebSocket>
 
 #include <memory>
 
 using namespace WsPlug;
+using namespace WsPlug::Test;
 
 namespace {
 
@@ -50,6 +60,7 @@ class tst_MonitorRefresh : public QObject
 private Q_SLOTS:
     void chartsShowEverySampleOfARedraw();
     void chartsKeepTheirWindowWhenARedrawBringsMany();
+    void aHiddenDashboardCatchesUpWhenShown();
 };
 
 void tst_MonitorRefresh::chartsShowEverySampleOfARedraw()
@@ -92,6 +103,48 @@ void tst_MonitorRefresh::chartsKeepTheirWindowWhenARedrawBringsMany()
     charts.setHistory(history);
     QCOMPARE(charts.pointCount(QStringLiteral("connections")), 62);
     QCOMPARE(lastPoint(&charts, QStringLiteral("connections"), QStringLiteral("total")), QPointF(double(t0 + 99'000), 2));
+}
+
+void tst_MonitorRefresh::aHiddenDashboardCatchesUpWhenShown()
+{
+    MonitorOptions options;
+    options.hostConfig = testConfig();
+    options.hostConfig.statsTickMs = 100;
+    MainWindow w(options);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QTRY_COMPARE_WITH_TIMEOUT(w.client()->state(), MonitorClient::State::Attached, 10000);
+    auto *tabs = w.findChild<QTabWidget *>(QStringLiteral("tabs"));
+    QVERIFY(tabs);
+    QTRY_VERIFY(lastPoint(&w, QStringLiteral("connections"), QStringLiteral("total")).x() > 0);
+
+    tabs->setCurrentIndex(1);   // Clients
+    const QPointF hiddenAt = lastPoint(&w, QStringLiteral("connections"), QStringLiteral("total"));
+    QWebSocket client;
+    client.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/echo").arg(w.embeddedHost()->serverPort())));
+    QTRY_COMPARE(client.state(), QAbstractSocket::ConnectedState);
+    QTRY_VERIFY(!w.client()->history().empty() && w.client()->history().back().connections == 1
+                && w.client()->history().back().timeMs > qint64(hiddenAt.x()) + 500);
+    // Hidden, the charts did no work...
+    QCOMPARE(lastPoint(&w, QStringLiteral("connections"), QStringLiteral("total")), hiddenAt);
+
+    // ...but an export from here shows what is current,
+    QTemporaryDir dir;
+    QVERIFY(w.exportChart(QStringLiteral("connections"), dir.filePath(QStringLiteral("c.png"))));
+    const RateSample &exported = w.client()->history().back();
+    QCOMPARE(lastPoint(&w, QStringLiteral("connections"), QStringLiteral("total")).x(), double(exported.timeMs));
+
+    // ...and so does the tab once shown, with the samples missed in between.
+    QTRY_VERIFY(w.client()->history().back().timeMs > exported.timeMs);
+    tabs->setCurrentIndex(0);
+    const RateSample &latest = w.client()->history().back();
+    QCOMPARE(lastPoint(&w, QStringLiteral("connections"), QStringLiteral("total")),
+             QPointF(double(latest.timeMs), latest.connections));
+    auto *charts = w.findChild<ChartsPanel *>(QStringLiteral("charts"));
+    int inWindow = 0;
+    for (const RateSample &s : w.client()->history())
+        inWindow += s.timeMs >= latest.timeMs - 60'000 ? 1 : 0;
+    QVERIFY(charts->pointCount(QStringLiteral("connections")) >= inWindow);
 }
 
 QTEST_MAIN(tst_MonitorRefresh)
