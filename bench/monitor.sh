@@ -51,6 +51,8 @@ done
 probe=()
 "$monitor" --help 2>&1 | grep -q -- '--latency-probe' && probe=(--latency-probe)
 
+# Thousands of connections a row leave as many ports in TIME_WAIT: the generator spreads
+# them over 127.0.0.1-8 (--source-ips), so that later rows still find free ports.
 # The host on CPU 0, the generator on CPU 1; the monitor goes where the scheduler puts it,
 # as it would beside a server.
 server_pin=()
@@ -143,9 +145,9 @@ wait_fds() {   # wait_fds PID N: until PID holds at least N descriptors (30 s at
     echo "monitor.sh: the host never held $2 connections" >&2
 }
 
-printf '%-8s %-11s %9s %9s %9s %9s %9s\n' load tab "monitor%" "host%" "late p50" "late p99" "late max"
+printf '%-8s %-11s %9s %9s %9s %9s %9s %7s\n' load tab "monitor%" "host%" "late p50" "late p99" "late max" "max at"
 measure() {   # measure LOAD TAB
-    local load=$1 tab=$2 m0 h0 t0 m1 h1 t1 late
+    local load=$1 tab=$2 m0 h0 t0 m1 h1 t1 late at
     start_host
     start_monitor "$tab"
     case "$load" in
@@ -158,13 +160,13 @@ measure() {   # measure LOAD TAB
             local n=2000 extra=()
             [[ $load == loaded ]] && n=10000 && extra=(--mode echo-under-idle --connections 20 --duration $((window + 2)))
             [[ $load == idle ]] && extra=(--mode idle --hold $((window + 30)))
-            "$loadgen" "${gen_pin[@]}" "${extra[@]}" --port "$port" --idle "$n" --warmup 0 \
+            "$loadgen" "${gen_pin[@]}" "${extra[@]}" --port "$port" --idle "$n" --warmup 0 --source-ips 8 \
                 > "$work/gen.log" 2>&1 &
             gen_pid=$!
             wait_fds "$host_pid" "$n"
             sleep 2 ;;
         burst)
-            "$loadgen" "${gen_pin[@]}" --mode openclose --port "$port" --idle 2000 --repeat 3 --gap 1 \
+            "$loadgen" "${gen_pin[@]}" --mode openclose --port "$port" --idle 2000 --repeat 3 --gap 1 --source-ips 8 \
                 > "$work/gen.log" 2>&1 &
             gen_pid=$! ;;
     esac
@@ -182,10 +184,11 @@ measure() {   # measure LOAD TAB
     late=$(grep -oE 'latency_p50_ms=[0-9.]+ latency_p99_ms=[0-9.]+ latency_max_ms=[0-9.]+' "$work/monitor.log" \
            | sed -E 's/[a-z0-9_]+=//g' || true)
     [[ -z "$late" ]] && late="- - -"
+    at=$(grep -oE 'latency_max_at_s=[0-9.]+' "$work/monitor.log" | sed 's/.*=//' || true)
     # shellcheck disable=SC2086
-    printf '%-8s %-11s %9.1f %9.1f %9s %9s %9s\n' "$load" "$tab" \
+    printf '%-8s %-11s %9.1f %9.1f %9s %9s %9s %7s\n' "$load" "$tab" \
         "$(echo "100 * ($m1 - $m0) / $hz / ($t1 - $t0)" | bc -l)" \
-        "$(echo "100 * ($h1 - $h0) / $hz / ($t1 - $t0)" | bc -l)" $late
+        "$(echo "100 * ($h1 - $h0) / $hz / ($t1 - $t0)" | bc -l)" $late "${at:--}"
 }
 
 echo "# $(date -u '+%F %H:%M UTC'), $display_kind, monitor $monitor, window ${window} s" >&2

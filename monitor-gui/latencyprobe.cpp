@@ -13,6 +13,7 @@ LatencyProbe::LatencyProbe(QObject *parent)
     m_timer.setTimerType(Qt::PreciseTimer);
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &LatencyProbe::onFired);
+    m_started.start();
     arm();
 }
 
@@ -24,8 +25,12 @@ void LatencyProbe::arm()
 
 void LatencyProbe::onFired()
 {
-    const double late = double(m_armed.nsecsElapsed()) / 1e6 - IntervalMs;
-    m_lateMs.push_back(std::max(0.0, late));
+    const double late = std::max(0.0, double(m_armed.nsecsElapsed()) / 1e6 - IntervalMs);
+    if (late > m_maxMs) {
+        m_maxMs = late;
+        m_maxAtS = double(m_started.elapsed()) / 1000;
+    }
+    m_lateMs.push_back(late);
     arm();
 }
 
@@ -40,11 +45,12 @@ QString LatencyProbe::summary() const
     auto at = [&sorted](double q) {
         return sorted.empty() ? 0.0 : sorted[std::min(sorted.size() - 1, size_t(q * double(sorted.size())))];
     };
-    return QStringLiteral("latency_samples=%1 latency_p50_ms=%2 latency_p99_ms=%3 latency_max_ms=%4")
+    return QStringLiteral("latency_samples=%1 latency_p50_ms=%2 latency_p99_ms=%3 latency_max_ms=%4 latency_max_at_s=%5")
         .arg(sorted.size())
         .arg(at(0.5), 0, 'f', 2)
         .arg(at(0.99), 0, 'f', 2)
-        .arg(sorted.empty() ? 0.0 : sorted.back(), 0, 'f', 2);
+        .arg(m_maxMs, 0, 'f', 2)
+        .arg(m_maxAtS, 0, 'f', 1);
 }
 
 } // namespace WsPlug

@@ -22,7 +22,8 @@ public:
     static constexpr int IntervalMs = 20;
 
     explicit LatencyProbe(QObject *parent = nullptr);
-    //! "latency_samples=N latency_p50_ms=… latency_p99_ms=… latency_max_ms=…".
+    //! "latency_samples=N latency_p50_ms=… latency_p99_ms=… latency_max_ms=… latency_max_at_s=…"
+    //! (the last: seconds after the probe started).
     QString summary() const;
     int sampleCount() const { return int(m_lateMs.size()); }
 
@@ -32,7 +33,10 @@ private:
 
     QTimer m_timer;
     QElapsedTimer m_armed;
+    QElapsedTimer m_started;
     std::vector<double> m_lateMs;
+    double m_maxMs = 0;
+    double m_maxAtS = 0;
 };
 
 } // namespace WsPlug
