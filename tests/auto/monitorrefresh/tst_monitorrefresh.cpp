@@ -9,13 +9,17 @@
 #include "mainwindow.h"
 #include "monitorclient.h"
 #include "monitoroptions.h"
+#include "sessionsmodel.h"
 
 #include "testsupport.h"
 
 #include <QChart>
 #include <QChartView>
 #include <QLineSeries>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QWebSocket>
@@ -51,6 +55,18 @@ QPointF lastPoint(QWidget *w, const QString &chart, const QString &series)
     return {};
 }
 
+SessionSnapshot session(SessionId id)
+{
+    SessionSnapshot s;
+    s.id = id;
+    s.peerAddress = QStringLiteral("127.0.0.1");
+    s.peerPort = quint16(10000 + id);
+    s.route = QStringLiteral("/echo");
+    s.connectedAt = QDateTime::currentDateTimeUtc();
+    s.lastActivity = s.connectedAt;
+    return s;
+}
+
 } // namespace
 
 class tst_MonitorRefresh : public QObject
@@ -61,6 +77,8 @@ private Q_SLOTS:
     void chartsShowEverySampleOfARedraw();
     void chartsKeepTheirWindowWhenARedrawBringsMany();
     void aHiddenDashboardCatchesUpWhenShown();
+    void oneTickOfOpensAndClosesEndsInItsRows();
+    void aFreshListSignalsOnlyTheCellsThatChanged();
 };
 
 void tst_MonitorRefresh::chartsShowEverySampleOfARedraw()
@@ -145,6 +163,97 @@ void tst_MonitorRefresh::aHiddenDashboardCatchesUpWhenShown()
     for (const RateSample &s : w.client()->history())
         inWindow += s.timeMs >= latest.timeMs - 60'000 ? 1 : 0;
     QVERIFY(charts->pointCount(QStringLiteral("connections")) >= inWindow);
+}
+
+void tst_MonitorRefresh::oneTickOfOpensAndClosesEndsInItsRows()
+{
+    SessionsModel model;
+    QSortFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.setSortRole(SessionsModel::SortRole);
+    QTableView view;
+    view.setModel(&proxy);
+    view.setSortingEnabled(true);
+    view.sortByColumn(SessionsModel::Id, Qt::AscendingOrder);
+    view.setSelectionBehavior(QAbstractItemView::SelectRows);
+    QList<SessionSnapshot> first;
+    for (SessionId id = 1; id <= 100; ++id)
+        first.append(session(id));
+    model.reset(first);
+    view.selectRow(int(proxy.mapFromSource(model.index(model.rowOf(60), 0)).row()));
+
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+    // One tick: 300 opened, 150 closed (among them old ones, and new ones of the same tick),
+    // counters of 40 sessions.
+    QList<SessionSnapshot> opened;
+    for (SessionId id = 101; id <= 400; ++id)
+        opened.append(session(id));
+    QList<SessionId> closed;
+    for (SessionId id = 1; id <= 50; ++id)
+        closed.append(id);
+    for (SessionId id = 301; id <= 400; ++id)
+        closed.append(id);
+    QList<Protocol::CounterUpdate> updates;
+    for (SessionId id = 51; id <= 90; ++id) {
+        Protocol::CounterUpdate u = Protocol::CounterUpdate::of(session(id));
+        u.messagesIn = quint64(id);
+        updates.append(u);
+    }
+    model.add(opened);
+    model.applyUpdates(updates);
+    model.remove(closed);
+
+    QCOMPARE(inserted.size(), 1);
+    QCOMPARE(removed.size(), 1);
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(reset.size(), 0);
+    QCOMPARE(proxy.rowCount(), 250);
+    for (int row = 0; row < proxy.rowCount(); ++row)
+        QCOMPARE(proxy.index(row, SessionsModel::Id).data(SessionsModel::IdRole).value<SessionId>(), SessionId(51 + row));
+    const QModelIndex sixty = proxy.index(9, SessionsModel::MessagesIn);
+    QCOMPARE(sixty.data(SessionsModel::SortRole).toULongLong(), 60u);
+    // The selection stayed with its session.
+    const QModelIndexList selected = view.selectionModel()->selectedRows();
+    QCOMPARE(selected.size(), 1);
+    QCOMPARE(selected.first().data(SessionsModel::IdRole).value<SessionId>(), SessionId(60));
+}
+
+void tst_MonitorRefresh::aFreshListSignalsOnlyTheCellsThatChanged()
+{
+    SessionsModel model;
+    QSortFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.setSortRole(SessionsModel::SortRole);
+    proxy.sort(SessionsModel::Id);
+    QList<SessionSnapshot> list;
+    for (SessionId id = 1; id <= 1000; ++id)
+        list.append(session(id));
+    model.reset(list);
+    const QPersistentModelIndex selected = proxy.index(499, 0);   // session 500
+
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.sync(list);   // the same list again: nothing to redraw
+    QCOMPARE(changed.size(), 0);
+
+    list[9].in.messages = 5;                                   // session 10
+    list[899].lastActivity = list[899].lastActivity.addSecs(3);   // session 900
+    list.removeAt(0);
+    list.append(session(1001));
+    model.sync(list);
+    QCOMPARE(changed.size(), 1);
+    const QModelIndex from = changed.first().at(0).toModelIndex();
+    const QModelIndex to = changed.first().at(1).toModelIndex();
+    QCOMPARE(from.column(), int(SessionsModel::MessagesIn));
+    QCOMPARE(to.column(), int(SessionsModel::LastActivity));
+    QCOMPARE(model.data(model.index(model.rowOf(10), SessionsModel::MessagesIn), SessionsModel::SortRole).toULongLong(), 5u);
+    // No sort column changed: the proxy kept its order and the selection its session.
+    QCOMPARE(proxy.rowCount(), 1000);
+    for (int row = 0; row < proxy.rowCount(); ++row)
+        QCOMPARE(proxy.index(row, 0).data(SessionsModel::IdRole).value<SessionId>(), SessionId(row + 2));
+    QCOMPARE(selected.data(SessionsModel::IdRole).value<SessionId>(), SessionId(500));
 }
 
 QTEST_MAIN(tst_MonitorRefresh)
