@@ -7,6 +7,7 @@
 #include "charts/chartspanel.h"
 #include "embeddedhost.h"
 #include "mainwindow.h"
+#include "messagedecoder.h"
 #include "monitorclient.h"
 #include "monitoroptions.h"
 #include "sessionsmodel.h"
@@ -15,6 +16,7 @@
 
 #include <QChart>
 #include <QChartView>
+#include <QJsonArray>
 #include <QLineSeries>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
@@ -79,6 +81,7 @@ private Q_SLOTS:
     void aHiddenDashboardCatchesUpWhenShown();
     void oneTickOfOpensAndClosesEndsInItsRows();
     void aFreshListSignalsOnlyTheCellsThatChanged();
+    void aSessionListIsDecodedWithItsSessionsOnlyForTheListCommand();
 };
 
 void tst_MonitorRefresh::chartsShowEverySampleOfARedraw()
@@ -254,6 +257,25 @@ void tst_MonitorRefresh::aFreshListSignalsOnlyTheCellsThatChanged()
     for (int row = 0; row < proxy.rowCount(); ++row)
         QCOMPARE(proxy.index(row, 0).data(SessionsModel::IdRole).value<SessionId>(), SessionId(row + 2));
     QCOMPARE(selected.data(SessionsModel::IdRole).value<SessionId>(), SessionId(500));
+}
+
+void tst_MonitorRefresh::aSessionListIsDecodedWithItsSessionsOnlyForTheListCommand()
+{
+    // The decoder runs off the GUI thread for large messages: it takes no state but the
+    // number of the list command in flight.
+    QJsonArray list;
+    for (SessionId id = 1; id <= 3; ++id)
+        list.append(Protocol::toJson(session(id)));
+    const QString text = QString::fromUtf8(Protocol::replyOk(42, list));
+    const DecodedMessage listed = decodeMessage(text, 42);
+    QCOMPARE(listed.type, Protocol::MessageType::Reply);
+    QVERIFY(listed.hasSessions);
+    QCOMPARE(listed.sessions.size(), 3);
+    QCOMPARE(listed.sessions.at(2).id, SessionId(3));
+    const DecodedMessage other = decodeMessage(text, 41);
+    QCOMPARE(other.reply.id, 42);
+    QVERIFY(!other.hasSessions);
+    QCOMPARE(decodeMessage(QStringLiteral("{\"type\":\"news\"}"), 0).type, Protocol::MessageType::Unknown);
 }
 
 QTEST_MAIN(tst_MonitorRefresh)
