@@ -5,6 +5,9 @@
 # What wsplug-monitor itself costs: a Release wsplug-host under wsplug-loadgen, the monitor
 # attached to it with --remote on one tab, and the CPU of both read from /proc/PID/stat
 # (utime + stime) over the same window. One row per load and tab. See docs/performance.md.
+# late p50/p99/max: how late the monitor's event loop answered (--latency-probe, ms) over
+# its whole run, start-up included; max at: seconds after start (the load starts at about
+# 3 s); msgs/s: the generator's echo rate.
 #
 #   bench/monitor.sh [--build DIR] [--monitor BIN] [--loads LIST] [--tabs LIST]
 #                    [--window S] [--offscreen]
@@ -36,7 +39,7 @@ while [[ $# -gt 0 ]]; do
         --tabs) tabs=${2:?--tabs needs a list}; shift ;;
         --window) window=${2:?--window needs seconds}; shift ;;
         --offscreen) offscreen=1 ;;
-        -h|--help) sed -n '5,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '5,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "monitor.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -145,9 +148,9 @@ wait_fds() {   # wait_fds PID N: until PID holds at least N descriptors (30 s at
     echo "monitor.sh: the host never held $2 connections" >&2
 }
 
-printf '%-8s %-11s %9s %9s %9s %9s %9s %7s\n' load tab "monitor%" "host%" "late p50" "late p99" "late max" "max at"
+printf '%-8s %-11s %9s %9s %9s %9s %9s %7s %8s\n' load tab "monitor%" "host%" "late p50" "late p99" "late max" "max at" "msgs/s"
 measure() {   # measure LOAD TAB
-    local load=$1 tab=$2 m0 h0 t0 m1 h1 t1 late at
+    local load=$1 tab=$2 m0 h0 t0 m1 h1 t1 late at rate
     start_host
     start_monitor "$tab"
     case "$load" in
@@ -158,7 +161,7 @@ measure() {   # measure LOAD TAB
             sleep 1 ;;
         idle|loaded)
             local n=2000 extra=()
-            [[ $load == loaded ]] && n=10000 && extra=(--mode echo-under-idle --connections 20 --duration $((window + 2)))
+            [[ $load == loaded ]] && n=10000 && extra=(--mode echo-under-idle --connections 20 --duration $((window + 6)))
             [[ $load == idle ]] && extra=(--mode idle --hold $((window + 30)))
             "$loadgen" "${gen_pin[@]}" "${extra[@]}" --port "$port" --idle "$n" --warmup 0 --source-ips 8 \
                 > "$work/gen.log" 2>&1 &
@@ -178,7 +181,11 @@ measure() {   # measure LOAD TAB
         sleep "$window"
     fi
     m1=$(ticks "$mon_pid") h1=$(ticks "$host_pid") t1=$(date +%s.%N)
+    if [[ $load == busy || $load == loaded ]]; then
+        wait "$gen_pid" || true   # its echo ends on its own, then it prints msgs_per_s
+    fi
     stop_pid "$gen_pid"; gen_pid=""
+    rate=$(grep -oE 'msgs_per_s=[0-9]+' "$work/gen.log" | sed 's/.*=//' || true)
     stop_pid "$mon_pid"; mon_pid=""
     stop_pid "$host_pid"; host_pid=""
     late=$(grep -oE 'latency_p50_ms=[0-9.]+ latency_p99_ms=[0-9.]+ latency_max_ms=[0-9.]+' "$work/monitor.log" \
@@ -186,9 +193,9 @@ measure() {   # measure LOAD TAB
     [[ -z "$late" ]] && late="- - -"
     at=$(grep -oE 'latency_max_at_s=[0-9.]+' "$work/monitor.log" | sed 's/.*=//' || true)
     # shellcheck disable=SC2086
-    printf '%-8s %-11s %9.1f %9.1f %9s %9s %9s %7s\n' "$load" "$tab" \
+    printf '%-8s %-11s %9.1f %9.1f %9s %9s %9s %7s %8s\n' "$load" "$tab" \
         "$(echo "100 * ($m1 - $m0) / $hz / ($t1 - $t0)" | bc -l)" \
-        "$(echo "100 * ($h1 - $h0) / $hz / ($t1 - $t0)" | bc -l)" $late "${at:--}"
+        "$(echo "100 * ($h1 - $h0) / $hz / ($t1 - $t0)" | bc -l)" $late "${at:--}" "${rate:--}"
 }
 
 echo "# $(date -u '+%F %H:%M UTC'), $display_kind, monitor $monitor, window ${window} s" >&2
