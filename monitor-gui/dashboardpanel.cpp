@@ -16,18 +16,49 @@ DashboardPanel::DashboardPanel(MonitorClient *client, QWidget *parent)
     m_charts->setObjectName(QStringLiteral("charts"));
     layout->addWidget(m_charts);
 
+    // A hidden tab draws nothing: the client keeps the history, and showing the tab
+    // draws it from there.
     connect(m_client, &MonitorClient::snapshotReceived, this, [this] {
-        m_charts->setHistory(m_client->history());
-        m_charts->setTotals(m_client->stats());
+        m_behind = true;
+        if (isVisible())
+            catchUp();
     });
-    connect(m_client, &MonitorClient::sampleAdded, m_charts, &ChartsPanel::addSample);
-    connect(m_client, &MonitorClient::statsChanged, this, [this] { m_charts->setTotals(m_client->stats()); });
+    connect(m_client, &MonitorClient::sampleAdded, this, [this](const RateSample &sample) {
+        if (isVisible() && !m_behind)
+            m_charts->addSample(sample);
+        else
+            m_behind = true;
+    });
+    connect(m_client, &MonitorClient::statsChanged, this, [this] {
+        if (isVisible() && !m_behind)
+            m_charts->setTotals(m_client->stats());
+        else
+            m_behind = true;
+    });
 }
 
 void DashboardPanel::setWindowSeconds(int seconds)
 {
     m_charts->setWindowSeconds(seconds);
+    m_behind = true;
+    if (isVisible())
+        catchUp();
+}
+
+void DashboardPanel::catchUp()
+{
+    if (!m_behind)
+        return;
+    m_behind = false;
     m_charts->setHistory(m_client->history());
+    m_charts->setTotals(m_client->stats());
+    m_charts->redraw();
+}
+
+void DashboardPanel::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    catchUp();
 }
 
 void DashboardPanel::followFont(const QFont &font)

@@ -17,14 +17,20 @@ public:
     explicit DashboardPanel(MonitorClient *client, QWidget *parent = nullptr);
     //! The charts' text follows \a font (presentation mode).
     void followFont(const QFont &font);
+    //! Brings the charts up to date: they take no samples while the tab is hidden.
+    void catchUp();
 
 public Q_SLOTS:
     //! The charts' time window: 60 or 600 seconds.
     void setWindowSeconds(int seconds);
 
+protected:
+    void showEvent(QShowEvent *event) override;
+
 private:
     MonitorClient *m_client;
     ChartsPanel *m_charts;
+    bool m_behind = false;   // samples or totals came while the tab was hidden
 };
 
 } // namespace WsPlug

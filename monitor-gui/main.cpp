@@ -3,6 +3,7 @@
 // wsplug-monitor: watch and steer a wsplug host. Starts an embedded host by default.
 
 #include "embeddedhost.h"
+#include "latencyprobe.h"
 #include "mainwindow.h"
 #include "monitorclient.h"
 #include "monitoroptions.h"
@@ -77,8 +78,10 @@ int main(int argc, char *argv[])
         QStringLiteral("Milliseconds to wait before the screenshot (default 3000)."), QStringLiteral("ms"));
     const QCommandLineOption tabOption(QStringLiteral("tab"),
         QStringLiteral("Open this tab: dashboard, clients, handshakes, closes, frames or plugins."), QStringLiteral("name"));
+    const QCommandLineOption probeOption(QStringLiteral("latency-probe"),
+        QStringLiteral("Measure how late the window answers its event loop; print the figures on exit (bench/monitor.sh)."));
     parser.addOptions({remoteOption, tokenOption, caFileOption, presentationOption, demoOption, screenshotOption, delayOption,
-                       tabOption});
+                       tabOption, probeOption});
     if (!parser.parse(QApplication::arguments()))
         fail(parser.errorText() + QStringLiteral(" (see --help)"));
     if (parser.isSet(QStringLiteral("help")))
@@ -144,7 +147,12 @@ int main(int argc, char *argv[])
             QApplication::exit(ok ? 0 : 1);
         });
     }
+    std::unique_ptr<WsPlug::LatencyProbe> probe;
+    if (parser.isSet(probeOption))
+        probe = std::make_unique<WsPlug::LatencyProbe>();
     const int code = app.exec();
+    if (probe)
+        std::fprintf(stderr, "wsplug-monitor: %s\n", qPrintable(probe->summary()));
     // The window goes at once; its embedded host may still be closing its sessions.
     // Wait for that here, while Qt still delivers events (it stops once app is destroyed).
     window.reset();

@@ -551,7 +551,8 @@ bool MainWindow::exportTable(Table table, const QString &path, QString *error) c
 
 bool MainWindow::exportChart(const QString &chart, const QString &path) const
 {
-    const auto *panel = m_dashboard->findChild<ChartsPanel *>();
+    auto *panel = m_dashboard->findChild<ChartsPanel *>();
+    m_dashboard->catchUp();   // from another tab the charts are behind
     return panel && panel->saveChart(chart, path);
 }
 

@@ -5,6 +5,7 @@
 #include "closesmodel.h"
 #include "framesmodel.h"
 #include "handshakesmodel.h"
+#include "messagedecoder.h"
 #include "sessionsmodel.h"
 
 #include <QLocale>
@@ -31,7 +32,16 @@ QString seconds(int ms)
 }
 // Commands waiting for a reply; a host that never answers must not grow this.
 constexpr int MaxPendingCommands = 10000;
+// Messages from this size on are decoded off the GUI thread: about 600 sessions, 25 ms.
+constexpr qsizetype OffThreadChars = 256 * 1024;
 } // namespace
+
+struct MonitorClient::Incoming
+{
+    quint64 attempt = 0;
+    bool done = false;        // set on the GUI thread once the decoder is through
+    DecodedMessage message;
+};
 
 MonitorClient::MonitorClient(QObject *parent)
     : QObject(parent),
@@ -81,10 +91,15 @@ MonitorClient::MonitorClient(QObject *parent)
     // "Connected for" and "last activity" move with the clock.
     connect(&m_clock, &QTimer::timeout, this, [this] { m_sessions->refreshTimes(); });
     m_clock.start(1000);
+    m_decoder.setMaxThreadCount(1);   // one at a time keeps them in order
 }
 
 MonitorClient::~MonitorClient()
 {
+    // A decode still running posts to this object: it must end while this object lives
+    // (what it posted is then dropped with the object).
+    m_decoder.clear();
+    m_decoder.waitForDone();
     m_state = State::Detached;
     m_socket.disconnect(this);
     m_watchdog.stop();
@@ -236,6 +251,7 @@ void MonitorClient::detach()
     m_resyncId = 0;
     m_resyncWanted = false;
     m_resyncTimer.stop();
+    m_incoming.clear();   // the rest of the old connection's messages
     m_handshakesOmitted = 0;
     m_sessions->reset({});
     m_handshakes->reset({});
@@ -283,19 +299,53 @@ void MonitorClient::scheduleReconnect()
 void MonitorClient::onMessage(const QString &text)
 {
     m_watchdog.start(silenceTimeoutMs());
-    const QJsonObject message = Protocol::decode(text.toUtf8());
-    switch (Protocol::messageType(message)) {
+    if (m_incoming.empty() && text.size() < OffThreadChars) {
+        onDecoded(decodeMessage(text, m_resyncId));
+        return;
+    }
+    auto incoming = std::make_shared<Incoming>();
+    incoming->attempt = m_attempt;
+    m_incoming.push_back(incoming);
+    if (text.size() < OffThreadChars) {
+        // Small, but behind a large one: decoded here, handled in its turn.
+        incoming->message = decodeMessage(text, m_resyncId);
+        incoming->done = true;
+        return;
+    }
+    m_decoder.start([this, incoming, text, listId = m_resyncId] {
+        incoming->message = decodeMessage(text, listId);
+        QMetaObject::invokeMethod(this, [this, incoming] {
+            incoming->done = true;
+            takeDecoded();
+        }, Qt::QueuedConnection);
+    });
+}
+
+void MonitorClient::takeDecoded()
+{
+    while (!m_incoming.empty() && m_incoming.front()->done) {
+        const std::shared_ptr<Incoming> next = m_incoming.front();
+        m_incoming.pop_front();
+        // Not from a connection that is gone: a snapshot would pass for live.
+        if (next->attempt == m_attempt && m_socket.state() == QAbstractSocket::ConnectedState)
+            onDecoded(next->message);
+    }
+}
+
+void MonitorClient::onDecoded(const DecodedMessage &message)
+{
+    switch (message.type) {
     case Protocol::MessageType::Snapshot:
-        onSnapshot(Protocol::snapshotFromJson(message));
+        onSnapshot(message.snapshot);
         break;
     case Protocol::MessageType::Tick:
-        onTick(Protocol::tickFromJson(message));
+        onTick(message.tick);
         break;
     case Protocol::MessageType::Reply:
-        onReply(Protocol::replyFromJson(message));
+        onReply(message.reply, message.hasSessions ? &message.sessions : nullptr);
         break;
     case Protocol::MessageType::Frames:
-        m_frames->add(Protocol::framesFromJson(message));
+        m_frames->add(message.frames);
         break;
     case Protocol::MessageType::Unknown:
         break;   // a newer host's message: version 1 lets a client skip what it does not know
@@ -385,7 +435,7 @@ void MonitorClient::onTick(const Protocol::Tick &tick)
     Q_EMIT statsChanged();
 }
 
-void MonitorClient::onReply(const Protocol::Reply &reply)
+void MonitorClient::onReply(const Protocol::Reply &reply, const QList<SessionSnapshot> *sessions)
 {
     const qint64 id = reply.id;
     if (id != 0 && id == m_resyncId) {
@@ -395,7 +445,7 @@ void MonitorClient::onReply(const Protocol::Reply &reply)
             // Newer than every tick received so far (one connection keeps the order).
             m_resyncWanted = false;
             ++m_sessionResyncs;
-            m_sessions->sync(Protocol::sessionsFromJson(reply.result));
+            m_sessions->sync(sessions ? *sessions : Protocol::sessionsFromJson(reply.result));
         } else {
             m_resyncWanted = true;   // try again, no sooner than the timer allows
         }

@@ -9,15 +9,18 @@
 #include <QDateTime>
 #include <QObject>
 #include <QSet>
+#include <QThreadPool>
 #include <QTimer>
 #include <QUrl>
 #include <QWebSocket>
 
 #include <deque>
+#include <memory>
 
 namespace WsPlug {
 
 class ClosesModel;
+struct DecodedMessage;
 class FramesModel;
 class HandshakesModel;
 class SessionsModel;
@@ -141,9 +144,12 @@ Q_SIGNALS:
 private:
     void setState(State state);
     void onMessage(const QString &text);
+    //! Hands the messages whose decoding is done to onDecoded(), in the order they came.
+    void takeDecoded();
+    void onDecoded(const DecodedMessage &message);
     void onSnapshot(const Protocol::Snapshot &snapshot);
     void onTick(const Protocol::Tick &tick);
-    void onReply(const Protocol::Reply &reply);
+    void onReply(const Protocol::Reply &reply, const QList<SessionSnapshot> *sessions);
     //! Numbers \a command, sends it and remembers it for commandFinished().
     //! Returns its id, or 0 if it could not be sent (said through commandFinished()).
     qint64 sendCommand(Protocol::Command command, const QString &what);
@@ -198,6 +204,13 @@ private:
     bool m_resyncWanted = false;        // a tick left sessions out since the last fetch
     int m_sessionResyncs = 0;
     quint64 m_handshakesOmitted = 0;
+
+    // A large message (the list or snapshot of 10,000 sessions: half a second to decode)
+    // is decoded on m_decoder, so that the window keeps answering; the messages after it
+    // wait in m_incoming for their turn.
+    struct Incoming;
+    std::deque<std::shared_ptr<Incoming>> m_incoming;
+    QThreadPool m_decoder;
 };
 
 } // namespace WsPlug

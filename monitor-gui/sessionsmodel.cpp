@@ -272,16 +272,63 @@ void SessionsModel::sync(const QList<SessionSnapshot> &sessions)
     }
     remove(gone);
     QList<SessionSnapshot> added;
+    // One signal for the cells that changed: a signal over every column would have a
+    // sorting proxy sort all 10,000 rows again although an id or address never changes.
+    int minRow = int(m_sessions.size()), maxRow = -1;
+    int minColumn = ColumnCount, maxColumn = -1;
     for (const SessionSnapshot &s : sessions) {
         const int row = m_rows.value(s.id, -1);
-        if (row < 0)
+        if (row < 0) {
             added.append(s);
-        else
-            m_sessions[size_t(row)] = s;
+            continue;
+        }
+        SessionSnapshot &old = m_sessions[size_t(row)];
+        const auto [first, last] = changedColumns(old, s);
+        old = s;
+        if (last < 0)
+            continue;
+        minRow = std::min(minRow, row);
+        maxRow = std::max(maxRow, row);
+        minColumn = std::min(minColumn, first);
+        maxColumn = std::max(maxColumn, last);
     }
-    if (!m_sessions.empty())
-        Q_EMIT dataChanged(index(0, 0), index(int(m_sessions.size()) - 1, ColumnCount - 1));
+    if (maxRow >= 0)
+        Q_EMIT dataChanged(index(minRow, minColumn), index(maxRow, maxColumn));
     add(added);
+}
+
+/*!
+    The first and last column whose text differs between \a a and \a b, or (ColumnCount, -1)
+    when none does.
+*/
+std::pair<int, int> SessionsModel::changedColumns(const SessionSnapshot &a, const SessionSnapshot &b)
+{
+    const bool changed[ColumnCount] = {
+        a.id != b.id,
+        a.peerAddress != b.peerAddress || a.peerPort != b.peerPort,
+        a.route != b.route || a.pluginId != b.pluginId,
+        a.path != b.path || a.query != b.query,
+        a.subprotocol != b.subprotocol,
+        a.connectedAt != b.connectedAt,
+        a.in.messages != b.in.messages,
+        a.out.messages != b.out.messages,
+        a.in.bytes != b.in.bytes,
+        a.out.bytes != b.out.bytes,
+        a.lastActivity != b.lastActivity,
+        a.pingRttMs != b.pingRttMs,
+        a.state != b.state,
+        a.subject != b.subject,
+        a.tokenExpiresAt != b.tokenExpiresAt,
+        a.transport != b.transport || a.upgradedAt != b.upgradedAt,
+    };
+    int first = ColumnCount, last = -1;
+    for (int c = 0; c < ColumnCount; ++c) {
+        if (changed[c]) {
+            first = std::min(first, c);
+            last = c;
+        }
+    }
+    return {first, last};
 }
 
 void SessionsModel::refreshTimes()

@@ -7,6 +7,7 @@
 #include <QAbstractTableModel>
 #include <QHash>
 
+#include <utility>
 #include <vector>
 
 namespace WsPlug {
@@ -49,6 +50,7 @@ public:
     QList<qint64> rttHistory(SessionId id) const { return m_rtts.value(id); }
     static constexpr int MaxRttHistory = 20;
     const SessionSnapshot &at(int row) const { return m_sessions[size_t(row)]; }
+    static std::pair<int, int> changedColumns(const SessionSnapshot &a, const SessionSnapshot &b);
 
 private:
     std::vector<SessionSnapshot> m_sessions;

@@ -42,6 +42,10 @@ public:
     //! \a values holds one list per bar set, each with one value per category.
     void setValues(const QStringList &categories, const QList<QList<double>> &values)
     {
+        // Every replaced value lays the bars out again: nothing to do for the same totals.
+        if (categories == m_categories && values == m_values)
+            return;
+        m_values = values;
         if (categories != m_categories) {
             // Categories changed: rebuild. Otherwise only the values move.
             chart()->removeAllSeries();   // deletes the series
@@ -82,8 +86,10 @@ public:
         } else {
             for (int i = 0; i < m_sets.size(); ++i) {
                 const QList<double> row = values.value(i);
-                for (int c = 0; c < row.size(); ++c)
-                    m_sets[i]->replace(c, row.at(c));
+                for (int c = 0; c < row.size(); ++c) {
+                    if (m_sets[i]->at(c) != row.at(c))
+                        m_sets[i]->replace(c, row.at(c));
+                }
             }
         }
         double maxValue = 0;
@@ -128,6 +134,7 @@ private:
     QStringList m_setNames;
     bool m_horizontal;
     QStringList m_categories;
+    QList<QList<double>> m_values;
     QList<QBarSet *> m_sets;
     //! Puts a value axis of the kind asked for in place, if it is not already.
     void setLogScale(bool log)

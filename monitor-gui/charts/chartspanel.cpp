@@ -33,6 +33,8 @@ namespace {
 constexpr int MaxRouteSeries = 6;
 // Bounded memory: a series never holds more than the 10-minute window at 20 samples/s.
 constexpr int MaxPointsPerSeries = 600 * 20;
+// The charts redraw at most once a second: each redraw lays out every title and axis.
+constexpr int RedrawIntervalMs = 1000;
 
 QString humanRate(double v)
 {
@@ -77,30 +79,40 @@ public:
         m_series.insert(name, s);
         return s;
     }
-    void append(const QString &name, qint64 timeMs, double value)
+    //! Keeps a point for the next commit(): Qt Charts lays a series out again on every
+    //! change, so the points of a whole redraw go in with one replace() per series.
+    void stage(const QString &name, qint64 timeMs, double value)
     {
-        QLineSeries *s = series(name);
-        s->append(double(timeMs), value);
-        if (s->count() > MaxPointsPerSeries)
-            s->removePoints(0, s->count() - MaxPointsPerSeries);
+        series(name);
+        m_staged[name].append(QPointF(double(timeMs), value));
     }
-    //! Drops points older than the window, then fits the axes.
-    void trimAndFit(qint64 nowMs, int windowSeconds)
+    //! Adds the staged points, drops those older than the window, then fits the axes.
+    void commit(qint64 nowMs, int windowSeconds)
     {
         const double from = double(nowMs - qint64(windowSeconds) * 1000);
         double maxY = 1;
-        for (QLineSeries *s : std::as_const(m_series)) {
-            int old = 0;
+        for (auto it = m_series.cbegin(); it != m_series.cend(); ++it) {
+            QLineSeries *s = it.value();
+            const QList<QPointF> staged = m_staged.take(it.key());
+            QList<QPointF> points = s->points();
+            points += staged;
             // Keep one point left of the window so the line enters from the edge.
-            while (old + 1 < s->count() && s->at(old + 1).x() < from)
+            qsizetype old = 0;
+            while (old + 1 < points.size() && points.at(old + 1).x() < from)
                 ++old;
+            old = std::max(old, points.size() - MaxPointsPerSeries);
             if (old > 0)
-                s->removePoints(0, old);
-            const auto points = s->points();
-            for (const QPointF &p : points)
+                points.remove(0, old);
+            for (const QPointF &p : std::as_const(points))
                 maxY = std::max(maxY, p.y());
+            if (old > 0 || !staged.isEmpty())
+                s->replace(points);
         }
-        m_x->setRange(QDateTime::fromMSecsSinceEpoch(qint64(from)), QDateTime::fromMSecsSinceEpoch(nowMs));
+        m_staged.clear();
+        const QDateTime left = QDateTime::fromMSecsSinceEpoch(qint64(from));
+        const QDateTime right = QDateTime::fromMSecsSinceEpoch(nowMs);
+        if (m_x->min() != left || m_x->max() != right)
+            m_x->setRange(left, right);
         // Up to four intervals of a nice step: ticks at 0, 25, 50, 75, 100 rather than 0,
         // 63, 126... Fewer when the plot is too short for five labels of this font (a
         // projector at 768 lines in presentation mode): Qt would elide them all to "…".
@@ -108,12 +120,18 @@ public:
         const int labelHeight = QFontMetrics(m_y->labelsFont()).height();
         m_intervals = plotHeight <= 0 ? 4 : std::clamp(int(plotHeight / (labelHeight * 1.4)), 1, 4);
         const double top = m_intervals * niceStep(maxY * 1.1 / m_intervals, m_integerValues);
-        m_y->setTickCount(m_intervals + 1);
-        m_y->setRange(0, top);
-        m_y->setLabelFormat(m_integerValues || top >= 20 ? QStringLiteral("%.0f") : QStringLiteral("%.1f"));
+        // Each of these lays the chart out again, even to the same value: only on a change.
+        if (m_y->tickCount() != m_intervals + 1)
+            m_y->setTickCount(m_intervals + 1);
+        if (m_y->min() != 0 || m_y->max() != top)
+            m_y->setRange(0, top);
+        const QString format = m_integerValues || top >= 20 ? QStringLiteral("%.0f") : QStringLiteral("%.1f");
+        if (m_y->labelFormat() != format)
+            m_y->setLabelFormat(format);
     }
     void clearPoints()
     {
+        m_staged.clear();
         for (QLineSeries *s : std::as_const(m_series))
             s->clear();
     }
@@ -124,7 +142,13 @@ public:
             n += s->count();
         return n;
     }
-    void setLatestInTitle(const QString &base, const QString &latest) { chart()->setTitle(base + QStringLiteral(" — ") + latest); }
+    void setLatestInTitle(const QString &base, const QString &latest)
+    {
+        // A new title lays the whole chart out again.
+        const QString title = base + QStringLiteral(" — ") + latest;
+        if (chart()->title() != title)
+            chart()->setTitle(title);
+    }
 
     void setChartFont(const QFont &font) { applyChartFont(chart(), font); }
     double axisTop() const { return m_y->max(); }
@@ -136,6 +160,7 @@ private:
     QDateTimeAxis *m_x;
     QValueAxis *m_y;
     QMap<QString, QLineSeries *> m_series;
+    QHash<QString, QList<QPointF>> m_staged;   // points for the next commit()
 };
 
 
@@ -175,7 +200,9 @@ ChartsPanel::ChartsPanel(QWidget *parent)
         c->series(tr("in"));
         c->series(tr("out"));
     }
-    setTotals(HostStats());
+    applyTotals(HostStats());
+    m_redrawTimer.setSingleShot(true);
+    connect(&m_redrawTimer, &QTimer::timeout, this, &ChartsPanel::redraw);
     for (const QString &name : chartNames()) {
         QChartView *view = chartView(name);
         view->setObjectName(name + QStringLiteral("Chart"));
@@ -212,11 +239,12 @@ QChartView *ChartsPanel::chartView(const QString &name) const
     Renders the chart called \a name to \a path as PNG, at its size on screen (at
     least 640×400 when it has none yet).
 */
-bool ChartsPanel::saveChart(const QString &name, const QString &path) const
+bool ChartsPanel::saveChart(const QString &name, const QString &path)
 {
     QChartView *view = chartView(name);
     if (!view)
         return false;
+    redraw();
     // A chart on a tab never shown has no useful size yet; grab() sends it the resize.
     const QSize onScreen = view->size();
     const bool tooSmall = onScreen.width() < 320 || onScreen.height() < 200;
@@ -238,19 +266,55 @@ void ChartsPanel::saveChartAs(const QString &name)
 
 void ChartsPanel::addSample(const RateSample &s)
 {
-    appendPoints(s);
-    showLatest(s);
+    m_pending.push_back(s);
+    scheduleRedraw();
+}
+
+/*!
+    Redraws when the last redraw is RedrawIntervalMs old, or when the newest sample would
+    move the plot by a pixel if that takes longer (a long window on a narrow chart): each
+    redraw lays out the titles and axes of every chart, whatever moved.
+*/
+void ChartsPanel::scheduleRedraw()
+{
+    if (m_redrawTimer.isActive())
+        return;
+    const qreal plotWidth = std::max<qreal>(1, m_connections->chart()->plotArea().width());
+    const int perPixelMs = int(qreal(m_windowSeconds) * 1000 / plotWidth);
+    const int interval = std::max(RedrawIntervalMs, perPixelMs);
+    const qint64 since = m_sinceRedraw.isValid() ? m_sinceRedraw.elapsed() : interval;
+    m_redrawTimer.start(int(std::max<qint64>(0, interval - since)));
+}
+
+/*!
+    Draws what arrived since the last redraw: called by the redraw timer, and before
+    anything reads the charts, so that they are never read behind.
+*/
+void ChartsPanel::redraw()
+{
+    m_redrawTimer.stop();
+    if (m_pending.empty() && !m_pendingTotals)
+        return;
+    m_sinceRedraw.start();
+    if (!m_pending.empty()) {
+        for (const RateSample &s : m_pending)
+            appendPoints(s);
+        showLatest(m_pending.back());
+        m_pending.clear();
+    }
+    if (m_pendingTotals)
+        applyTotals(*std::exchange(m_pendingTotals, std::nullopt));
 }
 
 void ChartsPanel::appendPoints(const RateSample &s)
 {
-    m_connections->append(tr("total"), s.timeMs, s.connections);
+    m_connections->stage(tr("total"), s.timeMs, s.connections);
     int shown = 0;
     double others = 0;
     bool haveOthers = false;
     for (auto it = s.routes.cbegin(); it != s.routes.cend(); ++it) {
         if (shown < MaxRouteSeries) {
-            m_connections->append(it.key(), s.timeMs, it->connections);
+            m_connections->stage(it.key(), s.timeMs, it->connections);
             ++shown;
         } else {
             others += it->connections;
@@ -258,19 +322,19 @@ void ChartsPanel::appendPoints(const RateSample &s)
         }
     }
     if (haveOthers)
-        m_connections->append(tr("other routes"), s.timeMs, others);
-    m_frames->append(tr("in"), s.timeMs, s.framesIn);
-    m_frames->append(tr("out"), s.timeMs, s.framesOut);
-    m_messages->append(tr("in"), s.timeMs, s.messagesIn);
-    m_messages->append(tr("out"), s.timeMs, s.messagesOut);
-    m_bytes->append(tr("in"), s.timeMs, s.bytesIn);
-    m_bytes->append(tr("out"), s.timeMs, s.bytesOut);
+        m_connections->stage(tr("other routes"), s.timeMs, others);
+    m_frames->stage(tr("in"), s.timeMs, s.framesIn);
+    m_frames->stage(tr("out"), s.timeMs, s.framesOut);
+    m_messages->stage(tr("in"), s.timeMs, s.messagesIn);
+    m_messages->stage(tr("out"), s.timeMs, s.messagesOut);
+    m_bytes->stage(tr("in"), s.timeMs, s.bytesIn);
+    m_bytes->stage(tr("out"), s.timeMs, s.bytesOut);
 }
 
 void ChartsPanel::showLatest(const RateSample &s)
 {
     for (auto *c : {m_connections, m_frames, m_messages, m_bytes})
-        c->trimAndFit(s.timeMs, m_windowSeconds);
+        c->commit(s.timeMs, m_windowSeconds);
     m_connections->setLatestInTitle(tr("Open connections"), QString::number(s.connections));
     m_messages->setLatestInTitle(tr("Messages/s"), tr("in %1, out %2").arg(humanRate(s.messagesIn), humanRate(s.messagesOut)));
     m_frames->setLatestInTitle(tr("Frames/s"), tr("in %1, out %2").arg(humanRate(s.framesIn), humanRate(s.framesOut)));
@@ -282,13 +346,17 @@ void ChartsPanel::setHistory(const std::deque<RateSample> &history)
     clear();
     // Trimming and fitting once, for the newest sample, ends where fitting after every
     // sample would: each trim only drops what a later one would drop too.
-    for (const RateSample &s : history)
-        appendPoints(s);
-    if (!history.empty())
-        showLatest(history.back());
+    m_pending.assign(history.cbegin(), history.cend());
+    redraw();
 }
 
-void ChartsPanel::setTotals(const HostStats &st)
+void ChartsPanel::setTotals(const HostStats &stats)
+{
+    m_pendingTotals = stats;
+    scheduleRedraw();
+}
+
+void ChartsPanel::applyTotals(const HostStats &st)
 {
     // Data messages stand for their frames here: Qt shows the host whole messages and
     // only its own pings and their pongs among the control frames.
@@ -332,12 +400,14 @@ void ChartsPanel::setWindowSeconds(int seconds)
 
 void ChartsPanel::clear()
 {
+    m_pending.clear();
     for (auto *c : {m_connections, m_frames, m_messages, m_bytes})
         c->clearPoints();
 }
 
-int ChartsPanel::pointCount(const QString &chart) const
+int ChartsPanel::pointCount(const QString &chart)
 {
+    redraw();
     if (chart == QLatin1String("connections"))
         return m_connections->pointCount();
     if (chart == QLatin1String("frames"))
@@ -357,18 +427,21 @@ void ChartsPanel::followFont(const QFont &font)
         c->setChartFont(font);
 }
 
-QList<bool> ChartsPanel::breakdownLogScales() const
+QList<bool> ChartsPanel::breakdownLogScales()
 {
+    redraw();
     return {m_kinds->isLogScale(), m_closes->isLogScale(), m_handshakes->isLogScale()};
 }
 
-QList<int> ChartsPanel::axisIntervals() const
+QList<int> ChartsPanel::axisIntervals()
 {
+    redraw();
     return {m_connections->intervals(), m_frames->intervals(), m_messages->intervals(), m_bytes->intervals(), 4, 4, 4};
 }
 
-QList<double> ChartsPanel::axisTops() const
+QList<double> ChartsPanel::axisTops()
 {
+    redraw();
     return {m_connections->axisTop(), m_frames->axisTop(), m_messages->axisTop(), m_bytes->axisTop(),
             m_kinds->axisTop(), m_closes->axisTop(), m_handshakes->axisTop()};
 }
