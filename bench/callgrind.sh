@@ -10,13 +10,14 @@
 #
 #   bench/callgrind.sh [--build DIR] [--size BYTES] [--binary] [--ceiling]
 #                      [--messages N1,N2] [--keep DIR]
-#   bench/callgrind.sh --churn [--admin | --floor] [--build DIR] [--keep DIR]
+#   bench/callgrind.sh --churn [--admin | --floor | --ceiling] [--build DIR] [--keep DIR]
 #
 #   --keep DIR   keep the callgrind.out files (callgrind_annotate them to see each step)
 #   --churn      instructions per churn cycle (connect, upgrade, one echo, close; 200 a
 #                second, 8 in flight) instead, from runs of 2 s and 8 s: the difference
 #                divided by the difference in cycles. --admin: with an admin client
-#                attached, as a monitor is; --floor: the bare QWebSocketServer floor.
+#                attached, as a monitor is; --floor: the bare QWebSocketServer floor;
+#                --ceiling: the minimal epoll server.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -90,6 +91,7 @@ if [[ $churn == 1 ]]; then
     name=wsplug
     [[ $admin == 1 ]] && name="wsplug + admin client"
     [[ $floor == 1 ]] && name=floor
+    [[ $ceiling == 1 ]] && name=ceiling
     echo "$name churn: $(( (t2 - t1) / (c2 - c1) )) instructions per cycle ($t1 for $c1 cycles, $t2 for $c2)"
     exit 0
 fi
