@@ -407,15 +407,11 @@ QByteArray AdminChannel::answer(const Protocol::Command &cmd)
         return m_host->drain(cmd.periodMs) ? Protocol::replyOk(cmd.id, QJsonObject{{QStringLiteral("sessions"), open}})
                                            : Protocol::replyError(cmd.id, QStringLiteral("the host is draining or stopping already"));
     }
-    case Kind::List: {
-        QJsonArray sessions;
-        for (const Protocol::SessionSnapshot &s : m_host->sessionList())
-            sessions.append(Protocol::toJson(s));
-        return Protocol::replyOk(cmd.id, sessions);
-    }
+    case Kind::List:
+        return Protocol::replyOk(cmd.id, m_host->sessionList());
     case Kind::Get: {
         const auto s = m_host->findSession(cmd.session);
-        return s ? Protocol::replyOk(cmd.id, Protocol::toJson(*s)) : Protocol::replyError(cmd.id, noSession);
+        return s ? Protocol::replyOk(cmd.id, *s) : Protocol::replyError(cmd.id, noSession);
     }
     case Kind::Handshake: {
         const auto r = m_host->handshake(cmd.handshake);
@@ -423,7 +419,7 @@ QByteArray AdminChannel::answer(const Protocol::Command &cmd)
                  : Protocol::replyError(cmd.id, QStringLiteral("handshake %1 is not in the log (any more)").arg(cmd.handshake));
     }
     case Kind::Snapshot:
-        return Protocol::replyOk(cmd.id, Protocol::toJson(m_host->snapshot()));
+        return Protocol::replyOk(cmd.id, m_host->snapshot());
     case Kind::Watch:
     case Kind::Unwatch:
     case Kind::Record:

@@ -136,9 +136,10 @@ void ConnectionSocket::closeTls()
 qint64 ConnectionSocket::writeData(const char *data, qint64 len)
 {
     // The host's close frame. Only Qt writes control frames and it writes each frame's
-    // header at the start of a write (the host writes whole encoded messages, which
-    // never start with 0x88): a write that is exactly a close header, or a close
-    // header and its whole payload, is the close frame.
+    // header at the start of a write (every write that comes here starts a frame: the
+    // host's are whole encoded messages, never starting with 0x88, and writeFrame()
+    // sends the tail of a partial sendmsg() past this): a write that is exactly a close
+    // header, or a close header and its whole payload, is the close frame.
     if (m_hostCloseAtUs == 0 && len >= 2 && static_cast<unsigned char>(data[0]) == 0x88) {
         const int length = static_cast<unsigned char>(data[1]);   // a server frame has no mask bit
         if (length <= 125 && (len == 2 || len == 2 + length)) {
@@ -178,11 +179,14 @@ void ConnectionSocket::writeFrame(const char *header, qsizetype headerSize, cons
             return;
         }
         if (n > 0) {
-            // The rest through Qt's buffer (writeData() reports it to onWritten).
+            // The rest after what the kernel took, past writeData(): its close-frame
+            // check reads the start of a write, and this one starts inside a frame.
             const QByteArray rest = n < headerSize
                     ? QByteArray(header + n, headerSize - n) + payload
                     : payload.mid(n - headerSize);
-            write(rest);
+            writeNow(rest.constData(), rest.size());
+            if (onWritten)
+                onWritten();
             return;
         }
         // EAGAIN or an error: the ordinary way queues it, or meets and reports the error.

@@ -225,6 +225,41 @@ QByteArray replyOk(qint64 id, const QJsonValue &result)
     return encode(o);
 }
 
+namespace {
+
+// A reply whose result is written by \a result (the per-session values, straight to text).
+template <typename WriteResult>
+QByteArray replyOkWith(qint64 id, qsizetype reserve, WriteResult result)
+{
+    JsonWriter w(reserve);
+    w.beginObject();
+    w.key("type").value(key(TypeReply));
+    w.key("id").value(id);
+    w.key("ok").value(true);
+    w.key("result");
+    result(w);
+    w.endObject();
+    return w.take();
+}
+
+} // namespace
+
+QByteArray replyOk(qint64 id, const QList<SessionSnapshot> &sessions)
+{
+    return replyOkWith(id, 256 + 640 * sessions.size(), [&sessions](JsonWriter &w) { writeArray(w, sessions); });
+}
+
+QByteArray replyOk(qint64 id, const SessionSnapshot &session)
+{
+    return replyOkWith(id, 1024, [&session](JsonWriter &w) { write(w, session); });
+}
+
+QByteArray replyOk(qint64 id, const Snapshot &snapshot)
+{
+    const QByteArray result = encode(snapshot);
+    return replyOkWith(id, result.size() + 64, [&result](JsonWriter &w) { w.raw(result); });
+}
+
 QByteArray replyError(qint64 id, const QString &error)
 {
     return encode({{key("type"), key(TypeReply)},

@@ -24,6 +24,7 @@ private Q_SLOTS:
     void timesReadBackToTheMillisecond();
     void snapshotReadsBack();
     void numbersAreJsonNumbers();
+    void repliesCarryTheirResultsExactly();
 };
 
 namespace {
@@ -236,6 +237,30 @@ void tst_Protocol::numbersAreJsonNumbers()
     QVERIFY(opened.value(QLatin1String("id")).isDouble());
     QCOMPARE(opened.value(QLatin1String("id")).toDouble(), 9007199254740991.0);
     QCOMPARE(opened.value(QLatin1String("pingRttMs")).toDouble(), -1.0);
+}
+
+void tst_Protocol::repliesCarryTheirResultsExactly()
+{
+    const QList<SessionSnapshot> sessions{session(QStringLiteral("a\"b")), session(QStringLiteral("é"))};
+    const Reply list = replyFromJson(decode(replyOk(41, sessions)));
+    QCOMPARE(list.id, 41);
+    QVERIFY(list.ok);
+    const QList<SessionSnapshot> back = sessionsFromJson(list.result);
+    QCOMPARE(back.size(), 2);
+    compareSessions(back.at(0), sessions.at(0));
+    compareSessions(back.at(1), sessions.at(1));
+    QCOMPARE(replyFromJson(decode(replyOk(42, QList<SessionSnapshot>()))).result.toArray().size(), 0);
+
+    const Reply one = replyFromJson(decode(replyOk(43, sessions.at(1))));
+    compareSessions(sessionFromJson(one.result.toObject()), sessions.at(1));
+
+    Snapshot s;
+    s.protocol = 3;
+    s.sessions = sessions;
+    const Reply snap = replyFromJson(decode(replyOk(44, s)));
+    QCOMPARE(snap.id, 44);
+    QCOMPARE(snapshotFromJson(snap.result.toObject()).sessions.size(), 2);
+    QCOMPARE(snap.result.toObject(), toJson(s));
 }
 
 QTEST_GUILESS_MAIN(tst_Protocol)

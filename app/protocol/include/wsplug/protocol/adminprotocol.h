@@ -89,6 +89,11 @@ struct Reply
     QString error;        //!< !ok only
 };
 QByteArray replyOk(qint64 id, const QJsonValue &result = QJsonValue());
+//! The same for the results of the session list, one session and the snapshot, written
+//! straight to text (no QJsonObject in between: the list may hold thousands).
+QByteArray replyOk(qint64 id, const QList<SessionSnapshot> &sessions);
+QByteArray replyOk(qint64 id, const SessionSnapshot &session);
+QByteArray replyOk(qint64 id, const Snapshot &snapshot);
 QByteArray replyError(qint64 id, const QString &error);
 Reply replyFromJson(const QJsonObject &message);
 
