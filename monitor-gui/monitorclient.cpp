@@ -252,6 +252,7 @@ void MonitorClient::detach()
     m_resyncWanted = false;
     m_resyncTimer.stop();
     m_incoming.clear();   // the rest of the old connection's messages
+    m_decoder.clear();    // and their decodes not started yet (one running is discarded when done)
     m_handshakesOmitted = 0;
     m_sessions->reset({});
     m_handshakes->reset({});

@@ -303,6 +303,8 @@ void SessionsModel::sync(const QList<SessionSnapshot> &sessions)
 */
 std::pair<int, int> SessionsModel::changedColumns(const SessionSnapshot &a, const SessionSnapshot &b)
 {
+    // One entry per column, in the order of Column: a column added means an entry here.
+    static_assert(ColumnCount == 16, "changedColumns() lists every column in order");
     const bool changed[ColumnCount] = {
         a.id != b.id,
         a.peerAddress != b.peerAddress || a.peerPort != b.peerPort,

@@ -71,10 +71,8 @@ int PluginContext::broadcast(const EncodedMessage &message, bool text, const QLi
 int PluginContext::broadcastText(const QString &text, const QList<SessionId> &sessions)
 {
     // An empty list is nobody (broadcastTextToAll() is everyone): nothing to encode.
-    if (sessions.isEmpty())
-        return 0;
     // Encoded once for everyone: one UTF-8 conversion, one frame header.
-    return broadcast(encodeMessage(FrameOpcode::Text, text.toUtf8()), true, sessions);
+    return sessions.isEmpty() ? 0 : broadcastTextUtf8(text.toUtf8(), sessions);
 }
 
 int PluginContext::broadcastBinary(const QByteArray &data, const QList<SessionId> &sessions)

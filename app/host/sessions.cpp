@@ -112,8 +112,8 @@ void HostServerPrivate::textReceived(Session *s, const QByteArray &utf8)
         return;
     const SessionId id = s->info.id;
     // SDK 2.2: the bytes as they came; a plugin before it gets a QString.
-    if (Utf8TextInterface *bytes = s->context ? s->context->utf8Text : nullptr)
-        callPlugin(s, [bytes, id, &utf8] { bytes->utf8TextReceived(id, utf8); });
+    if (Utf8TextInterface *utf8Plugin = s->context ? s->context->utf8Text : nullptr)
+        callPlugin(s, [utf8Plugin, id, &utf8] { utf8Plugin->utf8TextReceived(id, utf8); });
     else
         callPlugin(s, [s, id, &utf8] { s->handler->messageReceived(id, Message::fromText(textOf(utf8))); });
 }

@@ -65,6 +65,10 @@ bool BroadcastPlugin::initialize(HostContext *context, QString *errorString)
         *errorString = QStringLiteral("this host gives no cluster bus (SDK 2.1 needed)");
         return false;
     }
+    if (!m_utf8) {
+        *errorString = QStringLiteral("this host gives no UTF-8 text sender (SDK 2.2 needed)");
+        return false;
+    }
     m_rights = Rights::fromSettings(context->settings());
     m_context = context;
     // Fixed while the plugin runs: worked out once, not per message.
@@ -134,11 +138,10 @@ void BroadcastPlugin::sessionOpened(const SessionInfo &session)
 
 void BroadcastPlugin::messageReceived(SessionId session, const Message &message)
 {
-    // Text comes to utf8TextReceived() (a host before SDK 2.2 would not load this plugin).
-    if (message.isText())
-        received(session, false, message.text.toUtf8());
-    else
-        received(session, true, message.data);
+    // Only binary comes here: text goes to utf8TextReceived() (this plugin declares SDK
+    // 2.2, so every host that loads it delivers text that way).
+    Q_ASSERT(message.isBinary());
+    received(session, true, message.data);
 }
 
 void BroadcastPlugin::utf8TextReceived(SessionId session, const QByteArray &utf8)

@@ -6,7 +6,10 @@ namespace WsPlug {
 
 bool EchoPlugin::initialize(HostContext *context, QString *errorString)
 {
-    Q_UNUSED(errorString)
+    if (!m_utf8) {
+        *errorString = QStringLiteral("this host gives no UTF-8 text sender (SDK 2.2 needed)");
+        return false;
+    }
     m_context = context;
     return true;
 }
@@ -18,12 +21,11 @@ void EchoPlugin::sessionOpened(const SessionInfo &session)
 
 void EchoPlugin::messageReceived(SessionId session, const Message &message)
 {
-    // Fragments were joined by the host, so a fragmented message comes back whole.
-    // Text comes to utf8TextReceived() (a host before SDK 2.2 would not load this plugin).
-    if (message.isText())
-        m_context->sendText(session, message.text);
-    else
-        m_context->sendBinary(session, message.data);
+    // Fragments were joined by the host, so a fragmented message comes back whole. Only
+    // binary comes here: text goes to utf8TextReceived() (this plugin declares SDK 2.2, so
+    // every host that loads it delivers text that way).
+    Q_ASSERT(message.isBinary());
+    m_context->sendBinary(session, message.data);
 }
 
 void EchoPlugin::utf8TextReceived(SessionId session, const QByteArray &utf8)
