@@ -123,6 +123,7 @@ private Q_SLOTS:
     void negotiates();
     void offNegotiatesNothing();
     void perRoute();
+    void notOnEngineIo();
     void echoesCompressedMessages();
     void failsTheConnection_data();
     void failsTheConnection();
@@ -205,6 +206,20 @@ void tst_Deflate::perRoute()
     QString why;
     QVERIFY(!config.validate(&why));
     QVERIFY2(why.contains(QStringLiteral("sometimes")), qPrintable(why));
+}
+
+void tst_Deflate::notOnEngineIo()
+{
+    // Engine.IO's WebSocket is written by its own transport: it never negotiates.
+    auto host = startedHost(deflateConfig());
+    QVERIFY(host);
+    QTcpSocket socket;
+    QVERIFY(connectRaw(socket, host->serverPort()));
+    socket.write(handshakeRequest(QStringLiteral("/echo/engine.io/?EIO=4&transport=websocket"),
+                                  "Sec-WebSocket-Extensions: permessage-deflate\r\n"));
+    const QByteArray head = readResponseHead(socket);
+    QCOMPARE(statusCode(head), 101);
+    QVERIFY2(!head.contains("Sec-WebSocket-Extensions"), head.constData());
 }
 
 void tst_Deflate::echoesCompressedMessages()
