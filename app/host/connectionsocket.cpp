@@ -14,7 +14,6 @@
 #include <chrono>
 #include <cstring>
 #include <utility>
-#include <utility>
 
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
