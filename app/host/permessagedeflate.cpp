@@ -15,8 +15,8 @@ namespace {
 struct Offer
 {
     QByteArray name;
-    QList<QPair<QByteArray, QByteArray>> params;   // value empty: none given
-    QList<bool> hasValue;
+    QList<QPair<QByteArray, QByteArray>> params;   // name (lower case), value (unquoted)
+    QList<bool> hasValue;                           // per parameter: "=value" was given
     bool ok = true;
 };
 
