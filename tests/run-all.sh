@@ -22,7 +22,7 @@ apt-get install -y -qq --no-install-recommends \
     cmake ninja-build g++ clang libclang-rt-14-dev iproute2 \
     qt6-base-dev qt6-websockets-dev qt6-charts-dev libqt6svg6 libqt6opengl6-dev libgl-dev \
     libssl-dev openssl chromium python3-websockets python3-jwt tshark \
-    pkgconf libhiredis-dev redis-server nginx-light libnginx-mod-stream haproxy >/dev/null
+    pkgconf libhiredis-dev zlib1g-dev redis-server nginx-light libnginx-mod-stream haproxy >/dev/null
 # Real clients the tests drive (tests/browser/package.json, versions pinned by its lock
 # file): playwright-core for Debian's Chromium, node's ws. Node itself comes with the machine.
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >/dev/null)

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "clientframefilter_p.h"
 
+#include "permessagedeflate_p.h"
+
 #include <QtEndian>
 
 #include <algorithm>
@@ -80,7 +82,7 @@ bool ClientFrameFilter::feed(const char *data, qsizetype size, QByteArray *contr
             unmaskPayload(data, n, to);
             if (m_dataFrame) {
                 m_dataReceived.bytes += quint64(n);   // as they came, even the bad ones
-                if (m_textMessage && !m_utf8.feed(to->constData() + at, n)) {
+                if (m_textMessage && !m_compressed && !m_utf8.feed(to->constData() + at, n)) {
                     fail(1007, QStringLiteral("invalid UTF-8 in a text message (RFC 6455 8.1)"));
                     return false;
                 }
@@ -114,6 +116,7 @@ bool ClientFrameFilter::startFrame(int keyAt, QByteArray *control, QList<DataMes
     const int opcode = m_header[0] & 0x0F;
     const bool fin = m_header[0] & 0x80;
     const bool rsv = m_header[0] & 0x70;
+    const bool rsv1 = m_header[0] & 0x40;
     m_dataFrame = opcode == Text || opcode == Binary || opcode == Continuation;
     m_readingCloseCode = false;
     if (m_dataFrame)
@@ -146,8 +149,12 @@ bool ClientFrameFilter::startFrame(int keyAt, QByteArray *control, QList<DataMes
         fail(1002, QStringLiteral("reserved opcode %1 (RFC 6455 5.2)").arg(opcode));
         return false;
     }
-    if (rsv) {
+    if (rsv && !(rsv1 && m_inflate)) {
         fail(1002, QStringLiteral("RSV bits set without an extension that defines them (RFC 6455 5.2)"));
+        return false;
+    }
+    if (rsv1 && opcode == Continuation) {
+        fail(1002, QStringLiteral("RSV1 on a continuation frame (RFC 7692 6.1)"));
         return false;
     }
     const bool minimalLength = keyAt == 2 || (keyAt == 4 ? m_payloadLeft >= 126 : m_payloadLeft > 0xFFFF);
@@ -173,6 +180,7 @@ bool ClientFrameFilter::startFrame(int keyAt, QByteArray *control, QList<DataMes
     }
     if (opcode != Continuation) {
         m_textMessage = opcode == Text;
+        m_compressed = rsv1;
         m_utf8.reset();
     }
     m_messageOpen = !fin;
@@ -211,11 +219,37 @@ bool ClientFrameFilter::endFrame(QByteArray *control, QList<DataMessage> *messag
     if (!m_dataFrame || !(m_header[0] & 0x80))
         return true;
     // The last frame of a message: a text message must not end inside a character.
+    if (m_compressed && !inflateMessage())
+        return false;
     if (m_textMessage && !m_utf8.isComplete()) {
         fail(1007, QStringLiteral("a text message ends inside a UTF-8 character (RFC 6455 8.1)"));
         return false;
     }
     messages->append({m_textMessage, std::exchange(m_message, QByteArray()), control->size()});
+    return true;
+}
+
+bool ClientFrameFilter::inflateMessage()
+{
+    // Inflated whole once its last frame is in (the compressed bytes met the limits as
+    // they came); the output never grows past the message limit, whatever the ratio.
+    QByteArray inflated;
+    switch (PerMessageDeflate::inflate(m_message, m_maxMessage, &inflated)) {
+    case PerMessageDeflate::InflateResult::TooBig:
+        fail(1009, QStringLiteral("compressed message inflates past the limit of %1 bytes").arg(m_maxMessage));
+        return false;
+    case PerMessageDeflate::InflateResult::Corrupt:
+        fail(1007, QStringLiteral("a compressed message that does not inflate (RFC 7692 7.2.2)"));
+        return false;
+    case PerMessageDeflate::InflateResult::Ok:
+        break;
+    }
+    m_message = std::move(inflated);
+    m_compressed = false;
+    if (m_textMessage && !m_utf8.feed(m_message.constData(), m_message.size())) {
+        fail(1007, QStringLiteral("invalid UTF-8 in a text message (RFC 6455 8.1)"));
+        return false;
+    }
     return true;
 }
 

@@ -28,6 +28,10 @@ namespace WsPlug::Internal {
  *    continuation without a message or a new message inside one (5.4) with 1002; a
  *    frame or message over the limits with 1009, before its payload is stored; text
  *    that is not UTF-8 with 1007 as soon as the offending byte arrives (8.1).
+ *  - With permessage-deflate (setInflate()), RSV1 on a message's first frame marks it
+ *    compressed (RFC 7692 6): it is inflated once whole, never past the message limit
+ *    (1009), then checked as UTF-8; RSV1 on a continuation is 1002, and on a control
+ *    frame Qt fails it (1002) as before.
  *  - Control frames go out unmasked for QWebSocket to read: Qt answers pings, reports
  *    pongs and runs the closing handshake (and checks control frames' own rules).
  *  - Close codes: it notes the code of the client's first close frame, which Qt does not
@@ -55,6 +59,9 @@ public:
     //! \a control and \a messages, nothing of it or after it is, and error() and
     //! errorCode() say why.
     bool feed(const char *data, qsizetype size, QByteArray *control, QList<DataMessage> *messages);
+
+    //! Accept compressed messages (permessage-deflate was negotiated).
+    void setInflate(bool on) { m_inflate = on; }
 
     bool failed() const { return m_state == State::Failed; }
     QString error() const { return m_error; }
@@ -105,6 +112,8 @@ private:
     bool endFrame(QByteArray *control, QList<DataMessage> *messages);
     void unmaskPayload(const char *data, qsizetype size, QByteArray *to);
     void noteCloseCode(const char *payload, qsizetype size);
+    //! Replaces the compressed message under way by its inflated bytes; false if it fails.
+    bool inflateMessage();
     void fail(int code, const QString &why);
 
     State m_state = State::Header;
@@ -122,6 +131,8 @@ private:
     bool m_dataFrame = false;          // the frame under way is one of its frames
     bool m_messageOpen = false;        // a data message has begun and not ended
     bool m_textMessage = false;        // ... and it is text
+    bool m_compressed = false;         // ... and compressed (RSV1 on its first frame)
+    bool m_inflate = false;            // permessage-deflate negotiated
     Utf8Validator m_utf8;
     QByteArray m_message;
 

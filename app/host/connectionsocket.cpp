@@ -135,6 +135,18 @@ void ConnectionSocket::closeTls()
 
 qint64 ConnectionSocket::writeData(const char *data, qint64 len)
 {
+    // Qt writes its 101 in one piece: the extension header goes in before its end.
+    if (!m_upgradeHeaders.isEmpty() && m_recording) {
+        const QByteArrayView response(data, len);
+        const qsizetype end = response.indexOf(QByteArrayView("\r\n\r\n"));
+        if (response.startsWith("HTTP/1.1 101 ") && end >= 0) {
+            const QByteArray spliced = response.first(end + 2).toByteArray() + std::exchange(m_upgradeHeaders, {})
+                                       + response.sliced(end + 2).toByteArray();
+            const qint64 written = writeData(spliced.constData(), spliced.size());
+            return written == spliced.size() ? len : qMin(written, len);
+        }
+        m_upgradeHeaders.clear();   // a refusal: no extension to announce
+    }
     // The host's close frame. Only Qt writes control frames and it writes each frame's
     // header at the start of a write (every write that comes here starts a frame: the
     // host's are whole encoded messages, never starting with 0x88, and writeFrame()
@@ -356,11 +368,12 @@ void ConnectionSocket::shutdownWriteWhenFlushed()
 }
 
 void ConnectionSocket::startFiltering(const QByteArray &earlyData, qint64 maxFrameBytes, qint64 maxMessageBytes,
-                                      std::function<void(int, const QString &)> onFilterFailed)
+                                      bool inflate, std::function<void(int, const QString &)> onFilterFailed)
 {
     if (m_lingering || state() != QAbstractSocket::ConnectedState)
         return;   // closed already (a plugin may close a session as it opens)
     m_filter = ClientFrameFilter(maxFrameBytes, maxMessageBytes);
+    m_filter.setInflate(inflate);
     m_onFilterFailed = std::move(onFilterFailed);
     m_filtering = true;
     // Reads must come to readData() as they are asked for: a buffering QIODevice would

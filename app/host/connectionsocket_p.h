@@ -67,8 +67,11 @@ public:
     //! along with the request head) first, then what arrives. A frame that fails the
     //! connection ends the input and calls \a onFilterFailed (queued) with the close
     //! code (1002, 1007, 1009) and the reason.
-    void startFiltering(const QByteArray &earlyData, qint64 maxFrameBytes, qint64 maxMessageBytes,
+    void startFiltering(const QByteArray &earlyData, qint64 maxFrameBytes, qint64 maxMessageBytes, bool inflate,
                         std::function<void(int, const QString &)> onFilterFailed);
+    //! Adds the header line \a line to Qt's 101 response as it is written (Qt 6.4's
+    //! QWebSocketServer has no API for extensions); not to any other response.
+    void addToUpgradeResponse(const QByteArray &line) { m_upgradeHeaders += line + "\r\n"; }
     //! Each data message the client sends, whole: text as its UTF-8. Called in the order
     //! of the stream: after QWebSocket has read the control frames that came before it
     //! (a ping before a message is answered before the message is), never from inside
@@ -143,6 +146,7 @@ private:
     bool m_closing = false;        // under TLS: close() was called, the TLS session is ending
     QMetaObject::Connection m_tlsFlush;   // under TLS: a flush waits for the thread to sleep
     bool m_recording = true;
+    QByteArray m_upgradeHeaders;   // header lines to add to Qt's 101 (addToUpgradeResponse())
     int m_lingerMs = 0;
     bool m_lingering = false;
     int m_lingerTimer = 0;

@@ -3,6 +3,7 @@
 #include "handshakegate_p.h"
 
 #include "connectionsocket_p.h"
+#include "permessagedeflate_p.h"
 
 // Who may upgrade, once a request head is whole and names a route: the subprotocol
 // offered, the browser's origin, the bearer token, and how fast one address connects.
@@ -90,6 +91,16 @@ bool HandshakeGate::admit(ConnectionSocket *socket, PendingHandshake &p, const R
     // A "bearer." entry alone: Qt must not see it (nor answer with it).
     if (!p.admin && offered.isEmpty() && !subprotocolHeader.isEmpty())
         *headForQt = RequestHead::withHeader(p.requestHead, "Sec-WebSocket-Protocol", {});
+    // permessage-deflate, which Qt does not know: the host inflates and compresses
+    // (docs/conformance.md). An offer it cannot honour is not accepted; the upgrade
+    // goes on without it. Engine.IO's WebSocket and the admin channel go without.
+    if (!p.admin && p.engineIoPath.isEmpty() && PerMessageDeflate::enabledFor(m_config.deflate, route)) {
+        const PerMessageDeflate::Agreement agreed =
+                PerMessageDeflate::negotiate(head.headerList("Sec-WebSocket-Extensions"));
+        p.deflateWindowBits = agreed.serverWindowBits;
+        if (agreed.serverWindowBits)
+            socket->addToUpgradeResponse("Sec-WebSocket-Extensions: " + agreed.response);
+    }
     return true;
 }
 

@@ -556,7 +556,7 @@ void HandshakeGate::onUpgraded()
         // Now that the session listens, read what arrived along with the head, with
         // the limits the host set on upgrade.
         socket->startFiltering(p.earlyData, qint64(ws->maxAllowedIncomingFrameSize()),
-                               qint64(ws->maxAllowedIncomingMessageSize()),
+                               qint64(ws->maxAllowedIncomingMessageSize()), p.deflateWindowBits != 0,
                                [ws = QPointer<QWebSocket>(ws)](int code, const QString &why) {
             if (ws && ws->state() == QAbstractSocket::ConnectedState)
                 ws->close(QWebSocketProtocol::CloseCode(code), why);

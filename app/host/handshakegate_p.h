@@ -68,6 +68,7 @@ struct PendingHandshake
     QString route;
     QString origin;                // the Origin header, for the log
     QString subprotocol;           // the one negotiated, if any
+    int deflateWindowBits = 0;     // permessage-deflate agreed: the server's window (9-15); 0: not
     QDateTime acceptedAt;
     bool admin = false;            // an admin-channel connection: not a user session
     bool adminReadOnly = false;    // ... with the read-only token

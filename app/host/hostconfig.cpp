@@ -7,6 +7,7 @@
 #include "forwardedfor_p.h"
 #include "busenvelope_p.h"
 #include "originpolicy_p.h"
+#include "permessagedeflate_p.h"
 #include "redisaddress_p.h"
 
 #include <QJsonArray>
@@ -117,6 +118,10 @@ const QList<HostConfig::TextSetting> &HostConfig::textSettings()
          "pattern (https://*.example.org) or *; with ROUTE= for one route only. A refused Origin gets 403 "
          "before the upgrade; a request without Origin (not a browser) is not refused. Repeatable.",
          nullptr, &HostConfig::allowedOrigins},
+        {"deflate", "deflate", "[route=]on|off",
+         "permessage-deflate (RFC 7692): offer it to clients (on) or not (off, the default); with ROUTE= "
+         "for one route only. Always without context takeover, so an idle connection holds no zlib state. "
+         "Repeatable.", nullptr, &HostConfig::deflate},
         {"adminReadToken", "admin-read-token", "token",
          "A read-only admin token: it may watch the host (snapshot, sessions, handshakes, frames) but not "
          "close, kick, send or load plugins.", &HostConfig::adminReadToken, nullptr},
@@ -329,6 +334,10 @@ bool HostConfig::validate(QString *errorString) const
     for (const ExecRoute &r : execRoutes) {
         if (r.command.isEmpty() || r.command.first().isEmpty())
             return fail(QStringLiteral("exec route %1 has no command").arg(Protocol::oneLine(r.route)));
+    }
+    for (const QString &entry : deflate) {
+        if (!Internal::PerMessageDeflate::validSetting(entry))
+            return fail(QStringLiteral("deflate: \"%1\" is not on, off, ROUTE=on or ROUTE=off").arg(Protocol::oneLine(entry)));
     }
     for (const QString &route : requireToken) {
         if (route != QLatin1String("*") && !route.startsWith(QLatin1Char('/')))

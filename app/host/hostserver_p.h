@@ -161,6 +161,8 @@ public:
     bool sendUtf8(Internal::Session *s, const QByteArray &utf8);
     //! Sends one message to \a s (which canSend()); false if it cannot take it (then or any more).
     bool sendPayload(Internal::Session *s, Internal::FrameOpcode opcode, const QByteArray &payload);
+    //! \a payload as one message's frames; \a compressed sets RSV1 on the first.
+    bool sendFrames(Internal::Session *s, Internal::FrameOpcode opcode, const QByteArray &payload, bool compressed);
     //! After a write to \a s that found \a before bytes unsent: false, and \a s cut off,
     //! if the write passed the backlog limit.
     bool withinBacklog(Internal::Session *s, qint64 before);

@@ -4,6 +4,7 @@
 
 #include "framewatch_p.h"
 #include "logging_p.h"
+#include "permessagedeflate_p.h"
 
 #include <algorithm>
 #include <vector>
@@ -45,13 +46,32 @@ bool HostServerPrivate::sendUtf8(Session *s, const QByteArray &utf8)
 
 bool HostServerPrivate::sendPayload(Session *s, FrameOpcode opcode, const QByteArray &payload)
 {
+    // permessage-deflate: compressed for this session alone (a fan-out goes
+    // uncompressed, encoded once for all), and only when that makes it smaller.
+    if (s->deflateWindowBits && payload.size() >= PerMessageDeflate::MinCompressBytes) {
+        const QByteArray compressed = PerMessageDeflate::deflate(payload, s->deflateWindowBits);
+        if (!compressed.isEmpty())
+            return sendFrames(s, opcode, compressed, true);
+    }
+    return sendFrames(s, opcode, payload, false);
+}
+
+bool HostServerPrivate::sendFrames(Session *s, FrameOpcode opcode, const QByteArray &payload, bool compressed)
+{
+    constexpr char Rsv1 = 0x40;
     const qint64 frameSize = s->transport->maxFramePayload();
-    if (payload.size() > frameSize)
-        return sendEncoded(s, encodeMessage(opcode, payload, frameSize), opcode == FrameOpcode::Text);
+    if (payload.size() > frameSize) {
+        EncodedMessage m = encodeMessage(opcode, payload, frameSize);
+        if (compressed)
+            m.bytes[0] = char(m.bytes[0] | Rsv1);
+        return sendEncoded(s, m, opcode == FrameOpcode::Text);
+    }
     // One frame (nearly always): the payload is written as it is, behind its header,
     // not copied into an encoded message first.
     char header[MaxFrameHeader];
     const int headerSize = writeFrameHeader(header, quint8(opcode), quint64(payload.size()));
+    if (compressed)
+        header[0] = char(header[0] | Rsv1);
     const qint64 before = s->transport->unsentBytes();
     s->backlogAllowance = before == 0 ? qint64(headerSize + payload.size()) : s->backlogAllowance;
     s->transport->writeFrame(header, headerSize, payload);

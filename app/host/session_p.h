@@ -135,6 +135,8 @@ public:
     //! or "engine.io websocket". Not in SessionInfo: its layout is the SDK's ABI.
     QString transportName = QStringLiteral("websocket");
     QDateTime upgradedAt;
+    //! permessage-deflate: the window its messages are compressed with (9-15); 0: off.
+    int deflateWindowBits = 0;
     TrafficCounters in;
     TrafficCounters out;
     // Last activity as ms since the epoch: reading the clock into a QDateTime on every

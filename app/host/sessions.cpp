@@ -42,6 +42,7 @@ void HostServerPrivate::openSession(QWebSocket *ws, ConnectionSocket *tcp, const
     limits.maxMessageBytes = config.maxMessageBytes;
     limits.lingerMs = std::max(config.shutdownGraceMs, 1000);
     openSession(p, p.path, p.query, ws->subprotocol(), QStringLiteral("websocket"), [&](Session *s) {
+        s->deflateWindowBits = p.deflateWindowBits;
         return new WebSocketTransport(s, ws, tcp, limits, this);
     });
 }

@@ -45,6 +45,19 @@ async def main():
 asyncio.run(main())
 )";
 
+// The same with permessage-deflate (which websockets offers by default): a compressible
+// 16 KiB JSON echo through TLS. Prints the negotiated extension and whether it came back.
+constexpr const char *PythonDeflateClient = R"(
+import asyncio, json, ssl, sys, websockets
+async def main():
+    ctx = ssl.create_default_context(cafile=sys.argv[2])
+    async with websockets.connect(sys.argv[1], ssl=ctx) as ws:
+        doc = json.dumps([{'id': i, 'name': 'sensor', 'value': i % 97} for i in range(400)])
+        await ws.send(doc)
+        print(ws.response_headers.get('Sec-WebSocket-Extensions'), await ws.recv() == doc)
+asyncio.run(main())
+)";
+
 QByteArray serialOf(const QString &certFile)
 {
     const QList<QSslCertificate> certs = QSslCertificate::fromPath(certFile);
@@ -68,6 +81,7 @@ private Q_SLOTS:
     void refusesTls11();
     void keepsAcceptingAfterFailedHandshakes();
     void pythonWebsocketsOverWss();
+    void deflateOverWss();
     void chromiumOverWss();
     void reloadsChangedFilesWithSessionOpen();
     void badNewCertificateKeepsTheOld();
@@ -352,6 +366,31 @@ void tst_Tls::pythonWebsocketsOverWss()
     QVERIFY2(client.exitCode() == 0, err.constData());
     QCOMPARE(client.readAllStandardOutput().trimmed(), QByteArray("hello from python"));
     QTRY_COMPARE(host->stats().closed, quint64(1));
+}
+
+void tst_Tls::deflateOverWss()
+{
+    QProcess probe;
+    probe.start(QLatin1String(Python), {QStringLiteral("-c"), QStringLiteral("import websockets")});
+    if (!probe.waitForFinished(10000) || probe.exitCode() != 0) {
+        if (qEnvironmentVariableIntValue("WSPLUG_REQUIRE_BROWSER"))
+            QFAIL("Debian's python3-websockets missing");
+        QSKIP("Debian's python3-websockets missing (apt-get install python3-websockets)");
+    }
+    HostConfig c = tlsConfig();
+    c.deflate = {QStringLiteral("on")};
+    auto host = startedHost(c);
+    QVERIFY(host);
+    QProcess client;
+    client.start(QLatin1String(Python), {QStringLiteral("-c"), QLatin1String(PythonDeflateClient),
+                                         QStringLiteral("wss://localhost:%1/echo").arg(host->serverPort()),
+                                         m_certs->caFile()});
+    QVERIFY(client.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(client.state() == QProcess::NotRunning, 30000);
+    const QByteArray err = client.readAllStandardError();
+    QVERIFY2(client.exitCode() == 0, err.constData());
+    QCOMPARE(client.readAllStandardOutput().trimmed(),
+             QByteArray("permessage-deflate; server_no_context_takeover; client_no_context_takeover True"));
 }
 
 void tst_Tls::chromiumOverWss()

@@ -80,6 +80,9 @@ struct WSPLUG_EXPORT HostConfig
     //! Browser origins allowed per route ("[ROUTE=]ORIGIN[,ORIGIN...]"; see
     //! docs/security.md); a refused Origin gets 403 before the upgrade. Empty = any.
     QStringList allowedOrigins;
+    //! permessage-deflate (RFC 7692) per route: "on", "off", "ROUTE=on", "ROUTE=off";
+    //! a route's own entry wins, then the last general one; default off.
+    QStringList deflate;
     QString jwtHs256SecretFile;           //!< file holding the HS256 secret (32 bytes or more)
     QString jwtPublicKeyFile;             //!< PEM public key: RSA (RS256) or EC P-256 (ES256)
     QString jwtIssuer;                    //!< if set, "iss" must equal it
