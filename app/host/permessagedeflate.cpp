@@ -186,7 +186,8 @@ InflateResult inflate(const QByteArray &compressed, qint64 limit, QByteArray *ou
     // The output grows in steps, never past limit + 1 (one byte over tells a bomb).
     out->clear();
     qsizetype have = 0;
-    for (int part = 0; part < 2; ++part) {
+    bool ended = false;
+    for (int part = 0; part < 2 && !ended; ++part) {
         z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(part == 0 ? compressed.constData() : tail));
         z.avail_in = uInt(part == 0 ? compressed.size() : 4);
         // Until the input is used up and zlib had room to spare (else it may hold more).
@@ -204,7 +205,7 @@ InflateResult inflate(const QByteArray &compressed, qint64 limit, QByteArray *ou
             const int rc = ::inflate(&z, Z_SYNC_FLUSH);
             have = out->size() - qsizetype(z.avail_out);
             if (rc == Z_STREAM_END) {
-                part = 2;   // a final block (BFINAL): what follows is not read
+                ended = true;   // a final block (BFINAL): what follows is not read
                 break;
             }
             if (rc == Z_BUF_ERROR && z.avail_in == 0)
@@ -218,6 +219,13 @@ InflateResult inflate(const QByteArray &compressed, qint64 limit, QByteArray *ou
     if (have > limit) {
         out->clear();
         return InflateResult::TooBig;
+    }
+    // A message ends on a block boundary (the sender's sync flush, whose empty stored
+    // block we appended, RFC 7692 7.2.2): zlib then waits for the next block's header
+    // (data_type bit 128). Anything else is cut-off data, not a shorter message.
+    if (!ended && !(z.data_type & 128)) {
+        out->clear();
+        return InflateResult::Corrupt;
     }
     out->resize(have);
     return InflateResult::Ok;

@@ -30,10 +30,10 @@ HostConfig deflateConfig()
 }
 
 //! Raw deflate of \a data with the 00 00 ff ff tail taken off, as a client compresses.
-QByteArray compress(const QByteArray &data)
+QByteArray compress(const QByteArray &data, int level = Z_DEFAULT_COMPRESSION)
 {
     z_stream z{};
-    deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
+    deflateInit2(&z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
     QByteArray out(int(deflateBound(&z, uLong(data.size())) + 16), Qt::Uninitialized);
     z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(data.constData()));
     z.avail_in = uInt(data.size());
@@ -289,6 +289,11 @@ void tst_Deflate::failsTheConnection_data()
     QTest::addRow("RSV2") << true << clientFrame(0x1, "abc", true, true, 2) << 1002;
     QTest::addRow("not deflate data") << true << clientFrame(0x2, QByteArray("\xff\xff\xff\xff", 4), true, true, 4) << 1007;
     QTest::addRow("compressed invalid UTF-8") << true << clientFrame(0x1, compress("\xc3\x28"), true, true, 4) << 1007;
+    // Cut off inside a block: not a shorter message (RFC 7692 7.2.2: not deflate data).
+    // A stored block (level 0) shows it best: zlib would take what came, and the tail the
+    // receiver appends, as the block's first bytes and wait for the rest.
+    const QByteArray stored = compress(QByteArray(1000, 'x'), Z_NO_COMPRESSION);
+    QTest::addRow("cut-off deflate data") << true << clientFrame(0x2, stored.left(stored.size() / 2), true, true, 4) << 1007;
 }
 
 void tst_Deflate::failsTheConnection()
