@@ -11,6 +11,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QStandardPaths>
+#include <QProcess>
 #include <QRandomGenerator>
 #include <QRegularExpression>
 #include <QTcpServer>
@@ -42,6 +43,23 @@ HostConfig testConfig()
 QUrl wsUrl(quint16 port, const QString &pathAndQuery)
 {
     return QUrl(QStringLiteral("ws://127.0.0.1:%1%2").arg(port).arg(pathAndQuery));
+}
+
+QByteArray runProgram(const QString &program, const QStringList &args, const QString &dir)
+{
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    if (!dir.isEmpty())
+        p.setWorkingDirectory(dir);
+    p.start(program, args);
+    if (!p.waitForStarted(10000))
+        return "cannot start " + program.toUtf8();
+    if (!QTest::qWaitFor([&p] { return p.state() == QProcess::NotRunning; }, 120000))
+        return "timed out: " + p.readAll();
+    QByteArray out = p.readAll();
+    if (p.exitCode() != 0)
+        out += "\nexit code " + QByteArray::number(p.exitCode());
+    return out;
 }
 
 QByteArray handshakeRequest(const QString &path, const QByteArray &extraHeaders)

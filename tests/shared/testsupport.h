@@ -43,6 +43,11 @@ quint16 freePort();
 quint16 startHostProgram(QProcess &process, const QString &program, const QStringList &args,
                          QByteArray *stdoutSeen = nullptr);
 
+//! Runs \a program with \a args (in \a dir, if given) to its end, at most 120 s, while a
+//! host on this thread keeps serving (the event loop runs): what it
+//! printed, stdout and stderr merged, with "exit code N" after it when N is not 0.
+QByteArray runProgram(const QString &program, const QStringList &args, const QString &dir = {});
+
 //! A valid RFC 6455 client handshake for \a path, with \a extraHeaders ("Name: value\r\n"...).
 QByteArray handshakeRequest(const QString &path, const QByteArray &extraHeaders = {});
 

@@ -93,23 +93,6 @@ std::optional<Frame> readFrameWithFlags(QTcpSocket &socket, QByteArray &buffer, 
     return readFrame(socket, buffer);
 }
 
-QByteArray run(const QString &program, const QStringList &args, const QString &dir = {})
-{
-    QProcess p;
-    p.setProcessChannelMode(QProcess::MergedChannels);
-    if (!dir.isEmpty())
-        p.setWorkingDirectory(dir);
-    p.start(program, args);
-    if (!p.waitForStarted(10000))
-        return "cannot start " + program.toUtf8();
-    if (!QTest::qWaitFor([&p] { return p.state() == QProcess::NotRunning; }, 120000))
-        return "timed out: " + p.readAll();
-    QByteArray out = p.readAll();
-    if (p.exitCode() != 0)
-        out += "\nexit code " + QByteArray::number(p.exitCode());
-    return out;
-}
-
 const QByteArray Agreed = "permessage-deflate; server_no_context_takeover; client_no_context_takeover";
 
 } // namespace
@@ -322,7 +305,7 @@ void tst_Deflate::failsTheConnection()
 void tst_Deflate::pythonWebsockets()
 {
     const QString python = QStringLiteral("/usr/bin/python3");   // Debian's, with python3-websockets
-    if (run(python, {QStringLiteral("-c"), QStringLiteral("import websockets")}).contains("Error")) {
+    if (runProgram(python, {QStringLiteral("-c"), QStringLiteral("import websockets")}).contains("Error")) {
         if (qEnvironmentVariableIntValue("WSPLUG_REQUIRE_BROWSER"))
             QFAIL("Debian's python3-websockets is missing (tests/run-all.sh installs it)");
         QSKIP("needs Debian's python3-websockets");
@@ -345,7 +328,7 @@ async def main(port):
         print('fragmented echo', await ws.recv() == doc)
 asyncio.run(main(sys.argv[1]))
 )");
-    const QByteArray out = run(python, {QStringLiteral("-c"), script, QString::number(host->serverPort())});
+    const QByteArray out = runProgram(python, {QStringLiteral("-c"), script, QString::number(host->serverPort())});
     QVERIFY2(out.contains(QByteArray("extensions " + Agreed + "\n")), out.constData());
     QCOMPARE(out.count("True\n"), 5);
     QVERIFY2(!out.contains("False"), out.constData());
@@ -362,7 +345,7 @@ void tst_Deflate::nodeWsAndChromium()
     auto host = startedHost(deflateConfig());
     QVERIFY(host);
     const QString node = QStandardPaths::findExecutable(QStringLiteral("node"));
-    const QByteArray out = run(node, {QStringLiteral("deflate.mjs"), QString::number(host->serverPort())}, dir);
+    const QByteArray out = runProgram(node, {QStringLiteral("deflate.mjs"), QString::number(host->serverPort())}, dir);
     for (const char *client : {"node", "chromium"}) {
         const QByteArray c(client);
         QVERIFY2(out.contains(QByteArray(c + " extensions permessage-deflate")), out.constData());

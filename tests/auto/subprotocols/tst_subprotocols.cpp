@@ -24,10 +24,6 @@ class tst_Subprotocols : public QObject
 {
     Q_OBJECT
 
-private:
-    //! Runs \a program with \a args while the host (on this thread) keeps serving; its output.
-    static QByteArray run(const QString &program, const QStringList &args, const QString &dir = {});
-
 private Q_SLOTS:
     void negotiatesOverRawHttp_data();
     void negotiatesOverRawHttp();
@@ -36,23 +32,6 @@ private Q_SLOTS:
     void pythonWebsockets();
     void nodeWsAndChromium();
 };
-
-QByteArray tst_Subprotocols::run(const QString &program, const QStringList &args, const QString &dir)
-{
-    QProcess p;
-    p.setProcessChannelMode(QProcess::MergedChannels);
-    if (!dir.isEmpty())
-        p.setWorkingDirectory(dir);
-    p.start(program, args);
-    if (!p.waitForStarted(10000))
-        return "cannot start " + program.toUtf8();
-    if (!QTest::qWaitFor([&p] { return p.state() == QProcess::NotRunning; }, 120000))
-        return "timed out: " + p.readAll();
-    QByteArray out = p.readAll();
-    if (p.exitCode() != 0)
-        out += "\nexit code " + QByteArray::number(p.exitCode());
-    return out;
-}
 
 void tst_Subprotocols::negotiatesOverRawHttp_data()
 {
@@ -154,7 +133,7 @@ void tst_Subprotocols::qtClientGetsTheOneItAskedFor()
 void tst_Subprotocols::pythonWebsockets()
 {
     const QString python = QStringLiteral("/usr/bin/python3");   // Debian's, with python3-websockets
-    if (run(python, {QStringLiteral("-c"), QStringLiteral("import websockets")}).contains("Error")) {
+    if (runProgram(python, {QStringLiteral("-c"), QStringLiteral("import websockets")}).contains("Error")) {
         if (qEnvironmentVariableIntValue("WSPLUG_REQUIRE_BROWSER"))
             QFAIL("Debian's python3-websockets is missing (tests/run-all.sh installs it)");
         QSKIP("needs Debian's python3-websockets");
@@ -172,7 +151,7 @@ async def main(port):
             print(path, '-> refused', getattr(getattr(e, 'response', None), 'status_code', None) or getattr(e, 'status_code', e))
 asyncio.run(main(sys.argv[1]))
 )");
-    const QByteArray out = run(python, {QStringLiteral("-c"), script, QString::number(host->serverPort())});
+    const QByteArray out = runProgram(python, {QStringLiteral("-c"), script, QString::number(host->serverPort())});
     QVERIFY2(out.contains("/chat -> wsplug.chat.v1\n"), out.constData());
     QVERIFY2(out.contains("/broadcast/t -> wsplug.broadcast.v1\n"), out.constData());
     QVERIFY2(out.contains("/chat -> refused 400\n"), out.constData());
@@ -189,7 +168,7 @@ void tst_Subprotocols::nodeWsAndChromium()
     const QString node = QStandardPaths::findExecutable(QStringLiteral("node"));
     auto host = startedHost();
     QVERIFY(host);
-    const QByteArray out = run(node, {QStringLiteral("subprotocols.mjs"), QString::number(host->serverPort())}, dir);
+    const QByteArray out = runProgram(node, {QStringLiteral("subprotocols.mjs"), QString::number(host->serverPort())}, dir);
     for (const char *client : {"node", "chromium"}) {
         const QByteArray c(client);
         // node sees the 400; a browser only learns that the connection failed (1006).
