@@ -3,6 +3,7 @@
 #include "clusterengine_p.h"
 
 #include "busenvelope_p.h"
+#include "clusterscripts_p.h"
 #include "logging_p.h"
 #include "redisconnection_p.h"
 
@@ -14,67 +15,11 @@
 
 namespace WsPlug::Internal {
 
+using namespace ClusterScripts;
+
 namespace {
 constexpr int MinBackoffMs = 100;
 constexpr int MaxBackoffMs = 5000;
-
-// KEYS: meta, stream. ARGV: pub/sub channel, data, "NODE FLAGS", history size, ttl,
-// an epoch for a channel that has none. A channel without meta starts a new epoch and
-// drops any stream left of the old one, whose ids would otherwise collide.
-const QByteArray PublishScript = R"(
-local epoch = redis.call('hget', KEYS[1], 'e')
-if not epoch then
-  epoch = ARGV[6]
-  redis.call('hset', KEYS[1], 'e', epoch)
-  redis.call('del', KEYS[2])
-end
-local offset = redis.call('hincrby', KEYS[1], 's', 1)
-if tonumber(ARGV[4]) > 0 then
-  redis.call('xadd', KEYS[2], 'MAXLEN', ARGV[4], offset .. '-0', 'd', ARGV[2], 'h', ARGV[3])
-  redis.call('expire', KEYS[2], ARGV[5])
-end
-redis.call('expire', KEYS[1], ARGV[5])
-redis.call('publish', ARGV[1], offset .. ' ' .. epoch .. ' ' .. ARGV[3] .. '\n' .. ARGV[2])
-return {offset, epoch}
-)";
-
-// KEYS: meta, stream. ARGV: after this offset ("-1": the last ones), count, a new
-// epoch, ttl. A read of a channel without meta gives it an epoch, so that a position
-// taken before its first message stays comparable.
-const QByteArray HistoryScript = R"(
-local epoch = redis.call('hget', KEYS[1], 'e')
-if not epoch then
-  epoch = ARGV[3]
-  redis.call('hset', KEYS[1], 'e', epoch, 's', 0)
-  redis.call('expire', KEYS[1], ARGV[4])
-  redis.call('del', KEYS[2])
-end
-local top = redis.call('hget', KEYS[1], 's') or '0'
-local entries
-if ARGV[1] == '-1' then
-  entries = redis.call('xrevrange', KEYS[2], '+', '-', 'COUNT', ARGV[2])
-else
-  entries = redis.call('xrange', KEYS[2], '(' .. ARGV[1] .. '-0', '+', 'COUNT', ARGV[2])
-end
-return {epoch, top, entries}
-)";
-
-// The cluster's epoch: set once per Redis data set. A different one after a reconnect
-// means Redis came back empty.
-const QByteArray EpochScript = R"(
-redis.call('set', KEYS[1], ARGV[1], 'NX')
-return redis.call('get', KEYS[1])
-)";
-
-const QByteArray RenewScript = R"(
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
-return 0
-)";
-
-const QByteArray ReleaseScript = R"(
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
-return 0
-)";
 
 qint64 nowMs()
 {
@@ -89,7 +34,9 @@ ClusterEngine::ClusterEngine(const Options &options, QObject *parent)
       // two databases of one Redis never hear each other.
       m_pubsubPrefix("wsplug:" + QByteArray::number(options.redis ? options.redis->db : 0) + ':'),
       m_local(QString::fromLatin1(newEpoch()), 10000),
-      m_nodes(options.nodeId, 3 * options.leaseTtlMs)
+      m_nodes(options.nodeId, 3 * options.leaseTtlMs),
+      // Outside the channels' prefix, so no plugin channel can be it.
+      m_barrierChannel("wsplug-barrier:" + options.nodeId + ':' + newEpoch())
 {
     m_reconnectTimer.setSingleShot(true);
     connect(&m_reconnectTimer, &QTimer::timeout, this, &ClusterEngine::connectNow);
@@ -102,6 +49,11 @@ ClusterEngine::ClusterEngine(const Options &options, QObject *parent)
             connect(c, &RedisConnection::disconnected, this, &ClusterEngine::onConnectionLost);
         }
         m_pubsub->setPushHandler([this](const QByteArray &kind, const QByteArray &channel, const QByteArray &payload) {
+            if (channel == m_barrierChannel) {
+                if (kind == "subscribe")
+                    onBarrierConfirmed();
+                return;
+            }
             if (!channel.startsWith(m_pubsubPrefix))
                 return;
             const QByteArray name = channel.mid(m_pubsubPrefix.size());
@@ -184,6 +136,11 @@ void ClusterEngine::onConnectionLost(const QString &why)
         // They would wait for a confirmation that may never come: answered now.
         const auto waiting = std::exchange(c.afterConfirm, {});
         for (const auto &call : waiting)
+            later(call);
+    }
+    m_barrierInFlight = false;
+    for (auto *calls : {&m_barrierSent, &m_barrierNext}) {
+        for (const auto &call : std::exchange(*calls, {}))
             later(call);
     }
     if (m_up) {
@@ -454,8 +411,12 @@ void ClusterEngine::history(const QByteArray &channel, const QString &epoch, qui
         h.error = QStringLiteral("cluster unavailable");
         return later([done, h] { done(h); });
     }
+    // Answered only once the messages published before the read have been delivered.
+    auto caughtUp = [this, done = std::move(done)](const BusHistory &h) {
+        afterLiveCaughtUp([done, h] { done(h); });
+    };
     if (const auto it = m_channels.find(channel); it != m_channels.end() && !it->confirmed) {
-        it->afterConfirm.append([this, channel, epoch, offset, limit, done] {
+        it->afterConfirm.append([this, channel, epoch, offset, limit, done = caughtUp] {
             if (m_up) {
                 readHistory(channel, epoch, offset, limit, done);
             } else {
@@ -466,7 +427,46 @@ void ClusterEngine::history(const QByteArray &channel, const QString &epoch, qui
         });
         return;
     }
-    readHistory(channel, epoch, offset, limit, std::move(done));
+    readHistory(channel, epoch, offset, limit, std::move(caughtUp));
+}
+
+/*!
+    Runs \a call once the live stream has caught up with the moment of this call. A
+    history read is answered on the command connection, possibly before messages
+    published before it come in on the pub/sub connection; history() waits for those,
+    so that a caller sees them first and never gets one both live and from the history
+    (a new subscriber asking for a retained message while messages flow).
+*/
+void ClusterEngine::afterLiveCaughtUp(std::function<void()> call)
+{
+    if (!m_up)
+        return later(std::move(call));   // nothing is live: answered as it is
+    m_barrierNext.append(std::move(call));
+    if (!m_barrierInFlight)
+        sendBarrier();
+}
+
+void ClusterEngine::sendBarrier()
+{
+    m_barrierInFlight = true;
+    m_barrierSent = std::exchange(m_barrierNext, {});
+    if (!m_pubsub->subscribe(m_barrierChannel))
+        onConnectionLost(QStringLiteral("cannot send to Redis"));
+}
+
+void ClusterEngine::onBarrierConfirmed()
+{
+    m_pubsub->unsubscribe(m_barrierChannel);   // confirmed before a next SUBSCRIBE of it
+    m_barrierInFlight = false;
+    const auto calls = std::exchange(m_barrierSent, {});
+    if (!m_barrierNext.isEmpty())
+        sendBarrier();
+    QPointer<ClusterEngine> self(this);
+    for (const auto &call : calls) {
+        call();
+        if (!self)
+            return;
+    }
 }
 
 void ClusterEngine::readHistory(const QByteArray &channel, const QString &epoch, quint64 offset, int limit,

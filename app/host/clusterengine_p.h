@@ -136,6 +136,10 @@ private:
                      bool deliveredLocally, std::function<void(const BusPublishResult &)> done);
     void readHistory(const QByteArray &channel, const QString &epoch, quint64 offset, int limit,
                      std::function<void(const BusHistory &)> done);
+    //! Runs \a call once every message Redis published before now has been delivered.
+    void afterLiveCaughtUp(std::function<void()> call);
+    void sendBarrier();
+    void onBarrierConfirmed();
     void onLeaseTick();
     void setLeaseHeld(quint64 id, bool held);
     //! Runs \a call from the event loop, if this object still exists then.
@@ -160,6 +164,17 @@ private:
 
     quint64 m_nextId = 1;
     QHash<QByteArray, Channel> m_channels;
+    /*
+     * The pub/sub barrier: Redis confirms a SUBSCRIBE on the pub/sub connection after
+     * every message it published before, so the confirmation of a throwaway channel
+     * marks "the live stream has caught up to now" (a PING would do, but hiredis 0.14
+     * loses its answer in subscribed mode). One in flight at a time; calls made
+     * meanwhile wait for the next one, since the one in flight may be older than them.
+     */
+    const QByteArray m_barrierChannel;
+    bool m_barrierInFlight = false;
+    QList<std::function<void()>> m_barrierSent;
+    QList<std::function<void()>> m_barrierNext;
     QHash<quint64, std::pair<QByteArray, MessageHandler>> m_subscriptions;
     std::deque<Queued> m_queue;
     std::map<quint64, Lease> m_leases;

@@ -125,21 +125,15 @@ void BroadcastPlugin::sessionOpened(const SessionInfo &session)
         }));
     }
     if (m_settings.retain) {
-        m_retained[topic].insert(session.id, RetainedState());
+        m_awaitingRetained[topic].insert(session.id);
         m_bus->history(topic, QString(), 0, 1, [this, topic, id = session.id](const BusHistory &h) {
             if (h.ok && !h.messages.isEmpty())
                 onBusMessage(topic, h.messages.constLast(), true, id);
-            else
-                forgetRetained(topic, id);
+            const auto it = m_awaitingRetained.find(topic);
+            if (it != m_awaitingRetained.end() && it->remove(id) && it->isEmpty())
+                m_awaitingRetained.erase(it);
         });
     }
-}
-
-void BroadcastPlugin::forgetRetained(const QString &topic, SessionId session)
-{
-    const auto it = m_retained.find(topic);
-    if (it != m_retained.end() && it->remove(session) && it->isEmpty())
-        m_retained.erase(it);
 }
 
 void BroadcastPlugin::messageReceived(SessionId session, const Message &message)
@@ -188,33 +182,6 @@ void BroadcastPlugin::publish(const QString &topic, SessionId from, bool binary,
 }
 
 /*!
-    A history read is answered only once the new subscription is confirmed, so the retained
-    message it returns can be newer than live messages still on their way, or be one of
-    them. Removes from \a recipients the sessions that got \a live already as their
-    retained message (or a newer one), and ends the retained phase of the sessions it
-    concerns: their asked-for retained message is cancelled, this one is newer.
-*/
-void BroadcastPlugin::skipRetainedCopies(const QString &topic, const BusMessage &live, QList<SessionId> *recipients)
-{
-    const auto it = m_retained.find(topic);
-    if (it == m_retained.end())
-        return;
-    for (auto s = it->begin(); s != it->end();) {
-        const RetainedState &state = s.value();
-        // Offsets compare only within one epoch, and 0 means "not sequenced".
-        const bool comparable = state.delivered && live.offset != 0 && live.epoch == state.epoch;
-        if (comparable && live.offset <= state.offset)
-            recipients->removeOne(s.key());
-        if (comparable && live.offset < state.offset)
-            ++s;   // older ones may follow: still a copy each
-        else
-            s = it->erase(s);
-    }
-    if (it->isEmpty())
-        m_retained.erase(it);
-}
-
-/*!
     Hands a bus message to this host's subscribers of \a topic, or (a retained one)
     to \a only, if it still waits for it.
 */
@@ -225,14 +192,12 @@ void BroadcastPlugin::onBusMessage(const QString &topic, const BusMessage &m, bo
         return;
     QList<SessionId> recipients;
     if (retained) {
-        const auto it = m_retained.find(topic);
-        if (it == m_retained.end() || !it->contains(only) || it->value(only).delivered)
-            return;   // a live message came first: the session has a newer one already
-        it->insert(only, RetainedState{true, m.epoch, m.offset});
+        if (!m_awaitingRetained.value(topic).contains(only))
+            return;
         recipients = {only};
     } else {
         recipients = m_topics.subscribers(topic);
-        skipRetainedCopies(topic, m, &recipients);
+        m_awaitingRetained.remove(topic);   // they have a newer one now
     }
     if (!m_settings.echo && d.node == m_node)
         recipients.removeOne(d.from);
@@ -248,7 +213,8 @@ void BroadcastPlugin::leave(SessionId session)
     if (!subscription || !m_topics.remove(session))
         return;
     const QString &topic = subscription->topic;
-    forgetRetained(topic, session);
+    if (auto it = m_awaitingRetained.find(topic); it != m_awaitingRetained.end() && it->remove(session) && it->isEmpty())
+        m_awaitingRetained.erase(it);
     if (m_topics.subscribers(topic).isEmpty())
         m_bus->unsubscribe(m_busSubscriptions.take(topic));
 }
@@ -274,7 +240,7 @@ void BroadcastPlugin::aboutToShutdown()
     m_ticker.reset();
     // The bus drops this plugin's subscriptions and lease itself once this returns.
     m_busSubscriptions.clear();
-    m_retained.clear();
+    m_awaitingRetained.clear();
     m_bus = nullptr;
     m_context = nullptr;
 }

@@ -56,7 +56,6 @@ private:
     void received(SessionId session, bool binary, const QByteArray &payload);
     void publish(const QString &topic, SessionId from, bool binary, const QByteArray &payload);
     void onBusMessage(const QString &topic, const BusMessage &message, bool retained, SessionId only);
-    void skipRetainedCopies(const QString &topic, const BusMessage &live, QList<SessionId> *recipients);
     void leave(SessionId session);
 
     HostContext *m_context = nullptr;
@@ -68,17 +67,8 @@ private:
     BusPublishOptions m_publishOptions;   // the same for every publish
     TopicRegistry m_topics;
     QHash<QString, quint64> m_busSubscriptions;   // topic -> bus subscription, while it has subscribers here
-    //! Where a new session stands with its topic's retained message: asked for it, or got
-    //! it (and which one, so the same message arriving live is not delivered twice).
-    struct RetainedState
-    {
-        bool delivered = false;
-        QString epoch;
-        quint64 offset = 0;
-    };
-    //! topic -> sessions between their open and their first live message
-    QHash<QString, QHash<SessionId, RetainedState>> m_retained;
-    void forgetRetained(const QString &topic, SessionId session);
+    //! Sessions still waiting for their topic's retained message; a live one first cancels it.
+    QHash<QString, QSet<SessionId>> m_awaitingRetained;
     std::unique_ptr<TickerModel> m_ticker;
     QTimer *m_tickerTimer = nullptr;
     quint64 m_refusedPublishes = 0;

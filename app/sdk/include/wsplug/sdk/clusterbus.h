@@ -85,7 +85,8 @@ public:
                          std::function<void(const BusPublishResult &)> done) = 0;
 
     //! The channel's messages after \a offset of \a epoch, at most \a limit (oldest
-    //! first). An empty \a epoch asks for the last \a limit messages.
+    //! first). An empty \a epoch asks for the last \a limit messages. \a done runs after
+    //! every message published before the read has reached this host's subscriptions.
     virtual void history(const QString &channel, const QString &epoch, quint64 offset, int limit,
                          std::function<void(const BusHistory &)> done) = 0;
 
