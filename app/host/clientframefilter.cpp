@@ -129,9 +129,18 @@ bool ClientFrameFilter::startFrame(int keyAt, QByteArray *control, QList<DataMes
         return true;
     }
     if (opcode & 0x8) {
-        // A control frame is Qt's, rules and all (final, at most 125 bytes, no RSV bit,
-        // a known opcode). Only a close frame Qt takes is the peer's.
-        if (opcode == Close && m_peerCloseCode == NoClose && fin && !rsv && m_payloadLeft <= 125) {
+        // A control frame (RFC 6455 5.5): final, at most 125 bytes, no RSV bit, a known opcode.
+        if (opcode > 0xA) {
+            fail(1002, QStringLiteral("reserved opcode %1 (RFC 6455 5.2)").arg(opcode));
+            return false;
+        }
+        if (!fin || rsv || m_payloadLeft > 125) {
+            fail(1002, !fin ? QStringLiteral("a fragmented control frame (RFC 6455 5.5)")
+                     : rsv  ? QStringLiteral("RSV bits set on a control frame (RFC 6455 5.2)")
+                            : QStringLiteral("a control frame over 125 bytes (RFC 6455 5.5)"));
+            return false;
+        }
+        if (opcode == Close && m_peerCloseCode == NoClose) {
             m_readingCloseCode = m_payloadLeft > 0;
             m_closeCodeHave = 0;
             if (m_payloadLeft == 0)

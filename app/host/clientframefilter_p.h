@@ -15,14 +15,12 @@
 namespace WsPlug::Internal {
 
 /*
- * The client's stream of frames (RFC 6455 5), read once, between the TCP socket and
- * QWebSocket. It is fed bytes as they arrive, in pieces of any size:
+ * The client's stream of frames (RFC 6455 5), read once, as it comes off the TCP
+ * socket. It is fed bytes as they arrive, in pieces of any size:
  *
- *  - Data messages (text and binary) are the host's: their frames are unmasked eight
- *    bytes at a time into the message (Qt unmasks one byte at a time), fragments
- *    joined, and the message handed over whole as bytes, text as the UTF-8 it came in
- *    (nothing converted, a leading BOM kept). QWebSocket never sees them: it would
- *    parse every frame a second time and convert text to UTF-16.
+ *  - Data messages (text and binary): their frames are unmasked eight bytes at a time
+ *    into the message, fragments joined, and the message handed over whole as bytes,
+ *    text as the UTF-8 it came in (nothing converted, a leading BOM kept).
  *  - Their errors fail the connection as RFC 6455 asks: a frame without a mask (5.1),
  *    RSV bits (5.2), a reserved opcode, a length not in its shortest form, a
  *    continuation without a message or a new message inside one (5.4) with 1002; a
@@ -30,12 +28,13 @@ namespace WsPlug::Internal {
  *    that is not UTF-8 with 1007 as soon as the offending byte arrives (8.1).
  *  - With permessage-deflate (setInflate()), RSV1 on a message's first frame marks it
  *    compressed (RFC 7692 6): it is inflated once whole, never past the message limit
- *    (1009), then checked as UTF-8; RSV1 on a continuation is 1002, and on a control
- *    frame Qt fails it (1002) as before.
- *  - Control frames go out unmasked for QWebSocket to read: Qt answers pings, reports
- *    pongs and runs the closing handshake (and checks control frames' own rules).
- *  - Close codes: it notes the code of the client's first close frame, which Qt does not
- *    tell apart from its own (and reports as 1000 when the frame had none).
+ *    (1009), then checked as UTF-8; RSV1 on a continuation or a control frame is 1002.
+ *  - Control frames must be final, at most 125 bytes, without RSV bits and of a known
+ *    opcode (5.5), else 1002; they go out unmasked, in the stream's order with the data
+ *    messages, for the session's transport (WebSocketTransport, or the QWebSocket of
+ *    the admin channel and Engine.IO) to answer.
+ *  - Close codes: it notes the code of the client's first close frame (QWebSocket does
+ *    not tell it apart from its own, and reports 1000 when the frame had none).
  *
  * No I/O.
  */

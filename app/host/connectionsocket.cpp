@@ -135,21 +135,9 @@ void ConnectionSocket::closeTls()
 
 qint64 ConnectionSocket::writeData(const char *data, qint64 len)
 {
-    // Qt writes its 101 in one piece: the extension header goes in before its end.
-    if (!m_upgradeHeaders.isEmpty() && m_recording) {
-        const QByteArrayView response(data, len);
-        const qsizetype end = response.indexOf(QByteArrayView("\r\n\r\n"));
-        if (response.startsWith("HTTP/1.1 101 ") && end >= 0) {
-            const QByteArray spliced = response.first(end + 2).toByteArray() + std::exchange(m_upgradeHeaders, {})
-                                       + response.sliced(end + 2).toByteArray();
-            const qint64 written = writeData(spliced.constData(), spliced.size());
-            return written == spliced.size() ? len : qMin(written, len);
-        }
-        m_upgradeHeaders.clear();   // a refusal: no extension to announce
-    }
-    // The host's close frame. Only Qt writes control frames and it writes each frame's
-    // header at the start of a write (every write that comes here starts a frame: the
-    // host's are whole encoded messages, never starting with 0x88, and writeFrame()
+    // The host's close frame. Control frames (Qt's or the host's own) are written one
+    // whole frame per write, and every write that comes here starts a frame (data
+    // frames are whole encoded messages, never starting with 0x88, and writeFrame()
     // sends the tail of a partial sendmsg() past this): a write that is exactly a close
     // header, or a close header and its whole payload, is the close frame.
     if (m_hostCloseAtUs == 0 && len >= 2 && static_cast<unsigned char>(data[0]) == 0x88) {
@@ -368,7 +356,8 @@ void ConnectionSocket::shutdownWriteWhenFlushed()
 }
 
 void ConnectionSocket::startFiltering(const QByteArray &earlyData, qint64 maxFrameBytes, qint64 maxMessageBytes,
-                                      bool inflate, std::function<void(int, const QString &)> onFilterFailed)
+                                      bool inflate, std::function<void(int, const QString &)> onFilterFailed,
+                                      bool native)
 {
     if (m_lingering || state() != QAbstractSocket::ConnectedState)
         return;   // closed already (a plugin may close a session as it opens)
@@ -376,6 +365,18 @@ void ConnectionSocket::startFiltering(const QByteArray &earlyData, qint64 maxFra
     m_filter.setInflate(inflate);
     m_onFilterFailed = std::move(onFilterFailed);
     m_filtering = true;
+    m_native = native;
+    if (native) {
+        connect(this, &QIODevice::readyRead, this, [this] {
+            if (!m_filtering)
+                return;
+            filterReceived();
+            dispatchNative();
+        });
+        feedFilter(earlyData.constData(), earlyData.size());
+        dispatchNative();
+        return;
+    }
     // Reads must come to readData() as they are asked for: a buffering QIODevice would
     // keep filtered bytes in the buffer Qt's socket fills with raw ones. QTcpSocket
     // still reads the kernel into that buffer (it decides that by a flag of its own,
@@ -401,7 +402,7 @@ qint64 ConnectionSocket::rawAvailable() const
 
 qint64 ConnectionSocket::bytesAvailable() const
 {
-    if (!m_filtering)
+    if (!m_filtering || m_native)
         return rawAvailable();
     auto *self = const_cast<ConnectionSocket *>(this);
     self->filterReceived();
@@ -491,9 +492,47 @@ void ConnectionSocket::deliverMessages()
     m_delivering = false;
 }
 
+void ConnectionSocket::dispatchNative()
+{
+    if (m_delivering)
+        return;   // from inside a callback: the loop below goes on
+    QPointer<ConnectionSocket> alive(this);
+    m_delivering = true;
+    while (m_filtering) {
+        const qint64 at = m_plainDropped + m_plainRead;
+        if (!m_messages.isEmpty() && m_messages.first().controlEnd <= at) {
+            const ClientFrameFilter::DataMessage m = m_messages.takeFirst();
+            if (onMessage)
+                onMessage(m.text, m.payload);
+        } else {
+            // The filter checked the frame: final, unmasked now, at most 125 bytes.
+            const qsizetype left = m_plain.size() - m_plainRead;
+            const int length = left >= 2 ? static_cast<unsigned char>(m_plain.at(m_plainRead + 1)) & 0x7F : 0;
+            if (left < 2 || left < 2 + length)
+                break;   // not whole yet
+            const int opcode = static_cast<unsigned char>(m_plain.at(m_plainRead)) & 0x0F;
+            const QByteArray payload = m_plain.mid(m_plainRead + 2, length);
+            m_plainRead += 2 + length;
+            if (onControl)
+                onControl(opcode, payload);
+        }
+        if (!alive)
+            return;
+    }
+    m_delivering = false;
+    if (m_filtering && m_plainRead > 0) {
+        // Keep what is not whole yet at the start of a small buffer.
+        m_plainDropped += m_plainRead;
+        m_plain.remove(0, m_plainRead);
+        m_plainRead = 0;
+        if (m_plain.isEmpty() && m_plain.capacity() > 4096)
+            m_plain = QByteArray();
+    }
+}
+
 qint64 ConnectionSocket::readData(char *data, qint64 maxSize)
 {
-    if (!m_filtering || m_readingRaw) {
+    if (!m_filtering || m_readingRaw || m_native) {
         if (!m_tls)
             return QTcpSocket::readData(data, maxSize);
         // The read buffer size, with which the gate holds back what comes after the

@@ -20,11 +20,12 @@ class CaptureStream;
 
 /*
  * The TCP socket under every connection, from accept to close. It keeps the first response head written
- * to it (Qt's 101 or the host's refusal) for the handshake log, writes straight to
+ * to it (the 101 or the host's refusal) for the handshake log, writes straight to
  * the kernel when nothing is queued, and reports every write, so that the host can
- * bound the unsent data even for what Qt writes on its own (pongs, close frames).
- * Once the upgrade is done, QWebSocket reads the client's frames through it, filtered
- * (see ClientFrameFilter).
+ * bound the unsent data even for what is written on the client's behalf (pongs, close
+ * frames). Once the upgrade is done, it reads the client's frames through its
+ * ClientFrameFilter: for the session's WebSocketTransport (natively), or for the
+ * QWebSocket of an admin or Engine.IO connection.
  *
  * Under TLS (adoptTls()) the kernel socket is the QSslSocket's, which this one then
  * stands in front of, so that the rest of the host sees one kind of socket: it reads
@@ -67,11 +68,13 @@ public:
     //! along with the request head) first, then what arrives. A frame that fails the
     //! connection ends the input and calls \a onFilterFailed (queued) with the close
     //! code (1002, 1007, 1009) and the reason.
+    //! With \a native, no QWebSocket reads: the control frames go to onControl instead,
+    //! each whole, in the order of the stream with the data messages.
     void startFiltering(const QByteArray &earlyData, qint64 maxFrameBytes, qint64 maxMessageBytes, bool inflate,
-                        std::function<void(int, const QString &)> onFilterFailed);
-    //! Adds the header line \a line to Qt's 101 response as it is written (Qt 6.4's
-    //! QWebSocketServer has no API for extensions); not to any other response.
-    void addToUpgradeResponse(const QByteArray &line) { m_upgradeHeaders += line + "\r\n"; }
+                        std::function<void(int, const QString &)> onFilterFailed, bool native = false);
+    //! Native filtering: each control frame the client sends (opcode, unmasked payload),
+    //! checked against RFC 6455 5.5 already. Never from inside a write.
+    std::function<void(int opcode, const QByteArray &payload)> onControl;
     //! Each data message the client sends, whole: text as its UTF-8. Called in the order
     //! of the stream: after QWebSocket has read the control frames that came before it
     //! (a ping before a message is answered before the message is), never from inside
@@ -136,6 +139,8 @@ private:
     void stopFiltering();
     void feedFilter(const char *data, qsizetype size);
     void deliverMessages();
+    //! Native filtering: hands out the messages and whole control frames filtered so far.
+    void dispatchNative();
     void discardInput();
     void notePeerClose();
     qint64 rawAvailable() const;
@@ -146,7 +151,6 @@ private:
     bool m_closing = false;        // under TLS: close() was called, the TLS session is ending
     QMetaObject::Connection m_tlsFlush;   // under TLS: a flush waits for the thread to sleep
     bool m_recording = true;
-    QByteArray m_upgradeHeaders;   // header lines to add to Qt's 101 (addToUpgradeResponse())
     int m_lingerMs = 0;
     bool m_lingering = false;
     int m_lingerTimer = 0;
@@ -155,6 +159,7 @@ private:
     // bytesAvailable() moves it through the frame filter into m_plain, which readData()
     // serves from m_plainRead on. QWebSocket asks bytesAvailable() before every read.
     bool m_filtering = false;
+    bool m_native = false;         // the host's own WebSocket reads, not a QWebSocket
     bool m_readingRaw = false;     // readData() is serving filterReceived(), not Qt
     ClientFrameFilter m_filter;
     std::function<void(int, const QString &)> m_onFilterFailed;

@@ -99,7 +99,7 @@ bool HandshakeGate::admit(ConnectionSocket *socket, PendingHandshake &p, const R
                 PerMessageDeflate::negotiate(head.headerList("Sec-WebSocket-Extensions"));
         p.deflateWindowBits = agreed.serverWindowBits;
         if (agreed.serverWindowBits)
-            socket->addToUpgradeResponse("Sec-WebSocket-Extensions: " + agreed.response);
+            p.extensions = agreed.response;
     }
     return true;
 }

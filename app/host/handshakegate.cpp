@@ -336,6 +336,10 @@ void HandshakeGate::onReadyRead(ConnectionSocket *socket)
     QByteArray headForQt;
     if (!admit(socket, p, head, pluginId, route, &headForQt))
         return;
+    if (!p.admin && p.engineIoPath.isEmpty()) {
+        upgrade(socket, p, head, headLength);
+        return;
+    }
     p.handedOver = true;
     m_handedOverByPeer.insert({p.peerHostAddress, p.peerPort}, socket);
     disconnect(socket, &QTcpSocket::readyRead, this, nullptr);
@@ -353,6 +357,35 @@ void HandshakeGate::onReadyRead(ConnectionSocket *socket)
     if (m_capture)
         m_capture->attach(socket, p);
     m_webSocketServer->handleConnection(socket);
+}
+
+/*!
+    Upgrades a plugin's connection with the host's own 101 (the head is checked and
+    the subprotocol and extensions negotiated): the session reads the frames that came
+    along with the head first, then the rest.
+*/
+void HandshakeGate::upgrade(ConnectionSocket *socket, PendingHandshake &p, const RequestHead &head,
+                            qsizetype headLength)
+{
+    disconnect(socket, nullptr, this, nullptr);
+    p.earlyData = socket->read(socket->bytesAvailable()).mid(headLength);
+    if (m_capture)
+        m_capture->attach(socket, p);
+    socket->write(upgradeResponse(head.header("Sec-WebSocket-Key"), p.subprotocol.toLatin1(), p.extensions));
+    const auto it = m_pending.find(socket);
+    PendingHandshake upgraded = std::move(it.value());
+    forget(it);
+    // The connection now counts as a session.
+    if (upgraded.counted) {
+        --m_pendingCounted;
+        upgraded.counted = false;
+    }
+    // It leaves the gate's children, which only holds connections in handshake.
+    socket->setParent(nullptr);
+    // The head was read through a 16 KiB block that every idle connection would
+    // otherwise keep.
+    socket->releaseReadBuffer();
+    m_host->webSocketUpgraded(socket, upgraded);
 }
 
 void HandshakeGate::setSupportedSubprotocols(const QStringList &subprotocols)

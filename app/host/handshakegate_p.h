@@ -69,6 +69,7 @@ struct PendingHandshake
     QString origin;                // the Origin header, for the log
     QString subprotocol;           // the one negotiated, if any
     int deflateWindowBits = 0;     // permessage-deflate agreed: the server's window (9-15); 0: not
+    QByteArray extensions;         // ... and the Sec-WebSocket-Extensions value that says so
     QDateTime acceptedAt;
     bool admin = false;            // an admin-channel connection: not a user session
     bool adminReadOnly = false;    // ... with the read-only token
@@ -115,8 +116,12 @@ public:
         virtual std::optional<QByteArray> httpResponse(const RequestHead &head) = 0;
         virtual void logHandshake(const PendingHandshake &p, HandshakeRecord::Outcome outcome, int status,
                                   const QByteArray &response, const QString &reason, SessionId session) = 0;
-        //! Qt upgraded the connection; the host takes \a socket over.
+        //! Qt upgraded the connection (the admin channel, Engine.IO); the host takes
+        //! \a socket over.
         virtual void upgraded(QWebSocket *socket, ConnectionSocket *tcp, const PendingHandshake &p) = 0;
+        //! The gate upgraded the connection to a plugin's route itself (its 101 is
+        //! written); the host takes \a tcp over and reads p.earlyData first.
+        virtual void webSocketUpgraded(ConnectionSocket *tcp, const PendingHandshake &p) = 0;
         virtual void refused(const QString &peerAddress, int status, const QString &reason) = 0;
         //! A connection to the TLS port that never became a TLS session (to count and log).
         virtual void tlsFailed(const QString &peerAddress, const QString &reason) = 0;
@@ -187,6 +192,7 @@ private:
     //! The checks after the route is known: subprotocols well formed and spoken, the
     //! origin allowed, the bearer token valid where one is required. False once \a p
     //! was refused; else \a headForQt is the head Qt is to answer.
+    void upgrade(ConnectionSocket *socket, PendingHandshake &p, const RequestHead &head, qsizetype headLength);
     bool admit(ConnectionSocket *socket, PendingHandshake &p, const RequestHead &head, const QString &pluginId,
                const QString &route, QByteArray *headForQt);
     //! Picks the subprotocol for \a p from what \a head offers; false (a 400 sent) if

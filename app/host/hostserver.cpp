@@ -520,8 +520,14 @@ void HostServerPrivate::upgraded(QWebSocket *socket, ConnectionSocket *tcp, cons
         engineIo->upgraded(socket, tcp, p);
         return;
     }
+    // Qt upgrades only the admin channel and Engine.IO; the gate upgrades every other route.
+    Q_UNREACHABLE();
+}
+
+void HostServerPrivate::webSocketUpgraded(ConnectionSocket *tcp, const PendingHandshake &p)
+{
     logHandshake(p, HandshakeRecord::Outcome::Upgraded, 101, tcp->responseHead, QString(), nextSessionId);
-    openSession(socket, tcp, p);
+    openSession(tcp, p);
 }
 
 void HostServerPrivate::refused(const QString &peerAddress, int status, const QString &reason)

@@ -80,6 +80,7 @@ public:
     void logHandshake(const Internal::PendingHandshake &p, HandshakeRecord::Outcome outcome, int status,
                       const QByteArray &response, const QString &reason, SessionId session) override;
     void upgraded(QWebSocket *socket, Internal::ConnectionSocket *tcp, const Internal::PendingHandshake &p) override;
+    void webSocketUpgraded(Internal::ConnectionSocket *tcp, const Internal::PendingHandshake &p) override;
     void refused(const QString &peerAddress, int status, const QString &reason) override;
     void tlsFailed(const QString &peerAddress, const QString &reason) override;
     // Engine.IO: the gate's and the Engine.IO server's side (engineiohost.cpp)
@@ -123,7 +124,7 @@ public:
     Protocol::PluginInfo pluginInfo(const PluginMetadata &md, const Internal::PluginContext *context) const;
 
     // Session lifecycle and heartbeat (sessions.cpp)
-    void openSession(QWebSocket *socket, Internal::ConnectionSocket *tcp, const Internal::PendingHandshake &p);
+    void openSession(Internal::ConnectionSocket *tcp, const Internal::PendingHandshake &p);
     //! Opens a session for \a p on \a path with \a query over the transport \a make creates.
     Internal::Session *openSession(const Internal::PendingHandshake &p, const QString &path, const QString &query,
                                    const QString &subprotocol, const QString &transportName,

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "requesthead_p.h"
 
+#include <QCryptographicHash>
 #include <QUrlQuery>
 
 #include <cstring>
@@ -292,6 +293,22 @@ QByteArray refusalResponse(int status, const QByteArray &reason, const QByteArra
     if (status == 429 || status == 503)
         response += "Retry-After: 5\r\n";
     return response + "\r\n" + body;
+}
+
+QByteArray upgradeResponse(const QByteArray &key, const QByteArray &subprotocol, const QByteArray &extensions)
+{
+    // RFC 6455 1.3: the key and this GUID, hashed with SHA-1, in base64.
+    static const QByteArray Guid = QByteArrayLiteral("258EAFA5-E914-47DA-95CA-C5AB0DC85B11");
+    QByteArray response = "HTTP/1.1 101 Switching Protocols\r\n"
+                          "Upgrade: websocket\r\n"
+                          "Connection: Upgrade\r\n"
+                          "Sec-WebSocket-Accept: "
+            + QCryptographicHash::hash(QByteArray(key + Guid), QCryptographicHash::Sha1).toBase64() + "\r\n";
+    if (!subprotocol.isEmpty())
+        response += "Sec-WebSocket-Protocol: " + subprotocol + "\r\n";
+    if (!extensions.isEmpty())
+        response += "Sec-WebSocket-Extensions: " + extensions + "\r\n";
+    return response + "Server: wsplug/" WSPLUG_VERSION "\r\n\r\n";
 }
 
 QByteArray withoutBody(const QByteArray &response)

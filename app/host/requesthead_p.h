@@ -75,6 +75,10 @@ private:
 //! A complete HTTP/1.1 response refusing the request: status line, headers and a short
 //! body. A 405 names the methods in \a allow (default GET).
 WSPLUG_EXPORT QByteArray refusalResponse(int status, const QByteArray &reason, const QByteArray &allow = {});
+//! The 101 that upgrades a WebSocket handshake (RFC 6455 4.2.2) with the key \a key,
+//! naming \a subprotocol and \a extensions when not empty.
+WSPLUG_EXPORT QByteArray upgradeResponse(const QByteArray &key, const QByteArray &subprotocol,
+                                         const QByteArray &extensions);
 //! \a response with its body cut off: the answer to a HEAD request (RFC 9110 9.3.2).
 WSPLUG_EXPORT QByteArray withoutBody(const QByteArray &response);
 WSPLUG_EXPORT QByteArray httpReasonPhrase(int status);

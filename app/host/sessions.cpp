@@ -35,16 +35,20 @@ QString quotedOrNone(const QString &text)
 }
 } // namespace
 
-void HostServerPrivate::openSession(QWebSocket *ws, ConnectionSocket *tcp, const PendingHandshake &p)
+void HostServerPrivate::openSession(ConnectionSocket *tcp, const PendingHandshake &p)
 {
     WebSocketTransport::Limits limits;
     limits.maxFrameBytes = config.maxFrameBytes;
     limits.maxMessageBytes = config.maxMessageBytes;
     limits.lingerMs = std::max(config.shutdownGraceMs, 1000);
-    openSession(p, p.path, p.query, ws->subprotocol(), QStringLiteral("websocket"), [&](Session *s) {
+    WebSocketTransport *transport = nullptr;
+    Session *s = openSession(p, p.path, p.query, p.subprotocol, QStringLiteral("websocket"), [&](Session *s) {
         s->deflateWindowBits = p.deflateWindowBits;
-        return new WebSocketTransport(s, ws, tcp, limits, this);
+        return transport = new WebSocketTransport(s, tcp, limits, this);
     });
+    // Now that the plugin knows the session: what came along with the head, then the rest.
+    if (!s->finished)
+        transport->start(p.earlyData, p.deflateWindowBits != 0);
 }
 
 Session *HostServerPrivate::openSession(const PendingHandshake &p, const QString &path, const QString &query,

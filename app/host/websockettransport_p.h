@@ -4,9 +4,8 @@
 
 #include "session_p.h"
 
+#include <QElapsedTimer>
 #include <QPointer>
-
-class QWebSocket;
 
 namespace WsPlug::Internal {
 
@@ -20,7 +19,7 @@ public:
     virtual void textReceived(Session *session, const QByteArray &utf8) = 0;
     virtual void binaryReceived(Session *session, const QByteArray &data) = 0;
     virtual void pongReceived(Session *session, qint64 roundTripMs) = 0;
-    //! Something was written (by the host or by Qt itself: pongs, close frames).
+    //! Something was written (by the host or by the transport itself: pongs, close frames).
     virtual void written(Session *session) = 0;
     //! The connection is gone; the session must be finished.
     virtual void disconnected(Session *session) = 0;
@@ -32,9 +31,15 @@ protected:
 };
 
 /*
- * A session over an upgraded QWebSocket: every WebSocket specific of a session is
- * here. The host writes pre-encoded frames to the ConnectionSocket under it (see
- * frameencoder_p.h); Qt answers pings and the closing handshake itself.
+ * A session over an upgraded connection: the host's own server side of RFC 6455, with
+ * no QWebSocket. The ConnectionSocket's frame filter reads the client's frames once
+ * (ClientFrameFilter: data messages whole, control frames checked); this answers pings,
+ * reports pongs to the host's own pings, and runs the closing handshake (7.1): the
+ * close frame goes out, then TCP closes, lingering so the peer can read it. The host
+ * writes pre-encoded data frames to the socket itself (see frameencoder_p.h).
+ *
+ * Per connection that is this object, the socket and its filter: a QWebSocket, its
+ * private object, its data processor and a dozen signal connections are not needed.
  */
 class WebSocketTransport final : public QObject, public SessionTransport
 {
@@ -46,9 +51,11 @@ public:
         int lingerMs = 1000;      // how long a closed connection waits for the peer's FIN
     };
 
-    //! Takes \a socket (and through it \a tcp) over, as a child of \a session.
-    WebSocketTransport(Session *session, QWebSocket *socket, ConnectionSocket *tcp,
-                       const Limits &limits, SessionEvents *events);
+    //! Takes \a tcp over (as a child).
+    WebSocketTransport(Session *session, ConnectionSocket *tcp, const Limits &limits, SessionEvents *events);
+    //! Starts reading the client's frames: \a earlyData (what came along with the request
+    //! head) first; compressed messages are accepted with \a inflate.
+    void start(const QByteArray &earlyData, bool inflate);
     ~WebSocketTransport() override;
 
     bool isWritable() const override;
@@ -56,7 +63,7 @@ public:
     void write(const char *data, qsizetype size) override;
     void writeFrame(const char *header, qsizetype headerSize, const QByteArray &payload) override;
     qint64 unsentBytes() const override;
-    qint64 maxFramePayload() const override;
+    qint64 maxFramePayload() const override { return MaxFramePayload; }
     void ping(const QByteArray &payload) override;
     void setDropIncoming(bool pings, bool pongs) override;
     void close(quint16 code, const QString &reason) override;
@@ -69,10 +76,27 @@ public:
     ClientClose clientClose() const override;
     HostClose hostClose() const override;
 
+    //! A message is cut into frames of at most this (as Qt's default outgoing frame size).
+    static constexpr qint64 MaxFramePayload = 512 * 1024;
+
 private:
+    void onControl(int opcode, const QByteArray &payload);
+    void onPeerClose(const QByteArray &payload);
+    //! Fails the connection for a protocol error the client made (RFC 6455 7.1.7).
+    void failConnection(quint16 code, const QString &why);
+    void writeClose(quint16 code, const QByteArray &reasonUtf8, bool echoEmpty);
+    void writeControl(quint8 opcode, const QByteArray &payload);
+
     Session *const m_session;
-    QWebSocket *const m_socket;
-    QPointer<ConnectionSocket> m_tcp;   // a child of the QWebSocket (see HandshakeGate::onUpgraded)
+    SessionEvents *const m_events;
+    QPointer<ConnectionSocket> m_tcp;   // a child of this object
+    const Limits m_limits;
+    bool m_closeSent = false;
+    bool m_peerClosed = false;          // the client's close frame came (and was valid)
+    quint16 m_failCode = 0;             // closed for the client's protocol error: the code
+    QString m_failReason;
+    QElapsedTimer m_pingSent;           // since the host's last ping, while awaiting its pong
+    QByteArray m_pingPayload;
 };
 
 } // namespace WsPlug::Internal

@@ -397,8 +397,9 @@ void tst_Admin::closeFramesOfEachSide_data()
     QTest::addColumn<int>("hostCode");
     QTest::newRow("client first, host echoes") << QStringLiteral("client") << QStringLiteral("client") << 4002
                                                << QStringLiteral("bye") << 4002;
+    // Answered with an empty close frame too (RFC 6455 5.5.1): no code, 1005.
     QTest::newRow("client close without a code") << QStringLiteral("client-empty") << QStringLiteral("client") << 1005
-                                                 << QString() << 1000;
+                                                 << QString() << 1005;
     QTest::newRow("host first, client never answers") << QStringLiteral("host-silent") << QStringLiteral("host") << -1
                                                       << QString() << 4003;
     QTest::newRow("kicked: no frames") << QStringLiteral("kick") << QString() << -1 << QString() << -1;
