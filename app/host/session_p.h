@@ -152,7 +152,6 @@ public:
     qint64 lastPingAtMs = 0;        // host clock
     bool awaitingPong = false;
     bool closeRequested = false;     // the host (or an operator) started the close
-    bool closingSeen = false;        // the transport reported a close under way
     bool finished = false;           // removed from the registry, deleteLater() pending
     bool dirty = false;              // counters changed since the last admin update
     bool backlogAbortQueued = false;

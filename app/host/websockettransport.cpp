@@ -94,7 +94,6 @@ void WebSocketTransport::onPeerClose(const QByteArray &payload)
             return failConnection(1007, QStringLiteral("a close reason that is not UTF-8 (RFC 6455 5.5.1)"));
     }
     m_peerClosed = true;
-    m_session->closingSeen = true;
     // Answered with the same code (5.5.1), then TCP closes: the server closes first
     // (7.1.1), and a peer that sent its close frame sends nothing after it, so nothing
     // can arrive to turn the close into a reset: no lingering needed.
@@ -110,7 +109,6 @@ void WebSocketTransport::failConnection(quint16 code, const QString &why)
         return;
     m_failCode = code;
     m_failReason = why;
-    m_session->closingSeen = true;
     writeClose(code, Protocol::truncatedCloseReason(why).toUtf8(), false);
     m_tcp->armLingeringClose(m_limits.lingerMs);
     m_tcp->close();
@@ -224,7 +222,6 @@ void WebSocketTransport::close(quint16 code, const QString &reason)
 {
     if (!isWritable())
         return;
-    m_session->closingSeen = true;
     writeClose(code, Protocol::truncatedCloseReason(reason).toUtf8(), false);
     // The peer must get to read the close frame: linger, unless this answers its own
     // close (then it sends nothing more; see onPeerClose()).
