@@ -511,17 +511,15 @@ void HostServerPrivate::upgraded(QWebSocket *socket, ConnectionSocket *tcp, cons
         socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("plugin %1 was unloaded").arg(p.pluginId));
         return;
     }
-    if (!p.engineIoPath.isEmpty()) {
-        // An upgrade of a polling session opens none; a WebSocket-only one does.
-        const bool upgrade = !EngineIoCodec::parseQuery(p.query.toUtf8()).sid.isEmpty();
-        logHandshake(p, HandshakeRecord::Outcome::Upgraded, 101, tcp->responseHead,
-                     upgrade ? QStringLiteral("Engine.IO upgrade") : QStringLiteral("Engine.IO"),
-                     upgrade ? 0 : nextSessionId);
-        engineIo->upgraded(socket, tcp, p);
-        return;
-    }
-    // Qt upgrades only the admin channel and Engine.IO; the gate upgrades every other route.
-    Q_UNREACHABLE();
+    // Qt upgrades only the admin channel and Engine.IO: the gate answers every other
+    // route's upgrade itself (webSocketUpgraded()).
+    Q_ASSERT(!p.engineIoPath.isEmpty());
+    // An upgrade of a polling session opens none; a WebSocket-only one does.
+    const bool upgrade = !EngineIoCodec::parseQuery(p.query.toUtf8()).sid.isEmpty();
+    logHandshake(p, HandshakeRecord::Outcome::Upgraded, 101, tcp->responseHead,
+                 upgrade ? QStringLiteral("Engine.IO upgrade") : QStringLiteral("Engine.IO"),
+                 upgrade ? 0 : nextSessionId);
+    engineIo->upgraded(socket, tcp, p);
 }
 
 void HostServerPrivate::webSocketUpgraded(ConnectionSocket *tcp, const PendingHandshake &p)

@@ -12,7 +12,6 @@
 #include <QMetaMethod>
 #include <QRandomGenerator>
 #include <QStringDecoder>
-#include <QWebSocket>
 
 // Session lifecycle: open, messages in, close, abort, finish; and the heartbeat.
 namespace WsPlug {
