@@ -5,7 +5,6 @@
 #include "connectionsocket_p.h"
 #include "logging_p.h"
 
-#include <QWebSocket>
 
 namespace WsPlug::Internal {
 
@@ -49,35 +48,34 @@ bool AdminChannel::isReadCommand(Protocol::Command::Kind kind)
     return false;
 }
 
-void AdminChannel::attach(QWebSocket *socket, ConnectionSocket *tcp, bool readOnly)
+void AdminChannel::attach(ConnectionSocket *tcp, const QByteArray &earlyData, bool readOnly)
 {
-    if (readOnly)
-        m_readOnly.insert(socket);
-    socket->setParent(this);
     // Commands are small; anything bigger is a mistake or an attack.
-    socket->setMaxAllowedIncomingMessageSize(64 * 1024);
-    socket->setMaxAllowedIncomingFrameSize(64 * 1024);
-    m_clients.append(socket);
-    // The socket is a child of its QWebSocket, which this channel owns.
-    tcp->onMessage = [this, socket](bool text, const QByteArray &payload) {
+    constexpr qint64 MaxCommandBytes = 64 * 1024;
+    auto *client = new WebSocketConnection(tcp, {MaxCommandBytes, MaxCommandBytes, 1000}, this);
+    if (readOnly)
+        m_readOnly.insert(client);
+    m_clients.append(client);
+    tcp->onMessage = [this, client](bool text, const QByteArray &payload) {
         if (text)
-            onCommand(socket, QString::fromUtf8(payload));
+            onCommand(client, QString::fromUtf8(payload));
         else
-            socket->close(QWebSocketProtocol::CloseCodeDatatypeNotSupported, QStringLiteral("commands are JSON text"));
+            client->close(1003, QStringLiteral("commands are JSON text"));
     };
-    connect(socket, &QWebSocket::disconnected, this, [this, socket] {
-        m_clients.removeOne(socket);
-        m_readOnly.remove(socket);
-        if (socket == m_recordingClient)
+    client->onDisconnected = [this, client] {
+        m_clients.removeOne(client);
+        m_readOnly.remove(client);
+        if (client == m_recordingClient)
             dropRecording();
-        if (m_watchers.remove(socket))
+        if (m_watchers.remove(client))
             m_host->updateFrameWatches();
-        socket->deleteLater();
+        client->deleteLater();
         qCInfo(lcHost) << "admin client left;" << m_clients.size() << "attached";
-    });
-    qCInfo(lcHost).noquote() << "admin client attached from" << socket->peerAddress().toString()
+    };
+    qCInfo(lcHost).noquote() << "admin client attached from" << tcp->peerAddress().toString()
                               << (readOnly ? "(read-only token)" : "");
-    send(socket, Protocol::encode(m_host->snapshot()));
+    send(client, Protocol::encode(m_host->snapshot()));
+    client->start(earlyData, false);
 }
 
 void AdminChannel::sessionOpened(Protocol::SessionId id)
@@ -150,11 +148,11 @@ void AdminChannel::dropRecording()
         m_host->updateFrameWatches();
 }
 
-QByteArray AdminChannel::record(QWebSocket *client, const Protocol::Command &cmd)
+QByteArray AdminChannel::record(WebSocketConnection *client, const Protocol::Command &cmd)
 {
     using Kind = Protocol::Command::Kind;
     const bool mine = m_recording && m_recordingClient == client;
-    const QString who = QStringLiteral("admin %1 port %2").arg(client->peerAddress().toString()).arg(client->peerPort());
+    const QString who = QStringLiteral("admin %1 port %2").arg(client->peerAddress()).arg(client->peerPort());
     if (cmd.kind == Kind::Record) {
         if (m_recording && !m_recording->isFinished())
             return Protocol::replyError(cmd.id, mine ? QStringLiteral("this client is recording already")
@@ -231,7 +229,7 @@ void AdminChannel::sendFrames()
     }
 }
 
-QByteArray AdminChannel::watch(QWebSocket *client, const Protocol::Command &cmd)
+QByteArray AdminChannel::watch(WebSocketConnection *client, const Protocol::Command &cmd)
 {
     using Kind = Protocol::Command::Kind;
     if (cmd.kind == Kind::Watch) {
@@ -304,21 +302,21 @@ void AdminChannel::tick(const Protocol::RateSample &sample)
     tick.updated = m_host->takeCounterUpdates(m_tickCount++ % ticksPerUpdate, ticksPerUpdate);
     const QByteArray bytes = Protocol::encode(tick);
     const auto clients = m_clients;
-    for (QWebSocket *client : clients)
+    for (WebSocketConnection *client : clients)
         send(client, bytes);
 }
 
-void AdminChannel::send(QWebSocket *client, const QByteArray &message)
+void AdminChannel::send(WebSocketConnection *client, const QByteArray &message)
 {
-    if (client->bytesToWrite() > MaxClientBacklog) {
+    if (client->unsentBytes() > MaxClientBacklog) {
         qCWarning(lcHost) << "admin client is not reading; dropping it";
         client->abort();
         return;
     }
-    client->sendTextMessage(QString::fromUtf8(message));
+    client->sendText(message);
 }
 
-void AdminChannel::onCommand(QWebSocket *client, const QString &text)
+void AdminChannel::onCommand(WebSocketConnection *client, const QString &text)
 {
     Protocol::Command command;
     QString error;
@@ -360,7 +358,7 @@ void AdminChannel::onCommand(QWebSocket *client, const QString &text)
         else if (command.kind == Kind::Fault)
             what += QLatin1Char(' ') + Protocol::faultName(command.fault);
         qCInfo(lcHost).noquote() << QStringLiteral("admin %1 port %2: %3 %4: %5")
-                                        .arg(client->peerAddress().toString()).arg(client->peerPort())
+                                        .arg(client->peerAddress()).arg(client->peerPort())
                                         .arg(Protocol::commandName(command.kind), what,
                                              result.ok ? QStringLiteral("done") : Protocol::oneLine(result.error));
     }
@@ -433,8 +431,8 @@ QByteArray AdminChannel::answer(const Protocol::Command &cmd)
 void AdminChannel::closeAll(quint16 code, const QString &reason)
 {
     const auto clients = m_clients;
-    for (QWebSocket *client : clients)
-        client->close(QWebSocketProtocol::CloseCode(code), reason);
+    for (WebSocketConnection *client : clients)
+        client->close(code, reason);
 }
 
 void AdminChannel::abortAll()
@@ -448,8 +446,8 @@ void AdminChannel::abortAll()
     const auto clients = m_clients;
     m_clients.clear();
     m_readOnly.clear();
-    for (QWebSocket *client : clients) {
-        client->disconnect(this);
+    for (WebSocketConnection *client : clients) {
+        client->onDisconnected = nullptr;
         client->abort();
         client->deleteLater();
     }

@@ -6,6 +6,7 @@
 
 #include "framewatch_p.h"
 #include "watchrecording_p.h"
+#include "websocketconnection_p.h"
 
 #include <QHash>
 #include <QList>
@@ -16,7 +17,6 @@
 #include <memory>
 #include <optional>
 
-class QWebSocket;
 
 namespace WsPlug::Internal {
 
@@ -78,9 +78,9 @@ public:
     AdminChannel(AdminHost *host, QObject *parent);
     ~AdminChannel() override;
 
-    //! A \a readOnly client may watch but not act (see isReadCommand()).
-    //! \a tcp is the socket under \a socket, which reads its messages (see ConnectionSocket::onMessage).
-    void attach(QWebSocket *socket, ConnectionSocket *tcp, bool readOnly = false);
+    //! A client upgraded on \a tcp (its 101 written; \a earlyData came after its request
+    //! head). A \a readOnly client may watch but not act (see isReadCommand()).
+    void attach(ConnectionSocket *tcp, const QByteArray &earlyData, bool readOnly = false);
     //! Commands a read-only client may send: snapshot, list, get, handshake, watch, unwatch.
     static bool isReadCommand(Protocol::Command::Kind kind);
     int clientCount() const { return int(m_clients.size()); }
@@ -133,11 +133,11 @@ public:
     static constexpr qint64 MaxClientBacklog = 32 * 1024 * 1024;
 
 private:
-    void onCommand(QWebSocket *client, const QString &text);
+    void onCommand(WebSocketConnection *client, const QString &text);
     QByteArray answer(const Protocol::Command &command);
-    void send(QWebSocket *client, const QByteArray &message);
-    QByteArray watch(QWebSocket *client, const Protocol::Command &command);
-    QByteArray record(QWebSocket *client, const Protocol::Command &command);
+    void send(WebSocketConnection *client, const QByteArray &message);
+    QByteArray watch(WebSocketConnection *client, const Protocol::Command &command);
+    QByteArray record(WebSocketConnection *client, const Protocol::Command &command);
     void dropRecording();
     void sendFrames();
 
@@ -193,9 +193,9 @@ private:
     }
 
     AdminHost *const m_host;
-    QList<QWebSocket *> m_clients;
-    QHash<QWebSocket *, Watcher> m_watchers;
-    QSet<QWebSocket *> m_readOnly;   // attached with the read-only token
+    QList<WebSocketConnection *> m_clients;
+    QHash<WebSocketConnection *, Watcher> m_watchers;
+    QSet<WebSocketConnection *> m_readOnly;   // attached with the read-only token
     Protocol::Tick m_next;       // what the next tick carries besides rates and totals
     // The sessions opened since the last tick; their snapshots are taken at the tick.
     // A connection that comes and goes within a tick so costs one entry (closed), and
@@ -205,7 +205,7 @@ private:
     // The recording and the client it belongs to (kept once finished, until that client
     // records again or leaves, or another client starts one).
     std::unique_ptr<WatchRecording> m_recording;
-    QWebSocket *m_recordingClient = nullptr;
+    WebSocketConnection *m_recordingClient = nullptr;
 };
 
 } // namespace WsPlug::Internal

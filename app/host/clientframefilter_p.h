@@ -31,10 +31,8 @@ namespace WsPlug::Internal {
  *    (1009), then checked as UTF-8; RSV1 on a continuation or a control frame is 1002.
  *  - Control frames must be final, at most 125 bytes, without RSV bits and of a known
  *    opcode (5.5), else 1002; they go out unmasked, in the stream's order with the data
- *    messages, for the session's transport (WebSocketTransport, or the QWebSocket of
- *    the admin channel and Engine.IO) to answer.
- *  - Close codes: it notes the code of the client's first close frame (QWebSocket does
- *    not tell it apart from its own, and reports 1000 when the frame had none).
+ *    messages, for the connection (WebSocketConnection) to answer.
+ *  - Close codes: it notes the code and reason of the client's first close frame.
  *
  * No I/O.
  */

@@ -57,7 +57,7 @@ void ConnectionSocket::flushTlsBeforeSleep()
     // waits for a write notification (an epoll round trip, two epoll_ctl calls) before it
     // sends. Flushing it before the thread sleeps sends at once, after everything this
     // turn wrote. Not inside the write itself: a flush also reads and decrypts, which in
-    // the middle of QWebSocket's frame processing corrupted the stream (tests/auto/tls).
+    // the middle of reading a frame corrupted the stream (tests/auto/tls).
     if (m_tlsFlush)
         return;
     auto *dispatcher = QAbstractEventDispatcher::instance(thread());
@@ -246,8 +246,7 @@ qint64 ConnectionSocket::unsentBytes() const
 
 void ConnectionSocket::close()
 {
-    // Nothing that arrives from now on is for QWebSocket: it has closed. (Filtered
-    // bytes left over would also keep bytesAvailable() above 0 on a closed device.)
+    // Nothing that arrives from now on is for the session: it has closed.
     stopFiltering();
     if (m_tls) {
         closeTls();
@@ -356,8 +355,7 @@ void ConnectionSocket::shutdownWriteWhenFlushed()
 }
 
 void ConnectionSocket::startFiltering(const QByteArray &earlyData, qint64 maxFrameBytes, qint64 maxMessageBytes,
-                                      bool inflate, std::function<void(int, const QString &)> onFilterFailed,
-                                      bool native)
+                                      bool inflate, std::function<void(int, const QString &)> onFilterFailed)
 {
     if (m_lingering || state() != QAbstractSocket::ConnectedState)
         return;   // closed already (a plugin may close a session as it opens)
@@ -365,25 +363,15 @@ void ConnectionSocket::startFiltering(const QByteArray &earlyData, qint64 maxFra
     m_filter.setInflate(inflate);
     m_onFilterFailed = std::move(onFilterFailed);
     m_filtering = true;
-    m_native = native;
-    if (native) {
-        connect(this, &QIODevice::readyRead, this, [this] {
-            if (!m_filtering)
-                return;
-            filterReceived();
-            dispatchNative();
-        });
-        feedFilter(earlyData.constData(), earlyData.size());
-        dispatchNative();
-        return;
-    }
-    // Reads must come to readData() as they are asked for: a buffering QIODevice would
-    // keep filtered bytes in the buffer Qt's socket fills with raw ones. QTcpSocket
-    // still reads the kernel into that buffer (it decides that by a flag of its own,
-    // set at construction); only QIODevice's read path changes. That is Qt 6.4's
-    // behaviour, not its documentation: the conformance and hostile tests exercise it.
-    setOpenMode(openMode() | QIODevice::Unbuffered);
+    connect(this, &QIODevice::readyRead, this, [this] {
+        if (!m_filtering)
+            return;
+        filterReceived();
+        dispatch();
+    });
     feedFilter(earlyData.constData(), earlyData.size());
+    filterReceived();   // what the kernel gave Qt meanwhile
+    dispatch();
 }
 
 void ConnectionSocket::stopFiltering()
@@ -395,37 +383,16 @@ void ConnectionSocket::stopFiltering()
     m_messages = {};
 }
 
-qint64 ConnectionSocket::rawAvailable() const
+qint64 ConnectionSocket::bytesAvailable() const
 {
     return QTcpSocket::bytesAvailable() + (m_tls ? m_tls->bytesAvailable() : 0);
 }
 
-qint64 ConnectionSocket::bytesAvailable() const
-{
-    if (!m_filtering || m_native)
-        return rawAvailable();
-    auto *self = const_cast<ConnectionSocket *>(this);
-    self->filterReceived();
-    // QWebSocket asks before each frame it reads: the data messages that came before
-    // the next control frame are due (a plugin may close the session meanwhile).
-    if (!m_messages.isEmpty())
-        self->deliverMessages();
-    return m_filtering ? m_plain.size() - m_plainRead : 0;
-}
-
 void ConnectionSocket::filterReceived()
 {
-    qint64 left = rawAvailable();
+    qint64 left = bytesAvailable();
     if (left <= 0)
-        return;   // the common case: QWebSocket asks again within what it has
-    // QWebSocket reads whole frames only, so a read may stop inside one: before adding,
-    // drop what it has read once that is half of the buffer (amortised, not per read).
-    if (m_plainRead > 0 && m_plainRead >= m_plain.size() / 2) {
-        m_plain.remove(0, m_plainRead);
-        m_plainDropped += m_plainRead;
-        m_plainRead = 0;
-    }
-    m_readingRaw = true;
+        return;
     while (left > 0) {
         // Read as a QByteArray: when all that is buffered is in one block, Qt hands the
         // block itself over (no copy) and keeps none, where a read into our own buffer
@@ -436,12 +403,11 @@ void ConnectionSocket::filterReceived()
         feedFilter(raw.constData(), raw.size());
         left -= raw.size();
     }
-    m_readingRaw = false;
 }
 
 void ConnectionSocket::releaseReadBuffer()
 {
-    if (rawAvailable() != 0)
+    if (bytesAvailable() != 0)
         return;   // the next read takes the block with the data (filterReceived())
     // Qt keeps an emptied read block (16 KiB) for the next read, with every idle
     // connection. Put one byte in it and take it back as a QByteArray: the block goes
@@ -466,7 +432,7 @@ void ConnectionSocket::feedFilter(const char *data, qsizetype size)
     if (m_peerCloseAtUs == 0)
         notePeerClose();
     if (!fed && m_onFilterFailed) {
-        // Not from inside QWebSocket's read: it is in the middle of a frame.
+        // After what came before the bad frame was handed out (dispatch()).
         QMetaObject::invokeMethod(this, [this] {
             if (m_filtering && m_onFilterFailed)   // not if closing meanwhile
                 m_onFilterFailed(m_filter.errorCode(), m_filter.error());
@@ -474,30 +440,12 @@ void ConnectionSocket::feedFilter(const char *data, qsizetype size)
     }
 }
 
-void ConnectionSocket::deliverMessages()
+void ConnectionSocket::dispatch()
 {
-    // Not again from inside a plugin call that reads (nothing does today, but the order
-    // of messages must hold whatever a plugin calls).
-    if (m_delivering)
-        return;
-    QPointer<ConnectionSocket> alive(this);
-    m_delivering = true;
-    while (m_filtering && !m_messages.isEmpty() && m_messages.first().controlEnd <= m_plainDropped + m_plainRead) {
-        const ClientFrameFilter::DataMessage m = m_messages.takeFirst();
-        if (onMessage)
-            onMessage(m.text, m.payload);
-        if (!alive)
-            return;
-    }
-    m_delivering = false;
-}
-
-void ConnectionSocket::dispatchNative()
-{
-    if (m_delivering)
+    if (m_dispatching)
         return;   // from inside a callback: the loop below goes on
     QPointer<ConnectionSocket> alive(this);
-    m_delivering = true;
+    m_dispatching = true;
     while (m_filtering) {
         const qint64 at = m_plainDropped + m_plainRead;
         if (!m_messages.isEmpty() && m_messages.first().controlEnd <= at) {
@@ -511,7 +459,8 @@ void ConnectionSocket::dispatchNative()
             if (left < 2 || left < 2 + length)
                 break;   // not whole yet
             const int opcode = static_cast<unsigned char>(m_plain.at(m_plainRead)) & 0x0F;
-            const QByteArray payload = m_plain.mid(m_plainRead + 2, length);
+            // A view, not a copy: a flood of pings must not cost an allocation each.
+            const QByteArrayView payload(m_plain.constData() + m_plainRead + 2, length);
             m_plainRead += 2 + length;
             if (onControl)
                 onControl(opcode, payload);
@@ -519,7 +468,7 @@ void ConnectionSocket::dispatchNative()
         if (!alive)
             return;
     }
-    m_delivering = false;
+    m_dispatching = false;
     if (m_filtering && m_plainRead > 0) {
         // Keep what is not whole yet at the start of a small buffer.
         m_plainDropped += m_plainRead;
@@ -532,42 +481,12 @@ void ConnectionSocket::dispatchNative()
 
 qint64 ConnectionSocket::readData(char *data, qint64 maxSize)
 {
-    if (!m_filtering || m_readingRaw || m_native) {
-        if (!m_tls)
-            return QTcpSocket::readData(data, maxSize);
-        // The read buffer size, with which the gate holds back what comes after the
-        // request head until the session exists, does not reach the QSslSocket. What
-        // came with the head is held back all the same (it counts in bytesAvailable());
-        // a client must wait for the 101 before it sends more (RFC 6455 4.1).
-        const qint64 n = m_tls->read(data, maxSize);
-        return n < 0 ? 0 : n;
-    }
-    const qint64 n = qMin<qint64>(maxSize, m_plain.size() - m_plainRead);
-    if (n <= 0)
-        return 0;
-    std::memcpy(data, m_plain.constData() + m_plainRead, size_t(n));
-    m_plainRead += n;
-    if (!m_messages.isEmpty() && !m_deliveryQueued) {
-        // Due once Qt has handled the control frame it reads (it asks bytesAvailable()
-        // before the next one; this is in case it does not).
-        m_deliveryQueued = true;
-        QMetaObject::invokeMethod(this, [this] {
-            m_deliveryQueued = false;
-            if (!m_messages.isEmpty())
-                deliverMessages();
-        }, Qt::QueuedConnection);
-    }
-    if (m_plainRead == m_plain.size()) {
-        m_plainDropped += m_plain.size();
-        // Keep a small buffer for the next message; give a big one back (idle
-        // connections are most connections).
-        if (m_plain.capacity() > 4096)
-            m_plain = QByteArray();
-        else
-            m_plain.resize(0);
-        m_plainRead = 0;
-    }
-    return n;
+    if (!m_tls)
+        return QTcpSocket::readData(data, maxSize);
+    // What came with the head is held back as well: a client must wait for the 101
+    // before it sends more (RFC 6455 4.1).
+    const qint64 n = m_tls->read(data, maxSize);
+    return n < 0 ? 0 : n;
 }
 
 } // namespace WsPlug::Internal

@@ -24,8 +24,7 @@ class CaptureStream;
  * the kernel when nothing is queued, and reports every write, so that the host can
  * bound the unsent data even for what is written on the client's behalf (pongs, close
  * frames). Once the upgrade is done, it reads the client's frames through its
- * ClientFrameFilter: for the session's WebSocketTransport (natively), or for the
- * QWebSocket of an admin or Engine.IO connection.
+ * ClientFrameFilter for the connection's WebSocketConnection.
  *
  * Under TLS (adoptTls()) the kernel socket is the QSslSocket's, which this one then
  * stands in front of, so that the rest of the host sees one kind of socket: it reads
@@ -55,31 +54,27 @@ public:
     //! first, but the peer must get to read the close frame). Without it, closing a
     //! socket that still has unread input (a client in the middle of a big message)
     //! makes the kernel answer with RST, and the peer's kernel may throw away the
-    //! close frame before the peer reads it. Armed when QWebSocket starts its closing
-    //! handshake; abort() (which Qt implements through close()) is never delayed.
+    //! close frame before the peer reads it. Armed when the host sends its close frame
+    //! first; abort() (which Qt implements through close()) is never delayed.
     void armLingeringClose(int lingerMs) { m_lingerMs = lingerMs; }
 
     //! Lingering close when armed: send what is queued, then FIN, drop whatever still
     //! arrives, and close for good when the peer closes or after the linger time.
     void close() override;
 
-    //! From now on the client's stream is read here (see ClientFrameFilter): data
-    //! messages go to onMessage, control frames to QWebSocket. \a earlyData (what came
-    //! along with the request head) first, then what arrives. A frame that fails the
-    //! connection ends the input and calls \a onFilterFailed (queued) with the close
-    //! code (1002, 1007, 1009) and the reason.
-    //! With \a native, no QWebSocket reads: the control frames go to onControl instead,
-    //! each whole, in the order of the stream with the data messages.
+    //! From now on the client's stream is read here (see ClientFrameFilter), \a earlyData
+    //! (what came along with the request head) first: each data message goes to
+    //! onMessage, each control frame to onControl, in the order of the stream. A frame
+    //! that fails the connection ends the input and calls \a onFilterFailed (queued,
+    //! after what came before it) with the close code (1002, 1007, 1009) and the reason.
     void startFiltering(const QByteArray &earlyData, qint64 maxFrameBytes, qint64 maxMessageBytes, bool inflate,
-                        std::function<void(int, const QString &)> onFilterFailed, bool native = false);
-    //! Native filtering: each control frame the client sends (opcode, unmasked payload),
-    //! checked against RFC 6455 5.5 already. Never from inside a write.
-    std::function<void(int opcode, const QByteArray &payload)> onControl;
-    //! Each data message the client sends, whole: text as its UTF-8. Called in the order
-    //! of the stream: after QWebSocket has read the control frames that came before it
-    //! (a ping before a message is answered before the message is), never from inside
-    //! QWebSocket's reading of a frame. Without it, data messages are dropped.
+                        std::function<void(int, const QString &)> onFilterFailed);
+    //! Each data message the client sends, whole: text as its UTF-8. Without it, data
+    //! messages are dropped.
     std::function<void(bool text, const QByteArray &payload)> onMessage;
+    //! Each control frame the client sends (opcode, unmasked payload, valid during the
+    //! call), checked against RFC 6455 5.5 already.
+    std::function<void(int opcode, QByteArrayView payload)> onControl;
 
     //! From now on every byte the client sends (from the raw read path, before the
     //! frame filter) and every byte written goes to \a stream too, until the
@@ -98,7 +93,7 @@ public:
     //! connection then holds no read buffer at all (Qt allocates one for the next read).
     void releaseReadBuffer();
 
-    //! What QWebSocket may read: once filtering, the filtered frames.
+    //! Under TLS: what the QSslSocket has decrypted, too.
     qint64 bytesAvailable() const override;
     //! Under TLS: what the QSslSocket has not encrypted and sent yet, too.
     qint64 bytesToWrite() const override;
@@ -118,8 +113,8 @@ public:
     //! The code in the client's first close frame (see ClientFrameFilter::peerCloseCode()).
     int peerCloseCode() const { return m_filter.peerCloseCode(); }
     QByteArray peerCloseReason() const { return m_filter.peerCloseReason(); }
-    //! The host's close frame (Qt writes it, asked for or answering the client's): when
-    //! it was written (steady clock, µs; 0: none) and its payload, if Qt wrote it whole.
+    //! The host's close frame (asked for or answering the client's): when it was written
+    //! (steady clock, µs; 0: none) and its payload.
     qint64 hostCloseAtUs() const { return m_hostCloseAtUs; }
     QByteArray hostClosePayload() const { return m_hostClosePayload; }
     //! When the client's first close frame came in (steady clock, µs), or 0.
@@ -138,12 +133,10 @@ private:
     void filterReceived();
     void stopFiltering();
     void feedFilter(const char *data, qsizetype size);
-    void deliverMessages();
-    //! Native filtering: hands out the messages and whole control frames filtered so far.
-    void dispatchNative();
+    //! Hands out the messages and the whole control frames filtered so far.
+    void dispatch();
     void discardInput();
     void notePeerClose();
-    qint64 rawAvailable() const;
     void flushTlsBeforeSleep();
     void closeTls();
     void onTlsStateChanged(QAbstractSocket::SocketState state);
@@ -155,22 +148,18 @@ private:
     bool m_lingering = false;
     int m_lingerTimer = 0;
 
-    // Filtering: Qt's socket buffer holds what came from the kernel (still masked);
-    // bytesAvailable() moves it through the frame filter into m_plain, which readData()
-    // serves from m_plainRead on. QWebSocket asks bytesAvailable() before every read.
+    // Filtering: the filter turns what came from the kernel (still masked) into the
+    // control frames, unmasked, in m_plain (read up to m_plainRead; m_plainDropped
+    // counts what was removed from its front) and the data messages in m_messages,
+    // each with where in the control frames it came.
     bool m_filtering = false;
-    bool m_native = false;         // the host's own WebSocket reads, not a QWebSocket
-    bool m_readingRaw = false;     // readData() is serving filterReceived(), not Qt
     ClientFrameFilter m_filter;
     std::function<void(int, const QString &)> m_onFilterFailed;
     QByteArray m_plain;
     qsizetype m_plainRead = 0;
-    qint64 m_plainDropped = 0;     // bytes of m_plain read and removed, since filtering began
-    // Data messages whose control frames before them QWebSocket has yet to read;
-    // controlEnd counts from the start of filtering.
+    qint64 m_plainDropped = 0;
     QList<ClientFrameFilter::DataMessage> m_messages;
-    bool m_delivering = false;
-    bool m_deliveryQueued = false;
+    bool m_dispatching = false;
 
     std::unique_ptr<CaptureStream> m_capture;   // only with --capture
     std::unique_ptr<FrameWatch> m_watch;        // only while watched

@@ -6,9 +6,10 @@
 #include "handshakegate_p.h"
 #include "logging_p.h"
 #include "requesthead_p.h"
+#include "websocketconnection_p.h"
 
+#include <QPointer>
 #include <QTimer>
-#include <QWebSocket>
 
 namespace WsPlug::Internal {
 
@@ -144,32 +145,37 @@ void EngineIoServer::openPolling(const PendingHandshake &p, const EngineIoExchan
     transport->poll(exchange);
 }
 
-void EngineIoServer::upgraded(QWebSocket *ws, ConnectionSocket *tcp, const PendingHandshake &p)
+void EngineIoServer::upgraded(ConnectionSocket *tcp, const PendingHandshake &p)
 {
+    const EngineIoTransport::Settings s = settings();
+    auto *ws = new WebSocketConnection(tcp, {s.maxFrameBytes, s.maxMessageBytes, CloseLingerMs}, this);
+    const QPointer<WebSocketConnection> alive(ws);
+    // Closed with \a code; the connection goes once TCP is closed (lingering at most CloseLingerMs).
+    auto refuse = [ws](quint16 code, const QString &why) {
+        ws->onDisconnected = [ws] { ws->deleteLater(); };
+        ws->close(code, why);
+    };
     const EngineIoCodec::Query query = EngineIoCodec::parseQuery(p.query.toUtf8());
     if (!query.sid.isEmpty()) {
         EngineIoTransport *transport = m_sessions.value(query.sid);
-        if (transport && transport->upgrade(ws, tcp))
-            return;
-        qCInfo(lcHost).noquote() << "Engine.IO upgrade refused for sid" << QString::fromLatin1(query.sid);
-        QObject::connect(ws, &QWebSocket::disconnected, ws, &QObject::deleteLater);
-        QTimer::singleShot(CloseLingerMs, ws, [ws] { ws->abort(); });
-        ws->close(QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("no session to upgrade"));
-        return;
+        if (!transport || !transport->upgrade(ws)) {
+            qCInfo(lcHost).noquote() << "Engine.IO upgrade refused for sid" << QString::fromLatin1(query.sid);
+            refuse(1008, QStringLiteral("no session to upgrade"));
+        }
+    } else {
+        const QByteArray sid = EngineIoCodec::newSid();
+        Session *session = m_host->openEngineIoSession(p, p.engineIoPath, query.userQuery,
+                                                       QStringLiteral("engine.io websocket"), [&](Session *session) {
+            auto *transport = new EngineIoTransport(session, this, sid, s, m_events, ws);
+            m_sessions.insert(sid, transport);
+            return transport;
+        });
+        if (!session)
+            refuse(1001, QStringLiteral("plugin unloaded"));
     }
-    const QByteArray sid = EngineIoCodec::newSid();
-    const EngineIoTransport::Settings s = settings();
-    Session *session = m_host->openEngineIoSession(p, p.engineIoPath, query.userQuery, QStringLiteral("engine.io websocket"),
-                                                   [&](Session *session) {
-        auto *transport = new EngineIoTransport(session, this, sid, s, m_events, ws, tcp);
-        m_sessions.insert(sid, transport);
-        return transport;
-    });
-    if (!session) {
-        QObject::connect(ws, &QWebSocket::disconnected, ws, &QObject::deleteLater);
-        QTimer::singleShot(CloseLingerMs, ws, [ws] { ws->abort(); });
-        ws->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("plugin unloaded"));
-    }
+    // Now that someone listens: what came along with the head, then the rest.
+    if (alive)
+        ws->start(p.earlyData, false);
 }
 
 void EngineIoServer::startUpload(EngineIoTransport *transport, const EngineIoExchange &exchange, bool keepAlive,

@@ -12,7 +12,6 @@
 
 #include <functional>
 
-class QWebSocket;
 
 namespace WsPlug::Internal {
 
@@ -56,7 +55,7 @@ public:
                        qsizetype headLength);
     //! A WebSocket upgraded on "<route>/engine.io/": an upgrade of a polling session
     //! (with a sid), else a WebSocket-only session.
-    void upgraded(QWebSocket *ws, ConnectionSocket *tcp, const PendingHandshake &p);
+    void upgraded(ConnectionSocket *tcp, const PendingHandshake &p);
     bool knows(const QByteArray &sid) const { return m_sessions.contains(sid); }
     int sessionCount() const { return int(m_sessions.size()); }
 

@@ -7,8 +7,6 @@
 #include "frameencoder_p.h"
 #include "websockettransport_p.h"
 
-#include <QWebSocket>
-
 #include <limits>
 
 namespace WsPlug::Internal {
@@ -20,8 +18,7 @@ constexpr qint64 PacketOverhead = 64;
 } // namespace
 
 EngineIoTransport::EngineIoTransport(Session *session, EngineIoServer *server, const QByteArray &sid,
-                                     const Settings &settings, SessionEvents *events, QWebSocket *ws,
-                                     ConnectionSocket *tcp)
+                                     const Settings &settings, SessionEvents *events, WebSocketConnection *ws)
     : QObject(session), m_session(session), m_server(server), m_events(events), m_sid(sid), m_settings(settings)
 {
     m_upgradeTimer.setSingleShot(true);
@@ -40,11 +37,11 @@ EngineIoTransport::EngineIoTransport(Session *session, EngineIoServer *server, c
     open.data = EngineIoCodec::openJson(sid, ws == nullptr, m_settings.pingIntervalMs, m_settings.pingTimeoutMs,
                                         m_settings.maxPayload);
     if (ws) {
-        adoptWebSocket(ws, tcp);
+        adoptWebSocket(ws);
         m_mode = Mode::WebSocket;
         sendOnWebSocket(open);
         // Only now: the host does not know this transport while it is being built.
-        tcp->onWritten = [this] { m_events->written(m_session); };
+        ws->socket()->onWritten = [this] { m_events->written(m_session); };
     } else {
         enqueue(open);
     }
@@ -135,28 +132,25 @@ void EngineIoTransport::received(const EngineIoPacket &p)
     }
 }
 
-bool EngineIoTransport::upgrade(QWebSocket *ws, ConnectionSocket *tcp)
+bool EngineIoTransport::upgrade(WebSocketConnection *ws)
 {
     if (m_mode != Mode::Polling || m_gone || m_closeQueued)
         return false;
     m_mode = Mode::Upgrading;
-    adoptWebSocket(ws, tcp);
-    // What Qt writes on its own (pongs, close frames) meets the backlog limit too.
-    tcp->onWritten = [this] { m_events->written(m_session); };
+    adoptWebSocket(ws);
+    // What the connection writes on its own (pongs, close frames) meets the backlog limit too.
+    ws->socket()->onWritten = [this] { m_events->written(m_session); };
     m_upgradeTimer.start(m_settings.upgradeTimeoutMs);
     return true;
 }
 
-void EngineIoTransport::adoptWebSocket(QWebSocket *ws, ConnectionSocket *tcp)
+void EngineIoTransport::adoptWebSocket(WebSocketConnection *ws)
 {
     m_ws = ws;
-    m_wsTcp = tcp;
+    m_wsTcp = ws->socket();
     ws->setParent(this);
-    tcp->responseHead = QByteArray();
-    ws->setMaxAllowedIncomingFrameSize(quint64(m_settings.maxFrameBytes));
-    ws->setMaxAllowedIncomingMessageSize(quint64(m_settings.maxMessageBytes));
     // Data messages come from the host's frame reader (see ClientFrameFilter).
-    tcp->onMessage = [this, ws](bool text, const QByteArray &payload) {
+    m_wsTcp->onMessage = [this, ws](bool text, const QByteArray &payload) {
         if (ws != m_ws)
             return;
         if (text)
@@ -164,7 +158,7 @@ void EngineIoTransport::adoptWebSocket(QWebSocket *ws, ConnectionSocket *tcp)
         else
             onWebSocketBinary(payload);
     };
-    connect(ws, &QWebSocket::disconnected, this, [this, ws] { onWebSocketGone(ws); });
+    ws->onDisconnected = [this, ws] { onWebSocketGone(ws); };
 }
 
 void EngineIoTransport::onWebSocketText(const QByteArray &utf8)
@@ -228,7 +222,7 @@ void EngineIoTransport::finishUpgrade()
             sendOnWebSocket(p);
     }
     if (m_closeQueued && m_ws)
-        m_ws->close(QWebSocketProtocol::CloseCodeNormal);
+        m_ws->close(1000, QString());
 }
 
 void EngineIoTransport::dropProbe()
@@ -236,7 +230,8 @@ void EngineIoTransport::dropProbe()
     if (m_mode != Mode::Upgrading || !m_ws)
         return;
     m_mode = Mode::Polling;
-    QWebSocket *ws = std::exchange(m_ws, nullptr);
+    WebSocketConnection *ws = std::exchange(m_ws, nullptr);
+    ws->onDisconnected = nullptr;
     if (m_wsTcp) {
         m_wsTcp->onWritten = nullptr;
         m_wsTcp->onMessage = nullptr;
@@ -248,7 +243,7 @@ void EngineIoTransport::dropProbe()
     scheduleFlush();
 }
 
-void EngineIoTransport::onWebSocketGone(QWebSocket *ws)
+void EngineIoTransport::onWebSocketGone(WebSocketConnection *ws)
 {
     if (ws != m_ws)
         return;
@@ -365,8 +360,8 @@ void EngineIoTransport::sendOnWebSocket(const EngineIoPacket &p)
 {
     if (!m_wsTcp)
         return;
-    // Written through the socket under the QWebSocket, as WebSocketTransport does: whole
-    // frames, never interleaved with Qt's own.
+    // Whole frames through the connection's socket, as WebSocketTransport writes them:
+    // never interleaved with the connection's own (pongs, close frames).
     QByteArray frame;
     if (p.binary) {
         appendFrameHeader(frame, 0x2, true, quint64(p.data.size()));
@@ -421,7 +416,7 @@ void EngineIoTransport::close(quint16 code, const QString &reason)
         close.type = EngineIoPacket::Close;
         sendOnWebSocket(close);
         if (m_ws)
-            m_ws->close(QWebSocketProtocol::CloseCode(code), reason);
+            m_ws->close(code, reason);
         return;
     }
     dropProbe();
@@ -462,11 +457,11 @@ void EngineIoTransport::gone(const PeerClose &close)
             m_wsTcp->onWritten = nullptr;
             m_wsTcp->onMessage = nullptr;
         }
-        disconnect(m_ws, nullptr, this, nullptr);
+        m_ws->onDisconnected = nullptr;
         if (close.code == 1006)
             m_ws->abort();   // aborted, timed out or lost: no closing handshake
-        else if (m_ws->state() == QAbstractSocket::ConnectedState && !m_closeQueued)
-            m_ws->close(QWebSocketProtocol::CloseCode(close.code), close.reason.left(120));
+        else if (m_ws->isWritable() && !m_closeQueued)
+            m_ws->close(close.code, close.reason);
     }
     m_events->disconnected(m_session);
 }

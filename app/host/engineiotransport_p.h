@@ -10,12 +10,12 @@
 #include <QPointer>
 #include <QTimer>
 
-class QWebSocket;
 
 namespace WsPlug::Internal {
 
 class ConnectionSocket;
 class EngineIoServer;
+class WebSocketConnection;
 class SessionEvents;
 
 //! A polling request held (a GET) or being answered: where the reply goes and how.
@@ -51,7 +51,7 @@ public:
     //! A polling session (the open packet is queued for the handshake GET), or, with
     //! \a ws, a WebSocket-only one (the open packet goes out at once).
     EngineIoTransport(Session *session, EngineIoServer *server, const QByteArray &sid, const Settings &settings,
-                      SessionEvents *events, QWebSocket *ws = nullptr, ConnectionSocket *tcp = nullptr);
+                      SessionEvents *events, WebSocketConnection *ws = nullptr);
     ~EngineIoTransport() override;
 
     QByteArray sid() const { return m_sid; }
@@ -66,7 +66,7 @@ public:
     void deliver(const QList<EngineIoPacket> &packets);
     //! A WebSocket on this sid (transport=websocket&sid=...): the upgrade's probe.
     //! False (and \a ws left to the caller) when one is under way or done already.
-    bool upgrade(QWebSocket *ws, ConnectionSocket *tcp);
+    bool upgrade(WebSocketConnection *ws);
     //! The client broke the protocol on the HTTP side: the session ends (cause \a cause).
     void fail(const QString &reason, CloseCause cause);
 
@@ -94,10 +94,10 @@ private:
     void flush();
     void answerGet(const QByteArray &payload);
     void received(const EngineIoPacket &packet);
-    void adoptWebSocket(QWebSocket *ws, ConnectionSocket *tcp);
+    void adoptWebSocket(WebSocketConnection *ws);
     void onWebSocketText(const QByteArray &utf8);
     void onWebSocketBinary(const QByteArray &data);
-    void onWebSocketGone(QWebSocket *ws);
+    void onWebSocketGone(WebSocketConnection *ws);
     void dropProbe();
     void finishUpgrade();
     void sendOnWebSocket(const EngineIoPacket &packet);
@@ -122,7 +122,7 @@ private:
     bool m_gone = false;
     QByteArray m_partial;            // a message the host wrote in more than one frame
 
-    QWebSocket *m_ws = nullptr;      // the probe, then the session's WebSocket
+    WebSocketConnection *m_ws = nullptr;   // the probe, then the session's WebSocket
     QPointer<ConnectionSocket> m_wsTcp;
     QTimer m_upgradeTimer;
     QTimer m_pingTimer;              // ownHeartbeat only

@@ -47,13 +47,13 @@ QString withTokenMasked(const QString &query)
 } // namespace
 
 bool HandshakeGate::admit(ConnectionSocket *socket, PendingHandshake &p, const RequestHead &head,
-                          const QString &pluginId, const QString &route, QByteArray *headForQt)
+                          const QString &pluginId, const QString &route)
 {
     p.query = QString::fromUtf8(head.query());
     p.origin = QString::fromUtf8(head.header("Origin"));
     p.pluginId = pluginId;
     p.route = route;
-    // The admin channel negotiates nothing: Qt answers it as it is.
+    // The admin channel negotiates nothing.
     const QList<QByteArray> subprotocolHeader = p.admin ? QList<QByteArray>() : head.headerList("Sec-WebSocket-Protocol");
     for (const QByteArray &name : subprotocolHeader) {
         if (!RequestHead::isToken(name)) {
@@ -85,14 +85,9 @@ bool HandshakeGate::admit(ConnectionSocket *socket, PendingHandshake &p, const R
         }
         p.query = withTokenMasked(p.query);
     }
-    *headForQt = p.requestHead;
-    if (!p.admin && !negotiateSubprotocol(socket, p, offered, headForQt))
+    if (!p.admin && !negotiateSubprotocol(socket, p, offered))
         return false;
-    // A "bearer." entry alone: Qt must not see it (nor answer with it).
-    if (!p.admin && offered.isEmpty() && !subprotocolHeader.isEmpty())
-        *headForQt = RequestHead::withHeader(p.requestHead, "Sec-WebSocket-Protocol", {});
-    // permessage-deflate, which Qt does not know: the host inflates and compresses
-    // (docs/conformance.md). An offer it cannot honour is not accepted; the upgrade
+    // permessage-deflate: the host inflates and compresses (docs/conformance.md). An offer it cannot honour is not accepted; the upgrade
     // goes on without it. Engine.IO's WebSocket and the admin channel go without.
     if (!p.admin && p.engineIoPath.isEmpty() && PerMessageDeflate::enabledFor(m_config.deflate, route)) {
         const PerMessageDeflate::Agreement agreed =
@@ -105,7 +100,7 @@ bool HandshakeGate::admit(ConnectionSocket *socket, PendingHandshake &p, const R
 }
 
 bool HandshakeGate::negotiateSubprotocol(ConnectionSocket *socket, PendingHandshake &p,
-                                         const QList<QByteArray> &offered, QByteArray *headForQt)
+                                         const QList<QByteArray> &offered)
 {
     if (offered.isEmpty())
         return true;
@@ -127,9 +122,6 @@ bool HandshakeGate::negotiateSubprotocol(ConnectionSocket *socket, PendingHandsh
         refuse(socket, 400, route + " speaks " + speaksWhat + "; the client offered " + offered.join(", "));
         return false;
     }
-    // Qt answers with what the head it reads offers and the server supports: leave it
-    // only the chosen one (or none).
-    *headForQt = RequestHead::withHeader(p.requestHead, "Sec-WebSocket-Protocol", p.subprotocol.toLatin1());
     return true;
 }
 

@@ -50,8 +50,7 @@ bool HandshakeGate::routeEngineIo(ConnectionSocket *socket, PendingHandshake &p,
             refuse(socket, 503, why);
             return true;
         }
-        QByteArray headForQt;
-        if (!admit(socket, p, head, pluginId, route, &headForQt))
+        if (!admit(socket, p, head, pluginId, route))
             return true;
         // Counted as a session from now on, per address until it ends (releaseAddress()).
         if (p.counted) {

@@ -11,8 +11,6 @@
 
 #include <QPointer>
 #include <QTimer>
-#include <QWebSocket>
-#include <QWebSocketServer>
 
 #include <limits>
 
@@ -98,9 +96,6 @@ bool HandshakeGate::listen(QString *errorString)
     const int one = 1;
     if (::setsockopt(int(m_listener->socketDescriptor()), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
         qCWarning(lcHost) << "cannot set TCP_NODELAY on the listening socket";
-    m_webSocketServer = new QWebSocketServer(QStringLiteral("wsplug/" WSPLUG_VERSION),
-                                             QWebSocketServer::NonSecureMode, this);
-    connect(m_webSocketServer, &QWebSocketServer::newConnection, this, [this] { onUpgraded(); });
     return true;
 }
 
@@ -146,10 +141,6 @@ void HandshakeGate::finish()
     if (m_listener) {
         m_listener->deleteLater();
         m_listener = nullptr;
-    }
-    if (m_webSocketServer) {
-        m_webSocketServer->deleteLater();
-        m_webSocketServer = nullptr;
     }
 }
 
@@ -254,8 +245,6 @@ void HandshakeGate::onReadyRead(ConnectionSocket *socket)
         socket->skip(socket->bytesAvailable());   // lingering: drain so the peer's close is seen
         return;
     }
-    if (p.handedOver)
-        return;
 
     const QByteArray data = socket->peek(socket->bytesAvailable());
     const qsizetype headLength = RequestHead::headLength(data);
@@ -311,7 +300,7 @@ void HandshakeGate::onReadyRead(ConnectionSocket *socket)
             return;
         }
         p.adminReadOnly = access == 1;
-        if (m_host->adminClientCount() + adminHandshakesInFlight() >= m_config.maxAdminConnections) {
+        if (m_host->adminClientCount() >= m_config.maxAdminConnections) {
             refuse(socket, 503, "too many admin clients");
             return;
         }
@@ -333,36 +322,14 @@ void HandshakeGate::onReadyRead(ConnectionSocket *socket)
         return;
     }
 
-    QByteArray headForQt;
-    if (!admit(socket, p, head, pluginId, route, &headForQt))
-        return;
-    if (!p.admin && p.engineIoPath.isEmpty()) {
+    if (admit(socket, p, head, pluginId, route))
         upgrade(socket, p, head, headLength);
-        return;
-    }
-    p.handedOver = true;
-    m_handedOverByPeer.insert({p.peerHostAddress, p.peerPort}, socket);
-    disconnect(socket, &QTcpSocket::readyRead, this, nullptr);
-    // Qt must see the head (as the gate left it for Qt) and nothing after it: it would
-    // process frames that came with the head before the session exists (and drop
-    // them). Hold them back, and read nothing more from the kernel, until the session
-    // is set up (onUpgraded).
-    if (socket->bytesAvailable() > headLength || headForQt != p.requestHead) {
-        const QByteArray buffered = socket->read(socket->bytesAvailable());
-        p.earlyData = buffered.mid(headLength);
-        for (qsizetype i = headForQt.size() - 1; i >= 0; --i)
-            socket->ungetChar(headForQt.at(i));
-    }
-    socket->setReadBufferSize(headForQt.size());
-    if (m_capture)
-        m_capture->attach(socket, p);
-    m_webSocketServer->handleConnection(socket);
 }
 
 /*!
-    Upgrades a plugin's connection with the host's own 101 (the head is checked and
-    the subprotocol and extensions negotiated): the session reads the frames that came
-    along with the head first, then the rest.
+    Upgrades the connection with the host's own 101 (the head is checked and the
+    subprotocol and extensions negotiated) and hands it to the host, which reads the
+    frames that came along with the head first, then the rest.
 */
 void HandshakeGate::upgrade(ConnectionSocket *socket, PendingHandshake &p, const RequestHead &head,
                             qsizetype headLength)
@@ -386,18 +353,6 @@ void HandshakeGate::upgrade(ConnectionSocket *socket, PendingHandshake &p, const
     // otherwise keep.
     socket->releaseReadBuffer();
     m_host->webSocketUpgraded(socket, upgraded);
-}
-
-void HandshakeGate::setSupportedSubprotocols(const QStringList &subprotocols)
-{
-    if (m_webSocketServer)
-        m_webSocketServer->setSupportedSubprotocols(subprotocols);
-}
-
-int HandshakeGate::adminHandshakesInFlight() const
-{
-    return int(std::count_if(m_pending.cbegin(), m_pending.cend(),
-                             [](const PendingHandshake &o) { return o.admin && o.handedOver; }));
 }
 
 void HandshakeGate::refuse(ConnectionSocket *socket, int status, const QByteArray &reason,
@@ -473,7 +428,7 @@ void HandshakeGate::onTimeout(ConnectionSocket *socket)
     auto it = m_pending.find(socket);
     if (it == m_pending.end())
         return;
-    if (it->responded || it->handedOver) {
+    if (it->responded) {
         socket->abort();
         return;
     }
@@ -531,73 +486,14 @@ void HandshakeGate::onGone(ConnectionSocket *socket)
     uncount(it.value());
     if (it->refuseStatus != 0)
         --m_refusing;
-    if (it->handedOver) {
-        // Qt refused the upgrade itself; what it sent was recorded by the socket.
-        const QByteArray response = socket->responseHead;
-        const int status = response.startsWith("HTTP/1.1 ") ? response.mid(9, 3).toInt() : 0;
-        log(it.value(), HandshakeRecord::Outcome::Refused, status, response,
-            QStringLiteral("refused by Qt WebSockets"));
-        m_handedOverByPeer.remove({it->peerHostAddress, it->peerPort});
-    } else if (!it->responded && !(it->keptAlive && socket->bytesAvailable() == 0)) {
+    if (!it->responded && !(it->keptAlive && socket->bytesAvailable() == 0)) {
         if (it->requestHead.isEmpty())
             it->requestHead = socket->peek(qMin<qint64>(socket->bytesAvailable(), m_config.maxRequestHeadBytes));
         log(it.value(), HandshakeRecord::Outcome::Dropped, 0, {},
             QStringLiteral("the client closed the connection before a complete request head"));
     }
-    const bool handedOver = it->handedOver;
     forget(it);
-    // A socket given to Qt is Qt's to delete (it deletes it on disconnect).
-    if (!handedOver)
-        socket->deleteLater();
-}
-
-void HandshakeGate::onUpgraded()
-{
-    while (QWebSocket *ws = m_webSocketServer->nextPendingConnection()) {
-        ConnectionSocket *socket = m_handedOverByPeer.take({ws->peerAddress(), ws->peerPort()});
-        auto it = socket ? m_pending.find(socket) : m_pending.end();
-        if (it == m_pending.end() || m_stopping) {
-            ws->abort();
-            ws->deleteLater();
-            continue;
-        }
-        PendingHandshake p = it.value();
-        forget(it);
-        disconnect(socket, nullptr, this, nullptr);
-        // Qt keeps the socket connected to its server after the upgrade: the server's
-        // slot deletes it (deleteLater) when it disconnects, and QWebSocket never owns
-        // it. That slot, like the one that reads the handshake, looks up
-        // QObject::sender(), which walks every connection made to the server: with the
-        // socket of every open session still connected, each handshake and each close
-        // cost time in proportion to the sessions open. So the host cuts the socket off
-        // Qt's server and gives it to its QWebSocket, which it outlives by nothing; it
-        // also leaves the gate's children, which only holds connections in handshake.
-        QObject::disconnect(socket, nullptr, m_webSocketServer, nullptr);
-        QObject::disconnect(ws, nullptr, m_webSocketServer, nullptr);
-        socket->setParent(ws);
-        // The handshake is done: the connection now counts as a session.
-        if (p.counted) {
-            --m_pendingCounted;
-            p.counted = false;
-        }
-        qCDebug(lcHandshake).noquote() << "upgraded" << p.peerAddress << p.path
-                                       << QString::fromLatin1(socket->responseHead.left(12));
-        // Qt read the head through a 16 KiB block that every idle connection would
-        // otherwise keep.
-        socket->releaseReadBuffer();
-        m_host->upgraded(ws, socket, p);
-        // Now that the session listens, read what arrived along with the head, with
-        // the limits the host set on upgrade.
-        socket->startFiltering(p.earlyData, qint64(ws->maxAllowedIncomingFrameSize()),
-                               qint64(ws->maxAllowedIncomingMessageSize()), p.deflateWindowBits != 0,
-                               [ws = QPointer<QWebSocket>(ws)](int code, const QString &why) {
-            if (ws && ws->state() == QAbstractSocket::ConnectedState)
-                ws->close(QWebSocketProtocol::CloseCode(code), why);
-        });
-        socket->setReadBufferSize(0);
-        if (socket->bytesAvailable() > 0)
-            Q_EMIT socket->readyRead();
-    }
+    socket->deleteLater();
 }
 
 //! Writes a whole HTTP response and closes once it is flushed; a peer that does not

@@ -21,36 +21,18 @@
 #include <optional>
 
 class QTimer;
-class QWebSocket;
-class QWebSocketServer;
 
 namespace WsPlug::Internal {
 
 class CaptureRecorder;
 class ConnectionSocket;
 
-//! A peer's address and port as the socket reports them (the key that finds a socket
-//! again from its QWebSocket).
-struct PeerEndpoint
-{
-    QHostAddress address;
-    quint16 port = 0;
-    friend bool operator==(const PeerEndpoint &a, const PeerEndpoint &b)
-    {
-        return a.port == b.port && a.address == b.address;
-    }
-    friend size_t qHash(const PeerEndpoint &key, size_t seed = 0) noexcept
-    {
-        return qHashMulti(seed, key.address, key.port);
-    }
-};
-
 //! A connection whose request head has not been answered yet.
 struct PendingHandshake
 {
     QString peerAddress;           // the client: the TCP peer, or whom a trusted proxy named
     quint16 peerPort = 0;
-    QHostAddress peerHostAddress;  // as the socket reports it, for PeerEndpoint
+    QHostAddress peerHostAddress;  // as the socket reports it
     QString proxyAddress;          // the trusted proxy it came through, if any
     bool viaProxy = false;         // from a trusted proxy: per-address limits wait for the head
     bool ipCounted = false;        // counts toward peerAddress's connection limit
@@ -59,7 +41,6 @@ struct PendingHandshake
     int refuseStatus = 0;          // decided at accept time (503/429), sent once the head is read
     QByteArray refuseReason;
     bool responded = false;        // refusal written, lingering until the peer goes
-    bool handedOver = false;       // given to QWebSocketServer, waiting for its upgrade
     QByteArray requestHead;
     QByteArray earlyData;          // bytes after the head, held back until the session exists
     QString path;
@@ -87,8 +68,9 @@ struct PendingHandshake
 /*
  * Every connection from accept to upgrade. It accepts TCP itself, reads the request
  * head with its own timeout, enforces the connection limits, answers the host's HTTP
- * endpoints, refuses with a real HTTP status, and only then gives the connection to
- * QWebSocketServer for the upgrade. What it needs of the host is in GateHost.
+ * endpoints, refuses with a real HTTP status, and only then answers the upgrade
+ * itself (no QWebSocketServer) and hands the connection to the host. What it needs of
+ * the host is in GateHost.
  */
 class HandshakeGate final : public QObject
 {
@@ -116,11 +98,9 @@ public:
         virtual std::optional<QByteArray> httpResponse(const RequestHead &head) = 0;
         virtual void logHandshake(const PendingHandshake &p, HandshakeRecord::Outcome outcome, int status,
                                   const QByteArray &response, const QString &reason, SessionId session) = 0;
-        //! Qt upgraded the connection (the admin channel, Engine.IO); the host takes
-        //! \a socket over.
-        virtual void upgraded(QWebSocket *socket, ConnectionSocket *tcp, const PendingHandshake &p) = 0;
-        //! The gate upgraded the connection to a plugin's route itself (its 101 is
-        //! written); the host takes \a tcp over and reads p.earlyData first.
+        //! The gate upgraded the connection (its 101 is written): a plugin's session, an
+        //! Engine.IO WebSocket or the admin channel. The host takes \a tcp over and reads
+        //! p.earlyData first.
         virtual void webSocketUpgraded(ConnectionSocket *tcp, const PendingHandshake &p) = 0;
         virtual void refused(const QString &peerAddress, int status, const QString &reason) = 0;
         //! A connection to the TLS port that never became a TLS session (to count and log).
@@ -150,7 +130,7 @@ public:
 
     //! Stops accepting and aborts every handshake in progress.
     void stop();
-    //! stop(), then drops the listener and Qt's server.
+    //! stop(), then drops the listener.
     void finish();
 
     int pendingCount() const { return int(m_pending.size()); }
@@ -159,8 +139,6 @@ public:
     void adopt(ConnectionSocket *socket);
     //! A session from \a peerAddress ended: it no longer counts toward its address's limit.
     void releaseAddress(const QString &peerAddress);
-    //! Every subprotocol some plugin speaks: Qt answers with the one the gate chose.
-    void setSupportedSubprotocols(const QStringList &subprotocols);
     //! Connections are recorded by \a recorder (nullptr: none) from their request head on.
     void setCapture(CaptureRecorder *recorder) { m_capture = recorder; }
 
@@ -179,7 +157,6 @@ private:
     void onTimeout(ConnectionSocket *socket);
     void onDeadlines();
     void forget(QHash<ConnectionSocket *, PendingHandshake>::iterator it);
-    void onUpgraded();
     //! Answers \a status; the body says \a reason, or \a publicReason when that is set
     //! (\a reason, in detail, only goes to the log).
     void refuse(ConnectionSocket *socket, int status, const QByteArray &reason, const QByteArray &publicReason = {});
@@ -187,26 +164,22 @@ private:
     void respondAndClose(ConnectionSocket *socket, const QByteArray &response);
     void log(PendingHandshake &p, HandshakeRecord::Outcome outcome, int status,
              const QByteArray &response, const QString &reason, SessionId session = 0);
-    int adminHandshakesInFlight() const;
+    void upgrade(ConnectionSocket *socket, PendingHandshake &p, const RequestHead &head, qsizetype headLength);
     // Admission (handshakeadmission.cpp)
     //! The checks after the route is known: subprotocols well formed and spoken, the
-    //! origin allowed, the bearer token valid where one is required. False once \a p
-    //! was refused; else \a headForQt is the head Qt is to answer.
-    void upgrade(ConnectionSocket *socket, PendingHandshake &p, const RequestHead &head, qsizetype headLength);
+    //! origin allowed, the bearer token valid where one is required, permessage-deflate.
+    //! False once \a p was refused.
     bool admit(ConnectionSocket *socket, PendingHandshake &p, const RequestHead &head, const QString &pluginId,
-               const QString &route, QByteArray *headForQt);
+               const QString &route);
     //! Picks the subprotocol for \a p from what \a head offers; false (a 400 sent) if
     //! the client offered only ones the route does not speak and the host refuses those.
-    //! \a headForQt gets the head with only the chosen one left for Qt to answer.
     //! \a offered: the client's subprotocols, "bearer.<token>" ones left out.
-    bool negotiateSubprotocol(ConnectionSocket *socket, PendingHandshake &p, const QList<QByteArray> &offered,
-                              QByteArray *headForQt);
+    bool negotiateSubprotocol(ConnectionSocket *socket, PendingHandshake &p, const QList<QByteArray> &offered);
 
     const HostConfig &m_config;
     GateHost *const m_host;
     QTcpServer *m_listener = nullptr;   // a Listener, or a TlsListener under TLS
     std::optional<QSslConfiguration> m_tls;
-    QWebSocketServer *m_webSocketServer = nullptr;
     bool m_stopping = false;
     CaptureRecorder *m_capture = nullptr;
 
@@ -217,7 +190,6 @@ private:
     std::multimap<qint64, ConnectionSocket *> m_deadlines;
     QTimer *m_deadlineTimer = nullptr;
     QElapsedTimer m_clock;
-    QHash<PeerEndpoint, ConnectionSocket *> m_handedOverByPeer;
     int m_pendingCounted = 0;
     int m_refusing = 0;
     QHash<QString, int> m_connectionsPerIp;   // sessions + counted handshakes

@@ -10,7 +10,7 @@ namespace WsPlug::Internal {
 
 /*
  * When to give the heap back to the system after a large drain. A session's memory is
- * thousands of small blocks (Qt's socket, QWebSocket and their connections); once
+ * thousands of small blocks (Qt's socket, the session and their connections); once
  * thousands of sessions are gone, glibc keeps the free pages between the blocks that
  * are still in use (the handshake log, the registry), so the resident size stays at
  * the peak. This decides, without I/O, when a drain was large enough to trim after;

@@ -13,7 +13,6 @@
 #include <wsplug/protocol/adminprotocol.h>
 
 #include <QHostInfo>
-#include <QWebSocket>
 
 // HostServer's public functions, start and stop, and what the handshake gate asks of
 // the host. The rest of the host is in the files named in hostserver_p.h.
@@ -190,10 +189,6 @@ bool HostServer::start()
     d->registry.load(pluginDirs);
     d->addExecRoutes();
     d->initializePlugins();
-    QStringList subprotocols;
-    for (const PluginMetadata &md : d->registry.loaded())
-        subprotocols += md.subprotocols;
-    gate->setSupportedSubprotocols(subprotocols);
 
     QList<std::pair<QString, QString>> routes;
     for (const PluginMetadata &md : d->registry.loaded()) {
@@ -492,40 +487,25 @@ void HostServerPrivate::logHandshake(const PendingHandshake &p, HandshakeRecord:
     Q_EMIT q->handshakeLogged(kept);
 }
 
-void HostServerPrivate::upgraded(QWebSocket *socket, ConnectionSocket *tcp, const PendingHandshake &p)
+void HostServerPrivate::webSocketUpgraded(ConnectionSocket *tcp, const PendingHandshake &p)
 {
     if (p.admin) {
         logHandshake(p, HandshakeRecord::Outcome::Upgraded, 101, tcp->responseHead,
                      p.adminReadOnly ? QStringLiteral("admin, read-only") : QStringLiteral("admin"), 0);
-        admin->attach(socket, tcp, p.adminReadOnly);
+        admin->attach(tcp, p.earlyData, p.adminReadOnly);
         return;
     }
-    if (!contexts.count(p.pluginId)) {
-        // The plugin was unloaded while Qt completed the upgrade: nothing serves it.
-        logHandshake(p, HandshakeRecord::Outcome::Upgraded, 101, tcp->responseHead,
-                     QStringLiteral("plugin unloaded during the upgrade"), 0);
-        if (p.ipCounted)   // not for the upgrade of an Engine.IO session: its count was given back
-            gate->releaseAddress(p.peerAddress);
-        QObject::connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
-        QTimer::singleShot(1000, socket, [socket] { socket->abort(); });
-        socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("plugin %1 was unloaded").arg(p.pluginId));
+    if (p.engineIoPath.isEmpty()) {
+        logHandshake(p, HandshakeRecord::Outcome::Upgraded, 101, tcp->responseHead, QString(), nextSessionId);
+        openSession(tcp, p);
         return;
     }
-    // Qt upgrades only the admin channel and Engine.IO: the gate answers every other
-    // route's upgrade itself (webSocketUpgraded()).
-    Q_ASSERT(!p.engineIoPath.isEmpty());
     // An upgrade of a polling session opens none; a WebSocket-only one does.
     const bool upgrade = !EngineIoCodec::parseQuery(p.query.toUtf8()).sid.isEmpty();
     logHandshake(p, HandshakeRecord::Outcome::Upgraded, 101, tcp->responseHead,
                  upgrade ? QStringLiteral("Engine.IO upgrade") : QStringLiteral("Engine.IO"),
                  upgrade ? 0 : nextSessionId);
-    engineIo->upgraded(socket, tcp, p);
-}
-
-void HostServerPrivate::webSocketUpgraded(ConnectionSocket *tcp, const PendingHandshake &p)
-{
-    logHandshake(p, HandshakeRecord::Outcome::Upgraded, 101, tcp->responseHead, QString(), nextSessionId);
-    openSession(tcp, p);
+    engineIo->upgraded(tcp, p);
 }
 
 void HostServerPrivate::refused(const QString &peerAddress, int status, const QString &reason)

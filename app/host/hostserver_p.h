@@ -79,7 +79,6 @@ public:
     std::optional<QByteArray> httpResponse(const Internal::RequestHead &head) override;
     void logHandshake(const Internal::PendingHandshake &p, HandshakeRecord::Outcome outcome, int status,
                       const QByteArray &response, const QString &reason, SessionId session) override;
-    void upgraded(QWebSocket *socket, Internal::ConnectionSocket *tcp, const Internal::PendingHandshake &p) override;
     void webSocketUpgraded(Internal::ConnectionSocket *tcp, const Internal::PendingHandshake &p) override;
     void refused(const QString &peerAddress, int status, const QString &reason) override;
     void tlsFailed(const QString &peerAddress, const QString &reason) override;

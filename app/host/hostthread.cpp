@@ -63,7 +63,7 @@ HostThread::HostThread(QObject *parent)
     : QObject(parent), d(std::make_unique<Private>())
 {
     d->thread.setObjectName(QStringLiteral("wsplug-host"));
-    // Every QWebSocket makes Qt's TLS backend set up OpenSSL on the host thread, which
+    // Qt's TLS backend (a TLS listener's sockets) sets up OpenSSL on the host thread, which
     // keeps per-thread state (random generators) until the thread's exit handlers run,
     // after QThread::wait() has returned. A program that ends right after its host would
     // end before them: free it on the thread itself, as it finishes.

@@ -198,15 +198,11 @@ bool HostServerPrivate::unloadPlugin(const QString &id, const QString &why, QStr
 
 void HostServerPrivate::pluginRoutesChanged()
 {
-    QStringList subprotocols;
+    // A new route shows in the stats (and /metrics) from now on, with nothing counted.
     for (const PluginMetadata &md : registry.loaded()) {
-        subprotocols += md.subprotocols;
-        // A new route shows in the stats (and /metrics) from now on, with nothing counted.
         for (const QString &route : md.routes)
             stats.route(route, md.id);
     }
-    if (gate)
-        gate->setSupportedSubprotocols(subprotocols);
 }
 
 void HostServerPrivate::drain(quint64 build, const PluginMetadata &md, std::unique_ptr<PluginContext> context,

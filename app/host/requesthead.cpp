@@ -196,32 +196,6 @@ QList<QByteArray> RequestHead::headerList(const QByteArray &name) const
     return items;
 }
 
-QByteArray RequestHead::withHeader(const QByteArray &head, const QByteArray &name, const QByteArray &value)
-{
-    // Line by line on the bytes as they came, so that everything else stays as it was.
-    QByteArray result;
-    result.reserve(head.size() + name.size() + value.size() + 4);
-    qsizetype at = 0;
-    bool first = true;
-    while (at < head.size()) {
-        qsizetype end = head.indexOf("\r\n", at);
-        if (end < 0)
-            end = head.size();
-        const QByteArray line = head.mid(at, end - at);
-        at = end + 2;
-        if (line.isEmpty())
-            break;   // the empty line ending the head
-        const qsizetype colon = line.indexOf(':');
-        if (!first && colon > 0 && line.left(colon).compare(name, Qt::CaseInsensitive) == 0)
-            continue;
-        result += line + "\r\n";
-        first = false;
-    }
-    if (!value.isEmpty())
-        result += name + ": " + value + "\r\n";
-    return result + "\r\n";
-}
-
 bool RequestHead::isWebSocketUpgrade() const
 {
     return headerHasToken("Upgrade", "websocket");

@@ -55,9 +55,6 @@ public:
     //! True if \a text is an HTTP token (RFC 9110 5.6.2), as methods, header names and
     //! subprotocol names are.
     static bool isToken(QByteArrayView text);
-    //! \a head (a whole request head) with every \a name header taken out and, if
-    //! \a value is not empty, one "name: value" put in. Everything else stays byte for byte.
-    static QByteArray withHeader(const QByteArray &head, const QByteArray &name, const QByteArray &value);
     //! Masks with '*' the value of every \a key parameter of the query string in
     //! \a text[from, to) (keys compared percent-decoded, as QUrlQuery reads them, so a
     //! value accepted under "%74oken" is masked too).
