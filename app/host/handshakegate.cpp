@@ -350,8 +350,10 @@ void HandshakeGate::upgrade(ConnectionSocket *socket, PendingHandshake &p, const
     // It leaves the gate's children, which only holds connections in handshake.
     socket->setParent(nullptr);
     // The head was read through a 16 KiB block that every idle connection would
-    // otherwise keep.
+    // otherwise keep. From now on Qt reads what the kernel has, not a head's worth at a
+    // time: a big message comes in a few reads, not one per head size.
     socket->releaseReadBuffer();
+    socket->setReadBufferSize(0);
     m_host->webSocketUpgraded(socket, upgraded);
 }
 
