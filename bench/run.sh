@@ -386,14 +386,20 @@ fi
 
 if want churn; then
     start_group echo
+    # The ceiling too: the minimal epoll echo server (bench/echoceiling), same generator.
+    ceiling_bin="$build/bin/wsplug-echoceiling"
+    churn_variants="wsplug wsplug+admin ${variants[*]:1}"
+    [[ -x "$ceiling_bin" ]] && start_server ceiling "$ceiling_bin" --port 0 && churn_variants+=" ceiling"
     # A cycle: connect, upgrade, one echo, close.
-    run_case churn "wsplug wsplug+admin ${variants[*]:1}" "$echo_reps" --mode churn --concurrency 32 \
+    run_case churn "$churn_variants" "$echo_reps" --mode churn --concurrency 32 \
         --duration "$churn_secs" --warmup 0.3
     row churn "32 in flight" "cycles/s" churn cycles_per_s 1 "%.0f"
     row churn "32 in flight" "handshake p99 ms" churn handshake_p99_us 0.001 "%.2f"
     row churn "32 in flight" "server ms/1000" churn server_cpu_ms_per_1000 1 "%.1f"
     row "churn +admin" "32 in flight" "cycles/s" churn cycles_per_s 1 "%.0f" wsplug+admin
     row "churn +admin" "32 in flight" "handshake p99 ms" churn handshake_p99_us 0.001 "%.2f" wsplug+admin
+    c99=$(figure churn ceiling handshake_p99_us 0.001 "%.2f")
+    [[ -n "$c99" ]] && notes+=("churn, minimal epoll echo server (wsplug-echoceiling), same generator: cycles_per_s=$(figure churn ceiling cycles_per_s 1 "%.0f") handshake_p99_ms=$c99 server_ms_per_1000=$(figure churn ceiling server_cpu_ms_per_1000 1 "%.1f")${flags["churn|ceiling"]:+ (${flags["churn|ceiling"]})}")
     stop_all
 fi
 

@@ -41,6 +41,7 @@ private Q_SLOTS:
     void closesOversizedMessageWith1009_data();
     void closesOversizedMessageWith1009();
     void heartbeatReapsPeerThatStopsAnsweringPings();
+    void heartbeatTakesOnlyAPongThatEchoesThePing();
     void heartbeatKeepsLivePeerAndMeasuresRtt();
     void heartbeatSpreadsFirstPingsOfABurst();
     void gracefulCloseSendsCodeAndReason();
@@ -341,6 +342,36 @@ void tst_HostServer::heartbeatReapsPeerThatStopsAnsweringPings()
     QCOMPARE(snap.closeCode, quint16(1006));
     QVERIFY(waitForDisconnect(mute));
     QCOMPARE(host->sessionCount(), 0);
+}
+
+void tst_HostServer::heartbeatTakesOnlyAPongThatEchoesThePing()
+{
+    // RFC 6455 5.5.3: a pong answers a ping only with the ping's data. A peer that
+    // answers every ping with other data answers none, and is reaped like a mute one.
+    HostConfig config = testConfig();
+    config.pingIntervalMs = 100;
+    config.pongTimeoutMs = 300;
+    auto host = startHost(config);
+    QVERIFY(host);
+    QSignalSpy closed(host.get(), &HostServer::sessionClosed);
+    QTcpSocket peer;
+    QVERIFY(upgradeRaw(peer, host->serverPort()));
+    int pings = 0;
+    QByteArray buffer;
+    connect(&peer, &QTcpSocket::readyRead, this, [&] {
+        buffer += peer.readAll();
+        while (const std::optional<Frame> frame = takeFrame(buffer)) {
+            if (frame->opcode == 0x9) {
+                ++pings;
+                peer.write(clientFrame(0xA, "not the ping's data"));
+            }
+        }
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, 5000);
+    QVERIFY(pings >= 1);
+    const auto snap = closed.first().first().value<SessionSnapshot>();
+    QCOMPARE(snap.closeCause, CloseCause::Timeout);
+    QCOMPARE(snap.pingRttMs, -1);   // no round trip was ever measured
 }
 
 void tst_HostServer::heartbeatKeepsLivePeerAndMeasuresRtt()
