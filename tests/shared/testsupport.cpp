@@ -62,6 +62,12 @@ QByteArray runProgram(const QString &program, const QStringList &args, const QSt
     return out;
 }
 
+QString missingPythonWebsockets()
+{
+    const QByteArray out = runProgram(QLatin1String(DebianPython), {QStringLiteral("-c"), QStringLiteral("import websockets")});
+    return out.isEmpty() ? QString() : QStringLiteral("Debian's python3-websockets");
+}
+
 QByteArray handshakeRequest(const QString &path, const QByteArray &extraHeaders)
 {
     return "GET " + path.toUtf8() + " HTTP/1.1\r\n"

@@ -30,6 +30,24 @@ std::unique_ptr<HostServer> startedHost(const HostConfig &config = testConfig())
 //! where tests/run-all.sh asks for them (WSPLUG_REQUIRE_BROWSER=1).
 QString missingBrowserPeers(const QString &browserTestsDir);
 
+//! Debian's python3, which has python3-websockets (the python3 on PATH may not).
+inline constexpr char DebianPython[] = "/usr/bin/python3";
+//! Empty when DebianPython can import websockets; else what is missing.
+QString missingPythonWebsockets();
+
+//! Skips the test when \a missing (a missing...() answer) is not empty, or fails it
+//! where tests/run-all.sh asks for every peer (WSPLUG_REQUIRE_BROWSER=1).
+#define WSPLUG_REQUIRE_PEERS(missing)                                                      \
+    do {                                                                                   \
+        const QString wsplugMissing = (missing);                                           \
+        if (!wsplugMissing.isEmpty()) {                                                    \
+            const QString wsplugWhy = wsplugMissing + QStringLiteral(" missing (tests/run-all.sh installs them)"); \
+            if (qEnvironmentVariableIntValue("WSPLUG_REQUIRE_BROWSER"))                    \
+                QFAIL(qPrintable(wsplugWhy));                                              \
+            QSKIP(qPrintable(wsplugWhy));                                                  \
+        }                                                                                  \
+    } while (false)
+
 //! A WebSocket URL on the host under test.
 QUrl wsUrl(quint16 port, const QString &pathAndQuery);
 

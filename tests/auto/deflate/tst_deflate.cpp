@@ -9,7 +9,6 @@
 
 #include <wsplug/hostserver.h>
 
-#include <QProcess>
 #include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -304,12 +303,8 @@ void tst_Deflate::failsTheConnection()
 
 void tst_Deflate::pythonWebsockets()
 {
-    const QString python = QStringLiteral("/usr/bin/python3");   // Debian's, with python3-websockets
-    if (runProgram(python, {QStringLiteral("-c"), QStringLiteral("import websockets")}).contains("Error")) {
-        if (qEnvironmentVariableIntValue("WSPLUG_REQUIRE_BROWSER"))
-            QFAIL("Debian's python3-websockets is missing (tests/run-all.sh installs it)");
-        QSKIP("needs Debian's python3-websockets");
-    }
+    WSPLUG_REQUIRE_PEERS(missingPythonWebsockets());
+    const QString python = QLatin1String(DebianPython);
     auto host = startedHost(deflateConfig());
     QVERIFY(host);
     // websockets offers permessage-deflate by default and compresses every message; it
@@ -337,11 +332,7 @@ asyncio.run(main(sys.argv[1]))
 void tst_Deflate::nodeWsAndChromium()
 {
     const QString dir = QStringLiteral(WSPLUG_BROWSER_TESTS_DIR);
-    if (const QString missing = missingBrowserPeers(dir); !missing.isEmpty()) {
-        if (qEnvironmentVariableIntValue("WSPLUG_REQUIRE_BROWSER"))
-            QFAIL(qPrintable(missing + QStringLiteral(" missing (tests/run-all.sh installs them)")));
-        QSKIP(qPrintable(missing + QStringLiteral(" missing (tests/run-all.sh installs them)")));
-    }
+    WSPLUG_REQUIRE_PEERS(missingBrowserPeers(dir));
     auto host = startedHost(deflateConfig());
     QVERIFY(host);
     const QString node = QStandardPaths::findExecutable(QStringLiteral("node"));

@@ -88,12 +88,7 @@ void tst_Page::canBeTurnedOff()
 void tst_Page::worksInChromium()
 {
     const QString dir = QStringLiteral(WSPLUG_BROWSER_TESTS_DIR);
-    if (const QString missing = missingBrowserPeers(dir); !missing.isEmpty()) {
-        // tests/run-all.sh installs them and asks for them: there, a missing one fails.
-        if (qEnvironmentVariableIntValue("WSPLUG_REQUIRE_BROWSER"))
-            QFAIL(qPrintable(missing + QStringLiteral(" missing (tests/run-all.sh installs them)")));
-        QSKIP(qPrintable(missing + QStringLiteral(" missing (tests/run-all.sh installs them)")));
-    }
+    WSPLUG_REQUIRE_PEERS(missingBrowserPeers(dir));
     const QString node = QStandardPaths::findExecutable(QStringLiteral("node"));
     auto host = startedHost();
     QVERIFY(host);

@@ -11,7 +11,6 @@
 #include <wsplug/hostserver.h>
 
 #include <QFileInfo>
-#include <QProcess>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTest>
@@ -132,12 +131,8 @@ void tst_Subprotocols::qtClientGetsTheOneItAskedFor()
 
 void tst_Subprotocols::pythonWebsockets()
 {
-    const QString python = QStringLiteral("/usr/bin/python3");   // Debian's, with python3-websockets
-    if (runProgram(python, {QStringLiteral("-c"), QStringLiteral("import websockets")}).contains("Error")) {
-        if (qEnvironmentVariableIntValue("WSPLUG_REQUIRE_BROWSER"))
-            QFAIL("Debian's python3-websockets is missing (tests/run-all.sh installs it)");
-        QSKIP("needs Debian's python3-websockets");
-    }
+    WSPLUG_REQUIRE_PEERS(missingPythonWebsockets());
+    const QString python = QLatin1String(DebianPython);
     auto host = startedHost();
     QVERIFY(host);
     const QString script = QStringLiteral(R"(
@@ -160,11 +155,7 @@ asyncio.run(main(sys.argv[1]))
 void tst_Subprotocols::nodeWsAndChromium()
 {
     const QString dir = QStringLiteral(WSPLUG_BROWSER_TESTS_DIR);
-    if (const QString missing = missingBrowserPeers(dir); !missing.isEmpty()) {
-        if (qEnvironmentVariableIntValue("WSPLUG_REQUIRE_BROWSER"))
-            QFAIL(qPrintable(missing + QStringLiteral(" missing (tests/run-all.sh installs them)")));
-        QSKIP(qPrintable(missing + QStringLiteral(" missing (tests/run-all.sh installs them)")));
-    }
+    WSPLUG_REQUIRE_PEERS(missingBrowserPeers(dir));
     const QString node = QStandardPaths::findExecutable(QStringLiteral("node"));
     auto host = startedHost();
     QVERIFY(host);

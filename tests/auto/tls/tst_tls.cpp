@@ -31,8 +31,6 @@ using namespace WsPlug::Test;
 
 namespace {
 
-constexpr const char *Python = "/usr/bin/python3";
-
 // Echoes one message over wss:// with Python's own TLS (OpenSSL through ssl), trusting
 // only the CA: argv = url, CA file. Prints what came back.
 constexpr const char *PythonClient = R"(
@@ -97,6 +95,9 @@ private:
     QByteArray servedSerial(quint16 port);
     //! GET \a path over https; the whole response.
     QByteArray httpsGet(quint16 port, const QByteArray &path);
+    //! Runs Debian's python3 with \a script against wss://localhost:\a port/echo (trusting
+    //! the test CA): what it printed, trimmed, with "exit code N" when it failed.
+    QByteArray runPythonClient(const char *script, quint16 port);
 
     QTemporaryDir m_dir;
     std::unique_ptr<TestCertificates> m_certs;
@@ -345,62 +346,37 @@ void tst_Tls::keepsAcceptingAfterFailedHandshakes()
     QVERIFY2(t.elapsed() < 5000, qPrintable(QString::number(t.elapsed())));
 }
 
+QByteArray tst_Tls::runPythonClient(const char *script, quint16 port)
+{
+    return runProgram(QLatin1String(DebianPython),
+                      {QStringLiteral("-c"), QLatin1String(script), QStringLiteral("wss://localhost:%1/echo").arg(port),
+                       m_certs->caFile()}).trimmed();
+}
+
 void tst_Tls::pythonWebsocketsOverWss()
 {
-    QProcess probe;
-    probe.start(QLatin1String(Python), {QStringLiteral("-c"), QStringLiteral("import websockets")});
-    if (!probe.waitForFinished(10000) || probe.exitCode() != 0) {
-        if (qEnvironmentVariableIntValue("WSPLUG_REQUIRE_BROWSER"))
-            QFAIL("Debian's python3-websockets missing");
-        QSKIP("Debian's python3-websockets missing (apt-get install python3-websockets)");
-    }
+    WSPLUG_REQUIRE_PEERS(missingPythonWebsockets());
     auto host = startedHost(tlsConfig());
     QVERIFY(host);
-    QProcess client;
-    client.start(QLatin1String(Python), {QStringLiteral("-c"), QLatin1String(PythonClient),
-                                         QStringLiteral("wss://localhost:%1/echo").arg(host->serverPort()),
-                                         m_certs->caFile()});
-    QVERIFY(client.waitForStarted());
-    QTRY_VERIFY_WITH_TIMEOUT(client.state() == QProcess::NotRunning, 30000);
-    const QByteArray err = client.readAllStandardError();
-    QVERIFY2(client.exitCode() == 0, err.constData());
-    QCOMPARE(client.readAllStandardOutput().trimmed(), QByteArray("hello from python"));
+    QCOMPARE(runPythonClient(PythonClient, host->serverPort()), QByteArray("hello from python"));
     QTRY_COMPARE(host->stats().closed, quint64(1));
 }
 
 void tst_Tls::deflateOverWss()
 {
-    QProcess probe;
-    probe.start(QLatin1String(Python), {QStringLiteral("-c"), QStringLiteral("import websockets")});
-    if (!probe.waitForFinished(10000) || probe.exitCode() != 0) {
-        if (qEnvironmentVariableIntValue("WSPLUG_REQUIRE_BROWSER"))
-            QFAIL("Debian's python3-websockets missing");
-        QSKIP("Debian's python3-websockets missing (apt-get install python3-websockets)");
-    }
+    WSPLUG_REQUIRE_PEERS(missingPythonWebsockets());
     HostConfig c = tlsConfig();
     c.deflate = {QStringLiteral("on")};
     auto host = startedHost(c);
     QVERIFY(host);
-    QProcess client;
-    client.start(QLatin1String(Python), {QStringLiteral("-c"), QLatin1String(PythonDeflateClient),
-                                         QStringLiteral("wss://localhost:%1/echo").arg(host->serverPort()),
-                                         m_certs->caFile()});
-    QVERIFY(client.waitForStarted());
-    QTRY_VERIFY_WITH_TIMEOUT(client.state() == QProcess::NotRunning, 30000);
-    const QByteArray err = client.readAllStandardError();
-    QVERIFY2(client.exitCode() == 0, err.constData());
-    QCOMPARE(client.readAllStandardOutput().trimmed(),
+    QCOMPARE(runPythonClient(PythonDeflateClient, host->serverPort()),
              QByteArray("permessage-deflate; server_no_context_takeover; client_no_context_takeover True"));
 }
 
 void tst_Tls::chromiumOverWss()
 {
     const QString dir = QStringLiteral(WSPLUG_BROWSER_TESTS_DIR);
-    if (const QString missing = missingBrowserPeers(dir); !missing.isEmpty()) {
-        if (qEnvironmentVariableIntValue("WSPLUG_REQUIRE_BROWSER"))
-            QFAIL(qPrintable(missing + QStringLiteral(" missing (tests/run-all.sh installs them)")));
-        QSKIP(qPrintable(missing + QStringLiteral(" missing (tests/run-all.sh installs them)")));
-    }
+    WSPLUG_REQUIRE_PEERS(missingBrowserPeers(dir));
     auto host = startedHost(tlsConfig());
     QVERIFY(host);
     // Chromium is told to accept exactly this key (SHA-256 of its SubjectPublicKeyInfo),
