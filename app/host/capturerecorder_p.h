@@ -54,9 +54,8 @@ private:
  * and tshark dissect as HTTP and WebSocket (see README "Capturing to Wireshark").
  *
  * What is recorded: connections on plugin routes, from the request head (as the
- * client sent it, before the gate rewrites it for Qt) and Qt's 101 on; every frame
- * both ways, the client's still masked; what Qt writes on its own (pongs, close
- * frames); refused handshakes, request and refusal (Qt's own refusals too). What
+ * client sent it) and the host's 101 on; every frame both ways, the client's still
+ * masked, pongs and close frames included; refused handshakes, request and refusal. What
  * is not: the admin channel (it carries the token; a request for /_admin is never
  * recorded, accepted or refused), the host's HTTP endpoints (/, /metrics, /healthz,
  * /readyz: a scraper would fill the file with the host's own traffic), and

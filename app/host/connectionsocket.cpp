@@ -135,7 +135,7 @@ void ConnectionSocket::closeTls()
 
 qint64 ConnectionSocket::writeData(const char *data, qint64 len)
 {
-    // The host's close frame. Control frames (Qt's or the host's own) are written one
+    // The host's close frame. Control frames (WebSocketConnection's) are written one
     // whole frame per write, and every write that comes here starts a frame (data
     // frames are whole encoded messages, never starting with 0x88, and writeFrame()
     // sends the tail of a partial sendmsg() past this): a write that is exactly a close
@@ -483,8 +483,7 @@ qint64 ConnectionSocket::readData(char *data, qint64 maxSize)
 {
     if (!m_tls)
         return QTcpSocket::readData(data, maxSize);
-    // What came with the head is held back as well: a client must wait for the 101
-    // before it sends more (RFC 6455 4.1).
+    // Under TLS the bytes are the QSslSocket's, decrypted.
     const qint64 n = m_tls->read(data, maxSize);
     return n < 0 ? 0 : n;
 }

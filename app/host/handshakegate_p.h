@@ -42,7 +42,7 @@ struct PendingHandshake
     QByteArray refuseReason;
     bool responded = false;        // refusal written, lingering until the peer goes
     QByteArray requestHead;
-    QByteArray earlyData;          // bytes after the head, held back until the session exists
+    QByteArray earlyData;          // bytes after the head, read once the session exists
     QString path;
     QString query;
     QString pluginId;
