@@ -7,10 +7,12 @@
 
 #include <QAbstractEventDispatcher>
 #include <QPointer>
+#include <QSocketNotifier>
 #include <QSslSocket>
 #include <QTimer>
 #include <QTimerEvent>
 
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <utility>
@@ -22,12 +24,20 @@
 
 namespace WsPlug::Internal {
 
-ConnectionSocket::~ConnectionSocket() = default;
+ConnectionSocket::~ConnectionSocket()
+{
+    giveBackReading();
+}
 
 namespace {
 // Under TLS a graceful close (flush, close_notify) that the peer does not let finish
 // is cut off after this, when close() was not armed with a linger time of its own.
 constexpr int TlsCloseMs = 2000;
+// The input fed to the filter at once while control frames come (readFromKernel()),
+// and the control frames' buffer an idle connection may keep: what a slice of a flood
+// of pings fills, so that the next slice needs no new one.
+constexpr qsizetype ControlSlice = 4096;
+constexpr qsizetype KeptControlBuffer = 2 * ControlSlice;
 } // namespace
 
 void ConnectionSocket::adoptTls(QSslSocket *tls)
@@ -371,11 +381,95 @@ void ConnectionSocket::startFiltering(const QByteArray &earlyData, qint64 maxFra
     });
     feedFilter(earlyData.constData(), earlyData.size());
     filterReceived();   // what the kernel gave Qt meanwhile
+    QPointer<ConnectionSocket> alive(this);
     dispatch();
+    if (alive && m_filtering && !m_tls)
+        takeOverReading();
+}
+
+void ConnectionSocket::takeOverReading()
+{
+    // Qt's socket engine, a child of this socket, holds the read notifier. Without one
+    // (another socket engine), Qt goes on reading as before.
+    const qintptr fd = socketDescriptor();
+    for (QSocketNotifier *notifier : findChildren<QSocketNotifier *>()) {
+        if (notifier->type() == QSocketNotifier::Read && notifier->socket() == fd) {
+            m_readNotifier = notifier;
+            break;
+        }
+    }
+    if (!m_readNotifier)
+        return;
+    m_readNotifier->installEventFilter(this);
+    m_readNotifier->setEnabled(true);
+}
+
+void ConnectionSocket::giveBackReading()
+{
+    if (m_readNotifier)
+        m_readNotifier->removeEventFilter(this);
+    m_readNotifier = nullptr;
+}
+
+bool ConnectionSocket::eventFilter(QObject *watched, QEvent *event)
+{
+    // Installed on Qt's read notifier only (takeOverReading()).
+    if (event->type() != QEvent::SockAct)
+        return QTcpSocket::eventFilter(watched, event);
+    return readFromKernel();
+}
+
+/*!
+    Reads what the kernel has for this socket and hands out what it completes. Returns
+    false, having given reading back to Qt, at the end of file or on an error: Qt's read
+    path, which the activation then reaches, meets them too and reports them as always.
+*/
+bool ConnectionSocket::readFromKernel()
+{
+    // 64 KiB: a 16 KiB message and its header, or many small ones, in one recv(), and
+    // what it completes handed out before the next. Up to 1 MiB a wake-up, so that one
+    // busy client cannot keep the thread from the others; and no more than one read
+    // while what was written to the peer waits in Qt's buffer, so that a peer that
+    // sends and does not read (pings, say) meets the send backlog limit before it can
+    // make the host answer much more.
+    char buffer[64 * 1024];
+    const int fd = int(socketDescriptor());
+    QPointer<ConnectionSocket> alive(this);
+    for (int reads = 0; reads < 16 && m_filtering; ++reads) {
+        const ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        if (n <= 0) {
+            giveBackReading();
+            return false;
+        }
+        // Fed a slice at a time while control frames come, each slice's handed out
+        // before the next, so that a flood of pings reuses one small buffer; once a
+        // slice brings none, the rest at once.
+        bool controlCame = true;
+        for (qsizetype at = 0; at < n && m_filtering;) {
+            const qsizetype slice = controlCame ? qMin<qsizetype>(ControlSlice, n - at) : n - at;
+            const qint64 controlBefore = m_plainDropped + m_plain.size();
+            feedFilter(buffer + at, slice);
+            at += slice;
+            controlCame = m_plainDropped + m_plain.size() > controlBefore;
+            dispatch(KeepBuffer);
+            if (!alive)
+                return true;
+        }
+        if (n < ssize_t(sizeof buffer) || QTcpSocket::bytesToWrite() > 0)
+            break;
+    }
+    releaseControlBuffer();
+    return true;
 }
 
 void ConnectionSocket::stopFiltering()
 {
+    // What still arrives is for the close (discardInput()), through Qt.
+    giveBackReading();
     m_filtering = false;
     m_plain = QByteArray();
     m_plainRead = 0;
@@ -440,7 +534,7 @@ void ConnectionSocket::feedFilter(const char *data, qsizetype size)
     }
 }
 
-void ConnectionSocket::dispatch()
+void ConnectionSocket::dispatch(BufferRelease release)
 {
     if (m_dispatching)
         return;   // from inside a callback: the loop below goes on
@@ -470,13 +564,25 @@ void ConnectionSocket::dispatch()
     }
     m_dispatching = false;
     if (m_filtering && m_plainRead > 0) {
-        // Keep what is not whole yet at the start of a small buffer.
+        // Keep what is not whole yet at the start of the buffer: moved there, not
+        // removed from the front, after which QByteArray would allocate anew for the
+        // next append.
+        const qsizetype left = m_plain.size() - m_plainRead;
+        if (left > 0)
+            std::memmove(m_plain.data(), m_plain.constData() + m_plainRead, size_t(left));
+        m_plain.resize(left);
         m_plainDropped += m_plainRead;
-        m_plain.remove(0, m_plainRead);
         m_plainRead = 0;
-        if (m_plain.isEmpty() && m_plain.capacity() > 4096)
-            m_plain = QByteArray();
+        if (release == ReleaseBuffer)
+            releaseControlBuffer();
     }
+}
+
+void ConnectionSocket::releaseControlBuffer()
+{
+    // An idle connection keeps a small buffer at most, even after a flood of pings.
+    if (m_plain.isEmpty() && m_plain.capacity() > KeptControlBuffer)
+        m_plain = QByteArray();
 }
 
 qint64 ConnectionSocket::readData(char *data, qint64 maxSize)

@@ -16,6 +16,8 @@
 
 #include <memory>
 
+#include <sys/socket.h>
+
 using namespace WsPlug;
 using namespace WsPlug::Test;
 
@@ -47,6 +49,7 @@ private Q_SLOTS:
     void gracefulCloseSendsCodeAndReason();
     void kickAbortsWithoutCloseFrame();
     void abruptClientDropIsRecordedAs1006();
+    void answersWhatCameBeforeTheClientsEndOfStream();
     void clientCloseIsRecorded();
     void cutsOffPeerThatStopsReading_data();
     void cutsOffPeerThatStopsReading();
@@ -506,6 +509,34 @@ void tst_HostServer::abruptClientDropIsRecordedAs1006()
     const auto snap = closed.first().first().value<SessionSnapshot>();
     QCOMPARE(snap.closeCode, quint16(1006));
     QCOMPARE(snap.closeCause, CloseCause::Error);
+}
+
+void tst_HostServer::answersWhatCameBeforeTheClientsEndOfStream()
+{
+    // Messages and the client's FIN can come in one read, or a big message over many
+    // reads right before it: the host reads the socket itself, then leaves the end of
+    // the stream to Qt, and must hand out everything before it first.
+    auto host = startHost();
+    QVERIFY(host);
+    QSignalSpy closed(host.get(), &HostServer::sessionClosed);
+    QTcpSocket raw;
+    QVERIFY(upgradeRaw(raw, host->serverPort()));
+    QByteArray big(300 * 1024, 'x');
+    for (int i = 0; i < big.size(); i += 97)
+        big[i] = char('a' + i % 26);
+    raw.write(clientFrame(0x1, "first") + clientFrame(0x2, big) + clientFrame(0x1, "last"));
+    QVERIFY(raw.waitForBytesWritten(5000) || raw.bytesToWrite() == 0);
+    QVERIFY(::shutdown(int(raw.socketDescriptor()), SHUT_WR) == 0);
+    QByteArray buffer;
+    const QList<QByteArray> expected = {"first", big, "last"};
+    for (const QByteArray &payload : expected) {
+        const auto echo = readFrame(raw, buffer, 10000);
+        QVERIFY2(echo, "a message sent before the end of the stream went unanswered");
+        QCOMPARE(echo->payload.size(), payload.size());
+        QVERIFY(echo->payload == payload);
+    }
+    QTRY_COMPARE(closed.size(), 1);
+    QCOMPARE(closed.first().first().value<SessionSnapshot>().closeCode, quint16(1006));
 }
 
 void tst_HostServer::clientCloseIsRecorded()
