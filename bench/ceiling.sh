@@ -7,7 +7,10 @@
 # the servers on CPU 0, the generator on CPU 1, the two alternating on every repetition.
 # Prints msgs/s of each (median) and the ratio wsplug/ceiling, marked "!" when the
 # generator was saturated in a run (the rate is then a lower bound) and "~" when other
-# processes took more than 15% of a core during one. See docs/performance.md.
+# processes took more than 15% of a core during one; then each server's CPU time per
+# message (µs, median; from /proc) and the ratio ceiling/wsplug: what each message
+# costs the server, which holds even when the rates are the generator's. See
+# docs/performance.md.
 #
 #   bench/ceiling.sh [--build DIR] [--wsplug DIR] [--reps N] [--duration S]
 #
@@ -26,7 +29,7 @@ while [[ $# -gt 0 ]]; do
         --wsplug) wsplug_build=${2:?}; shift ;;
         --reps) reps=${2:?}; shift ;;
         --duration) duration=${2:?}; shift ;;
-        -h|--help) sed -n '5,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '5,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "ceiling.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -68,12 +71,13 @@ median() {
     printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
-printf '%-22s %14s %14s %8s\n' "echo x 10 connections" "wsplug msgs/s" "ceiling msgs/s" "ratio"
+printf '%-22s %14s %14s %8s %10s %10s %8s\n' "echo x 10 connections" "wsplug msgs/s" "ceiling msgs/s" "ratio" \
+    "wsplug us" "ceiling us" "ratio"
 for size in 32 16384; do
     for kind in text binary; do
         args=(--mode echo --connections 10 --size "$size" --duration "$duration" --warmup 0.5)
         [[ $kind == binary ]] && args+=(--binary)
-        declare -A got=([wsplug]="" [ceiling]="")
+        declare -A got=([wsplug]="" [ceiling]="") cpu=([wsplug]="" [ceiling]="")
         marks=""
         for (( rep = 1; rep <= reps; rep++ )); do
             order=(wsplug ceiling)
@@ -81,7 +85,12 @@ for size in 32 16384; do
             for name in "${order[@]}"; do
                 result=$("$loadgen" "${gen_pin[@]}" --port "${port[$name]}" --server-pid "${pid[$name]}" "${args[@]}" \
                          | grep '^RESULT ')
-                got[$name]+="$(grep -oE ' msgs_per_s=[0-9.]+' <<< "$result" | cut -d= -f2) "
+                rate=$(grep -oE ' msgs_per_s=[0-9.]+' <<< "$result" | cut -d= -f2)
+                got[$name]+="$rate "
+                # The server's CPU per message (µs): its capacity, even when the generator
+                # is saturated and the rate is the generator's.
+                cpu[$name]+="$(grep -oE ' server_cpu_pct=[0-9.]+' <<< "$result" | cut -d= -f2 \
+                               | awk -v r="$rate" '{ printf "%.3f", $1 * 1e4 / r }') "
                 [[ "$result" == *" gen_saturated=1"* && "$marks" != *'!'* ]] && marks+="!"
                 foreign=$(grep -oE 'foreign_cpu_pct=[0-9.]+' <<< "$result" | cut -d= -f2 || true)
                 if [[ -n "$foreign" && "$marks" != *'~'* ]] && awk -v f="$foreign" 'BEGIN { exit !(f > 15) }'; then
@@ -91,7 +100,10 @@ for size in 32 16384; do
         done
         w=$(median ${got[wsplug]})
         c=$(median ${got[ceiling]})
-        printf '%-22s %14.0f %14.0f %7.2fx %s\n' "$size B $kind" "$w" "$c" \
-            "$(awk -v w="$w" -v c="$c" 'BEGIN { print w / c }')" "$marks"
+        wc=$(median ${cpu[wsplug]})
+        cc=$(median ${cpu[ceiling]})
+        printf '%-22s %14.0f %14.0f %7.2fx %10.2f %10.2f %7.2fx %s\n' "$size B $kind" "$w" "$c" \
+            "$(awk -v w="$w" -v c="$c" 'BEGIN { print w / c }')" "$wc" "$cc" \
+            "$(awk -v w="$wc" -v c="$cc" 'BEGIN { print c / w }')" "$marks"
     done
 done

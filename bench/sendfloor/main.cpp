@@ -11,6 +11,8 @@
 // measured through the same generator as wsplug: one epoll thread that does the
 // handshake and sends every data message it gets to every client (sender included, as
 // bench/floor does), in a tight loop of send()s. Just enough RFC 6455 for the generator.
+// --trace: a line per fan-out to 100 or more with the time of that loop, as wsplug-host
+// logs its own (bench/fanouttrace.sh compares the two).
 
 #include "../loadgen/wsproto.h"
 
@@ -56,6 +58,8 @@ struct Client
     std::string in;        // unparsed input
     std::string out;       // what the kernel did not take yet
 };
+
+bool traceFanouts = false;
 
 void sendOrQueue(int epoll, Client &c, const char *data, size_t size)
 {
@@ -134,8 +138,13 @@ bool serveInput(int epoll, Client &c, std::vector<Client> &clients, std::vector<
             frame += char(payload.size() & 0xFF);
         }
         frame += payload;
+        const auto start = std::chrono::steady_clock::now();
         for (int fd : open)
             sendOrQueue(epoll, clients[size_t(fd)], frame.data(), frame.size());
+        if (traceFanouts && open.size() >= 100) {
+            const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+            std::fprintf(stderr, "fanout to %zu: send %lld us\n", open.size(), static_cast<long long>(us.count()));
+        }
     }
 }
 
@@ -222,19 +231,24 @@ int main(int argc, char **argv)
 {
     int recipients = 1000;
     int rounds = 200;
+    bool serving = false;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--recipients" && i + 1 < argc)
             recipients = std::atoi(argv[++i]);
         else if (arg == "--rounds" && i + 1 < argc)
             rounds = std::atoi(argv[++i]);
+        else if (arg == "--trace")
+            traceFanouts = true;
         else if (arg == "--serve")
-            return serve();
+            serving = true;
         else {
-            std::fprintf(stderr, "usage: wsplug-sendfloor [--recipients N (1-9990)] [--rounds R] | --serve\n");
+            std::fprintf(stderr, "usage: wsplug-sendfloor [--recipients N (1-9990)] [--rounds R] | [--trace] --serve\n");
             return 2;
         }
     }
+    if (serving)
+        return serve();
     if (recipients < 1 || recipients > 9990 || rounds < 1) {
         std::fprintf(stderr, "wsplug-sendfloor: --recipients must be 1-9990 (two descriptors each), --rounds >= 1\n");
         return 2;
