@@ -50,7 +50,8 @@ QVariant FramesModel::headerData(int section, Qt::Orientation orientation, int r
     if (role == Qt::ToolTipRole) {
         switch (section) {
         case Fin: return tr("FIN: the last frame of its message (RFC 6455 5.2)");
-        case Rsv: return tr("RSV1-3: reserved for extensions; must be 0 without one (5.2)");
+        case Rsv: return tr("RSV1-3: reserved for extensions; must be 0 without one (5.2). With permessage-deflate, "
+                            "RSV1 on a message's first frame: the message is compressed (RFC 7692 6)");
         case Opcode: return tr("What the frame carries (5.2, 11.8)");
         case Mask: return tr("MASK: every client frame is masked, no server frame is (5.3)");
         case Key: return tr("The masking key the client chose for this frame (5.3)");
@@ -81,6 +82,14 @@ QString FramesModel::payloadPreview(const Protocol::FrameRecord &f, const Protoc
         return f.payloadLength > 0 ? tr("(not shown)") : QString();
     QByteArray shown = f.payload;
     QString prefix;
+    if (f.inflatedLength >= 0) {
+        // A compressed message: what it says, not the deflate stream.
+        const QByteArray head = f.inflated.left(120);
+        QString text = looksLikeText(head) || h.opcode == 0x1
+                ? QString::fromUtf8(head).replace(QLatin1Char('\n'), QStringLiteral("⏎"))
+                : QString::fromLatin1(head.left(40).toHex(' '));
+        return tr("inflated: ") + text + (head.size() < f.inflatedLength ? QStringLiteral("…") : QString());
+    }
     if (h.opcode == 0x8 && shown.size() >= 2) {
         const int code = (static_cast<unsigned char>(shown.at(0)) << 8) | static_cast<unsigned char>(shown.at(1));
         prefix = QString::number(code) + QLatin1Char(' ');
@@ -108,7 +117,7 @@ QVariant FramesModel::data(const QModelIndex &index, int role) const
             return QBrush(in ? QColor(0x1d, 0x5f, 0xa6) : QColor(0x1b, 0x7f, 0x3b));
         if (index.column() == Opcode && h.opcode >= 0x8)
             return QBrush(QColor(0x8a, 0x4b, 0x08));   // control frames stand out
-        if ((index.column() == Rsv && h.rsv) || (index.column() == Opcode && h.opcode > 0x2 && h.opcode < 0x8)
+        if ((index.column() == Rsv && h.rsv && !Protocol::isCompressedMessage(f, h)) || (index.column() == Opcode && h.opcode > 0x2 && h.opcode < 0x8)
             || (index.column() == Length && Protocol::isNonMinimalLength(h)))
             return QBrush(QColor(0xb0, 0x2a, 0x2a));   // what a compliant peer refuses
         return {};

@@ -70,6 +70,38 @@ QString hexDump(const QByteArray &bytes)
     return out;
 }
 
+//! What the RSV bits mean on this frame, with or without permessage-deflate.
+QString rsvMeaning(const Protocol::FrameRecord &f, const Protocol::FrameHeader &h)
+{
+    if (Protocol::isCompressedMessage(f, h))
+        return FramesPanel::tr("RSV1: the message is compressed (permessage-deflate, RFC 7692 6)");
+    if (h.rsv && f.deflate)
+        return FramesPanel::tr("set where permessage-deflate allows none (only RSV1, on a data message's first "
+                               "frame): a compliant peer fails the connection (RFC 7692 6.1)");
+    return h.rsv ? FramesPanel::tr("set without an extension: a compliant peer fails the connection (5.2)")
+                 : f.deflate ? FramesPanel::tr("not compressed (permessage-deflate agreed)") : FramesPanel::tr("no extension");
+}
+
+//! What a compressed message inflates to, as the host inflated it for the inspector.
+QString inflatedSection(const Protocol::FrameRecord &f, const Protocol::FrameHeader &h)
+{
+    if (f.inflatedLength < 0) {
+        return QStringLiteral("<p><i>%1</i></p>")
+                .arg(FramesPanel::tr("Not inflated here: only a message in one frame whose compressed payload is "
+                                     "shown whole, up to 64 KiB inflated, is.").toHtmlEscaped());
+    }
+    QString html = QStringLiteral("<h4>%1</h4>")
+                           .arg(FramesPanel::tr("Inflated (%1 bytes%2)")
+                                        .arg(QLocale().toString(f.inflatedLength))
+                                        .arg(f.inflated.size() < f.inflatedLength
+                                                     ? FramesPanel::tr(", the first %1 shown").arg(f.inflated.size())
+                                                     : QString()));
+    if (h.opcode == 0x1)
+        html += QStringLiteral("<pre style=\"white-space:pre-wrap\">%1</pre>").arg(QString::fromUtf8(f.inflated).toHtmlEscaped());
+    else if (!f.inflated.isEmpty())
+        html += QStringLiteral("<pre>%1</pre>").arg(hexDump(f.inflated));
+    return html;
+}
 } // namespace
 
 FramesPanel::FramesPanel(MonitorClient *client, QWidget *parent)
@@ -446,8 +478,7 @@ QString FramesPanel::detailHtml(int row) const
     const QList<Row> rows = {
         {FinColor, QStringLiteral("FIN"), QString::number(int(h.fin)),
          h.fin ? tr("the last frame of its message") : tr("more frames of this message follow (5.4)")},
-        {RsvColor, QStringLiteral("RSV1-3"), bits(unsigned(h.rsv), 3),
-         h.rsv ? tr("set without an extension: a compliant peer fails the connection (5.2)") : tr("no extension")},
+        {RsvColor, QStringLiteral("RSV1-3"), bits(unsigned(h.rsv), 3), rsvMeaning(f, h)},
         {OpcodeColor, tr("Opcode"), QStringLiteral("0x%1").arg(h.opcode, 1, 16),
          Protocol::opcodeName(h.opcode) + (h.opcode >= 0x8 ? tr(" — a control frame (5.5)") : QString())},
         {MaskColor, QStringLiteral("MASK"), QString::number(int(h.masked)),
@@ -481,14 +512,19 @@ QString FramesPanel::detailHtml(int row) const
         html += QStringLiteral("<p>%1</p>").arg(tr("Close code <b>%1</b>, reason “%2” (5.5.1, 7.4)")
                                                    .arg(code).arg(QString::fromUtf8(payload.mid(2)).toHtmlEscaped()));
     }
-    html += QStringLiteral("<h4>%1</h4>").arg(tr("Payload (%1 bytes%2)")
+    const bool compressed = Protocol::isCompressedMessage(f, h);
+    html += QStringLiteral("<h4>%1</h4>").arg(tr("Payload (%1 bytes%2%3)")
                                                   .arg(QLocale().toString(qulonglong(f.payloadLength)))
+                                                  .arg(compressed ? tr(" on the wire, compressed") : QString())
                                                   .arg(quint64(payload.size()) < f.payloadLength
                                                            ? tr(", the first %1 shown").arg(payload.size()) : QString()));
-    if (h.opcode == 0x1 || (h.opcode == 0x0 && !payload.isEmpty() && QString::fromUtf8(payload).indexOf(QChar::ReplacementCharacter) < 0))
+    if (!compressed
+        && (h.opcode == 0x1 || (h.opcode == 0x0 && !payload.isEmpty() && QString::fromUtf8(payload).indexOf(QChar::ReplacementCharacter) < 0)))
         html += QStringLiteral("<pre style=\"white-space:pre-wrap\">%1</pre>").arg(QString::fromUtf8(payload).toHtmlEscaped());
     if (!payload.isEmpty())
         html += QStringLiteral("<pre>%1</pre>").arg(hexDump(payload));
+    if (compressed)
+        html += inflatedSection(f, h);
 
     if (f.fragment >= 0 && !(f.fragment == 0 && h.fin)) {
         bool complete = false;

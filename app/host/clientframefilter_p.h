@@ -59,6 +59,7 @@ public:
 
     //! Accept compressed messages (permessage-deflate was negotiated).
     void setInflate(bool on) { m_inflate = on; }
+    bool inflates() const { return m_inflate; }
 
     bool failed() const { return m_state == State::Failed; }
     QString error() const { return m_error; }

@@ -330,7 +330,7 @@ void ConnectionSocket::watchFrames(quint64 session, const QString &route, FrameS
         return;
     // Once the filter has stopped (closing), whatever still comes starts a frame.
     const ClientFrameFilter::Position at = m_filtering ? m_filter.position() : ClientFrameFilter::Position();
-    m_watch = std::make_unique<FrameWatch>(session, route, sink, at.headerSoFar, at.payloadLeft);
+    m_watch = std::make_unique<FrameWatch>(session, route, sink, at.headerSoFar, at.payloadLeft, m_filter.inflates());
 }
 
 void ConnectionSocket::unwatchFrames()

@@ -2,15 +2,20 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "framewatch_p.h"
 
+#include "permessagedeflate_p.h"
+
+#include <wsplug/protocol/adminprotocol.h>
+
 #include <chrono>
 
 namespace WsPlug::Internal {
 
 FrameWatch::FrameWatch(Protocol::SessionId session, const QString &route, FrameSink *sink,
-                       const QByteArray &clientHeaderSoFar, quint64 clientPayloadLeft)
+                       const QByteArray &clientHeaderSoFar, quint64 clientPayloadLeft, bool deflate)
     : m_session(session),
       m_route(route),
       m_sink(sink),
+      m_deflate(deflate),
       m_fromClient(Protocol::Direction::ClientToHost, [this](Protocol::FrameRecord &&f) { report(std::move(f)); },
                    [this](quint64 length) { return admit(length); }),
       m_fromHost(Protocol::Direction::HostToClient, [this](Protocol::FrameRecord &&f) { report(std::move(f)); },
@@ -44,7 +49,30 @@ void FrameWatch::report(Protocol::FrameRecord &&frame)
 {
     frame.session = m_session;
     frame.route = m_route;
+    if (m_deflate) {
+        frame.deflate = true;
+        showInflated(frame);
+    }
     m_sink->frameSeen(std::move(frame));
+}
+
+void FrameWatch::showInflated(Protocol::FrameRecord &frame)
+{
+    // Only a compressed message in one frame whose payload is here whole can be
+    // inflated; with no context takeover (which the host always agrees on) it needs
+    // nothing from the messages before it. At most 64 KiB of work a frame, sampled as
+    // the frames are.
+    constexpr qint64 InflateLimit = 64 * 1024;
+    Protocol::FrameHeader h;
+    if (!Protocol::parseFrameHeader(frame.header, &h) || !Protocol::isCompressedMessage(frame, h) || !h.fin
+        || quint64(frame.payload.size()) != frame.payloadLength)
+        return;
+    QByteArray inflated;
+    if (PerMessageDeflate::inflate(frame.payload, InflateLimit, &inflated) != PerMessageDeflate::InflateResult::Ok)
+        return;
+    frame.inflatedLength = inflated.size();
+    inflated.truncate(Protocol::MaxFramePayloadShown);
+    frame.inflated = std::move(inflated);
 }
 
 void FrameWatch::setRecorded(bool recorded)

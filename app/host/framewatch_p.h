@@ -41,8 +41,10 @@ public:
     //! Watching starts where the streams are: the host's side at a frame boundary (no
     //! frame is ever half written while the host's code runs), the client's where the
     //! frame filter is (\a clientHeaderSoFar, \a clientPayloadLeft; see FrameDecoder::resume()).
+    //! \a deflate: the connection agreed on permessage-deflate (compressed messages are
+    //! then shown inflated too, see Protocol::FrameRecord::inflated).
     FrameWatch(Protocol::SessionId session, const QString &route, FrameSink *sink,
-               const QByteArray &clientHeaderSoFar, quint64 clientPayloadLeft);
+               const QByteArray &clientHeaderSoFar, quint64 clientPayloadLeft, bool deflate);
     FrameWatch(const FrameWatch &) = delete;
     FrameWatch &operator=(const FrameWatch &) = delete;
 
@@ -71,11 +73,13 @@ private:
     static qint64 nowUs();
     bool admit(quint64 payloadLength);
     void report(Protocol::FrameRecord &&frame);
+    static void showInflated(Protocol::FrameRecord &frame);
     void recordClient(const char *data, qsizetype size);
 
     const Protocol::SessionId m_session;
     const QString m_route;
     FrameSink *const m_sink;
+    const bool m_deflate;
     FrameDecoder m_fromClient;
     FrameDecoder m_fromHost;
     qint64 m_windowStartUs = 0;

@@ -68,6 +68,11 @@ bool isNonMinimalLength(const FrameHeader &h)
     return (h.lengthBits == 16 && h.payloadLength < 126) || (h.lengthBits == 64 && h.payloadLength <= 0xFFFF);
 }
 
+bool isCompressedMessage(const FrameRecord &f, const FrameHeader &h)
+{
+    return f.deflate && h.rsv == 4 && (h.opcode == 0x1 || h.opcode == 0x2);
+}
+
 QJsonObject toJson(const FrameRecord &f)
 {
     // The decoded fields travel beside the header bytes, for readers without a parser
@@ -92,6 +97,12 @@ QJsonObject toJson(const FrameRecord &f)
         o.insert(key("message"), double(f.message));
         o.insert(key("fragment"), f.fragment);
     }
+    if (f.deflate)
+        o.insert(key("deflate"), true);
+    if (f.inflatedLength >= 0) {
+        o.insert(key("inflated"), QString::fromLatin1(f.inflated.toBase64()));
+        o.insert(key("inflatedLength"), double(f.inflatedLength));
+    }
     return o;
 }
 
@@ -109,6 +120,11 @@ FrameRecord frameFromJson(const QJsonObject &o)
     if (o.contains(key("fragment"))) {
         f.message = quint64(o.value(key("message")).toDouble());
         f.fragment = o.value(key("fragment")).toInt(-1);
+    }
+    f.deflate = o.value(key("deflate")).toBool();
+    if (o.contains(key("inflatedLength"))) {
+        f.inflated = QByteArray::fromBase64(o.value(key("inflated")).toString().toLatin1());
+        f.inflatedLength = qint64(o.value(key("inflatedLength")).toDouble());
     }
     return f;
 }

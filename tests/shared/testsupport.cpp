@@ -18,6 +18,8 @@
 #include <QTest>
 #include <QtEndian>
 
+#include <zlib.h>
+
 namespace WsPlug::Test {
 
 namespace {
@@ -149,6 +151,21 @@ QByteArray clientFrame(int opcode, const QByteArray &payload, bool fin, bool mas
     for (qsizetype i = 0; i < body.size(); ++i)
         body[i] = char(body[i] ^ k[i % 4]);
     return frame + body;
+}
+
+QByteArray deflateMessage(const QByteArray &data, int level)
+{
+    z_stream z{};
+    deflateInit2(&z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
+    QByteArray out(qsizetype(deflateBound(&z, uLong(data.size())) + 16), Qt::Uninitialized);
+    z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(data.constData()));
+    z.avail_in = uInt(data.size());
+    z.next_out = reinterpret_cast<Bytef *>(out.data());
+    z.avail_out = uInt(out.size());
+    deflate(&z, Z_SYNC_FLUSH);
+    out.truncate(out.size() - qsizetype(z.avail_out) - 4);
+    deflateEnd(&z);
+    return out;
 }
 
 QByteArray clientFrameWithLongLength(int opcode, const QByteArray &payload, bool fin, bool masked)

@@ -28,22 +28,6 @@ HostConfig deflateConfig()
     return config;
 }
 
-//! Raw deflate of \a data with the 00 00 ff ff tail taken off, as a client compresses.
-QByteArray compress(const QByteArray &data, int level = Z_DEFAULT_COMPRESSION)
-{
-    z_stream z{};
-    deflateInit2(&z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
-    QByteArray out(int(deflateBound(&z, uLong(data.size())) + 16), Qt::Uninitialized);
-    z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(data.constData()));
-    z.avail_in = uInt(data.size());
-    z.next_out = reinterpret_cast<Bytef *>(out.data());
-    z.avail_out = uInt(out.size());
-    deflate(&z, Z_SYNC_FLUSH);
-    out.truncate(out.size() - qsizetype(z.avail_out) - 4);
-    deflateEnd(&z);
-    return out;
-}
-
 QByteArray inflateMessage(const QByteArray &data)
 {
     z_stream z{};
@@ -216,7 +200,7 @@ void tst_Deflate::echoesCompressedMessages()
     // A compressed 16 KiB JSON message in one frame: inflated for the plugin, and its
     // echo compressed (RSV1) to a fraction of it.
     const QByteArray json = jsonMessage(16 * 1024);
-    const QByteArray packed = compress(json);
+    const QByteArray packed = deflateMessage(json);
     QVERIFY(packed.size() < json.size() / 4);
     socket.write(clientFrame(0x1, packed, true, true, 4));
     auto frame = readFrameWithFlags(socket, buffer, &flags);
@@ -245,7 +229,7 @@ void tst_Deflate::echoesCompressedMessages()
     QByteArray noise(4096, Qt::Uninitialized);
     for (qsizetype i = 0; i < noise.size(); ++i)
         noise[i] = char(QRandomGenerator::global()->generate());
-    socket.write(clientFrame(0x2, compress(noise), true, true, 4));
+    socket.write(clientFrame(0x2, deflateMessage(noise), true, true, 4));
     frame = readFrameWithFlags(socket, buffer, &flags);
     QVERIFY(frame);
     QCOMPARE(frame->opcode, 0x2);
@@ -260,21 +244,21 @@ void tst_Deflate::failsTheConnection_data()
     QTest::addColumn<int>("code");
 
     // Over the message limit (64 KiB here) once inflated: 1 MiB of zeros in ~1 KiB.
-    const QByteArray bomb = compress(QByteArray(1024 * 1024, '\0'));
+    const QByteArray bomb = deflateMessage(QByteArray(1024 * 1024, '\0'));
     QTest::addRow("bomb") << true << clientFrame(0x2, bomb, true, true, 4) << 1009;
     QTest::addRow("RSV1 on a continuation") << true
-        << clientFrame(0x1, compress("abc"), false, true, 4) + clientFrame(0x0, "d", true, true, 4) << 1002;
+        << clientFrame(0x1, deflateMessage("abc"), false, true, 4) + clientFrame(0x0, "d", true, true, 4) << 1002;
     QTest::addRow("RSV1 on an uncompressed message's continuation") << true
-        << clientFrame(0x1, "abc", false) + clientFrame(0x0, compress("d"), true, true, 4) << 1002;
+        << clientFrame(0x1, "abc", false) + clientFrame(0x0, deflateMessage("d"), true, true, 4) << 1002;
     QTest::addRow("RSV1 on a ping") << true << clientFrame(0x9, "p", true, true, 4) << 1002;
-    QTest::addRow("RSV1 not negotiated") << false << clientFrame(0x1, compress("abc"), true, true, 4) << 1002;
+    QTest::addRow("RSV1 not negotiated") << false << clientFrame(0x1, deflateMessage("abc"), true, true, 4) << 1002;
     QTest::addRow("RSV2") << true << clientFrame(0x1, "abc", true, true, 2) << 1002;
     QTest::addRow("not deflate data") << true << clientFrame(0x2, QByteArray("\xff\xff\xff\xff", 4), true, true, 4) << 1007;
-    QTest::addRow("compressed invalid UTF-8") << true << clientFrame(0x1, compress("\xc3\x28"), true, true, 4) << 1007;
+    QTest::addRow("compressed invalid UTF-8") << true << clientFrame(0x1, deflateMessage("\xc3\x28"), true, true, 4) << 1007;
     // Cut off inside a block: not a shorter message (RFC 7692 7.2.2: not deflate data).
     // A stored block (level 0) shows it best: zlib would take what came, and the tail the
     // receiver appends, as the block's first bytes and wait for the rest.
-    const QByteArray stored = compress(QByteArray(1000, 'x'), Z_NO_COMPRESSION);
+    const QByteArray stored = deflateMessage(QByteArray(1000, 'x'), Z_NO_COMPRESSION);
     QTest::addRow("cut-off deflate data") << true << clientFrame(0x2, stored.left(stored.size() / 2), true, true, 4) << 1007;
 }
 

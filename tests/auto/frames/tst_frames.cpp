@@ -191,6 +191,7 @@ private Q_SLOTS:
     void unwatchedSessionsAreNotReported();
     void watchStartedMidFrameFindsTheNextFrame();
     void fanOutToAWatchedSubscriberIsSeen();
+    void compressedMessagesAreShownInflated();
     void engineIoSessionIsSeenOnceOnItsWebSocket();
     void floodIsSampledAndTheHostStaysResponsive();
     void badWatchCommandsGetErrors_data();
@@ -560,6 +561,73 @@ void tst_Frames::fanOutToAWatchedSubscriberIsSeen()
 
 // An Engine.IO session watched while it polls (there are no frames to see then) is seen
 // from its upgrade on: the watch follows the session onto its WebSocket.
+void tst_Frames::compressedMessagesAreShownInflated()
+{
+    // With permessage-deflate, RSV1 marks a compressed message (RFC 7692 6): the
+    // inspector says the session agreed on it, and shows what a message in one frame
+    // inflates to beside the deflate stream that crossed the wire.
+    HostConfig config = testConfig();
+    config.adminToken = token;
+    config.statsTickMs = 50;
+    config.deflate = {QStringLiteral("on")};
+    auto host = startedHost(config);
+    QVERIFY(host);
+    AdminClient admin(host->serverPort());
+    QVERIFY(admin.waitAttached());
+    QTcpSocket client;
+    QVERIFY(connectRaw(client, host->serverPort()));
+    client.write(handshakeRequest(QStringLiteral("/echo"), "Sec-WebSocket-Extensions: permessage-deflate\r\n"));
+    QVERIFY(readResponseHead(client).contains("permessage-deflate"));
+    QTRY_COMPARE(host->sessionCount(), 1);
+    const Protocol::SessionId id = newestSession(*host);
+    QVERIFY(admin.ok(QStringLiteral("watch"), id));
+
+    QByteArray json = "[";
+    for (int i = 0; json.size() < 2000; ++i)
+        json += "{\"id\":" + QByteArray::number(i) + ",\"name\":\"sensor\"},";
+    json.back() = ']';
+    const QByteArray packed = deflateMessage(json);
+    QVERIFY(!packed.isEmpty() && packed.size() < Protocol::MaxFramePayloadShown);
+    // One frame; then the same message in two fragments (RSV1 on the first only).
+    client.write(clientFrame(0x1, packed, true, true, 4));
+    client.write(clientFrame(0x1, packed.left(50), false, true, 4) + clientFrame(0x0, packed.mid(50), true));
+    QByteArray buffer;
+    for (int i = 0; i < 2; ++i)
+        QVERIFY2(readFrame(client, buffer, 5000), "the host did not echo");
+
+    QTRY_VERIFY_WITH_TIMEOUT(admin.of(id, Direction::ClientToHost).size() >= 3, 5000);
+    const QList<FrameRecord> in = admin.of(id, Direction::ClientToHost);
+    QCOMPARE(in.size(), 3);
+    for (const FrameRecord &f : in)
+        QVERIFY(f.deflate);
+    QCOMPARE(headerOf(in.at(0)).rsv, 4);
+    QVERIFY(Protocol::isCompressedMessage(in.at(0), headerOf(in.at(0))));
+    QCOMPARE(in.at(0).payload, packed);   // the wire's bytes, unmasked
+    QCOMPARE(in.at(0).inflatedLength, qint64(json.size()));
+    QCOMPARE(in.at(0).inflated, json.left(Protocol::MaxFramePayloadShown));
+    // In fragments it cannot be inflated frame by frame: shown as it came.
+    QVERIFY(Protocol::isCompressedMessage(in.at(1), headerOf(in.at(1))));
+    QCOMPARE(in.at(1).inflatedLength, qint64(-1));
+    QVERIFY(!Protocol::isCompressedMessage(in.at(2), headerOf(in.at(2))));
+
+    // The host's echoes are compressed too, and shown inflated.
+    QTRY_VERIFY_WITH_TIMEOUT(admin.of(id, Direction::HostToClient).size() >= 2, 5000);
+    for (const FrameRecord &f : admin.of(id, Direction::HostToClient)) {
+        QVERIFY(f.deflate);
+        QCOMPARE(headerOf(f).rsv, 4);
+        QCOMPARE(f.inflatedLength, qint64(json.size()));
+        QCOMPARE(f.inflated, json.left(Protocol::MaxFramePayloadShown));
+    }
+    // Without the extension a session's frames say so.
+    QTcpSocket plain;
+    const Protocol::SessionId plainId = upgradeRawSession(plain, *host);
+    QVERIFY(plainId);
+    QVERIFY(admin.ok(QStringLiteral("watch"), plainId));
+    plain.write(clientFrame(0x1, "plain"));
+    QTRY_VERIFY_WITH_TIMEOUT(!admin.of(plainId, Direction::ClientToHost).isEmpty(), 5000);
+    QVERIFY(!admin.of(plainId, Direction::ClientToHost).first().deflate);
+}
+
 void tst_Frames::engineIoSessionIsSeenOnceOnItsWebSocket()
 {
     auto host = startHost();

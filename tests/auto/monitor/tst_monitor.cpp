@@ -92,11 +92,13 @@ class tst_Monitor : public QObject
     Q_OBJECT
 
 private:
-    std::unique_ptr<MainWindow> openWindow()
+    //! \a deflate: the embedded host's permessage-deflate settings (HostConfig::deflate).
+    std::unique_ptr<MainWindow> openWindow(const QStringList &deflate = {})
     {
         MonitorOptions options;
         options.hostConfig = testConfig();
         options.hostConfig.statsTickMs = 100;
+        options.hostConfig.deflate = deflate;
         auto w = std::make_unique<MainWindow>(options);
         w->show();
         if (!QTest::qWaitForWindowExposed(w.get()))
@@ -166,6 +168,7 @@ private Q_SLOTS:
     void commandLogStartsAfreshOnAnotherHost();
     void embeddedHostTakesTheHostsFlagsAndConfig();
     void framesTabShowsTheFramesOfAWatchedClient();
+    void framesTabShowsCompressedMessagesInflated();
     void teachingActionsFromTheFramesTab();
     void recordingTheWatchedSessionsToAFile();
     void aDeadRemoteHostIsShownStaleAndAnotherTokenStopsTheRetries();
@@ -1167,6 +1170,51 @@ void tst_Monitor::framesTabShowsTheFramesOfAWatchedClient()
     QVERIFY(echoed.wait(5000));
     QTest::qWait(300);
     QCOMPARE(frames->model()->rowCount(), rows);
+    if (qEnvironmentVariableIsSet("WSPLUG_MONITOR_PNG"))
+        w->grab().save(qEnvironmentVariable("WSPLUG_MONITOR_PNG"), "PNG");
+}
+
+// With permessage-deflate the inspector shows a compressed message as what it says:
+// RSV1 explained, not flagged as a fault, and the inflated text beside the wire's bytes.
+void tst_Monitor::framesTabShowsCompressedMessagesInflated()
+{
+    auto w = openWindow({QStringLiteral("on")});
+    QVERIFY(w);
+    QTcpSocket raw;
+    QVERIFY(connectRaw(raw, hostPort(w.get())));
+    raw.write(handshakeRequest(QStringLiteral("/echo"), "Sec-WebSocket-Extensions: permessage-deflate\r\n"));
+    QVERIFY(readResponseHead(raw).contains("permessage-deflate"));
+    auto *tabs = w->findChild<QTabWidget *>(QStringLiteral("tabs"));
+    tabs->setCurrentIndex(1);
+    QTRY_COMPARE(w->findChild<QTableView *>(QStringLiteral("clientsView"))->model()->rowCount(), 1);
+    QVERIFY(selectClient(w.get(), raw.localPort()));
+    QTest::keyClick(w.get(), Qt::Key_I, Qt::ControlModifier);
+    auto *frames = w->findChild<QTableView *>(QStringLiteral("framesView"));
+    QVERIFY(frames);
+    QTRY_VERIFY(w->findChild<QLabel *>(QStringLiteral("watchingLabel"))->text().contains(QStringLiteral("session")));
+    QTest::qWait(300);   // the watch reaches the host
+
+    QByteArray json = "{\"lesson\":\"permessage-deflate\",\"readings\":[";
+    for (int i = 0; json.size() < 900; ++i)
+        json += "{\"sensor\":\"t" + QByteArray::number(i % 4) + "\",\"value\":21.5},";
+    json.back() = ']';
+    json += '}';
+    raw.write(clientFrame(0x1, deflateMessage(json), true, true, 4));
+    QTRY_COMPARE(frames->model()->rowCount(), 2);   // the message and its (compressed) echo
+    for (int row = 0; row < 2; ++row) {
+        const QModelIndex rsv = frames->model()->index(row, FramesModel::Rsv);
+        QCOMPARE(rsv.data().toString(), QStringLiteral("100"));
+        QVERIFY2(!rsv.data(Qt::ForegroundRole).isValid(), "RSV1 of a compressed message is flagged as a fault");
+        const QString payload = frames->model()->index(row, FramesModel::Payload).data().toString();
+        QVERIFY2(payload.startsWith(QStringLiteral("inflated: {\"lesson\"")), qPrintable(payload));
+    }
+    frames->selectRow(0);
+    auto *detail = w->findChild<QTextBrowser *>(QStringLiteral("frameDetail"));
+    QTRY_VERIFY(detail->toPlainText().contains(QStringLiteral("Inflated (")));
+    const QString text = detail->toPlainText();
+    QVERIFY(text.contains(QStringLiteral("compressed (permessage-deflate")));
+    QVERIFY(text.contains(QStringLiteral("on the wire, compressed")));
+    QVERIFY(text.contains(QString::fromUtf8(json.left(200))));
     if (qEnvironmentVariableIsSet("WSPLUG_MONITOR_PNG"))
         w->grab().save(qEnvironmentVariable("WSPLUG_MONITOR_PNG"), "PNG");
 }

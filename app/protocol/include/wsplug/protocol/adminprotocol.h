@@ -210,5 +210,9 @@ bool parseFrameHeader(const QByteArray &bytes, FrameHeader *header);
 QString opcodeName(int opcode);
 //! True for a length in more bytes than it needs (RFC 6455 5.2: the minimal form must be used).
 bool isNonMinimalLength(const FrameHeader &header);
+//! True for RSV1, and no other RSV bit, on the first frame of a data message of a session
+//! with permessage-deflate: a compressed message (RFC 7692 6). Every other set RSV bit is
+//! one no agreed extension defines (RFC 6455 5.2).
+bool isCompressedMessage(const FrameRecord &frame, const FrameHeader &header);
 
 } // namespace WsPlug::Protocol

@@ -350,6 +350,14 @@ struct FrameRecord
     //! session) and its place in it (0 for the first frame); 0 and -1 for control frames.
     quint64 message = 0;
     int fragment = -1;
+    //! The session agreed on permessage-deflate (RFC 7692): RSV1 on a data message's
+    //! first frame then means that the message is compressed.
+    bool deflate = false;
+    //! A compressed message in one frame whose payload is shown whole: what it inflates
+    //! to (its first MaxFramePayloadShown bytes) and its whole length; -1 when not
+    //! inflated (not compressed, in fragments, cut short, or over 64 KiB inflated).
+    QByteArray inflated;
+    qint64 inflatedLength = -1;
 };
 
 //! Frames of a session that the inspector left out (sampling: a watched session that
