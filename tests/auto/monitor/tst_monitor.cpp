@@ -109,6 +109,22 @@ private:
         return w;
     }
     static quint16 hostPort(MainWindow *w) { return w->embeddedHost()->serverPort(); }
+    //! Watches the client at \a localPort from the Clients tab (Ctrl+I), once the tab
+    //! lists \a clients; the frames view, or nullptr.
+    static QTableView *watchFromClientsTab(MainWindow *w, quint16 localPort, int clients)
+    {
+        w->findChild<QTabWidget *>(QStringLiteral("tabs"))->setCurrentIndex(1);
+        auto *clientsView = w->findChild<QTableView *>(QStringLiteral("clientsView"));
+        if (!QTest::qWaitFor([&] { return clientsView->model()->rowCount() == clients; }, 5000)
+            || !selectClient(w, localPort))
+            return nullptr;
+        QTest::keyClick(w, Qt::Key_I, Qt::ControlModifier);
+        auto *watching = w->findChild<QLabel *>(QStringLiteral("watchingLabel"));
+        if (!QTest::qWaitFor([&] { return watching->text().contains(QStringLiteral("session")); }, 5000))
+            return nullptr;
+        QTest::qWait(300);   // the watch reaches the host
+        return w->findChild<QTableView *>(QStringLiteral("framesView"));
+    }
     //! Clicks the clients-table row of the session whose peer port is \a localPort.
     static bool selectClient(MainWindow *w, quint16 localPort, Qt::KeyboardModifiers modifiers = {})
     {
@@ -1101,16 +1117,10 @@ void tst_Monitor::framesTabShowsTheFramesOfAWatchedClient()
     auto target = openClient(hostPort(w.get()));
     auto other = openClient(hostPort(w.get()));
     QVERIFY(target && other);
-    auto *tabs = w->findChild<QTabWidget *>(QStringLiteral("tabs"));
-    tabs->setCurrentIndex(1);
-    QTRY_COMPARE(w->findChild<QTableView *>(QStringLiteral("clientsView"))->model()->rowCount(), 2);
-    QVERIFY(selectClient(w.get(), target->localPort()));
-    QTest::keyClick(w.get(), Qt::Key_I, Qt::ControlModifier);
-    auto *frames = w->findChild<QTableView *>(QStringLiteral("framesView"));
+    auto *frames = watchFromClientsTab(w.get(), target->localPort(), 2);
     QVERIFY(frames);
-    QTRY_COMPARE(tabs->currentWidget(), frames->parentWidget()->parentWidget());
-    QTRY_VERIFY(w->findChild<QLabel *>(QStringLiteral("watchingLabel"))->text().contains(QStringLiteral("session")));
-    QTest::qWait(300);   // the watch reaches the host
+    auto *tabs = w->findChild<QTabWidget *>(QStringLiteral("tabs"));
+    QCOMPARE(tabs->currentWidget(), frames->parentWidget()->parentWidget());
 
     other->sendTextMessage(QStringLiteral("not watched"));
     target->sendTextMessage(QStringLiteral("hello class"));
@@ -1184,15 +1194,8 @@ void tst_Monitor::framesTabShowsCompressedMessagesInflated()
     QVERIFY(connectRaw(raw, hostPort(w.get())));
     raw.write(handshakeRequest(QStringLiteral("/echo"), "Sec-WebSocket-Extensions: permessage-deflate\r\n"));
     QVERIFY(readResponseHead(raw).contains("permessage-deflate"));
-    auto *tabs = w->findChild<QTabWidget *>(QStringLiteral("tabs"));
-    tabs->setCurrentIndex(1);
-    QTRY_COMPARE(w->findChild<QTableView *>(QStringLiteral("clientsView"))->model()->rowCount(), 1);
-    QVERIFY(selectClient(w.get(), raw.localPort()));
-    QTest::keyClick(w.get(), Qt::Key_I, Qt::ControlModifier);
-    auto *frames = w->findChild<QTableView *>(QStringLiteral("framesView"));
+    auto *frames = watchFromClientsTab(w.get(), raw.localPort(), 1);
     QVERIFY(frames);
-    QTRY_VERIFY(w->findChild<QLabel *>(QStringLiteral("watchingLabel"))->text().contains(QStringLiteral("session")));
-    QTest::qWait(300);   // the watch reaches the host
 
     QByteArray json = "{\"lesson\":\"permessage-deflate\",\"readings\":[";
     for (int i = 0; json.size() < 900; ++i)
