@@ -170,9 +170,11 @@ public:
     //! are with the kernel already); false if \a s cannot take it (then or any more).
     bool sendEncoded(Internal::Session *s, const Internal::EncodedMessage &message, bool text,
                      qsizetype offset = 0);
-    //! sendEncoded() to each of \a ids that belongs to \a context's plugin; returns how many took it.
-    int sendEncodedToMany(const Internal::PluginContext *context, const QList<SessionId> &ids,
-                          const Internal::EncodedMessage &message, bool text);
+    //! \a payload as one message to each of \a ids that belongs to \a context's plugin,
+    //! encoded once (and compressed once per window size for the sessions that agreed on
+    //! permessage-deflate); returns how many took it.
+    int sendToMany(const Internal::PluginContext *context, const QList<SessionId> &ids,
+                   Internal::FrameOpcode opcode, const QByteArray &payload);
     bool canSend(const Internal::Session *s) const;
 
     // Plugin hosting (pluginhost.cpp)

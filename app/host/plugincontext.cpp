@@ -54,7 +54,7 @@ int PluginContext::broadcastTextUtf8(const QByteArray &utf8, const QList<Session
 {
     if (sessions.isEmpty())
         return 0;
-    return broadcast(encodeMessage(FrameOpcode::Text, utf8), true, sessions);
+    return broadcast(FrameOpcode::Text, utf8, sessions);
 }
 
 int PluginContext::broadcastTextUtf8ToAll(const QByteArray &utf8)
@@ -62,10 +62,10 @@ int PluginContext::broadcastTextUtf8ToAll(const QByteArray &utf8)
     return broadcastTextUtf8(utf8, sessionIds.values());
 }
 
-int PluginContext::broadcast(const EncodedMessage &message, bool text, const QList<SessionId> &sessions)
+int PluginContext::broadcast(FrameOpcode opcode, const QByteArray &payload, const QList<SessionId> &sessions)
 {
     HostServerPrivate::PluginCallGuard guard(m_host);
-    return m_host->sendEncodedToMany(this, sessions, message, text);
+    return m_host->sendToMany(this, sessions, opcode, payload);
 }
 
 int PluginContext::broadcastText(const QString &text, const QList<SessionId> &sessions)
@@ -79,7 +79,7 @@ int PluginContext::broadcastBinary(const QByteArray &data, const QList<SessionId
 {
     if (sessions.isEmpty())
         return 0;
-    return broadcast(encodeMessage(FrameOpcode::Binary, data), false, sessions);
+    return broadcast(FrameOpcode::Binary, data, sessions);
 }
 
 int PluginContext::broadcastTextToAll(const QString &text)

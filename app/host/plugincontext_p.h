@@ -57,7 +57,7 @@ public:
     bool draining = false;        // its build is no longer routed: unloaded once sessionIds is empty
 
 private:
-    int broadcast(const EncodedMessage &message, bool text, const QList<SessionId> &sessions);
+    int broadcast(FrameOpcode opcode, const QByteArray &payload, const QList<SessionId> &sessions);
 
     HostServerPrivate *const m_host;
     const QString m_pluginId;

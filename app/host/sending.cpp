@@ -7,7 +7,9 @@
 #include "permessagedeflate_p.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <optional>
 #include <vector>
 
 #include <sys/socket.h>
@@ -15,7 +17,7 @@
 // Sending: one message, a fan-out to many, and the per-session send backlog limit.
 namespace WsPlug {
 
-// Off unless asked for (QT_LOGGING_RULES="wsplug.fanout.debug=true"): see sendEncodedToMany().
+// Off unless asked for (QT_LOGGING_RULES="wsplug.fanout.debug=true"): see sendToMany().
 Q_LOGGING_CATEGORY(lcFanout, "wsplug.fanout", QtInfoMsg)
 
 using namespace Internal;
@@ -30,8 +32,47 @@ qint64 steadyNs()
 struct FanoutTarget
 {
     Session *session;
-    int fd;        // -1: the transport has data queued, so the message must queue too
-    qint64 sent;   // what the kernel took; -1 for none
+    const EncodedMessage *message;   // as encoded for it: compressed or not
+    int fd;                          // -1: the transport has data queued, so the message must queue too
+    qint64 sent;                     // what the kernel took; -1 for none
+};
+
+constexpr char Rsv1 = 0x40;
+
+/*
+ * A fan-out's message, encoded once for all, and compressed once for each window size
+ * that a recipient agreed on with permessage-deflate: with no context takeover (which
+ * the host always asks for) the same compressed bytes suit every one of them.
+ */
+class FanoutEncodings
+{
+public:
+    FanoutEncodings(FrameOpcode opcode, const QByteArray &payload)
+        : m_opcode(opcode), m_payload(payload), m_plain(encodeMessage(opcode, payload))
+    {
+    }
+    const EncodedMessage &plain() const { return m_plain; }
+    const EncodedMessage *forSession(const Session *s)
+    {
+        const int bits = s->deflateWindowBits;
+        if (bits == 0 || m_payload.size() < PerMessageDeflate::MinCompressBytes || bits >= int(m_compressed.size()))
+            return &m_plain;
+        std::optional<EncodedMessage> &compressed = m_compressed[size_t(bits)];
+        if (!compressed) {
+            // Sent plain when deflate would not make it smaller, as to one session.
+            const QByteArray packed = PerMessageDeflate::deflate(m_payload, bits);
+            compressed = packed.isEmpty() ? m_plain : encodeMessage(m_opcode, packed);
+            if (!packed.isEmpty())
+                compressed->bytes[0] = char(compressed->bytes[0] | Rsv1);
+        }
+        return &*compressed;
+    }
+
+private:
+    const FrameOpcode m_opcode;
+    const QByteArray &m_payload;
+    const EncodedMessage m_plain;
+    std::array<std::optional<EncodedMessage>, 16> m_compressed;   // by window bits (9-15)
 };
 } // namespace
 
@@ -56,8 +97,8 @@ bool HostServerPrivate::sendUtf8(Session *s, const QByteArray &utf8)
 
 bool HostServerPrivate::sendPayload(Session *s, FrameOpcode opcode, const QByteArray &payload)
 {
-    // permessage-deflate: compressed for this session alone (a fan-out goes
-    // uncompressed, encoded once for all), and only when that makes it smaller.
+    // permessage-deflate: compressed for this session alone (a fan-out compresses once
+    // for all, see FanoutEncodings), and only when that makes it smaller.
     if (s->deflateWindowBits && payload.size() >= PerMessageDeflate::MinCompressBytes) {
         const QByteArray compressed = PerMessageDeflate::deflate(payload, s->deflateWindowBits);
         if (!compressed.isEmpty())
@@ -68,7 +109,6 @@ bool HostServerPrivate::sendPayload(Session *s, FrameOpcode opcode, const QByteA
 
 bool HostServerPrivate::sendFrames(Session *s, FrameOpcode opcode, const QByteArray &payload, bool compressed)
 {
-    constexpr char Rsv1 = 0x40;
     const qint64 frameSize = s->transport->maxFramePayload();
     if (payload.size() > frameSize) {
         EncodedMessage m = encodeMessage(opcode, payload, frameSize);
@@ -115,8 +155,8 @@ bool HostServerPrivate::withinBacklog(Session *s, qint64 before)
     return true;
 }
 
-int HostServerPrivate::sendEncodedToMany(const PluginContext *context, const QList<SessionId> &ids,
-                                         const EncodedMessage &m, bool text)
+int HostServerPrivate::sendToMany(const PluginContext *context, const QList<SessionId> &ids, FrameOpcode opcode,
+                                  const QByteArray &payload)
 {
     // A fan-out to thousands costs one send() per recipient plus, on each, cache
     // misses on the session and its sockets, which the syscall before has evicted.
@@ -128,25 +168,25 @@ int HostServerPrivate::sendEncodedToMany(const PluginContext *context, const QLi
     // line each (wsplug.fanout). Off, it costs this check.
     const bool traced = ids.size() >= 100 && lcFanout().isDebugEnabled();
     const qint64 startNs = traced ? steadyNs() : 0;
+    FanoutEncodings encodings(opcode, payload);
     std::vector<FanoutTarget> targets;
     targets.reserve(size_t(ids.size()));
     for (SessionId id : ids) {
         Session *s = sessionOf(context, id);
         if (!canSend(s))
             continue;
-        targets.push_back({s, s->transport->directWriteFd(), -1});
+        targets.push_back({s, encodings.forSession(s), s->transport->directWriteFd(), -1});
     }
     const qint64 foundNs = traced ? steadyNs() : 0;
-    const char *data = m.bytes.constData();
-    const size_t size = size_t(m.bytes.size());
     // A short send leaves a tail that goes through the transport in the last pass.
     // Should the same session be listed twice, its second copy must queue behind it.
     std::vector<int> shortFds;
     for (FanoutTarget &t : targets) {
         if (t.fd < 0 || (!shortFds.empty() && std::find(shortFds.cbegin(), shortFds.cend(), t.fd) != shortFds.cend()))
             continue;
-        t.sent = ::send(t.fd, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (t.sent != qint64(size))
+        const QByteArray &bytes = t.message->bytes;
+        t.sent = ::send(t.fd, bytes.constData(), size_t(bytes.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (t.sent != bytes.size())
             shortFds.push_back(t.fd);
     }
     const qint64 sentNs = traced ? steadyNs() : 0;
@@ -154,7 +194,7 @@ int HostServerPrivate::sendEncodedToMany(const PluginContext *context, const QLi
         // What the kernel took, before any tail the last pass writes through the socket.
         for (const FanoutTarget &t : targets) {
             if (t.sent > 0)
-                capture->sentDirect(t.fd, data, qsizetype(t.sent));
+                capture->sentDirect(t.fd, t.message->bytes.constData(), qsizetype(t.sent));
         }
     }
     // The frame inspector, in the same order (a watched session is rare: the check is
@@ -164,16 +204,17 @@ int HostServerPrivate::sendEncodedToMany(const PluginContext *context, const QLi
             if (t.sent <= 0)
                 continue;
             if (FrameWatch *watch = t.session->transport->frameWatch())
-                watch->hostSent(data, qsizetype(t.sent));
+                watch->hostSent(t.message->bytes.constData(), qsizetype(t.sent));
         }
     }
+    const bool text = opcode == FrameOpcode::Text;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     int taken = 0;
     for (const FanoutTarget &t : targets) {
-        if (t.sent == qint64(size)) {
-            stats.countSent(t.session, m.frames, m.payloadBytes, text, now);
+        if (t.sent == t.message->bytes.size()) {
+            stats.countSent(t.session, t.message->frames, t.message->payloadBytes, text, now);
             ++taken;
-        } else if (sendEncoded(t.session, m, text, qsizetype(qMax<qint64>(t.sent, 0)))) {
+        } else if (sendEncoded(t.session, *t.message, text, qsizetype(qMax<qint64>(t.sent, 0)))) {
             // The rest through the transport: it queues it, or meets and reports the error.
             ++taken;
         }

@@ -28,10 +28,11 @@ HostConfig deflateConfig()
     return config;
 }
 
-QByteArray inflateMessage(const QByteArray &data)
+//! What a permessage-deflate client inflates \a data to, with a window of \a windowBits.
+QByteArray inflateMessage(const QByteArray &data, int windowBits = 15)
 {
     z_stream z{};
-    inflateInit2(&z, -15);
+    inflateInit2(&z, -windowBits);
     const QByteArray in = data + QByteArray("\x00\x00\xff\xff", 4);
     QByteArray out(64 * 1024 * 1024, Qt::Uninitialized);
     z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(in.constData()));
@@ -54,12 +55,13 @@ QByteArray jsonMessage(int size)
     return json + "]";
 }
 
-//! Upgrades \a socket on /echo offering \a extensions; the response head.
-QByteArray upgrade(QTcpSocket &socket, quint16 port, const QByteArray &extensions)
+//! Upgrades \a socket on \a path offering \a extensions; the response head.
+QByteArray upgrade(QTcpSocket &socket, quint16 port, const QByteArray &extensions,
+                   const QString &path = QStringLiteral("/echo"))
 {
     if (!connectRaw(socket, port))
         return {};
-    socket.write(handshakeRequest(QStringLiteral("/echo"),
+    socket.write(handshakeRequest(path,
                                   extensions.isEmpty() ? QByteArray() : "Sec-WebSocket-Extensions: " + extensions + "\r\n"));
     return readResponseHead(socket);
 }
@@ -91,6 +93,7 @@ private Q_SLOTS:
     void perRoute();
     void notOnEngineIo();
     void echoesCompressedMessages();
+    void fanOutIsCompressedOncePerWindow();
     void failsTheConnection_data();
     void failsTheConnection();
     void pythonWebsockets();
@@ -235,6 +238,47 @@ void tst_Deflate::echoesCompressedMessages()
     QCOMPARE(frame->opcode, 0x2);
     QCOMPARE(flags & 0x70, 0);
     QCOMPARE(frame->payload, noise);
+}
+
+void tst_Deflate::fanOutIsCompressedOncePerWindow()
+{
+    // A broadcast reaches each subscriber as it agreed: compressed with the window it
+    // allowed the host, or plain without the extension.
+    auto host = startedHost(deflateConfig());
+    QVERIFY(host);
+    const QString topic = QStringLiteral("/broadcast/lesson");
+    QTcpSocket wide, narrow, plain;
+    QVERIFY(upgrade(wide, host->serverPort(), "permessage-deflate", topic).contains(Agreed));
+    QVERIFY(upgrade(narrow, host->serverPort(), "permessage-deflate; server_max_window_bits=10", topic)
+                    .contains("server_max_window_bits=10"));
+    QVERIFY(!upgrade(plain, host->serverPort(), QByteArray(), topic).contains("permessage-deflate"));
+    QTRY_COMPARE(host->sessionCount(), 3);
+
+    // The same 2 KiB twice: a 32 KiB window reaches back to the first copy, a 1 KiB one
+    // cannot, so only a stream made for the narrow window inflates with it.
+    QByteArray random(1536, Qt::Uninitialized);
+    for (qsizetype i = 0; i < random.size(); ++i)
+        random[i] = char(QRandomGenerator::global()->generate());
+    const QByteArray message = random.toBase64() + random.toBase64();
+    plain.write(clientFrame(0x1, message));   // the broadcast plugin echoes to its publisher too
+
+    QByteArray buffer;
+    int flags = 0;
+    auto frame = readFrameWithFlags(wide, buffer, &flags);
+    QVERIFY(frame);
+    QCOMPARE(flags & 0x70, 0x40);
+    QVERIFY2(frame->payload.size() < message.size() * 6 / 10, QByteArray::number(frame->payload.size()).constData());
+    QCOMPARE(inflateMessage(frame->payload), message);
+    buffer.clear();
+    frame = readFrameWithFlags(narrow, buffer, &flags);
+    QVERIFY(frame);
+    QCOMPARE(flags & 0x70, 0x40);
+    QCOMPARE(inflateMessage(frame->payload, 10), message);
+    buffer.clear();
+    frame = readFrameWithFlags(plain, buffer, &flags);
+    QVERIFY(frame);
+    QCOMPARE(flags & 0x70, 0);
+    QCOMPARE(frame->payload, message);
 }
 
 void tst_Deflate::failsTheConnection_data()
