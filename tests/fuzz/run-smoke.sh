@@ -4,11 +4,11 @@
 #
 # A short, bounded fuzz run for CI: builds the libFuzzer targets with clang in their
 # own build directory and runs each one for FUZZ_SECONDS (default 45) starting from
-# its seed corpus. Exits non-zero if any target crashes, leaks, times out or trips
+# its seed corpus, FUZZ_JOBS of them at a time. Exits non-zero if any target crashes, leaks, times out or trips
 # a sanitizer; the log and the reproducer are left in <build>/fuzz-work/<target>/.
 #
 # Needs: clang and libclang-rt-14-dev (Debian 12), plus the usual build dependencies.
-# Environment: FUZZ_SECONDS, FUZZ_JOBS (build jobs, default 2),
+# Environment: FUZZ_SECONDS, FUZZ_JOBS (build jobs and targets at a time, default 2),
 #              WSPLUG_FUZZ_BUILD_DIR (default <source>/build-fuzz),
 #              WSPLUG_FUZZ_CMAKE_ARGS (extra configure arguments).
 # A reproducer replays with: <build>/fuzz/fuzz_<target> <file>
@@ -27,8 +27,9 @@ CC=clang CXX=clang++ cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Rel
     || { cat "$build/configure.log"; exit 2; }
 cmake --build "$build" -j"$jobs" --target wsplug_fuzzers
 
-status=0
-for target in "$build"/fuzz/fuzz_*; do
+# Runs one target; its verdict line goes to <work>/verdict.
+run_one() {
+    target=$1
     name=${target##*/fuzz_}
     work=$build/fuzz-work/$name
     rm -rf "$work"
@@ -39,11 +40,33 @@ for target in "$build"/fuzz/fuzz_*; do
         >"$work/log" 2>&1; then
         runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log")
         cov=$(grep -o 'cov: [0-9]*' "$work/log" | tail -1)
-        echo "ok   $name: $runs inputs in ${seconds}s, $cov"
+        echo "ok   $name: $runs inputs in ${seconds}s, $cov" >"$work/verdict"
     else
-        echo "FAIL $name: see $work/log; reproducer in $work/artifacts/"
+        echo "FAIL $name: see $work/log; reproducer in $work/artifacts/" >"$work/verdict"
+    fi
+}
+
+# FUZZ_JOBS targets at a time (one a core), batch after batch: each runs its full time.
+running=0
+for target in "$build"/fuzz/fuzz_*; do
+    run_one "$target" &
+    running=$((running + 1))
+    if [ "$running" -ge "$jobs" ]; then
+        wait
+        running=0
+    fi
+done
+wait
+
+status=0
+for target in "$build"/fuzz/fuzz_*; do
+    work=$build/fuzz-work/${target##*/fuzz_}
+    cat "$work/verdict"
+    case $(cat "$work/verdict") in
+    FAIL*)
         tail -n 40 "$work/log"
         status=1
-    fi
+        ;;
+    esac
 done
 exit $status
