@@ -80,26 +80,22 @@ QString FramesModel::payloadPreview(const Protocol::FrameRecord &f, const Protoc
 {
     if (f.payload.isEmpty())
         return f.payloadLength > 0 ? tr("(not shown)") : QString();
-    QByteArray shown = f.payload;
-    QString prefix;
-    if (f.inflatedLength >= 0) {
-        // A compressed message: what it says, not the deflate stream.
-        const QByteArray head = f.inflated.left(120);
-        QString text = looksLikeText(head) || h.opcode == 0x1
-                ? QString::fromUtf8(head).replace(QLatin1Char('\n'), QStringLiteral("⏎"))
-                : QString::fromLatin1(head.left(40).toHex(' '));
-        return tr("inflated: ") + text + (head.size() < f.inflatedLength ? QStringLiteral("…") : QString());
-    }
+    // A compressed message shows what it says, not the deflate stream.
+    const bool inflated = f.inflatedLength >= 0;
+    QByteArray shown = inflated ? f.inflated : f.payload;
+    quint64 whole = inflated ? quint64(f.inflatedLength) : f.payloadLength;
+    QString prefix = inflated ? tr("inflated: ") : QString();
     if (h.opcode == 0x8 && shown.size() >= 2) {
         const int code = (static_cast<unsigned char>(shown.at(0)) << 8) | static_cast<unsigned char>(shown.at(1));
-        prefix = QString::number(code) + QLatin1Char(' ');
+        prefix += QString::number(code) + QLatin1Char(' ');
         shown = shown.mid(2);
+        whole -= 2;
     }
     const QByteArray head = shown.left(120);
     QString text = looksLikeText(head) || (h.opcode == 0x1 && !head.isEmpty())
             ? QString::fromUtf8(head).replace(QLatin1Char('\n'), QStringLiteral("⏎"))
             : QString::fromLatin1(head.left(40).toHex(' '));
-    if (quint64(head.size()) + (prefix.isEmpty() ? 0 : 2) < f.payloadLength)
+    if (quint64(head.size()) < whole)
         text += QStringLiteral("…");
     return prefix + text;
 }
