@@ -51,7 +51,6 @@ public:
         : m_opcode(opcode), m_payload(payload), m_plain(encodeMessage(opcode, payload))
     {
     }
-    const EncodedMessage &plain() const { return m_plain; }
     const EncodedMessage *forSession(const Session *s)
     {
         const int bits = s->deflateWindowBits;
