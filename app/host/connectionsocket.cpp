@@ -169,7 +169,7 @@ qint64 ConnectionSocket::writeData(const char *data, qint64 len)
     return written;
 }
 
-void ConnectionSocket::writeFrame(const char *header, qsizetype headerSize, const QByteArray &payload)
+qint64 ConnectionSocket::writeFrame(const char *header, qsizetype headerSize, const QByteArray &payload)
 {
     // The plain connection's fast path, as in writeNow(), without the copy that joins
     // header and payload (16 KiB an echo). Under TLS, a capture or a frame watch, or
@@ -183,11 +183,8 @@ void ConnectionSocket::writeFrame(const char *header, qsizetype headerSize, cons
         message.msg_iov = parts;
         message.msg_iovlen = payload.isEmpty() ? 1 : 2;
         const ssize_t n = ::sendmsg(int(socketDescriptor()), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n == total) {
-            if (onWritten)
-                onWritten();
-            return;
-        }
+        if (n == total)
+            return 0;   // nothing was queued before it, nothing is now
         if (n > 0) {
             // The rest after what the kernel took, past writeData(): its close-frame
             // check reads the start of a write, and this one starts inside a frame.
@@ -197,7 +194,7 @@ void ConnectionSocket::writeFrame(const char *header, qsizetype headerSize, cons
             writeNow(rest.constData(), rest.size());
             if (onWritten)
                 onWritten();
-            return;
+            return unsentBytes();
         }
         // EAGAIN or an error: the ordinary way queues it, or meets and reports the error.
     }
@@ -205,6 +202,7 @@ void ConnectionSocket::writeFrame(const char *header, qsizetype headerSize, cons
     frame.reserve(total);
     frame.append(header, headerSize).append(payload);
     write(frame);
+    return unsentBytes();
 }
 
 qint64 ConnectionSocket::writeNow(const char *data, qint64 len)

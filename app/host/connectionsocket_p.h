@@ -55,8 +55,10 @@ public:
     //! Called after every write; never from a place where the socket may be deleted.
     std::function<void()> onWritten;
     //! Writes one frame as its header and its payload: with one sendmsg() of both when
-    //! the kernel takes them at once, else as one write() of the two joined.
-    void writeFrame(const char *header, qsizetype headerSize, const QByteArray &payload);
+    //! the kernel takes them at once, else as one write() of the two joined. Returns
+    //! unsentBytes() after it. A frame the kernel took whole leaves nothing unsent, and
+    //! onWritten is not called for it (there is no backlog to check).
+    qint64 writeFrame(const char *header, qsizetype headerSize, const QByteArray &payload);
 
     //! Makes the next close() a lingering close (RFC 6455 7.1.1: the server closes TCP
     //! first, but the peer must get to read the close frame). Without it, closing a

@@ -163,9 +163,9 @@ public:
     bool sendPayload(Internal::Session *s, Internal::FrameOpcode opcode, const QByteArray &payload);
     //! \a payload as one message's frames; \a compressed sets RSV1 on the first.
     bool sendFrames(Internal::Session *s, Internal::FrameOpcode opcode, const QByteArray &payload, bool compressed);
-    //! After a write to \a s that found \a before bytes unsent: false, and \a s cut off,
-    //! if the write passed the backlog limit.
-    bool withinBacklog(Internal::Session *s, qint64 before);
+    //! After a write to \a s that found \a before bytes unsent and left \a unsent: false,
+    //! and \a s cut off, if the write passed the backlog limit.
+    bool withinBacklog(Internal::Session *s, qint64 before, qint64 unsent);
     //! Writes a pre-encoded message to \a s, from byte \a offset on (the ones before it
     //! are with the kernel already); false if \a s cannot take it (then or any more).
     bool sendEncoded(Internal::Session *s, const Internal::EncodedMessage &message, bool text,

@@ -123,9 +123,9 @@ bool HostServerPrivate::sendFrames(Session *s, FrameOpcode opcode, const QByteAr
         header[0] = char(header[0] | Rsv1);
     const qint64 before = s->transport->unsentBytes();
     s->backlogAllowance = before == 0 ? qint64(headerSize + payload.size()) : s->backlogAllowance;
-    s->transport->writeFrame(header, headerSize, payload);
-    stats.countSent(s, 1, payload.size(), opcode == FrameOpcode::Text, QDateTime::currentMSecsSinceEpoch());
-    return withinBacklog(s, before);
+    const qint64 after = s->transport->writeFrame(header, headerSize, payload);
+    stats.countSent(s, 1, payload.size(), opcode == FrameOpcode::Text, activityClockMs());
+    return withinBacklog(s, before, after);
 }
 
 bool HostServerPrivate::sendEncoded(Session *s, const EncodedMessage &m, bool text, qsizetype offset)
@@ -138,13 +138,12 @@ bool HostServerPrivate::sendEncoded(Session *s, const EncodedMessage &m, bool te
     const qint64 before = s->transport->unsentBytes();
     s->backlogAllowance = before == 0 ? qint64(m.bytes.size() - offset) : s->backlogAllowance;
     s->transport->write(m.bytes.constData() + offset, m.bytes.size() - offset);
-    stats.countSent(s, m.frames, m.payloadBytes, text, QDateTime::currentMSecsSinceEpoch());
-    return withinBacklog(s, before);
+    stats.countSent(s, m.frames, m.payloadBytes, text, activityClockMs());
+    return withinBacklog(s, before, s->transport->unsentBytes());
 }
 
-bool HostServerPrivate::withinBacklog(Session *s, qint64 before)
+bool HostServerPrivate::withinBacklog(Session *s, qint64 before, qint64 unsent)
 {
-    const qint64 unsent = s->transport->unsentBytes();
     if (unsent > config.maxSendBacklogBytes && before > 0) {
         qCInfo(lcHost) << "session" << s->info.id << "cut off: unsent data" << unsent
                        << "bytes passed the limit of" << config.maxSendBacklogBytes;
@@ -207,7 +206,7 @@ int HostServerPrivate::sendToMany(const PluginContext *context, const QList<Sess
         }
     }
     const bool text = opcode == FrameOpcode::Text;
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 now = activityClockMs();
     int taken = 0;
     for (const FanoutTarget &t : targets) {
         if (t.sent == t.message->bytes.size()) {

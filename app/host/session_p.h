@@ -53,14 +53,16 @@ public:
     virtual int directWriteFd() const = 0;
     //! Writes \a size bytes of an encoded message (whole frames only).
     virtual void write(const char *data, qsizetype size) = 0;
-    //! Writes one whole frame given as its header and its payload; a transport that can
-    //! write them without joining them first overrides this (the default joins them).
-    virtual void writeFrame(const char *header, qsizetype headerSize, const QByteArray &payload)
+    //! Writes one whole frame given as its header and its payload, and returns what is
+    //! unsent after it (unsentBytes()); a transport that can write them without joining
+    //! them first overrides this (the default joins them).
+    virtual qint64 writeFrame(const char *header, qsizetype headerSize, const QByteArray &payload)
     {
         QByteArray frame;
         frame.reserve(headerSize + payload.size());
         frame.append(header, headerSize).append(payload);
         write(frame.constData(), frame.size());
+        return unsentBytes();
     }
     //! Written, not yet taken by the peer.
     virtual qint64 unsentBytes() const = 0;

@@ -111,7 +111,7 @@ void HostServerPrivate::textReceived(Session *s, const QByteArray &utf8)
     if (!s->isOpen())
         return;
     stats.countReceivedFrames(s, s->transport->takeReceived());
-    stats.countReceivedMessage(s, true, QDateTime::currentMSecsSinceEpoch());
+    stats.countReceivedMessage(s, true, activityClockMs());
     if (!withinRateLimits(s, quint64(utf8.size())))
         return;
     const SessionId id = s->info.id;
@@ -127,7 +127,7 @@ void HostServerPrivate::binaryReceived(Session *s, const QByteArray &data)
     if (!s->isOpen())
         return;
     stats.countReceivedFrames(s, s->transport->takeReceived());
-    stats.countReceivedMessage(s, false, QDateTime::currentMSecsSinceEpoch());
+    stats.countReceivedMessage(s, false, activityClockMs());
     if (!withinRateLimits(s, quint64(data.size())))
         return;
     const SessionId id = s->info.id;

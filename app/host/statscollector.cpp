@@ -2,7 +2,18 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #include "statscollector_p.h"
 
+#include <algorithm>
+
+#include <time.h>
+
 namespace WsPlug::Internal {
+
+qint64 activityClockMs()
+{
+    timespec now;
+    clock_gettime(CLOCK_REALTIME_COARSE, &now);
+    return qint64(now.tv_sec) * 1000 + now.tv_nsec / 1000000;
+}
 
 void StatsCollector::reset(const QList<std::pair<QString, QString>> &routesAndPlugins, size_t historySamples)
 {
@@ -54,7 +65,7 @@ void StatsCollector::countReceivedMessage(Session *s, bool text, qint64 nowMs)
         ++(text ? c->textMessages : c->binaryMessages);
     }
     s->dirty = true;
-    s->lastActivityMs = nowMs;
+    s->lastActivityMs = std::max(s->lastActivityMs, nowMs);
 }
 
 void StatsCollector::countSent(Session *s, int frames, qint64 payloadBytes, bool text, qint64 nowMs)
@@ -65,7 +76,7 @@ void StatsCollector::countSent(Session *s, int frames, qint64 payloadBytes, bool
         c->frames += quint64(frames);
         c->bytes += quint64(payloadBytes);
     }
-    s->lastActivityMs = nowMs;
+    s->lastActivityMs = std::max(s->lastActivityMs, nowMs);
     s->dirty = true;
 }
 

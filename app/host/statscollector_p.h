@@ -13,6 +13,10 @@
 
 namespace WsPlug::Internal {
 
+//! Wall clock for a session's last activity, in ms since the epoch: the kernel's coarse
+//! clock (a few ms behind at most), read per message at a tenth of the precise one's cost.
+qint64 activityClockMs();
+
 /*
  * Everything the host counts: totals, per route and per session, and the rate
  * history. Counting is plain increments on the data path; rates are computed once
@@ -32,6 +36,7 @@ public:
     void countClosed(const Session *s);
     //! Frames and bytes the client sent, as on the wire.
     void countReceivedFrames(Session *s, const SessionTransport::Received &wire);
+    //! \a nowMs: activityClockMs(); a session's last activity never goes back.
     void countReceivedMessage(Session *s, bool text, qint64 nowMs);
     void countSent(Session *s, int frames, qint64 payloadBytes, bool text, qint64 nowMs);
     void countPingSent() { ++m_totals.pingsSent; }

@@ -58,10 +58,10 @@ void WebSocketTransport::write(const char *data, qsizetype size)
         socket()->write(data, size);
 }
 
-void WebSocketTransport::writeFrame(const char *header, qsizetype headerSize, const QByteArray &payload)
+qint64 WebSocketTransport::writeFrame(const char *header, qsizetype headerSize, const QByteArray &payload)
 {
-    if (socket())
-        socket()->writeFrame(header, headerSize, payload);
+    ConnectionSocket *tcp = socket();
+    return tcp ? tcp->writeFrame(header, headerSize, payload) : 0;
 }
 
 void WebSocketTransport::setDropIncoming(bool pings, bool pongs)

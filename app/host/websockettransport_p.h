@@ -42,7 +42,7 @@ public:
     bool isWritable() const override { return WebSocketConnection::isWritable(); }
     int directWriteFd() const override;
     void write(const char *data, qsizetype size) override;
-    void writeFrame(const char *header, qsizetype headerSize, const QByteArray &payload) override;
+    qint64 writeFrame(const char *header, qsizetype headerSize, const QByteArray &payload) override;
     qint64 unsentBytes() const override { return WebSocketConnection::unsentBytes(); }
     qint64 maxFramePayload() const override { return MaxFramePayload; }
     void ping(const QByteArray &payload) override { WebSocketConnection::ping(payload); }
