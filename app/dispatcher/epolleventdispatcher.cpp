@@ -405,6 +405,11 @@ int EpollEventDispatcher::remainingTime(int timerId)
     return d->timers.remainingTime(timerId);
 }
 
+bool EpollEventDispatcher::setDirectReader(QSocketNotifier *notifier, DirectReader *reader)
+{
+    return d->notifiers.setDirectReader(notifier, reader);
+}
+
 /*!
     Returns how many socket notifiers this dispatcher has looked at to find the ready
     ones, in total since it was created. A wake-up looks only at the notifiers of the

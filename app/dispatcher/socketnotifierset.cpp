@@ -87,6 +87,8 @@ void SocketNotifierSet::registerNotifier(QSocketNotifier *notifier)
                  fd, typeName(type));
         cancelPending(record, type);
     }
+    if (type == QSocketNotifier::Read)
+        record.directReader = nullptr;
     record.notifiers[type] = notifier;
     syncInterest(fd, record);
 }
@@ -108,8 +110,26 @@ void SocketNotifierSet::unregisterNotifier(QSocketNotifier *notifier)
         return;
     SocketRecord &record = it->second;
     record.notifiers[type] = nullptr;
+    if (type == QSocketNotifier::Read)
+        record.directReader = nullptr;
     cancelPending(record, type);
     syncInterest(fd, record);
+}
+
+/*!
+    Makes \a reader take the activations of \a notifier, or stops it (nullptr). The
+    reader is forgotten with the notifier's registration: a notifier disabled and
+    enabled again is activated by its event.
+*/
+bool SocketNotifierSet::setDirectReader(QSocketNotifier *notifier, EpollEventDispatcher::DirectReader *reader)
+{
+    if (notifier->type() != QSocketNotifier::Read)
+        return false;
+    const auto it = m_sockets.find(int(notifier->socket()));
+    if (it == m_sockets.end() || it->second.notifiers[QSocketNotifier::Read] != notifier)
+        return false;
+    it->second.directReader = reader;
+    return true;
 }
 
 /*!
@@ -164,9 +184,21 @@ int SocketNotifierSet::activatePendingNotifiers()
         QSocketNotifier *notifier = m_pending[m_pendingHead++];
         if (!notifier)
             continue; // disabled or deleted after it was found ready
-        auto it = m_sockets.find(int(notifier->socket()));
-        if (it != m_sockets.end())
-            it->second.pendingIndex[notifier->type()] = -1;
+        const int fd = int(notifier->socket());
+        const int type = notifier->type();
+        auto it = m_sockets.find(fd);
+        if (it != m_sockets.end()) {
+            it->second.pendingIndex[type] = -1;
+            EpollEventDispatcher::DirectReader *reader = type == QSocketNotifier::Read ? it->second.directReader : nullptr;
+            if (reader && reader->readyToRead()) {
+                ++activated;
+                continue;
+            }
+            // Declined (the end of the stream, an error): the notifier's event, if the
+            // reader left it registered.
+            if (reader && !isRegistered(notifier, fd, type))
+                continue;
+        }
         QCoreApplication::sendEvent(notifier, &event);
         ++activated;
     }
@@ -175,6 +207,12 @@ int SocketNotifierSet::activatePendingNotifiers()
     m_pending.clear();
     m_pendingHead = 0;
     return activated;
+}
+
+bool SocketNotifierSet::isRegistered(const QSocketNotifier *notifier, int fd, int type) const
+{
+    const auto it = m_sockets.find(fd);
+    return it != m_sockets.end() && it->second.notifiers[type] == notifier;
 }
 
 void SocketNotifierSet::cancelPending(SocketRecord &record, int type)

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 #pragma once
 
+#include <wsplug/epolleventdispatcher.h>
+
 #include <QtGlobal>
 
 #include <cstdint>
@@ -36,6 +38,9 @@ public:
     void registerNotifier(QSocketNotifier *notifier);
     void unregisterNotifier(QSocketNotifier *notifier);
 
+    //! See EpollEventDispatcher::setDirectReader().
+    bool setDirectReader(QSocketNotifier *notifier, EpollEventDispatcher::DirectReader *reader);
+
     void markReady(int fd, uint32_t events);
     void markAlwaysReady();
     int activatePendingNotifiers();
@@ -52,10 +57,13 @@ private:
         uint32_t registeredMask = 0;
         // epoll refuses regular files (EPERM); poll() reports them always ready, and so do we.
         bool alwaysReady = false;
+        // Takes the Read notifier's activations; forgotten when that notifier goes.
+        EpollEventDispatcher::DirectReader *directReader = nullptr;
     };
 
     void markPending(SocketRecord &record, uint32_t events);
     void cancelPending(SocketRecord &record, int type);
+    bool isRegistered(const QSocketNotifier *notifier, int fd, int type) const;
     void syncInterest(int fd, SocketRecord &record);
 
     int m_epollFd;

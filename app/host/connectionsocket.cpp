@@ -398,15 +398,25 @@ void ConnectionSocket::takeOverReading()
     }
     if (!m_readNotifier)
         return;
-    m_readNotifier->installEventFilter(this);
     m_readNotifier->setEnabled(true);
+    auto *epoll = qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance(thread()));
+    m_readsDirectly = epoll && epoll->setDirectReader(m_readNotifier, this);
+    if (!m_readsDirectly)
+        m_readNotifier->installEventFilter(this);
 }
 
 void ConnectionSocket::giveBackReading()
 {
-    if (m_readNotifier)
+    if (m_readNotifier && m_readsDirectly) {
+        // The thread's dispatcher, if it still has one (it goes when the thread ends).
+        auto *epoll = qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance(thread()));
+        if (epoll)
+            epoll->setDirectReader(m_readNotifier, nullptr);
+    } else if (m_readNotifier) {
         m_readNotifier->removeEventFilter(this);
+    }
     m_readNotifier = nullptr;
+    m_readsDirectly = false;
 }
 
 bool ConnectionSocket::eventFilter(QObject *watched, QEvent *event)

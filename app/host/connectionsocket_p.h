@@ -5,6 +5,8 @@
 #include "clientframefilter_p.h"
 #include "framewatch_p.h"
 
+#include <wsplug/epolleventdispatcher.h>
+
 #include <QPointer>
 #include <QSocketNotifier>
 #include <QTcpSocket>
@@ -38,9 +40,11 @@ class CaptureStream;
  * a buffer on the stack, see readFromKernel()) instead of through Qt, which would ask
  * the kernel how much there is (an ioctl), read into its own buffer, emit readyRead
  * and hand the bytes over in a new QByteArray: a third of the instructions of a small
- * echo. Qt's path comes back for the end of file, errors and closing.
+ * echo. Under the host's epoll dispatcher the activations come straight from it, not
+ * as events (another tenth). Qt's path comes back for the end of file, errors and
+ * closing.
  */
-class ConnectionSocket final : public QTcpSocket
+class ConnectionSocket final : public QTcpSocket, private EpollEventDispatcher::DirectReader
 {
 public:
     using QTcpSocket::QTcpSocket;
@@ -146,6 +150,7 @@ private:
     void takeOverReading();
     void giveBackReading();
     bool readFromKernel();
+    bool readyToRead() override { return readFromKernel(); }
     void feedFilter(const char *data, qsizetype size);
     enum BufferRelease { ReleaseBuffer, KeepBuffer };
     //! Hands out the messages and the whole control frames filtered so far.
@@ -177,8 +182,11 @@ private:
     QList<ClientFrameFilter::DataMessage> m_messages;
     bool m_dispatching = false;
     // Qt's read notifier for the socket, while this reads the kernel itself: its
-    // activations are taken here (eventFilter()) and never reach Qt.
+    // activations are taken here and never reach Qt. The host's epoll dispatcher hands
+    // them over directly (readyToRead()) when it is the thread's, else an event filter
+    // on the notifier takes them (eventFilter()).
     QPointer<QSocketNotifier> m_readNotifier;
+    bool m_readsDirectly = false;
 
     std::unique_ptr<CaptureStream> m_capture;   // only with --capture
     std::unique_ptr<FrameWatch> m_watch;        // only while watched

@@ -93,10 +93,11 @@ QByteArray clientFrame(int opcode, const QByteArray &payload, bool fin = true, b
 
 //! A client frame whose payload (under 126 bytes) has its length in the 2-byte form,
 //! which RFC 6455 5.2 forbids ("the minimal number of bytes MUST be used").
+QByteArray clientFrameWithLongLength(int opcode, const QByteArray &payload, bool fin = true, bool masked = true);
+
 //! Raw deflate of \a data with the 00 00 ff ff tail taken off, as a permessage-deflate
 //! client compresses a message (RFC 7692 7.2.1); \a level as zlib's (-1: its default).
 QByteArray deflateMessage(const QByteArray &data, int level = -1);
-QByteArray clientFrameWithLongLength(int opcode, const QByteArray &payload, bool fin = true, bool masked = true);
 
 //! The payload of a close frame: \a code (big-endian) then \a reason.
 QByteArray closePayload(quint16 code, const QByteArray &reason = {});

@@ -96,6 +96,28 @@ struct SocketPair
     }
 };
 
+// Reads a descriptor when the dispatcher says it is ready, or declines (read nothing).
+class CountingReader final : public EpollEventDispatcher::DirectReader
+{
+public:
+    explicit CountingReader(int fd) : m_fd(fd) { }
+    bool readyToRead() override
+    {
+        ++calls;
+        if (decline)
+            return false;
+        char buffer[16];
+        while (read(m_fd, buffer, sizeof buffer) > 0) {
+        }
+        return true;
+    }
+    bool decline = false;
+    int calls = 0;
+
+private:
+    int m_fd;
+};
+
 class TimerHost : public QObject
 {
 public:
@@ -175,6 +197,9 @@ private Q_SLOTS:
     void reusedDescriptorInSameBatchIsNotActivatedSpuriously();
     void excludeSocketNotifiersFlagHoldsSocketsBack();
     void regularFileNotifierIsAlwaysReady();
+    void directReaderTakesTheReadActivations();
+    void declinedActivationReachesTheNotifierAtOnce();
+    void directReaderIsForgottenWhenItsNotifierIsDisabled();
 
     void tcpEchoRoundTrips();
     void tcpSocketDeletedFromItsOwnHandlers();
@@ -717,6 +742,90 @@ void tst_EventDispatcher::regularFileNotifierIsAlwaysReady()
     QVERIFY(spinUntil([&done] { return done; }));
     disconnect(connection);
     QVERIFY2(iterations < 20, qPrintable(QString::number(iterations)));
+}
+
+void tst_EventDispatcher::directReaderTakesTheReadActivations()
+{
+    auto *dispatcher = qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance());
+    QVERIFY(dispatcher);
+    SocketPair pair;
+    QVERIFY(pair.isValid());
+    QSocketNotifier notifier(pair.fds[0], QSocketNotifier::Read);
+    int events = 0;
+    connect(&notifier, &QSocketNotifier::activated, this, [&] {
+        char buffer[16];
+        while (read(pair.fds[0], buffer, sizeof buffer) > 0) {
+        }
+        ++events;
+    });
+    CountingReader reader(pair.fds[0]);
+    QVERIFY(dispatcher->setDirectReader(&notifier, &reader));
+    QVERIFY(pair.send(1));
+    QVERIFY(spinUntil([&reader] { return reader.calls == 1; }));
+    QVERIFY(pair.send(1));
+    QVERIFY(spinUntil([&reader] { return reader.calls == 2; }));
+    QCOMPARE(events, 0);
+    // Given back: the notifier's event again.
+    QVERIFY(dispatcher->setDirectReader(&notifier, nullptr));
+    QVERIFY(pair.send(1));
+    QVERIFY(spinUntil([&events] { return events == 1; }));
+    QCOMPARE(reader.calls, 2);
+}
+
+void tst_EventDispatcher::declinedActivationReachesTheNotifierAtOnce()
+{
+    // Not on the next wake-up (the descriptor is level-triggered, so it would come
+    // again): in the same one, as the end of a stream must reach Qt's socket.
+    auto *dispatcher = qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance());
+    QVERIFY(dispatcher);
+    SocketPair pair;
+    QVERIFY(pair.isValid());
+    QSocketNotifier notifier(pair.fds[0], QSocketNotifier::Read);
+    int events = 0;
+    connect(&notifier, &QSocketNotifier::activated, this, [&] {
+        char buffer[16];
+        while (read(pair.fds[0], buffer, sizeof buffer) > 0) {
+        }
+        ++events;
+    });
+    CountingReader reader(pair.fds[0]);
+    reader.decline = true;
+    QVERIFY(dispatcher->setDirectReader(&notifier, &reader));
+    QVERIFY(pair.send(1));
+    QVERIFY(spinUntil([&reader] { return reader.calls == 1; }));
+    QCOMPARE(events, 1);
+    dispatcher->processEvents(QEventLoop::AllEvents);
+    QCOMPARE(reader.calls, 1);   // the notifier's slot read the byte: nothing more to report
+}
+
+void tst_EventDispatcher::directReaderIsForgottenWhenItsNotifierIsDisabled()
+{
+    auto *dispatcher = qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance());
+    QVERIFY(dispatcher);
+    SocketPair pair;
+    QVERIFY(pair.isValid());
+    QSocketNotifier notifier(pair.fds[0], QSocketNotifier::Read);
+    QSocketNotifier writeNotifier(pair.fds[0], QSocketNotifier::Write);
+    writeNotifier.setEnabled(false);
+    int events = 0;
+    connect(&notifier, &QSocketNotifier::activated, this, [&] {
+        char buffer[16];
+        while (read(pair.fds[0], buffer, sizeof buffer) > 0) {
+        }
+        ++events;
+    });
+    CountingReader reader(pair.fds[0]);
+    QVERIFY(!dispatcher->setDirectReader(&writeNotifier, &reader));   // read notifiers only
+    notifier.setEnabled(false);
+    QVERIFY(!dispatcher->setDirectReader(&notifier, &reader));        // enabled ones only
+    notifier.setEnabled(true);
+    QVERIFY(dispatcher->setDirectReader(&notifier, &reader));
+    // Disabled and enabled again (its registration gone and made anew): its event.
+    notifier.setEnabled(false);
+    notifier.setEnabled(true);
+    QVERIFY(pair.send(1));
+    QVERIFY(spinUntil([&events] { return events == 1; }));
+    QCOMPARE(reader.calls, 0);
 }
 
 void tst_EventDispatcher::tcpEchoRoundTrips()

@@ -17,6 +17,8 @@
 #include <QThread>
 #include <QWebSocket>
 
+#include <sys/socket.h>
+
 using namespace WsPlug;
 using namespace WsPlug::Test;
 
@@ -29,6 +31,8 @@ private Q_SLOTS:
     void pluginCallbacksRunOnTheHostThread_data();
     void pluginCallbacksRunOnTheHostThread();
     void mainThreadStaysFreeWhileHostWorks();
+    void readsTheClientsStreamOnEitherDispatcher_data();
+    void readsTheClientsStreamOnEitherDispatcher();
     void reportsStartFailure();
     void stopClosesSessionsWith1001AndJoins();
     void restartsAfterStop();
@@ -102,6 +106,45 @@ void tst_HostThread::mainThreadStaysFreeWhileHostWorks()
     int count = -1;
     QMetaObject::invokeMethod(thread.host(), [&] { count = thread.host()->sessionCount(); }, Qt::BlockingQueuedConnection);
     QCOMPARE(count, 0);
+}
+
+void tst_HostThread::readsTheClientsStreamOnEitherDispatcher_data()
+{
+    pluginCallbacksRunOnTheHostThread_data();
+}
+
+void tst_HostThread::readsTheClientsStreamOnEitherDispatcher()
+{
+    // The host reads an upgraded socket itself: under its epoll dispatcher the
+    // activations come to it directly, under Qt's through an event filter. Either way
+    // every frame is answered in the stream's order (pongs between echoes), what came
+    // before the client's end of stream too, and the end is seen (1006: no close frame).
+    QFETCH(HostThread::Dispatcher, dispatcher);
+    HostThread thread;
+    thread.setDispatcher(dispatcher);
+    QVERIFY(thread.start(testConfig()));
+    QCOMPARE(thread.dispatcher(), dispatcher);
+    QSignalSpy closed(thread.host(), &HostServer::sessionClosed);
+    QTcpSocket raw;
+    QVERIFY(upgradeRaw(raw, thread.serverPort()));
+    const QByteArray big(200 * 1024, 'b');
+    raw.write(clientFrame(0x1, "one") + clientFrame(0x9, "p1") + clientFrame(0x2, big) + clientFrame(0x9, "p2"));
+    QByteArray buffer;
+    const QList<std::pair<int, QByteArray>> expected = {{0x1, "one"}, {0xA, "p1"}, {0x2, big}, {0xA, "p2"}};
+    for (const auto &[opcode, payload] : expected) {
+        const auto frame = readFrame(raw, buffer, 10000);
+        QVERIFY(frame);
+        QCOMPARE(frame->opcode, opcode);
+        QVERIFY(frame->payload == payload);
+    }
+    raw.write(clientFrame(0x1, "last"));
+    QVERIFY(raw.waitForBytesWritten(5000) || raw.bytesToWrite() == 0);
+    QVERIFY(::shutdown(int(raw.socketDescriptor()), SHUT_WR) == 0);
+    const auto last = readFrame(raw, buffer, 10000);
+    QVERIFY2(last, "the message right before the end of the stream went unanswered");
+    QCOMPARE(last->payload, QByteArray("last"));
+    QTRY_COMPARE(closed.size(), 1);
+    QCOMPARE(closed.first().first().value<SessionSnapshot>().closeCode, quint16(1006));
 }
 
 void tst_HostThread::reportsStartFailure()

@@ -70,6 +70,27 @@ public:
 
     quint64 notifiersExamined() const;
 
+    /*
+     * Reads a socket when its read notifier is activated, instead of the notifier's
+     * QEvent::SockAct, which costs an event delivery per activation (event filters,
+     * QCoreApplication::notify()) where a server of small messages has one per message.
+     */
+    class DirectReader
+    {
+    public:
+        //! The socket is ready to read: true when handled; false sends the notifier
+        //! its event as usual (the reader must not have deleted it then).
+        virtual bool readyToRead() = 0;
+
+    protected:
+        ~DirectReader() = default;
+    };
+    //! Hands the activations of \a notifier, an enabled read notifier of this thread, to
+    //! \a reader until it is called with nullptr or the notifier is disabled or deleted
+    //! (after which its events come as before). False, and nothing changed, when
+    //! \a notifier is not an enabled read notifier here.
+    bool setDirectReader(QSocketNotifier *notifier, DirectReader *reader);
+
     // Keep the non-virtual convenience overload visible next to the override above.
     using QAbstractEventDispatcher::registerTimer;
 
