@@ -32,12 +32,15 @@ constexpr quint64 ReserveAhead = 64 * 1024;
 
 } // namespace
 
-bool ClientFrameFilter::feed(const char *data, qsizetype size, QByteArray *control, QList<DataMessage> *messages)
+qsizetype ClientFrameFilter::next(const char *data, qsizetype size, Output *out)
 {
-    while (size > 0) {
+    const char *const begin = data;
+    out->kind = Output::Kind::Nothing;
+    out->controlLength = 0;
+    while (size > 0 && out->kind == Output::Kind::Nothing) {
         switch (m_state) {
         case State::Failed:
-            return false;
+            return data - begin;
         case State::Header: {
             if (m_headerHave == 0 && size >= 2 && (data[1] & 0x80)
                 && size >= lengthFieldEnd(static_cast<unsigned char>(data[1])) + 4) {
@@ -46,8 +49,8 @@ bool ClientFrameFilter::feed(const char *data, qsizetype size, QByteArray *contr
                 std::memcpy(m_header, data, size_t(keyAt + 4));
                 data += keyAt + 4;
                 size -= keyAt + 4;
-                if (!startFrame(keyAt, control, messages))
-                    return false;
+                if (!startFrame(keyAt, out))
+                    return data - begin;
                 break;
             }
             m_header[m_headerHave++] = static_cast<unsigned char>(*data++);
@@ -56,52 +59,68 @@ bool ClientFrameFilter::feed(const char *data, qsizetype size, QByteArray *contr
                 break;
             if (m_headerHave == 2 && !(m_header[1] & 0x80)) {
                 fail(1002, QStringLiteral("client frames must be masked (RFC 6455 5.1)"));
-                return false;
+                return data - begin;
             }
             const int keyAt = lengthFieldEnd(m_header[1]);
             if (m_headerHave < keyAt + 4)
                 break;
-            if (!startFrame(keyAt, control, messages))
-                return false;
+            if (!startFrame(keyAt, out))
+                return data - begin;
             break;
         }
         case State::Payload: {
             const qsizetype n = qsizetype(qMin<quint64>(m_payloadLeft, quint64(size)));
             if (m_discarding) {
-                data += n;
-                size -= n;
-                m_payloadLeft -= quint64(n);
-                if (m_payloadLeft == 0) {
-                    m_discarding = false;
-                    m_state = State::Header;
-                }
-                break;
-            }
-            QByteArray *to = m_dataFrame ? &m_message : control;
-            const qsizetype at = to->size();
-            unmaskPayload(data, n, to);
-            if (m_dataFrame) {
+                m_discarding = quint64(n) < m_payloadLeft;
+                m_state = m_discarding ? State::Payload : State::Header;
+            } else if (m_dataFrame) {
+                const qsizetype at = m_message.size();
+                m_message.resize(at + n);
+                unmask(data, n, m_message.data() + at);
                 m_dataReceived.bytes += quint64(n);   // as they came, even the bad ones
-                if (m_textMessage && !m_compressed && !m_utf8.feed(to->constData() + at, n)) {
+                if (m_textMessage && !m_compressed && !m_utf8.feed(m_message.constData() + at, n)) {
                     fail(1007, QStringLiteral("invalid UTF-8 in a text message (RFC 6455 8.1)"));
-                    return false;
+                    return data - begin;
                 }
-            } else if (m_readingCloseCode) {
-                noteCloseCode(to->constData() + at, n);
+            } else if (m_controlPiece.isEmpty() && quint64(n) == m_payloadLeft) {
+                unmask(data, n, out->control);   // whole in this piece (nearly always)
+                out->controlLength = int(n);
+            } else {
+                const qsizetype at = m_controlPiece.size();
+                m_controlPiece.resize(at + n);
+                unmask(data, n, m_controlPiece.data() + at);
             }
             data += n;
             size -= n;
             m_payloadLeft -= quint64(n);
-            if (m_payloadLeft == 0 && !endFrame(control, messages))
-                return false;
+            if (m_payloadLeft == 0 && m_state == State::Payload && !endFrame(out))
+                return data - begin;
             break;
         }
         }
     }
-    return m_state != State::Failed;
+    return data - begin;
 }
 
-bool ClientFrameFilter::startFrame(int keyAt, QByteArray *control, QList<DataMessage> *messages)
+bool ClientFrameFilter::feed(const char *data, qsizetype size, QByteArray *control, QList<DataMessage> *messages)
+{
+    while (size > 0 && !failed()) {
+        Output out;
+        const qsizetype read = next(data, size, &out);
+        data += read;
+        size -= read;
+        if (out.kind == Output::Kind::Message) {
+            messages->append({out.text, std::move(out.payload), control->size()});
+        } else if (out.kind == Output::Kind::Control) {
+            control->append(char(0x80 | out.opcode));
+            control->append(char(out.controlLength));
+            control->append(out.control, out.controlLength);
+        }
+    }
+    return !failed();
+}
+
+bool ClientFrameFilter::startFrame(int keyAt, Output *out)
 {
     if (keyAt == 2)
         m_payloadLeft = m_header[1] & 0x7F;
@@ -118,11 +137,10 @@ bool ClientFrameFilter::startFrame(int keyAt, QByteArray *control, QList<DataMes
     const bool rsv = m_header[0] & 0x70;
     const bool rsv1 = m_header[0] & 0x40;
     m_dataFrame = opcode == Text || opcode == Binary || opcode == Continuation;
-    m_readingCloseCode = false;
     if (m_dataFrame)
         ++m_dataReceived.frames;
     if ((opcode == 0x9 && m_dropPings) || (opcode == 0xA && m_dropPongs)) {
-        // Dropped whole: neither Qt nor the message under way sees it.
+        // Dropped whole: neither the connection nor the message under way sees it.
         m_dataFrame = false;
         m_discarding = m_payloadLeft > 0;
         m_state = m_discarding ? State::Payload : State::Header;
@@ -140,18 +158,11 @@ bool ClientFrameFilter::startFrame(int keyAt, QByteArray *control, QList<DataMes
                             : QStringLiteral("a control frame over 125 bytes (RFC 6455 5.5)"));
             return false;
         }
-        if (opcode == Close && m_peerCloseCode == NoClose) {
-            m_readingCloseCode = m_payloadLeft > 0;
-            m_closeCodeHave = 0;
-            if (m_payloadLeft == 0)
-                m_peerCloseCode = 1005;
-            else if (m_payloadLeft == 1)
-                m_peerCloseCode = 0;
+        if (m_payloadLeft > 0) {
+            m_state = State::Payload;
+            return true;
         }
-        m_header[1] &= 0x7F;
-        control->append(reinterpret_cast<const char *>(m_header), keyAt);
-        m_state = m_payloadLeft > 0 ? State::Payload : State::Header;
-        return true;
+        return endFrame(out);
     }
 
     if (!m_dataFrame) {
@@ -193,12 +204,18 @@ bool ClientFrameFilter::startFrame(int keyAt, QByteArray *control, QList<DataMes
         m_utf8.reset();
     }
     m_messageOpen = !fin;
-    m_message.reserve(m_message.size() + qsizetype(std::min(m_payloadLeft, ReserveAhead)));
+    if (m_message.isEmpty() && fin) {
+        // A message in one frame (nearly always): allocated at its size at once.
+        m_message = QByteArray(qsizetype(std::min(m_payloadLeft, ReserveAhead)), Qt::Uninitialized);
+        m_message.truncate(0);
+    } else {
+        m_message.reserve(m_message.size() + qsizetype(std::min(m_payloadLeft, ReserveAhead)));
+    }
     if (m_payloadLeft > 0) {
         m_state = State::Payload;
         return true;
     }
-    return endFrame(control, messages);   // empty: nothing to unmask
+    return endFrame(out);   // empty: nothing to unmask
 }
 
 ClientFrameFilter::Position ClientFrameFilter::position() const
@@ -220,12 +237,26 @@ void ClientFrameFilter::fail(int code, const QString &why)
     m_errorCode = code;
     m_error = why;
     m_message = QByteArray();
+    m_controlPiece = QByteArray();
 }
 
-bool ClientFrameFilter::endFrame(QByteArray *control, QList<DataMessage> *messages)
+bool ClientFrameFilter::endFrame(Output *out)
 {
     m_state = State::Header;
-    if (!m_dataFrame || !(m_header[0] & 0x80))
+    if (!m_dataFrame) {
+        // A control frame: whole now, in out->control unless it came in pieces.
+        if (!m_controlPiece.isEmpty()) {
+            std::memcpy(out->control, m_controlPiece.constData(), size_t(m_controlPiece.size()));
+            out->controlLength = int(m_controlPiece.size());
+            m_controlPiece = QByteArray();
+        }
+        out->kind = Output::Kind::Control;
+        out->opcode = m_header[0] & 0x0F;
+        if (out->opcode == Close && m_peerCloseCode == NoClose)
+            notePeerClose(*out);
+        return true;
+    }
+    if (!(m_header[0] & 0x80))
         return true;
     // The last frame of a message: a text message must not end inside a character.
     if (m_compressed && !inflateMessage())
@@ -234,7 +265,9 @@ bool ClientFrameFilter::endFrame(QByteArray *control, QList<DataMessage> *messag
         fail(1007, QStringLiteral("a text message ends inside a UTF-8 character (RFC 6455 8.1)"));
         return false;
     }
-    messages->append({m_textMessage, std::exchange(m_message, QByteArray()), control->size()});
+    out->kind = Output::Kind::Message;
+    out->text = m_textMessage;
+    out->payload = std::exchange(m_message, QByteArray());
     return true;
 }
 
@@ -262,22 +295,17 @@ bool ClientFrameFilter::inflateMessage()
     return true;
 }
 
-void ClientFrameFilter::noteCloseCode(const char *payload, qsizetype size)
+void ClientFrameFilter::notePeerClose(const Output &close)
 {
-    qsizetype i = 0;
-    for (; i < size && m_closeCodeHave < 2; ++i)
-        m_closeCode[m_closeCodeHave++] = static_cast<unsigned char>(payload[i]);
-    if (m_closeCodeHave == 2) {
-        m_peerCloseCode = qFromBigEndian<quint16>(m_closeCode);
-        // The reason follows, up to the end of the frame (at most 123 bytes: the frame
-        // has at most 125).
-        m_peerCloseReason.append(payload + i, std::min<qsizetype>(size - i, 123 - m_peerCloseReason.size()));
-    }
-    if (m_payloadLeft == quint64(size))
-        m_readingCloseCode = false;   // the frame ends here (a one-byte body: noted as 0)
+    // Its payload: empty (no code, 1005), the code, then the reason (RFC 6455 5.5.1);
+    // a one-byte body is noted as 0.
+    const int length = close.controlLength;
+    m_peerCloseCode = length == 0 ? 1005 : length == 1 ? 0 : qFromBigEndian<quint16>(close.control);
+    if (length > 2)
+        m_peerCloseReason = QByteArray(close.control + 2, length - 2);
 }
 
-void ClientFrameFilter::unmaskPayload(const char *data, qsizetype size, QByteArray *to)
+void ClientFrameFilter::unmask(const char *data, qsizetype size, char *to)
 {
     // Eight key bytes starting where the payload is, so that byte i of this piece is
     // XORed with key[i % 8]: whole words at a time, then the tail.
@@ -286,19 +314,15 @@ void ClientFrameFilter::unmaskPayload(const char *data, qsizetype size, QByteArr
         key[i] = m_key[(m_keyPhase + i) & 3];
     quint64 keyWord;
     std::memcpy(&keyWord, key, 8);
-
-    const qsizetype at = to->size();
-    to->resize(at + size);
-    char *dst = to->data() + at;
     qsizetype i = 0;
     for (; i + 8 <= size; i += 8) {
         quint64 word;
         std::memcpy(&word, data + i, 8);
         word ^= keyWord;
-        std::memcpy(dst + i, &word, 8);
+        std::memcpy(to + i, &word, 8);
     }
     for (; i < size; ++i)
-        dst[i] = char(static_cast<unsigned char>(data[i]) ^ key[i & 7]);
+        to[i] = char(static_cast<unsigned char>(data[i]) ^ key[i & 7]);
     m_keyPhase = (m_keyPhase + unsigned(size & 3)) & 3;
 }
 

@@ -16,7 +16,9 @@ namespace WsPlug::Internal {
 
 /*
  * The client's stream of frames (RFC 6455 5), read once, as it comes off the TCP
- * socket. It is fed bytes as they arrive, in pieces of any size:
+ * socket. It is fed bytes as they arrive, in pieces of any size, and hands out one
+ * message or control frame at a time (next()), so that the connection answers each
+ * before it reads on:
  *
  *  - Data messages (text and binary): their frames are unmasked eight bytes at a time
  *    into the message, fragments joined, and the message handed over whole as bytes,
@@ -31,7 +33,9 @@ namespace WsPlug::Internal {
  *    (1009), then checked as UTF-8; RSV1 on a continuation or a control frame is 1002.
  *  - Control frames must be final, at most 125 bytes, without RSV bits and of a known
  *    opcode (5.5), else 1002; they go out unmasked, in the stream's order with the data
- *    messages, for the connection (WebSocketConnection) to answer.
+ *    messages, for the connection (WebSocketConnection) to answer. A control frame's
+ *    payload comes out in Output, on the caller's stack: nothing is allocated for it
+ *    unless it arrives in pieces.
  *  - Close codes: it notes the code and reason of the client's first close frame.
  *
  * No I/O.
@@ -42,7 +46,26 @@ public:
     explicit ClientFrameFilter(qint64 maxFrameBytes = 16 * 1024 * 1024, qint64 maxMessageBytes = 16 * 1024 * 1024)
         : m_maxFrame(maxFrameBytes), m_maxMessage(maxMessageBytes) { }
 
-    //! A complete data message, fragments joined.
+    //! What next() completed: a data message, a control frame, or nothing yet.
+    struct Output
+    {
+        enum class Kind { Nothing, Message, Control };
+        Kind kind = Kind::Nothing;
+        bool text = false;       //!< Message: text (UTF-8, checked) or binary
+        QByteArray payload;      //!< Message: as the client sent it, fragments joined
+        int opcode = 0;          //!< Control: 0x8, 0x9 or 0xA
+        int controlLength = 0;   //!< Control: the payload's length, unmasked in control
+        char control[125];
+    };
+
+    //! Reads the client's stream in \a data up to the end of the next data message or
+    //! control frame, which \a out then holds, and returns how many bytes it read: all
+    //! of \a size when nothing completed. Once a frame fails the connection it reads no
+    //! further (failed(); error() and errorCode() say why) and nothing of that frame
+    //! comes out.
+    qsizetype next(const char *data, qsizetype size, Output *out);
+
+    //! A complete data message, fragments joined (feed()).
     struct DataMessage
     {
         bool text = false;
@@ -50,11 +73,10 @@ public:
         qsizetype controlEnd = 0;  //!< the size of the control output when it was complete
     };
 
-    //! Appends the control frames (unmasked) of \a size bytes of the client's stream to
-    //! \a control and the data messages they complete to \a messages, in the order they
+    //! next() over all of \a data: appends the control frames (unmasked, header and
+    //! payload) to \a control and the data messages to \a messages, in the order they
     //! came. Returns false once a frame fails the connection: what came before it is in
-    //! \a control and \a messages, nothing of it or after it is, and error() and
-    //! errorCode() say why.
+    //! \a control and \a messages, nothing of it or after it is.
     bool feed(const char *data, qsizetype size, QByteArray *control, QList<DataMessage> *messages);
 
     //! Accept compressed messages (permessage-deflate was negotiated).
@@ -105,11 +127,11 @@ public:
 private:
     enum class State { Header, Payload, Failed };
     //! Decides where the frame whose header is complete goes; false if it fails.
-    bool startFrame(int keyAt, QByteArray *control, QList<DataMessage> *messages);
+    bool startFrame(int keyAt, Output *out);
     //! False if the frame that ended fails the connection.
-    bool endFrame(QByteArray *control, QList<DataMessage> *messages);
-    void unmaskPayload(const char *data, qsizetype size, QByteArray *to);
-    void noteCloseCode(const char *payload, qsizetype size);
+    bool endFrame(Output *out);
+    void unmask(const char *data, qsizetype size, char *to);
+    void notePeerClose(const Output &close);
     //! Replaces the compressed message under way by its inflated bytes; false if it fails.
     bool inflateMessage();
     void fail(int code, const QString &why);
@@ -135,9 +157,8 @@ private:
     QByteArray m_message;
 
     int m_peerCloseCode = NoClose;
-    bool m_readingCloseCode = false;   // the payload under way is the first close frame's
-    unsigned char m_closeCode[2] = {};
-    int m_closeCodeHave = 0;
+    // A control frame's payload that came in more than one piece (rare), till it is whole.
+    QByteArray m_controlPiece;
     QByteArray m_peerCloseReason;
     DataReceived m_dataReceived;
     bool m_dropPings = false;

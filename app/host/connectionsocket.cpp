@@ -26,6 +26,8 @@ namespace WsPlug::Internal {
 
 ConnectionSocket::~ConnectionSocket()
 {
+    if (m_deleted)
+        *m_deleted = true;
     giveBackReading();
 }
 
@@ -33,11 +35,6 @@ namespace {
 // Under TLS a graceful close (flush, close_notify) that the peer does not let finish
 // is cut off after this, when close() was not armed with a linger time of its own.
 constexpr int TlsCloseMs = 2000;
-// The input fed to the filter at once while control frames come (readFromKernel()),
-// and the control frames' buffer an idle connection may keep: what a slice of a flood
-// of pings fills, so that the next slice needs no new one.
-constexpr qsizetype ControlSlice = 4096;
-constexpr qsizetype KeptControlBuffer = 2 * ControlSlice;
 } // namespace
 
 void ConnectionSocket::adoptTls(QSslSocket *tls)
@@ -307,10 +304,15 @@ void ConnectionSocket::discardInput()
         m_capture->clientSent(input.constData(), input.size());
     if (m_watch)
         m_watch->clientSent(input.constData(), input.size());
-    if (closeAwaited) {
+    passOver(input.constData(), input.size());
+}
+
+void ConnectionSocket::passOver(const char *data, qsizetype size)
+{
+    if (m_peerCloseAtUs == 0 && !m_filter.failed()) {
         QByteArray unused;
         QList<ClientFrameFilter::DataMessage> unusedMessages;
-        m_filter.feed(input.constData(), input.size(), &unused, &unusedMessages);
+        m_filter.feed(data, size, &unused, &unusedMessages);
         notePeerClose();
     }
 }
@@ -329,6 +331,10 @@ void ConnectionSocket::watchFrames(quint64 session, const QString &route, FrameS
     // Once the filter has stopped (closing), whatever still comes starts a frame.
     const ClientFrameFilter::Position at = m_filtering ? m_filter.position() : ClientFrameFilter::Position();
     m_watch = std::make_unique<FrameWatch>(session, route, sink, at.headerSoFar, at.payloadLeft, m_filter.inflates());
+    // Asked from a callback (a nested event loop) while a read is handed out: the
+    // watch starts where the filter is, so it is given what the filter has not read.
+    if (m_consuming && m_unread.size() > 0)
+        m_watch->clientSent(m_unread.data(), m_unread.size());
 }
 
 void ConnectionSocket::unwatchFrames()
@@ -372,15 +378,13 @@ void ConnectionSocket::startFiltering(const QByteArray &earlyData, qint64 maxFra
     m_onFilterFailed = std::move(onFilterFailed);
     m_filtering = true;
     connect(this, &QIODevice::readyRead, this, [this] {
-        if (!m_filtering)
-            return;
-        filterReceived();
-        dispatch();
+        if (m_filtering)
+            filterReceived();
     });
-    feedFilter(earlyData.constData(), earlyData.size());
-    filterReceived();   // what the kernel gave Qt meanwhile
+    if (!consume(earlyData.constData(), earlyData.size()))
+        return;
     QPointer<ConnectionSocket> alive(this);
-    dispatch();
+    filterReceived();   // what the kernel gave Qt meanwhile
     if (alive && m_filtering && !m_tls)
         takeOverReading();
 }
@@ -434,15 +438,22 @@ bool ConnectionSocket::eventFilter(QObject *watched, QEvent *event)
 */
 bool ConnectionSocket::readFromKernel()
 {
+    if (m_consuming) {
+        // From a callback's nested event loop: what came next would overtake what the
+        // read under way still holds. Not read until that is handed out (consume()).
+        m_readPaused = true;
+        if (m_readNotifier)
+            m_readNotifier->setEnabled(false);
+        return true;
+    }
     // 64 KiB: a 16 KiB message and its header, or many small ones, in one recv(), and
-    // what it completes handed out before the next. Up to 1 MiB a wake-up, so that one
+    // each handed out as the filter completes it. Up to 1 MiB a wake-up, so that one
     // busy client cannot keep the thread from the others; and no more than one read
     // while what was written to the peer waits in Qt's buffer, so that a peer that
     // sends and does not read (pings, say) meets the send backlog limit before it can
     // make the host answer much more.
     char buffer[64 * 1024];
     const int fd = int(socketDescriptor());
-    QPointer<ConnectionSocket> alive(this);
     for (int reads = 0; reads < 16 && m_filtering; ++reads) {
         const ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
         if (n < 0 && errno == EINTR)
@@ -453,24 +464,62 @@ bool ConnectionSocket::readFromKernel()
             giveBackReading();
             return false;
         }
-        // Fed a slice at a time while control frames come, each slice's handed out
-        // before the next, so that a flood of pings reuses one small buffer; once a
-        // slice brings none, the rest at once.
-        bool controlCame = true;
-        for (qsizetype at = 0; at < n && m_filtering;) {
-            const qsizetype slice = controlCame ? qMin<qsizetype>(ControlSlice, n - at) : n - at;
-            const qint64 controlBefore = m_plainDropped + m_plain.size();
-            feedFilter(buffer + at, slice);
-            at += slice;
-            controlCame = m_plainDropped + m_plain.size() > controlBefore;
-            dispatch(KeepBuffer);
-            if (!alive)
-                return true;
-        }
+        if (!consume(buffer, n))
+            return true;   // deleted by a callback
         if (n < ssize_t(sizeof buffer) || QTcpSocket::bytesToWrite() > 0)
             break;
     }
-    releaseControlBuffer();
+    return true;
+}
+
+bool ConnectionSocket::consume(const char *data, qsizetype size)
+{
+    if (m_consuming)
+        return true;   // from a callback (filterReceived()): the outer call reads on
+    // Every byte the client sends after its request head, still masked: the capture
+    // and the inspector take each read whole, as it came off the wire, before what the
+    // host writes back.
+    if (m_capture)
+        m_capture->clientSent(data, size);
+    if (m_watch)
+        m_watch->clientSent(data, size);
+    bool deleted = false;
+    m_deleted = &deleted;
+    m_consuming = true;
+    while (size > 0 && m_filtering && !m_filter.failed()) {
+        ClientFrameFilter::Output out;
+        const qsizetype read = m_filter.next(data, size, &out);
+        data += read;
+        size -= read;
+        m_unread = QByteArrayView(data, size);
+        if (m_peerCloseAtUs == 0)
+            notePeerClose();
+        if (out.kind == ClientFrameFilter::Output::Kind::Message && onMessage)
+            onMessage(out.text, out.payload);
+        else if (out.kind == ClientFrameFilter::Output::Kind::Control && onControl)
+            onControl(out.opcode, QByteArrayView(out.control, out.controlLength));
+        if (deleted)
+            return false;
+        if (m_filter.failed() && m_onFilterFailed) {
+            // After what came before the bad frame was handed out.
+            QMetaObject::invokeMethod(this, [this] {
+                if (m_filtering && m_onFilterFailed)   // not if closing meanwhile
+                    m_onFilterFailed(m_filter.errorCode(), m_filter.error());
+            }, Qt::QueuedConnection);
+        }
+    }
+    m_consuming = false;
+    m_deleted = nullptr;
+    // After a bad frame, or once closing: not for the session any more.
+    if (size > 0)
+        passOver(data, size);
+    if (m_readPaused) {
+        m_readPaused = false;
+        if (m_filtering && m_readNotifier) {
+            giveBackReading();
+            takeOverReading();
+        }
+    }
     return true;
 }
 
@@ -479,10 +528,6 @@ void ConnectionSocket::stopFiltering()
     // What still arrives is for the close (discardInput()), through Qt.
     giveBackReading();
     m_filtering = false;
-    m_plain = QByteArray();
-    m_plainRead = 0;
-    m_plainDropped = 0;
-    m_messages = {};
 }
 
 qint64 ConnectionSocket::bytesAvailable() const
@@ -492,18 +537,16 @@ qint64 ConnectionSocket::bytesAvailable() const
 
 void ConnectionSocket::filterReceived()
 {
-    qint64 left = bytesAvailable();
-    if (left <= 0)
-        return;
-    while (left > 0) {
+    if (m_consuming)
+        return;   // from a callback: the outer loop below reads it after what it holds
+    QPointer<ConnectionSocket> alive(this);
+    while (m_filtering && bytesAvailable() > 0) {
         // Read as a QByteArray: when all that is buffered is in one block, Qt hands the
         // block itself over (no copy) and keeps none, where a read into our own buffer
         // would leave Qt's 16 KiB block with the socket for as long as it is open.
-        const QByteArray raw = QIODevice::read(left);
-        if (raw.isEmpty())
-            break;
-        feedFilter(raw.constData(), raw.size());
-        left -= raw.size();
+        const QByteArray raw = QIODevice::read(bytesAvailable());
+        if (raw.isEmpty() || !consume(raw.constData(), raw.size()))
+            return;
     }
 }
 
@@ -516,81 +559,6 @@ void ConnectionSocket::releaseReadBuffer()
     // with it (see filterReceived()).
     ungetChar('\0');
     QIODevice::read(1);
-}
-
-void ConnectionSocket::feedFilter(const char *data, qsizetype size)
-{
-    // Every byte the client sends after its request head passes here, still masked.
-    if (m_capture)
-        m_capture->clientSent(data, size);
-    if (m_watch)
-        m_watch->clientSent(data, size);
-    if (size == 0 || m_filter.failed())
-        return;
-    const qsizetype before = m_messages.size();
-    const bool fed = m_filter.feed(data, size, &m_plain, &m_messages);
-    for (qsizetype i = before; i < m_messages.size(); ++i)
-        m_messages[i].controlEnd += m_plainDropped;
-    if (m_peerCloseAtUs == 0)
-        notePeerClose();
-    if (!fed && m_onFilterFailed) {
-        // After what came before the bad frame was handed out (dispatch()).
-        QMetaObject::invokeMethod(this, [this] {
-            if (m_filtering && m_onFilterFailed)   // not if closing meanwhile
-                m_onFilterFailed(m_filter.errorCode(), m_filter.error());
-        }, Qt::QueuedConnection);
-    }
-}
-
-void ConnectionSocket::dispatch(BufferRelease release)
-{
-    if (m_dispatching)
-        return;   // from inside a callback: the loop below goes on
-    QPointer<ConnectionSocket> alive(this);
-    m_dispatching = true;
-    while (m_filtering) {
-        const qint64 at = m_plainDropped + m_plainRead;
-        if (!m_messages.isEmpty() && m_messages.first().controlEnd <= at) {
-            const ClientFrameFilter::DataMessage m = m_messages.takeFirst();
-            if (onMessage)
-                onMessage(m.text, m.payload);
-        } else {
-            // The filter checked the frame: final, unmasked now, at most 125 bytes.
-            const qsizetype left = m_plain.size() - m_plainRead;
-            const int length = left >= 2 ? static_cast<unsigned char>(m_plain.at(m_plainRead + 1)) & 0x7F : 0;
-            if (left < 2 || left < 2 + length)
-                break;   // not whole yet
-            const int opcode = static_cast<unsigned char>(m_plain.at(m_plainRead)) & 0x0F;
-            // A view, not a copy: a flood of pings must not cost an allocation each.
-            const QByteArrayView payload(m_plain.constData() + m_plainRead + 2, length);
-            m_plainRead += 2 + length;
-            if (onControl)
-                onControl(opcode, payload);
-        }
-        if (!alive)
-            return;
-    }
-    m_dispatching = false;
-    if (m_filtering && m_plainRead > 0) {
-        // Keep what is not whole yet at the start of the buffer: moved there, not
-        // removed from the front, after which QByteArray would allocate anew for the
-        // next append.
-        const qsizetype left = m_plain.size() - m_plainRead;
-        if (left > 0)
-            std::memmove(m_plain.data(), m_plain.constData() + m_plainRead, size_t(left));
-        m_plain.resize(left);
-        m_plainDropped += m_plainRead;
-        m_plainRead = 0;
-        if (release == ReleaseBuffer)
-            releaseControlBuffer();
-    }
-}
-
-void ConnectionSocket::releaseControlBuffer()
-{
-    // An idle connection keeps a small buffer at most, even after a flood of pings.
-    if (m_plain.isEmpty() && m_plain.capacity() > KeptControlBuffer)
-        m_plain = QByteArray();
 }
 
 qint64 ConnectionSocket::readData(char *data, qint64 maxSize)

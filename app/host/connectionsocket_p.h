@@ -151,12 +151,11 @@ private:
     void giveBackReading();
     bool readFromKernel();
     bool readyToRead() override { return readFromKernel(); }
-    void feedFilter(const char *data, qsizetype size);
-    enum BufferRelease { ReleaseBuffer, KeepBuffer };
-    //! Hands out the messages and the whole control frames filtered so far.
-    void dispatch(BufferRelease release = ReleaseBuffer);
-    void releaseControlBuffer();
+    //! Reads \a data through the filter and hands out each message and control frame
+    //! as it completes; false if a callback deleted this socket.
+    bool consume(const char *data, qsizetype size);
     void discardInput();
+    void passOver(const char *data, qsizetype size);
     void notePeerClose();
     void flushTlsBeforeSleep();
     void closeTls();
@@ -169,18 +168,15 @@ private:
     bool m_lingering = false;
     int m_lingerTimer = 0;
 
-    // Filtering: the filter turns what came from the kernel (still masked) into the
-    // control frames, unmasked, in m_plain (read up to m_plainRead; m_plainDropped
-    // counts what was removed from its front) and the data messages in m_messages,
-    // each with where in the control frames it came.
+    // Filtering: what came from the kernel (still masked) goes through the filter, and
+    // each message and control frame out to onMessage and onControl as it completes.
     bool m_filtering = false;
     ClientFrameFilter m_filter;
     std::function<void(int, const QString &)> m_onFilterFailed;
-    QByteArray m_plain;
-    qsizetype m_plainRead = 0;
-    qint64 m_plainDropped = 0;
-    QList<ClientFrameFilter::DataMessage> m_messages;
-    bool m_dispatching = false;
+    bool m_consuming = false;       // consume() is handing out: callbacks run
+    bool *m_deleted = nullptr;      // consume()'s: set when this is deleted meanwhile
+    bool m_readPaused = false;      // a nested event loop found more to read meanwhile
+    QByteArrayView m_unread;        // consume()'s: what the filter has not read yet
     // Qt's read notifier for the socket, while this reads the kernel itself: its
     // activations are taken here and never reach Qt. The host's epoll dispatcher hands
     // them over directly (readyToRead()) when it is the thread's, else an event filter

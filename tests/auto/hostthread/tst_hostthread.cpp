@@ -33,6 +33,8 @@ private Q_SLOTS:
     void mainThreadStaysFreeWhileHostWorks();
     void readsTheClientsStreamOnEitherDispatcher_data();
     void readsTheClientsStreamOnEitherDispatcher();
+    void aNestedEventLoopInAPluginKeepsTheStreamInOrder_data();
+    void aNestedEventLoopInAPluginKeepsTheStreamInOrder();
     void reportsStartFailure();
     void stopClosesSessionsWith1001AndJoins();
     void restartsAfterStop();
@@ -145,6 +147,40 @@ void tst_HostThread::readsTheClientsStreamOnEitherDispatcher()
     QCOMPARE(last->payload, QByteArray("last"));
     QTRY_COMPARE(closed.size(), 1);
     QCOMPARE(closed.first().first().value<SessionSnapshot>().closeCode, quint16(1006));
+}
+
+void tst_HostThread::aNestedEventLoopInAPluginKeepsTheStreamInOrder_data()
+{
+    pluginCallbacksRunOnTheHostThread_data();
+}
+
+void tst_HostThread::aNestedEventLoopInAPluginKeepsTheStreamInOrder()
+{
+    // The plugin runs an event loop inside its callback; what the client sends
+    // meanwhile must wait for it (not overtake it from the nested loop), and be read
+    // once it returns.
+    QFETCH(HostThread::Dispatcher, dispatcher);
+    HostThread thread;
+    thread.setDispatcher(dispatcher);
+    HostConfig config = testConfig();
+    config.pluginDirs = {QStringLiteral(WSPLUG_TEST_PLUGIN_DIR)};
+    QVERIFY(thread.start(config));
+    QWebSocket client;
+    QSignalSpy connected(&client, &QWebSocket::connected);
+    QSignalSpy texts(&client, &QWebSocket::textMessageReceived);
+    client.open(wsUrl(thread.serverPort(), QStringLiteral("/valid")));
+    QTRY_COMPARE(connected.size(), 1);
+    client.sendTextMessage(QStringLiteral("nested"));
+    QTest::qWait(100);   // inside the plugin's loop now
+    client.sendTextMessage(QStringLiteral("a"));
+    client.sendTextMessage(QStringLiteral("b"));
+    QTRY_COMPARE(texts.size(), 3);
+    QCOMPARE(texts.at(0).first().toString(), QStringLiteral("nested done"));
+    QCOMPARE(texts.at(1).first().toString(), QStringLiteral("a"));
+    QCOMPARE(texts.at(2).first().toString(), QStringLiteral("b"));
+    client.sendTextMessage(QStringLiteral("after"));
+    QTRY_COMPARE(texts.size(), 4);
+    QCOMPARE(texts.at(3).first().toString(), QStringLiteral("after"));
 }
 
 void tst_HostThread::reportsStartFailure()

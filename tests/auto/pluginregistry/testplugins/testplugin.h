@@ -7,9 +7,11 @@
 #include <wsplug/sdk/messagehandlerinterface.h>
 #include <wsplug/sdk/transportaware.h>
 
+#include <QEventLoop>
 #include <QHash>
 #include <QObject>
 #include <QThread>
+#include <QTimer>
 
 #include <stdexcept>
 
@@ -72,6 +74,14 @@ public:
         if (message.text == QLatin1String("transport?")) {
             const auto told = m_transports.value(session);
             m_context->sendText(session, told.first + (told.second.isValid() ? QStringLiteral(" upgraded") : QString()));
+            return;
+        }
+        if (message.text == QLatin1String("nested")) {
+            // A nested event loop inside the callback, as a modal dialog would run.
+            QEventLoop loop;
+            QTimer::singleShot(300, &loop, &QEventLoop::quit);
+            loop.exec();
+            m_context->sendText(session, QStringLiteral("nested done"));
             return;
         }
         if (message.text == QLatin1String("settings")) {
