@@ -75,7 +75,14 @@ qsizetype ClientFrameFilter::next(const char *data, qsizetype size, Output *out)
                 m_state = m_discarding ? State::Payload : State::Header;
             } else if (m_dataFrame) {
                 const qsizetype at = m_message.size();
-                m_message.resize(at + n);
+                if (at == 0 && quint64(n) == m_payloadLeft && !m_messageOpen) {
+                    // A message whole in this piece (nearly always): allocated at its size.
+                    m_message = QByteArray(n, Qt::Uninitialized);
+                } else {
+                    if (at == 0)
+                        m_message.reserve(qsizetype(std::min(m_payloadLeft, ReserveAhead)));
+                    m_message.resize(at + n);   // past that, growing geometrically
+                }
                 unmask(data, n, m_message.data() + at);
                 m_dataReceived.bytes += quint64(n);   // as they came, even the bad ones
                 if (m_textMessage && !m_compressed && !m_utf8.feed(m_message.constData() + at, n)) {
@@ -204,13 +211,6 @@ bool ClientFrameFilter::startFrame(int keyAt, Output *out)
         m_utf8.reset();
     }
     m_messageOpen = !fin;
-    if (m_message.isEmpty() && fin) {
-        // A message in one frame (nearly always): allocated at its size at once.
-        m_message = QByteArray(qsizetype(std::min(m_payloadLeft, ReserveAhead)), Qt::Uninitialized);
-        m_message.truncate(0);
-    } else {
-        m_message.reserve(m_message.size() + qsizetype(std::min(m_payloadLeft, ReserveAhead)));
-    }
     if (m_payloadLeft > 0) {
         m_state = State::Payload;
         return true;
