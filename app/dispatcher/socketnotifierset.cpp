@@ -144,7 +144,7 @@ void SocketNotifierSet::markReady(int fd, uint32_t events)
         epoll_ctl(m_epollFd, EPOLL_CTL_DEL, fd, nullptr);
         return;
     }
-    markPending(it->second, events);
+    markPending(fd, it->second, events);
 }
 
 /*!
@@ -154,10 +154,10 @@ void SocketNotifierSet::markReady(int fd, uint32_t events)
 void SocketNotifierSet::markAlwaysReady()
 {
     for (int fd : m_alwaysReadyFds)
-        markPending(m_sockets[fd], EPOLLIN | EPOLLOUT);
+        markPending(fd, m_sockets[fd], EPOLLIN | EPOLLOUT);
 }
 
-void SocketNotifierSet::markPending(SocketRecord &record, uint32_t events)
+void SocketNotifierSet::markPending(int fd, SocketRecord &record, uint32_t events)
 {
     for (int type = 0; type < TypeCount; ++type) {
         QSocketNotifier *notifier = record.notifiers[type];
@@ -166,7 +166,7 @@ void SocketNotifierSet::markPending(SocketRecord &record, uint32_t events)
         ++m_notifiersExamined;
         if ((events & triggersFor(type)) && record.pendingIndex[type] < 0) {
             record.pendingIndex[type] = int(m_pending.size());
-            m_pending.push_back(notifier);
+            m_pending.push_back({notifier, &record, fd, type});
         }
     }
 }
@@ -181,25 +181,23 @@ int SocketNotifierSet::activatePendingNotifiers()
     int activated = 0;
     QEvent event(QEvent::SockAct);
     while (m_pendingHead < m_pending.size()) {
-        QSocketNotifier *notifier = m_pending[m_pendingHead++];
-        if (!notifier)
+        const Pending pending = m_pending[m_pendingHead++];
+        if (!pending.notifier)
             continue; // disabled or deleted after it was found ready
-        const int fd = int(notifier->socket());
-        const int type = notifier->type();
-        auto it = m_sockets.find(fd);
-        if (it != m_sockets.end()) {
-            it->second.pendingIndex[type] = -1;
-            EpollEventDispatcher::DirectReader *reader = type == QSocketNotifier::Read ? it->second.directReader : nullptr;
-            if (reader && reader->readyToRead()) {
+        pending.record->pendingIndex[pending.type] = -1;
+        EpollEventDispatcher::DirectReader *reader = pending.type == QSocketNotifier::Read
+                ? pending.record->directReader : nullptr;
+        if (reader) {
+            if (reader->readyToRead()) {
                 ++activated;
                 continue;
             }
             // Declined (the end of the stream, an error): the notifier's event, if the
             // reader left it registered.
-            if (reader && !isRegistered(notifier, fd, type))
+            if (!isRegistered(pending.notifier, pending.fd, pending.type))
                 continue;
         }
-        QCoreApplication::sendEvent(notifier, &event);
+        QCoreApplication::sendEvent(pending.notifier, &event);
         ++activated;
     }
     // Whoever empties the list (possibly a nested loop) resets it; indices held by
@@ -218,7 +216,7 @@ bool SocketNotifierSet::isRegistered(const QSocketNotifier *notifier, int fd, in
 void SocketNotifierSet::cancelPending(SocketRecord &record, int type)
 {
     if (record.pendingIndex[type] >= 0) {
-        m_pending[size_t(record.pendingIndex[type])] = nullptr;
+        m_pending[size_t(record.pendingIndex[type])].notifier = nullptr;
         record.pendingIndex[type] = -1;
     }
 }

@@ -61,7 +61,7 @@ private:
         EpollEventDispatcher::DirectReader *directReader = nullptr;
     };
 
-    void markPending(SocketRecord &record, uint32_t events);
+    void markPending(int fd, SocketRecord &record, uint32_t events);
     void cancelPending(SocketRecord &record, int type);
     bool isRegistered(const QSocketNotifier *notifier, int fd, int type) const;
     void syncInterest(int fd, SocketRecord &record);
@@ -71,7 +71,16 @@ private:
     std::unordered_set<int> m_alwaysReadyFds;
     // Notifiers found ready but not yet activated. A nested event loop started from a
     // notifier's slot keeps draining this same list, exactly like Qt's own dispatcher.
-    std::vector<QSocketNotifier *> m_pending;
+    // Each with its record (valid while the entry is: a record goes only after all its
+    // notifiers were unregistered, which cancels their entries).
+    struct Pending
+    {
+        QSocketNotifier *notifier;   // nullptr: cancelled
+        SocketRecord *record;
+        int fd;
+        int type;
+    };
+    std::vector<Pending> m_pending;
     size_t m_pendingHead = 0;
     // Every notifier markPending() has looked at, for notifiersExamined().
     quint64 m_notifiersExamined = 0;
