@@ -110,8 +110,7 @@ void HostServerPrivate::textReceived(Session *s, const QByteArray &utf8)
 {
     if (!s->isOpen())
         return;
-    stats.countReceivedFrames(s, s->transport->takeReceived());
-    stats.countReceivedMessage(s, true, activityClockMs());
+    stats.countReceivedMessage(s, s->transport->takeReceived(), true, activityClockMs());
     if (!withinRateLimits(s, quint64(utf8.size())))
         return;
     const SessionId id = s->info.id;
@@ -126,8 +125,7 @@ void HostServerPrivate::binaryReceived(Session *s, const QByteArray &data)
 {
     if (!s->isOpen())
         return;
-    stats.countReceivedFrames(s, s->transport->takeReceived());
-    stats.countReceivedMessage(s, false, activityClockMs());
+    stats.countReceivedMessage(s, s->transport->takeReceived(), false, activityClockMs());
     if (!withinRateLimits(s, quint64(data.size())))
         return;
     const SessionId id = s->info.id;

@@ -58,9 +58,11 @@ void StatsCollector::countReceivedFrames(Session *s, const SessionTransport::Rec
     }
 }
 
-void StatsCollector::countReceivedMessage(Session *s, bool text, qint64 nowMs)
+void StatsCollector::countReceivedMessage(Session *s, const SessionTransport::Received &wire, bool text, qint64 nowMs)
 {
     for (auto *c : {&s->routeStats->in, &m_totals.in, &s->in}) {
+        c->frames += wire.frames;
+        c->bytes += wire.bytes;
         ++c->messages;
         ++(text ? c->textMessages : c->binaryMessages);
     }

@@ -36,8 +36,9 @@ public:
     void countClosed(const Session *s);
     //! Frames and bytes the client sent, as on the wire.
     void countReceivedFrames(Session *s, const SessionTransport::Received &wire);
+    //! A message, with the frames and bytes the client sent since the last count (\a wire).
     //! \a nowMs: activityClockMs(); a session's last activity never goes back.
-    void countReceivedMessage(Session *s, bool text, qint64 nowMs);
+    void countReceivedMessage(Session *s, const SessionTransport::Received &wire, bool text, qint64 nowMs);
     void countSent(Session *s, int frames, qint64 payloadBytes, bool text, qint64 nowMs);
     void countPingSent() { ++m_totals.pingsSent; }
     void countPong(qint64 roundTripMs);
