@@ -31,6 +31,7 @@
 #include <exception>
 #include <map>
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace WsPlug {
@@ -261,6 +262,17 @@ public:
 
     //! > 0 while a plugin callback or a plugin's HostContext call is on the stack.
     int pluginCallDepth = 0;
+    //! The session whose message a plugin is being given (see deliver()), or nullptr.
+    Internal::Session *delivering = nullptr;
+    //! Gives a message of \a s to its plugin (\a call), as the session sessionOf()
+    //! finds first: a plugin answers the sender more often than anyone.
+    template<typename Call>
+    void deliver(Internal::Session *s, Call &&call)
+    {
+        Internal::Session *const outer = std::exchange(delivering, s);
+        callPlugin(s, std::forward<Call>(call));
+        delivering = outer;
+    }
     struct PluginCallGuard
     {
         explicit PluginCallGuard(HostServerPrivate *d) : d(d) { ++d->pluginCallDepth; }

@@ -116,9 +116,9 @@ void HostServerPrivate::textReceived(Session *s, const QByteArray &utf8)
     const SessionId id = s->info.id;
     // SDK 2.2: the bytes as they came; a plugin before it gets a QString.
     if (Utf8TextInterface *utf8Plugin = s->context ? s->context->utf8Text : nullptr)
-        callPlugin(s, [utf8Plugin, id, &utf8] { utf8Plugin->utf8TextReceived(id, utf8); });
+        deliver(s, [utf8Plugin, id, &utf8] { utf8Plugin->utf8TextReceived(id, utf8); });
     else
-        callPlugin(s, [s, id, &utf8] { s->handler->messageReceived(id, Message::fromText(textOf(utf8))); });
+        deliver(s, [s, id, &utf8] { s->handler->messageReceived(id, Message::fromText(textOf(utf8))); });
 }
 
 void HostServerPrivate::binaryReceived(Session *s, const QByteArray &data)
@@ -129,7 +129,7 @@ void HostServerPrivate::binaryReceived(Session *s, const QByteArray &data)
     if (!withinRateLimits(s, quint64(data.size())))
         return;
     const SessionId id = s->info.id;
-    callPlugin(s, [s, id, &data] { s->handler->messageReceived(id, Message::fromBinary(data)); });
+    deliver(s, [s, id, &data] { s->handler->messageReceived(id, Message::fromBinary(data)); });
 }
 
 bool HostServerPrivate::withinRateLimits(Session *s, quint64 bytes)
@@ -300,7 +300,8 @@ void HostServerPrivate::onHeartbeat()
 Session *HostServerPrivate::sessionOf(const PluginContext *context, SessionId id) const
 {
     // One context per plugin: comparing it is the plugin-id check, without a string compare.
-    Session *s = sessions.value(id);
+    // An open session is in the registry: the one being delivered from needs no look-up.
+    Session *s = delivering && delivering->info.id == id && delivering->isOpen() ? delivering : sessions.value(id);
     return s && s->context == context ? s : nullptr;
 }
 
