@@ -96,6 +96,13 @@ struct SocketPair
     }
 };
 
+void drain(int fd)
+{
+    char buffer[16];
+    while (read(fd, buffer, sizeof buffer) > 0) {
+    }
+}
+
 // Reads a descriptor when the dispatcher says it is ready, or declines (read nothing).
 class CountingReader final : public EpollEventDispatcher::DirectReader
 {
@@ -106,9 +113,7 @@ public:
         ++calls;
         if (decline)
             return false;
-        char buffer[16];
-        while (read(m_fd, buffer, sizeof buffer) > 0) {
-        }
+        drain(m_fd);
         return true;
     }
     bool decline = false;
@@ -116,6 +121,20 @@ public:
 
 private:
     int m_fd;
+};
+
+// A read notifier whose slot drains its descriptor and counts its events.
+struct DrainingNotifier
+{
+    explicit DrainingNotifier(int fd) : notifier(fd, QSocketNotifier::Read)
+    {
+        QObject::connect(&notifier, &QSocketNotifier::activated, [this, fd] {
+            drain(fd);
+            ++events;
+        });
+    }
+    QSocketNotifier notifier;
+    int events = 0;
 };
 
 class TimerHost : public QObject
@@ -750,14 +769,9 @@ void tst_EventDispatcher::directReaderTakesTheReadActivations()
     QVERIFY(dispatcher);
     SocketPair pair;
     QVERIFY(pair.isValid());
-    QSocketNotifier notifier(pair.fds[0], QSocketNotifier::Read);
-    int events = 0;
-    connect(&notifier, &QSocketNotifier::activated, this, [&] {
-        char buffer[16];
-        while (read(pair.fds[0], buffer, sizeof buffer) > 0) {
-        }
-        ++events;
-    });
+    DrainingNotifier drained(pair.fds[0]);
+    QSocketNotifier &notifier = drained.notifier;
+    const int &events = drained.events;
     CountingReader reader(pair.fds[0]);
     QVERIFY(dispatcher->setDirectReader(&notifier, &reader));
     QVERIFY(pair.send(1));
@@ -780,14 +794,9 @@ void tst_EventDispatcher::declinedActivationReachesTheNotifierAtOnce()
     QVERIFY(dispatcher);
     SocketPair pair;
     QVERIFY(pair.isValid());
-    QSocketNotifier notifier(pair.fds[0], QSocketNotifier::Read);
-    int events = 0;
-    connect(&notifier, &QSocketNotifier::activated, this, [&] {
-        char buffer[16];
-        while (read(pair.fds[0], buffer, sizeof buffer) > 0) {
-        }
-        ++events;
-    });
+    DrainingNotifier drained(pair.fds[0]);
+    QSocketNotifier &notifier = drained.notifier;
+    const int &events = drained.events;
     CountingReader reader(pair.fds[0]);
     reader.decline = true;
     QVERIFY(dispatcher->setDirectReader(&notifier, &reader));
@@ -804,16 +813,11 @@ void tst_EventDispatcher::directReaderIsForgottenWhenItsNotifierIsDisabled()
     QVERIFY(dispatcher);
     SocketPair pair;
     QVERIFY(pair.isValid());
-    QSocketNotifier notifier(pair.fds[0], QSocketNotifier::Read);
+    DrainingNotifier drained(pair.fds[0]);
+    QSocketNotifier &notifier = drained.notifier;
+    const int &events = drained.events;
     QSocketNotifier writeNotifier(pair.fds[0], QSocketNotifier::Write);
     writeNotifier.setEnabled(false);
-    int events = 0;
-    connect(&notifier, &QSocketNotifier::activated, this, [&] {
-        char buffer[16];
-        while (read(pair.fds[0], buffer, sizeof buffer) > 0) {
-        }
-        ++events;
-    });
     CountingReader reader(pair.fds[0]);
     QVERIFY(!dispatcher->setDirectReader(&writeNotifier, &reader));   // read notifiers only
     notifier.setEnabled(false);
