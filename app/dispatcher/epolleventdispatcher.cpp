@@ -410,6 +410,11 @@ bool EpollEventDispatcher::setDirectReader(QSocketNotifier *notifier, DirectRead
     return d->notifiers.setDirectReader(notifier, reader);
 }
 
+quint64 EpollEventDispatcher::directReads() const
+{
+    return d->notifiers.directReads();
+}
+
 /*!
     Returns how many socket notifiers this dispatcher has looked at to find the ready
     ones, in total since it was created. A wake-up looks only at the notifiers of the

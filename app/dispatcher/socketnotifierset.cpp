@@ -172,9 +172,11 @@ void SocketNotifierSet::markPending(int fd, SocketRecord &record, uint32_t event
 }
 
 /*!
-    Sends QEvent::SockAct to each queued notifier that is still registered, in the order
-    they were found ready, and returns how many were sent. A notifier's slot may start a
-    nested event loop, which goes on draining the same queue.
+    Activates each queued notifier that is still registered, in the order they were found
+    ready, and returns how many were activated: a read notifier with a direct reader
+    through the reader (and, if it declines, by its event too), any other by sending it
+    QEvent::SockAct. A notifier's slot (or a reader) may start a nested event loop, which
+    goes on draining the same queue.
 */
 int SocketNotifierSet::activatePendingNotifiers()
 {
@@ -190,6 +192,7 @@ int SocketNotifierSet::activatePendingNotifiers()
         if (reader) {
             if (reader->readyToRead()) {
                 ++activated;
+                ++m_directReads;
                 continue;
             }
             // Declined (the end of the stream, an error): the notifier's event, if the

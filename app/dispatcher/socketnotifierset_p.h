@@ -46,6 +46,7 @@ public:
     int activatePendingNotifiers();
 
     quint64 notifiersExamined() const { return m_notifiersExamined; }
+    quint64 directReads() const { return m_directReads; }
 
 private:
     struct SocketRecord
@@ -84,6 +85,8 @@ private:
     size_t m_pendingHead = 0;
     // Every notifier markPending() has looked at, for notifiersExamined().
     quint64 m_notifiersExamined = 0;
+    // Activations a direct reader took, for directReads().
+    quint64 m_directReads = 0;
 };
 
 } // namespace WsPlug::Internal

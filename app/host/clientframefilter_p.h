@@ -89,9 +89,9 @@ public:
     int errorCode() const { return m_errorCode; }
 
     static constexpr int NoClose = -1;
-    //! The status code of the first close frame the client sent, once its first two
-    //! payload bytes went through: NoClose before, 1005 for a close without a body
-    //! (RFC 6455 7.1.5), 0 for a one-byte body (which is invalid).
+    //! The status code of the first close frame the client sent, once that frame went
+    //! through whole: NoClose before, 1005 for a close without a body (RFC 6455 7.1.5),
+    //! 0 for a one-byte body (which is invalid).
     int peerCloseCode() const { return m_peerCloseCode; }
     //! The reason in that close frame (at most 123 bytes), once the frame went through.
     QByteArray peerCloseReason() const { return m_peerCloseReason; }

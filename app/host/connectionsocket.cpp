@@ -292,6 +292,8 @@ void ConnectionSocket::timerEvent(QTimerEvent *event)
 
 void ConnectionSocket::discardInput()
 {
+    if (m_consuming)
+        return;   // closed from a callback: the rest of the read under way comes first (consume())
     const bool closeAwaited = m_peerCloseAtUs == 0 && !m_filter.failed();
     if (!m_capture && !m_watch && !closeAwaited) {
         skip(bytesAvailable());
@@ -411,6 +413,9 @@ void ConnectionSocket::takeOverReading()
 
 void ConnectionSocket::giveBackReading()
 {
+    // Paused from a nested event loop (readFromKernel()): Qt's path needs it on.
+    if (std::exchange(m_readPaused, false) && m_readNotifier)
+        m_readNotifier->setEnabled(true);
     if (m_readNotifier && m_readsDirectly) {
         // The thread's dispatcher, if it still has one (it goes when the thread ends).
         auto *epoll = qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance(thread()));
@@ -513,12 +518,11 @@ bool ConnectionSocket::consume(const char *data, qsizetype size)
     // After a bad frame, or once closing: not for the session any more.
     if (size > 0)
         passOver(data, size);
-    if (m_readPaused) {
-        m_readPaused = false;
-        if (m_filtering && m_readNotifier) {
-            giveBackReading();
-            takeOverReading();
-        }
+    if (m_filtering && m_readPaused) {
+        giveBackReading();   // switches the notifier back on
+        takeOverReading();
+    } else if (m_lingering && bytesAvailable() > 0) {
+        discardInput();      // what Qt holds came after this read
     }
     return true;
 }
@@ -539,7 +543,6 @@ void ConnectionSocket::filterReceived()
 {
     if (m_consuming)
         return;   // from a callback: the outer loop below reads it after what it holds
-    QPointer<ConnectionSocket> alive(this);
     while (m_filtering && bytesAvailable() > 0) {
         // Read as a QByteArray: when all that is buffered is in one block, Qt hands the
         // block itself over (no copy) and keeps none, where a read into our own buffer

@@ -265,13 +265,18 @@ public:
     //! The session whose message a plugin is being given (see deliver()), or nullptr.
     Internal::Session *delivering = nullptr;
     //! Gives a message of \a s to its plugin (\a call), as the session sessionOf()
-    //! finds first: a plugin answers the sender more often than anyone.
+    //! finds first: a plugin answers the sender more often than anyone. \a s (and an
+    //! outer delivery's session) stays allocated until the call returns, even if it
+    //! finishes inside a nested event loop (see finishSession()).
     template<typename Call>
     void deliver(Internal::Session *s, Call &&call)
     {
         Internal::Session *const outer = std::exchange(delivering, s);
+        ++s->deliveries;
         callPlugin(s, std::forward<Call>(call));
         delivering = outer;
+        if (--s->deliveries == 0 && s->deleteAfterDelivery)
+            s->deleteLater();
     }
     struct PluginCallGuard
     {

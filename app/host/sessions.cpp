@@ -256,7 +256,10 @@ void HostServerPrivate::finishSession(Session *s)
         Q_EMIT q->sessionClosed(view);
     finishedSessions.insert(s);
     s->pendingDelete = &finishedSessions;
-    s->deleteLater();
+    if (s->deliveries > 0)
+        s->deleteAfterDelivery = true;   // deliver() is on the stack: it deletes it
+    else
+        s->deleteLater();
 
     if (heapTrimmer.closed(int(sessions.size())) && !heapTrimQueued) {
         // After a large drain: once the drain is over and the deferred deletes have

@@ -773,12 +773,14 @@ void tst_EventDispatcher::directReaderTakesTheReadActivations()
     QSocketNotifier &notifier = drained.notifier;
     const int &events = drained.events;
     CountingReader reader(pair.fds[0]);
+    const quint64 directReadsBefore = dispatcher->directReads();
     QVERIFY(dispatcher->setDirectReader(&notifier, &reader));
     QVERIFY(pair.send(1));
     QVERIFY(spinUntil([&reader] { return reader.calls == 1; }));
     QVERIFY(pair.send(1));
     QVERIFY(spinUntil([&reader] { return reader.calls == 2; }));
     QCOMPARE(events, 0);
+    QCOMPARE(dispatcher->directReads() - directReadsBefore, quint64(2));
     // Given back: the notifier's event again.
     QVERIFY(dispatcher->setDirectReader(&notifier, nullptr));
     QVERIFY(pair.send(1));

@@ -7,6 +7,7 @@
 
 #include "testsupport.h"
 
+#include <QAbstractEventDispatcher>
 #include <QElapsedTimer>
 #include <QPointer>
 #include <QProcess>
@@ -35,6 +36,10 @@ private Q_SLOTS:
     void readsTheClientsStreamOnEitherDispatcher();
     void aNestedEventLoopInAPluginKeepsTheStreamInOrder_data();
     void aNestedEventLoopInAPluginKeepsTheStreamInOrder();
+    void aSessionEndedInsideAPluginsNestedLoopOutlivesIt_data();
+    void aSessionEndedInsideAPluginsNestedLoopOutlivesIt();
+    void aSessionClosedAfterAPausedReadHearsTheClientsClose_data();
+    void aSessionClosedAfterAPausedReadHearsTheClientsClose();
     void reportsStartFailure();
     void stopClosesSessionsWith1001AndJoins();
     void restartsAfterStop();
@@ -147,6 +152,19 @@ void tst_HostThread::readsTheClientsStreamOnEitherDispatcher()
     QCOMPARE(last->payload, QByteArray("last"));
     QTRY_COMPARE(closed.size(), 1);
     QCOMPARE(closed.first().first().value<SessionSnapshot>().closeCode, quint16(1006));
+    // Under the epoll dispatcher, the reads came straight from it (EpollEventDispatcher::
+    // directReads(), asked by name: this test links the dispatcher through the host).
+    quint64 directReads = 0;
+    QMetaObject::invokeMethod(thread.host(), [&directReads] {
+        QAbstractEventDispatcher *hostDispatcher = QAbstractEventDispatcher::instance();
+        if (hostDispatcher->metaObject()->indexOfMethod("directReads()") >= 0)
+            QMetaObject::invokeMethod(hostDispatcher, "directReads", Qt::DirectConnection,
+                                      Q_RETURN_ARG(quint64, directReads));
+    }, Qt::BlockingQueuedConnection);
+    if (dispatcher == HostThread::Dispatcher::Epoll)
+        QVERIFY2(directReads >= 2, qPrintable(QString::number(directReads)));
+    else
+        QCOMPARE(directReads, quint64(0));
 }
 
 void tst_HostThread::aNestedEventLoopInAPluginKeepsTheStreamInOrder_data()
@@ -171,16 +189,91 @@ void tst_HostThread::aNestedEventLoopInAPluginKeepsTheStreamInOrder()
     client.open(wsUrl(thread.serverPort(), QStringLiteral("/valid")));
     QTRY_COMPARE(connected.size(), 1);
     client.sendTextMessage(QStringLiteral("nested"));
-    QTest::qWait(100);   // inside the plugin's loop now
+    QTRY_COMPARE(texts.size(), 1);   // "nested started": inside the plugin's loop now
     client.sendTextMessage(QStringLiteral("a"));
     client.sendTextMessage(QStringLiteral("b"));
-    QTRY_COMPARE(texts.size(), 3);
-    QCOMPARE(texts.at(0).first().toString(), QStringLiteral("nested done"));
-    QCOMPARE(texts.at(1).first().toString(), QStringLiteral("a"));
-    QCOMPARE(texts.at(2).first().toString(), QStringLiteral("b"));
-    client.sendTextMessage(QStringLiteral("after"));
     QTRY_COMPARE(texts.size(), 4);
-    QCOMPARE(texts.at(3).first().toString(), QStringLiteral("after"));
+    QCOMPARE(texts.at(1).first().toString(), QStringLiteral("nested done"));
+    QCOMPARE(texts.at(2).first().toString(), QStringLiteral("a"));
+    QCOMPARE(texts.at(3).first().toString(), QStringLiteral("b"));
+    client.sendTextMessage(QStringLiteral("after"));
+    QTRY_COMPARE(texts.size(), 5);
+    QCOMPARE(texts.at(4).first().toString(), QStringLiteral("after"));
+}
+
+void tst_HostThread::aSessionEndedInsideAPluginsNestedLoopOutlivesIt_data()
+{
+    pluginCallbacksRunOnTheHostThread_data();
+}
+
+void tst_HostThread::aSessionEndedInsideAPluginsNestedLoopOutlivesIt()
+{
+    // Kicked while its plugin is inside a nested event loop, which would run the
+    // session's deferred delete: the session must outlive the plugin's call, whose
+    // send after the loop then finds it closed (under ASan, a use after free otherwise).
+    QFETCH(HostThread::Dispatcher, dispatcher);
+    HostThread thread;
+    thread.setDispatcher(dispatcher);
+    HostConfig config = testConfig();
+    config.pluginDirs = {QStringLiteral(WSPLUG_TEST_PLUGIN_DIR)};
+    QVERIFY(thread.start(config));
+    QSignalSpy opened(thread.host(), &HostServer::sessionOpened);
+    QSignalSpy closed(thread.host(), &HostServer::sessionClosed);
+    QWebSocket client;
+    QSignalSpy texts(&client, &QWebSocket::textMessageReceived);
+    QSignalSpy disconnected(&client, &QWebSocket::disconnected);
+    client.open(wsUrl(thread.serverPort(), QStringLiteral("/valid")));
+    QTRY_COMPARE(opened.size(), 1);
+    const SessionId id = opened.first().first().value<SessionSnapshot>().id;
+    QTRY_VERIFY(client.state() == QAbstractSocket::ConnectedState);
+    client.sendTextMessage(QStringLiteral("nested"));
+    QTRY_COMPARE(texts.size(), 1);   // inside the plugin's loop now
+    QMetaObject::invokeMethod(thread.host(), [host = thread.host(), id] { host->kickSession(id); });
+    QTRY_COMPARE(closed.size(), 1);
+    QTRY_COMPARE(disconnected.size(), 1);
+    QTest::qWait(400);   // the plugin's loop is over, and its send after it
+    QCOMPARE(texts.size(), 1);
+    // The host goes on serving.
+    QWebSocket next;
+    QSignalSpy nextTexts(&next, &QWebSocket::textMessageReceived);
+    next.open(wsUrl(thread.serverPort(), QStringLiteral("/valid")));
+    QTRY_VERIFY(next.state() == QAbstractSocket::ConnectedState);
+    next.sendTextMessage(QStringLiteral("still here"));
+    QTRY_COMPARE(nextTexts.size(), 1);
+}
+
+void tst_HostThread::aSessionClosedAfterAPausedReadHearsTheClientsClose_data()
+{
+    pluginCallbacksRunOnTheHostThread_data();
+}
+
+void tst_HostThread::aSessionClosedAfterAPausedReadHearsTheClientsClose()
+{
+    // The client sends while the plugin is in its nested loop (the host pauses reading),
+    // then the plugin closes the session: reading must come back for the closing
+    // handshake, so that the client's close frame is heard.
+    QFETCH(HostThread::Dispatcher, dispatcher);
+    HostThread thread;
+    thread.setDispatcher(dispatcher);
+    HostConfig config = testConfig();
+    config.pluginDirs = {QStringLiteral(WSPLUG_TEST_PLUGIN_DIR)};
+    QVERIFY(thread.start(config));
+    QSignalSpy closed(thread.host(), &HostServer::sessionClosed);
+    QWebSocket client;
+    QSignalSpy texts(&client, &QWebSocket::textMessageReceived);
+    QSignalSpy disconnected(&client, &QWebSocket::disconnected);
+    client.open(wsUrl(thread.serverPort(), QStringLiteral("/valid")));
+    QTRY_VERIFY(client.state() == QAbstractSocket::ConnectedState);
+    client.sendTextMessage(QStringLiteral("nested close"));
+    QTRY_COMPARE(texts.size(), 1);   // inside the plugin's loop now
+    client.sendTextMessage(QStringLiteral("while it waits"));
+    QTRY_COMPARE(disconnected.size(), 1);
+    QCOMPARE(int(client.closeCode()), 4000);
+    QTRY_COMPARE(closed.size(), 1);
+    const auto snapshot = closed.first().first().value<SessionSnapshot>();
+    QCOMPARE(snapshot.closeCode, quint16(4000));
+    QCOMPARE(snapshot.hostClose.code, 4000);
+    QCOMPARE(snapshot.clientClose.code, 4000);
 }
 
 void tst_HostThread::reportsStartFailure()

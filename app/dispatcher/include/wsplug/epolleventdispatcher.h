@@ -90,6 +90,9 @@ public:
     //! (after which its events come as before). False, and nothing changed, when
     //! \a notifier is not an enabled read notifier here.
     bool setDirectReader(QSocketNotifier *notifier, DirectReader *reader);
+    //! Activations a direct reader took since this was created (owning thread only).
+    //! Invokable by name, for a program that links the dispatcher through the host.
+    Q_INVOKABLE quint64 directReads() const;
 
     // Keep the non-virtual convenience overload visible next to the override above.
     using QAbstractEventDispatcher::registerTimer;

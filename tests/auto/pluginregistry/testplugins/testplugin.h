@@ -76,12 +76,16 @@ public:
             m_context->sendText(session, told.first + (told.second.isValid() ? QStringLiteral(" upgraded") : QString()));
             return;
         }
-        if (message.text == QLatin1String("nested")) {
+        if (message.text == QLatin1String("nested") || message.text == QLatin1String("nested close")) {
             // A nested event loop inside the callback, as a modal dialog would run.
+            m_context->sendText(session, QStringLiteral("nested started"));
             QEventLoop loop;
             QTimer::singleShot(300, &loop, &QEventLoop::quit);
             loop.exec();
-            m_context->sendText(session, QStringLiteral("nested done"));
+            if (message.text == QLatin1String("nested close"))
+                m_context->closeSession(session, 4000, QStringLiteral("after the loop"));
+            else
+                m_context->sendText(session, QStringLiteral("nested done"));
             return;
         }
         if (message.text == QLatin1String("settings")) {
