@@ -57,6 +57,15 @@ private Q_SLOTS:
 namespace {
 // Well under any grace period used below: a call that took this long waited for the host.
 constexpr qint64 ReturnsAtOnceMs = 250;
+
+//! Starts \a thread on \a dispatcher with the test plugins (the "valid" one on /valid).
+bool startWithTestPlugins(HostThread &thread, HostThread::Dispatcher dispatcher)
+{
+    thread.setDispatcher(dispatcher);
+    HostConfig config = testConfig();
+    config.pluginDirs = {QStringLiteral(WSPLUG_TEST_PLUGIN_DIR)};
+    return thread.start(config);
+}
 } // namespace
 
 void tst_HostThread::pluginCallbacksRunOnTheHostThread_data()
@@ -179,10 +188,7 @@ void tst_HostThread::aNestedEventLoopInAPluginKeepsTheStreamInOrder()
     // once it returns.
     QFETCH(HostThread::Dispatcher, dispatcher);
     HostThread thread;
-    thread.setDispatcher(dispatcher);
-    HostConfig config = testConfig();
-    config.pluginDirs = {QStringLiteral(WSPLUG_TEST_PLUGIN_DIR)};
-    QVERIFY(thread.start(config));
+    QVERIFY(startWithTestPlugins(thread, dispatcher));
     QWebSocket client;
     QSignalSpy connected(&client, &QWebSocket::connected);
     QSignalSpy texts(&client, &QWebSocket::textMessageReceived);
@@ -213,10 +219,7 @@ void tst_HostThread::aSessionEndedInsideAPluginsNestedLoopOutlivesIt()
     // send after the loop then finds it closed (under ASan, a use after free otherwise).
     QFETCH(HostThread::Dispatcher, dispatcher);
     HostThread thread;
-    thread.setDispatcher(dispatcher);
-    HostConfig config = testConfig();
-    config.pluginDirs = {QStringLiteral(WSPLUG_TEST_PLUGIN_DIR)};
-    QVERIFY(thread.start(config));
+    QVERIFY(startWithTestPlugins(thread, dispatcher));
     QSignalSpy opened(thread.host(), &HostServer::sessionOpened);
     QSignalSpy closed(thread.host(), &HostServer::sessionClosed);
     QWebSocket client;
@@ -254,10 +257,7 @@ void tst_HostThread::aSessionClosedAfterAPausedReadHearsTheClientsClose()
     // handshake, so that the client's close frame is heard.
     QFETCH(HostThread::Dispatcher, dispatcher);
     HostThread thread;
-    thread.setDispatcher(dispatcher);
-    HostConfig config = testConfig();
-    config.pluginDirs = {QStringLiteral(WSPLUG_TEST_PLUGIN_DIR)};
-    QVERIFY(thread.start(config));
+    QVERIFY(startWithTestPlugins(thread, dispatcher));
     QSignalSpy closed(thread.host(), &HostServer::sessionClosed);
     QWebSocket client;
     QSignalSpy texts(&client, &QWebSocket::textMessageReceived);
