@@ -306,10 +306,10 @@ void ConnectionSocket::discardInput()
         m_capture->clientSent(input.constData(), input.size());
     if (m_watch)
         m_watch->clientSent(input.constData(), input.size());
-    passOver(input.constData(), input.size());
+    notePeerCloseIn(input.constData(), input.size());
 }
 
-void ConnectionSocket::passOver(const char *data, qsizetype size)
+void ConnectionSocket::notePeerCloseIn(const char *data, qsizetype size)
 {
     if (m_peerCloseAtUs == 0 && !m_filter.failed()) {
         QByteArray unused;
@@ -405,7 +405,7 @@ void ConnectionSocket::takeOverReading()
     if (!m_readNotifier)
         return;
     m_readNotifier->setEnabled(true);
-    auto *epoll = qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance(thread()));
+    EpollEventDispatcher *epoll = epollDispatcher();
     m_readsDirectly = epoll && epoll->setDirectReader(m_readNotifier, this);
     if (!m_readsDirectly)
         m_readNotifier->installEventFilter(this);
@@ -417,15 +417,19 @@ void ConnectionSocket::giveBackReading()
     if (std::exchange(m_readPaused, false) && m_readNotifier)
         m_readNotifier->setEnabled(true);
     if (m_readNotifier && m_readsDirectly) {
-        // The thread's dispatcher, if it still has one (it goes when the thread ends).
-        auto *epoll = qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance(thread()));
-        if (epoll)
+        if (EpollEventDispatcher *epoll = epollDispatcher())
             epoll->setDirectReader(m_readNotifier, nullptr);
     } else if (m_readNotifier) {
         m_readNotifier->removeEventFilter(this);
     }
     m_readNotifier = nullptr;
     m_readsDirectly = false;
+}
+
+EpollEventDispatcher *ConnectionSocket::epollDispatcher() const
+{
+    // The thread's, if it still has one (it goes when the thread ends) and it is ours.
+    return qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance(thread()));
 }
 
 bool ConnectionSocket::eventFilter(QObject *watched, QEvent *event)
@@ -517,7 +521,7 @@ bool ConnectionSocket::consume(const char *data, qsizetype size)
     m_deleted = nullptr;
     // After a bad frame, or once closing: not for the session any more.
     if (size > 0)
-        passOver(data, size);
+        notePeerCloseIn(data, size);
     if (m_filtering && m_readPaused) {
         giveBackReading();   // switches the notifier back on
         takeOverReading();

@@ -149,13 +149,16 @@ private:
     void stopFiltering();
     void takeOverReading();
     void giveBackReading();
+    EpollEventDispatcher *epollDispatcher() const;
     bool readFromKernel();
     bool readyToRead() override { return readFromKernel(); }
     //! Reads \a data through the filter and hands out each message and control frame
     //! as it completes; false if a callback deleted this socket.
     bool consume(const char *data, qsizetype size);
     void discardInput();
-    void passOver(const char *data, qsizetype size);
+    //! Reads what arrives once the session is done with the input (closing, or after a
+    //! bad frame) only for the client's close frame: its code, reason and time.
+    void notePeerCloseIn(const char *data, qsizetype size);
     void notePeerClose();
     void flushTlsBeforeSleep();
     void closeTls();

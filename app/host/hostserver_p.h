@@ -275,7 +275,8 @@ public:
         ++s->deliveries;
         callPlugin(s, std::forward<Call>(call));
         delivering = outer;
-        if (--s->deliveries == 0 && s->deleteAfterDelivery)
+        // Open when delivery began: finished means finishSession() left the delete here.
+        if (--s->deliveries == 0 && s->finished)
             s->deleteLater();
     }
     struct PluginCallGuard

@@ -154,13 +154,12 @@ public:
     qint64 lastPingAtMs = 0;        // host clock
     bool awaitingPong = false;
     bool closeRequested = false;     // the host (or an operator) started the close
-    bool finished = false;           // removed from the registry, deleteLater() pending
+    bool finished = false;           // removed from the registry, to be deleted (see deliveries)
     bool dirty = false;              // counters changed since the last admin update
     bool backlogAbortQueued = false;
     // Messages being given to the plugin (HostServerPrivate::deliver()): a session
     // finished meanwhile (inside a plugin's nested event loop) is deleted after them.
     int deliveries = 0;
-    bool deleteAfterDelivery = false;
     // Each side's close frame, taken from the transport when it ends.
     SessionTransport::ClientClose clientClose;
     SessionTransport::HostClose hostClose;

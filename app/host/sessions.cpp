@@ -256,10 +256,8 @@ void HostServerPrivate::finishSession(Session *s)
         Q_EMIT q->sessionClosed(view);
     finishedSessions.insert(s);
     s->pendingDelete = &finishedSessions;
-    if (s->deliveries > 0)
-        s->deleteAfterDelivery = true;   // deliver() is on the stack: it deletes it
-    else
-        s->deleteLater();
+    if (s->deliveries == 0)
+        s->deleteLater();   // else deliver() is on the stack, and deletes it after
 
     if (heapTrimmer.closed(int(sessions.size())) && !heapTrimQueued) {
         // After a large drain: once the drain is over and the deferred deletes have

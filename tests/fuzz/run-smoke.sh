@@ -4,8 +4,9 @@
 #
 # A short, bounded fuzz run for CI: builds the libFuzzer targets with clang in their
 # own build directory and runs each one for FUZZ_SECONDS (default 45) starting from
-# its seed corpus, FUZZ_JOBS of them at a time. Exits non-zero if any target crashes, leaks, times out or trips
-# a sanitizer; the log and the reproducer are left in <build>/fuzz-work/<target>/.
+# its seed corpus, FUZZ_JOBS of them at a time. Exits non-zero if any target crashes,
+# leaks, times out or trips a sanitizer; the log and the reproducer are left in
+# <build>/fuzz-work/<target>/.
 #
 # Needs: clang and libclang-rt-14-dev (Debian 12), plus the usual build dependencies.
 # Environment: FUZZ_SECONDS, FUZZ_JOBS (build jobs and targets at a time, default 2),
@@ -61,8 +62,9 @@ wait
 status=0
 for target in "$build"/fuzz/fuzz_*; do
     work=$build/fuzz-work/${target##*/fuzz_}
-    cat "$work/verdict"
-    case $(cat "$work/verdict") in
+    verdict=$(cat "$work/verdict")
+    echo "$verdict"
+    case $verdict in
     FAIL*)
         tail -n 40 "$work/log"
         status=1
